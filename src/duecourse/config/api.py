@@ -1,0 +1,78 @@
+"""The one NinjaAPI: a router per app, one error format for every failure."""
+
+import logging
+
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from duecourse.core.authentication import BearerToken, SessionActor
+from duecourse.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="duecourse API",
+    version="1",
+    description="Training assignment: who must complete what, by when, and why. "
+    "Authenticate with `Authorization: Bearer <token>`.",
+    auth=[BearerToken(), SessionActor()],
+    urls_namespace="api-v1",
+)
+
+
+def _error(request: HttpRequest, status: int, detail: str, errors: list | None = None):
+    return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
+
+
+def _field_name(loc) -> str:
+    # Ninja reports e.g. ("body", "payload", "due_date") or ("query", "limit"); keep the field path.
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie", "form", "file")]
+    if parts and parts[0] in ("payload", "data", "params", "filters"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status_code)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request, exc: NinjaValidationError):
+    errors = [{"field": _field_name(e.get("loc", ())), "message": e.get("msg", "is invalid")} for e in exc.errors]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "Invalid request"
+    return _error(request, 422, detail, errors)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request, exc):
+    return _error(request, 401, "Authentication required: send Authorization: Bearer <token>")
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return _error(request, 404, "Not found")
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(Exception)
+def unexpected_error(request, exc: Exception):
+    logger.exception("Unhandled error in %s %s", request.method, request.path)
+    return _error(request, 500, "Internal error; it has been logged")
+
+
+def _register_routers() -> None:
+    from duecourse.groups.api import router as groups_router
+    from duecourse.people.api import router as people_router
+
+    api.add_router("/people", people_router, tags=["people"])
+    api.add_router("/groups", groups_router, tags=["groups"])
+
+
+_register_routers()

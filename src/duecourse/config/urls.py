@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from duecourse.config.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("people/", include("duecourse.people.urls")),
+    path("groups/", include("duecourse.groups.urls")),
+    path("", include("duecourse.core.urls")),
+]

@@ -1,0 +1,55 @@
+"""The one error hierarchy. Services raise these; the API and the UI turn them into responses."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FieldError:
+    field: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"field": self.field, "message": self.message}
+
+
+@dataclass
+class DomainError(Exception):
+    detail: str
+    errors: list[FieldError] = field(default_factory=list)
+    status_code = 400
+
+    def __str__(self) -> str:
+        if self.errors:
+            return f"{self.detail}: " + "; ".join(f"{e.field}: {e.message}" for e in self.errors)
+        return self.detail
+
+    def as_dict(self) -> dict:
+        return {"detail": self.detail, "errors": [e.as_dict() for e in self.errors]}
+
+
+class ValidationFailed(DomainError):
+    status_code = 422
+
+    @classmethod
+    def on(cls, field_name: str, message: str) -> "ValidationFailed":
+        return cls(detail=f"{field_name}: {message}", errors=[FieldError(field_name, message)])
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+def not_found(what: str) -> NotFound:
+    return NotFound(detail=f"{what} not found")
+
+
+def forbidden(action: str) -> PermissionDenied:
+    return PermissionDenied(detail=f"You are not allowed to {action}")

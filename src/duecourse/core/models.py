@@ -1,0 +1,50 @@
+from django.db import models
+
+
+class Tenant(models.Model):
+    """One customer organisation. Every other row belongs to exactly one tenant."""
+
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    settings = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "tenant"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TenantScopedQuerySet(models.QuerySet):
+    def of_tenant(self, tenant_id: int) -> "TenantScopedQuerySet":
+        return self.filter(tenant_id=tenant_id)
+
+
+class TenantScopedModel(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+
+    objects = TenantScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class AuditEvent(TenantScopedModel):
+    """Append-only record of a change: who, what, when, before/after and why."""
+
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=40)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True, default="")
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "audit_event"
+        indexes = [models.Index(fields=["tenant", "object_type", "object_id"], name="audit_object_idx")]
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}#{self.object_id}"

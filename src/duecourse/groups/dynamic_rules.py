@@ -1,0 +1,100 @@
+"""Dynamic group rules: validated once, then compiled to one ORM filter over people."""
+
+import datetime as dt
+
+from django.db.models import Q
+
+from duecourse.core.errors import FieldError, ValidationFailed
+
+FIELDS = ("department", "site", "region", "job_title", "hire_date", "manager_id")
+OPS = ("eq", "in", "before", "after")
+ORG_LOOKUPS = {"department": "department__name", "site": "site__name", "region": "region__name"}
+MAX_CONDITIONS = 50
+
+
+def _scalar(field: str, value, where: str):
+    if field == "hire_date":
+        try:
+            return dt.date.fromisoformat(value) if isinstance(value, str) else _reject()
+        except (ValueError, TypeError):
+            raise ValidationFailed.on(where, f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if field == "manager_id":
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValidationFailed.on(where, f"{value!r} is not a person id")
+        return value
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+        raise ValidationFailed.on(where, f"{value!r} must be non-empty text")
+    return value.strip()
+
+
+def _reject():
+    raise TypeError
+
+
+def validate_rule(rule) -> dict:
+    """The rule in canonical form, or ValidationFailed naming the condition (`rule.all[2].op`)."""
+    if not isinstance(rule, dict) or set(rule) != {"all"} or not isinstance(rule["all"], list):
+        raise ValidationFailed.on("rule", 'must be {"all": [conditions]}')
+    conditions = rule["all"]
+    if not conditions:
+        raise ValidationFailed.on("rule.all", "needs at least one condition")
+    if len(conditions) > MAX_CONDITIONS:
+        raise ValidationFailed.on("rule.all", f"has more than {MAX_CONDITIONS} conditions")
+    clean = []
+    errors: list[FieldError] = []
+    for index, condition in enumerate(conditions):
+        where = f"rule.all[{index}]"
+        try:
+            clean.append(_validate_condition(condition, where))
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise ValidationFailed(detail="Invalid group rule", errors=errors)
+    return {"all": clean}
+
+
+def _validate_condition(condition, where: str) -> dict:
+    if not isinstance(condition, dict) or set(condition) - {"field", "op", "value"}:
+        raise ValidationFailed.on(where, "must be {field, op, value}")
+    field, op, value = condition.get("field"), condition.get("op"), condition.get("value")
+    if field not in FIELDS:
+        raise ValidationFailed.on(f"{where}.field", f"{field!r} is not one of {', '.join(FIELDS)}")
+    if op not in OPS:
+        raise ValidationFailed.on(f"{where}.op", f"{op!r} is not one of {', '.join(OPS)}")
+    if op in ("before", "after") and field != "hire_date":
+        raise ValidationFailed.on(f"{where}.op", f"{op} applies to hire_date only")
+    if op == "in":
+        if not isinstance(value, list) or not value or len(value) > 1000:
+            raise ValidationFailed.on(f"{where}.value", "must be a non-empty list for op 'in'")
+        values = [_scalar(field, v, f"{where}.value") for v in value]
+        return {"field": field, "op": op, "value": [v.isoformat() if isinstance(v, dt.date) else v for v in values]}
+    scalar = _scalar(field, value, f"{where}.value")
+    return {"field": field, "op": op, "value": scalar.isoformat() if isinstance(scalar, dt.date) else scalar}
+
+
+def rule_filter(rule: dict) -> Q:
+    """The people a (validated) rule selects; only active people are members of dynamic groups."""
+    q = Q(active=True)
+    for condition in rule["all"]:
+        field, op, value = condition["field"], condition["op"], condition["value"]
+        lookup = ORG_LOOKUPS.get(field, field)
+        if op == "eq":
+            q &= Q(**{lookup: value})
+        elif op == "in":
+            q &= Q(**{f"{lookup}__in": value})
+        elif op == "before":
+            q &= Q(hire_date__lt=value)
+        elif op == "after":
+            q &= Q(hire_date__gt=value)
+    return q
+
+
+def describe_rule(rule: dict | None) -> str:
+    if not rule:
+        return ""
+    words = {"eq": "is", "in": "is one of", "before": "before", "after": "after"}
+    parts = []
+    for c in rule.get("all", []):
+        value = ", ".join(map(str, c["value"])) if isinstance(c["value"], list) else c["value"]
+        parts.append(f"{c['field'].replace('_', ' ')} {words.get(c['op'], c['op'])} {value}")
+    return " and ".join(parts)

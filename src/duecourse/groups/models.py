@@ -1,0 +1,42 @@
+from django.db import models
+
+from duecourse.core.models import TenantScopedModel
+from duecourse.people.models import Person
+
+
+class Group(TenantScopedModel):
+    """A set of people: explicit members (static) or everyone matching a rule (dynamic)."""
+
+    STATIC = "static"
+    DYNAMIC = "dynamic"
+    KINDS = [(STATIC, "Static"), (DYNAMIC, "Dynamic")]
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=KINDS)
+    rule = models.JSONField(null=True, blank=True)
+    description = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "group"
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="group_unique_name")]
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMember(TenantScopedModel):
+    """Materialised membership for both kinds, so fan-out and filters are joins."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="group_memberships")
+
+    class Meta:
+        db_table = "group_member"
+        constraints = [models.UniqueConstraint(fields=["group", "person"], name="group_member_unique")]
+        indexes = [models.Index(fields=["tenant", "person"], name="group_member_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.group_id}"

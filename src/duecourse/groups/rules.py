@@ -1,0 +1,14 @@
+"""Who may do what with groups."""
+
+from duecourse.people.models import Person
+from duecourse.people.rules import sees_whole_tenant
+
+
+def can_view_groups(actor: Person) -> bool:
+    """groups.view_group: staff who assign or report."""
+    return sees_whole_tenant(actor)
+
+
+def can_manage_groups(actor: Person) -> bool:
+    """groups.change_group: create, edit, delete."""
+    return actor.is_admin

@@ -1,0 +1,55 @@
+from typing import Any, Literal
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from duecourse.core.api import ListParams
+
+
+class RuleCondition(Schema):
+    field: str
+    op: str
+    value: Any
+
+
+class GroupRule(Schema):
+    all: list[dict[str, Any]]
+
+
+class GroupOut(Schema):
+    id: int
+    name: str
+    kind: Literal["static", "dynamic"]
+    description: str
+    member_ids: list[int] | None
+    rule: dict[str, Any] | None
+    member_count: int
+
+
+class GroupList(Schema):
+    count: int
+    items: list[GroupOut]
+
+
+class GroupIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(..., max_length=200)
+    kind: Literal["static", "dynamic"]
+    description: str = Field("", max_length=5000)
+    member_ids: list[int] | None = None
+    rule: dict[str, Any] | None = None
+
+
+class GroupPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    member_ids: list[int] | None = None
+    rule: dict[str, Any] | None = None
+
+
+class GroupFilters(ListParams):
+    q: str | None = Field(None, max_length=200)
+    kind: Literal["static", "dynamic"] | None = None

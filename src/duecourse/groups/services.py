@@ -1,0 +1,244 @@
+"""Every change to groups and their membership goes through here. Membership is set-based SQL."""
+
+from collections.abc import Collection
+
+from django.db import IntegrityError, transaction
+
+from duecourse.core.audit import audit_record
+from duecourse.core.errors import FieldError, ValidationFailed, forbidden
+from duecourse.core.sql import insert_select_ignore_conflicts
+from duecourse.groups import rules
+from duecourse.groups.dynamic_rules import rule_filter, validate_rule
+from duecourse.groups.models import Group, GroupMember
+from duecourse.groups.signals import group_membership_changed
+from duecourse.people.models import Person
+
+MAX_STATIC_MEMBERS_PER_CALL = 100_000
+
+
+def _clean_name(tenant_id: int, name, group_id: int | None) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationFailed.on("name", "is required")
+    name = name.strip()
+    if len(name) > 200:
+        raise ValidationFailed.on("name", "is longer than 200 characters")
+    if Group.objects.filter(tenant_id=tenant_id, name=name).exclude(pk=group_id).exists():
+        raise ValidationFailed.on("name", f"a group named {name!r} already exists")
+    return name
+
+
+def _clean_member_ids(tenant_id: int, member_ids) -> list[int]:
+    if member_ids is None:
+        return []
+    if not isinstance(member_ids, list | tuple) or any(
+        isinstance(i, bool) or not isinstance(i, int) for i in member_ids
+    ):
+        raise ValidationFailed.on("member_ids", "must be a list of person ids")
+    if len(member_ids) > MAX_STATIC_MEMBERS_PER_CALL:
+        raise ValidationFailed.on("member_ids", f"at most {MAX_STATIC_MEMBERS_PER_CALL} ids per call")
+    wanted = set(member_ids)
+    found: set[int] = set()
+    ids = sorted(wanted)
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        found.update(Person.objects.filter(tenant_id=tenant_id, pk__in=chunk).values_list("id", flat=True))
+    unknown = sorted(wanted - found)
+    if unknown:
+        shown = ", ".join(map(str, unknown[:10])) + (" …" if len(unknown) > 10 else "")
+        raise ValidationFailed.on("member_ids", f"no person with id {shown}")
+    return ids
+
+
+def _clean_group_input(tenant_id: int, data: dict, group: Group | None) -> dict:
+    errors: list[FieldError] = []
+    clean: dict = {}
+    kind = data.get("kind", group.kind if group else None)
+    if kind not in (Group.STATIC, Group.DYNAMIC):
+        raise ValidationFailed.on("kind", "must be 'static' or 'dynamic'")
+    if group is not None and kind != group.kind:
+        raise ValidationFailed.on("kind", "cannot change after creation; create a new group instead")
+    clean["kind"] = kind
+    for key, fn in (
+        ("name", lambda v: _clean_name(tenant_id, v, group.pk if group else None)),
+        ("member_ids", lambda v: _clean_member_ids(tenant_id, v)),
+        ("rule", validate_rule),
+    ):
+        if key in data and not (key == "rule" and data[key] is None and kind == Group.STATIC):
+            try:
+                clean[key] = fn(data[key])
+            except ValidationFailed as exc:
+                errors.extend(exc.errors)
+    if "description" in data:
+        clean["description"] = str(data["description"] or "")[:5000]
+    if group is None and "name" not in data:
+        errors.append(FieldError("name", "is required"))
+    if kind == Group.DYNAMIC:
+        if data.get("member_ids"):
+            errors.append(FieldError("member_ids", "a dynamic group's members come from its rule"))
+        if group is None and "rule" not in data:
+            errors.append(FieldError("rule", "is required for a dynamic group"))
+    elif data.get("rule"):
+        errors.append(FieldError("rule", "a static group has explicit members, not a rule"))
+    if errors:
+        raise ValidationFailed(detail="Invalid group", errors=errors)
+    return clean
+
+
+def group_create(*, actor: Person, data: dict) -> Group:
+    if not rules.can_manage_groups(actor):
+        raise forbidden("create groups")
+    clean = _clean_group_input(actor.tenant_id, data, None)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                group = Group.objects.create(
+                    tenant_id=actor.tenant_id,
+                    name=clean["name"],
+                    kind=clean["kind"],
+                    rule=clean.get("rule"),
+                    description=clean.get("description", ""),
+                )
+        except IntegrityError:
+            raise ValidationFailed.on("name", f"a group named {clean['name']!r} already exists") from None
+        if group.kind == Group.STATIC:
+            _static_members_set(group, clean.get("member_ids", []))
+        else:
+            dynamic_group_refresh(group=group)
+        audit_record(
+            tenant_id=actor.tenant_id,
+            actor_id=actor.pk,
+            action="group.create",
+            object_type="group",
+            object_id=group.pk,
+            after={"name": group.name, "kind": group.kind, "rule": group.rule,
+                   "member_count": GroupMember.objects.filter(group=group).count()},
+        )
+    return group
+
+
+def group_update(*, actor: Person, group: Group, data: dict) -> Group:
+    if not rules.can_manage_groups(actor):
+        raise forbidden("change groups")
+    clean = _clean_group_input(actor.tenant_id, data, group)
+    with transaction.atomic():
+        group = Group.objects.select_for_update().get(pk=group.pk)
+        before = {"name": group.name, "rule": group.rule, "description": group.description}
+        for key in ("name", "rule", "description"):
+            if key in clean:
+                setattr(group, key, clean[key])
+        group.save()
+        if group.kind == Group.STATIC and "member_ids" in clean:
+            before["member_ids"] = list(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
+            _static_members_set(group, clean["member_ids"])
+        elif group.kind == Group.DYNAMIC and "rule" in clean:
+            dynamic_group_refresh(group=group)
+        audit_record(
+            tenant_id=actor.tenant_id,
+            actor_id=actor.pk,
+            action="group.update",
+            object_type="group",
+            object_id=group.pk,
+            before=before,
+            after={k: v for k, v in clean.items() if k != "kind"},
+        )
+    return group
+
+
+def group_delete(*, actor: Person, group: Group) -> None:
+    if not rules.can_manage_groups(actor):
+        raise forbidden("delete groups")
+    with transaction.atomic():
+        member_ids = list(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
+        audit_record(
+            tenant_id=actor.tenant_id,
+            actor_id=actor.pk,
+            action="group.delete",
+            object_type="group",
+            object_id=group.pk,
+            before={"name": group.name, "kind": group.kind, "rule": group.rule, "member_count": len(member_ids)},
+        )
+        group_id = group.pk
+        group.delete()
+        group_membership_changed.send(
+            sender=Group, tenant_id=actor.tenant_id, group_ids=[group_id], person_ids=member_ids
+        )
+
+
+def _static_members_set(group: Group, person_ids: list[int]) -> None:
+    current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
+    wanted = set(person_ids)
+    leaving = sorted(current - wanted)
+    joining = sorted(wanted - current)
+    for start in range(0, len(leaving), 5000):
+        GroupMember.objects.filter(group=group, person_id__in=leaving[start : start + 5000]).delete()
+    GroupMember.objects.bulk_create(
+        [GroupMember(tenant_id=group.tenant_id, group=group, person_id=pid) for pid in joining],
+        batch_size=5000,
+        ignore_conflicts=True,
+    )
+    if leaving or joining:
+        group_membership_changed.send(
+            sender=Group, tenant_id=group.tenant_id, group_ids=[group.pk], person_ids=leaving + joining
+        )
+
+
+def static_group_add_members(*, actor: Person, group: Group, person_ids: list[int]) -> None:
+    if not rules.can_manage_groups(actor):
+        raise forbidden("change groups")
+    if group.kind != Group.STATIC:
+        raise ValidationFailed.on("member_ids", "a dynamic group's members come from its rule")
+    ids = _clean_member_ids(group.tenant_id, person_ids)
+    current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
+    with transaction.atomic():
+        _static_members_set(group, sorted(current | set(ids)))
+
+
+def static_group_remove_members(*, actor: Person, group: Group, person_ids: list[int]) -> None:
+    if not rules.can_manage_groups(actor):
+        raise forbidden("change groups")
+    if group.kind != Group.STATIC:
+        raise ValidationFailed.on("member_ids", "a dynamic group's members come from its rule")
+    current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
+    with transaction.atomic():
+        _static_members_set(group, sorted(current - set(person_ids)))
+
+
+def dynamic_group_refresh(*, group: Group, person_ids: Collection[int] | None = None) -> tuple[int, int]:
+    """Bring a dynamic group's materialised members in line with its rule; returns (joined, left).
+
+    With `person_ids`, only those people are re-evaluated (after an edit); without, everyone (after
+    an import or a rule change). Two set-based statements either way.
+    """
+    matching = Person.objects.filter(rule_filter(group.rule), tenant_id=group.tenant_id)
+    members = GroupMember.objects.filter(group=group)
+    if person_ids is not None:
+        matching = matching.filter(pk__in=list(person_ids))
+        members = members.filter(person_id__in=list(person_ids))
+    left, _ = members.exclude(person_id__in=matching.values("pk")).delete()
+    joined = insert_select_ignore_conflicts(
+        GroupMember._meta.db_table,
+        ["tenant_id", "group_id", "person_id"],
+        matching.values_list("tenant_id", group_id_value(group), "pk"),
+    )
+    if joined or left:
+        group_membership_changed.send(
+            sender=Group,
+            tenant_id=group.tenant_id,
+            group_ids=[group.pk],
+            person_ids=list(person_ids) if person_ids is not None else None,
+        )
+    return joined, left
+
+
+def group_id_value(group: Group):
+    from django.db.models import BigIntegerField, Value
+
+    return Value(group.pk, output_field=BigIntegerField())
+
+
+def dynamic_groups_refresh(*, tenant_id: int, person_ids: Collection[int] | None) -> None:
+    """Re-evaluate every dynamic group of the tenant for these people (or for everyone)."""
+    if person_ids is not None and len(person_ids) > 5000:
+        person_ids = None  # a full refresh is cheaper than a huge IN list
+    for group in Group.objects.filter(tenant_id=tenant_id, kind=Group.DYNAMIC):
+        dynamic_group_refresh(group=group, person_ids=person_ids)

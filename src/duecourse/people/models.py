@@ -1,0 +1,109 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from duecourse.core.models import TenantScopedModel
+
+
+class OrgUnit(TenantScopedModel):
+    """A department, site or region: a named entity people belong to."""
+
+    DEPARTMENT = "department"
+    SITE = "site"
+    REGION = "region"
+    KINDS = [(DEPARTMENT, "Department"), (SITE, "Site"), (REGION, "Region")]
+
+    kind = models.CharField(max_length=20, choices=KINDS)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        db_table = "org_unit"
+        constraints = [models.UniqueConstraint(fields=["tenant", "kind", "name"], name="org_unit_unique_name")]
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"
+
+
+class Person(TenantScopedModel):
+    """Someone in the directory. Email is stored lower-case, so it compares case-insensitively."""
+
+    email = models.EmailField(max_length=254)
+    name = models.CharField(max_length=200)
+    external_id = models.CharField(max_length=100, null=True, blank=True)
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    department = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    job_title = models.CharField(max_length=200, blank=True, default="")
+    hire_date = models.DateField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    locale = models.CharField(max_length=16, default="en")
+    active = models.BooleanField(default=True)
+    is_admin = models.BooleanField(default=False)
+    is_instructor = models.BooleanField(default=False)
+    is_hr = models.BooleanField(default=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "person"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "email"], name="person_unique_email"),
+            models.UniqueConstraint(
+                fields=["tenant", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="person_unique_external_id",
+            ),
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="person_email_lower_case"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "manager"], name="person_manager_idx"),
+            models.Index(fields=["tenant", "department"], name="person_department_idx"),
+            models.Index(fields=["tenant", "site"], name="person_site_idx"),
+            models.Index(fields=["tenant", "region"], name="person_region_idx"),
+            models.Index(fields=["tenant", "active", "name"], name="person_active_name_idx"),
+        ]
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def role_names(self) -> list[str]:
+        """Stored roles plus the derived ones (manager by having reports, learner for everyone)."""
+        names = [
+            role
+            for role, held in (("admin", self.is_admin), ("instructor", self.is_instructor), ("hr", self.is_hr))
+            if held
+        ]
+        has_reports = getattr(self, "has_reports", None)
+        if has_reports is None:
+            has_reports = self.reports.filter(active=True).exists() if self.pk else False
+        if has_reports:
+            names.append("manager")
+        names.append("learner")
+        return names
+
+
+class ApiToken(TenantScopedModel):
+    """A bearer token for the API. Only a hash of the secret is stored; the prefix finds the row."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True, default="")
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "api_token"
+
+    def __str__(self) -> str:
+        return f"token {self.prefix} for {self.person_id}"

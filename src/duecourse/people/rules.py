@@ -1,0 +1,51 @@
+"""Who may do what with people. The API, the web UI and the CLI all ask here."""
+
+from django.db.models import Q
+
+from duecourse.people.models import Person
+
+ROLE_NAMES = ("admin", "instructor", "hr", "manager", "learner")
+STORED_ROLES = ("admin", "instructor", "hr")
+SELF_EDITABLE_FIELDS = frozenset({"timezone", "locale"})
+
+
+def sees_whole_tenant(actor: Person) -> bool:
+    return actor.is_admin or actor.is_instructor or actor.is_hr
+
+
+def visible_people_filter(actor: Person) -> Q:
+    """people.view_person as a filter: the whole tenant for staff, else oneself and direct reports."""
+    scope = Q(tenant_id=actor.tenant_id)
+    if sees_whole_tenant(actor):
+        return scope
+    return scope & (Q(pk=actor.pk) | Q(manager_id=actor.pk))
+
+
+def can_view_person(actor: Person, person: Person) -> bool:
+    if person.tenant_id != actor.tenant_id:
+        return False
+    return sees_whole_tenant(actor) or person.pk == actor.pk or person.manager_id == actor.pk
+
+
+def can_list_people(actor: Person) -> bool:
+    return True  # everyone may list; the list holds only whom they may see
+
+
+def can_manage_people(actor: Person) -> bool:
+    """people.change_person: create, edit, deactivate, import, set roles."""
+    return actor.is_admin
+
+
+def can_change_person_fields(actor: Person, person: Person, fields: set[str]) -> bool:
+    if can_manage_people(actor):
+        return True
+    return person.pk == actor.pk and fields <= SELF_EDITABLE_FIELDS
+
+
+def can_manage_tokens(actor: Person, person: Person) -> bool:
+    """people.create_token: admins for anyone in the tenant, everyone for themselves."""
+    return actor.is_admin or person.pk == actor.pk
+
+
+def can_view_audit_log(actor: Person) -> bool:
+    return actor.is_admin

@@ -1,0 +1,113 @@
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from duecourse.core.api import ListParams
+
+
+class PersonOut(Schema):
+    id: int
+    email: str
+    name: str
+    external_id: str | None
+    manager_id: int | None
+    department: str | None
+    site: str | None
+    region: str | None
+    job_title: str
+    hire_date: dt.date | None
+    timezone: str
+    locale: str
+    active: bool
+    roles: list[str]
+
+
+class PersonList(Schema):
+    count: int
+    items: list[PersonOut]
+
+
+class PersonIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(..., max_length=254)
+    name: str = Field(..., max_length=200)
+    external_id: str | None = Field(None, max_length=100)
+    manager_id: int | None = None
+    manager_email: str | None = Field(None, max_length=254)
+    department: str | None = Field(None, max_length=200)
+    site: str | None = Field(None, max_length=200)
+    region: str | None = Field(None, max_length=200)
+    job_title: str | None = Field(None, max_length=200)
+    hire_date: dt.date | None = None
+    timezone: str | None = Field(None, max_length=64)
+    locale: str | None = Field(None, max_length=16)
+    active: bool = True
+    roles: list[str] = []
+
+
+class PersonPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = Field(None, max_length=254)
+    name: str | None = Field(None, max_length=200)
+    external_id: str | None = Field(None, max_length=100)
+    manager_id: int | None = None
+    manager_email: str | None = Field(None, max_length=254)
+    department: str | None = Field(None, max_length=200)
+    site: str | None = Field(None, max_length=200)
+    region: str | None = Field(None, max_length=200)
+    job_title: str | None = Field(None, max_length=200)
+    hire_date: dt.date | None = None
+    timezone: str | None = Field(None, max_length=64)
+    locale: str | None = Field(None, max_length=16)
+    active: bool | None = None
+    roles: list[str] | None = None
+
+
+class PersonFilters(ListParams):
+    q: str | None = Field(None, max_length=200)
+    department: str | None = Field(None, max_length=200)
+    site: str | None = Field(None, max_length=200)
+    region: str | None = Field(None, max_length=200)
+    manager: int | None = Field(None, ge=1, le=2**62)
+    active: bool | None = None
+    role: str | None = Field(None, pattern="^(admin|instructor|hr|manager)$")
+
+
+class PeopleImportIn(Schema):
+    rows: list[dict[str, Any]] = Field(..., max_length=200_000)
+    dry_run: bool = False
+    deactivate_missing: bool = False
+
+
+class ImportFailure(Schema):
+    row: int
+    errors: list[dict[str, str]]
+
+
+class PeopleImportOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    deactivated: int
+    failed: list[ImportFailure]
+    dry_run: bool
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    token: str | None = None
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class TokenIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("", max_length=100)

@@ -1,0 +1,317 @@
+"""Every change to people, org units, passwords, tokens and tenants goes through here."""
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+
+from duecourse.core import clock
+from duecourse.core.audit import audit_record, changed_fields
+from duecourse.core.errors import FieldError, ValidationFailed, forbidden
+from duecourse.core.models import Tenant
+from duecourse.people import rules
+from duecourse.people.models import ApiToken, OrgUnit, Person
+from duecourse.people.signals import people_changed
+from duecourse.people.validation import ORG_FIELDS, clean_person_input
+
+MAX_MANAGER_DEPTH = 200
+
+
+def org_units_ensure(*, tenant_id: int, kind: str, names: Iterable[str]) -> dict[str, int]:
+    """Ids of the named org units of one kind, creating the unknown ones (unknown names are created)."""
+    wanted = {n for n in names if n}
+    if not wanted:
+        return {}
+    existing = dict(
+        OrgUnit.objects.filter(tenant_id=tenant_id, kind=kind, name__in=wanted).values_list("name", "id")
+    )
+    missing = wanted - set(existing)
+    if missing:
+        OrgUnit.objects.bulk_create(
+            [OrgUnit(tenant_id=tenant_id, kind=kind, name=n) for n in sorted(missing)], ignore_conflicts=True
+        )
+        existing = dict(
+            OrgUnit.objects.filter(tenant_id=tenant_id, kind=kind, name__in=wanted).values_list("name", "id")
+        )
+    return existing
+
+
+def person_snapshot(person: Person) -> dict:
+    """The person as the audit log and the API show it."""
+    return {
+        "email": person.email,
+        "name": person.name,
+        "external_id": person.external_id,
+        "manager_id": person.manager_id,
+        "department_id": person.department_id,
+        "site_id": person.site_id,
+        "region_id": person.region_id,
+        "job_title": person.job_title,
+        "hire_date": person.hire_date.isoformat() if person.hire_date else None,
+        "timezone": person.timezone,
+        "locale": person.locale,
+        "active": person.active,
+        "roles": [r for r in rules.STORED_ROLES if getattr(person, f"is_{r}")],
+    }
+
+
+def manager_chain_contains(*, tenant_id: int, start_manager_id: int, person_id: int) -> bool:
+    """True when walking up from `start_manager_id` reaches `person_id` (the change would make a cycle)."""
+    current: int | None = start_manager_id
+    for _ in range(MAX_MANAGER_DEPTH):
+        if current is None:
+            return False
+        if current == person_id:
+            return True
+        current = Person.objects.filter(tenant_id=tenant_id, pk=current).values_list("manager_id", flat=True).first()
+    return True
+
+
+def _resolve_manager(tenant_id: int, clean: dict, errors: list[FieldError]) -> None:
+    """Turn manager_email / manager_id into a checked `manager_id` (or record the error)."""
+    manager_email = clean.pop("manager_email", None)
+    if manager_email is not None and "manager_id" not in clean:
+        manager_id = (
+            Person.objects.filter(tenant_id=tenant_id, email=manager_email).values_list("id", flat=True).first()
+        )
+        if manager_id is None:
+            errors.append(FieldError("manager_email", f"no person with email {manager_email}"))
+        else:
+            clean["manager_id"] = manager_id
+    elif clean.get("manager_id") is not None and not Person.objects.filter(
+        tenant_id=tenant_id, pk=clean["manager_id"]
+    ).exists():
+        errors.append(FieldError("manager_id", f"no person with id {clean['manager_id']}"))
+
+
+def _apply_clean_fields(person: Person, clean: dict) -> None:
+    for org in ORG_FIELDS:
+        if org in clean:
+            name = clean.pop(org)
+            unit_id = org_units_ensure(tenant_id=person.tenant_id, kind=org, names=[name]).get(name) if name else None
+            setattr(person, f"{org}_id", unit_id)
+    if "roles" in clean:
+        roles = clean.pop("roles")
+        for role in rules.STORED_ROLES:
+            setattr(person, f"is_{role}", role in roles)
+    if "active" in clean:
+        active = clean.pop("active")
+        if person.active and not active:
+            person.deactivated_at = clock.now()
+        elif active:
+            person.deactivated_at = None
+        person.active = active
+    for key, value in clean.items():
+        setattr(person, key, value)
+
+
+def _raise_if(errors: list[FieldError], what: str) -> None:
+    if errors:
+        raise ValidationFailed(detail=f"{what}: " + "; ".join(f"{e.field} {e.message}" for e in errors), errors=errors)
+
+
+def _check_unique(person: Person, errors: list[FieldError]) -> None:
+    others = Person.objects.filter(tenant_id=person.tenant_id).exclude(pk=person.pk)
+    if others.filter(email=person.email).exists():
+        errors.append(FieldError("email", f"{person.email} is already used by another person"))
+    if person.external_id and others.filter(external_id=person.external_id).exists():
+        errors.append(FieldError("external_id", f"{person.external_id} is already used by another person"))
+
+
+def _save_or_conflict(person: Person) -> None:
+    """Save; a concurrent insert of the same email loses with a field error, not a 500."""
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise ValidationFailed.on("email", f"{person.email} is already used by another person") from None
+
+
+def person_create(*, actor: Person | None, tenant_id: int, data: dict) -> Person:
+    if actor is not None and not rules.can_manage_people(actor):
+        raise forbidden("create people")
+    clean, errors = clean_person_input(data, partial=False)
+    _resolve_manager(tenant_id, clean, errors)
+    _raise_if(errors, "Invalid person")
+    with transaction.atomic():
+        person = Person(tenant_id=tenant_id)
+        _apply_clean_fields(person, clean)
+        _check_unique(person, errors)
+        _raise_if(errors, "Invalid person")
+        _save_or_conflict(person)
+        audit_record(
+            tenant_id=tenant_id,
+            actor_id=actor.pk if actor else None,
+            action="person.create",
+            object_type="person",
+            object_id=person.pk,
+            after=person_snapshot(person),
+        )
+        people_changed.send(sender=Person, tenant_id=tenant_id, person_ids=[person.pk])
+    return person
+
+
+def person_update(*, actor: Person, person: Person, data: dict, reason: str = "") -> Person:
+    clean, errors = clean_person_input(data, partial=True)
+    if not rules.can_change_person_fields(actor, person, set(data)):
+        raise forbidden("change this person" if not set(data) <= rules.SELF_EDITABLE_FIELDS else "change them")
+    _resolve_manager(person.tenant_id, clean, errors)
+    new_manager = clean.get("manager_id")
+    if new_manager is not None and manager_chain_contains(
+        tenant_id=person.tenant_id, start_manager_id=new_manager, person_id=person.pk
+    ):
+        errors.append(FieldError("manager_id", "would make a reporting cycle (a person cannot manage their own manager)"))
+    _raise_if(errors, "Invalid person")
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        before = person_snapshot(person)
+        _apply_clean_fields(person, clean)
+        _check_unique(person, errors)
+        _raise_if(errors, "Invalid person")
+        after = person_snapshot(person)
+        if after == before:
+            return person
+        _save_or_conflict(person)
+        old, new = changed_fields(before, after)
+        audit_record(
+            tenant_id=person.tenant_id,
+            actor_id=actor.pk,
+            action="person.update",
+            object_type="person",
+            object_id=person.pk,
+            before=old,
+            after=new,
+            reason=reason,
+        )
+        people_changed.send(sender=Person, tenant_id=person.tenant_id, person_ids=[person.pk])
+    return person
+
+
+def person_set_password(*, person: Person, password: str) -> None:
+    """Give a person a web login (a Django user linked one-to-one) with this password."""
+    try:
+        validate_password(password)
+    except DjangoValidationError as exc:
+        raise ValidationFailed.on("password", " ".join(exc.messages)) from None
+    user_model = get_user_model()
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        if person.user_id is None:
+            user = user_model(username=f"t{person.tenant_id}:{person.email}", email=person.email)
+            user.set_password(password)
+            user.save()
+            person.user = user
+            person.save(update_fields=["user"])
+        else:
+            user = person.user
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        audit_record(
+            tenant_id=person.tenant_id,
+            actor_id=None,
+            action="person.set_password",
+            object_type="person",
+            object_id=person.pk,
+        )
+
+
+TOKEN_PREFIX = "dc"
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def api_token_create(*, actor: Person | None, person: Person, name: str = "") -> tuple[ApiToken, str]:
+    """A new token; the plain text is returned once and never stored."""
+    if actor is not None and not rules.can_manage_tokens(actor, person):
+        raise forbidden("create tokens for this person")
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            tenant_id=person.tenant_id, person=person, name=name[:100], prefix=prefix, secret_hash=_hash_secret(secret)
+        )
+        audit_record(
+            tenant_id=person.tenant_id,
+            actor_id=actor.pk if actor else None,
+            action="token.create",
+            object_type="api_token",
+            object_id=token.pk,
+            after={"person_id": person.pk, "prefix": prefix, "name": token.name},
+        )
+    return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
+
+
+def api_token_revoke(*, actor: Person, token: ApiToken) -> None:
+    if not rules.can_manage_tokens(actor, token.person):
+        raise forbidden("revoke this token")
+    with transaction.atomic():
+        updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
+        if updated:
+            audit_record(
+                tenant_id=token.tenant_id,
+                actor_id=actor.pk,
+                action="token.revoke",
+                object_type="api_token",
+                object_id=token.pk,
+            )
+
+
+def api_token_authenticate(raw: str) -> Person | None:
+    """The active person a bearer token stands for, or None."""
+    parts = raw.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    token = (
+        ApiToken.objects.filter(prefix=parts[1], revoked_at__isnull=True, person__active=True)
+        .select_related("person")
+        .first()
+    )
+    if token is None or not hmac.compare_digest(token.secret_hash, _hash_secret(parts[2])):
+        return None
+    moment = clock.now()
+    # Touch last_used_at at most once a minute so reads do not become writes.
+    if token.last_used_at is None or (moment - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=moment)
+    return token.person
+
+
+def tenant_create(*, name: str, admin_email: str, admin_name: str = "") -> tuple[Tenant, Person]:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed.on("name", "is required")
+    if Tenant.objects.filter(name=name).exists():
+        raise ValidationFailed.on("name", f"a tenant named {name!r} already exists")
+    with transaction.atomic():
+        tenant = Tenant.objects.create(name=name)
+        admin = person_create(
+            actor=None,
+            tenant_id=tenant.pk,
+            data={"email": admin_email, "name": admin_name or admin_email, "roles": ["admin"]},
+        )
+    return tenant, admin
+
+
+def tenant_by_name(name: str | None) -> Tenant | None:
+    if name:
+        return Tenant.objects.filter(name=name).first()
+    return None
+
+
+def person_find_by_email(*, email: str, tenant_name: str | None = None) -> Person:
+    """For the CLI: the one person with this email (in the named tenant when given)."""
+    people = Person.objects.filter(email=(email or "").strip().lower())
+    if tenant_name:
+        people = people.filter(tenant__name=tenant_name)
+    found = list(people.select_related("tenant")[:2])
+    if not found:
+        raise ValidationFailed.on("email", f"no person with email {email}" + (f" in {tenant_name}" if tenant_name else ""))
+    if len(found) > 1:
+        raise ValidationFailed.on("tenant", f"{email} exists in several tenants: name one with --tenant")
+    return found[0]

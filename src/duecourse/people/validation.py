@@ -1,0 +1,186 @@
+"""Turning raw person input (API body, CSV row, form) into clean values, with an error per field.
+
+Pure functions of their input plus two tenant look-ups passed in by the caller, so the single-person
+services and the set-based import share exactly the same rules.
+"""
+
+import datetime as dt
+import re
+import zoneinfo
+from functools import cache
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+
+from duecourse.core.errors import FieldError
+from duecourse.people.rules import ROLE_NAMES, STORED_ROLES
+
+TEXT_LIMITS = {"name": 200, "external_id": 100, "job_title": 200, "department": 200, "site": 200, "region": 200}
+ORG_FIELDS = ("department", "site", "region")
+LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
+TRUE_WORDS = {"1", "true", "yes", "y", "on", "active"}
+FALSE_WORDS = {"0", "false", "no", "n", "off", "inactive"}
+
+# Every input key a person may carry; `manager_email` stands for `manager_id`.
+INPUT_FIELDS = (
+    "email",
+    "name",
+    "external_id",
+    "manager_id",
+    "manager_email",
+    "department",
+    "site",
+    "region",
+    "job_title",
+    "hire_date",
+    "timezone",
+    "locale",
+    "active",
+    "roles",
+)
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def clean_email(value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("is required")
+    email = value.strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise ValueError(f"{value!r} is not a valid email address") from None
+    return email
+
+
+def clean_date(value) -> dt.date | None:
+    if _blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD)")
+
+
+def clean_bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    raise ValueError(f"{value!r} is not true or false")
+
+
+def clean_roles(value) -> list[str]:
+    if _blank(value):
+        return []
+    if isinstance(value, str):
+        value = [part for part in re.split(r"[;,|\s]+", value) if part]
+    if not isinstance(value, list | tuple):
+        raise ValueError("must be a list of role names")
+    roles = []
+    for role in value:
+        if not isinstance(role, str) or role.strip().lower() not in ROLE_NAMES:
+            raise ValueError(f"unknown role {role!r} (known: {', '.join(ROLE_NAMES)})")
+        roles.append(role.strip().lower())
+    return [r for r in STORED_ROLES if r in roles]  # manager and learner are derived, not stored
+
+
+def clean_text(field: str, value, *, required: bool = False) -> str | None:
+    if _blank(value):
+        if required:
+            raise ValueError("is required")
+        return None
+    if not isinstance(value, str | int):
+        raise ValueError("must be text")
+    text = str(value).strip()
+    if len(text) > TEXT_LIMITS.get(field, 200):
+        raise ValueError(f"is longer than {TEXT_LIMITS.get(field, 200)} characters")
+    if "\x00" in text:
+        raise ValueError("contains a NUL character")
+    return text
+
+
+def clean_manager_id(value) -> int | None:
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError("must be a person id")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a person id") from None
+    if number <= 0 or number > 2**62:
+        raise ValueError(f"{value!r} is not a person id")
+    return number
+
+
+def clean_person_input(data: dict, *, partial: bool) -> tuple[dict, list[FieldError]]:
+    """Normalise each present field; return the clean values and the errors, one per bad field.
+
+    Keys absent from `data` stay absent (for PATCH); with `partial=False`, email and name are required.
+    Manager references are only shaped here: whether they exist is the caller's question.
+    """
+    clean: dict = {}
+    errors: list[FieldError] = []
+    unknown = sorted(set(data) - set(INPUT_FIELDS) - {"id"})
+    for key in unknown:
+        errors.append(FieldError(key, "is not a person field"))
+
+    def attempt(field: str, fn):
+        if field not in data:
+            return
+        try:
+            clean[field] = fn(data[field])
+        except ValueError as exc:
+            errors.append(FieldError(field, str(exc)))
+
+    if not partial:
+        for required in ("email", "name"):
+            if _blank(data.get(required)):
+                errors.append(FieldError(required, "is required"))
+    attempt("email", clean_email)
+    attempt("name", lambda v: clean_text("name", v, required=True))
+    attempt("external_id", lambda v: clean_text("external_id", v))
+    attempt("job_title", lambda v: clean_text("job_title", v) or "")
+    for org in ORG_FIELDS:
+        attempt(org, lambda v, org=org: clean_text(org, v))
+    attempt("hire_date", clean_date)
+    attempt("timezone", _clean_timezone)
+    attempt("locale", _clean_locale)
+    attempt("active", clean_bool)
+    attempt("roles", clean_roles)
+    attempt("manager_id", clean_manager_id)
+    attempt("manager_email", lambda v: None if _blank(v) else clean_email(v))
+    # A field reported twice (required and malformed) keeps only its first message.
+    seen: set[str] = set()
+    errors = [e for e in errors if not (e.field in seen or seen.add(e.field))]
+    return clean, errors
+
+
+def _clean_timezone(value) -> str:
+    if _blank(value):
+        return "UTC"
+    if not isinstance(value, str) or value.strip() not in known_timezones():
+        raise ValueError(f"{value!r} is not a known IANA time zone (e.g. Europe/London)")
+    return value.strip()
+
+
+def _clean_locale(value) -> str:
+    if _blank(value):
+        return "en"
+    if not isinstance(value, str) or not LOCALE_PATTERN.match(value.strip()):
+        raise ValueError(f"{value!r} is not a locale (e.g. en, en-GB, it)")
+    return value.strip()
