@@ -34,7 +34,7 @@ if not SECRET_KEY:
             _key_file.chmod(0o600)
         SECRET_KEY = _key_file.read_text().strip()
     except OSError:
-        SECRET_KEY = "duecourse-insecure-fallback-key-set-DUECOURSE_SECRET_KEY"
+        SECRET_KEY = "duecourse-insecure-fallback-key-set-DUECOURSE_SECRET_KEY"  # noqa: S105
 
 BASE_URL = os.environ.get("DUECOURSE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DUECOURSE_ALLOWED_HOSTS", "").split(",") if h.strip()]

@@ -1,7 +1,6 @@
 """Shared pieces of the JSON API: errors, list envelopes, CSV export."""
 
 import csv
-import io
 from collections.abc import Callable, Iterable
 
 from django.db.models import QuerySet

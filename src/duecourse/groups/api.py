@@ -28,7 +28,11 @@ def group_as_dict(group: Group, *, with_members: bool = False) -> dict:
 def list_groups(request: HttpRequest, filters: Query[GroupFilters]):
     groups = selectors.group_list(actor=actor_of(request), q=filters.q, kind=filters.kind)
     return paged_list(
-        groups, filters, group_as_dict, csv_name="groups", csv_columns=GROUP_CSV_COLUMNS,
+        groups,
+        filters,
+        group_as_dict,
+        csv_name="groups",
+        csv_columns=GROUP_CSV_COLUMNS,
         explicit_paging=was_paging_asked(request),
     )
 
@@ -65,6 +69,10 @@ def delete_group(request: HttpRequest, group_id: int):
 def group_members(request: HttpRequest, group_id: int, params: Query[ListParams]):
     group = selectors.access_group(actor=actor_of(request), group_id=group_id)
     return paged_list(
-        selectors.group_members(group=group), params, person_as_dict, csv_name=f"group-{group.pk}-members",
-        csv_columns=PERSON_CSV_COLUMNS, explicit_paging=was_paging_asked(request),
+        selectors.group_members(group=group),
+        params,
+        person_as_dict,
+        csv_name=f"group-{group.pk}-members",
+        csv_columns=PERSON_CSV_COLUMNS,
+        explicit_paging=was_paging_asked(request),
     )

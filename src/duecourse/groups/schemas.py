@@ -6,16 +6,6 @@ from pydantic import ConfigDict
 from duecourse.core.api import ListParams
 
 
-class RuleCondition(Schema):
-    field: str
-    op: str
-    value: Any
-
-
-class GroupRule(Schema):
-    all: list[dict[str, Any]]
-
-
 class GroupOut(Schema):
     id: int
     name: str

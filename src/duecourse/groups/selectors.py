@@ -21,9 +21,7 @@ def group_list(*, actor: Person, q: str | None = None, kind: str | None = None) 
 def access_group(*, actor: Person, group_id: int) -> Group:
     """The group in the actor's tenant; NotFound for other tenants and for those who may not see groups."""
     group = (
-        Group.objects.filter(tenant_id=actor.tenant_id, pk=group_id)
-        .annotate(member_count=Count("memberships"))
-        .first()
+        Group.objects.filter(tenant_id=actor.tenant_id, pk=group_id).annotate(member_count=Count("memberships")).first()
     )
     if group is None or not rules.can_view_groups(actor):
         raise not_found("Group")

@@ -110,8 +110,12 @@ def group_create(*, actor: Person, data: dict) -> Group:
             action="group.create",
             object_type="group",
             object_id=group.pk,
-            after={"name": group.name, "kind": group.kind, "rule": group.rule,
-                   "member_count": GroupMember.objects.filter(group=group).count()},
+            after={
+                "name": group.name,
+                "kind": group.kind,
+                "rule": group.rule,
+                "member_count": GroupMember.objects.filter(group=group).count(),
+            },
         )
     return group
 

@@ -116,7 +116,9 @@ def patch_person(request: HttpRequest, person_id: int, payload: PersonPatch):
     return person_as_dict(selectors.access_person(actor=actor, person_id=person_id))
 
 
-@router.get("/{int:person_id}/tokens", response={200: list[TokenOut], **ERROR_RESPONSES}, summary="A person's API tokens")
+@router.get(
+    "/{int:person_id}/tokens", response={200: list[TokenOut], **ERROR_RESPONSES}, summary="A person's API tokens"
+)
 def list_tokens(request: HttpRequest, person_id: int):
     actor = actor_of(request)
     person = selectors.access_person(actor=actor, person_id=person_id)

@@ -135,7 +135,9 @@ def people_import(
                 after={k: v for k, v in result.as_dict().items() if k != "failed"} | {"failed": len(result.failed)},
             )
     except IntegrityError as exc:
-        raise Conflict(detail=f"The directory changed while importing ({exc.__class__.__name__}); run it again") from None
+        raise Conflict(
+            detail=f"The directory changed while importing ({exc.__class__.__name__}); run it again"
+        ) from None
     return result
 
 

@@ -8,9 +8,7 @@ from duecourse.people.models import ApiToken, OrgUnit, Person
 
 
 def with_has_reports(queryset: QuerySet) -> QuerySet:
-    return queryset.annotate(
-        has_reports=Exists(Person.objects.filter(manager_id=OuterRef("pk"), active=True))
-    )
+    return queryset.annotate(has_reports=Exists(Person.objects.filter(manager_id=OuterRef("pk"), active=True)))
 
 
 def person_list(
@@ -45,9 +43,7 @@ def person_list(
         people = people.filter(**{f"is_{role}": True})
     elif role == "manager":
         people = people.filter(Exists(Person.objects.filter(manager_id=OuterRef("pk"), active=True)))
-    return with_has_reports(people.select_related("department", "site", "region", "manager")).order_by(
-        "name", "id"
-    )
+    return with_has_reports(people.select_related("department", "site", "region", "manager")).order_by("name", "id")
 
 
 def access_person(*, actor: Person, person_id: int) -> Person:

@@ -27,9 +27,7 @@ def org_units_ensure(*, tenant_id: int, kind: str, names: Iterable[str]) -> dict
     wanted = {n for n in names if n}
     if not wanted:
         return {}
-    existing = dict(
-        OrgUnit.objects.filter(tenant_id=tenant_id, kind=kind, name__in=wanted).values_list("name", "id")
-    )
+    existing = dict(OrgUnit.objects.filter(tenant_id=tenant_id, kind=kind, name__in=wanted).values_list("name", "id"))
     missing = wanted - set(existing)
     if missing:
         OrgUnit.objects.bulk_create(
@@ -83,9 +81,10 @@ def _resolve_manager(tenant_id: int, clean: dict, errors: list[FieldError]) -> N
             errors.append(FieldError("manager_email", f"no person with email {manager_email}"))
         else:
             clean["manager_id"] = manager_id
-    elif clean.get("manager_id") is not None and not Person.objects.filter(
-        tenant_id=tenant_id, pk=clean["manager_id"]
-    ).exists():
+    elif (
+        clean.get("manager_id") is not None
+        and not Person.objects.filter(tenant_id=tenant_id, pk=clean["manager_id"]).exists()
+    ):
         errors.append(FieldError("manager_id", f"no person with id {clean['manager_id']}"))
 
 
@@ -165,7 +164,9 @@ def person_update(*, actor: Person, person: Person, data: dict, reason: str = ""
     if new_manager is not None and manager_chain_contains(
         tenant_id=person.tenant_id, start_manager_id=new_manager, person_id=person.pk
     ):
-        errors.append(FieldError("manager_id", "would make a reporting cycle (a person cannot manage their own manager)"))
+        errors.append(
+            FieldError("manager_id", "would make a reporting cycle (a person cannot manage their own manager)")
+        )
     _raise_if(errors, "Invalid person")
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
@@ -220,7 +221,7 @@ def person_set_password(*, person: Person, password: str) -> None:
         )
 
 
-TOKEN_PREFIX = "dc"
+TOKEN_PREFIX = "dc"  # noqa: S105
 
 
 def _hash_secret(secret: str) -> str:
@@ -311,7 +312,9 @@ def person_find_by_email(*, email: str, tenant_name: str | None = None) -> Perso
         people = people.filter(tenant__name=tenant_name)
     found = list(people.select_related("tenant")[:2])
     if not found:
-        raise ValidationFailed.on("email", f"no person with email {email}" + (f" in {tenant_name}" if tenant_name else ""))
+        raise ValidationFailed.on(
+            "email", f"no person with email {email}" + (f" in {tenant_name}" if tenant_name else "")
+        )
     if len(found) > 1:
         raise ValidationFailed.on("tenant", f"{email} exists in several tenants: name one with --tenant")
     return found[0]

@@ -7,109 +7,179 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OrgUnit',
+            name="OrgUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('department', 'Department'), ('site', 'Site'), ('region', 'Region')], max_length=20)),
-                ('name', models.CharField(max_length=200)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("department", "Department"), ("site", "Site"), ("region", "Region")], max_length=20
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "tenant",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.tenant"),
+                ),
             ],
             options={
-                'db_table': 'org_unit',
-                'ordering': ['kind', 'name'],
+                "db_table": "org_unit",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('name', models.CharField(max_length=200)),
-                ('external_id', models.CharField(blank=True, max_length=100, null=True)),
-                ('job_title', models.CharField(blank=True, default='', max_length=200)),
-                ('hire_date', models.DateField(blank=True, null=True)),
-                ('timezone', models.CharField(default='UTC', max_length=64)),
-                ('locale', models.CharField(default='en', max_length=16)),
-                ('active', models.BooleanField(default=True)),
-                ('is_admin', models.BooleanField(default=False)),
-                ('is_instructor', models.BooleanField(default=False)),
-                ('is_hr', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('deactivated_at', models.DateTimeField(blank=True, null=True)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.orgunit')),
-                ('manager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reports', to='people.person')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.orgunit')),
-                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.orgunit')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.tenant')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='person', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email", models.EmailField(max_length=254)),
+                ("name", models.CharField(max_length=200)),
+                ("external_id", models.CharField(blank=True, max_length=100, null=True)),
+                ("job_title", models.CharField(blank=True, default="", max_length=200)),
+                ("hire_date", models.DateField(blank=True, null=True)),
+                ("timezone", models.CharField(default="UTC", max_length=64)),
+                ("locale", models.CharField(default="en", max_length=16)),
+                ("active", models.BooleanField(default=True)),
+                ("is_admin", models.BooleanField(default=False)),
+                ("is_instructor", models.BooleanField(default=False)),
+                ("is_hr", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("deactivated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.orgunit",
+                    ),
+                ),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reports",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.orgunit",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.orgunit",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.tenant"),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="person",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'person',
-                'ordering': ['name', 'id'],
+                "db_table": "person",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, default='', max_length=100)),
-                ('prefix', models.CharField(max_length=16, unique=True)),
-                ('secret_hash', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.tenant')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to='people.person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(blank=True, default="", max_length=100)),
+                ("prefix", models.CharField(max_length=16, unique=True)),
+                ("secret_hash", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.tenant"),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="api_tokens", to="people.person"
+                    ),
+                ),
             ],
             options={
-                'db_table': 'api_token',
+                "db_table": "api_token",
             },
         ),
         migrations.AddConstraint(
-            model_name='orgunit',
-            constraint=models.UniqueConstraint(fields=('tenant', 'kind', 'name'), name='org_unit_unique_name'),
+            model_name="orgunit",
+            constraint=models.UniqueConstraint(fields=("tenant", "kind", "name"), name="org_unit_unique_name"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['tenant', 'manager'], name='person_manager_idx'),
+            model_name="person",
+            index=models.Index(fields=["tenant", "manager"], name="person_manager_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['tenant', 'department'], name='person_department_idx'),
+            model_name="person",
+            index=models.Index(fields=["tenant", "department"], name="person_department_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['tenant', 'site'], name='person_site_idx'),
+            model_name="person",
+            index=models.Index(fields=["tenant", "site"], name="person_site_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['tenant', 'region'], name='person_region_idx'),
+            model_name="person",
+            index=models.Index(fields=["tenant", "region"], name="person_region_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['tenant', 'active', 'name'], name='person_active_name_idx'),
+            model_name="person",
+            index=models.Index(fields=["tenant", "active", "name"], name="person_active_name_idx"),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(fields=('tenant', 'email'), name='person_unique_email'),
+            model_name="person",
+            constraint=models.UniqueConstraint(fields=("tenant", "email"), name="person_unique_email"),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id__isnull', False)), fields=('tenant', 'external_id'), name='person_unique_external_id'),
+            model_name="person",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id__isnull", False)),
+                fields=("tenant", "external_id"),
+                name="person_unique_external_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('email', django.db.models.functions.text.Lower('email'))), name='person_email_lower_case'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("email", django.db.models.functions.text.Lower("email"))),
+                name="person_email_lower_case",
+            ),
         ),
     ]
