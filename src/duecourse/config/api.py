@@ -68,11 +68,19 @@ def unexpected_error(request, exc: Exception):
 
 
 def _register_routers() -> None:
+    from duecourse.assignments.api import router as assignments_router
+    from duecourse.assignments.xapi_api import router as xapi_router
+    from duecourse.catalog.api import router as catalog_router
     from duecourse.groups.api import router as groups_router
     from duecourse.people.api import router as people_router
+    from duecourse.reports.api import router as reports_router
 
     api.add_router("/people", people_router, tags=["people"])
     api.add_router("/groups", groups_router, tags=["groups"])
+    api.add_router("", catalog_router)
+    api.add_router("", assignments_router)
+    api.add_router("/xapi", xapi_router, tags=["xapi"])
+    api.add_router("/reports", reports_router, tags=["reports"])
 
 
 _register_routers()

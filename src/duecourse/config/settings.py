@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "duecourse.core",
     "duecourse.people",
     "duecourse.groups",
+    "duecourse.catalog",
+    "duecourse.assignments",
+    "duecourse.reports",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,322 @@
+"""Assignment, rule, progress and audit endpoints: thin wrappers over services and selectors."""
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from duecourse.assignments import living_rules, progress, rules, selectors, services
+from duecourse.assignments.models import AssignmentRule
+from duecourse.assignments.presenters import (
+    ASSIGNMENT_CSV_COLUMNS,
+    assignment_as_dict,
+    assignment_csv_row,
+    titles_for,
+)
+from duecourse.assignments.schemas import (
+    AssignmentFilters,
+    AssignmentIn,
+    AssignmentList,
+    AssignmentOut,
+    AssignmentPatch,
+    AuditFilters,
+    AuditList,
+    BulkIn,
+    BulkOut,
+    ProgressIn,
+    ProgressOut,
+    RuleIn,
+    RuleList,
+    RuleOut,
+    RulePatch,
+    RulePreviewOut,
+)
+from duecourse.catalog.selectors import target_titles
+from duecourse.core.api import ERROR_RESPONSES, ListParams, actor_of, csv_response, was_paging_asked
+from duecourse.core.errors import forbidden
+from duecourse.core.models import AuditEvent
+
+router = Router()
+
+
+def _assignment_page(request, queryset, params):
+    if params.format == "csv":
+        rows = queryset
+        if was_paging_asked(request):
+            rows = rows[params.offset : params.offset + params.limit]
+
+        def generate():
+            batch = []
+            for item in rows.iterator(chunk_size=2000):
+                batch.append(item)
+                if len(batch) == 2000:
+                    yield from _csv_rows(batch)
+                    batch = []
+            yield from _csv_rows(batch)
+
+        return csv_response("assignments.csv", ASSIGNMENT_CSV_COLUMNS, generate())
+    page = list(queryset[params.offset : params.offset + params.limit])
+    titles = titles_for(page)
+    return {"count": queryset.count(), "items": [assignment_as_dict(a, titles) for a in page]}
+
+
+def _csv_rows(batch):
+    titles = titles_for(batch)
+    for item in batch:
+        row = assignment_csv_row(item, titles)
+        yield [row.get(c) for c in ASSIGNMENT_CSV_COLUMNS]
+
+
+@router.get(
+    "/assignments",
+    response={200: AssignmentList, **ERROR_RESPONSES},
+    tags=["assignments"],
+    summary="List assignments (each role sees what it may)",
+)
+def list_assignments(request: HttpRequest, filters: Query[AssignmentFilters]):
+    items = selectors.assignment_list(
+        actor=actor_of(request),
+        person_id=filters.person_id,
+        statuses=filters.status,
+        target_type=filters.target_type,
+        target_id=filters.target_id,
+        department=filters.department,
+        manager_id=filters.manager_id,
+        due_before=filters.due_before,
+        due_after=filters.due_after,
+        overdue=filters.overdue,
+    )
+    return _assignment_page(request, items, filters)
+
+
+@router.post(
+    "/assignments",
+    response={200: AssignmentOut, 201: AssignmentOut, **ERROR_RESPONSES},
+    tags=["assignments"],
+    summary="Assign a target to one person (200 with the existing open one, a new source attached)",
+)
+def create_assignment(request: HttpRequest, payload: AssignmentIn):
+    actor = actor_of(request)
+    data = payload.dict(exclude_unset=True)
+    data["target"] = payload.target.dict()
+    if payload.reminders is not None:
+        data["reminders"] = [r.dict(exclude_none=True) for r in payload.reminders]
+    assignment, created = services.assignment_create(actor=actor, data=data)
+    out = assignment_as_dict(selectors.access_assignment(actor=actor, assignment_id=assignment.pk))
+    return Status(201 if created else 200, out)
+
+
+@router.post(
+    "/assignments/bulk",
+    response={200: BulkOut, **ERROR_RESPONSES},
+    tags=["assignments"],
+    summary="Assign targets to many people (dry_run previews)",
+)
+def bulk_assign(request: HttpRequest, payload: BulkIn):
+    data = payload.dict()
+    if payload.reminders is not None:
+        data["reminders"] = [r.dict(exclude_none=True) for r in payload.reminders]
+    result = services.bulk_assign(actor=actor_of(request), data=data)
+    return {
+        "created": result.created,
+        "skipped": result.skipped,
+        "failed": result.failed,
+        "preview": result.preview,
+        "operation_id": result.operation_id,
+    }
+
+
+@router.get(
+    "/assignments/{int:assignment_id}",
+    response={200: AssignmentOut, **ERROR_RESPONSES},
+    tags=["assignments"],
+    summary="Get an assignment, with why it exists",
+)
+def get_assignment(request: HttpRequest, assignment_id: int):
+    return assignment_as_dict(selectors.access_assignment(actor=actor_of(request), assignment_id=assignment_id))
+
+
+@router.patch(
+    "/assignments/{int:assignment_id}",
+    response={200: AssignmentOut, **ERROR_RESPONSES},
+    tags=["assignments"],
+    summary="Change due date, priority, note or reminders (audited)",
+)
+def patch_assignment(request: HttpRequest, assignment_id: int, payload: AssignmentPatch):
+    actor = actor_of(request)
+    assignment = selectors.access_assignment(actor=actor, assignment_id=assignment_id)
+    data = payload.dict(exclude_unset=True)
+    if payload.reminders is not None:
+        data["reminders"] = [r.dict(exclude_none=True) for r in payload.reminders]
+    services.assignment_update(actor=actor, assignment=assignment, data=data)
+    return assignment_as_dict(selectors.access_assignment(actor=actor, assignment_id=assignment_id))
+
+
+@router.delete(
+    "/assignments/{int:assignment_id}",
+    response={200: AssignmentOut, **ERROR_RESPONSES},
+    tags=["assignments"],
+    summary="Withdraw (or remove the caller's own source when others remain)",
+)
+def withdraw_assignment(request: HttpRequest, assignment_id: int, reason: str = ""):
+    actor = actor_of(request)
+    assignment = selectors.access_assignment(actor=actor, assignment_id=assignment_id)
+    services.assignment_withdraw(actor=actor, assignment=assignment, reason=reason[:5000])
+    return assignment_as_dict(selectors.access_assignment(actor=actor, assignment_id=assignment_id))
+
+
+@router.get(
+    "/me/assignments",
+    response={200: AssignmentList, **ERROR_RESPONSES},
+    tags=["assignments"],
+    summary="My assignments: overdue first, then priority, then due date",
+)
+def my_assignments(request: HttpRequest, params: Query[ListParams]):
+    return _assignment_page(request, selectors.my_assignments(actor=actor_of(request)), params)
+
+
+# --- rules ---------------------------------------------------------------------------------------
+def rule_as_dict(rule: AssignmentRule, applied: dict | None = None) -> dict:
+    items = sorted(rule.items.all(), key=lambda i: i.position)
+    titles = target_titles(tenant_id=rule.tenant_id, targets={(i.target_type, i.target_id) for i in items})
+    return {
+        "id": rule.pk,
+        "name": rule.name,
+        "active": rule.active,
+        "audience": rule.audience,
+        "items": [
+            {
+                "target": {
+                    "type": i.target_type,
+                    "id": i.target_id,
+                    "title": titles.get((i.target_type, i.target_id), ""),
+                },
+                "visibility": i.visibility,
+                "validity_months": i.validity_months,
+            }
+            for i in items
+        ],
+        "due_in_days": rule.due_in_days,
+        "due_date": rule.due_date,
+        "due_from": rule.due_from,
+        "recurrence_weeks": rule.recurrence_weeks,
+        "priority": rule.priority,
+        "note": rule.note,
+        "reminders": rule.reminders,
+        "certificate": rule.certificate,
+        "applied": applied,
+    }
+
+
+def _rule_data(payload, *, exclude_unset: bool) -> dict:
+    data = payload.dict(exclude_unset=exclude_unset)
+    data.pop("timing_policy", None)
+    if "items" in data and payload.items is not None:
+        data["items"] = [{**i.dict(), "target": i.target.dict()} for i in payload.items]
+    if "audience" in data and payload.audience is not None:
+        data["audience"] = payload.audience.dict()
+    if getattr(payload, "reminders", None) is not None:
+        data["reminders"] = [r.dict(exclude_none=True) for r in payload.reminders]
+    return data
+
+
+@router.get("/rules", response={200: RuleList, **ERROR_RESPONSES}, tags=["rules"], summary="List assignment rules")
+def list_rules(request: HttpRequest, params: Query[ListParams]):
+    actor = actor_of(request)
+    if not rules.can_view_rules(actor):
+        raise forbidden("see assignment rules")
+    items = selectors.rule_list(actor=actor)
+    page = list(items[params.offset : params.offset + params.limit])
+    return {"count": items.count(), "items": [rule_as_dict(r) for r in page]}
+
+
+@router.post(
+    "/rules", response={201: RuleOut, **ERROR_RESPONSES}, tags=["rules"], summary="Create a rule; it applies at once"
+)
+def create_rule(request: HttpRequest, payload: RuleIn):
+    actor = actor_of(request)
+    rule, outcome = living_rules.rule_create(actor=actor, data=_rule_data(payload, exclude_unset=False))
+    return Status(201, rule_as_dict(selectors.access_rule(actor=actor, rule_id=rule.pk), outcome))
+
+
+@router.get("/rules/{int:rule_id}", response={200: RuleOut, **ERROR_RESPONSES}, tags=["rules"], summary="Get a rule")
+def get_rule(request: HttpRequest, rule_id: int):
+    return rule_as_dict(selectors.access_rule(actor=actor_of(request), rule_id=rule_id))
+
+
+@router.patch(
+    "/rules/{int:rule_id}",
+    response={200: RuleOut, **ERROR_RESPONSES},
+    tags=["rules"],
+    summary="Change a rule; `timing_policy` says how existing open assignments follow a timing change",
+)
+def patch_rule(request: HttpRequest, rule_id: int, payload: RulePatch):
+    actor = actor_of(request)
+    rule = selectors.access_rule(actor=actor, rule_id=rule_id)
+    rule, outcome = living_rules.rule_update(
+        actor=actor, rule=rule, data=_rule_data(payload, exclude_unset=True), timing_policy=payload.timing_policy
+    )
+    return rule_as_dict(selectors.access_rule(actor=actor, rule_id=rule.pk), outcome)
+
+
+@router.delete(
+    "/rules/{int:rule_id}",
+    response={200: RuleOut, **ERROR_RESPONSES},
+    tags=["rules"],
+    summary="Deactivate a rule and withdraw its open assignments no other source holds",
+)
+def delete_rule(request: HttpRequest, rule_id: int):
+    actor = actor_of(request)
+    rule = selectors.access_rule(actor=actor, rule_id=rule_id)
+    outcome = living_rules.rule_delete(actor=actor, rule=rule)
+    return rule_as_dict(selectors.access_rule(actor=actor, rule_id=rule_id), outcome)
+
+
+@router.post(
+    "/rules/{int:rule_id}/preview",
+    response={200: RulePreviewOut, **ERROR_RESPONSES},
+    tags=["rules"],
+    summary="What saving these changes would add, remove and re-date, without changing anything",
+)
+def preview_rule(request: HttpRequest, rule_id: int, payload: RulePatch):
+    actor = actor_of(request)
+    rule = selectors.access_rule(actor=actor, rule_id=rule_id)
+    return living_rules.rule_preview(
+        actor=actor, rule=rule, data=_rule_data(payload, exclude_unset=True), timing_policy=payload.timing_policy
+    )
+
+
+@router.post(
+    "/rules/preview",
+    response={200: RulePreviewOut, **ERROR_RESPONSES},
+    tags=["rules"],
+    summary="What creating this rule would assign, without changing anything",
+)
+def preview_new_rule(request: HttpRequest, payload: RuleIn):
+    return living_rules.rule_preview(actor=actor_of(request), rule=None, data=_rule_data(payload, exclude_unset=False))
+
+
+# --- progress and audit --------------------------------------------------------------------------
+@router.post(
+    "/progress",
+    response={200: ProgressOut, **ERROR_RESPONSES},
+    tags=["progress"],
+    summary="Record progress or completion of a course for a person",
+)
+def record_progress(request: HttpRequest, payload: ProgressIn):
+    return progress.progress_record(actor=actor_of(request), **payload.dict())
+
+
+@router.get("/audit", response={200: AuditList, **ERROR_RESPONSES}, tags=["audit"], summary="The audit log (admins)")
+def audit_log(request: HttpRequest, filters: Query[AuditFilters]):
+    actor = actor_of(request)
+    if not rules.can_view_audit(actor):
+        raise forbidden("see the audit log")
+    events = AuditEvent.objects.filter(tenant_id=actor.tenant_id)
+    if filters.object_type:
+        events = events.filter(object_type=filters.object_type)
+    if filters.object_id:
+        events = events.filter(object_id=filters.object_id)
+    if filters.action:
+        events = events.filter(action=filters.action)
+    events = events.order_by("-at", "-id")
+    page = list(events[filters.offset : filters.offset + filters.limit])
+    return {"count": events.count(), "items": page}

@@ -1,0 +1,126 @@
+"""Pure rules of assignments: due dates, validity, status, reminder plans. No database here."""
+
+import calendar
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
+STATUSES = ("assigned", "in_progress", "completed", "overdue", "expired", "withdrawn")
+RECIPIENTS = ("learner", "assigner", "manager", "hr")
+MAX_REMINDER_DAYS = 365
+MAX_REMINDER_RULES = 20
+DEFAULT_REMINDER_PLAN = [{"days": 3, "recipients": ["learner"]}]
+DEFAULT_OVERLOAD_MINUTES_30D = 600
+
+
+def local_day_end(day: dt.date, timezone_name: str) -> dt.datetime:
+    """The UTC instant at which `day` ends for someone in `timezone_name` (local midnight after it)."""
+    try:
+        zone = zoneinfo.ZoneInfo(timezone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = dt.UTC
+    next_midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    return next_midnight.astimezone(dt.UTC)
+
+
+def local_date(moment: dt.datetime, timezone_name: str) -> dt.date:
+    try:
+        zone = zoneinfo.ZoneInfo(timezone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = dt.UTC
+    return moment.astimezone(zone).date()
+
+
+def add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    """Calendar months later, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def completion_expires_at(completed_at: dt.datetime, validity_months: int | None) -> dt.datetime | None:
+    return add_months(completed_at, validity_months) if validity_months else None
+
+
+def completion_is_valid(completed_at: dt.datetime, validity_months: int | None, now: dt.datetime) -> bool:
+    expires = completion_expires_at(completed_at, validity_months)
+    return expires is None or expires > now
+
+
+def validity_cutoff(now: dt.datetime, validity_months: int | None) -> dt.datetime | None:
+    """Completions at or after this instant are still valid (None: any completion is)."""
+    return add_months(now, -validity_months) if validity_months else None
+
+
+@dataclass(frozen=True)
+class DueSpec:
+    """How a source sets its due date: a fixed date, N days after assignment or hire date, or none."""
+
+    fixed: dt.date | None = None
+    days: int | None = None
+    from_hire_date: bool = False
+
+    def describe(self) -> str:
+        if self.fixed:
+            return f"fixed date {self.fixed.isoformat()}"
+        if self.days is not None:
+            return f"{self.days} days after {'hire date' if self.from_hire_date else 'assignment'}"
+        return "no due date"
+
+    def date_for(self, *, today: dt.date, hire_date: dt.date | None) -> dt.date | None:
+        if self.fixed:
+            return self.fixed
+        if self.days is None:
+            return None
+        base = hire_date if self.from_hire_date and hire_date else today
+        return base + dt.timedelta(days=self.days)
+
+
+def derive_status(
+    *,
+    withdrawn_at: dt.datetime | None,
+    completed_at: dt.datetime | None,
+    expires_at: dt.datetime | None,
+    due_at: dt.datetime | None,
+    progress: int,
+    now: dt.datetime,
+) -> str:
+    """The same rule as `selectors.status_expression`, for one object in Python."""
+    if withdrawn_at is not None:
+        return "withdrawn"
+    if completed_at is not None:
+        return "completed" if expires_at is None or expires_at > now else "expired"
+    if due_at is not None and due_at <= now:
+        return "overdue"
+    if progress > 0:
+        return "in_progress"
+    return "assigned"
+
+
+def validate_reminder_plan(plan) -> list[dict] | None:
+    """A clean reminder plan, or ValueError saying what is wrong (the caller names the field)."""
+    if plan is None:
+        return None
+    if not isinstance(plan, list):
+        raise ValueError("must be a list of {days, recipients}")
+    if len(plan) > MAX_REMINDER_RULES:
+        raise ValueError(f"at most {MAX_REMINDER_RULES} reminder rules")
+    clean = []
+    for index, rule in enumerate(plan):
+        if not isinstance(rule, dict):
+            raise ValueError(f"[{index}] must be an object {{days, recipients}}")
+        days, recipients = rule.get("days"), rule.get("recipients", ["learner"])
+        if isinstance(days, bool) or not isinstance(days, int) or abs(days) > MAX_REMINDER_DAYS:
+            raise ValueError(f"[{index}].days must be a whole number from -{MAX_REMINDER_DAYS} to {MAX_REMINDER_DAYS}")
+        if not isinstance(recipients, list) or not recipients or any(r not in RECIPIENTS for r in recipients):
+            raise ValueError(f"[{index}].recipients must be a non-empty list of {', '.join(RECIPIENTS)}")
+        entry = {"days": days, "recipients": sorted(set(recipients), key=RECIPIENTS.index)}
+        template = rule.get("template")
+        if template is not None:
+            if not isinstance(template, str) or len(template) > 100:
+                raise ValueError(f"[{index}].template must be a template name")
+            entry["template"] = template
+        clean.append(entry)
+    return clean

@@ -1,0 +1,229 @@
+"""Set-based fan-out: one INSERT … SELECT per target and source, never a Python loop over people.
+
+The audience is a queryset of people; assignments, sources, audit events and due dates are written
+with a handful of statements whatever its size. The one-open-assignment rule is the partial unique
+index `assignment_one_open_per_target`, so concurrent calls can never duplicate (ON CONFLICT DO NOTHING).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    F,
+    IntegerField,
+    JSONField,
+    Min,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
+
+from duecourse.assignments.domain import DueSpec
+from duecourse.assignments.models import Assignment, AssignmentSource
+from duecourse.core.models import AuditEvent
+from duecourse.core.sql import AddDays, LocalDayEnd, insert_select_ignore_conflicts
+from duecourse.people.models import Person
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    type: str
+    id: int
+    title: str
+    estimated_minutes: int = 0
+    visibility: str = "required"
+    validity_months: int | None = None
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    kind: str
+    ref_id: int
+    label: str
+    assigned_by_id: int | None = None
+    rule_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AssignmentFields:
+    """What a call sets on the assignments it creates."""
+
+    priority: str = "medium"
+    note: str = ""
+    reason: str = ""
+    recurrence_weeks: int | None = None
+    reminder_plan: list | None = None
+    assigned_by_id: int | None = None
+    operation_id: int | None = None
+
+
+def _const(value, field):
+    if value is None:
+        return Cast(Value(None), output_field=field)
+    return Value(value, output_field=field)
+
+
+def due_date_expression(due: DueSpec, today: dt.date):
+    """The due date as an expression over Person, so hire-date-relative dates stay set-based."""
+    if due.fixed:
+        return _const(due.fixed, DateField())
+    if due.days is None:
+        return _const(None, DateField())
+    after_assignment = _const(today + dt.timedelta(days=due.days), DateField())
+    if not due.from_hire_date:
+        return after_assignment
+    return Coalesce(AddDays(F("hire_date"), Value(due.days)), after_assignment, output_field=DateField())
+
+
+def insert_assignments(
+    *, tenant_id: int, people: QuerySet, target: TargetSpec, due: DueSpec, fields: AssignmentFields, now: dt.datetime
+) -> list[int]:
+    """Create the open assignment for everyone in `people` who has none; returns the new ids."""
+    due_expr = due_date_expression(due, now.date())
+    select = people.filter(tenant_id=tenant_id).values_list(
+        _const(tenant_id, BigIntegerField()),
+        "pk",
+        _const(target.type, CharField()),
+        _const(target.id, BigIntegerField()),
+        _const(fields.priority, CharField()),
+        due_expr,
+        LocalDayEnd(due_expr, F("timezone")) if (due.fixed or due.days is not None) else _const(None, DateTimeField()),
+        _const(False, BooleanField()),
+        _const("", CharField()),
+        _const(fields.note, TextField()),
+        _const(fields.reason, TextField()),
+        _const(target.visibility, CharField()),
+        _const(target.validity_months, IntegerField()),
+        _const(fields.recurrence_weeks, IntegerField()),
+        _const(1, IntegerField()),
+        _const(0, IntegerField()),
+        _const(target.estimated_minutes, IntegerField()),
+        _const("", TextField()),
+        _const(False, BooleanField()),
+        _const(fields.reminder_plan, JSONField()),
+        _const(now, DateTimeField()),
+        _const(fields.assigned_by_id, BigIntegerField()),
+        _const(fields.operation_id, BigIntegerField()),
+    )
+    columns = [
+        "tenant_id",
+        "person_id",
+        "target_type",
+        "target_id",
+        "priority",
+        "due_date",
+        "due_at",
+        "due_date_manual",
+        "due_explanation",
+        "note",
+        "reason",
+        "visibility",
+        "validity_months",
+        "recurrence_weeks",
+        "cycle",
+        "progress",
+        "estimated_minutes",
+        "withdrawn_reason",
+        "compliance_flag",
+        "reminder_plan",
+        "assigned_at",
+        "assigned_by_id",
+        "operation_id",
+    ]
+    return insert_select_ignore_conflicts(Assignment._meta.db_table, columns, select, returning="id")
+
+
+def open_assignments_of(*, tenant_id: int, people: QuerySet, target: TargetSpec) -> QuerySet:
+    return Assignment.objects.filter(
+        tenant_id=tenant_id,
+        target_type=target.type,
+        target_id=target.id,
+        withdrawn_at__isnull=True,
+        person_id__in=people.values("pk"),
+    )
+
+
+def attach_sources(
+    *, tenant_id: int, people: QuerySet, target: TargetSpec, source: SourceSpec, due: DueSpec, now: dt.datetime
+) -> int:
+    """Attach this source to every open assignment of `people` for the target (new or existing)."""
+    person_due = Person.objects.filter(pk=OuterRef("person_id")).values_list(due_date_expression(due, now.date()))[:1]
+    select = open_assignments_of(tenant_id=tenant_id, people=people, target=target).values_list(
+        _const(tenant_id, BigIntegerField()),
+        "pk",
+        _const(source.kind, CharField()),
+        _const(source.ref_id, BigIntegerField()),
+        _const(source.label, CharField()),
+        _const(source.assigned_by_id, BigIntegerField()),
+        _const(source.rule_id, BigIntegerField()),
+        Subquery(person_due, output_field=DateField()) if due.from_hire_date else due_date_expression(due, now.date()),
+        _const(due.describe(), CharField()),
+        _const(now, DateTimeField()),
+    )
+    columns = [
+        "tenant_id",
+        "assignment_id",
+        "kind",
+        "ref_id",
+        "label",
+        "assigned_by_id",
+        "rule_id",
+        "due_date",
+        "due_rule",
+        "created_at",
+    ]
+    return insert_select_ignore_conflicts(AssignmentSource._meta.db_table, columns, select)
+
+
+def recompute_due_dates(assignments: QuerySet) -> int:
+    """Each non-manual open assignment takes the earliest due date among its sources (set-based).
+
+    Two statements: the due date, then the instant it ends in the person's time zone. Callers narrow
+    `assignments` to the rows that can have changed, so a repeated bulk call touches nothing.
+    """
+    scope = assignments.filter(due_date_manual=False, withdrawn_at__isnull=True)
+    earliest = (
+        AssignmentSource.objects.filter(assignment_id=OuterRef("pk"), due_date__isnull=False)
+        .order_by()
+        .values("assignment_id")
+        .annotate(first=Min("due_date"))
+        .values("first")
+    )
+    person_timezone = Person.objects.filter(pk=OuterRef("person_id")).values("timezone")[:1]
+    ids = list(scope.values_list("pk", flat=True))
+    changed = 0
+    for start in range(0, len(ids), 5000):
+        chunk = Assignment.objects.filter(pk__in=ids[start : start + 5000])
+        changed += chunk.update(due_date=Subquery(earliest, output_field=DateField()))
+        chunk.filter(due_date__isnull=True).update(due_at=None)
+        chunk.filter(due_date__isnull=False).update(
+            due_at=LocalDayEnd(F("due_date"), Subquery(person_timezone, output_field=CharField()))
+        )
+    return changed
+
+
+def audit_created(*, tenant_id: int, operation_id: int, actor_id: int | None, after: dict, reason: str, now) -> None:
+    """One audit event per assignment an operation created, written with one statement."""
+    select = Assignment.objects.filter(tenant_id=tenant_id, operation_id=operation_id).values_list(
+        _const(tenant_id, BigIntegerField()),
+        _const(actor_id, BigIntegerField()),
+        _const("assignment.create", CharField()),
+        _const("assignment", CharField()),
+        "pk",
+        _const(after, JSONField()),
+        _const(reason, TextField()),
+        _const(now, DateTimeField()),
+    )
+    insert_select_ignore_conflicts(
+        AuditEvent._meta.db_table,
+        ["tenant_id", "actor_id", "action", "object_type", "object_id", "after", "reason", "at"],
+        select,
+    )

@@ -1,0 +1,15 @@
+from django.dispatch import receiver
+
+from duecourse.assignments import living_rules
+from duecourse.groups.signals import group_membership_changed
+from duecourse.people.signals import people_changed
+
+
+@receiver(people_changed, dispatch_uid="assignments.rules_for_people")
+def reconcile_rules_for_people(sender, tenant_id, person_ids, **kwargs):
+    living_rules.rules_reconcile_for_people(tenant_id=tenant_id, person_ids=person_ids)
+
+
+@receiver(group_membership_changed, dispatch_uid="assignments.rules_for_groups")
+def reconcile_rules_for_groups(sender, tenant_id, group_ids, person_ids, **kwargs):
+    living_rules.rules_reconcile_for_groups(tenant_id=tenant_id, group_ids=group_ids, person_ids=person_ids)

@@ -1,0 +1,571 @@
+"""Assignment rules: a named audience × items × timing, applied on save and kept current.
+
+`rule_reconcile` brings the world in line with a rule, set-based: joiners get the assignments
+(source `rule`), leavers lose the rule's source and, where nothing else holds an open assignment,
+the assignment is withdrawn (completed ones stay). It runs on save, on membership and directory
+events, and as a periodic safety net.
+"""
+
+from django.db import transaction
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
+
+from duecourse.assignments import fanout, rules
+from duecourse.assignments.domain import DueSpec, validate_reminder_plan
+from duecourse.assignments.models import Assignment, AssignmentOperation, AssignmentRule, AssignmentSource, RuleItem
+from duecourse.assignments.services import (
+    PRIORITIES,
+    _satisfy_from_prior_completions,
+    audience_parts,
+    clean_due,
+    resolve_target,
+    withdraw_sourceless,
+)
+from duecourse.assignments.signals import assignments_changed
+from duecourse.core import clock
+from duecourse.core.audit import audit_record
+from duecourse.core.errors import FieldError, ValidationFailed, forbidden
+from duecourse.core.sql import AddDays
+from duecourse.people.models import Person
+
+TIMING_POLICIES = ("keep", "extend", "recompute")
+AUDIENCE_KEYS = {"person_ids", "group_ids", "departments", "sites", "regions", "everyone", "new_starters"}
+MAX_ITEMS = 50
+
+
+# --- input ---------------------------------------------------------------------------------------
+def clean_rule_input(*, actor: Person, data: dict, rule: AssignmentRule | None) -> dict:
+    errors: list[FieldError] = []
+    clean: dict = {}
+    if "name" in data or rule is None:
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            errors.append(FieldError("name", "is required (at most 200 characters)"))
+        else:
+            clean["name"] = name.strip()
+    if "active" in data:
+        if not isinstance(data["active"], bool):
+            errors.append(FieldError("active", "must be true or false"))
+        else:
+            clean["active"] = data["active"]
+    if "audience" in data or rule is None:
+        audience = data.get("audience")
+        if not isinstance(audience, dict):
+            errors.append(
+                FieldError(
+                    "audience",
+                    "is required: {person_ids, group_ids, departments, sites, regions, everyone, new_starters}",
+                )
+            )
+        else:
+            unknown = set(audience) - AUDIENCE_KEYS
+            if unknown:
+                errors.append(FieldError(f"audience.{sorted(unknown)[0]}", "is not an audience field"))
+            else:
+                try:
+                    audience_people(actor=actor, audience=audience, rule=rule, validate_only=True)
+                    clean["audience"] = {k: v for k, v in audience.items() if v not in (None, [], False)}
+                except ValidationFailed as exc:
+                    errors.extend(exc.errors)
+                if not errors and not clean["audience"]:
+                    errors.append(
+                        FieldError("audience", "is empty: name people, groups, org units, everyone or new starters")
+                    )
+    if "items" in data or rule is None:
+        clean["items"] = _clean_items(actor.tenant_id, data.get("items"), errors)
+    due_from = data.get("due_from", rule.due_from if rule else "assignment")
+    if due_from not in ("assignment", "hire_date"):
+        errors.append(FieldError("due_from", "must be assignment or hire_date"))
+    else:
+        clean["due_from"] = due_from
+    if {"due_date", "due_in_days"} & set(data):
+        try:
+            due = clean_due({"due_date": data.get("due_date"), "due_in_days": data.get("due_in_days")})
+            clean["due_date"], clean["due_in_days"] = due.fixed, due.days
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+    if "recurrence_weeks" in data:
+        weeks = data["recurrence_weeks"]
+        if weeks is not None and (isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= 520):
+            errors.append(FieldError("recurrence_weeks", "must be a whole number from 1 to 520"))
+        else:
+            clean["recurrence_weeks"] = weeks
+    if "priority" in data:
+        if data["priority"] not in PRIORITIES:
+            errors.append(FieldError("priority", "must be high, medium or low"))
+        else:
+            clean["priority"] = data["priority"]
+    if "note" in data:
+        note = data["note"] or ""
+        if not isinstance(note, str) or len(note) > 5000:
+            errors.append(FieldError("note", "must be text of at most 5000 characters"))
+        else:
+            clean["note"] = note.strip()
+    if "reminders" in data:
+        try:
+            clean["reminders"] = validate_reminder_plan(data["reminders"])
+        except ValueError as exc:
+            errors.append(FieldError("reminders", str(exc)))
+    if "certificate" in data:
+        if not isinstance(data["certificate"], bool):
+            errors.append(FieldError("certificate", "must be true or false"))
+        else:
+            clean["certificate"] = data["certificate"]
+    if errors:
+        raise ValidationFailed(
+            detail="Invalid rule: " + "; ".join(f"{e.field} {e.message}" for e in errors), errors=errors
+        )
+    return clean
+
+
+def _clean_items(tenant_id: int, items, errors: list[FieldError]) -> list[dict]:
+    if not isinstance(items, list) or not items:
+        errors.append(FieldError("items", "give at least one item {target, visibility, validity_months}"))
+        return []
+    if len(items) > MAX_ITEMS:
+        errors.append(FieldError("items", f"at most {MAX_ITEMS} items"))
+        return []
+    clean, seen = [], set()
+    for index, item in enumerate(items):
+        where = f"items[{index}]"
+        if not isinstance(item, dict):
+            errors.append(FieldError(where, "must be {target, visibility, validity_months}"))
+            continue
+        try:
+            target = resolve_target(tenant_id, item.get("target"), f"{where}.target")
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+            continue
+        except Exception as exc:  # NotFound for an unknown target is a field error inside a rule
+            errors.append(FieldError(f"{where}.target", str(exc)))
+            continue
+        visibility = item.get("visibility", "required")
+        if visibility not in ("required", "optional", "hidden"):
+            errors.append(FieldError(f"{where}.visibility", "must be required, optional or hidden"))
+            continue
+        validity = item.get("validity_months")
+        if validity is not None and (
+            isinstance(validity, bool) or not isinstance(validity, int) or not 1 <= validity <= 600
+        ):
+            errors.append(FieldError(f"{where}.validity_months", "must be a whole number from 1 to 600"))
+            continue
+        if (target.type, target.id) in seen:
+            errors.append(FieldError(f"{where}.target", "is listed twice"))
+            continue
+        seen.add((target.type, target.id))
+        clean.append(
+            {"target_type": target.type, "target_id": target.id, "visibility": visibility, "validity_months": validity}
+        )
+    return clean
+
+
+# --- audience ------------------------------------------------------------------------------------
+def audience_people(
+    *,
+    actor: Person | None,
+    audience: dict,
+    rule: AssignmentRule | None,
+    validate_only: bool = False,
+    tenant_id: int | None = None,
+) -> QuerySet:
+    """The active people a rule's audience names, as one queryset."""
+    tenant_id = tenant_id or actor.tenant_id
+    system_actor = actor or Person(tenant_id=tenant_id, is_admin=True)
+    parts, failed = audience_parts(
+        actor=system_actor,
+        tenant_id=tenant_id,
+        assignees={k: v for k, v in audience.items() if k != "new_starters"},
+        individual_source=fanout.SourceSpec("rule", 0, "rule"),
+        where="audience",
+    )
+    if failed:
+        raise ValidationFailed(
+            detail="Invalid audience",
+            errors=[FieldError("audience.person_ids", f"{f['person_id']}: {f['reason']}") for f in failed],
+        )
+    new_starters = audience.get("new_starters", False)
+    if not isinstance(new_starters, bool):
+        raise ValidationFailed.on("audience.new_starters", "must be true or false")
+    union = Q(pk__in=[])
+    for part in parts:
+        union |= Q(pk__in=part.people.values("pk"))
+    if new_starters:
+        since = rule.new_starters_since if rule and rule.new_starters_since else clock.now().date()
+        union |= Q(hire_date__gte=since)
+    return Person.objects.filter(tenant_id=tenant_id, active=True).filter(union)
+
+
+def _rule_due(rule: AssignmentRule) -> DueSpec:
+    if rule.due_date:
+        return DueSpec(fixed=rule.due_date)
+    if rule.due_in_days is not None:
+        return DueSpec(days=rule.due_in_days, from_hire_date=rule.due_from == "hire_date")
+    return DueSpec()
+
+
+def _rule_source(rule: AssignmentRule) -> fanout.SourceSpec:
+    return fanout.SourceSpec("rule", rule.pk, f"Rule: {rule.name}", rule.created_by_id, rule.pk)
+
+
+def _items(rule: AssignmentRule) -> list[fanout.TargetSpec]:
+    from duecourse.catalog import selectors as catalog
+
+    specs = []
+    items = list(rule.items.order_by("position"))
+    titles = catalog.target_titles(tenant_id=rule.tenant_id, targets={(i.target_type, i.target_id) for i in items})
+    for item in items:
+        specs.append(
+            fanout.TargetSpec(
+                type=item.target_type,
+                id=item.target_id,
+                title=titles.get((item.target_type, item.target_id), ""),
+                estimated_minutes=catalog.target_estimated_minutes(
+                    target_type=item.target_type, target_id=item.target_id
+                ),
+                visibility=item.visibility,
+                validity_months=item.validity_months,
+            )
+        )
+    return specs
+
+
+def _rule_sources(rule: AssignmentRule) -> QuerySet:
+    return AssignmentSource.objects.filter(tenant_id=rule.tenant_id, kind="rule", ref_id=rule.pk)
+
+
+# --- reconcile -----------------------------------------------------------------------------------
+def rule_reconcile(*, rule: AssignmentRule, person_ids=None, actor_id: int | None = None) -> dict:
+    """Apply the rule to its audience (optionally only to some people); returns {"added", "removed"}."""
+    now = clock.now()
+    with transaction.atomic():
+        people = (
+            audience_people(actor=None, audience=rule.audience, rule=rule, tenant_id=rule.tenant_id)
+            if rule.active
+            else Person.objects.none()
+        )
+        if person_ids is not None:
+            people = people.filter(pk__in=list(person_ids))
+        items = _items(rule) if rule.active else []
+        operation = AssignmentOperation.objects.create(
+            tenant_id=rule.tenant_id, actor_id=actor_id, kind="rule", params={"rule_id": rule.pk}, created_at=now
+        )
+        due, source = _rule_due(rule), _rule_source(rule)
+        added = 0
+        for target in items:
+            fields = fanout.AssignmentFields(
+                priority=rule.priority,
+                note=rule.note,
+                recurrence_weeks=rule.recurrence_weeks,
+                reminder_plan=rule.reminders,
+                assigned_by_id=rule.created_by_id,
+                operation_id=operation.pk,
+            )
+            added += len(
+                fanout.insert_assignments(
+                    tenant_id=rule.tenant_id, people=people, target=target, due=due, fields=fields, now=now
+                )
+            )
+            fanout.attach_sources(
+                tenant_id=rule.tenant_id, people=people, target=target, source=source, due=due, now=now
+            )
+            if due.fixed or due.days is not None:
+                fanout.recompute_due_dates(
+                    fanout.open_assignments_of(tenant_id=rule.tenant_id, people=people, target=target)
+                    .exclude(operation_id=operation.pk)
+                    .filter(sources__kind="rule", sources__ref_id=rule.pk, sources__created_at=now)
+                )
+        # Leavers: the rule's sources on people outside the audience, or on targets it no longer lists.
+        stale = _rule_sources(rule).filter(assignment__withdrawn_at__isnull=True)
+        if person_ids is not None:
+            stale = stale.filter(assignment__person_id__in=list(person_ids))
+        keep = Q(pk__in=[])
+        for target in items:
+            keep |= Q(
+                assignment__target_type=target.type,
+                assignment__target_id=target.id,
+                assignment__person_id__in=people.values("pk"),
+            )
+        stale = stale.exclude(keep)
+        affected = list(stale.values_list("assignment_id", flat=True))
+        removed = 0
+        for start in range(0, len(affected), 5000):
+            chunk = affected[start : start + 5000]
+            removed += AssignmentSource.objects.filter(
+                tenant_id=rule.tenant_id, kind="rule", ref_id=rule.pk, assignment_id__in=chunk
+            ).delete()[0]
+            fanout.recompute_due_dates(Assignment.objects.filter(pk__in=chunk))
+            withdraw_sourceless(
+                tenant_id=rule.tenant_id,
+                assignments=Assignment.objects.filter(pk__in=chunk),
+                actor_id=actor_id,
+                reason=f"No longer in the audience of rule {rule.name}",
+            )
+        operation.created = added
+        operation.save(update_fields=["created"])
+        if added:
+            fanout.audit_created(
+                tenant_id=rule.tenant_id,
+                operation_id=operation.pk,
+                actor_id=actor_id,
+                after={"operation_id": operation.pk, "rule_id": rule.pk},
+                reason=f"Rule {rule.name}",
+                now=now,
+            )
+            _satisfy_from_prior_completions(tenant_id=rule.tenant_id, operation_id=operation.pk, targets=items, now=now)
+            assignments_changed.send(
+                sender=Assignment,
+                tenant_id=rule.tenant_id,
+                operation_id=operation.pk,
+                assignment_ids=None,
+                event="assigned",
+            )
+        else:
+            operation.delete()
+    return {"added": added, "removed": removed}
+
+
+def rules_reconcile_for_people(*, tenant_id: int, person_ids) -> None:
+    for rule in AssignmentRule.objects.filter(tenant_id=tenant_id, active=True):
+        rule_reconcile(rule=rule, person_ids=person_ids)
+
+
+def rules_reconcile_for_groups(*, tenant_id: int, group_ids, person_ids) -> None:
+    for rule in AssignmentRule.objects.filter(tenant_id=tenant_id, active=True):
+        if set(rule.audience.get("group_ids") or []) & set(group_ids):
+            rule_reconcile(rule=rule, person_ids=person_ids)
+
+
+def rules_reconcile_all(*, tenant_id: int | None = None) -> int:
+    """The periodic safety net: every active rule against its whole audience."""
+    rules_qs = AssignmentRule.objects.filter(active=True)
+    if tenant_id is not None:
+        rules_qs = rules_qs.filter(tenant_id=tenant_id)
+    count = 0
+    for rule in rules_qs:
+        rule_reconcile(rule=rule)
+        count += 1
+    return count
+
+
+# --- create, change, delete, preview -------------------------------------------------------------
+def _write_items(rule: AssignmentRule, items: list[dict]) -> None:
+    RuleItem.objects.filter(rule=rule).delete()
+    RuleItem.objects.bulk_create(
+        [RuleItem(tenant_id=rule.tenant_id, rule=rule, position=i, **item) for i, item in enumerate(items)]
+    )
+
+
+def rule_snapshot(rule: AssignmentRule) -> dict:
+    return {
+        "name": rule.name,
+        "active": rule.active,
+        "audience": rule.audience,
+        "items": [
+            {
+                "target_type": i.target_type,
+                "target_id": i.target_id,
+                "visibility": i.visibility,
+                "validity_months": i.validity_months,
+            }
+            for i in rule.items.order_by("position")
+        ],
+        "due_in_days": rule.due_in_days,
+        "due_date": rule.due_date.isoformat() if rule.due_date else None,
+        "due_from": rule.due_from,
+        "recurrence_weeks": rule.recurrence_weeks,
+        "priority": rule.priority,
+        "note": rule.note,
+        "reminders": rule.reminders,
+        "certificate": rule.certificate,
+    }
+
+
+def _apply_fields(rule: AssignmentRule, clean: dict) -> None:
+    for key in (
+        "name",
+        "active",
+        "audience",
+        "due_from",
+        "due_date",
+        "due_in_days",
+        "recurrence_weeks",
+        "priority",
+        "note",
+        "reminders",
+        "certificate",
+    ):
+        if key in clean:
+            setattr(rule, key, clean[key])
+    if rule.audience.get("new_starters") and rule.new_starters_since is None:
+        rule.new_starters_since = clock.now().date()
+
+
+def rule_create(*, actor: Person, data: dict) -> tuple[AssignmentRule, dict]:
+    if not rules.can_manage_rules(actor):
+        raise forbidden("create assignment rules")
+    clean = clean_rule_input(actor=actor, data=data, rule=None)
+    now = clock.now()
+    with transaction.atomic():
+        rule = AssignmentRule(tenant_id=actor.tenant_id, created_by=actor, created_at=now, updated_at=now)
+        _apply_fields(rule, clean)
+        rule.save()
+        _write_items(rule, clean["items"])
+        audit_record(
+            tenant_id=actor.tenant_id,
+            actor_id=actor.pk,
+            action="rule.create",
+            object_type="rule",
+            object_id=rule.pk,
+            after=rule_snapshot(rule),
+        )
+        outcome = rule_reconcile(rule=rule, actor_id=actor.pk)
+    return rule, outcome
+
+
+def rule_update(
+    *, actor: Person, rule: AssignmentRule, data: dict, timing_policy: str = "keep"
+) -> tuple[AssignmentRule, dict]:
+    if not rules.can_manage_rules(actor):
+        raise forbidden("change assignment rules")
+    if timing_policy not in TIMING_POLICIES:
+        raise ValidationFailed.on("timing_policy", f"must be one of {', '.join(TIMING_POLICIES)}")
+    clean = clean_rule_input(actor=actor, data=data, rule=rule)
+    with transaction.atomic():
+        rule = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
+        before = rule_snapshot(rule)
+        old_due = _rule_due(rule)
+        _apply_fields(rule, clean)
+        rule.updated_at = clock.now()
+        rule.save()
+        if "items" in clean:
+            _write_items(rule, clean["items"])
+        if "name" in clean:
+            _rule_sources(rule).update(label=f"Rule: {rule.name}")
+        new_due = _rule_due(rule)
+        if new_due != old_due and timing_policy != "keep":
+            _retime_sources(rule, new_due, extend_only=timing_policy == "extend")
+        after = rule_snapshot(rule)
+        audit_record(
+            tenant_id=actor.tenant_id,
+            actor_id=actor.pk,
+            action="rule.update",
+            object_type="rule",
+            object_id=rule.pk,
+            before=before,
+            after=after,
+            reason=f"timing_policy={timing_policy}",
+        )
+        outcome = rule_reconcile(rule=rule, actor_id=actor.pk)
+    return rule, outcome
+
+
+def _source_due_expression(rule: AssignmentRule, due: DueSpec):
+    if due.fixed:
+        return fanout._const(due.fixed, fanout.DateField())
+    if due.days is None:
+        return fanout._const(None, fanout.DateField())
+    from_assignment = AddDays(TruncDate("created_at"), fanout.Value(due.days))
+    if not due.from_hire_date:
+        return from_assignment
+    hire = Person.objects.filter(pk=OuterRef("assignment__person_id")).values("hire_date")[:1]
+    return Coalesce(AddDays(Subquery(hire), fanout.Value(due.days)), from_assignment, output_field=fanout.DateField())
+
+
+def _retime_sources(rule: AssignmentRule, due: DueSpec, *, extend_only: bool) -> None:
+    """Move the due dates of the rule's existing open sources to the new timing, then each assignment's."""
+    sources = _rule_sources(rule).filter(assignment__withdrawn_at__isnull=True, assignment__completed_at__isnull=True)
+    expression = _source_due_expression(rule, due)
+    annotated = sources.annotate(new_due=expression)
+    if extend_only:
+        annotated = annotated.filter(Q(due_date__isnull=True) | Q(due_date__lt=F("new_due")))
+    ids = list(annotated.values_list("pk", flat=True))
+    for start in range(0, len(ids), 5000):
+        AssignmentSource.objects.filter(pk__in=ids[start : start + 5000]).update(
+            due_date=expression, due_rule=due.describe()
+        )
+    affected = Assignment.objects.filter(pk__in=sources.values("assignment_id"))
+    fanout.recompute_due_dates(affected)
+
+
+def rule_delete(*, actor: Person, rule: AssignmentRule) -> dict:
+    if not rules.can_manage_rules(actor):
+        raise forbidden("delete assignment rules")
+    with transaction.atomic():
+        rule = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
+        rule.active = False
+        rule.updated_at = clock.now()
+        rule.save(update_fields=["active", "updated_at"])
+        audit_record(
+            tenant_id=actor.tenant_id,
+            actor_id=actor.pk,
+            action="rule.delete",
+            object_type="rule",
+            object_id=rule.pk,
+            before={"active": True},
+            after={"active": False},
+        )
+        return rule_reconcile(rule=rule, actor_id=actor.pk)
+
+
+def rule_preview(*, actor: Person, rule: AssignmentRule | None, data: dict, timing_policy: str = "keep") -> dict:
+    """What saving `data` would change, computed by doing it and rolling back (so it can never disagree)."""
+    if not rules.can_manage_rules(actor):
+        raise forbidden("preview assignment rules")
+    tenant_id = actor.tenant_id
+
+    class _Rollback(Exception):
+        pass
+
+    before = _open_rule_state(tenant_id, rule)
+    outcome: dict = {}
+    try:
+        with transaction.atomic():
+            if rule is None:
+                saved, _ = rule_create(actor=actor, data=data)
+            else:
+                saved, _ = rule_update(actor=actor, rule=rule, data=data, timing_policy=timing_policy)
+            outcome = {"after": _open_rule_state(tenant_id, saved), "rule_id": saved.pk}
+            raise _Rollback
+    except _Rollback:
+        pass
+    after = outcome["after"]
+    names = (
+        dict(
+            Person.objects.filter(tenant_id=tenant_id, pk__in={k[0] for k in before | after.keys()}).values_list(
+                "id", "name"
+            )
+        )
+        if (before or after)
+        else {}
+    )
+
+    def row(key, due):
+        person_id, target_type, target_id = key
+        return {
+            "person_id": person_id,
+            "name": names.get(person_id, ""),
+            "target": {"type": target_type, "id": target_id},
+            "due_date": due,
+        }
+
+    add = [row(k, after[k]) for k in sorted(after.keys() - before.keys())]
+    remove = [row(k, before[k]) for k in sorted(before.keys() - after.keys())]
+    due_changes = [
+        {**row(k, after[k]), "old_due_date": before[k]}
+        for k in sorted(before.keys() & after.keys())
+        if before[k] != after[k]
+    ]
+    return {"add": add, "remove": remove, "due_changes": due_changes}
+
+
+def _open_rule_state(tenant_id: int, rule: AssignmentRule | None) -> dict:
+    if rule is None:
+        return {}
+    rows = (
+        _rule_sources(rule)
+        .filter(assignment__withdrawn_at__isnull=True)
+        .values_list(
+            "assignment__person_id", "assignment__target_type", "assignment__target_id", "assignment__due_date"
+        )
+    )
+    return {(p, t, i): d for p, t, i, d in rows}

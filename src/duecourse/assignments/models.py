@@ -1,0 +1,215 @@
+from django.db import models
+from django.db.models import Q
+
+from duecourse.core.models import TenantScopedModel
+from duecourse.people.models import Person
+
+TARGET_TYPES = [("course", "Course"), ("path", "Learning path"), ("skill", "Skill")]
+PRIORITIES = [("high", "High"), ("medium", "Medium"), ("low", "Low")]
+VISIBILITIES = [("required", "Required"), ("optional", "Optional"), ("hidden", "Hidden")]
+SOURCE_KINDS = [
+    ("individual", "Individual"),
+    ("group", "Group"),
+    ("org_unit", "Department, site or region"),
+    ("everyone", "Everyone"),
+    ("new_starter", "New starter"),
+    ("rule", "Assignment rule"),
+]
+
+
+class AssignmentOperation(TenantScopedModel):
+    """One assigning action (a single assignment, a bulk call, a rule reconcile): groups what it created."""
+
+    actor = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=20)
+    params = models.JSONField(default=dict)
+    created = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "assignment_operation"
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class Assignment(TenantScopedModel):
+    """This person must (or may) complete this target. Status is derived from the facts below."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assignments")
+    target_type = models.CharField(max_length=10, choices=TARGET_TYPES)
+    target_id = models.BigIntegerField()
+    priority = models.CharField(max_length=10, choices=PRIORITIES, default="medium")
+    due_date = models.DateField(null=True, blank=True)
+    # The instant the due date ends in the person's time zone: "overdue" is `due_at <= now`.
+    due_at = models.DateTimeField(null=True, blank=True)
+    due_date_manual = models.BooleanField(default=False)
+    due_explanation = models.CharField(max_length=300, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    reason = models.TextField(blank=True, default="")
+    visibility = models.CharField(max_length=10, choices=VISIBILITIES, default="required")
+    validity_months = models.PositiveIntegerField(null=True, blank=True)
+    recurrence_weeks = models.PositiveIntegerField(null=True, blank=True)
+    cycle = models.PositiveIntegerField(default=1)
+    progress = models.PositiveSmallIntegerField(default=0)
+    estimated_minutes = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True, default="")
+    compliance_flag = models.BooleanField(default=False)
+    reminder_plan = models.JSONField(null=True, blank=True)
+    assigned_at = models.DateTimeField()
+    assigned_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    operation = models.ForeignKey(
+        AssignmentOperation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        db_table = "assignment"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "person", "target_type", "target_id"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="assignment_one_open_per_target",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="assignment_progress_percent"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "person", "withdrawn_at"], name="assignment_person_idx"),
+            models.Index(fields=["tenant", "target_type", "target_id"], name="assignment_target_idx"),
+            models.Index(fields=["tenant", "due_at"], name="assignment_due_at_idx"),
+            models.Index(fields=["operation"], name="assignment_operation_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} → {self.target_type}:{self.target_id}"
+
+
+class AssignmentSource(TenantScopedModel):
+    """Why an assignment exists: each individual, group, org unit, rule… that holds it."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="sources")
+    kind = models.CharField(max_length=20, choices=SOURCE_KINDS)
+    ref_id = models.BigIntegerField(default=0, help_text="group, org unit, rule or assigning person; 0 for none")
+    label = models.CharField(max_length=300)
+    assigned_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rule_id = models.BigIntegerField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    due_rule = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "assignment_source"
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "kind", "ref_id"], name="assignment_source_unique"),
+        ]
+        indexes = [models.Index(fields=["tenant", "kind", "ref_id"], name="assignment_source_ref_idx")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Completion(TenantScopedModel):
+    """Evidence that a person completed a course. Append-only: never updated or deleted."""
+
+    ORIGINS = [("api", "API"), ("xapi", "xAPI"), ("import", "Import"), ("manual", "Manual")]
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="completions")
+    course = models.ForeignKey("catalog.Course", on_delete=models.PROTECT, related_name="completions")
+    completed_at = models.DateTimeField()
+    score = models.FloatField(null=True, blank=True)
+    origin = models.CharField(max_length=10, choices=ORIGINS)
+    statement_id = models.CharField(max_length=64, blank=True, default="")
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        db_table = "completion"
+        indexes = [models.Index(fields=["tenant", "person", "course"], name="completion_person_course_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} completed {self.course_id} at {self.completed_at:%Y-%m-%d}"
+
+
+class CourseProgress(TenantScopedModel):
+    """The latest percent reported for a person and course."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey("catalog.Course", on_delete=models.CASCADE, related_name="+")
+    percent = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "course_progress"
+        constraints = [models.UniqueConstraint(fields=["person", "course"], name="course_progress_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.course_id} {self.percent}%"
+
+
+class XapiStatement(TenantScopedModel):
+    """Each xAPI statement id is stored once per tenant (a resend is a no-op)."""
+
+    statement_id = models.UUIDField()
+    stored_at = models.DateTimeField()
+    verb = models.CharField(max_length=300)
+    person = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
+    course = models.ForeignKey("catalog.Course", null=True, on_delete=models.SET_NULL, related_name="+")
+    raw = models.JSONField()
+
+    class Meta:
+        db_table = "xapi_statement"
+        constraints = [models.UniqueConstraint(fields=["tenant", "statement_id"], name="xapi_statement_unique")]
+
+    def __str__(self) -> str:
+        return str(self.statement_id)
+
+
+class AssignmentRule(TenantScopedModel):
+    """A named, living rule: audience × items × timing; applied on save and kept current."""
+
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    audience = models.JSONField(default=dict)
+    due_in_days = models.PositiveIntegerField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    due_from = models.CharField(max_length=12, default="assignment")
+    recurrence_weeks = models.PositiveIntegerField(null=True, blank=True)
+    priority = models.CharField(max_length=10, choices=PRIORITIES, default="medium")
+    note = models.TextField(blank=True, default="")
+    reminders = models.JSONField(null=True, blank=True)
+    certificate = models.BooleanField(default=False)
+    new_starters_since = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "assignment_rule"
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleItem(TenantScopedModel):
+    rule = models.ForeignKey(AssignmentRule, on_delete=models.CASCADE, related_name="items")
+    target_type = models.CharField(max_length=10, choices=TARGET_TYPES)
+    target_id = models.BigIntegerField()
+    visibility = models.CharField(max_length=10, choices=VISIBILITIES, default="required")
+    validity_months = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "rule_item"
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "target_type", "target_id"], name="rule_item_unique_target")
+        ]
+        ordering = ["rule_id", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}: {self.target_type}:{self.target_id}"

@@ -1,0 +1,198 @@
+"""Progress and completion intake, and deriving each assignment's progress and completion from it."""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+
+from duecourse.assignments import rules
+from duecourse.assignments.domain import completion_expires_at, completion_is_valid
+from duecourse.assignments.models import Assignment, Completion, CourseProgress
+from duecourse.catalog import selectors as catalog
+from duecourse.catalog.models import Course
+from duecourse.core import clock
+from duecourse.core.audit import audit_record
+from duecourse.core.errors import FieldError, ValidationFailed, forbidden
+from duecourse.people.models import Person
+
+
+def _latest_valid_completion(
+    completions: dict[int, list[dt.datetime]], satisfying: set[int], validity_months: int | None, now: dt.datetime
+) -> dt.datetime | None:
+    dates = [
+        d for course in satisfying for d in completions.get(course, ()) if completion_is_valid(d, validity_months, now)
+    ]
+    return max(dates) if dates else None
+
+
+def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -> int:
+    """Recompute progress and completion of these (few) open assignments from completions and progress.
+
+    Called for one person's assignments after progress intake, and for newly created assignments of
+    people who already hold completions. Returns how many changed.
+    """
+    now = now or clock.now()
+    rows = list(
+        assignments.filter(withdrawn_at__isnull=True).filter(Q(completed_at__isnull=True) | Q(expires_at__lte=now))
+    )
+    if not rows:
+        return 0
+    tenant_id = rows[0].tenant_id
+    person_ids = {a.person_id for a in rows}
+    required_by_target = {
+        (a.target_type, a.target_id): catalog.target_required_course_ids(
+            target_type=a.target_type, target_id=a.target_id
+        )
+        for a in rows
+    }
+    all_required = sorted({c for courses in required_by_target.values() for c in courses})
+    satisfying = catalog.courses_satisfying(tenant_id=tenant_id, course_ids=all_required)
+    relevant_courses = {c for s in satisfying.values() for c in s}
+    completions: dict[tuple[int, int], list[dt.datetime]] = {}
+    for person_id, course_id, completed_at in Completion.objects.filter(
+        tenant_id=tenant_id, person_id__in=person_ids, course_id__in=relevant_courses
+    ).values_list("person_id", "course_id", "completed_at"):
+        completions.setdefault((person_id, course_id), []).append(completed_at)
+    percents = {
+        (p, c): pct
+        for p, c, pct in CourseProgress.objects.filter(
+            tenant_id=tenant_id, person_id__in=person_ids, course_id__in=relevant_courses
+        ).values_list("person_id", "course_id", "percent")
+    }
+    changed = []
+    for a in rows:
+        by_course = {c: dates for (p, c), dates in completions.items() if p == a.person_id}
+        required = required_by_target[(a.target_type, a.target_id)]
+        done_at = [_latest_valid_completion(by_course, satisfying[c], a.validity_months, now) for c in required]
+        course_percent = [
+            100 if done else max((percents.get((a.person_id, s), 0) for s in satisfying[c]), default=0)
+            for c, done in zip(required, done_at, strict=True)
+        ]
+        progress = round(sum(course_percent) / len(course_percent)) if course_percent else 0
+        complete = bool(required) and all(done_at)
+        before = (a.progress, a.completed_at, a.expires_at, a.started_at)
+        a.progress = 100 if complete else min(progress, 99)
+        if a.progress > 0 and a.started_at is None:
+            a.started_at = now
+        if complete:
+            a.completed_at = max(done_at)
+            a.expires_at = completion_expires_at(min(done_at), a.validity_months)
+        if (a.progress, a.completed_at, a.expires_at, a.started_at) != before:
+            changed.append(a)
+    Assignment.objects.bulk_update(changed, ["progress", "completed_at", "expires_at", "started_at"], batch_size=1000)
+    return len(changed)
+
+
+def _resolve_person(tenant_id: int, person_id, email) -> Person:
+    if person_id is not None:
+        person = Person.objects.filter(tenant_id=tenant_id, pk=person_id).first()
+        if person is None:
+            raise ValidationFailed.on("person_id", f"no person with id {person_id}")
+        return person
+    if email:
+        person = Person.objects.filter(tenant_id=tenant_id, email=str(email).strip().lower()).first()
+        if person is None:
+            raise ValidationFailed.on("email", f"no person with email {email}")
+        return person
+    raise ValidationFailed.on("person_id", "give person_id or email")
+
+
+def _resolve_course(tenant_id: int, course_id, course_code) -> Course:
+    if course_id is not None:
+        course = Course.objects.filter(tenant_id=tenant_id, pk=course_id).first()
+        if course is None:
+            raise ValidationFailed.on("course_id", f"no course with id {course_id}")
+        return course
+    if course_code:
+        course = Course.objects.filter(tenant_id=tenant_id, code=course_code).first()
+        if course is None:
+            raise ValidationFailed.on("course_code", f"no course with code {course_code}")
+        return course
+    raise ValidationFailed.on("course_id", "give course_id or course_code")
+
+
+def progress_record(
+    *,
+    actor: Person,
+    person_id: int | None = None,
+    email: str | None = None,
+    course_id: int | None = None,
+    course_code: str | None = None,
+    progress: int | None = None,
+    completed_at: dt.datetime | None = None,
+    score: float | None = None,
+    origin: str = "api",
+    statement_id: str = "",
+) -> dict:
+    """Record progress (and completion when progress is 100 or completed_at is given) for a person and course."""
+    if not rules.can_record_progress(actor):
+        raise forbidden("record progress")
+    tenant_id = actor.tenant_id
+    errors: list[FieldError] = []
+    if progress is not None and (isinstance(progress, bool) or not 0 <= progress <= 100):
+        errors.append(FieldError("progress", "must be a whole number from 0 to 100"))
+    if progress is None and completed_at is None:
+        errors.append(FieldError("progress", "give progress or completed_at"))
+    now = clock.now()
+    if completed_at is not None and completed_at > now + dt.timedelta(minutes=5):
+        errors.append(FieldError("completed_at", "is in the future"))
+    if errors:
+        raise ValidationFailed(detail="Invalid progress", errors=errors)
+    person = _resolve_person(tenant_id, person_id, email)
+    course = _resolve_course(tenant_id, course_id, course_code)
+    completes = completed_at is not None or progress == 100
+    with transaction.atomic():
+        percent = 100 if completes else progress
+        updated = CourseProgress.objects.filter(tenant_id=tenant_id, person=person, course=course).update(
+            percent=percent, updated_at=now
+        )
+        if not updated:
+            try:
+                with transaction.atomic():
+                    CourseProgress.objects.create(
+                        tenant_id=tenant_id, person=person, course=course, percent=percent, updated_at=now
+                    )
+            except IntegrityError:
+                CourseProgress.objects.filter(tenant_id=tenant_id, person=person, course=course).update(
+                    percent=percent, updated_at=now
+                )
+        completion = None
+        if completes:
+            completion = Completion.objects.create(
+                tenant_id=tenant_id,
+                person=person,
+                course=course,
+                completed_at=completed_at or now,
+                score=score,
+                origin=origin,
+                statement_id=statement_id,
+                recorded_at=now,
+                recorded_by=actor,
+            )
+            audit_record(
+                tenant_id=tenant_id,
+                actor_id=actor.pk,
+                action="completion.record",
+                object_type="person",
+                object_id=person.pk,
+                after={
+                    "course_id": course.pk,
+                    "completed_at": (completed_at or now).isoformat(),
+                    "score": score,
+                    "origin": origin,
+                },
+            )
+        targets = catalog.targets_touched_by_courses(tenant_id=tenant_id, course_ids=[course.pk])
+        touched = Q()
+        for target_type, target_id in targets:
+            touched |= Q(target_type=target_type, target_id=target_id)
+        changed = sync_assignments(
+            assignments=Assignment.objects.filter(tenant_id=tenant_id, person=person).filter(touched), now=now
+        )
+    return {
+        "person_id": person.pk,
+        "course_id": course.pk,
+        "progress": percent,
+        "completion_id": completion.pk if completion else None,
+        "assignments_updated": changed,
+    }

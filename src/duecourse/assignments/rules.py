@@ -1,0 +1,53 @@
+"""Who may assign, see, change and withdraw assignments, and manage assignment rules."""
+
+from django.db.models import Q
+
+from duecourse.people.models import Person
+
+
+def assigns_tenant_wide(actor: Person) -> bool:
+    return actor.is_admin or actor.is_instructor
+
+
+def can_assign_to(actor: Person, person: Person) -> bool:
+    """assignments.add_assignment: admin/instructor → anyone in the tenant; manager → direct reports only."""
+    if person.tenant_id != actor.tenant_id:
+        return False
+    return assigns_tenant_wide(actor) or person.manager_id == actor.pk
+
+
+def can_assign_at_all(actor: Person) -> bool:
+    return assigns_tenant_wide(actor) or actor.reports.filter(active=True).exists()
+
+
+def visible_assignments_filter(actor: Person) -> Q:
+    """assignments.view_assignment as a filter."""
+    scope = Q(tenant_id=actor.tenant_id)
+    if assigns_tenant_wide(actor) or actor.is_hr:
+        return scope
+    return scope & (Q(person_id=actor.pk) | Q(person__manager_id=actor.pk))
+
+
+def can_change_assignment(actor: Person, assignment, *, own_source: bool) -> bool:
+    """assignments.change_assignment: admin/instructor; a manager for a report's item they assigned."""
+    if assigns_tenant_wide(actor):
+        return True
+    return assignment.person.manager_id == actor.pk and own_source
+
+
+def can_manage_rules(actor: Person) -> bool:
+    """assignments.change_rule"""
+    return assigns_tenant_wide(actor)
+
+
+def can_view_rules(actor: Person) -> bool:
+    return assigns_tenant_wide(actor) or actor.is_hr
+
+
+def can_record_progress(actor: Person) -> bool:
+    """assignments.add_completion: the LMS integration (a token of an admin or instructor)."""
+    return assigns_tenant_wide(actor)
+
+
+def can_view_audit(actor: Person) -> bool:
+    return actor.is_admin

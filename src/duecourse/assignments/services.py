@@ -1,0 +1,644 @@
+"""Assigning, changing and withdrawing: every write to assignments goes through here.
+
+A single assignment and a bulk call share one set-based path (`_fan_out`); a rule reconcile uses
+the same pieces from `fanout`. Audit events are written in the same transaction as the change.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q, QuerySet, Sum
+
+from duecourse.assignments import fanout, rules
+from duecourse.assignments.domain import (
+    DEFAULT_OVERLOAD_MINUTES_30D,
+    DueSpec,
+    local_day_end,
+    validate_reminder_plan,
+)
+from duecourse.assignments.models import Assignment, AssignmentOperation, AssignmentSource
+from duecourse.assignments.progress import sync_assignments
+from duecourse.assignments.signals import assignments_changed
+from duecourse.catalog import selectors as catalog
+from duecourse.core import clock
+from duecourse.core.audit import audit_record
+from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden, not_found
+from duecourse.core.models import Tenant
+from duecourse.groups.models import Group, GroupMember
+from duecourse.people.models import OrgUnit, Person
+
+PRIORITIES = ("high", "medium", "low")
+MAX_DUE_DAYS = 3650
+MAX_TARGETS = 50
+PREVIEW_LIMIT_REAL_RUN = 1000
+
+
+# --- input ---------------------------------------------------------------------------------------
+def resolve_target(tenant_id: int, target, where: str = "target") -> fanout.TargetSpec:
+    if not isinstance(target, dict) or target.get("type") not in catalog.TARGET_MODELS:
+        raise ValidationFailed.on(f"{where}.type", "must be course, path or skill")
+    target_id = target.get("id")
+    if isinstance(target_id, bool) or not isinstance(target_id, int):
+        raise ValidationFailed.on(f"{where}.id", "must be an id")
+    obj = catalog.target_object(tenant_id=tenant_id, target_type=target["type"], target_id=target_id)
+    if obj is None:
+        raise not_found(target["type"].capitalize() if target["type"] != "path" else "Learning path")
+    if not catalog.target_is_assignable(obj):
+        raise ValidationFailed.on(
+            where, f"{target['type']} {target_id} is {obj.status}; only active ones can be assigned"
+        )
+    required = catalog.target_required_course_ids(target_type=target["type"], target_id=target_id)
+    if not required:
+        raise ValidationFailed.on(
+            where, f"{target['type']} {target_id} has no required course, so it could never be completed"
+        )
+    return fanout.TargetSpec(
+        type=target["type"],
+        id=target_id,
+        title=getattr(obj, "title", None) or obj.name,
+        estimated_minutes=catalog.target_estimated_minutes(target_type=target["type"], target_id=target_id),
+    )
+
+
+def clean_due(data: dict, *, from_hire_date: bool = False) -> DueSpec:
+    due_date, due_in_days = data.get("due_date"), data.get("due_in_days")
+    if due_date is not None and due_in_days is not None:
+        raise ValidationFailed.on("due_in_days", "give due_date or due_in_days, not both")
+    if due_date is not None:
+        if isinstance(due_date, str):
+            try:
+                due_date = dt.date.fromisoformat(due_date)
+            except ValueError:
+                raise ValidationFailed.on("due_date", f"{due_date!r} is not a date (YYYY-MM-DD)") from None
+        if not isinstance(due_date, dt.date) or not dt.date(1970, 1, 1) <= due_date <= dt.date(2200, 12, 31):
+            raise ValidationFailed.on("due_date", "must be a date between 1970 and 2200")
+        return DueSpec(fixed=due_date)
+    if due_in_days is not None:
+        if isinstance(due_in_days, bool) or not isinstance(due_in_days, int) or not 0 <= due_in_days <= MAX_DUE_DAYS:
+            raise ValidationFailed.on("due_in_days", f"must be a whole number of days from 0 to {MAX_DUE_DAYS}")
+        return DueSpec(days=due_in_days, from_hire_date=from_hire_date)
+    return DueSpec()
+
+
+def _clean_small_int(data: dict, key: str, low: int, high: int, errors: list[FieldError]) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        errors.append(FieldError(key, f"must be a whole number from {low} to {high}"))
+        return None
+    return value
+
+
+@dataclass
+class CommonInput:
+    priority: str = "medium"
+    note: str = ""
+    reason: str = ""
+    reminders: list | None = None
+    recurrence_weeks: int | None = None
+    validity_months: int | None = None
+
+
+def clean_common(data: dict) -> CommonInput:
+    errors: list[FieldError] = []
+    clean = CommonInput()
+    priority = data.get("priority") or "medium"
+    if priority not in PRIORITIES:
+        errors.append(FieldError("priority", "must be high, medium or low"))
+    clean.priority = priority
+    for key, limit in (("note", 5000), ("reason", 5000)):
+        value = data.get(key) or ""
+        if not isinstance(value, str) or len(value) > limit or "\x00" in value:
+            errors.append(FieldError(key, f"must be text of at most {limit} characters"))
+        else:
+            setattr(clean, key, value.strip())
+    try:
+        clean.reminders = validate_reminder_plan(data.get("reminders"))
+    except ValueError as exc:
+        errors.append(FieldError("reminders", str(exc)))
+    clean.recurrence_weeks = _clean_small_int(data, "recurrence_weeks", 1, 520, errors)
+    clean.validity_months = _clean_small_int(data, "validity_months", 1, 600, errors)
+    if errors:
+        raise ValidationFailed(detail="Invalid assignment", errors=errors)
+    return clean
+
+
+# --- the shared set-based path -------------------------------------------------------------------
+@dataclass
+class AudiencePart:
+    source: fanout.SourceSpec
+    people: QuerySet
+
+
+@dataclass
+class FanOutResult:
+    created: int = 0
+    skipped: int = 0
+    failed: list[dict] = field(default_factory=list)
+    preview: list[dict] | None = None
+    created_ids: list[int] = field(default_factory=list)
+    operation_id: int | None = None
+
+
+def overload_threshold(tenant_id: int) -> int:
+    settings = Tenant.objects.filter(pk=tenant_id).values_list("settings", flat=True).first() or {}
+    value = settings.get("overload_minutes_30d", DEFAULT_OVERLOAD_MINUTES_30D)
+    return value if isinstance(value, int) and value > 0 else DEFAULT_OVERLOAD_MINUTES_30D
+
+
+def workload_30d(*, tenant_id: int, people: QuerySet, now: dt.datetime) -> dict[int, int]:
+    """Minutes of open, not completed work due in the next 30 days, per person (one grouped query)."""
+    rows = (
+        Assignment.objects.filter(
+            tenant_id=tenant_id,
+            person_id__in=people.values("pk"),
+            withdrawn_at__isnull=True,
+            completed_at__isnull=True,
+            due_at__gt=now,
+            due_at__lte=now + dt.timedelta(days=30),
+        )
+        .order_by()
+        .values("person_id")
+        .annotate(minutes=Sum("estimated_minutes"))
+        .values_list("person_id", "minutes")
+    )
+    return dict(rows)
+
+
+def _preview(
+    *, tenant_id: int, people: QuerySet, targets: list[fanout.TargetSpec], due: DueSpec, now: dt.datetime
+) -> tuple[list[dict], int, int]:
+    workload = workload_30d(tenant_id=tenant_id, people=people, now=now)
+    threshold = overload_threshold(tenant_id)
+    today = now.date()
+    rows, created, skipped = [], 0, 0
+    people_rows = list(people.order_by("name", "id").values_list("pk", "name", "hire_date"))
+    for target in targets:
+        existing = set(
+            fanout.open_assignments_of(tenant_id=tenant_id, people=people, target=target).values_list(
+                "person_id", flat=True
+            )
+        )
+        for person_id, name, hire_date in people_rows:
+            action = "skip" if person_id in existing else "create"
+            minutes = workload.get(person_id, 0)
+            due_date = due.date_for(today=today, hire_date=hire_date)
+            adds = (
+                target.estimated_minutes
+                if action == "create" and due_date and due_date <= today + dt.timedelta(days=30)
+                else 0
+            )
+            rows.append(
+                {
+                    "person_id": person_id,
+                    "name": name,
+                    "target": {"type": target.type, "id": target.id, "title": target.title},
+                    "action": action,
+                    "due_date": due_date,
+                    "workload_minutes_30d": minutes,
+                    "overloaded": minutes + adds > threshold,
+                }
+            )
+            created += action == "create"
+            skipped += action == "skip"
+    return rows, created, skipped
+
+
+def _fan_out(
+    *,
+    tenant_id: int,
+    actor: Person | None,
+    kind: str,
+    parts: list[AudiencePart],
+    targets: list[fanout.TargetSpec],
+    due: DueSpec,
+    common: CommonInput,
+    dry_run: bool,
+    params: dict,
+    want_preview: bool,
+) -> FanOutResult:
+    now = clock.now()
+    union_ids = Q()
+    for part in parts:
+        union_ids |= Q(pk__in=part.people.values("pk"))
+    people = Person.objects.filter(tenant_id=tenant_id, active=True).filter(union_ids)
+    result = FanOutResult()
+    if dry_run or want_preview:
+        preview, created, skipped = _preview(tenant_id=tenant_id, people=people, targets=targets, due=due, now=now)
+        if dry_run:
+            result.preview, result.created, result.skipped = preview, created, skipped
+            return result
+        if len(preview) <= PREVIEW_LIMIT_REAL_RUN:
+            result.preview = preview
+    with transaction.atomic():
+        operation = AssignmentOperation.objects.create(
+            tenant_id=tenant_id, actor=actor, kind=kind, params=params, created_at=now
+        )
+        audience_size = people.count()
+        for target in targets:
+            target = fanout.TargetSpec(
+                **{**target.__dict__, "validity_months": common.validity_months or target.validity_months}
+            )
+            fields = fanout.AssignmentFields(
+                priority=common.priority,
+                note=common.note,
+                reason=common.reason,
+                recurrence_weeks=common.recurrence_weeks,
+                reminder_plan=common.reminders,
+                assigned_by_id=actor.pk if actor else None,
+                operation_id=operation.pk,
+            )
+            created_ids = fanout.insert_assignments(
+                tenant_id=tenant_id, people=people, target=target, due=due, fields=fields, now=now
+            )
+            result.created_ids += created_ids
+            result.created += len(created_ids)
+            result.skipped += audience_size - len(created_ids)
+            for part in parts:
+                part_people = part.people.filter(tenant_id=tenant_id, active=True)
+                fanout.attach_sources(
+                    tenant_id=tenant_id, people=part_people, target=target, source=part.source, due=due, now=now
+                )
+            if due.fixed or due.days is not None:
+                existing = fanout.open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(
+                    operation_id=operation.pk
+                )
+                if due.fixed and not due.from_hire_date:
+                    existing = existing.filter(Q(due_date__isnull=True) | Q(due_date__gt=due.fixed))
+                elif not due.from_hire_date:
+                    existing = existing.filter(
+                        Q(due_date__isnull=True) | Q(due_date__gt=now.date() + dt.timedelta(days=due.days))
+                    )
+                fanout.recompute_due_dates(existing)
+        operation.created, operation.skipped = result.created, result.skipped
+        operation.save(update_fields=["created", "skipped"])
+        if result.created:
+            fanout.audit_created(
+                tenant_id=tenant_id,
+                operation_id=operation.pk,
+                actor_id=actor.pk if actor else None,
+                after={"operation_id": operation.pk, **params},
+                reason=common.reason,
+                now=now,
+            )
+            _satisfy_from_prior_completions(tenant_id=tenant_id, operation_id=operation.pk, targets=targets, now=now)
+            assignments_changed.send(
+                sender=Assignment, tenant_id=tenant_id, operation_id=operation.pk, assignment_ids=None, event="assigned"
+            )
+        result.operation_id = operation.pk
+    return result
+
+
+def _satisfy_from_prior_completions(*, tenant_id: int, operation_id: int, targets, now) -> None:
+    """A completion that already exists and is still valid satisfies a new assignment at once."""
+    from duecourse.assignments.models import Completion
+
+    course_ids = set()
+    for target in targets:
+        course_ids.update(catalog.target_required_course_ids(target_type=target.type, target_id=target.id))
+    satisfying = catalog.courses_satisfying(tenant_id=tenant_id, course_ids=sorted(course_ids))
+    all_courses = {c for s in satisfying.values() for c in s}
+    new = Assignment.objects.filter(tenant_id=tenant_id, operation_id=operation_id)
+    holders = Completion.objects.filter(
+        tenant_id=tenant_id, course_id__in=all_courses, person_id__in=new.values("person_id")
+    ).values("person_id")
+    sync_assignments(assignments=new.filter(person_id__in=holders), now=now)
+
+
+# --- single assignment ---------------------------------------------------------------------------
+def assignment_create(*, actor: Person, data: dict) -> tuple[Assignment, bool]:
+    """Assign one target to one person; returns (assignment, created). An existing open one gains a source."""
+    person_id = data.get("person_id")
+    person = (
+        Person.objects.filter(tenant_id=actor.tenant_id, pk=person_id).first() if isinstance(person_id, int) else None
+    )
+    if person is None:
+        raise not_found("Person")
+    if not rules.can_assign_to(actor, person):
+        if person.pk == actor.pk or person.manager_id == actor.pk or rules.assigns_tenant_wide(actor) or actor.is_hr:
+            raise forbidden("assign to this person")
+        raise not_found("Person")
+    if not person.active:
+        raise ValidationFailed.on("person_id", "this person is deactivated")
+    target = resolve_target(actor.tenant_id, data.get("target"))
+    due = clean_due(data)
+    common = clean_common(data)
+    source = fanout.SourceSpec(
+        kind="individual", ref_id=actor.pk, label=f"Individual by {actor.name}", assigned_by_id=actor.pk
+    )
+    people = Person.objects.filter(pk=person.pk)
+    result = _fan_out(
+        tenant_id=actor.tenant_id,
+        actor=actor,
+        kind="single",
+        parts=[AudiencePart(source=source, people=people)],
+        targets=[target],
+        due=due,
+        common=common,
+        dry_run=False,
+        params=_params(data),
+        want_preview=False,
+    )
+    assignment = Assignment.objects.get(
+        tenant_id=actor.tenant_id,
+        person=person,
+        target_type=target.type,
+        target_id=target.id,
+        withdrawn_at__isnull=True,
+    )
+    return assignment, bool(result.created)
+
+
+def _params(data: dict) -> dict:
+    keep = (
+        "target",
+        "targets",
+        "assignees",
+        "due_date",
+        "due_in_days",
+        "priority",
+        "note",
+        "recurrence_weeks",
+        "validity_months",
+        "reminders",
+    )
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items() if k in keep and v is not None}
+
+
+# --- bulk ----------------------------------------------------------------------------------------
+def _ids(value, where: str) -> list[int]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in value):
+        raise ValidationFailed.on(where, "must be a list of ids")
+    return list(dict.fromkeys(value))
+
+
+def _names(value, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or any(not isinstance(n, str) or not n.strip() for n in value):
+        raise ValidationFailed.on(where, "must be a list of names")
+    return list(dict.fromkeys(n.strip() for n in value))
+
+
+def audience_parts(
+    *, actor: Person, tenant_id: int, assignees: dict, individual_source: fanout.SourceSpec | None, where: str
+) -> tuple[list[AudiencePart], list[dict]]:
+    """Turn an assignees/audience object into source-labelled people querysets; bad people fail alone."""
+    if not isinstance(assignees, dict):
+        raise ValidationFailed.on(where, "must be an object")
+    failed: list[dict] = []
+    parts: list[AudiencePart] = []
+    person_ids = _ids(assignees.get("person_ids"), f"{where}.person_ids")
+    if person_ids:
+        found = {p.pk: p for p in Person.objects.filter(tenant_id=tenant_id, pk__in=person_ids)}
+        ok = []
+        for pid in person_ids:
+            person = found.get(pid)
+            if person is None:
+                failed.append({"person_id": pid, "reason": "no such person"})
+            elif not person.active:
+                failed.append({"person_id": pid, "reason": "person is deactivated"})
+            elif not rules.can_assign_to(actor, person):
+                failed.append({"person_id": pid, "reason": "you may assign only to your direct reports"})
+            else:
+                ok.append(pid)
+        if ok and individual_source is not None:
+            parts.append(AudiencePart(individual_source, Person.objects.filter(tenant_id=tenant_id, pk__in=ok)))
+    group_ids = _ids(assignees.get("group_ids"), f"{where}.group_ids")
+    groups = {g.pk: g for g in Group.objects.filter(tenant_id=tenant_id, pk__in=group_ids)}
+    for gid in group_ids:
+        if gid not in groups:
+            raise ValidationFailed.on(f"{where}.group_ids", f"no group with id {gid}")
+        members = Person.objects.filter(
+            tenant_id=tenant_id, pk__in=GroupMember.objects.filter(group_id=gid).values("person_id")
+        )
+        parts.append(AudiencePart(fanout.SourceSpec("group", gid, f"Group: {groups[gid].name}", actor.pk), members))
+    for kind, key in (("department", "departments"), ("site", "sites"), ("region", "regions")):
+        for name in _names(assignees.get(key), f"{where}.{key}"):
+            unit = OrgUnit.objects.filter(tenant_id=tenant_id, kind=kind, name=name).first()
+            if unit is None:
+                raise ValidationFailed.on(f"{where}.{key}", f"no {kind} named {name!r}")
+            members = Person.objects.filter(tenant_id=tenant_id, **{f"{kind}_id": unit.pk})
+            parts.append(
+                AudiencePart(fanout.SourceSpec("org_unit", unit.pk, f"{kind.capitalize()}: {name}", actor.pk), members)
+            )
+    everyone = assignees.get("everyone", False)
+    if not isinstance(everyone, bool):
+        raise ValidationFailed.on(f"{where}.everyone", "must be true or false")
+    if everyone:
+        parts.append(
+            AudiencePart(
+                fanout.SourceSpec("everyone", 0, "Everyone", actor.pk), Person.objects.filter(tenant_id=tenant_id)
+            )
+        )
+    if not rules.assigns_tenant_wide(actor):
+        # A manager reaches only direct reports, whatever the audience says.
+        parts = [AudiencePart(p.source, p.people.filter(manager_id=actor.pk)) for p in parts]
+    return parts, failed
+
+
+def bulk_assign(*, actor: Person, data: dict) -> FanOutResult:
+    if not rules.can_assign_at_all(actor):
+        raise forbidden("assign training")
+    targets_in = data.get("targets")
+    if not isinstance(targets_in, list) or not targets_in:
+        raise ValidationFailed.on("targets", "give at least one target")
+    if len(targets_in) > MAX_TARGETS:
+        raise ValidationFailed.on("targets", f"at most {MAX_TARGETS} targets per call")
+    targets = [resolve_target(actor.tenant_id, t, f"targets[{i}]") for i, t in enumerate(targets_in)]
+    if len({(t.type, t.id) for t in targets}) != len(targets):
+        raise ValidationFailed.on("targets", "a target is listed twice")
+    due = clean_due(data)
+    common = clean_common(data)
+    dry_run = data.get("dry_run", False)
+    if not isinstance(dry_run, bool):
+        raise ValidationFailed.on("dry_run", "must be true or false")
+    source = fanout.SourceSpec("individual", actor.pk, f"Individual by {actor.name}", actor.pk)
+    parts, failed = audience_parts(
+        actor=actor,
+        tenant_id=actor.tenant_id,
+        assignees=data.get("assignees"),
+        individual_source=source,
+        where="assignees",
+    )
+    if not parts and not failed:
+        raise ValidationFailed.on("assignees", "the audience is empty: name people, groups, org units or everyone")
+    result = FanOutResult()
+    if parts:
+        result = _fan_out(
+            tenant_id=actor.tenant_id,
+            actor=actor,
+            kind="bulk",
+            parts=parts,
+            targets=targets,
+            due=due,
+            common=common,
+            dry_run=dry_run,
+            params=_params(data),
+            want_preview=True,
+        )
+    result.failed = [{**f, "target": {"type": t.type, "id": t.id, "title": t.title}} for f in failed for t in targets]
+    if result.preview is None and dry_run:
+        result.preview = []
+    return result
+
+
+# --- change and withdraw -------------------------------------------------------------------------
+def assignment_update(*, actor: Person, assignment: Assignment, data: dict) -> Assignment:
+    own = AssignmentSource.objects.filter(assignment=assignment, kind="individual", ref_id=actor.pk).exists()
+    if not rules.can_change_assignment(actor, assignment, own_source=own):
+        raise forbidden("change this assignment")
+    if assignment.withdrawn_at is not None:
+        raise Conflict(detail="This assignment is withdrawn; assign again instead")
+    errors: list[FieldError] = []
+    changes: dict = {}
+    if "due_date" in data:
+        if data["due_date"] is None:
+            changes["due_date"] = None
+        else:
+            changes["due_date"] = clean_due({"due_date": data["due_date"]}).fixed
+    if "priority" in data:
+        if data["priority"] not in PRIORITIES:
+            errors.append(FieldError("priority", "must be high, medium or low"))
+        else:
+            changes["priority"] = data["priority"]
+    if "note" in data:
+        note = data["note"] or ""
+        if not isinstance(note, str) or len(note) > 5000:
+            errors.append(FieldError("note", "must be text of at most 5000 characters"))
+        else:
+            changes["note"] = note.strip()
+    if "reminders" in data:
+        try:
+            changes["reminder_plan"] = validate_reminder_plan(data["reminders"])
+        except ValueError as exc:
+            errors.append(FieldError("reminders", str(exc)))
+    if errors:
+        raise ValidationFailed(detail="Invalid change", errors=errors)
+    reason = data.get("reason") or ""
+    with transaction.atomic():
+        locked = Assignment.objects.select_for_update().select_related("person").get(pk=assignment.pk)
+        before = {k: getattr(locked, k) for k in changes}
+        for key, value in changes.items():
+            setattr(locked, key, value)
+        if "due_date" in changes:
+            locked.due_date_manual = True
+            locked.due_explanation = f"set by hand by {actor.name} on {clock.now():%Y-%m-%d}"
+            locked.due_at = local_day_end(locked.due_date, locked.person.timezone) if locked.due_date else None
+        after = {k: getattr(locked, k) for k in changes}
+        if after != before:
+            locked.save()
+            audit_record(
+                tenant_id=locked.tenant_id,
+                actor_id=actor.pk,
+                action="assignment.update",
+                object_type="assignment",
+                object_id=locked.pk,
+                before={k: _jsonable(v) for k, v in before.items()},
+                after={k: _jsonable(v) for k, v in after.items()},
+                reason=reason,
+            )
+            assignments_changed.send(
+                sender=Assignment,
+                tenant_id=locked.tenant_id,
+                operation_id=None,
+                assignment_ids=[locked.pk],
+                event="due_date_changed" if "due_date" in changes else "updated",
+            )
+    return locked
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+
+
+def assignment_withdraw(*, actor: Person, assignment: Assignment, reason: str = "") -> Assignment:
+    """Remove the caller's own source; the assignment is withdrawn when no source holds it any more.
+
+    Admins and instructors remove every source except living rules' (change the rule's audience for those).
+    """
+    own = AssignmentSource.objects.filter(assignment=assignment, kind="individual", ref_id=actor.pk)
+    if not rules.can_change_assignment(actor, assignment, own_source=own.exists()):
+        raise forbidden("withdraw this assignment")
+    with transaction.atomic():
+        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        if locked.withdrawn_at is not None:
+            return locked
+        if locked.completed_at is not None:
+            raise Conflict(detail="A completed assignment cannot be withdrawn; completions are kept for history")
+        sources = AssignmentSource.objects.filter(assignment=locked)
+        removable = sources.exclude(kind="rule") if rules.assigns_tenant_wide(actor) and not own.exists() else own
+        removed = list(removable.values_list("label", flat=True))
+        removable.delete()
+        remaining = list(sources.values_list("label", flat=True))
+        if remaining:
+            fanout.recompute_due_dates(Assignment.objects.filter(pk=locked.pk))
+            audit_record(
+                tenant_id=locked.tenant_id,
+                actor_id=actor.pk,
+                action="assignment.source_remove",
+                object_type="assignment",
+                object_id=locked.pk,
+                before={"sources": removed},
+                after={"sources": remaining},
+                reason=reason,
+            )
+        else:
+            locked.withdrawn_at = clock.now()
+            locked.withdrawn_reason = reason
+            locked.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+            audit_record(
+                tenant_id=locked.tenant_id,
+                actor_id=actor.pk,
+                action="assignment.withdraw",
+                object_type="assignment",
+                object_id=locked.pk,
+                before={"sources": removed},
+                reason=reason,
+            )
+            assignments_changed.send(
+                sender=Assignment,
+                tenant_id=locked.tenant_id,
+                operation_id=None,
+                assignment_ids=[locked.pk],
+                event="withdrawn",
+            )
+        locked.refresh_from_db()
+    return locked
+
+
+def withdraw_sourceless(*, tenant_id: int, assignments: QuerySet, actor_id: int | None, reason: str) -> int:
+    """Withdraw open, not completed assignments that no source holds any more (set-based)."""
+    now = clock.now()
+    orphans = assignments.filter(withdrawn_at__isnull=True, completed_at__isnull=True).exclude(
+        pk__in=AssignmentSource.objects.filter(tenant_id=tenant_id).values("assignment_id")
+    )
+    ids = list(orphans.values_list("pk", flat=True))
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        Assignment.objects.filter(pk__in=chunk).update(withdrawn_at=now, withdrawn_reason=reason)
+        from duecourse.core.models import AuditEvent
+
+        AuditEvent.objects.bulk_create(
+            [
+                AuditEvent(
+                    tenant_id=tenant_id,
+                    actor_id=actor_id,
+                    action="assignment.withdraw",
+                    object_type="assignment",
+                    object_id=pk,
+                    reason=reason,
+                    at=now,
+                )
+                for pk in chunk
+            ]
+        )
+    if ids:
+        assignments_changed.send(
+            sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=ids, event="withdrawn"
+        )
+    return len(ids)

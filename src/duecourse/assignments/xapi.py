@@ -1,0 +1,179 @@
+"""The xAPI 1.0.3 Statements resource, enough for an LRS client to report progress and completion.
+
+Statements are validated as a batch (the spec's all-or-nothing), stored once per id, and turned into
+progress records: completed / passed → completion; progressed → percent.
+"""
+
+import datetime as dt
+import uuid
+
+from django.db import IntegrityError, transaction
+
+from duecourse.assignments import rules
+from duecourse.assignments.models import XapiStatement
+from duecourse.assignments.progress import progress_record
+from duecourse.catalog.models import Course
+from duecourse.core import clock
+from duecourse.core.errors import Conflict, DomainError, FieldError, forbidden
+from duecourse.people.models import Person
+
+VERSION = "1.0.3"
+VERB_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
+VERB_PASSED = "http://adlnet.gov/expapi/verbs/passed"
+VERB_PROGRESSED = "http://adlnet.gov/expapi/verbs/progressed"
+KNOWN_VERBS = {VERB_COMPLETED, VERB_PASSED, VERB_PROGRESSED}
+PROGRESS_EXTENSIONS = (
+    "https://w3id.org/xapi/cmi5/result/extensions/progress",
+    "http://w3id.org/xapi/cmi5/result/extensions/progress",
+    "progress",
+)
+MAX_BATCH = 1000
+
+
+class XapiBadRequest(DomainError):
+    status_code = 400
+
+
+def _parse_timestamp(value, where: str, errors: list[FieldError]) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        except ValueError:
+            pass
+    errors.append(FieldError(where, "must be an ISO 8601 timestamp"))
+    return None
+
+
+def _progress_from_result(result: dict) -> int | None:
+    extensions = result.get("extensions") if isinstance(result.get("extensions"), dict) else {}
+    for key in PROGRESS_EXTENSIONS:
+        value = extensions.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 100:
+            return round(value)
+    score = result.get("score") if isinstance(result.get("score"), dict) else {}
+    scaled = score.get("scaled")
+    if isinstance(scaled, int | float) and not isinstance(scaled, bool) and 0 <= scaled <= 1:
+        return round(scaled * 100)
+    return None
+
+
+def _interpret(tenant_id: int, index: int, statement, errors: list[FieldError]) -> dict | None:
+    where = f"statements[{index}]"
+    if not isinstance(statement, dict):
+        errors.append(FieldError(where, "must be an xAPI statement object"))
+        return None
+    statement_id = statement.get("id")
+    if statement_id is None:
+        statement_id = str(uuid.uuid4())
+    try:
+        statement_id = str(uuid.UUID(str(statement_id)))
+    except ValueError:
+        errors.append(FieldError(f"{where}.id", "must be a UUID"))
+        return None
+    actor = statement.get("actor") if isinstance(statement.get("actor"), dict) else {}
+    mbox = actor.get("mbox")
+    if not isinstance(mbox, str) or not mbox.startswith("mailto:"):
+        errors.append(FieldError(f"{where}.actor.mbox", "must be mailto:<email> (the actor is found by email)"))
+        return None
+    person = Person.objects.filter(tenant_id=tenant_id, email=mbox[len("mailto:") :].strip().lower()).first()
+    if person is None:
+        errors.append(FieldError(f"{where}.actor.mbox", f"no person with email {mbox[len('mailto:') :]}"))
+        return None
+    verb = statement.get("verb") if isinstance(statement.get("verb"), dict) else {}
+    verb_id = verb.get("id")
+    if not isinstance(verb_id, str) or not verb_id:
+        errors.append(FieldError(f"{where}.verb.id", "is required"))
+        return None
+    obj = statement.get("object") if isinstance(statement.get("object"), dict) else {}
+    activity = obj.get("id")
+    if not isinstance(activity, str) or not activity:
+        errors.append(FieldError(f"{where}.object.id", "is required"))
+        return None
+    course = (
+        Course.objects.filter(tenant_id=tenant_id, launch_url=activity).first()
+        or Course.objects.filter(tenant_id=tenant_id, code=activity).first()
+    )
+    if course is None:
+        errors.append(FieldError(f"{where}.object.id", f"no course has launch URL or code {activity}"))
+        return None
+    result = statement.get("result") if isinstance(statement.get("result"), dict) else {}
+    timestamp = _parse_timestamp(statement.get("timestamp"), f"{where}.timestamp", errors)
+    action = {"statement_id": statement_id, "person": person, "course": course, "verb": verb_id, "raw": statement}
+    if verb_id in (VERB_COMPLETED, VERB_PASSED):
+        action["completed_at"] = min(timestamp or clock.now(), clock.now())
+        score = result.get("score") if isinstance(result.get("score"), dict) else {}
+        raw_score = score.get("raw", score.get("scaled"))
+        action["score"] = raw_score if isinstance(raw_score, int | float) and not isinstance(raw_score, bool) else None
+    elif verb_id == VERB_PROGRESSED:
+        percent = _progress_from_result(result)
+        if percent is None:
+            errors.append(FieldError(f"{where}.result", "progressed needs a cmi5 progress extension or score.scaled"))
+            return None
+        action["progress"] = percent
+    return action
+
+
+def statements_store(*, actor: Person, body, statement_id: str | None = None) -> list[str]:
+    """Store one statement or a list; returns their ids. Known ids are not stored (or applied) twice."""
+    if not rules.can_record_progress(actor):
+        raise forbidden("send xAPI statements")
+    statements = body if isinstance(body, list) else [body]
+    if statement_id is not None:
+        if isinstance(body, list):
+            raise XapiBadRequest(detail="PUT takes one statement", errors=[FieldError("body", "must be one statement")])
+        statements = [{**body, "id": statement_id}] if isinstance(body, dict) else statements
+    if not statements or len(statements) > MAX_BATCH:
+        raise XapiBadRequest(
+            detail=f"Send 1 to {MAX_BATCH} statements",
+            errors=[FieldError("statements", f"send 1 to {MAX_BATCH} statements")],
+        )
+    errors: list[FieldError] = []
+    actions = [_interpret(actor.tenant_id, i, s, errors) for i, s in enumerate(statements)]
+    ids = [a["statement_id"] for a in actions if a]
+    if len(set(ids)) != len(ids):
+        errors.append(FieldError("statements", "the batch holds the same statement id twice"))
+    if errors:
+        raise XapiBadRequest(
+            detail="Invalid statement(s): " + "; ".join(f"{e.field} {e.message}" for e in errors), errors=errors
+        )
+    now = clock.now()
+    with transaction.atomic():
+        existing = {
+            str(s): raw
+            for s, raw in XapiStatement.objects.filter(tenant_id=actor.tenant_id, statement_id__in=ids).values_list(
+                "statement_id", "raw"
+            )
+        }
+        for action in actions:
+            if action["statement_id"] in existing:
+                if statement_id is not None and existing[action["statement_id"]] != action["raw"]:
+                    raise Conflict(detail="A different statement with this id is already stored")
+                continue
+            try:
+                with transaction.atomic():
+                    XapiStatement.objects.create(
+                        tenant_id=actor.tenant_id,
+                        statement_id=action["statement_id"],
+                        stored_at=now,
+                        verb=action["verb"][:300],
+                        person=action["person"],
+                        course=action["course"],
+                        raw=action["raw"],
+                    )
+            except IntegrityError:
+                continue  # the same id arrived concurrently: stored once, applied once
+            if action["verb"] in KNOWN_VERBS:
+                progress_record(
+                    actor=actor,
+                    person_id=action["person"].pk,
+                    course_id=action["course"].pk,
+                    progress=action.get("progress"),
+                    completed_at=action.get("completed_at"),
+                    score=action.get("score"),
+                    origin="xapi",
+                    statement_id=action["statement_id"],
+                )
+    return ids

@@ -1,0 +1,139 @@
+from typing import Literal
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from duecourse.core.api import ListParams
+
+Status = Literal["draft", "active", "archived"]
+
+
+class CourseOut(Schema):
+    id: int
+    code: str
+    title: str
+    description: str
+    launch_url: str
+    estimated_minutes: int
+    status: Status
+
+
+class CourseList(Schema):
+    count: int
+    items: list[CourseOut]
+
+
+class CourseIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(..., max_length=64)
+    title: str = Field(..., max_length=300)
+    description: str = Field("", max_length=20000)
+    launch_url: str = Field("", max_length=1000)
+    estimated_minutes: int = Field(0, ge=0, le=100_000)
+    status: Status = "draft"
+
+
+class CoursePatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str | None = Field(None, max_length=64)
+    title: str | None = Field(None, max_length=300)
+    description: str | None = Field(None, max_length=20000)
+    launch_url: str | None = Field(None, max_length=1000)
+    estimated_minutes: int | None = Field(None, ge=0, le=100_000)
+    status: Status | None = None
+
+
+class CourseFilters(ListParams):
+    q: str | None = Field(None, max_length=200)
+    status: Status | None = None
+
+
+class PathItemIO(Schema):
+    course_id: int
+    required: bool = True
+
+
+class PathOut(Schema):
+    id: int
+    title: str
+    description: str
+    status: Status
+    items: list[PathItemIO]
+
+
+class PathList(Schema):
+    count: int
+    items: list[PathOut]
+
+
+class PathIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(..., max_length=300)
+    description: str = Field("", max_length=20000)
+    status: Status = "draft"
+    items: list[PathItemIO] = Field(..., max_length=500)
+
+
+class PathPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(None, max_length=300)
+    description: str | None = Field(None, max_length=20000)
+    status: Status | None = None
+    items: list[PathItemIO] | None = Field(None, max_length=500)
+
+
+class PathFilters(ListParams):
+    status: Status | None = None
+
+
+class SkillOut(Schema):
+    id: int
+    name: str
+    description: str
+    status: Status
+    course_ids: list[int]
+
+
+class SkillList(Schema):
+    count: int
+    items: list[SkillOut]
+
+
+class SkillIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(..., max_length=200)
+    description: str = Field("", max_length=20000)
+    status: Status = "active"
+    course_ids: list[int] = Field([], max_length=500)
+
+
+class SkillPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=20000)
+    status: Status | None = None
+    course_ids: list[int] | None = Field(None, max_length=500)
+
+
+class EquivalenceIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    course_id: int = Field(..., description="The course whose completion counts")
+    satisfies_id: int = Field(..., description="The course it satisfies")
+
+
+class EquivalenceOut(Schema):
+    id: int
+    course_id: int
+    satisfies_id: int
+
+
+class EquivalenceList(Schema):
+    count: int
+    items: list[EquivalenceOut]

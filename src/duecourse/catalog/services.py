@@ -1,0 +1,373 @@
+"""Every change to courses, learning paths, skills and equivalences goes through here."""
+
+from django.db import IntegrityError, transaction
+
+from duecourse.catalog import rules
+from duecourse.catalog.models import (
+    ARCHIVED,
+    STATUSES,
+    Course,
+    CourseEquivalence,
+    LearningPath,
+    PathItem,
+    Skill,
+    SkillCourse,
+)
+from duecourse.core.audit import audit_record, changed_fields
+from duecourse.core.errors import FieldError, ValidationFailed, forbidden
+from duecourse.people.models import Person
+
+STATUS_VALUES = {s for s, _ in STATUSES}
+MAX_ITEMS = 500
+
+
+def _require_manager(actor: Person, action: str) -> None:
+    if not rules.can_manage_catalog(actor):
+        raise forbidden(action)
+
+
+def _text(data: dict, key: str, errors: list[FieldError], *, limit: int, required: bool = False) -> None:
+    if key not in data:
+        if required:
+            errors.append(FieldError(key, "is required"))
+        return
+    value = data[key]
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.append(FieldError(key, "must be text"))
+        return
+    value = value.strip()
+    if required and not value:
+        errors.append(FieldError(key, "is required"))
+    elif len(value) > limit:
+        errors.append(FieldError(key, f"is longer than {limit} characters"))
+    elif "\x00" in value:
+        errors.append(FieldError(key, "contains a NUL character"))
+    data[key] = value
+
+
+def _status(data: dict, errors: list[FieldError]) -> None:
+    if "status" in data and data["status"] not in STATUS_VALUES:
+        errors.append(FieldError("status", f"must be one of {', '.join(sorted(STATUS_VALUES))}"))
+
+
+def _raise(errors: list[FieldError], what: str) -> None:
+    if errors:
+        raise ValidationFailed(
+            detail=f"Invalid {what}: " + "; ".join(f"{e.field} {e.message}" for e in errors), errors=errors
+        )
+
+
+def _clean_course(tenant_id: int, data: dict, course: Course | None) -> dict:
+    data = dict(data)
+    errors: list[FieldError] = []
+    _text(data, "code", errors, limit=64, required=course is None)
+    _text(data, "title", errors, limit=300, required=course is None)
+    _text(data, "description", errors, limit=20000)
+    _text(data, "launch_url", errors, limit=1000)
+    if data.get("launch_url") and not data["launch_url"].startswith(("http://", "https://")):
+        errors.append(FieldError("launch_url", "must be an http(s) URL"))
+    if "estimated_minutes" in data:
+        minutes = data["estimated_minutes"]
+        if minutes is None:
+            data["estimated_minutes"] = 0
+        elif isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= 100_000:
+            errors.append(FieldError("estimated_minutes", "must be a whole number of minutes from 0 to 100000"))
+    _status(data, errors)
+    code = data.get("code")
+    if (
+        code
+        and Course.objects.filter(tenant_id=tenant_id, code=code).exclude(pk=course.pk if course else None).exists()
+    ):
+        errors.append(FieldError("code", f"a course with code {code!r} already exists"))
+    _raise(errors, "course")
+    return data
+
+
+COURSE_FIELDS = ("code", "title", "description", "launch_url", "estimated_minutes", "status")
+
+
+def course_snapshot(course: Course) -> dict:
+    return {f: getattr(course, f) for f in COURSE_FIELDS}
+
+
+def course_create(*, actor: Person, data: dict) -> Course:
+    _require_manager(actor, "create courses")
+    clean = _clean_course(actor.tenant_id, data, None)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                course = Course.objects.create(
+                    tenant_id=actor.tenant_id, **{k: clean[k] for k in COURSE_FIELDS if k in clean}
+                )
+        except IntegrityError:
+            raise ValidationFailed.on("code", f"a course with code {clean['code']!r} already exists") from None
+        audit_record(
+            tenant_id=actor.tenant_id,
+            actor_id=actor.pk,
+            action="course.create",
+            object_type="course",
+            object_id=course.pk,
+            after=course_snapshot(course),
+        )
+    return course
+
+
+def course_update(*, actor: Person, course: Course, data: dict) -> Course:
+    _require_manager(actor, "change courses")
+    clean = _clean_course(actor.tenant_id, data, course)
+    with transaction.atomic():
+        course = Course.objects.select_for_update().get(pk=course.pk)
+        before = course_snapshot(course)
+        for key in COURSE_FIELDS:
+            if key in clean:
+                setattr(course, key, clean[key])
+        after = course_snapshot(course)
+        if after != before:
+            try:
+                with transaction.atomic():
+                    course.save()
+            except IntegrityError:
+                raise ValidationFailed.on("code", f"a course with code {course.code!r} already exists") from None
+            old, new = changed_fields(before, after)
+            audit_record(
+                tenant_id=actor.tenant_id,
+                actor_id=actor.pk,
+                action="course.update",
+                object_type="course",
+                object_id=course.pk,
+                before=old,
+                after=new,
+            )
+    return course
+
+
+def _clean_items(tenant_id: int, items, errors: list[FieldError]) -> list[tuple[int, bool]]:
+    if not isinstance(items, list):
+        errors.append(FieldError("items", "must be a list of {course_id, required}"))
+        return []
+    if len(items) > MAX_ITEMS:
+        errors.append(FieldError("items", f"at most {MAX_ITEMS} items"))
+        return []
+    clean: list[tuple[int, bool]] = []
+    seen: set[int] = set()
+    for index, item in enumerate(items):
+        where = f"items[{index}]"
+        if not isinstance(item, dict):
+            errors.append(FieldError(where, "must be {course_id, required}"))
+            continue
+        course_id, required = item.get("course_id"), item.get("required", True)
+        if isinstance(course_id, bool) or not isinstance(course_id, int):
+            errors.append(FieldError(f"{where}.course_id", "must be a course id"))
+            continue
+        if not isinstance(required, bool):
+            errors.append(FieldError(f"{where}.required", "must be true or false"))
+            continue
+        if course_id in seen:
+            errors.append(FieldError(f"{where}.course_id", f"course {course_id} is listed twice"))
+            continue
+        seen.add(course_id)
+        clean.append((course_id, required))
+    known = dict(Course.objects.filter(tenant_id=tenant_id, pk__in=seen).values_list("id", "status"))
+    for index, (course_id, _) in enumerate(clean):
+        if course_id not in known:
+            errors.append(FieldError(f"items[{index}].course_id", f"no course with id {course_id}"))
+        elif known[course_id] == ARCHIVED:
+            errors.append(FieldError(f"items[{index}].course_id", f"course {course_id} is archived"))
+    return clean
+
+
+def _clean_path(tenant_id: int, data: dict, path: LearningPath | None) -> dict:
+    data = dict(data)
+    errors: list[FieldError] = []
+    _text(data, "title", errors, limit=300, required=path is None)
+    _text(data, "description", errors, limit=20000)
+    _status(data, errors)
+    if "items" in data:
+        data["items"] = _clean_items(tenant_id, data["items"], errors)
+    items = data.get("items")
+    if items is None and path is not None:
+        items = list(path.items.values_list("course_id", "required"))
+    if not errors and not any(required for _, required in (items or [])):
+        errors.append(FieldError("items", "a learning path needs at least one required course"))
+    _raise(errors, "learning path")
+    return data
+
+
+def _path_snapshot(path: LearningPath) -> dict:
+    return {
+        "title": path.title,
+        "description": path.description,
+        "status": path.status,
+        "items": [
+            {"course_id": c, "required": r}
+            for c, r in path.items.order_by("position").values_list("course_id", "required")
+        ],
+    }
+
+
+def _set_path_items(path: LearningPath, items: list[tuple[int, bool]]) -> None:
+    PathItem.objects.filter(path=path).delete()
+    PathItem.objects.bulk_create(
+        [
+            PathItem(tenant_id=path.tenant_id, path=path, course_id=c, required=r, position=i)
+            for i, (c, r) in enumerate(items)
+        ]
+    )
+
+
+def path_create(*, actor: Person, data: dict) -> LearningPath:
+    _require_manager(actor, "create learning paths")
+    clean = _clean_path(actor.tenant_id, data, None)
+    with transaction.atomic():
+        path = LearningPath.objects.create(
+            tenant_id=actor.tenant_id,
+            title=clean["title"],
+            description=clean.get("description", ""),
+            status=clean.get("status", "draft"),
+        )
+        _set_path_items(path, clean["items"])
+        audit_record(
+            tenant_id=actor.tenant_id,
+            actor_id=actor.pk,
+            action="path.create",
+            object_type="learning_path",
+            object_id=path.pk,
+            after=_path_snapshot(path),
+        )
+    return path
+
+
+def path_update(*, actor: Person, path: LearningPath, data: dict) -> LearningPath:
+    _require_manager(actor, "change learning paths")
+    clean = _clean_path(actor.tenant_id, data, path)
+    with transaction.atomic():
+        path = LearningPath.objects.select_for_update().get(pk=path.pk)
+        before = _path_snapshot(path)
+        for key in ("title", "description", "status"):
+            if key in clean:
+                setattr(path, key, clean[key])
+        path.save()
+        if "items" in clean:
+            _set_path_items(path, clean["items"])
+        old, new = changed_fields(before, _path_snapshot(path))
+        if new:
+            audit_record(
+                tenant_id=actor.tenant_id,
+                actor_id=actor.pk,
+                action="path.update",
+                object_type="learning_path",
+                object_id=path.pk,
+                before=old,
+                after=new,
+            )
+    return path
+
+
+def _clean_skill(tenant_id: int, data: dict, skill: Skill | None) -> dict:
+    data = dict(data)
+    errors: list[FieldError] = []
+    _text(data, "name", errors, limit=200, required=skill is None)
+    _text(data, "description", errors, limit=20000)
+    _status(data, errors)
+    if "course_ids" in data:
+        ids = data["course_ids"]
+        if not isinstance(ids, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+            errors.append(FieldError("course_ids", "must be a list of course ids"))
+        else:
+            known = set(Course.objects.filter(tenant_id=tenant_id, pk__in=ids).values_list("id", flat=True))
+            unknown = sorted(set(ids) - known)
+            if unknown:
+                errors.append(FieldError("course_ids", f"no course with id {', '.join(map(str, unknown[:10]))}"))
+            data["course_ids"] = sorted(set(ids))
+    name = data.get("name")
+    if name and Skill.objects.filter(tenant_id=tenant_id, name=name).exclude(pk=skill.pk if skill else None).exists():
+        errors.append(FieldError("name", f"a skill named {name!r} already exists"))
+    _raise(errors, "skill")
+    return data
+
+
+def _set_skill_courses(skill: Skill, course_ids: list[int]) -> None:
+    SkillCourse.objects.filter(skill=skill).delete()
+    SkillCourse.objects.bulk_create(
+        [SkillCourse(tenant_id=skill.tenant_id, skill=skill, course_id=c) for c in course_ids]
+    )
+
+
+def skill_create(*, actor: Person, data: dict) -> Skill:
+    _require_manager(actor, "create skills")
+    clean = _clean_skill(actor.tenant_id, data, None)
+    with transaction.atomic():
+        skill = Skill.objects.create(
+            tenant_id=actor.tenant_id,
+            name=clean["name"],
+            description=clean.get("description", ""),
+            status=clean.get("status", "active"),
+        )
+        _set_skill_courses(skill, clean.get("course_ids", []))
+        audit_record(
+            tenant_id=actor.tenant_id,
+            actor_id=actor.pk,
+            action="skill.create",
+            object_type="skill",
+            object_id=skill.pk,
+            after={"name": skill.name, "course_ids": clean.get("course_ids", [])},
+        )
+    return skill
+
+
+def skill_update(*, actor: Person, skill: Skill, data: dict) -> Skill:
+    _require_manager(actor, "change skills")
+    clean = _clean_skill(actor.tenant_id, data, skill)
+    with transaction.atomic():
+        skill = Skill.objects.select_for_update().get(pk=skill.pk)
+        for key in ("name", "description", "status"):
+            if key in clean:
+                setattr(skill, key, clean[key])
+        skill.save()
+        if "course_ids" in clean:
+            _set_skill_courses(skill, clean["course_ids"])
+        audit_record(
+            tenant_id=actor.tenant_id,
+            actor_id=actor.pk,
+            action="skill.update",
+            object_type="skill",
+            object_id=skill.pk,
+            after={k: v for k, v in clean.items()},
+        )
+    return skill
+
+
+def equivalence_create(*, actor: Person, course: Course, satisfies: Course) -> CourseEquivalence:
+    _require_manager(actor, "declare equivalences")
+    if course.pk == satisfies.pk:
+        raise ValidationFailed.on("satisfies_id", "a course cannot be equivalent to itself")
+    with transaction.atomic():
+        equivalence, created = CourseEquivalence.objects.get_or_create(
+            tenant_id=actor.tenant_id, course=course, satisfies=satisfies
+        )
+        if created:
+            audit_record(
+                tenant_id=actor.tenant_id,
+                actor_id=actor.pk,
+                action="equivalence.create",
+                object_type="course",
+                object_id=satisfies.pk,
+                after={"course_id": course.pk, "satisfies_id": satisfies.pk},
+            )
+    return equivalence
+
+
+def equivalence_delete(*, actor: Person, equivalence: CourseEquivalence) -> None:
+    _require_manager(actor, "remove equivalences")
+    with transaction.atomic():
+        audit_record(
+            tenant_id=actor.tenant_id,
+            actor_id=actor.pk,
+            action="equivalence.delete",
+            object_type="course",
+            object_id=equivalence.satisfies_id,
+            before={"course_id": equivalence.course_id},
+        )
+        equivalence.delete()
