@@ -71,6 +71,7 @@ def _register_routers() -> None:
     from duecourse.assignments.api import router as assignments_router
     from duecourse.assignments.xapi_api import router as xapi_router
     from duecourse.catalog.api import router as catalog_router
+    from duecourse.notifications.api import router as notifications_router
     from duecourse.groups.api import router as groups_router
     from duecourse.people.api import router as people_router
     from duecourse.reports.api import router as reports_router
@@ -81,6 +82,7 @@ def _register_routers() -> None:
     api.add_router("", assignments_router)
     api.add_router("/xapi", xapi_router, tags=["xapi"])
     api.add_router("/reports", reports_router, tags=["reports"])
+    api.add_router("", notifications_router, tags=["notifications"])
 
 
 _register_routers()

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "duecourse.catalog",
     "duecourse.assignments",
     "duecourse.reports",
+    "duecourse.notifications",
+    "duecourse.scheduler",
 ]
 
 MIDDLEWARE = [

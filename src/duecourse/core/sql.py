@@ -1,6 +1,7 @@
 """Set-based SQL helpers: the ORM builds the SELECT, we wrap it in one INSERT; portable date functions."""
 
 import datetime as dt
+import json
 import zoneinfo
 
 from django.db import connection
@@ -54,7 +55,7 @@ class AddDays(Func):
 
     def as_sqlite(self, compiler, connection, **extra):
         (day_sql, day_params), (n_sql, n_params) = (compiler.compile(e) for e in self.source_expressions)
-        return f"date({day_sql}, '+' || ({n_sql}) || ' days')", (*day_params, *n_params)
+        return f"date({day_sql}, printf('%+d days', {n_sql}))", (*day_params, *n_params)
 
 
 def _sqlite_local_day_end(day: str | None, timezone_name: str | None) -> str | None:
@@ -76,46 +77,75 @@ def _register_sqlite_functions(sender, connection, **kwargs):
 
 
 def _param_limit() -> int:
-    # SQLite allows 32,766 bound variables per statement, PostgreSQL 65,535.
-    return 30_000 if connection.vendor == "sqlite" else 60_000
+    # SQLite allows 32,766 bound variables per statement.
+    return 30_000
 
 
-def _placeholder(field) -> str:
-    """`%s`, typed on PostgreSQL so a VALUES list never leaves a column as `unknown` or `text`."""
-    if connection.vendor != "postgresql":
-        return "%s"
-    db_type = field.cast_db_type(connection) if hasattr(field, "cast_db_type") else field.db_type(connection)
-    return f"%s::{db_type}"
+def _db_type(field) -> str:
+    return field.cast_db_type(connection) if hasattr(field, "cast_db_type") else field.db_type(connection)
 
 
 def _chunks(rows: list, width: int):
-    size = max(1, _param_limit() // max(1, width))
+    size = max(1, _param_limit() // max(1, width)) if connection.vendor != "postgresql" else 50_000
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 
 
-def _db_value(field, value):
-    return field.get_db_prep_save(value, connection) if value is not None else None
+def _json_cell(value):
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _rows_source(fields: list, chunk: list[tuple]) -> tuple[str, list]:
+    """A row source for `chunk` with columns c0, c1, …
+
+    On PostgreSQL one JSON parameter read by `json_to_recordset` (the statement stays tiny and JSON
+    is encoded in C, far cheaper than one bound parameter per cell); a `VALUES (…), (…)` list elsewhere.
+    """
+    if connection.vendor == "postgresql":
+        names = [f"c{i}" for i in range(len(fields))]
+        payload = json.dumps([dict(zip(names, map(_json_cell, row), strict=True)) for row in chunk])
+        typed = ", ".join(f"{n} {_db_type(f)}" for n, f in zip(names, fields, strict=True))
+        return f"SELECT {', '.join(names)} FROM json_to_recordset(%s::json) AS src({typed})", [payload]
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [
+        f.get_db_prep_save(v, connection) if v is not None else None
+        for row in chunk
+        for f, v in zip(fields, row, strict=True)
+    ]
+    return "VALUES " + ", ".join([row_sql] * len(chunk)), params
+
+
+def reserve_ids(model, count: int) -> list[int] | None:
+    """On PostgreSQL, `count` fresh primary keys from the table's sequence (so rows that point at each
+    other can be inserted in one pass); None where that is not possible."""
+    if connection.vendor != "postgresql" or count == 0:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def bulk_insert_returning(model, fields: list[str], rows: list[tuple], returning: list[str]) -> list[tuple]:
-    """One multi-row `INSERT … VALUES … RETURNING` per chunk; returns the `returning` columns of every row.
+    """`INSERT … SELECT … RETURNING …` per chunk; returns the `returning` columns of every row.
 
-    Much cheaper than `bulk_create` for 100,000 rows: no model instances, no per-object hooks.
+    Much cheaper than `bulk_create` for 100,000 rows: no model instances, no per-object hooks, and on
+    PostgreSQL one JSON parameter instead of one per cell.
     """
     model_fields = [model._meta.get_field(f) for f in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in model_fields)
-    row_sql = "(" + ", ".join(_placeholder(f) for f in model_fields) + ")"
     back = ", ".join(quote(model._meta.get_field(f).column) for f in returning)
     found: list[tuple] = []
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, len(fields)):
-            params = [_db_value(f, v) for row in chunk for f, v in zip(model_fields, row, strict=True)]
+            source, params = _rows_source(model_fields, chunk)
             cursor.execute(
-                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
-                + ", ".join([row_sql] * len(chunk))
-                + f" RETURNING {back}",
+                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {source} RETURNING {back}",
                 params,
             )
             found.extend(cursor.fetchall())
@@ -123,10 +153,10 @@ def bulk_insert_returning(model, fields: list[str], rows: list[tuple], returning
 
 
 def bulk_update_by_pk(model, fields: list[str], rows: list[tuple], *, tenant_id: int | None = None) -> int:
-    """`UPDATE t SET f = v.f … FROM (VALUES (pk, f…), …) v WHERE t.pk = v.pk`: one statement per chunk.
+    """`UPDATE t SET f = v.f … FROM (rows) v WHERE t.pk = v.pk`: one statement per chunk.
 
     Django's `bulk_update` builds a `CASE WHEN pk = … THEN …` per field and row, which is quadratic in
-    practice; a joined VALUES list is linear. `rows` are `(pk, *values)` tuples in the order of `fields`.
+    practice; a joined row source is linear. `rows` are `(pk, *values)` tuples in the order of `fields`.
     """
     if not rows:
         return 0
@@ -134,18 +164,17 @@ def bulk_update_by_pk(model, fields: list[str], rows: list[tuple], *, tenant_id:
     model_fields = [model._meta.get_field(f) for f in fields]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    names = ["pk", *(f"v{i}" for i in range(len(fields)))]
-    row_sql = "(" + ", ".join(_placeholder(f) for f in [pk_field, *model_fields]) + ")"
+    names = ", ".join(["pk", *(f"v{i}" for i in range(len(fields)))])
     assignments = ", ".join(f"{quote(f.column)} = v.v{i}" for i, f in enumerate(model_fields))
     scope = f" AND {table}.{quote('tenant_id')} = %s" if tenant_id is not None else ""
     updated = 0
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, len(fields) + 1):
-            params = [_db_value(f, v) for row in chunk for f, v in zip([pk_field, *model_fields], row, strict=True)]
+            source, params = _rows_source([pk_field, *model_fields], chunk)
             if tenant_id is not None:
                 params.append(tenant_id)
             cursor.execute(
-                f"WITH v ({', '.join(names)}) AS (VALUES {', '.join([row_sql] * len(chunk))}) "
+                f"WITH v ({names}) AS ({source}) "
                 f"UPDATE {table} SET {assignments} FROM v WHERE {table}.{quote(pk_field.column)} = v.pk{scope}",
                 params,
             )

@@ -1,0 +1,11 @@
+from django.dispatch import receiver
+
+from duecourse.assignments.signals import assignments_changed
+from duecourse.notifications import events
+
+
+@receiver(assignments_changed, dispatch_uid="notifications.assignments_changed")
+def on_assignments_changed(sender, tenant_id, operation_id, assignment_ids, event, **kwargs):
+    events.assignments_changed(
+        tenant_id=tenant_id, operation_id=operation_id, assignment_ids=assignment_ids, event=event
+    )

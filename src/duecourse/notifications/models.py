@@ -1,0 +1,178 @@
+from django.db import models
+from django.db.models import Q
+
+from duecourse.core.models import TenantScopedModel
+from duecourse.people.models import Person
+
+KINDS = [
+    ("assigned", "New training assigned"),
+    ("due_date_changed", "Due date changed"),
+    ("reminder", "Reminder"),
+    ("overdue", "Overdue"),
+    ("escalation", "Overdue in your team"),
+    ("withdrawn", "Training withdrawn"),
+    ("expiring", "Certification expiring soon"),
+    ("expired", "Certification expired"),
+    ("recurrence", "Training due again"),
+    ("certificate_issued", "Certificate issued"),
+    ("certificate_invalidated", "Certificate no longer valid"),
+]
+# Email preference categories: each kind belongs to one, so people can turn email off per category.
+CATEGORY_OF_KIND = {
+    "assigned": "assigned",
+    "recurrence": "assigned",
+    "reminder": "reminders",
+    "overdue": "reminders",
+    "escalation": "reminders",
+    "expiring": "reminders",
+    "expired": "reminders",
+    "due_date_changed": "changes",
+    "withdrawn": "changes",
+    "certificate_issued": "certificates",
+    "certificate_invalidated": "certificates",
+}
+CATEGORIES = ("assigned", "reminders", "changes", "certificates")
+
+EMAIL_PENDING, EMAIL_SENT, EMAIL_SKIPPED = "pending", "queued", "skipped"
+
+
+class Notification(TenantScopedModel):
+    """One in-app inbox entry for one recipient. Text is rendered when shown, from kind and assignment."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=KINDS)
+    assignment = models.ForeignKey(
+        "assignments.Assignment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    about = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    template = models.CharField(max_length=100, blank=True, default="")
+    dedup_key = models.CharField(max_length=200, null=True, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_state = models.CharField(max_length=10, default=EMAIL_PENDING)
+    operation_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        db_table = "notification"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "dedup_key"], condition=Q(dedup_key__isnull=False), name="notification_dedup"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "person", "-created_at"], name="notification_inbox_idx"),
+            models.Index(
+                fields=["email_state", "created_at"],
+                condition=Q(email_state="pending"),
+                name="notification_email_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.person_id}"
+
+
+class NotificationPreference(TenantScopedModel):
+    """Email per category; turning email off never turns the obligation (or the inbox) off."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="notification_preference")
+    email_assigned = models.BooleanField(default=True)
+    email_reminders = models.BooleanField(default=True)
+    email_changes = models.BooleanField(default=True)
+    email_certificates = models.BooleanField(default=True)
+    manager_daily_digest = models.BooleanField(default=False)
+    last_digest_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        db_table = "notification_preference"
+
+    def __str__(self) -> str:
+        return f"preferences of {self.person_id}"
+
+
+class MessageTemplate(TenantScopedModel):
+    """A tenant's override of an email template (Django template language), by name."""
+
+    name = models.CharField(max_length=100)
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "message_template"
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="message_template_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OutboxMessage(TenantScopedModel):
+    """One email, written in the transaction that caused it and delivered by the worker with retries."""
+
+    PENDING, SENT, HELD, FAILED = "pending", "sent", "held", "failed"
+    STATES = [(PENDING, "Pending"), (SENT, "Sent"), (HELD, "Held (template error)"), (FAILED, "Failed")]
+
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_email = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True, default="")
+    dedup_key = models.CharField(max_length=200)
+    state = models.CharField(max_length=10, choices=STATES, default=PENDING)
+    created_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "outbox"
+        constraints = [models.UniqueConstraint(fields=["tenant", "dedup_key"], name="outbox_dedup")]
+        indexes = [models.Index(fields=["next_attempt_at"], condition=Q(state="pending"), name="outbox_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to_email}"
+
+
+class ReminderSchedule(TenantScopedModel):
+    """One planned send: exactly once per assignment, cycle, rule, recipient kind and due date."""
+
+    assignment = models.ForeignKey("assignments.Assignment", on_delete=models.CASCADE, related_name="+")
+    cycle = models.PositiveIntegerField()
+    rule_key = models.CharField(max_length=40)
+    recipient_kind = models.CharField(max_length=12)
+    kind = models.CharField(max_length=30, default="reminder")
+    template = models.CharField(max_length=100, blank=True, default="")
+    due_date = models.DateField()
+    remind_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    skipped = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "reminder_schedule"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "cycle", "rule_key", "recipient_kind", "due_date"], name="reminder_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["remind_at"], condition=Q(sent_at__isnull=True), name="reminder_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_key} {self.recipient_kind} for {self.assignment_id} at {self.remind_at}"
+
+
+class SchedulerState(models.Model):
+    """When periodic jobs last ran (e.g. the hourly full reconcile), shared by all workers."""
+
+    key = models.CharField(max_length=60, primary_key=True)
+    last_run_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "scheduler_state"
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,148 @@
+"""Writing inbox notifications (set-based, in the transaction of the change) and turning them into emails."""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import BigIntegerField, CharField, DateTimeField, JSONField, QuerySet, Value
+from django.db.models.functions import Cast, Concat
+
+from duecourse.assignments.models import Assignment
+from duecourse.core import clock
+from duecourse.core.errors import FieldError, ValidationFailed
+from duecourse.core.sql import insert_select_ignore_conflicts
+from duecourse.notifications.models import (
+    CATEGORIES,
+    EMAIL_PENDING,
+    Notification,
+    NotificationPreference,
+)
+from duecourse.people.models import Person
+
+logger = logging.getLogger(__name__)
+NOTIFICATION_COLUMNS = [
+    "tenant_id",
+    "person_id",
+    "kind",
+    "assignment_id",
+    "about_id",
+    "data",
+    "template",
+    "dedup_key",
+    "created_at",
+    "email_state",
+    "operation_id",
+]
+
+
+def _const(value, field):
+    return Value(value, output_field=field) if value is not None else Cast(Value(None), output_field=field)
+
+
+def notify_assignments(
+    *,
+    tenant_id: int,
+    assignments: QuerySet,
+    kind: str,
+    now: dt.datetime,
+    recipient: str = "person_id",
+    dedup_prefix: str | None = None,
+    data: dict | None = None,
+    operation_id: int | None = None,
+) -> int:
+    """One inbox notification per assignment (hidden ones are prepared silently), one statement."""
+    rows = assignments.filter(tenant_id=tenant_id).exclude(visibility="hidden")
+    if recipient != "person_id":
+        rows = rows.filter(**{f"{recipient}__isnull": False})
+    dedup = (
+        Concat(Value(dedup_prefix), Cast("pk", output_field=CharField()), output_field=CharField())
+        if dedup_prefix
+        else _const(None, CharField())
+    )
+    select = rows.values_list(
+        "tenant_id",
+        recipient,
+        _const(kind, CharField()),
+        "pk",
+        "person_id",
+        _const(data or {}, JSONField()),
+        _const("", CharField()),
+        dedup,
+        _const(now, DateTimeField()),
+        _const(EMAIL_PENDING, CharField()),
+        _const(operation_id, BigIntegerField()),
+    )
+    return insert_select_ignore_conflicts(Notification._meta.db_table, NOTIFICATION_COLUMNS, select)
+
+
+def notify_person(
+    *,
+    tenant_id: int,
+    person_id: int,
+    kind: str,
+    about_id: int | None = None,
+    assignment_id: int | None = None,
+    data: dict | None = None,
+    dedup_key: str | None = None,
+) -> Notification | None:
+    if dedup_key and Notification.objects.filter(tenant_id=tenant_id, dedup_key=dedup_key).exists():
+        return None
+    return Notification.objects.create(
+        tenant_id=tenant_id,
+        person_id=person_id,
+        kind=kind,
+        about_id=about_id,
+        assignment_id=assignment_id,
+        data=data or {},
+        dedup_key=dedup_key,
+        created_at=clock.now(),
+    )
+
+
+# --- preferences and inbox -----------------------------------------------------------------------
+def preferences_of(person: Person) -> NotificationPreference:
+    pref = NotificationPreference.objects.filter(person=person).first()
+    return pref or NotificationPreference(tenant_id=person.tenant_id, person=person)
+
+
+def preferences_update(*, actor: Person, data: dict) -> NotificationPreference:
+    errors = []
+    fields = {f"email_{c}" for c in CATEGORIES} | {"manager_daily_digest"}
+    for key, value in data.items():
+        if key not in fields:
+            errors.append(FieldError(key, "is not a preference"))
+        elif not isinstance(value, bool):
+            errors.append(FieldError(key, "must be true or false"))
+    if errors:
+        raise ValidationFailed(detail="Invalid preferences", errors=errors)
+    with transaction.atomic():
+        pref, _ = NotificationPreference.objects.get_or_create(person=actor, defaults={"tenant_id": actor.tenant_id})
+        for key, value in data.items():
+            setattr(pref, key, value)
+        pref.save()
+    return pref
+
+
+def inbox(*, actor: Person, unread: bool | None = None) -> QuerySet:
+    items = Notification.objects.filter(tenant_id=actor.tenant_id, person=actor)
+    if unread is True:
+        items = items.filter(read_at__isnull=True)
+    elif unread is False:
+        items = items.filter(read_at__isnull=False)
+    return items.select_related("about", "assignment").order_by("-created_at", "-id")
+
+
+def mark_read(*, actor: Person, notification_ids: list[int] | None) -> int:
+    items = Notification.objects.filter(tenant_id=actor.tenant_id, person=actor, read_at__isnull=True)
+    if notification_ids is not None:
+        items = items.filter(pk__in=notification_ids)
+    return items.update(read_at=clock.now())
+
+
+def base_url() -> str:
+    return settings.BASE_URL
+
+
+def assignment_link(assignment: Assignment | None) -> str:
+    return f"{base_url()}/" if assignment is None else f"{base_url()}/learning/{assignment.pk}/"

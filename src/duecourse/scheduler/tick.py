@@ -1,0 +1,268 @@
+"""One scheduler tick: escalation, compliance flags, expiry, recurrence, reminders, email.
+
+Each step is its own transaction and idempotent, so a tick killed at any point leaves the database
+consistent and the next tick picks up where it stopped. Several workers may run at once: rows are
+claimed with SKIP LOCKED on PostgreSQL and every send has a unique key.
+"""
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, CharField, DateTimeField, F, JSONField, Q, Value
+from django.db.models.functions import Cast, Concat
+
+from duecourse.assignments.domain import local_day_end
+from duecourse.assignments.living_rules import rules_reconcile_all
+from duecourse.assignments.models import Assignment, AssignmentSource
+from duecourse.core.models import Tenant
+from duecourse.core.sql import AddDays, insert_select_ignore_conflicts
+from duecourse.notifications.delivery import compose_emails, deliver_outbox
+from duecourse.notifications.models import EMAIL_PENDING, Notification, ReminderSchedule, SchedulerState
+from duecourse.notifications.reminders import escalations_schedule, reminders_schedule
+from duecourse.notifications.services import NOTIFICATION_COLUMNS, notify_assignments
+from duecourse.people.models import Person
+
+logger = logging.getLogger(__name__)
+DEFAULT_ESCALATION = [
+    {"after_days": 0, "to": "manager"},
+    {"after_days": 8, "to": "hr"},
+    {"after_days": 15, "flag": True},
+]
+EXPIRY_NOTICE_DAYS = 30
+LOOKBACK = dt.timedelta(days=2)
+RECONCILE_EVERY = dt.timedelta(hours=1)
+BATCH = 5000
+
+
+@dataclass
+class TickReport:
+    steps: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _open_not_done(tenant_id: int):
+    return Assignment.objects.filter(tenant_id=tenant_id, withdrawn_at__isnull=True, completed_at__isnull=True)
+
+
+def _escalation_tiers(tenant: Tenant) -> list[dict]:
+    tiers = (tenant.settings or {}).get("escalation")
+    return tiers if isinstance(tiers, list) else DEFAULT_ESCALATION
+
+
+def escalate(*, now: dt.datetime) -> int:
+    """Plan tier nudges for items entering each tier; raise the compliance flag at the flag tier."""
+    planned = 0
+    for tenant in Tenant.objects.all():
+        tiers = _escalation_tiers(tenant)
+        with transaction.atomic():
+            overdue = _open_not_done(tenant.pk).filter(due_at__lte=now)
+            planned += escalations_schedule(tenant_id=tenant.pk, tiers=tiers, overdue=overdue, now=now)
+            for tier in tiers:
+                if tier.get("flag"):
+                    after = dt.timedelta(days=int(tier.get("after_days", 15)))
+                    planned += overdue.filter(due_at__lte=now - after, compliance_flag=False).update(
+                        compliance_flag=True
+                    )
+    return planned
+
+
+def expiry_notices(*, now: dt.datetime) -> int:
+    """Tell people before a completion's validity runs out, and when it has (once per expiry date)."""
+    written = 0
+    for tenant_id in Tenant.objects.values_list("pk", flat=True):
+        completed = Assignment.objects.filter(
+            tenant_id=tenant_id, withdrawn_at__isnull=True, completed_at__isnull=False
+        )
+        with transaction.atomic():
+            soon = now + dt.timedelta(days=EXPIRY_NOTICE_DAYS)
+            written += _notify_once(
+                completed.filter(expires_at__lte=soon, expires_at__gt=max(now, soon - LOOKBACK)), "expiring", now
+            )
+            written += _notify_once(
+                completed.filter(expires_at__lte=now, expires_at__gt=now - LOOKBACK), "expired", now
+            )
+    return written
+
+
+def _notify_once(assignments, kind: str, now: dt.datetime) -> int:
+    rows = assignments.exclude(visibility="hidden")
+    dedup = Concat(
+        Value(f"{kind}:"),
+        Cast("pk", CharField()),
+        Value(":"),
+        Cast("cycle", CharField()),
+        Value(":"),
+        Cast("expires_at", CharField()),
+        output_field=CharField(),
+    )
+    select = rows.values_list(
+        "tenant_id",
+        "person_id",
+        Value(kind, output_field=CharField()),
+        "pk",
+        "person_id",
+        Value({}, output_field=JSONField()),
+        Value("", output_field=CharField()),
+        dedup,
+        Value(now, output_field=DateTimeField()),
+        Value(EMAIL_PENDING, output_field=CharField()),
+        Cast(Value(None), BigIntegerField()),
+    )
+    return insert_select_ignore_conflicts(Notification._meta.db_table, NOTIFICATION_COLUMNS, select)
+
+
+def _locked(queryset):
+    return (
+        queryset.select_for_update(skip_locked=True, of=("self",))
+        if connection.features.has_select_for_update_skip_locked
+        else queryset
+    )
+
+
+def recur(*, now: dt.datetime) -> int:
+    """Completed recurring items start their next cycle once the previous due date has passed."""
+    started = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                _locked(
+                    Assignment.objects.filter(
+                        withdrawn_at__isnull=True, completed_at__isnull=False, recurrence_weeks__isnull=False
+                    ).filter(Q(due_at__lte=now) | Q(due_at__isnull=True, completed_at__lte=now - dt.timedelta(days=1)))
+                ).select_related("person")[:500]
+            )
+            if not due:
+                return started
+            by_tenant: dict[int, list[int]] = {}
+            for a in due:
+                previous = a.due_date or a.completed_at.date()
+                weeks = dt.timedelta(weeks=a.recurrence_weeks)
+                a.cycle += 1
+                a.due_date = previous + weeks
+                a.due_at = local_day_end(a.due_date, a.person.timezone)
+                a.completed_at = a.expires_at = a.started_at = None
+                a.progress = 0
+                a.compliance_flag = False
+                AssignmentSource.objects.filter(assignment=a, due_date__isnull=False).update(
+                    due_date=AddDays(F("due_date"), Value(weeks.days))
+                )
+                by_tenant.setdefault(a.tenant_id, []).append(a.pk)
+            Assignment.objects.bulk_update(
+                due,
+                [
+                    "cycle",
+                    "due_date",
+                    "due_at",
+                    "completed_at",
+                    "expires_at",
+                    "started_at",
+                    "progress",
+                    "compliance_flag",
+                ],
+            )
+            for tenant_id, ids in by_tenant.items():
+                scope = Assignment.objects.filter(pk__in=ids)
+                notify_assignments(tenant_id=tenant_id, assignments=scope, kind="recurrence", now=now)
+                reminders_schedule(tenant_id=tenant_id, assignments=scope, now=now)
+            started += len(due)
+
+
+def send_due_reminders(*, now: dt.datetime, batch: int = BATCH) -> int:
+    """Turn due reminder rows into inbox notifications and mark them sent, in one transaction per batch."""
+    sent = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                _locked(ReminderSchedule.objects.filter(sent_at__isnull=True, remind_at__lte=now))
+                .order_by("remind_at")
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                return sent
+            rows = ReminderSchedule.objects.filter(pk__in=ids)
+            # Still relevant: open, not done, same cycle and due date as planned (else it is skipped, not sent).
+            live = rows.filter(
+                assignment__withdrawn_at__isnull=True,
+                assignment__completed_at__isnull=True,
+                assignment__cycle=F("cycle"),
+                assignment__due_date=F("due_date"),
+            )
+            for recipient, person_field in (
+                ("learner", "assignment__person_id"),
+                ("manager", "assignment__person__manager_id"),
+                ("assigner", "assignment__assigned_by_id"),
+            ):
+                sent += _notify_from_schedule(
+                    live.filter(recipient_kind=recipient, **{f"{person_field}__isnull": False}), person_field, now
+                )
+            hr_people = Person.objects.filter(is_hr=True, active=True)
+            for hr in hr_people.filter(tenant_id__in=live.filter(recipient_kind="hr").values("tenant_id")).values(
+                "pk", "tenant_id"
+            ):
+                sent += _notify_from_schedule(
+                    live.filter(recipient_kind="hr", tenant_id=hr["tenant_id"]),
+                    Value(hr["pk"], output_field=BigIntegerField()),
+                    now,
+                )
+            rows.exclude(pk__in=live.values("pk")).update(sent_at=now, skipped=True)
+            rows.filter(sent_at__isnull=True).update(sent_at=now)
+
+
+def _notify_from_schedule(rows, recipient, now: dt.datetime) -> int:
+    """INSERT … SELECT one notification per schedule row for the recipient (a field path or an expression)."""
+    recipient_expr = F(recipient) if isinstance(recipient, str) else recipient
+    dedup = Concat(
+        Value("reminder:"),
+        Cast("pk", CharField()),
+        Value(":"),
+        Cast(recipient_expr, CharField()),
+        output_field=CharField(),
+    )
+    select = rows.values_list(
+        "tenant_id",
+        recipient_expr,
+        "kind",
+        "assignment_id",
+        "assignment__person_id",
+        Value({}, output_field=JSONField()),
+        "template",
+        dedup,
+        Value(now, output_field=DateTimeField()),
+        Value(EMAIL_PENDING, output_field=CharField()),
+        Cast(Value(None), BigIntegerField()),
+    )
+    return insert_select_ignore_conflicts(Notification._meta.db_table, NOTIFICATION_COLUMNS, select)
+
+
+def _due_periodic(key: str, every: dt.timedelta, now: dt.datetime) -> bool:
+    with transaction.atomic():
+        state = _locked(SchedulerState.objects.filter(key=key)).first()
+        if state is not None and state.last_run_at > now - every:
+            return False
+        SchedulerState.objects.update_or_create(key=key, defaults={"last_run_at": now})
+    return True
+
+
+def run_tick(*, now: dt.datetime) -> TickReport:
+    report = TickReport()
+    steps = [
+        ("escalate", lambda: escalate(now=now)),
+        ("expiry", lambda: expiry_notices(now=now)),
+        ("recurrence", lambda: recur(now=now)),
+        ("reminders", lambda: send_due_reminders(now=now)),
+        ("reconcile", lambda: rules_reconcile_all() if _due_periodic("rules_reconcile", RECONCILE_EVERY, now) else 0),
+        ("compose", lambda: compose_emails(now=now)),
+        ("deliver", lambda: sum(deliver_outbox(now=now))),
+    ]
+    for name, step in steps:
+        started = time.perf_counter()
+        try:
+            report.counts[name] = step() or 0
+        except Exception:
+            logger.exception("Scheduler step %s failed; the next tick retries it", name)
+            report.counts[name] = -1
+        report.steps[name] = time.perf_counter() - started
+    return report
