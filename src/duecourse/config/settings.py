@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "duecourse.reports",
     "duecourse.notifications",
     "duecourse.scheduler",
+    "duecourse.bench",
 ]
 
 MIDDLEWARE = [
