@@ -99,3 +99,10 @@ def api_as():
 @pytest.fixture
 def admin_api(admin):
     return ApiClient(admin)
+
+
+@pytest.fixture
+def api_without_static_files(settings):
+    """JSON API tests serve no static files: skip WhiteNoise's scan of every app's static files, which
+    it repeats for each new test client and which otherwise dominates the time of a short API test."""
+    settings.WHITENOISE_USE_FINDERS = False

@@ -210,6 +210,21 @@ def recompute_due_dates(assignments: QuerySet) -> int:
     return changed
 
 
+def refresh_due_instants(*, tenant_id: int, person_ids=None) -> int:
+    """Recompute `due_at` of these people's open assignments (after a time-zone change); one UPDATE.
+
+    Rows whose instant is already right are not written, so a directory import that changes nothing
+    touches no assignment.
+    """
+    person_timezone = Person.objects.filter(pk=OuterRef("person_id")).values("timezone")[:1]
+    instant = LocalDayEnd(F("due_date"), Subquery(person_timezone, output_field=CharField()))
+    scope = Assignment.objects.filter(tenant_id=tenant_id, withdrawn_at__isnull=True, due_date__isnull=False)
+    if person_ids is not None:
+        scope = scope.filter(person_id__in=list(person_ids))
+    stale = scope.annotate(new_due_at=instant).exclude(due_at=F("new_due_at"))
+    return Assignment.objects.filter(pk__in=stale.values("pk")).update(due_at=instant)
+
+
 def audit_created(*, tenant_id: int, operation_id: int, actor_id: int | None, after: dict, reason: str, now) -> None:
     """One audit event per assignment an operation created, written with one statement."""
     select = Assignment.objects.filter(tenant_id=tenant_id, operation_id=operation_id).values_list(

@@ -1,8 +1,13 @@
 from django.dispatch import receiver
 
-from duecourse.assignments import living_rules
+from duecourse.assignments import fanout, living_rules
 from duecourse.groups.signals import group_membership_changed
 from duecourse.people.signals import people_changed
+
+
+@receiver(people_changed, dispatch_uid="assignments.due_instants_for_people")
+def refresh_due_instants_for_people(sender, tenant_id, person_ids, **kwargs):
+    fanout.refresh_due_instants(tenant_id=tenant_id, person_ids=person_ids)
 
 
 @receiver(people_changed, dispatch_uid="assignments.rules_for_people")

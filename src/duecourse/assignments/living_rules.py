@@ -467,7 +467,8 @@ def _source_due_expression(rule: AssignmentRule, due: DueSpec):
     from_assignment = AddDays(TruncDate("created_at"), fanout.Value(due.days))
     if not due.from_hire_date:
         return from_assignment
-    hire = Person.objects.filter(pk=OuterRef("assignment__person_id")).values("hire_date")[:1]
+    # A subquery on the source's own column: UPDATE statements cannot follow joins.
+    hire = Assignment.objects.filter(pk=OuterRef("assignment_id")).values("person__hire_date")[:1]
     return Coalesce(AddDays(Subquery(hire), fanout.Value(due.days)), from_assignment, output_field=fanout.DateField())
 
 

@@ -25,6 +25,11 @@ def _latest_valid_completion(
     return max(dates) if dates else None
 
 
+def _open_percent(percent: int) -> int:
+    """Progress toward a course not validly completed: 100% left over from an expired completion is a retake."""
+    return 0 if percent >= 100 else percent
+
+
 def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -> int:
     """Recompute progress and completion of these (few) open assignments from completions and progress.
 
@@ -65,7 +70,7 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
         required = required_by_target[(a.target_type, a.target_id)]
         done_at = [_latest_valid_completion(by_course, satisfying[c], a.validity_months, now) for c in required]
         course_percent = [
-            100 if done else max((percents.get((a.person_id, s), 0) for s in satisfying[c]), default=0)
+            100 if done else max((_open_percent(percents.get((a.person_id, s), 0)) for s in satisfying[c]), default=0)
             for c, done in zip(required, done_at, strict=True)
         ]
         progress = round(sum(course_percent) / len(course_percent)) if course_percent else 0

@@ -2,13 +2,13 @@
 
 import datetime as dt
 
-from django.db.models import Case, CharField, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from duecourse.assignments import rules
 from duecourse.assignments.domain import PRIORITY_RANK
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource
 from duecourse.core import clock
-from duecourse.core.errors import not_found
+from duecourse.core.errors import forbidden, not_found
 from duecourse.people.models import Person
 
 
@@ -114,7 +114,7 @@ def my_assignments(*, actor: Person) -> QuerySet:
         .annotate(overdue_rank=overdue_first, priority_rank=priority_rank_expression(), done_rank=done_last)
         .select_related("person")
         .prefetch_related("sources")
-        .order_by("done_rank", "overdue_rank", "priority_rank", "due_date", "id")
+        .order_by("done_rank", "overdue_rank", "priority_rank", F("due_date").asc(nulls_last=True), "id")
     )
 
 
@@ -165,8 +165,11 @@ def rule_list(*, actor: Person) -> QuerySet:
 
 def access_rule(*, actor: Person, rule_id: int) -> AssignmentRule:
     rule = AssignmentRule.objects.filter(tenant_id=actor.tenant_id, pk=rule_id).prefetch_related("items").first()
-    if rule is None or not rules.can_view_rules(actor):
+    if rule is None:
         raise not_found("Rule")
+    if not rules.can_view_rules(actor):
+        # Learners see a rule's id and name among their assignment's sources, so it is no secret that it exists.
+        raise forbidden("see assignment rules")
     return rule
 
 

@@ -225,13 +225,14 @@ def _fan_out(
         union_ids |= Q(pk__in=part.people.values("pk"))
     people = Person.objects.filter(tenant_id=tenant_id, active=True).filter(union_ids)
     result = FanOutResult()
-    if dry_run or want_preview:
-        preview, created, skipped = _preview(tenant_id=tenant_id, people=people, targets=targets, due=due, now=now)
-        if dry_run:
-            result.preview, result.created, result.skipped = preview, created, skipped
-            return result
-        if len(preview) <= PREVIEW_LIMIT_REAL_RUN:
-            result.preview = preview
+    if dry_run:
+        result.preview, result.created, result.skipped = _preview(
+            tenant_id=tenant_id, people=people, targets=targets, due=due, now=now
+        )
+        return result
+    if want_preview and people.count() * len(targets) <= PREVIEW_LIMIT_REAL_RUN:
+        # A real run answers the preview only when it is small; 100,000 rows are never built in Python.
+        result.preview, _, _ = _preview(tenant_id=tenant_id, people=people, targets=targets, due=due, now=now)
     with transaction.atomic():
         operation = AssignmentOperation.objects.create(
             tenant_id=tenant_id, actor=actor, kind=kind, params=params, created_at=now
@@ -442,14 +443,15 @@ def audience_parts(
 
 
 def bulk_assign(*, actor: Person, data: dict) -> FanOutResult:
-    if not rules.can_assign_at_all(actor):
-        raise forbidden("assign training")
     targets_in = data.get("targets")
     if not isinstance(targets_in, list) or not targets_in:
         raise ValidationFailed.on("targets", "give at least one target")
     if len(targets_in) > MAX_TARGETS:
         raise ValidationFailed.on("targets", f"at most {MAX_TARGETS} targets per call")
+    # Targets first: an id from another tenant answers 404 whoever asks.
     targets = [resolve_target(actor.tenant_id, t, f"targets[{i}]") for i, t in enumerate(targets_in)]
+    if not rules.can_assign_at_all(actor):
+        raise forbidden("assign training")
     if len({(t.type, t.id) for t in targets}) != len(targets):
         raise ValidationFailed.on("targets", "a target is listed twice")
     due = clean_due(data)
@@ -492,8 +494,6 @@ def assignment_update(*, actor: Person, assignment: Assignment, data: dict) -> A
     own = AssignmentSource.objects.filter(assignment=assignment, kind="individual", ref_id=actor.pk).exists()
     if not rules.can_change_assignment(actor, assignment, own_source=own):
         raise forbidden("change this assignment")
-    if assignment.withdrawn_at is not None:
-        raise Conflict(detail="This assignment is withdrawn; assign again instead")
     errors: list[FieldError] = []
     changes: dict = {}
     if "due_date" in data:
@@ -522,6 +522,8 @@ def assignment_update(*, actor: Person, assignment: Assignment, data: dict) -> A
     reason = data.get("reason") or ""
     with transaction.atomic():
         locked = Assignment.objects.select_for_update().select_related("person").get(pk=assignment.pk)
+        if locked.withdrawn_at is not None:
+            raise Conflict(detail="This assignment is withdrawn; assign again instead")
         before = {k: getattr(locked, k) for k in changes}
         for key, value in changes.items():
             setattr(locked, key, value)

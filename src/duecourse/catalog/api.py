@@ -25,7 +25,7 @@ from duecourse.catalog.schemas import (
     SkillPatch,
 )
 from duecourse.core.api import ERROR_RESPONSES, ListParams, actor_of, paged_list, was_paging_asked
-from duecourse.core.errors import ValidationFailed, not_found
+from duecourse.core.errors import not_found
 
 router = Router()
 
@@ -188,14 +188,9 @@ def list_equivalences(request: HttpRequest, params: Query[ListParams]):
     summary="Declare that completing one course satisfies another",
 )
 def create_equivalence(request: HttpRequest, payload: EquivalenceIn):
-    actor = actor_of(request)
-    course = selectors.course_or_none(actor=actor, course_id=payload.course_id)
-    satisfies = selectors.course_or_none(actor=actor, course_id=payload.satisfies_id)
-    if course is None:
-        raise ValidationFailed.on("course_id", f"no course with id {payload.course_id}")
-    if satisfies is None:
-        raise ValidationFailed.on("satisfies_id", f"no course with id {payload.satisfies_id}")
-    e = services.equivalence_create(actor=actor, course=course, satisfies=satisfies)
+    e = services.equivalence_create(
+        actor=actor_of(request), course_id=payload.course_id, satisfies_id=payload.satisfies_id
+    )
     return Status(201, {"id": e.pk, "course_id": e.course_id, "satisfies_id": e.satisfies_id})
 
 

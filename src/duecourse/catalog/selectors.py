@@ -120,7 +120,3 @@ def target_titles(*, tenant_id: int, targets: set[tuple[str, int]]) -> dict[tupl
         for pk, title in TARGET_MODELS[kind].objects.filter(tenant_id=tenant_id, pk__in=ids).values_list("id", field):
             titles[(kind, pk)] = title
     return titles
-
-
-def course_or_none(*, actor: Person, course_id: int) -> Course | None:
-    return Course.objects.filter(tenant_id=actor.tenant_id, pk=course_id).first()

@@ -339,8 +339,14 @@ def skill_update(*, actor: Person, skill: Skill, data: dict) -> Skill:
     return skill
 
 
-def equivalence_create(*, actor: Person, course: Course, satisfies: Course) -> CourseEquivalence:
+def equivalence_create(*, actor: Person, course_id: int, satisfies_id: int) -> CourseEquivalence:
+    """Declare that completing `course_id` satisfies `satisfies_id` (both courses of the actor's tenant)."""
     _require_manager(actor, "declare equivalences")
+    found = {c.pk: c for c in Course.objects.filter(tenant_id=actor.tenant_id, pk__in=[course_id, satisfies_id])}
+    for field, pk in (("course_id", course_id), ("satisfies_id", satisfies_id)):
+        if pk not in found:
+            raise ValidationFailed.on(field, f"no course with id {pk}")
+    course, satisfies = found[course_id], found[satisfies_id]
     if course.pk == satisfies.pk:
         raise ValidationFailed.on("satisfies_id", "a course cannot be equivalent to itself")
     with transaction.atomic():

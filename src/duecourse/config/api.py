@@ -2,6 +2,8 @@
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -61,6 +63,17 @@ def http_error(request, exc: HttpError):
     return _error(request, exc.status_code, str(exc))
 
 
+@api.exception_handler(RequestDataTooBig)
+def body_too_big(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return _error(
+        request,
+        413,
+        f"The request body is larger than {limit} bytes; split the import into smaller files",
+        [{"field": "body", "message": f"is larger than {limit} bytes"}],
+    )
+
+
 @api.exception_handler(Exception)
 def unexpected_error(request, exc: Exception):
     logger.exception("Unhandled error in %s %s", request.method, request.path)
@@ -71,8 +84,8 @@ def _register_routers() -> None:
     from duecourse.assignments.api import router as assignments_router
     from duecourse.assignments.xapi_api import router as xapi_router
     from duecourse.catalog.api import router as catalog_router
-    from duecourse.notifications.api import router as notifications_router
     from duecourse.groups.api import router as groups_router
+    from duecourse.notifications.api import router as notifications_router
     from duecourse.people.api import router as people_router
     from duecourse.reports.api import router as reports_router
 

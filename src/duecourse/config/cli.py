@@ -13,6 +13,7 @@ CONTRACT_COMMANDS = {
     "worker": "Run the scheduler (reminders, overdue, expiry, recurrence, outbox delivery).",
     "bench": "Run the performance benchmark.",
 }
+HYPHENATED = {"set-password", "import-people"}
 
 
 def _print_help() -> None:
@@ -27,11 +28,13 @@ def _print_help() -> None:
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duecourse.config.settings")
-    if not argv or argv[0] in {"-h", "--help", "help"}:
+    if not argv or argv[0] in {"-h", "--help"} or argv == ["help"]:
         _print_help()
         return
-    if argv[0] in {"set-password", "import-people"}:
-        argv[0] = argv[0].replace("-", "_")
+    # Django names commands after modules, so the contract's hyphenated names map to underscores.
+    position = 1 if argv[0] == "help" else 0
+    if argv[position] in HYPHENATED:
+        argv[position] = argv[position].replace("-", "_")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["duecourse", *argv])

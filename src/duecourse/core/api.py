@@ -14,6 +14,14 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 
+# PostgreSQL text cannot hold NUL; refusing it at the edge keeps a stray %00 from becoming a 500.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
+
+def FilterText(max_length: int = 200):  # noqa: N802 - reads as a type in schemas
+    return Field(None, max_length=max_length, pattern=NO_NUL_PATTERN)
+
+
 class ErrorItem(Schema):
     field: str
     message: str

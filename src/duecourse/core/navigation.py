@@ -7,10 +7,12 @@ from duecourse.people import rules as people_rules
 
 
 def navigation_for(actor, current_path: str) -> list[dict]:
-    items = [("Home", "home", True)]
-    items.append(("People", "people:list", people_rules.sees_whole_tenant(actor) or actor.role_names.count("manager")))
-    items.append(("Groups", "groups:list", group_rules.can_view_groups(actor)))
-    items.append(("Audit log", "audit-log", people_rules.can_view_audit_log(actor)))
+    items = [
+        ("Home", "home", True),
+        ("People", "people:list", people_rules.sees_whole_tenant(actor) or "manager" in actor.role_names),
+        ("Groups", "groups:list", group_rules.can_view_groups(actor)),
+        ("Audit log", "audit-log", people_rules.can_view_audit_log(actor)),
+    ]
     result = []
     for label, url_name, allowed in items:
         if not allowed:

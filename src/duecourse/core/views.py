@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -14,10 +13,17 @@ from duecourse.core.authentication import EmailPasswordBackend
 from duecourse.core.errors import forbidden
 from duecourse.core.forms import LoginForm
 from duecourse.core.models import AuditEvent
+from duecourse.core.web import person_view
+from duecourse.groups import rules as group_rules
 from duecourse.people import rules as people_rules
+from duecourse.people import selectors as people_selectors
+
+AUDIT_PAGE_SIZE = 50
 
 
 def login_view(request):
+    if request.user.is_authenticated and request.actor:
+        return HttpResponseRedirect(reverse("home"))
     form = LoginForm(request.POST or None)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST" and form.is_valid():
@@ -28,42 +34,49 @@ def login_view(request):
             tenant=form.cleaned_data.get("organisation") or None,
         )
         if user is None:
-            form.add_error(None, "Email or password is not right.")
+            form.add_error(None, "That email and password do not match an active account.")
         else:
             login(request, user, backend="duecourse.core.authentication.EmailPasswordBackend")
-            if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-                next_url = reverse("home")
-            return HttpResponseRedirect(next_url or reverse("home"))
+            safe = url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
+            return HttpResponseRedirect(next_url if next_url and safe else reverse("home"))
     return render(request, "core/login.html", {"form": form, "next": next_url})
 
 
 @require_POST
 def logout_view(request):
     logout(request)
-    messages.info(request, "You are logged out.")
+    messages.info(request, "You are signed out.")
     return HttpResponseRedirect(reverse("login"))
 
 
-@login_required
+@person_view
 def home(request):
     actor = request.actor
-    if not actor:
-        logout(request)
-        return HttpResponseRedirect(reverse("login"))
-    return render(request, "core/home.html", {"person": actor})
+    reports = people_selectors.person_direct_reports(actor=actor, person=actor).filter(active=True)
+    context = {
+        "person": actor,
+        "roles": actor.role_names,
+        "report_count": reports.count(),
+        "reports_preview": list(reports[:6]),
+        "sees_directory": people_rules.sees_whole_tenant(actor),
+        "sees_groups": group_rules.can_view_groups(actor),
+        "manages_people": people_rules.can_manage_people(actor),
+        "manages_groups": group_rules.can_manage_groups(actor),
+        "sees_audit_log": people_rules.can_view_audit_log(actor),
+    }
+    return render(request, "core/home.html", context)
 
 
-@login_required
+@person_view
 def audit_log(request):
     actor = request.actor
-    if not actor or not people_rules.can_view_audit_log(actor):
-        raise_http_forbidden()
+    if not people_rules.can_view_audit_log(actor):
+        raise forbidden("see the audit log")
     events = AuditEvent.objects.filter(tenant_id=actor.tenant_id).order_by("-at", "-id")
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit_log.html", {"page": page})
-
-
-def raise_http_forbidden():
-    from django.core.exceptions import PermissionDenied
-
-    raise PermissionDenied(str(forbidden("see the audit log")))
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    actor_ids = {event.actor_id for event in page.object_list if event.actor_id}
+    actors = {p.pk: p for p in people_selectors.person_list(actor=actor).filter(pk__in=actor_ids)}
+    rows = [{"event": event, "actor": actors.get(event.actor_id)} for event in page.object_list]
+    return render(request, "core/audit_log.html", {"page": page, "rows": rows})

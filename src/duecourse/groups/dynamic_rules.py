@@ -19,7 +19,7 @@ def _scalar(field: str, value, where: str):
         except (ValueError, TypeError):
             raise ValidationFailed.on(where, f"{value!r} is not a date (YYYY-MM-DD)") from None
     if field == "manager_id":
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 2**62:
             raise ValidationFailed.on(where, f"{value!r} is not a person id")
         return value
     if not isinstance(value, str) or not value.strip() or len(value) > 200:

@@ -3,7 +3,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from duecourse.core.api import ListParams
+from duecourse.core.api import FilterText, ListParams
 
 
 class GroupOut(Schema):
@@ -41,5 +41,5 @@ class GroupPatch(Schema):
 
 
 class GroupFilters(ListParams):
-    q: str | None = Field(None, max_length=200)
+    q: str | None = FilterText()
     kind: Literal["static", "dynamic"] | None = None

@@ -14,12 +14,15 @@ from duecourse.groups.signals import group_membership_changed
 from duecourse.people.models import Person
 
 MAX_STATIC_MEMBERS_PER_CALL = 100_000
+MAX_ID = 2**62  # larger numbers are no id of ours, and overflow SQLite's integers
 
 
 def _clean_name(tenant_id: int, name, group_id: int | None) -> str:
     if not isinstance(name, str) or not name.strip():
         raise ValidationFailed.on("name", "is required")
     name = name.strip()
+    if "\x00" in name:
+        raise ValidationFailed.on("name", "contains a NUL character")
     if len(name) > 200:
         raise ValidationFailed.on("name", "is longer than 200 characters")
     if Group.objects.filter(tenant_id=tenant_id, name=name).exclude(pk=group_id).exists():
@@ -38,7 +41,7 @@ def _clean_member_ids(tenant_id: int, member_ids) -> list[int]:
         raise ValidationFailed.on("member_ids", f"at most {MAX_STATIC_MEMBERS_PER_CALL} ids per call")
     wanted = set(member_ids)
     found: set[int] = set()
-    ids = sorted(wanted)
+    ids = sorted(i for i in wanted if 0 < i <= MAX_ID)
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
         found.update(Person.objects.filter(tenant_id=tenant_id, pk__in=chunk).values_list("id", flat=True))
@@ -70,6 +73,8 @@ def _clean_group_input(tenant_id: int, data: dict, group: Group | None) -> dict:
                 errors.extend(exc.errors)
     if "description" in data:
         clean["description"] = str(data["description"] or "")[:5000]
+        if "\x00" in clean["description"]:
+            errors.append(FieldError("description", "contains a NUL character"))
     if group is None and "name" not in data:
         errors.append(FieldError("name", "is required"))
     if kind == Group.DYNAMIC:

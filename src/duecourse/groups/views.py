@@ -1,16 +1,268 @@
-from django.contrib.auth.decorators import login_required
+"""Group pages: list, detail, the static/dynamic editor (htmx) and membership changes."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
-from duecourse.groups import selectors
+from duecourse.core.errors import ValidationFailed, forbidden
+from duecourse.core.web import add_field_errors, is_htmx, person_view
+from duecourse.groups import rules, selectors, services
+from duecourse.groups.dynamic_rules import describe_rule, rule_filter, validate_rule
+from duecourse.groups.forms import (
+    FIELD_LABELS,
+    GroupForm,
+    RuleRow,
+    attach_rule_errors,
+    member_ids_from_post,
+    rule_from_rows,
+    rule_rows_from_post,
+    rule_rows_from_rule,
+)
+from duecourse.groups.models import Group
+from duecourse.people import selectors as people_selectors
+from duecourse.people.models import OrgUnit
+
+MEMBERS_PAGE_SIZE = 25
+PICKER_RESULTS = 8
+PREVIEW_NAMES = 5
+MAX_MANAGER_CHOICES = 1000
 
 
-@login_required
+def _id_param(value: str | None) -> int:
+    """An id from the query string; anything else is 0, which no row has (so: not found)."""
+    return int(value) if value and value.isdigit() and len(value) < 19 else 0
+
+
+def _require_manage(actor) -> None:
+    if not rules.can_manage_groups(actor):
+        raise forbidden("change groups")
+
+
+@person_view
 def group_list_view(request):
-    groups = selectors.group_list(actor=request.actor)
-    return render(request, "groups/group_list.html", {"groups": groups})
+    actor = request.actor
+    q = (request.GET.get("q") or "").strip()[:200]
+    kind = request.GET.get("kind") if request.GET.get("kind") in (Group.STATIC, Group.DYNAMIC) else None
+    groups = list(selectors.group_list(actor=actor, q=q or None, kind=kind))
+    for group in groups:
+        group.rule_text = describe_rule(group.rule)
+    context = {"groups": groups, "q": q, "kind": kind or "", "can_manage": rules.can_manage_groups(actor)}
+    if is_htmx(request):
+        return render(request, "groups/_group_results.html", context)
+    return render(request, "groups/group_list.html", context)
 
 
-@login_required
+def _members_context(request, group) -> dict:
+    page = Paginator(selectors.group_members(group=group), MEMBERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        "group": group,
+        "page": page,
+        "query": "",
+        "can_manage": rules.can_manage_groups(request.actor),
+    }
+
+
+@person_view
 def group_detail_view(request, group_id: int):
     group = selectors.access_group(actor=request.actor, group_id=group_id)
-    return render(request, "groups/group_detail.html", {"group": group})
+    context = {**_members_context(request, group), "rule_text": describe_rule(group.rule)}
+    if is_htmx(request):
+        return render(request, "groups/_members.html", {**context, "is_partial": True})
+    return render(request, "groups/group_detail.html", context)
+
+
+def _editor_context(request, *, group, kind, form, rows, members=(), rule_errors=()) -> dict:
+    return {
+        "group": group,
+        "kind": kind,
+        "form": form,
+        "rows": rows,
+        "members": members,
+        "rule_errors": list(rule_errors),
+        **_rule_choices(request.actor),
+    }
+
+
+def _rule_choices(actor) -> dict:
+    return {
+        "field_labels": FIELD_LABELS,
+        "org_names": {
+            kind: people_selectors.org_unit_names(tenant_id=actor.tenant_id, kind=kind)
+            for kind in (OrgUnit.DEPARTMENT, OrgUnit.SITE, OrgUnit.REGION)
+        },
+        "managers": list(
+            people_selectors.person_list(actor=actor, role="manager").values_list("pk", "name")[:MAX_MANAGER_CHOICES]
+        ),
+    }
+
+
+def _save_group(request, *, group, kind):
+    """Run group_create / group_update with the posted form; the saved group, or the editor with its errors."""
+    actor = request.actor
+    form = GroupForm(request.POST)
+    form.is_valid()
+    rows = rule_rows_from_post(request.POST) if kind == Group.DYNAMIC else []
+    member_ids = member_ids_from_post(request.POST) if kind == Group.STATIC and group is None else []
+    data = {"name": form.cleaned_data["name"], "description": form.cleaned_data["description"]}
+    if kind == Group.DYNAMIC:
+        data["rule"] = rule_from_rows(rows)
+    elif group is None:
+        data["member_ids"] = member_ids
+    try:
+        if group is None:
+            return services.group_create(actor=actor, data={**data, "kind": kind}), None
+        return services.group_update(actor=actor, group=group, data=data), None
+    except ValidationFailed as exc:
+        rule_errors = attach_rule_errors(rows, exc.errors)
+        others = [e for e in exc.errors if not e.field.startswith("rule")]
+        if others:
+            add_field_errors(form, ValidationFailed(detail=exc.detail, errors=others))
+        members = list(
+            people_selectors.person_list(actor=actor).filter(pk__in=[i for i in member_ids if isinstance(i, int)])
+        )
+        context = _editor_context(
+            request, group=group, kind=kind, form=form, rows=rows, members=members, rule_errors=rule_errors
+        )
+        return None, render(request, "groups/group_form.html", context, status=422)
+
+
+@person_view
+def group_create_view(request):
+    _require_manage(request.actor)
+    kind = request.POST.get("kind") or request.GET.get("kind")
+    kind = kind if kind in (Group.STATIC, Group.DYNAMIC) else Group.STATIC
+    if request.method == "POST":
+        group, error_page = _save_group(request, group=None, kind=kind)
+        if error_page:
+            return error_page
+        messages.success(request, f"Created the group {group.name}.")
+        return HttpResponseRedirect(reverse("groups:detail", args=[group.pk]))
+    rows = [RuleRow()] if kind == Group.DYNAMIC else []
+    context = _editor_context(request, group=None, kind=kind, form=GroupForm(), rows=rows)
+    return render(request, "groups/group_form.html", context)
+
+
+@person_view
+def group_edit_view(request, group_id: int):
+    actor = request.actor
+    group = selectors.access_group(actor=actor, group_id=group_id)
+    _require_manage(actor)
+    if request.method == "POST":
+        saved, error_page = _save_group(request, group=group, kind=group.kind)
+        if error_page:
+            return error_page
+        messages.success(request, f"Saved the group {saved.name}.")
+        return HttpResponseRedirect(reverse("groups:detail", args=[group.pk]))
+    form = GroupForm(initial={"name": group.name, "description": group.description})
+    context = _editor_context(request, group=group, kind=group.kind, form=form, rows=rule_rows_from_rule(group.rule))
+    return render(request, "groups/group_form.html", context)
+
+
+@person_view
+def group_delete_view(request, group_id: int):
+    actor = request.actor
+    group = selectors.access_group(actor=actor, group_id=group_id)
+    _require_manage(actor)
+    if request.method == "POST":
+        services.group_delete(actor=actor, group=group)
+        messages.success(request, f"Deleted the group {group.name}.")
+        return HttpResponseRedirect(reverse("groups:list"))
+    return render(request, "groups/group_confirm_delete.html", {"group": group})
+
+
+@require_GET
+@person_view
+def rule_row_view(request):
+    """One condition row of the rule editor: a new one, or the same one redrawn after its field changed."""
+    _require_manage(request.actor)
+    key = request.GET.get("key", "")
+    row = RuleRow(
+        request.GET.get(f"cond-{key}-field", "department"),
+        request.GET.get(f"cond-{key}-op", "eq"),
+        request.GET.getlist(f"cond-{key}-value"),
+        key,
+    )
+    if request.GET.get("reset_value"):
+        row.values = []
+    return render(request, "groups/_rule_row.html", {"row": row, **_rule_choices(request.actor)})
+
+
+@require_POST
+@person_view
+def rule_preview_view(request):
+    """How many active people the rule being edited matches right now, and a few of their names."""
+    actor = request.actor
+    _require_manage(actor)
+    rows = rule_rows_from_post(request.POST)
+    context = {"rows": rows}
+    try:
+        rule = validate_rule(rule_from_rows(rows))
+    except ValidationFailed as exc:
+        context["incomplete"] = True
+        context["rule_errors"] = attach_rule_errors(rows, exc.errors)
+    else:
+        matching = people_selectors.person_list(actor=actor).filter(rule_filter(rule))
+        count, sample = matching.count(), list(matching[:PREVIEW_NAMES])
+        context.update(count=count, sample=sample, more=count - len(sample), rule_text=describe_rule(rule))
+    return render(request, "groups/_rule_preview.html", context)
+
+
+@require_GET
+@person_view
+def people_picker_view(request):
+    """Search results for adding people to a static group, in the editor or on the group's page."""
+    actor = request.actor
+    _require_manage(actor)
+    q = (request.GET.get("q") or "").strip()[:200]
+    group_id = _id_param(request.GET.get("group"))
+    group = selectors.access_group(actor=actor, group_id=group_id) if group_id else None
+    people = []
+    if q:
+        people = people_selectors.person_list(actor=actor, q=q, active=True)
+        if group is not None:
+            people = people.exclude(group_memberships__group=group)
+        people = list(people[:PICKER_RESULTS])
+    return render(request, "groups/_people_picker_results.html", {"people": people, "q": q, "group": group})
+
+
+@require_GET
+@person_view
+def member_chip_view(request):
+    """A picked person as a removable chip carrying a hidden `member_ids` input (static group editor)."""
+    _require_manage(request.actor)
+    person = people_selectors.access_person(actor=request.actor, person_id=_id_param(request.GET.get("person_id")))
+    return render(request, "groups/_member_chip.html", {"p": person})
+
+
+@require_POST
+@person_view
+def members_add_view(request, group_id: int):
+    actor = request.actor
+    group = selectors.access_group(actor=actor, group_id=group_id)
+    try:
+        services.static_group_add_members(actor=actor, group=group, person_ids=member_ids_from_post(request.POST))
+    except ValidationFailed as exc:
+        messages.error(request, "; ".join(e.message for e in exc.errors) or exc.detail)
+    return _members_changed(request, group_id)
+
+
+@require_POST
+@person_view
+def members_remove_view(request, group_id: int):
+    actor = request.actor
+    group = selectors.access_group(actor=actor, group_id=group_id)
+    try:
+        services.static_group_remove_members(actor=actor, group=group, person_ids=member_ids_from_post(request.POST))
+    except ValidationFailed as exc:
+        messages.error(request, "; ".join(e.message for e in exc.errors) or exc.detail)
+    return _members_changed(request, group_id)
+
+
+def _members_changed(request, group_id: int) -> HttpResponse:
+    if is_htmx(request):
+        group = selectors.access_group(actor=request.actor, group_id=group_id)
+        return render(request, "groups/_members.html", {**_members_context(request, group), "is_partial": True})
+    return HttpResponseRedirect(reverse("groups:detail", args=[group_id]))

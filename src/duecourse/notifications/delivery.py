@@ -10,6 +10,8 @@ sent again on restart: at-least-once at that single boundary; the Message-ID sta
 import contextlib
 import datetime as dt
 import logging
+import smtplib
+import time
 import zoneinfo
 from collections import defaultdict
 
@@ -25,11 +27,12 @@ from duecourse.notifications.models import (
     NotificationPreference,
     OutboxMessage,
 )
-from duecourse.notifications.rendering import TemplateFailed, items_for, render_email
+from duecourse.notifications.rendering import TemplateFailed, TenantTemplates, items_for, render_email
 
 logger = logging.getLogger(__name__)
-BACKOFF_SECONDS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600)
-MAX_ATTEMPTS = 10
+# Seconds before attempt 2, 3, …; the last value repeats for as long as a transient failure lasts.
+BACKOFF_SECONDS = (60, 300, 900, 1800, 3600)
+MAX_ATTEMPTS = 5  # only for permanent (5xx) refusals
 DIGEST_HOUR = 7
 
 
@@ -41,27 +44,50 @@ def _locked(queryset):
     )
 
 
-def _wants_digest_now(pref: NotificationPreference | None, timezone_name: str, now: dt.datetime) -> bool:
+def _local_date(timezone_name: str, now: dt.datetime) -> tuple[dt.date, int]:
     try:
         local = now.astimezone(zoneinfo.ZoneInfo(timezone_name))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         local = now
-    return local.hour >= DIGEST_HOUR and (
-        pref is None or pref.last_digest_on is None or pref.last_digest_on < local.date()
-    )
+    return local.date(), local.hour
+
+
+def _wants_digest_now(pref: NotificationPreference | None, timezone_name: str, now: dt.datetime) -> bool:
+    today, hour = _local_date(timezone_name, now)
+    return hour >= DIGEST_HOUR and (pref is None or pref.last_digest_on is None or pref.last_digest_on < today)
 
 
 def compose_emails(*, now: dt.datetime, batch: int = 2000) -> int:
-    """Turn pending notifications into at most one email per person (per custom template); returns emails written."""
-    written = 0
+    """Turn pending notifications into at most one email per person (per custom template); returns emails written.
+
+    Batches walk forward by person, so notifications waiting for a manager's digest never hold up the
+    rest, and a batch boundary does not split one person's notifications into two emails.
+    """
+    written, after_person = 0, 0
+    while True:
+        count, after_person = _compose_batch(now=now, batch=batch, after_person=after_person)
+        written += count
+        if after_person is None:
+            return written
+
+
+def _compose_batch(*, now: dt.datetime, batch: int, after_person: int) -> tuple[int, int | None]:
+    """One transaction; returns (emails written, the last person handled, or None when nothing is left)."""
     with transaction.atomic():
         claimed = list(
             _locked(
-                Notification.objects.filter(email_state=EMAIL_PENDING, created_at__lte=now).order_by("person_id", "id")
+                Notification.objects.filter(
+                    email_state=EMAIL_PENDING, created_at__lte=now, person_id__gt=after_person
+                ).order_by("person_id", "id")
             ).select_related("person", "about", "assignment")[:batch]
         )
         if not claimed:
-            return 0
+            return 0, None
+        last_person = claimed[-1].person_id
+        if len(claimed) == batch and claimed[0].person_id != last_person:
+            # The last person may have more pending: they go whole into the next batch.
+            claimed = [n for n in claimed if n.person_id != last_person]
+            last_person = claimed[-1].person_id
         prefs = {
             p.person_id: p for p in NotificationPreference.objects.filter(person_id__in={n.person_id for n in claimed})
         }
@@ -81,54 +107,89 @@ def compose_emails(*, now: dt.datetime, batch: int = 2000) -> int:
                 continue  # stays pending until the recipient's daily digest
             by_recipient[(n.person_id, n.template)].append(n)
         Notification.objects.filter(pk__in=skipped).update(email_state=EMAIL_SKIPPED)
-        digests_sent = set()
+        grouped = [n for notes in by_recipient.values() for n in notes]
+        items = dict(zip((n.pk for n in grouped), items_for(grouped), strict=True))
+        templates = TenantTemplates({n.tenant_id for n in grouped})
+        emails = []
+        digests_sent: dict[int, str] = {}
         for (person_id, template), notes in by_recipient.items():
             person = notes[0].person
-            items = items_for(notes)
+            person_items = [items[n.pk] for n in notes]
             state, error = OutboxMessage.PENDING, ""
             try:
                 subject, text, html = render_email(
-                    tenant_id=person.tenant_id, person=person, items=items, template_name=template
+                    tenant_id=person.tenant_id,
+                    person=person,
+                    items=person_items,
+                    template_name=template,
+                    templates=templates,
                 )
             except TemplateFailed as exc:
                 state, error = OutboxMessage.HELD, str(exc)
-                subject, text, html = f"(held) {items[0].headline}"[:300], "", ""
+                subject, text, html = f"(held) {person_items[0].headline}"[:300], "", ""
                 logger.warning("Email for person %s held: %s", person_id, error)
-            OutboxMessage.objects.create(
-                tenant_id=person.tenant_id,
-                person=person,
-                to_email=person.email,
-                subject=subject,
-                body_text=text,
-                body_html=html,
-                dedup_key=f"notifications:{notes[0].pk}",
-                state=state,
-                created_at=now,
-                next_attempt_at=now,
-                last_error=error,
+            emails.append(
+                OutboxMessage(
+                    tenant_id=person.tenant_id,
+                    person=person,
+                    to_email=person.email,
+                    subject=subject,
+                    body_text=text,
+                    body_html=html,
+                    dedup_key=f"notifications:{notes[0].pk}",
+                    state=state,
+                    created_at=now,
+                    next_attempt_at=now,
+                    last_error=error,
+                )
             )
-            Notification.objects.filter(pk__in=[n.pk for n in notes]).update(email_state=EMAIL_SENT)
-            if (
-                any(n.about_id not in (None, n.person_id) for n in notes)
-                and prefs.get(person_id)
-                and prefs[person_id].manager_daily_digest
-            ):
-                digests_sent.add(person_id)
-            written += 1
-        if digests_sent:
-            for person_id in digests_sent:
-                pref = prefs[person_id]
-                pref.last_digest_on = now.date()
-                pref.save(update_fields=["last_digest_on"])
-    return written
+            pref = prefs.get(person_id)
+            about_others = any(n.about_id not in (None, person_id) for n in notes)
+            if pref is not None and pref.manager_daily_digest and about_others:
+                digests_sent[person_id] = person.timezone
+        OutboxMessage.objects.bulk_create(emails, batch_size=1000)
+        Notification.objects.filter(pk__in=[n.pk for n in grouped]).update(email_state=EMAIL_SENT)
+        written = len(emails)
+        for person_id, timezone_name in digests_sent.items():
+            pref = prefs[person_id]
+            pref.last_digest_on = _local_date(timezone_name, now)[0]
+            pref.save(update_fields=["last_digest_on"])
+    return written, last_person
 
 
-def deliver_outbox(*, now: dt.datetime, batch: int = 200) -> tuple[int, int]:
-    """Send due outbox messages; returns (sent, failed attempts). An SMTP outage delays mail, loses none."""
+def _is_permanent(exc: Exception) -> bool:
+    """A 5xx answer about this message (e.g. 550 no such mailbox); outages and 4xx answers are transient."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+
+
+def _is_outage(exc: Exception) -> bool:
+    """The server cannot be reached or talked to at all: no point trying the next message this tick."""
+    if isinstance(exc, smtplib.SMTPConnectError):
+        return True
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code == 421  # service not available, closing the channel
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPRecipientsRefused)
+
+
+def _retry_at(attempts: int, now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(seconds=BACKOFF_SECONDS[min(attempts - 1, len(BACKOFF_SECONDS) - 1)])
+
+
+def deliver_outbox(*, now: dt.datetime, batch: int = 10_000, budget_seconds: float = 120.0) -> tuple[int, int]:
+    """Send due outbox messages; returns (sent, failed attempts). An SMTP outage delays mail, loses none.
+
+    Transient failures (no connection, 4xx) are retried with backoff for as long as it takes; only a
+    message the server keeps refusing with 5xx is given up (state failed) after MAX_ATTEMPTS.
+    """
     sent = failed = 0
+    deadline = time.monotonic() + budget_seconds  # a huge backlog yields to the next tick's other steps
     smtp = get_connection(fail_silently=False)
     try:
         for _ in range(batch):
+            if time.monotonic() > deadline:
+                break
             with transaction.atomic():
                 message = (
                     _locked(OutboxMessage.objects.filter(state=OutboxMessage.PENDING, next_attempt_at__lte=now))
@@ -148,18 +209,21 @@ def deliver_outbox(*, now: dt.datetime, batch: int = 200) -> tuple[int, int]:
                     email.attach_alternative(message.body_html, "text/html")
                 message.attempts += 1
                 try:
+                    smtp.open()  # once per tick; a no-op while the connection is up
                     email.send(fail_silently=False)
                 except Exception as exc:  # any transport failure is retried with backoff
                     failed += 1
                     message.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
-                    if message.attempts >= MAX_ATTEMPTS:
+                    if _is_permanent(exc) and message.attempts >= MAX_ATTEMPTS:
                         message.state = OutboxMessage.FAILED
                     else:
-                        delay = BACKOFF_SECONDS[min(message.attempts - 1, len(BACKOFF_SECONDS) - 1)]
-                        message.next_attempt_at = now + dt.timedelta(seconds=delay)
+                        message.next_attempt_at = _retry_at(message.attempts, now)
                     message.save(update_fields=["attempts", "last_error", "state", "next_attempt_at"])
+                    logger.warning("Email %s not delivered (attempt %s): %s", message.pk, message.attempts, exc)
                     with contextlib.suppress(Exception):  # a broken connection is replaced below
                         smtp.close()
+                    if _is_outage(exc):
+                        break  # the rest wait for the next tick instead of each waiting for a timeout
                     smtp = get_connection(fail_silently=False)
                     continue
                 message.state = OutboxMessage.SENT

@@ -6,8 +6,9 @@ A reminder falls at local midnight starting its day, in the recipient's time zon
 """
 
 import datetime as dt
+import json
 
-from django.db.models import CharField, DateTimeField, F, QuerySet, Value
+from django.db.models import CharField, DateTimeField, F, Q, QuerySet, Value
 
 from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN
 from duecourse.core.models import Tenant
@@ -21,6 +22,8 @@ RECIPIENT_TIMEZONE = {
     "hr": "person__timezone",
 }
 RECIPIENT_REQUIRED = {"manager": "person__manager__isnull", "assigner": "assigned_by__isnull"}
+ESCALATION_WINDOW_DAYS = 7
+PLAN_KINDS = ("reminder", "overdue")  # rows a reminder plan owns; escalation rows belong to the tenant's tiers
 COLUMNS = [
     "tenant_id",
     "assignment_id",
@@ -62,10 +65,15 @@ def _insert_rows(scope: QuerySet, *, rule_key: str, recipient: str, kind: str, t
 
 
 def reminders_schedule(*, tenant_id: int, assignments: QuerySet, now: dt.datetime) -> int:
-    """Drop unsent rows for old dates or cycles and plan the current ones (only sends still ahead)."""
-    ReminderSchedule.objects.filter(
+    """Drop unsent rows for old dates, cycles or rules and plan the current ones (only sends still ahead).
+
+    Unsent rows that are still right stay as they are, even when already due: a tick that runs late
+    still sends them, and re-planning never sends a key twice (the unique key ignores the conflict).
+    """
+    pending = ReminderSchedule.objects.filter(
         tenant_id=tenant_id, assignment_id__in=assignments.values("pk"), sent_at__isnull=True
-    ).exclude(cycle=F("assignment__cycle"), due_date=F("assignment__due_date")).delete()
+    )
+    pending.exclude(cycle=F("assignment__cycle"), due_date=F("assignment__due_date")).delete()
     scope = assignments.filter(
         tenant_id=tenant_id, withdrawn_at__isnull=True, completed_at__isnull=True, due_date__isnull=False
     )
@@ -73,20 +81,30 @@ def reminders_schedule(*, tenant_id: int, assignments: QuerySet, now: dt.datetim
     plans = {_plan_key(p): p for p in scope.order_by().values_list("reminder_plan", flat=True).distinct()}
     for plan in plans.values():
         subset = scope.filter(reminder_plan__isnull=True) if plan is None else scope.filter(reminder_plan=plan)
-        rules = tenant_default_plan(tenant_id) if plan is None else plan
-        for index, rule in enumerate(rules):
-            days = int(rule["days"])
-            for recipient in rule.get("recipients", ["learner"]):
-                remind_at = LocalDayEnd(AddDays(F("due_date"), Value(-days - 1)), F(RECIPIENT_TIMEZONE[recipient]))
-                planned += _insert_rows(
-                    subset,
-                    rule_key=f"r{index}:{days}",
-                    recipient=recipient,
-                    kind="reminder" if days >= 0 else "overdue",
-                    template=rule.get("template", ""),
-                    remind_at=remind_at,
-                    now=now,
-                )
+        rules = [
+            (f"r{index}:{int(rule['days'])}", int(rule["days"]), recipient, rule.get("template") or "")
+            for index, rule in enumerate(tenant_default_plan(tenant_id) if plan is None else plan)
+            for recipient in rule.get("recipients") or ["learner"]
+            if recipient in RECIPIENT_TIMEZONE
+        ]
+        # A changed plan (or template) replaces the unsent rows of rules it no longer has.
+        current = Q(pk__in=[])
+        for rule_key, _, recipient, template in rules:
+            current |= Q(rule_key=rule_key, recipient_kind=recipient, template=template)
+        pending.filter(assignment_id__in=subset.values("pk"), kind__in=PLAN_KINDS).exclude(rule_key="overdue").exclude(
+            current
+        ).delete()
+        for rule_key, days, recipient, template in rules:
+            remind_at = LocalDayEnd(AddDays(F("due_date"), Value(-days - 1)), F(RECIPIENT_TIMEZONE[recipient]))
+            planned += _insert_rows(
+                subset,
+                rule_key=rule_key,
+                recipient=recipient,
+                kind="reminder" if days >= 0 else "overdue",
+                template=template,
+                remind_at=remind_at,
+                now=now,
+            )
     # Everyone hears once when an item becomes overdue (at the end of its due date, their time).
     planned += _insert_rows(
         scope, rule_key="overdue", recipient="learner", kind="overdue", template="", remind_at=F("due_at"), now=now
@@ -95,26 +113,28 @@ def reminders_schedule(*, tenant_id: int, assignments: QuerySet, now: dt.datetim
 
 
 def _plan_key(plan) -> str:
-    import json
-
     return json.dumps(plan, sort_keys=True)
 
 
 def escalations_schedule(*, tenant_id: int, tiers: list[dict], overdue: QuerySet, now: dt.datetime) -> int:
-    """Plan a one-time nudge as assignments enter each escalation tier (within a look-back window)."""
+    """Plan one nudge per tier for items now in that tier: from its `after_days` up to the next tier's.
+
+    A tick that runs late still nudges the tier an item is in; the window is capped at a week so the
+    statement stays small however long the overdue backlog is. `tiers` are clean and sorted.
+    """
     planned = 0
-    for index, tier in enumerate(tiers):
-        recipient = tier.get("to")
-        if recipient not in ("manager", "hr", "learner", "assigner"):
+    starts = [tier["after_days"] for tier in tiers]
+    for tier in tiers:
+        if not tier.get("to"):
             continue
-        after = int(tier.get("after_days", 0))
-        entering = overdue.filter(
-            due_at__lte=now - dt.timedelta(days=after), due_at__gt=now - dt.timedelta(days=after + 2)
-        )
+        after = tier["after_days"]
+        later = [start for start in starts if start > after]
+        until = min([*later[:1], after + ESCALATION_WINDOW_DAYS])
+        entering = overdue.filter(due_at__lte=now - dt.timedelta(days=after), due_at__gt=now - dt.timedelta(days=until))
         planned += _insert_rows(
             entering,
-            rule_key=f"esc{index}:{after}",
-            recipient=recipient,
+            rule_key=f"esc:{after}",
+            recipient=tier["to"],
             kind="escalation",
             template="",
             remind_at=Value(now, output_field=DateTimeField()),

@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template import Context, Engine, Template
 from django.template.loader import render_to_string
 
 from duecourse.catalog.selectors import target_titles
@@ -43,8 +43,14 @@ def headline(kind: str, target: str, due: dt.date | None, about: str, is_self: b
 def items_for(notifications: list[Notification]) -> list[Item]:
     if not notifications:
         return []
-    targets = {(n.assignment.target_type, n.assignment.target_id) for n in notifications if n.assignment_id}
-    titles = target_titles(tenant_id=notifications[0].tenant_id, targets=targets)
+    titles = {}
+    for tenant_id in {n.tenant_id for n in notifications}:
+        targets = {
+            (n.assignment.target_type, n.assignment.target_id)
+            for n in notifications
+            if n.assignment_id and n.tenant_id == tenant_id
+        }
+        titles.update(target_titles(tenant_id=tenant_id, targets=targets))
     items = []
     for n in notifications:
         a = n.assignment
@@ -70,22 +76,57 @@ class TemplateFailed(Exception):
     pass
 
 
-def render_email(*, tenant_id: int, person, items: list[Item], template_name: str = "") -> tuple[str, str, str]:
+class TenantTemplates:
+    """Tenants' template overrides for one batch of emails: loaded with one query, each compiled once."""
+
+    def __init__(self, tenant_ids):
+        self._rows = {(t.tenant_id, t.name): t for t in MessageTemplate.objects.filter(tenant_id__in=set(tenant_ids))}
+        self._compiled: dict[tuple[int, str], tuple] = {}
+
+    def get(self, tenant_id: int, name: str) -> tuple | None:
+        """(subject, text, html-or-None) compiled templates of the override, None without one; TemplateFailed."""
+        key = (tenant_id, name)
+        if key not in self._compiled:
+            row = self._rows.get(key)
+            if row is None:
+                self._compiled[key] = None
+            else:
+                try:
+                    plain = Engine(autoescape=False)
+                    self._compiled[key] = (
+                        Template(row.subject, engine=plain),
+                        Template(row.body_text, engine=plain),
+                        Template(row.body_html) if row.body_html else None,
+                    )
+                except Exception as exc:  # a syntax error in a tenant's template
+                    self._compiled[key] = TemplateFailed(f"{exc.__class__.__name__}: {exc}")
+        found = self._compiled[key]
+        if isinstance(found, TemplateFailed):
+            raise found
+        return found
+
+
+def render_email(
+    *, tenant_id: int, person, items: list[Item], template_name: str = "", templates: TenantTemplates | None = None
+) -> tuple[str, str, str]:
     """(subject, text, html) for one person's items; a tenant's override by name wins over the defaults."""
-    context = {"person": person, "items": items, "count": len(items), "base_url": base_url()}
-    override = MessageTemplate.objects.filter(tenant_id=tenant_id, name=template_name or "message").first()
+    # Plain values only: a tenant's template must not reach into models (no person.user.password).
+    recipient = {"name": person.name, "email": person.email}
+    context = {"person": recipient, "items": items, "count": len(items), "base_url": base_url()}
+    templates = templates or TenantTemplates([tenant_id])
+    override = templates.get(tenant_id, template_name or "message")
     if template_name and override is None:
         raise TemplateFailed(f"template {template_name!r} does not exist")
     try:
         if override is not None:
-            engine = Engine(autoescape=False)
-            subject = Template(override.subject, engine=engine).render(Context(context)).strip()
-            text = Template(override.body_text, engine=engine).render(Context(context))
-            html = Template(override.body_html).render(Context(context)) if override.body_html else ""
+            subject_template, text_template, html_template = override
+            subject = subject_template.render(Context(context)).strip()
+            text = text_template.render(Context(context))
+            html = html_template.render(Context(context)) if html_template else ""
         else:
             subject = items[0].headline if len(items) == 1 else f"{len(items)} updates on your training"
             text = render_to_string("notifications/email/message.txt", context)
             html = render_to_string("notifications/email/message.html", context)
-    except (TemplateSyntaxError, Exception) as exc:  # a broken tenant template must not stop the others
+    except Exception as exc:  # a tenant template that fails while rendering must not stop the others
         raise TemplateFailed(f"{exc.__class__.__name__}: {exc}") from exc
     return " ".join(subject.split())[:300], text, html

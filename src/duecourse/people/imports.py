@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from duecourse.core import clock
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
+from duecourse.core.sql import bulk_insert_returning, bulk_update_by_pk, reserve_ids
 from duecourse.people import rules
 from duecourse.people.models import OrgUnit, Person
 from duecourse.people.services import org_units_ensure
@@ -39,6 +40,17 @@ COMPARED_FIELDS = (
     "is_instructor",
     "is_hr",
 )
+# The input field each compared column comes from (email and name are always present).
+INPUT_OF_COLUMN = {
+    "external_id": "external_id",
+    "job_title": "job_title",
+    "hire_date": "hire_date",
+    "timezone": "timezone",
+    "locale": "locale",
+    "active": "active",
+    **{f"{org}_id": org for org in ORG_FIELDS},
+    **{f"is_{role}": "roles" for role in rules.STORED_ROLES},
+}
 Progress = Callable[[str, int, int], None]
 
 
@@ -121,8 +133,8 @@ def people_import(
     plan = _ImportPlan(tenant_id=tenant_id, actor=actor, progress=progress)
     plan.match_rows(rows)
     result = plan.result(dry_run=dry_run, deactivate_missing=deactivate_missing)
-    if dry_run:
-        return result
+    if dry_run or not (result.created or result.updated or result.deactivated):
+        return result  # an unchanged re-import writes nothing, not even an audit event
     try:
         with transaction.atomic():
             plan.write(deactivate_missing=deactivate_missing)
@@ -190,7 +202,9 @@ class _ImportPlan:
             if raw.get("__extra__"):
                 self._fail(index, [FieldError("row", "has more cells than the header has columns")])
                 continue
-            clean, errors = clean_person_input({k: v for k, v in raw.items() if k != "id"}, partial=False)
+            if "id" in raw:
+                raw = {k: v for k, v in raw.items() if k != "id"}
+            clean, errors = clean_person_input(raw, partial=False)
             key = self._match(clean, errors, seen_email, seen_external, index)
             if errors:
                 if isinstance(key, int):
@@ -252,11 +266,8 @@ class _ImportPlan:
             if isinstance(key, int):
                 current = self.existing[key]
                 # Columns a row does not carry keep their value (a JSON row may be partial).
-                for name in list(values):
-                    source = name[:-3] if name.endswith("_id") and name[:-3] in ORG_FIELDS else name
-                    if source.startswith("is_"):
-                        source = "roles"
-                    if source not in clean and name not in ("email", "name"):
+                for name, source in INPUT_OF_COLUMN.items():
+                    if source not in clean:
                         values[name] = current[name]
                 changed = {k: v for k, v in values.items() if current[k] != v}
                 self.matched_ids.add(key)
@@ -367,34 +378,15 @@ class _ImportPlan:
         now = clock.now()
         self._resolve_org_ids()
         total = len(self.creates) + len(self.updates)
-        new_people = []
-        for _, values in self.creates:
-            person = Person(tenant_id=self.tenant_id, **values)
-            person.deactivated_at = None if values["active"] else now
-            new_people.append(person)
-        key_to_id: dict[object, int] = {}
-        for start in range(0, len(new_people), BATCH):
-            batch = new_people[start : start + BATCH]
-            Person.objects.bulk_create(batch, batch_size=BATCH)
-            self.progress("write", start + len(batch), total)
-        if new_people and new_people[0].pk is None:  # backends without RETURNING
-            ids = dict(
-                Person.objects.filter(tenant_id=self.tenant_id, email__in=[p.email for p in new_people]).values_list(
-                    "email", "id"
-                )
-            )
-            for person in new_people:
-                person.pk = ids[person.email]
-        for (index, _), person in zip(self.creates, new_people, strict=True):
-            key_to_id[("new", index)] = person.pk
-            self.touched_ids.add(person.pk)
+        key_to_id = self._insert_creates(now, total)
+        self.touched_ids.update(key_to_id.values())
         self._write_updates(now, len(self.creates), total)
-        self._write_managers(key_to_id)
+        self._write_managers(key_to_id, now)
         if deactivate_missing:
             ids = self._deactivation_ids()
             for start in range(0, len(ids), BATCH):
                 Person.objects.filter(tenant_id=self.tenant_id, pk__in=ids[start : start + BATCH]).update(
-                    active=False, deactivated_at=now
+                    active=False, deactivated_at=now, updated_at=now
                 )
             self.touched_ids.update(ids)
         if self.touched_ids:
@@ -404,27 +396,54 @@ class _ImportPlan:
                 person_ids=None if len(self.touched_ids) > 5000 else sorted(self.touched_ids),
             )
 
-    def _write_updates(self, now, done: int, total: int) -> None:
-        by_fields: dict[tuple[str, ...], list[Person]] = {}
-        for _, pid, changed in self.updates:
-            person = Person(pk=pid, tenant_id=self.tenant_id, updated_at=now, **changed)
-            if "active" in changed:
-                person.deactivated_at = None if changed["active"] else now
-                changed = changed | {"deactivated_at": person.deactivated_at}
-            by_fields.setdefault(tuple(sorted(changed)), []).append(person)
-            self.touched_ids.add(pid)
-        for fields, people in by_fields.items():
-            for start in range(0, len(people), BATCH):
-                Person.objects.bulk_update(people[start : start + BATCH], [*fields, "updated_at"])
-                done += len(people[start : start + BATCH])
-                self.progress("write", done, total)
+    def _insert_creates(self, now, total: int) -> dict[object, int]:
+        """Insert the new people; returns their ids by row key.
 
-    def _write_managers(self, key_to_id: dict) -> None:
-        changes = []
+        Where ids can be reserved up front (PostgreSQL), managers among the new rows are known before
+        the insert, so each person is written once; elsewhere `_write_managers` sets them afterwards.
+        """
+        fields = ["tenant", *COMPARED_FIELDS, "created_at", "updated_at", "deactivated_at"]
+        reserved = reserve_ids(Person, len(self.creates))
+        key_to_id: dict[object, int] = {}
+        if reserved is not None:
+            key_to_id = {("new", index): pid for (index, _), pid in zip(self.creates, reserved, strict=True)}
+            fields = ["id", *fields, "manager"]
+        for start in range(0, len(self.creates), BATCH * 5):
+            batch = self.creates[start : start + BATCH * 5]
+            rows = []
+            for index, values in batch:
+                row = (self.tenant_id, *(values[f] for f in COMPARED_FIELDS), now, now)
+                row += (None if values["active"] else now,)
+                if reserved is not None:
+                    target = self.manager_changes.pop(("new", index), None)
+                    row = (key_to_id[("new", index)], *row, key_to_id.get(target, target))
+                rows.append(row)
+            inserted = bulk_insert_returning(Person, fields, rows, ["email", "id"])
+            if reserved is None:
+                ids_by_email = dict(inserted)
+                key_to_id.update({("new", index): ids_by_email[values["email"]] for index, values in batch})
+            self.progress("write", start + len(batch), total)
+        return key_to_id
+
+    def _write_updates(self, now, done: int, total: int) -> None:
+        """One `UPDATE … FROM (VALUES …)` per set of changed columns (rows differ in what changed)."""
+        by_fields: dict[tuple[str, ...], list[tuple]] = {}
+        for _, pid, changed in self.updates:
+            if "active" in changed:
+                changed = changed | {"deactivated_at": None if changed["active"] else now}
+            fields = tuple(sorted(changed))
+            by_fields.setdefault(fields, []).append((pid, *(changed[f] for f in fields), now))
+            self.touched_ids.add(pid)
+        for fields, rows in by_fields.items():
+            bulk_update_by_pk(Person, [*fields, "updated_at"], rows, tenant_id=self.tenant_id)
+            done += len(rows)
+            self.progress("write", done, total)
+
+    def _write_managers(self, key_to_id: dict, now) -> None:
+        rows = []
         for key, target in self.manager_changes.items():
             person_id = key_to_id.get(key, key)
             manager_id = key_to_id.get(target, target) if target is not None else None
-            changes.append(Person(pk=person_id, manager_id=manager_id))
+            rows.append((person_id, manager_id, now))
             self.touched_ids.add(person_id)
-        for start in range(0, len(changes), BATCH):
-            Person.objects.bulk_update(changes[start : start + BATCH], ["manager_id"])
+        bulk_update_by_pk(Person, ["manager", "updated_at"], rows, tenant_id=self.tenant_id)

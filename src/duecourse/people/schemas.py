@@ -4,7 +4,7 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from duecourse.core.api import ListParams
+from duecourse.core.api import FilterText, ListParams
 
 
 class PersonOut(Schema):
@@ -68,17 +68,20 @@ class PersonPatch(Schema):
 
 
 class PersonFilters(ListParams):
-    q: str | None = Field(None, max_length=200)
-    department: str | None = Field(None, max_length=200)
-    site: str | None = Field(None, max_length=200)
-    region: str | None = Field(None, max_length=200)
+    q: str | None = FilterText()
+    department: str | None = FilterText()
+    site: str | None = FilterText()
+    region: str | None = FilterText()
     manager: int | None = Field(None, ge=1, le=2**62)
     active: bool | None = None
     role: str | None = Field(None, pattern="^(admin|instructor|hr|manager)$")
 
 
 class PeopleImportIn(Schema):
-    rows: list[dict[str, Any]] = Field(..., max_length=200_000)
+    model_config = ConfigDict(extra="forbid")
+
+    # Any item is accepted here so that a row which is not an object fails alone, with its index.
+    rows: list[Any] = Field(..., max_length=200_000, description="Person-like objects without id")
     dry_run: bool = False
     deactivate_missing: bool = False
 

@@ -127,7 +127,11 @@ def _save_or_conflict(person: Person) -> None:
     try:
         with transaction.atomic():
             person.save()
-    except IntegrityError:
+    except IntegrityError as exc:
+        if "external_id" in str(exc):
+            raise ValidationFailed.on(
+                "external_id", f"{person.external_id} is already used by another person"
+            ) from None
         raise ValidationFailed.on("email", f"{person.email} is already used by another person") from None
 
 

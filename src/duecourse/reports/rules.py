@@ -7,5 +7,7 @@ def can_view_tenant_reports(actor: Person) -> bool:
 
 
 def can_view_team(actor: Person, manager_id: int) -> bool:
-    """reports.view_team: a manager their own reports; admin, instructor, hr anyone's."""
-    return can_view_tenant_reports(actor) or manager_id == actor.pk
+    """reports.view_team: a manager (someone with active reports) their own team; admin, instructor, hr anyone's."""
+    if can_view_tenant_reports(actor):
+        return True
+    return manager_id == actor.pk and actor.reports.filter(active=True).exists()

@@ -6,7 +6,7 @@ from duecourse.assignments.models import Assignment
 from duecourse.assignments.selectors import status_filter
 from duecourse.catalog.selectors import target_titles
 from duecourse.core import clock
-from duecourse.core.errors import forbidden
+from duecourse.core.errors import forbidden, not_found
 from duecourse.people.models import Person
 from duecourse.reports import rules
 
@@ -20,6 +20,8 @@ COMPLIANCE_DIMENSIONS = {
 
 def team_status(*, actor: Person, manager_id: int | None) -> list[dict]:
     manager_id = manager_id or actor.pk
+    if not Person.objects.filter(tenant_id=actor.tenant_id, pk=manager_id).exists():
+        raise not_found("Manager")
     if not rules.can_view_team(actor, manager_id):
         raise forbidden("see this team")
     now = clock.now()

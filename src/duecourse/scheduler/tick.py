@@ -26,11 +26,13 @@ from duecourse.notifications.services import NOTIFICATION_COLUMNS, notify_assign
 from duecourse.people.models import Person
 
 logger = logging.getLogger(__name__)
+# Tenant policy in tenant.settings["escalation"]: [{"after_days": N, "to": recipient, "flag": bool}, ...]
 DEFAULT_ESCALATION = [
-    {"after_days": 0, "to": "manager"},
-    {"after_days": 8, "to": "hr"},
-    {"after_days": 15, "flag": True},
+    {"after_days": 0, "to": "manager", "flag": False},
+    {"after_days": 8, "to": "hr", "flag": False},
+    {"after_days": 15, "to": None, "flag": True},
 ]
+ESCALATION_RECIPIENTS = ("learner", "assigner", "manager", "hr")
 EXPIRY_NOTICE_DAYS = 30
 LOOKBACK = dt.timedelta(days=2)
 RECONCILE_EVERY = dt.timedelta(hours=1)
@@ -47,25 +49,40 @@ def _open_not_done(tenant_id: int):
     return Assignment.objects.filter(tenant_id=tenant_id, withdrawn_at__isnull=True, completed_at__isnull=True)
 
 
-def _escalation_tiers(tenant: Tenant) -> list[dict]:
-    tiers = (tenant.settings or {}).get("escalation")
-    return tiers if isinstance(tiers, list) else DEFAULT_ESCALATION
+def escalation_tiers(settings: dict | None) -> list[dict]:
+    """The tenant's escalation tiers, clean and sorted by `after_days`; malformed tiers are skipped (logged)."""
+    raw = (settings or {}).get("escalation")
+    if not isinstance(raw, list):
+        return DEFAULT_ESCALATION
+    tiers = []
+    for tier in raw:
+        after = tier.get("after_days") if isinstance(tier, dict) else None
+        to = tier.get("to") if isinstance(tier, dict) else None
+        if (
+            isinstance(after, bool)
+            or not isinstance(after, int)
+            or not 0 <= after <= 365
+            or to not in (None, *ESCALATION_RECIPIENTS)
+        ):
+            logger.warning("Skipping malformed escalation tier %r", tier)
+            continue
+        tiers.append({"after_days": after, "to": to, "flag": tier.get("flag") is True})
+    return sorted(tiers, key=lambda t: t["after_days"])
 
 
 def escalate(*, now: dt.datetime) -> int:
-    """Plan tier nudges for items entering each tier; raise the compliance flag at the flag tier."""
+    """Plan tier nudges for items in each tier; raise the compliance flag at the flag tier."""
     planned = 0
-    for tenant in Tenant.objects.all():
-        tiers = _escalation_tiers(tenant)
+    for tenant in Tenant.objects.only("pk", "settings"):
+        tiers = escalation_tiers(tenant.settings)
         with transaction.atomic():
             overdue = _open_not_done(tenant.pk).filter(due_at__lte=now)
             planned += escalations_schedule(tenant_id=tenant.pk, tiers=tiers, overdue=overdue, now=now)
-            for tier in tiers:
-                if tier.get("flag"):
-                    after = dt.timedelta(days=int(tier.get("after_days", 15)))
-                    planned += overdue.filter(due_at__lte=now - after, compliance_flag=False).update(
-                        compliance_flag=True
-                    )
+            flag_after = min((t["after_days"] for t in tiers if t["flag"]), default=None)
+            if flag_after is not None:
+                planned += overdue.filter(
+                    due_at__lte=now - dt.timedelta(days=flag_after), compliance_flag=False
+                ).update(compliance_flag=True)
     return planned
 
 
@@ -183,8 +200,8 @@ def send_due_reminders(*, now: dt.datetime, batch: int = BATCH) -> int:
             if not ids:
                 return sent
             rows = ReminderSchedule.objects.filter(pk__in=ids)
-            # Still relevant: open, not done, same cycle and due date as planned (else it is skipped, not sent).
-            live = rows.filter(
+            # Still relevant: open, not done, not hidden, same cycle and due date as planned (else skipped).
+            live = rows.exclude(assignment__visibility="hidden").filter(
                 assignment__withdrawn_at__isnull=True,
                 assignment__completed_at__isnull=True,
                 assignment__cycle=F("cycle"),

@@ -9,13 +9,17 @@ from duecourse.people.imports import parse_people_csv, people_import
 from duecourse.people.models import Person
 from duecourse.people.services import tenant_by_name
 
+PROGRESS_BAR_MIN_ROWS = 1000
+
 
 class Command(DuecourseCommand):
     help = (
         "Import people from a CSV file: an idempotent upsert keyed by external_id, then email. "
         "Columns: email,name,external_id,manager_email,manager_id,department,site,region,job_title,"
-        "hire_date,timezone,locale,active,roles. Prints a JSON summary on stdout."
+        "hire_date,timezone,locale,active,roles. Prints a JSON summary on stdout; exits with status 1 "
+        "when any row failed (the valid rows are still imported unless --dry-run)."
     )
+    requires_system_checks = []  # like createsuperuser: an operator command that needs no URL/model checks
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path to a UTF-8 CSV file with a header line.")
@@ -45,7 +49,15 @@ class Command(DuecourseCommand):
         def progress(stage: str, done: int, total: int) -> None:
             bar = bars.get(stage)
             if bar is None:
-                bar = bars[stage] = tqdm(total=total, desc=stage, unit="rows", file=self.stderr._out, leave=True)
+                # Only large files get a bar, and only on a terminal (tqdm's disable=None).
+                bar = bars[stage] = tqdm(
+                    total=total,
+                    desc=stage,
+                    unit="rows",
+                    file=self.stderr._out,
+                    leave=True,
+                    disable=None if total >= PROGRESS_BAR_MIN_ROWS else True,
+                )
             bar.update(done - bar.n)
 
         result = people_import(
@@ -59,4 +71,4 @@ class Command(DuecourseCommand):
             bar.close()
         self.stdout.write(json.dumps(result.as_dict(), indent=2, default=str))
         if result.failed:
-            self.stderr.write(self.style.WARNING(f"{len(result.failed)} row(s) failed; see 'failed' above"))
+            raise CommandError(f"{len(result.failed)} row(s) failed; see 'failed' above", returncode=1)

@@ -1,0 +1,366 @@
+"""The demo company that `duecourse serve --demo` loads: realistic, deterministic, and loaded once.
+
+Everything is written through the services (tenant_create, the set-based people import,
+group_create, person_set_password, api_token_create), so the demo exercises the same code a
+customer's data goes through. The directory is generated from a fixed seed: every install gets the
+same people, which keeps screenshots, docs and bug reports comparable.
+"""
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from duecourse.core.models import Tenant
+from duecourse.groups.services import group_create
+from duecourse.people.imports import people_import
+from duecourse.people.models import Person
+from duecourse.people.services import api_token_create, person_set_password, tenant_create
+
+TENANT_NAME = "Demo Company"
+DOMAIN = "demo.duecourse.test"
+PASSWORD = "demo1234"  # noqa: S105 (printed on purpose: it is the demo's documented login)
+SEED = 2026
+
+# site -> (region, time zone, locale, first names, last names)
+SITES = {
+    "Leeds": (
+        "EMEA",
+        "Europe/London",
+        "en-GB",
+        ["Oliver", "Amelia", "Harry", "Isla", "Jack", "Ava", "George", "Mia", "Noah", "Grace", "Leo", "Freya"],
+        ["Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Wright", "Hughes", "Green", "Hall"],
+    ),
+    "Milan": (
+        "EMEA",
+        "Europe/Rome",
+        "it",
+        ["Giulia", "Luca", "Francesca", "Matteo", "Chiara", "Alessandro", "Sara", "Lorenzo", "Elena", "Davide"],
+        ["Rossi", "Russo", "Ferrari", "Esposito", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno"],
+    ),
+    "Berlin": (
+        "EMEA",
+        "Europe/Berlin",
+        "de",
+        ["Lukas", "Anna", "Felix", "Lea", "Jonas", "Hannah", "Paul", "Lena", "Maximilian", "Sophie", "Tim"],
+        ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Hoffmann", "Koch"],
+    ),
+    "Austin": (
+        "Americas",
+        "America/Chicago",
+        "en-US",
+        ["James", "Olivia", "Michael", "Emma", "Daniel", "Sophia", "Ethan", "Ava", "Mason", "Chloe", "Lucas"],
+        ["Johnson", "Williams", "Garcia", "Martinez", "Davis", "Rodriguez", "Lopez", "Moore", "Clark", "Lewis"],
+    ),
+}
+
+# department -> (director title, manager title, staff titles, sites with a team, staff per team)
+DEPARTMENTS = {
+    "Logistics": (
+        "Director of Logistics",
+        "Warehouse Manager",
+        ["Warehouse Operative", "Forklift Driver", "HGV Driver", "Stock Controller", "Shift Supervisor"],
+        ["Leeds", "Leeds", "Milan", "Austin"],
+        10,
+    ),
+    "Sales": (
+        "Sales Director",
+        "Regional Sales Manager",
+        ["Account Executive", "Sales Development Representative", "Key Account Manager"],
+        ["Leeds", "Milan", "Berlin", "Austin"],
+        6,
+    ),
+    "Engineering": (
+        "VP Engineering",
+        "Engineering Manager",
+        ["Software Engineer", "Senior Software Engineer", "QA Engineer", "Site Reliability Engineer"],
+        ["Berlin", "Berlin", "Austin"],
+        9,
+    ),
+    "Finance": (
+        "Finance Director",
+        "Finance Manager",
+        ["Accountant", "Accounts Payable Clerk", "Financial Analyst"],
+        ["Leeds", "Milan"],
+        5,
+    ),
+    "HR": (
+        "HR Director",
+        "HR Manager",
+        ["HR Business Partner", "Recruiter", "L&D Specialist", "Payroll Officer"],
+        ["Leeds", "Austin"],
+        4,
+    ),
+    "Operations": (
+        "Operations Director",
+        "Operations Manager",
+        ["Operations Coordinator", "Facilities Technician", "Health and Safety Officer", "Production Operator"],
+        ["Leeds", "Milan", "Berlin", "Austin"],
+        7,
+    ),
+    "Customer Service": (
+        "Head of Customer Service",
+        "Customer Service Team Lead",
+        ["Customer Service Advisor", "Support Specialist"],
+        ["Leeds", "Austin"],
+        8,
+    ),
+    "Marketing": (
+        "Marketing Director",
+        "Marketing Manager",
+        ["Marketing Executive", "Content Designer", "Events Coordinator"],
+        ["Milan", "Austin"],
+        5,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    name: str
+    what: str
+
+
+# The people a demo user logs in as; each gets PASSWORD. Emails are fixed so docs can name them.
+LOGINS = (
+    DemoLogin("admin", f"admin@{DOMAIN}", "Priya Shah", "tenant administrator: everything"),
+    DemoLogin("instructor", f"instructor@{DOMAIN}", "Marco Bianchi", "L&D: catalog, assignments, rules"),
+    DemoLogin("hr", f"hr@{DOMAIN}", "Hannah Becker", "HR: team status and compliance reports"),
+    DemoLogin("manager", f"manager@{DOMAIN}", "Tom Hargreaves", "warehouse manager in Leeds with direct reports"),
+    DemoLogin("learner", f"learner@{DOMAIN}", "Sam Carter", "a new starter in Leeds Logistics"),
+)
+
+
+@dataclass
+class DemoResult:
+    tenant: Tenant
+    created: bool
+    people: int
+    logins: tuple[DemoLogin, ...] = LOGINS
+    password: str = PASSWORD
+    tokens: dict[str, str] = field(default_factory=dict)  # email -> plain token
+
+
+class _Directory:
+    """Builds the import rows: CEO -> directors -> managers -> staff, with unique names and emails."""
+
+    def __init__(self) -> None:
+        self.random = random.Random(SEED)
+        self.rows: list[dict] = []
+        self.emails: set[str] = {login.email for login in LOGINS}
+        self.names: set[str] = {login.name for login in LOGINS}
+
+    def _hire_date(self, *, senior: bool) -> dt.date:
+        if not senior and self.random.random() < 0.12:
+            # New starters: hired this year, a few still to start (pre-boarding).
+            return dt.date(2026, 1, 5) + dt.timedelta(days=self.random.randrange(0, 340))
+        first = dt.date(2008 if senior else 2014, 1, 1)
+        return first + dt.timedelta(days=self.random.randrange(0, (dt.date(2025, 12, 1) - first).days))
+
+    def _name(self, site: str) -> tuple[str, str]:
+        _, _, _, firsts, lasts = SITES[site]
+        while True:
+            first, last = self.random.choice(firsts), self.random.choice(lasts)
+            if f"{first} {last}" not in self.names:
+                break
+        self.names.add(f"{first} {last}")
+        base = f"{first}.{last}".lower().replace("ü", "ue").replace("ö", "oe").replace("ä", "ae")
+        email, n = f"{base}@{DOMAIN}", 2
+        while email in self.emails:
+            email, n = f"{base}{n}@{DOMAIN}", n + 1
+        self.emails.add(email)
+        return f"{first} {last}", email
+
+    def add(
+        self,
+        *,
+        site: str,
+        department: str,
+        job_title: str,
+        manager_email: str | None,
+        senior: bool = False,
+        email: str | None = None,
+        name: str | None = None,
+        hire_date: dt.date | None = None,
+        roles: tuple[str, ...] = (),
+    ) -> str:
+        region, timezone, locale, _, _ = SITES[site]
+        if email is None:
+            name, email = self._name(site)
+        self.rows.append(
+            {
+                "external_id": f"E{1001 + len(self.rows)}",
+                "email": email,
+                "name": name,
+                "manager_email": manager_email,
+                "department": department,
+                "site": site,
+                "region": region,
+                "job_title": job_title,
+                "hire_date": (hire_date or self._hire_date(senior=senior)).isoformat(),
+                "timezone": timezone,
+                "locale": locale,
+                "roles": list(roles),
+            }
+        )
+        return email
+
+    def build(self) -> list[dict]:
+        ceo = self.add(
+            site="Leeds",
+            department="Executive",
+            job_title="Chief Executive Officer",
+            manager_email=None,
+            senior=True,
+            email=f"ceo@{DOMAIN}",
+            name="Eleanor Whitfield",
+            hire_date=dt.date(2009, 3, 2),
+        )
+        admin, instructor, hr, manager, learner = LOGINS
+        directors: dict[str, str] = {}
+        for department, (director_title, _, _, sites, _) in DEPARTMENTS.items():
+            directors[department] = self.add(
+                site=sites[0], department=department, job_title=director_title, manager_email=ceo, senior=True
+            )
+        self.add(
+            site="Leeds",
+            department="HR",
+            job_title="L&D Systems Administrator",
+            manager_email=directors["HR"],
+            email=admin.email,
+            name=admin.name,
+            hire_date=dt.date(2019, 6, 3),
+            roles=("admin",),
+        )
+        self.add(
+            site="Milan",
+            department="HR",
+            job_title="L&D Specialist",
+            manager_email=directors["HR"],
+            email=instructor.email,
+            name=instructor.name,
+            hire_date=dt.date(2021, 9, 13),
+            roles=("instructor",),
+        )
+        self.add(
+            site="Berlin",
+            department="HR",
+            job_title="HR Business Partner",
+            manager_email=directors["HR"],
+            email=hr.email,
+            name=hr.name,
+            hire_date=dt.date(2018, 2, 19),
+            roles=("hr",),
+        )
+        for department, (_, manager_title, staff_titles, sites, team_size) in DEPARTMENTS.items():
+            for index, site in enumerate(sites):
+                if department == "Logistics" and index == 0:
+                    team_manager = self.add(
+                        site=site,
+                        department=department,
+                        job_title=manager_title,
+                        manager_email=directors[department],
+                        email=manager.email,
+                        name=manager.name,
+                        hire_date=dt.date(2016, 4, 11),
+                    )
+                    self.add(
+                        site=site,
+                        department=department,
+                        job_title="Warehouse Operative",
+                        manager_email=team_manager,
+                        email=learner.email,
+                        name=learner.name,
+                        hire_date=dt.date(2026, 1, 12),
+                    )
+                else:
+                    team_manager = self.add(
+                        site=site,
+                        department=department,
+                        job_title=manager_title,
+                        manager_email=directors[department],
+                        senior=True,
+                    )
+                for _ in range(team_size + self.random.randrange(-1, 2)):
+                    self.add(
+                        site=site,
+                        department=department,
+                        job_title=self.random.choice(staff_titles),
+                        manager_email=team_manager,
+                    )
+        # A few leavers (staff without reports): deactivated people keep their history.
+        managers = {row["manager_email"] for row in self.rows}
+        logins = {login.email for login in LOGINS}
+        staff = [row for row in self.rows if row["email"] not in managers | logins]
+        for row in staff[7::45]:
+            row["active"] = False
+        return self.rows
+
+
+def _static_group_members(people: list[Person], rng: random.Random) -> dict[str, list[int]]:
+    by_site: dict[str, list[Person]] = {}
+    for person in people:
+        by_site.setdefault(person.site.name if person.site else "", []).append(person)
+    fire_wardens = [p.pk for members in by_site.values() for p in rng.sample(members, min(3, len(members)))]
+    first_aiders = [p.pk for members in by_site.values() for p in rng.sample(members, min(2, len(members)))]
+    forklift = [p.pk for p in people if p.job_title in ("Forklift Driver", "Shift Supervisor")]
+    return {"Fire wardens": fire_wardens, "First aiders": first_aiders, "Forklift licence holders": forklift}
+
+
+DYNAMIC_GROUPS = {
+    "Leeds Logistics": [
+        {"field": "department", "op": "eq", "value": "Logistics"},
+        {"field": "site", "op": "eq", "value": "Leeds"},
+    ],
+    "2026 starters": [{"field": "hire_date", "op": "after", "value": "2025-12-31"}],
+    "EMEA Sales": [
+        {"field": "department", "op": "eq", "value": "Sales"},
+        {"field": "region", "op": "eq", "value": "EMEA"},
+    ],
+    "Americas": [{"field": "region", "op": "eq", "value": "Americas"}],
+    "Drivers": [{"field": "job_title", "op": "in", "value": ["HGV Driver", "Forklift Driver"]}],
+}
+
+
+def _load(admin_email: str) -> Tenant:
+    tenant, admin = tenant_create(name=TENANT_NAME, admin_email=admin_email, admin_name=LOGINS[0].name)
+    result = people_import(actor=admin, rows=_Directory().build())
+    if result.failed:
+        raise RuntimeError(f"demo data did not import cleanly: {result.failed[:3]}")
+    admin.refresh_from_db()
+    active = list(Person.objects.filter(tenant=tenant, active=True).select_related("site").order_by("id"))
+    rng = random.Random(SEED)
+    for name, member_ids in _static_group_members(active, rng).items():
+        group_create(actor=admin, data={"name": name, "kind": "static", "member_ids": member_ids})
+    for name, conditions in DYNAMIC_GROUPS.items():
+        group_create(actor=admin, data={"name": name, "kind": "dynamic", "rule": {"all": conditions}})
+    for login in LOGINS:
+        person_set_password(person=Person.objects.get(tenant=tenant, email=login.email), password=PASSWORD)
+    return tenant
+
+
+def demo_load() -> DemoResult:
+    """Load the demo company unless it exists; either way return its logins and a fresh admin token.
+
+    Tokens are stored hashed, so an earlier run's token cannot be shown again: each call creates a
+    new one (earlier ones keep working).
+    """
+    created = False
+    tenant = Tenant.objects.filter(name=TENANT_NAME).first()
+    if tenant is None:
+        with transaction.atomic():
+            tenant = _load(LOGINS[0].email)
+        created = True
+    admin = Person.objects.filter(tenant=tenant, email=LOGINS[0].email, active=True).first()
+    tokens = {}
+    if admin is not None:
+        _, tokens[admin.email] = api_token_create(actor=None, person=admin, name="demo (serve --demo)")
+    return DemoResult(
+        tenant=tenant,
+        created=created,
+        people=Person.objects.filter(tenant=tenant).count(),
+        tokens=tokens,
+    )

@@ -1,0 +1,77 @@
+"""The web UI's glue to the domain: who is asking, and domain errors as HTTP pages or field errors."""
+
+import functools
+
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied as HttpPermissionDenied
+from django.http import Http404
+
+from duecourse.core import errors
+
+
+def http_error_for(exc: errors.DomainError) -> Exception | None:
+    """The Django exception that renders the 404 / 403 page for a domain error, if it maps to one."""
+    if isinstance(exc, errors.NotFound):
+        return Http404(exc.detail)
+    if isinstance(exc, errors.PermissionDenied):
+        return HttpPermissionDenied(exc.detail)
+    return None
+
+
+def person_view(view):
+    """A page for a logged-in, active person (`request.actor`); NotFound → 404 and PermissionDenied → 403.
+
+    A Django user whose person was deactivated is logged out rather than shown a half-working UI.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.actor:
+            logout(request)
+            return redirect_to_login(request.get_full_path())
+        try:
+            return view(request, *args, **kwargs)
+        except (errors.NotFound, errors.PermissionDenied) as exc:
+            raise http_error_for(exc) from exc
+
+    return wrapper
+
+
+class DomainErrorMiddleware:
+    """Safety net for views not wrapped in `person_view`: NotFound / PermissionDenied become 404 / 403 pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, errors.DomainError) or request.path.startswith("/api/"):
+            return None
+        mapped = http_error_for(exception)
+        if mapped is None:
+            return None
+        from django.core.handlers.exception import response_for_exception
+
+        return response_for_exception(request, mapped)
+
+
+def add_field_errors(form, exc: errors.ValidationFailed, field_map: dict[str, str] | None = None) -> None:
+    """Show a service's field errors beside the form fields they name (the rest above the form)."""
+    field_map = field_map or {}
+    for error in exc.errors or [errors.FieldError("", exc.detail)]:
+        name = field_map.get(error.field, error.field)
+        if name in form.fields:
+            if name not in form.errors or error.message not in form.errors[name]:
+                form.add_error(name, error.message)
+        else:
+            label = error.field.replace("_", " ").capitalize()
+            form.add_error(None, f"{label}: {error.message}" if error.field else error.message)
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"

@@ -1,0 +1,115 @@
+"""Web forms for groups, and the rule editor's rows turned into a rule. Services validate everything."""
+
+import re
+import secrets
+
+from django import forms
+
+from duecourse.groups.dynamic_rules import FIELDS
+
+FIELD_LABELS = {
+    "department": "Department",
+    "site": "Site",
+    "region": "Region",
+    "job_title": "Job title",
+    "hire_date": "Hire date",
+    "manager_id": "Manager",
+}
+OP_LABELS = {"eq": "is", "in": "is one of", "before": "is before", "after": "is after"}
+OPS_FOR_FIELD = {field: ("eq", "in", "before", "after") if field == "hire_date" else ("eq", "in") for field in FIELDS}
+ROW_ERROR = re.compile(r"^rule\.all\[(\d+)\](?:\.(field|op|value))?$")
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(required=False, label="Name", widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    description = forms.CharField(
+        required=False,
+        label="Description",
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Who is this group for? (optional)"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["required"] = True
+
+
+class RuleRow:
+    """One condition as the editor shows it: raw strings, an id for labels, and its errors."""
+
+    def __init__(self, field: str = "department", op: str = "eq", values: list[str] | None = None, key: str = ""):
+        self.field = field if field in FIELDS else "department"
+        self.op = op if op in OPS_FOR_FIELD[self.field] else "eq"
+        self.values = [v for v in (values or []) if v is not None]
+        self.key = key if re.fullmatch(r"[a-z0-9]{1,16}", key or "") else secrets.token_hex(4)
+        self.errors: list[str] = []
+
+    @property
+    def ops(self):
+        return [(op, OP_LABELS[op]) for op in OPS_FOR_FIELD[self.field]]
+
+    @property
+    def text_value(self) -> str:
+        return ", ".join(self.values)
+
+    @property
+    def multi_manager(self) -> bool:
+        return self.field == "manager_id" and self.op == "in"
+
+    def rule_value(self):
+        """The value as the rule stores it: a list for `in`, a person id for the manager."""
+        if self.op == "in":
+            items = self.values if self.field == "manager_id" else [p for v in self.values for p in v.split(",")]
+            return [self._typed(v.strip()) for v in items if v.strip()]
+        return self._typed(self.values[0].strip() if self.values else "")
+
+    def _typed(self, value: str):
+        if self.field == "manager_id" and value.isdigit():
+            return int(value)
+        return value
+
+    def as_condition(self) -> dict:
+        return {"field": self.field, "op": self.op, "value": self.rule_value()}
+
+
+def rule_rows_from_post(data) -> list[RuleRow]:
+    return [
+        RuleRow(
+            data.get(f"cond-{key}-field", ""),
+            data.get(f"cond-{key}-op", ""),
+            data.getlist(f"cond-{key}-value"),
+            key,
+        )
+        for key in data.getlist("cond")
+    ]
+
+
+def rule_rows_from_rule(rule: dict | None) -> list[RuleRow]:
+    rows = []
+    for condition in (rule or {}).get("all", []):
+        value = condition["value"]
+        values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        if condition["op"] == "in" and condition["field"] != "manager_id":
+            values = [", ".join(values)]
+        rows.append(RuleRow(condition["field"], condition["op"], values))
+    return rows
+
+
+def rule_from_rows(rows: list[RuleRow]) -> dict:
+    return {"all": [row.as_condition() for row in rows]}
+
+
+def attach_rule_errors(rows: list[RuleRow], errors) -> list[str]:
+    """Put each `rule.all[i].…` error on its row; return the errors about the rule as a whole."""
+    general = []
+    for error in errors:
+        match = ROW_ERROR.match(error.field)
+        if match and int(match.group(1)) < len(rows):
+            rows[int(match.group(1))].errors.append(error.message)
+        elif error.field.startswith("rule"):
+            general.append(error.message)
+    return general
+
+
+def member_ids_from_post(data) -> list:
+    """Person ids from the picker; anything that is not a number goes on to the service to be named."""
+    return [int(v) if v.isdigit() else v for v in data.getlist("member_ids")]

@@ -1,0 +1,49 @@
+"""Builders and clocks shared by the notification, scheduler and worker tests."""
+
+import datetime as dt
+
+import time_machine
+from django.core.management import call_command
+
+from duecourse.assignments.tests.factories import assign, make_course
+from duecourse.core import clock
+from duecourse.notifications.models import Notification, ReminderSchedule
+from duecourse.scheduler.tick import run_tick
+
+UTC = dt.UTC
+
+
+def utc(text: str) -> dt.datetime:
+    """'2026-03-29T23:00' → an aware UTC datetime."""
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def tick(moment: dt.datetime):
+    """One scheduler tick as if it were `moment` (what `duecourse worker --once --now` does)."""
+    with clock.running_at(moment):
+        return run_tick(now=moment)
+
+
+def worker_once(moment: dt.datetime) -> None:
+    call_command("worker", "--once", "--now", moment.isoformat())
+
+
+def assign_at(moment: dt.datetime, actor, person, course=None, **fields):
+    """Assign through the service as if it were `moment`."""
+    with time_machine.travel(moment, tick=False):
+        return assign(actor, person, course or make_course(actor.tenant), **fields)
+
+
+def inbox(person, kind: str | None = None) -> list[Notification]:
+    items = Notification.objects.filter(person=person).order_by("id")
+    return list(items.filter(kind=kind) if kind else items)
+
+
+def kinds(person) -> list[str]:
+    return [n.kind for n in inbox(person)]
+
+
+def pending_reminders(assignment) -> list[tuple[str, str, dt.datetime]]:
+    rows = ReminderSchedule.objects.filter(assignment=assignment, sent_at__isnull=True).order_by("remind_at")
+    return [(r.rule_key, r.recipient_kind, r.remind_at) for r in rows]

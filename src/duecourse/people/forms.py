@@ -1,0 +1,142 @@
+"""Web forms for people. They only shape browser input: every rule is checked by the services."""
+
+from django import forms
+
+from duecourse.people.rules import STORED_ROLES
+
+ACTIVE_CHOICES = [("true", "Active"), ("false", "Deactivated"), ("", "Everyone")]
+ROLE_CHOICES = [
+    ("", "Any role"),
+    ("admin", "Admin"),
+    ("instructor", "Instructor"),
+    ("hr", "HR"),
+    ("manager", "Manager"),
+]
+PAGE_SIZE = 25
+
+
+class PersonFilterForm(forms.Form):
+    """The directory's search and filters; parameter names match the API so the CSV export reuses them."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Name, email, employee id or job title", "autocomplete": "off"}
+        ),
+    )
+    department = forms.ChoiceField(required=False)
+    site = forms.ChoiceField(required=False)
+    region = forms.ChoiceField(required=False)
+    manager = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    active = forms.ChoiceField(required=False, choices=ACTIVE_CHOICES, label="Status")
+    role = forms.ChoiceField(required=False, choices=ROLE_CHOICES)
+
+    def __init__(self, data, *, org_units: dict[str, list[str]], managers: list[tuple[int, str]]):
+        data = data.copy()
+        if "active" not in data:
+            data["active"] = "true"
+        super().__init__(data)
+        for kind, names in org_units.items():
+            self.fields[kind].choices = [("", f"Any {kind}")] + [(n, n) for n in names]
+        self.fields["manager"].choices = [("", "Any manager")] + [(str(pk), name) for pk, name in managers]
+
+    def filters(self) -> dict:
+        """The valid filters as `person_list` keywords; an invalid one is ignored, not an error page."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        active = data.get("active")
+        return {
+            "q": (data.get("q") or "").strip() or None,
+            "department": data.get("department") or None,
+            "site": data.get("site") or None,
+            "region": data.get("region") or None,
+            "manager_id": data.get("manager"),
+            "active": None if not active else active == "true",
+            "role": data.get("role") or None,
+        }
+
+    def api_params(self) -> dict:
+        """The same filters as query parameters of GET /api/v1/people."""
+        params = {k: v for k, v in self.filters().items() if v is not None}
+        if "manager_id" in params:
+            params["manager"] = params.pop("manager_id")
+        if "active" in params:
+            params["active"] = "true" if params["active"] else "false"
+        return params
+
+
+def _text(label: str, **attrs) -> forms.CharField:
+    return forms.CharField(required=False, label=label, widget=forms.TextInput(attrs=attrs))
+
+
+class PersonForm(forms.Form):
+    """An admin's edit of a person; blank optional fields clear the value."""
+
+    name = _text("Full name", required=True, autocomplete="off")
+    email = forms.CharField(
+        required=False, label="Email", widget=forms.EmailInput(attrs={"required": True, "autocomplete": "off"})
+    )
+    external_id = _text("Employee id", autocomplete="off")
+    job_title = _text("Job title")
+    department = _text("Department", list="dl-department")
+    site = _text("Site", list="dl-site")
+    region = _text("Region", list="dl-region")
+    manager_email = forms.CharField(
+        required=False,
+        label="Manager’s email",
+        help_text="Leave empty for nobody.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    hire_date = forms.CharField(required=False, label="Hire date", widget=forms.DateInput(attrs={"type": "date"}))
+    timezone = _text("Time zone", list="dl-timezone", placeholder="Europe/London")
+    locale = _text("Locale", placeholder="en-GB")
+    roles = forms.MultipleChoiceField(
+        required=False,
+        choices=[(r, {"admin": "Admin", "instructor": "Instructor", "hr": "HR"}[r]) for r in STORED_ROLES],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Manager comes from having direct reports; everyone is a learner.",
+    )
+
+    # The service names the manager by id when it checks for cycles; the form shows it by email.
+    SERVICE_FIELD_MAP = {"manager_id": "manager_email"}
+
+    @classmethod
+    def initial_for(cls, person) -> dict:
+        return {
+            "name": person.name,
+            "email": person.email,
+            "external_id": person.external_id or "",
+            "job_title": person.job_title,
+            "department": person.department.name if person.department_id else "",
+            "site": person.site.name if person.site_id else "",
+            "region": person.region.name if person.region_id else "",
+            "manager_email": person.manager.email if person.manager_id else "",
+            "hire_date": person.hire_date.isoformat() if person.hire_date else "",
+            "timezone": person.timezone,
+            "locale": person.locale,
+            "roles": [r for r in STORED_ROLES if getattr(person, f"is_{r}")],
+        }
+
+    def service_data(self) -> dict:
+        """The input for `person_update`: every field, blanks as None, the manager by email (or none)."""
+        data = {
+            key: (value.strip() or None) if isinstance(value, str) else value
+            for key, value in self.cleaned_data.items()
+        }
+        manager_email = data.pop("manager_email")
+        if manager_email:
+            data["manager_email"] = manager_email
+        else:
+            data["manager_id"] = None
+        return data
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Token name",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. LMS integration"}),
+    )

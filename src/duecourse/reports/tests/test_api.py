@@ -1,0 +1,140 @@
+"""Reports: team status per report and compliance rate by department, site, region and course."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from duecourse.assignments.tests.factories import assign, make_course, make_path, org_unit
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 6, 15, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def org(admin, tenant, make_person):
+    """Two departments on two sites; a manager with three reports.
+
+    Sales/Leeds: ann (overdue course A, completed course B), bob (course A completed, course B not yet due)
+    Ops/York:    cat (course A overdue, course B optional and overdue), dan (not a report; course A withdrawn)
+    """
+    sales, ops = org_unit(tenant, "department", "Sales"), org_unit(tenant, "department", "Ops")
+    leeds, york = org_unit(tenant, "site", "Leeds"), org_unit(tenant, "site", "York")
+    north = org_unit(tenant, "region", "North")
+    boss = make_person(tenant, name="Boss")
+    ann = make_person(tenant, name="Ann", manager=boss, department=sales, site=leeds, region=north)
+    bob = make_person(tenant, name="Bob", manager=boss, department=sales, site=leeds, region=north)
+    cat = make_person(tenant, name="Cat", manager=boss, department=ops, site=york)
+    dan = make_person(tenant, name="Dan", department=ops, site=york)
+    a, b = make_course(tenant, title="Course A"), make_course(tenant, title="Course B")
+    assign(admin, ann, a, due_date="2026-06-01")
+    assign(admin, ann, b, due_date="2026-06-01")
+    assign(admin, bob, a, due_date="2026-07-01")
+    assign(admin, bob, b, due_date="2026-07-01")
+    assign(admin, cat, a, due_date="2026-06-10")
+    optional = assign(admin, cat, b, due_date="2026-06-10")
+    optional.visibility = "optional"
+    optional.save()
+    from duecourse.assignments import progress, services
+
+    withdrawn = assign(admin, dan, a, due_date="2026-06-01")
+    services.assignment_withdraw(actor=admin, assignment=withdrawn)
+    progress.progress_record(actor=admin, person_id=ann.pk, course_id=b.pk, progress=100)
+    progress.progress_record(actor=admin, person_id=bob.pk, course_id=a.pk, progress=100)
+    return {"boss": boss, "ann": ann, "bob": bob, "cat": cat, "dan": dan, "a": a, "b": b}
+
+
+class TestTeamStatus:
+    def test_counts_per_report(self, api_as, org):
+        response = api_as(org["boss"]).get("reports/team-status")
+        assert response.status_code == 200, response.content
+        assert response.json() == {
+            "items": [
+                {"person_id": org["ann"].pk, "name": "Ann", "active": 1, "completed": 1, "overdue": 1},
+                {"person_id": org["bob"].pk, "name": "Bob", "active": 1, "completed": 1, "overdue": 0},
+                {"person_id": org["cat"].pk, "name": "Cat", "active": 2, "completed": 0, "overdue": 2},
+            ]
+        }
+        response = api_as(org["boss"]).get("reports/team-status", {"format": "csv"})
+        assert response["Content-Type"].startswith("text/csv")
+        lines = b"".join(response.streaming_content).decode().splitlines()
+        assert lines[0] == "person_id,name,active,completed,overdue"
+        assert len(lines) == 4
+
+    def test_staff_see_any_team(self, api_as, tenant, make_person, admin_api, org):
+        for client in (
+            admin_api,
+            api_as(make_person(tenant, roles=("hr",))),
+            api_as(make_person(tenant, roles=("instructor",))),
+        ):
+            response = client.get("reports/team-status", {"manager_id": org["boss"].pk})
+            assert response.status_code == 200
+            assert len(response.json()["items"]) == 3
+
+    def test_a_manager_sees_only_their_own_team_and_a_learner_none(self, api_as, tenant, make_person, org):
+        other_manager = make_person(tenant)
+        make_person(tenant, manager=other_manager, name="Zed")
+        client = api_as(other_manager)
+        assert [i["name"] for i in client.get("reports/team-status").json()["items"]] == ["Zed"]
+        assert client.get("reports/team-status", {"manager_id": org["boss"].pk}).status_code == 403
+        assert api_as(org["dan"]).get("reports/team-status").status_code == 403
+        assert api_as(org["dan"]).get("reports/team-status", {"manager_id": org["boss"].pk}).status_code == 403
+
+    def test_unknown_or_other_tenant_manager_is_404(self, admin_api, other_tenant, make_person, org):
+        assert admin_api.get("reports/team-status", {"manager_id": make_person(other_tenant).pk}).status_code == 404
+        assert admin_api.get("reports/team-status", {"manager_id": 987654}).status_code == 404
+
+
+class TestCompliance:
+    """rate = completed ÷ required assignments whose due date has passed or which are completed."""
+
+    def rows(self, api, by):
+        response = api.get("reports/compliance", {"by": by})
+        assert response.status_code == 200, response.content
+        return {r["key"]: (r["required_due"], r["completed"], r["rate"]) for r in response.json()["items"]}
+
+    def test_rate_by_each_dimension(self, admin_api, org):
+        # Sales: ann A overdue, ann B done, bob A done (bob B not due) → 2 of 3.
+        # Ops: cat A overdue (cat B optional, dan A withdrawn) → 0 of 1.
+        assert self.rows(admin_api, "department") == {"Ops": (1, 0, 0.0), "Sales": (3, 2, 0.6667)}
+        assert self.rows(admin_api, "site") == {"Leeds": (3, 2, 0.6667), "York": (1, 0, 0.0)}
+        assert self.rows(admin_api, "region") == {"(none)": (1, 0, 0.0), "North": (3, 2, 0.6667)}
+        # A: ann overdue, bob done, cat overdue → 1 of 3; B: ann done (bob not due) → 1 of 1.
+        assert self.rows(admin_api, "course") == {"Course A": (3, 1, 0.3333), "Course B": (1, 1, 1.0)}
+        response = admin_api.get("reports/compliance", {"by": "site", "format": "csv"})
+        lines = b"".join(response.streaming_content).decode().splitlines()
+        assert lines == ["key,required_due,completed,rate", "Leeds,3,2,0.6667", "York,1,0,0.0"]
+
+    def test_by_course_counts_only_course_targets(self, admin, admin_api, tenant, org):
+        path = make_path(tenant, [(org["a"], True)])
+        assign(admin, org["dan"], path, due_date="2026-01-01")
+        assert set(self.rows(admin_api, "course")) == {"Course A", "Course B"}
+
+    def test_nothing_due_gives_no_rate(self, admin, admin_api, tenant, make_person):
+        assign(
+            admin,
+            make_person(tenant, department=org_unit(tenant, "department", "New")),
+            make_course(tenant),
+            due_date="2027-01-01",
+        )
+        assert self.rows(admin_api, "department") == {"New": (0, 0, None)}
+
+    def test_bad_dimension_is_422(self, admin_api):
+        assert admin_api.get("reports/compliance", {"by": "team"}).status_code == 422
+
+    def test_permissions(self, api_as, tenant, make_person, org):
+        for roles in (("hr",), ("instructor",)):
+            assert api_as(make_person(tenant, roles=roles)).get("reports/compliance").status_code == 200
+        assert api_as(org["boss"]).get("reports/compliance").status_code == 403
+        assert api_as(org["dan"]).get("reports/compliance").status_code == 403
+
+    def test_other_tenants_do_not_count(self, api_as, other_tenant, make_person, org):
+        their_admin = make_person(other_tenant, roles=("admin",))
+        assert api_as(their_admin).get("reports/compliance").json() == {"items": []}

@@ -1,0 +1,90 @@
+"""Overdue items escalate by tenant policy: manager, then HR, then a compliance flag on the assignment."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from duecourse.assignments.tests.factories import make_course
+from duecourse.notifications.tests.support import assign_at, inbox, tick, utc
+from duecourse.scheduler.tick import DEFAULT_ESCALATION, escalation_tiers
+
+DUE_END = utc("2026-03-21T00:00")  # end of the due date 20 Mar for someone in UTC
+
+
+@pytest.fixture
+def team(tenant, make_person):
+    manager = make_person(tenant, name="Mia Manager")
+    learner = make_person(tenant, manager=manager, name="Leo Learner")
+    hr = make_person(tenant, roles=("hr",), name="Hal HR")
+    return manager, learner, hr
+
+
+def daily_ticks(first_day: int, last_day: int) -> None:
+    for day in range(first_day, last_day + 1):
+        tick(DUE_END + dt.timedelta(days=day, hours=1))
+
+
+def test_default_tiers_manager_then_hr_then_compliance_flag(admin, admin_api, team):
+    manager, learner, hr = team
+    assignment = assign_at(utc("2026-03-01T09:00"), admin, learner, due_date="2026-03-20")
+
+    tick(DUE_END - dt.timedelta(minutes=5))
+    assert inbox(manager, "escalation") == [] and inbox(learner, "overdue") == []
+
+    daily_ticks(0, 7)
+    assert len(inbox(learner, "overdue")) == 1
+    [nudge] = inbox(manager, "escalation")
+    assert nudge.about_id == learner.pk
+    assert inbox(hr, "escalation") == []
+    assert admin_api.get(f"assignments/{assignment.pk}").json()["compliance_flag"] is False
+
+    daily_ticks(8, 14)
+    assert len(inbox(hr, "escalation")) == 1
+    assert admin_api.get(f"assignments/{assignment.pk}").json()["compliance_flag"] is False
+
+    daily_ticks(15, 20)
+    body = admin_api.get(f"assignments/{assignment.pk}").json()
+    assert body["compliance_flag"] is True and body["status"] == "overdue"
+    assert len(inbox(manager, "escalation")) == 1 and len(inbox(hr, "escalation")) == 1
+    assert len(inbox(learner, "overdue")) == 1
+
+
+def test_tenant_tiers_replace_the_default(admin, admin_api, tenant, team):
+    manager, learner, hr = team
+    tenant.settings = {"escalation": [{"after_days": 5, "flag": True}, {"after_days": 2, "to": "hr"}]}
+    tenant.save()
+    assignment = assign_at(utc("2026-03-01T09:00"), admin, learner, due_date="2026-03-20")
+    daily_ticks(0, 1)
+    assert inbox(manager, "escalation") == [] and inbox(hr, "escalation") == []
+    daily_ticks(2, 4)
+    assert len(inbox(hr, "escalation")) == 1
+    assert admin_api.get(f"assignments/{assignment.pk}").json()["compliance_flag"] is False
+    daily_ticks(5, 6)
+    assert admin_api.get(f"assignments/{assignment.pk}").json()["compliance_flag"] is True
+    assert inbox(manager, "escalation") == []
+
+
+def test_a_worker_back_after_ten_days_nudges_the_tier_the_item_is_in(admin, team):
+    manager, learner, hr = team
+    assign_at(utc("2026-03-01T09:00"), admin, learner, due_date="2026-03-20")
+    daily_ticks(10, 10)
+    assert len(inbox(hr, "escalation")) == 1
+    assert inbox(manager, "escalation") == []
+    assert len(inbox(learner, "overdue")) == 1
+
+
+def test_completed_items_do_not_escalate(admin, admin_api, team, tenant):
+    manager, learner, _ = team
+    course = make_course(tenant)
+    assign_at(utc("2026-03-01T09:00"), admin, learner, course, due_date="2026-03-20")
+    with time_machine.travel(utc("2026-03-15T09:00"), tick=False):
+        admin_api.post("progress", {"person_id": learner.pk, "course_id": course.pk, "progress": 100})
+    daily_ticks(0, 16)
+    assert inbox(manager, "escalation") == [] and inbox(learner, "overdue") == []
+
+
+def test_malformed_tiers_are_skipped():
+    tiers = escalation_tiers({"escalation": [{"after_days": "x"}, {"after_days": 3, "to": "ceo"}, {"after_days": 4}]})
+    assert tiers == [{"after_days": 4, "to": None, "flag": False}]
+    assert escalation_tiers({}) == DEFAULT_ESCALATION

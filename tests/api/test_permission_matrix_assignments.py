@@ -1,0 +1,234 @@
+"""Who may call which catalog, assignment, rule, progress, xAPI, report and audit endpoint.
+
+Each row is an endpoint; each column the status a role gets. The roles act inside their own tenant
+("Acme"). The last columns repeat the call with the ids of another tenant's objects, for admin,
+instructor, hr, manager and learner in that order (one value: the same for all; `-`: no id to swap).
+
+Roles: admin; instructor; hr; manager = the person who manages `learner` and assigned `assignment`;
+learner = that report (no roles), who holds `assignment`; anon = no token. `outsider_assignment`
+belongs to someone who is neither the manager's report nor the learner.
+
+Every call runs in a savepoint that is rolled back, so the cells do not depend on each other.
+"""
+
+import json
+import uuid
+from types import SimpleNamespace
+
+import pytest
+from django.db import transaction
+
+from duecourse.assignments.living_rules import rule_create
+from duecourse.assignments.tests.factories import assign, make_course, make_equivalence, make_path, make_skill
+
+ROLES = ("admin", "instructor", "hr", "manager", "learner", "anon")
+
+CATALOG = """
+GET    courses                          200 200 200 200 200 401 | -
+POST   courses                          201 201 403 403 403 401 | -
+GET    courses/{course}                 200 200 200 200 200 401 | 404
+PATCH  courses/{course}                 200 200 403 403 403 401 | 404
+GET    paths                            200 200 200 200 200 401 | -
+POST   paths                            201 201 403 403 403 401 | 422 422 403 403 403
+GET    paths/{path}                     200 200 200 200 200 401 | 404
+PATCH  paths/{path}                     200 200 403 403 403 401 | 404
+GET    skills                           200 200 200 200 200 401 | -
+POST   skills                           201 201 403 403 403 401 | 422 422 403 403 403
+GET    skills/{skill}                   200 200 200 200 200 401 | 404
+PATCH  skills/{skill}                   200 200 403 403 403 401 | 404
+GET    equivalences                     200 200 200 200 200 401 | -
+POST   equivalences                     201 201 403 403 403 401 | 422 422 403 403 403
+DELETE equivalences/{equivalence}       204 204 403 403 403 401 | 404
+"""
+
+ASSIGNMENTS = """
+GET    assignments                      200 200 200 200 200 401 | -
+GET    me/assignments                   200 200 200 200 200 401 | -
+POST   assignments                      201 201 403 201 403 401 | 404
+POST   assignments/bulk                 200 200 403 200 403 401 | 404
+GET    assignments/{assignment}         200 200 200 200 200 401 | 404
+PATCH  assignments/{assignment}         200 200 403 200 403 401 | 404
+DELETE assignments/{assignment}         200 200 403 200 403 401 | 404
+GET    assignments/{outsider_assignment} 200 200 200 404 404 401 | 404
+PATCH  assignments/{outsider_assignment} 200 200 403 404 404 401 | 404
+DELETE assignments/{outsider_assignment} 200 200 403 404 404 401 | 404
+"""
+
+RULES = """
+GET    rules                            200 200 200 403 403 401 | -
+POST   rules                            201 201 403 403 403 401 | 422 422 403 403 403
+POST   rules/preview                    200 200 403 403 403 401 | 422 422 403 403 403
+GET    rules/{rule}                     200 200 200 403 403 401 | 404
+PATCH  rules/{rule}                     200 200 403 403 403 401 | 404
+POST   rules/{rule}/preview             200 200 403 403 403 401 | 404
+DELETE rules/{rule}                     200 200 403 403 403 401 | 404
+"""
+
+PROGRESS_AND_XAPI = """
+POST   progress                         200 200 403 403 403 401 | 422 422 403 403 403
+POST   xapi/statements                  200 200 403 403 403 401 | 400 400 403 403 403
+PUT    xapi/statements                  204 204 403 403 403 401 | 400 400 403 403 403
+GET    xapi/about                       200 200 200 200 200 200 | -
+"""
+
+REPORTS_AND_AUDIT = """
+GET    reports/team-status              200 200 200 200 403 401 | -
+GET    reports/team-status?manager_id={manager} 200 200 200 200 403 401 | 404
+GET    reports/compliance               200 200 200 403 403 401 | -
+GET    audit                            200 403 403 403 403 401 | -
+"""
+
+
+def parse(table: str) -> list[tuple[str, str, dict, dict]]:
+    rows = []
+    for line in table.strip().splitlines():
+        own, other = line.split("|")
+        method, path, *codes = own.split()
+        expected = dict(zip(ROLES, (int(c) for c in codes), strict=True))
+        other_codes = other.split()
+        if other_codes == ["-"]:
+            other_expected = {}
+        else:
+            values = other_codes * 5 if len(other_codes) == 1 else other_codes
+            other_expected = dict(zip(ROLES[:5], (int(c) for c in values), strict=True))
+        rows.append((method, path, expected, other_expected))
+    return rows
+
+
+def build_tenant(tenant, make_person):
+    admin = make_person(tenant, roles=("admin",), name="Admin")
+    instructor = make_person(tenant, roles=("instructor",), name="Instructor")
+    hr = make_person(tenant, roles=("hr",), name="HR")
+    manager = make_person(tenant, name="Manager")
+    learner = make_person(tenant, name="Learner", manager=manager, email=f"learner@{tenant.pk}.test")
+    outsider = make_person(tenant, name="Outsider")
+    course = make_course(tenant, code=f"C-{tenant.pk}", launch_url=f"https://lms.example.com/{tenant.pk}")
+    course2 = make_course(tenant)
+    path = make_path(tenant, [(course, True)])
+    skill = make_skill(tenant, [course])
+    equivalence = make_equivalence(tenant, course2, course)
+    assignment = assign(manager, learner, course)
+    outsider_assignment = assign(admin, outsider, course)
+    rule, _ = rule_create(
+        actor=admin,
+        data={
+            "name": "Matrix rule",
+            "audience": {"person_ids": [outsider.pk]},
+            "items": [{"target": {"type": "skill", "id": skill.pk}}],
+        },
+    )
+    return SimpleNamespace(**{k: v for k, v in locals().items() if k not in ("tenant", "make_person")})
+
+
+def bodies(w) -> dict[str, object]:
+    """Request bodies, built from one tenant's objects (`w`): the own or the other tenant's."""
+    course_target = {"type": "course", "id": w.course2.pk}
+    rule = {"name": "New rule", "audience": {"person_ids": [w.learner.pk]}, "items": [{"target": course_target}]}
+    statement = {
+        "actor": {"mbox": f"mailto:{w.learner.email}"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+        "object": {"id": w.course.launch_url},
+    }
+    return {
+        "POST courses": {"code": "NEW", "title": "New"},
+        "PATCH courses": {"title": "Renamed"},
+        "POST paths": {"title": "New path", "items": [{"course_id": w.course.pk}]},
+        "PATCH paths": {"title": "Renamed"},
+        "POST skills": {"name": "New skill", "course_ids": [w.course.pk]},
+        "PATCH skills": {"name": "Renamed"},
+        "POST equivalences": {"course_id": w.course.pk, "satisfies_id": w.course2.pk},
+        "POST assignments": {"person_id": w.learner.pk, "target": course_target},
+        "POST assignments/bulk": {"targets": [course_target], "assignees": {"person_ids": [w.learner.pk]}},
+        "PATCH assignments": {"priority": "high"},
+        "POST rules": rule,
+        "POST rules/preview": rule,
+        "PATCH rules": {"note": "Changed"},
+        "POST rules/preview-existing": {"note": "Changed"},
+        "POST progress": {"person_id": w.learner.pk, "course_id": w.course.pk, "progress": 50},
+        "POST xapi/statements": statement,
+        "PUT xapi/statements": statement,
+    }
+
+
+def body_key(method: str, path: str) -> str:
+    if path.startswith("rules/{rule}/preview"):
+        return "POST rules/preview-existing"
+    return f"{method} {path.split('/{')[0].split('?')[0]}"
+
+
+def fill(path: str, w) -> str:
+    names = ("outsider_assignment", "assignment", "course", "path", "skill", "equivalence", "rule", "manager")
+    for name in names:
+        path = path.replace("{" + name + "}", str(getattr(w, name).pk))
+    return path
+
+
+def call(client, method: str, path: str, body):
+    """One request inside a savepoint that is always rolled back."""
+    if method == "PUT" and path == "xapi/statements":
+        path = f"xapi/statements?statementId={uuid.uuid4()}"
+    status = None
+    try:
+        with transaction.atomic():
+            if method == "GET":
+                response = client.get(path)
+            elif method == "DELETE":
+                response = client.delete(path)
+            elif path.startswith("xapi/"):
+                response = getattr(client, method.lower())(path, json.dumps(body))
+            else:
+                response = getattr(client, method.lower())(path, body)
+            status = response.status_code
+            raise _Rollback
+    except _Rollback:
+        pass
+    return status
+
+
+class _Rollback(Exception):
+    pass
+
+
+@pytest.fixture
+def world(tenant, other_tenant, make_person, api_as):
+    own, other = build_tenant(tenant, make_person), build_tenant(other_tenant, make_person)
+    clients = {role: api_as(getattr(own, role)) for role in ROLES[:5]}
+    clients["anon"] = api_as(None)
+    return own, other, clients
+
+
+@pytest.mark.parametrize(
+    "table",
+    [CATALOG, ASSIGNMENTS, RULES, PROGRESS_AND_XAPI, REPORTS_AND_AUDIT],
+    ids=["catalog", "assignments", "rules", "progress-and-xapi", "reports-and-audit"],
+)
+def test_permission_matrix(world, table):
+    own, other, clients = world
+    own_bodies, other_bodies = bodies(own), bodies(other)
+    wrong = []
+    for method, path, expected, other_expected in parse(table):
+        key = body_key(method, path)
+        for role, status in expected.items():
+            got = call(clients[role], method, fill(path, own), own_bodies.get(key))
+            if got != status:
+                wrong.append(f"{method} {path} as {role}: expected {status}, got {got}")
+        for role, status in other_expected.items():
+            got = call(clients[role], method, fill(path, other), other_bodies.get(key))
+            if got != status:
+                wrong.append(f"{method} {path} (other tenant's ids) as {role}: expected {status}, got {got}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_lists_never_show_another_tenants_rows(world):
+    own, other, clients = world
+    foreign = {other.assignment.pk, other.outsider_assignment.pk}
+    for role in ROLES[:5]:
+        items = clients[role].get("assignments", {"limit": 500}).json()["items"]
+        assert not foreign & {i["id"] for i in items}, role
+    admin = clients["admin"]
+    assert {c["id"] for c in admin.get("courses").json()["items"]} == {own.course.pk, own.course2.pk}
+    assert [r["id"] for r in admin.get("rules").json()["items"]] == [own.rule.pk]
+    from duecourse.core.models import AuditEvent
+
+    audit = admin.get("audit", {"limit": 500}).json()
+    assert audit["count"] == AuditEvent.objects.filter(tenant_id=own.admin.tenant_id).count()
