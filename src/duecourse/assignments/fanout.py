@@ -19,6 +19,7 @@ from django.db.models import (
     JSONField,
     Min,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     TextField,
@@ -28,6 +29,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from duecourse.assignments.domain import DueSpec
 from duecourse.assignments.models import Assignment, AssignmentSource
+from duecourse.assignments.signals import assignments_changed
 from duecourse.core.models import AuditEvent
 from duecourse.core.sql import AddDays, LocalDayEnd, insert_select_ignore_conflicts
 from duecourse.people.models import Person
@@ -152,7 +154,14 @@ def open_assignments_of(*, tenant_id: int, people: QuerySet, target: TargetSpec)
 
 
 def attach_sources(
-    *, tenant_id: int, people: QuerySet, target: TargetSpec, source: SourceSpec, due: DueSpec, now: dt.datetime
+    *,
+    tenant_id: int,
+    people: QuerySet,
+    target: TargetSpec,
+    source: SourceSpec,
+    due: DueSpec,
+    now: dt.datetime,
+    earlier_date_moves_own_source: bool = False,
 ) -> int:
     """Attach this source to every open assignment of `people` for the target (new or existing)."""
     person_due = Person.objects.filter(pk=OuterRef("person_id")).values_list(due_date_expression(due, now.date()))[:1]
@@ -180,14 +189,24 @@ def attach_sources(
         "due_rule",
         "created_at",
     ]
-    return insert_select_ignore_conflicts(AssignmentSource._meta.db_table, columns, select)
+    attached = insert_select_ignore_conflicts(AssignmentSource._meta.db_table, columns, select)
+    if earlier_date_moves_own_source and (due.fixed or (due.days is not None and not due.from_hire_date)):
+        # The same source assigning again with an earlier date: its date moves (earliest wins, as across sources).
+        new_due = due.date_for(today=now.date(), hire_date=None)
+        AssignmentSource.objects.filter(
+            tenant_id=tenant_id,
+            kind=source.kind,
+            ref_id=source.ref_id,
+            assignment_id__in=open_assignments_of(tenant_id=tenant_id, people=people, target=target).values("pk"),
+        ).filter(Q(due_date__isnull=True) | Q(due_date__gt=new_due)).update(due_date=new_due, due_rule=due.describe())
+    return attached
 
 
 def recompute_due_dates(assignments: QuerySet) -> int:
     """Each non-manual open assignment takes the earliest due date among its sources (set-based).
 
-    Two statements: the due date, then the instant it ends in the person's time zone. Callers narrow
-    `assignments` to the rows that can have changed, so a repeated bulk call touches nothing.
+    Only rows whose date actually changes are written (the date, then the instant it ends in the
+    person's time zone), and their reminders are re-planned through `assignments_changed`.
     """
     scope = assignments.filter(due_date_manual=False, withdrawn_at__isnull=True)
     earliest = (
@@ -197,17 +216,35 @@ def recompute_due_dates(assignments: QuerySet) -> int:
         .annotate(first=Min("due_date"))
         .values("first")
     )
+    moved = scope.annotate(new_due=Subquery(earliest, output_field=DateField())).filter(
+        Q(new_due__isnull=True, due_date__isnull=False)
+        | Q(new_due__isnull=False, due_date__isnull=True)
+        | (Q(new_due__isnull=False, due_date__isnull=False) & ~Q(due_date=F("new_due")))
+    )
+    ids = list(moved.values_list("pk", flat=True))
     person_timezone = Person.objects.filter(pk=OuterRef("person_id")).values("timezone")[:1]
-    ids = list(scope.values_list("pk", flat=True))
-    changed = 0
     for start in range(0, len(ids), 5000):
         chunk = Assignment.objects.filter(pk__in=ids[start : start + 5000])
-        changed += chunk.update(due_date=Subquery(earliest, output_field=DateField()))
+        chunk.update(due_date=Subquery(earliest, output_field=DateField()))
         chunk.filter(due_date__isnull=True).update(due_at=None)
         chunk.filter(due_date__isnull=False).update(
             due_at=LocalDayEnd(F("due_date"), Subquery(person_timezone, output_field=CharField()))
         )
-    return changed
+    _rescheduled(ids)
+    return len(ids)
+
+
+def _rescheduled(ids: list[int]) -> None:
+    """Tell listeners (reminder planning) that these assignments' due instants moved."""
+    if not ids:
+        return
+    by_tenant: dict[int, list[int]] = {}
+    for pk, tenant_id in Assignment.objects.filter(pk__in=ids).values_list("pk", "tenant_id"):
+        by_tenant.setdefault(tenant_id, []).append(pk)
+    for tenant_id, tenant_ids in by_tenant.items():
+        assignments_changed.send(
+            sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=tenant_ids, event="rescheduled"
+        )
 
 
 def refresh_due_instants(*, tenant_id: int, person_ids=None) -> int:
@@ -221,8 +258,11 @@ def refresh_due_instants(*, tenant_id: int, person_ids=None) -> int:
     scope = Assignment.objects.filter(tenant_id=tenant_id, withdrawn_at__isnull=True, due_date__isnull=False)
     if person_ids is not None:
         scope = scope.filter(person_id__in=list(person_ids))
-    stale = scope.annotate(new_due_at=instant).exclude(due_at=F("new_due_at"))
-    return Assignment.objects.filter(pk__in=stale.values("pk")).update(due_at=instant)
+    ids = list(scope.annotate(new_due_at=instant).exclude(due_at=F("new_due_at")).values_list("pk", flat=True))
+    for start in range(0, len(ids), 5000):
+        Assignment.objects.filter(pk__in=ids[start : start + 5000]).update(due_at=instant)
+    _rescheduled(ids)
+    return len(ids)
 
 
 def audit_created(*, tenant_id: int, operation_id: int, actor_id: int | None, after: dict, reason: str, now) -> None:

@@ -58,6 +58,8 @@ class Assignment(TenantScopedModel):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # A recurring cycle counts only completions after the one that closed the previous cycle.
+    completions_after = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True, default="")
     compliance_flag = models.BooleanField(default=False)

@@ -17,10 +17,17 @@ from duecourse.people.models import Person
 
 
 def _latest_valid_completion(
-    completions: dict[int, list[dt.datetime]], satisfying: set[int], validity_months: int | None, now: dt.datetime
+    completions: dict[int, list[dt.datetime]],
+    satisfying: set[int],
+    validity_months: int | None,
+    now: dt.datetime,
+    after: dt.datetime | None,
 ) -> dt.datetime | None:
     dates = [
-        d for course in satisfying for d in completions.get(course, ()) if completion_is_valid(d, validity_months, now)
+        d
+        for course in satisfying
+        for d in completions.get(course, ())
+        if completion_is_valid(d, validity_months, now) and (after is None or d > after)
     ]
     return max(dates) if dates else None
 
@@ -68,7 +75,10 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
     for a in rows:
         by_course = {c: dates for (p, c), dates in completions.items() if p == a.person_id}
         required = required_by_target[(a.target_type, a.target_id)]
-        done_at = [_latest_valid_completion(by_course, satisfying[c], a.validity_months, now) for c in required]
+        done_at = [
+            _latest_valid_completion(by_course, satisfying[c], a.validity_months, now, a.completions_after)
+            for c in required
+        ]
         course_percent = [
             100 if done else max((_open_percent(percents.get((a.person_id, s), 0)) for s in satisfying[c]), default=0)
             for c, done in zip(required, done_at, strict=True)

@@ -260,7 +260,13 @@ def _fan_out(
             for part in parts:
                 part_people = part.people.filter(tenant_id=tenant_id, active=True)
                 fanout.attach_sources(
-                    tenant_id=tenant_id, people=part_people, target=target, source=part.source, due=due, now=now
+                    tenant_id=tenant_id,
+                    people=part_people,
+                    target=target,
+                    source=part.source,
+                    due=due,
+                    now=now,
+                    earlier_date_moves_own_source=True,
                 )
             if due.fixed or due.days is not None:
                 existing = fanout.open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(

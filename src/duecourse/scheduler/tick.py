@@ -160,6 +160,7 @@ def recur(*, now: dt.datetime) -> int:
                 a.cycle += 1
                 a.due_date = previous + weeks
                 a.due_at = local_day_end(a.due_date, a.person.timezone)
+                a.completions_after = a.completed_at
                 a.completed_at = a.expires_at = a.started_at = None
                 a.progress = 0
                 a.compliance_flag = False
@@ -174,6 +175,7 @@ def recur(*, now: dt.datetime) -> int:
                     "due_date",
                     "due_at",
                     "completed_at",
+                    "completions_after",
                     "expires_at",
                     "started_at",
                     "progress",

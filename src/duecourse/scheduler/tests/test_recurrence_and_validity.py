@@ -92,3 +92,35 @@ def test_validity_expiry_with_notice_before_and_at_expiry(admin, admin_api, lear
     assert len(inbox(learner, "expired")) == 1
     assert read(admin_api, assignment, expires + dt.timedelta(minutes=5))["status"] == "expired"
     assert len(inbox(learner, "expiring")) == 1
+
+
+def test_a_new_cycle_is_not_completed_by_the_previous_cycles_completion(admin, admin_api, learner, course):
+    assignment = assign_at(utc("2026-02-01T09:00"), admin, learner, course, due_date="2026-03-20", recurrence_weeks=4)
+    complete(admin_api, learner, course, "2026-03-10T10:00:00")
+    tick(utc("2026-03-21T00:05"))
+    with time_machine.travel(utc("2026-03-25T09:00"), tick=False):
+        admin_api.post("progress", {"person_id": learner.pk, "course_id": course.pk, "progress": 40})
+    body = read(admin_api, assignment, utc("2026-03-25T09:00"))
+    assert (body["status"], body["cycle"], body["progress"]) == ("in_progress", 2, 40)
+
+    complete(admin_api, learner, course, "2026-04-02T10:00:00")
+    body = read(admin_api, assignment, utc("2026-04-02T11:00"))
+    assert (body["status"], body["cycle"]) == ("completed", 2)
+    assert body["completed_at"].startswith("2026-04-02")
+
+
+def test_an_earlier_due_date_from_a_new_source_moves_the_pending_reminders(admin, admin_api, learner, course):
+    assignment = assign_at(utc("2026-02-01T09:00"), admin, learner, course, due_date="2026-03-20")
+    assert pending_reminders(assignment)[0][2] == utc("2026-03-17T00:00")
+    with time_machine.travel(utc("2026-02-02T09:00"), tick=False):
+        response = admin_api.post(
+            "assignments/bulk",
+            {
+                "targets": [{"type": "course", "id": course.pk}],
+                "assignees": {"person_ids": [learner.pk]},
+                "due_date": "2026-03-10",
+            },
+        )
+    assert response.json()["skipped"] == 1
+    assert read(admin_api, assignment, utc("2026-02-02T09:00"))["due_date"] == "2026-03-10"
+    assert pending_reminders(assignment)[0] == ("r0:3", "learner", utc("2026-03-07T00:00"))
