@@ -16,7 +16,7 @@ from duecourse.config.wsgi import application
 from duecourse.people.services import api_token_create
 
 OWNED_PATHS = r"^/api/v1/(people|groups)"
-EXAMPLES_PER_OPERATION = 15
+EXAMPLES_PER_OPERATION = 12
 
 
 @pytest.fixture

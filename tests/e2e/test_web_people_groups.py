@@ -72,7 +72,9 @@ def test_admin_searches_people_and_builds_a_dynamic_group(page, company, screens
     screenshot(page, "home.png")
 
     nav = page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link")).to_have_text(["Home", "People", "Groups", "Audit log"])
+    expect(nav.get_by_role("link")).to_have_text(
+        ["Home", "My learning", "People", "Groups", "Catalog", "Assign", "Audit log"]
+    )
     nav.get_by_role("link", name="People").click()
     expect(page.locator("#result-count")).to_have_text("37 people")
     screenshot(page, "people.png")

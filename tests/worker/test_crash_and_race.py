@@ -124,7 +124,7 @@ def run_together(env: dict, now: dt.datetime, log: Path, count: int = 2) -> None
 
 
 def test_two_workers_racing_send_every_reminder_exactly_once(due_reminders, smtp_server, tmp_path):
-    learners = due_reminders(200)
+    learners = due_reminders(150)
     env = worker_env(tmp_path, smtp_server.url)
     log = tmp_path / "workers.log"
     run_together(env, REMINDER_AT + dt.timedelta(minutes=5), log)
@@ -135,7 +135,7 @@ def test_two_workers_racing_send_every_reminder_exactly_once(due_reminders, smtp
 
 
 def test_two_workers_racing_over_the_same_outbox_deliver_each_email_once(due_reminders, smtp_server, tmp_path):
-    learners = due_reminders(150)
+    learners = due_reminders(90)
     with clock.running_at(REMINDER_AT):
         send_due_reminders(now=REMINDER_AT)
         compose_emails(now=REMINDER_AT)

@@ -40,8 +40,8 @@ def _numbers(n: int) -> str:
 
 def _day_plus(column: str, days_sql: str) -> str:
     if connection.vendor == "postgresql":
-        return f"({column} + ({days_sql})::int)"
-    return f"date({column}, printf('%+d days', {days_sql}))"
+        return f"(CAST({column} AS date) + ({days_sql})::int)"
+    return f"date({column}, printf('%%+d days', {days_sql}))"
 
 
 def _end_of_day(column: str) -> str:
@@ -68,10 +68,10 @@ def build(*, people: int, name: str, now: dt.datetime, progress=lambda msg: None
                 INSERT INTO person (tenant_id, email, name, external_id, job_title, hire_date, timezone, locale, active,
                                     is_admin, is_instructor, is_hr, created_at, updated_at, department_id, site_id,
                                     region_id)
-                SELECT %s, 'p' || i || '@bench.test', 'Person ' || i, 'E' || i, 'Staff', {_day_plus(hire, "i % 2000")},
+                SELECT %s, 'p' || i || '@bench.test', 'Person ' || i, 'E' || i, 'Staff', {_day_plus(hire, "i %% 2000")},
                        'UTC', 'en', true, false, false, false, %s, %s,
-                       {units["department"]} + (i % {len(DEPARTMENTS)}), {units["site"]} + (i % {len(SITES)}),
-                       {units["region"]} + (i % {len(REGIONS)})
+                       {units["department"]} + (i %% {len(DEPARTMENTS)}), {units["site"]} + (i %% {len(SITES)}),
+                       {units["region"]} + (i %% {len(REGIONS)})
                 FROM ({_numbers(people)}) AS numbers
                 """,
                 [t, now, now],
@@ -115,7 +115,7 @@ def build(*, people: int, name: str, now: dt.datetime, progress=lambda msg: None
             progress(f"assignments: {people * ASSIGNED_COURSES}")
             today = f"'{now.date().isoformat()}'"
             for course_id in course_ids[:ASSIGNED_COURSES]:
-                due = _day_plus(today, f"(id + {course_id}) % 120 - 40")
+                due = _day_plus(today, f"(id + {course_id}) %% 120 - 40")
                 cursor.execute(
                     f"""
                     INSERT INTO assignment (tenant_id, person_id, target_type, target_id, priority, due_date, due_at,
@@ -123,8 +123,8 @@ def build(*, people: int, name: str, now: dt.datetime, progress=lambda msg: None
                         withdrawn_reason, compliance_flag, assigned_at, completed_at)
                     SELECT tenant_id, id, 'course', %s, 'medium', {due}, {_end_of_day(due)}, false, '', '', '',
                         'required',
-                        1, CASE WHEN (id + {course_id}) % 5 < 2 THEN 100 ELSE 0 END, 30, '', false, %s,
-                        CASE WHEN (id + {course_id}) % 5 < 2 THEN %s ELSE NULL END
+                        1, CASE WHEN (id + {course_id}) %% 5 < 2 THEN 100 ELSE 0 END, 30, '', false, %s,
+                        CASE WHEN (id + {course_id}) %% 5 < 2 THEN %s ELSE NULL END
                     FROM person WHERE tenant_id = %s AND id <> %s
                     """,
                     [course_id, now, now, t, admin.pk],

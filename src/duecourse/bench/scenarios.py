@@ -46,9 +46,9 @@ class Result:
         return {
             "scenario": self.scenario,
             "size": self.size,
-            "value": round(self.value, 4),
+            "value": round(self.value, 6),
             "unit": self.unit,
-            "baseline": round(self.baseline, 4) if self.baseline is not None else None,
+            "baseline": round(self.baseline, 6) if self.baseline is not None else None,
             "ratio": self.ratio,
         }
 

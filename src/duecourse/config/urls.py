@@ -8,5 +8,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("people/", include("duecourse.people.urls")),
     path("groups/", include("duecourse.groups.urls")),
+    path("catalog/", include("duecourse.catalog.urls")),
+    path("notifications/", include("duecourse.notifications.urls")),
+    path("team/", include("duecourse.reports.urls")),
+    path("", include("duecourse.assignments.urls")),
     path("", include("duecourse.core.urls")),
 ]

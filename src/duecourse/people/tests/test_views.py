@@ -90,10 +90,31 @@ def test_logout_is_a_post_and_ends_the_session(admin):
 
 def test_navigation_shows_only_the_pages_each_role_may_open(tenant, make_person, admin, directory):
     learner = directory["bob"]
-    assert nav_labels(signed_in(learner).get("/").content.decode()) == ["Home"]
-    assert nav_labels(signed_in(directory["boss"]).get("/").content.decode()) == ["Home", "People"]
-    assert nav_labels(signed_in(directory["hr"]).get("/").content.decode()) == ["Home", "People", "Groups"]
-    assert nav_labels(signed_in(admin).get("/").content.decode()) == ["Home", "People", "Groups", "Audit log"]
+    assert nav_labels(signed_in(learner).get("/").content.decode()) == ["Home", "My learning", "Catalog"]
+    assert nav_labels(signed_in(directory["boss"]).get("/").content.decode()) == [
+        "Home",
+        "My learning",
+        "Team",
+        "People",
+        "Catalog",
+        "Assign",
+    ]
+    assert nav_labels(signed_in(directory["hr"]).get("/").content.decode()) == [
+        "Home",
+        "My learning",
+        "People",
+        "Groups",
+        "Catalog",
+    ]
+    assert nav_labels(signed_in(admin).get("/").content.decode()) == [
+        "Home",
+        "My learning",
+        "People",
+        "Groups",
+        "Catalog",
+        "Assign",
+        "Audit log",
+    ]
 
 
 def test_home_shows_roles_and_the_managers_team(directory):

@@ -101,6 +101,7 @@ class Command(DuecourseCommand):
             "DUECOURSE_DATABASE_URL": database_url,
             "DUECOURSE_BENCH_DATABASE_URL": database_url,
             "DUECOURSE_DB_POOL": "0",
+            "DJANGO_SETTINGS_MODULE": "duecourse.config.settings",
         }
         argv = (
             [sys.executable, "-m", "duecourse.config.cli", "bench", *sys.argv[2:]]

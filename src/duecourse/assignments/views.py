@@ -1,0 +1,662 @@
+"""Assignment pages: My learning, an assignment's page, a person's training, and the bulk wizard.
+
+Every read goes through `assignments.selectors` (visibility is decided there) and every write through
+`assignments.services`; these views shape input and choose templates.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from duecourse.assignments import rules, selectors, services
+from duecourse.assignments.domain import completion_is_valid, local_date
+from duecourse.assignments.forms import (
+    AssignForm,
+    AssignmentEditForm,
+    BulkPeopleForm,
+    BulkRemindersForm,
+    BulkTargetsForm,
+    DueDateForm,
+    describe_plan,
+    target_choices,
+)
+from duecourse.assignments.models import Assignment, Completion
+from duecourse.assignments.presenters import titles_for
+from duecourse.catalog import selectors as catalog_selectors
+from duecourse.catalog.models import ACTIVE
+from duecourse.core import clock
+from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
+from duecourse.core.web import add_field_errors, is_htmx, person_view
+from duecourse.groups import rules as group_rules
+from duecourse.groups import selectors as group_selectors
+from duecourse.people import selectors as people_selectors
+from duecourse.people.models import OrgUnit
+
+OPEN_STATUSES = ["assigned", "in_progress", "overdue", "completed", "expired"]
+STATUS_LABELS = {
+    "assigned": "Assigned",
+    "in_progress": "In progress",
+    "completed": "Completed",
+    "overdue": "Overdue",
+    "expired": "Expired",
+    "withdrawn": "Withdrawn",
+}
+TYPE_LABELS = {"course": "Course", "path": "Learning path", "skill": "Skill"}
+PICKER_RESULTS = 8
+PREVIEW_ROWS = 200
+HOME_ITEMS = 4
+
+
+# --- presenting assignments ----------------------------------------------------------------------
+@dataclass
+class Item:
+    """One assignment as the pages show it."""
+
+    assignment: Assignment
+    title: str
+    why: dict
+    due_text: str
+    due_tone: str
+    launch_url: str = ""
+    launch_title: str = ""
+    action_label: str = ""
+    can_change: bool = False
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.assignment.status, self.assignment.status)
+
+    @property
+    def type_label(self) -> str:
+        return TYPE_LABELS[self.assignment.target_type]
+
+
+def _due_text(assignment, today: dt.date) -> tuple[str, str]:
+    if assignment.due_date is None:
+        return "No due date", ""
+    if assignment.status in ("completed", "expired"):
+        return f"Was due {assignment.due_date:%-d %b %Y}", ""
+    days = (assignment.due_date - today).days
+    if assignment.status == "overdue" or days < 0:
+        late = max(-days, 0)
+        return ("Overdue" if late == 0 else f"{late} day{'s' if late != 1 else ''} overdue"), "danger"
+    if days == 0:
+        return "Due today", "warning"
+    if days == 1:
+        return "Due tomorrow", "warning"
+    return f"Due in {days} days", "warning" if days <= 7 else ""
+
+
+def _next_courses(actor, assignments: list[Assignment], now: dt.datetime) -> dict[int, object]:
+    """For each assignment, the course its Begin / Continue button opens: a path's or skill's next
+    required course without a valid completion (equivalent courses count), else its first one."""
+    if not assignments:
+        return {}
+    tenant_id = assignments[0].tenant_id
+    required = {
+        key: catalog_selectors.target_required_course_ids(target_type=key[0], target_id=key[1])
+        for key in {(a.target_type, a.target_id) for a in assignments}
+    }
+    course_ids = sorted({c for ids in required.values() for c in ids})
+    satisfying = catalog_selectors.courses_satisfying(tenant_id=tenant_id, course_ids=course_ids)
+    completions: dict[tuple[int, int], list[dt.datetime]] = {}
+    rows = Completion.objects.filter(
+        tenant_id=tenant_id,
+        person_id__in={a.person_id for a in assignments},
+        course_id__in={c for s in satisfying.values() for c in s},
+    ).values_list("person_id", "course_id", "completed_at")
+    for person_id, course_id, completed_at in rows:
+        completions.setdefault((person_id, course_id), []).append(completed_at)
+    courses = catalog_selectors.course_list(actor=actor).in_bulk(course_ids)
+    result = {}
+    for a in assignments:
+        ids = required[(a.target_type, a.target_id)]
+
+        def done(course_id, a=a):
+            return any(
+                completion_is_valid(at, a.validity_months, now)
+                for c in satisfying.get(course_id, {course_id})
+                for at in completions.get((a.person_id, c), ())
+            )
+
+        pending = [c for c in ids if not done(c)]
+        pick = (pending or ids or [None])[0]
+        result[a.pk] = courses.get(pick)
+    return result
+
+
+def _action_label(assignment) -> str:
+    if assignment.status == "completed":
+        return "Review"
+    if assignment.status == "expired":
+        return "Retake"
+    return "Continue" if assignment.progress > 0 else "Begin"
+
+
+def present(actor, assignments: list[Assignment], *, launch: bool = False, changes: bool = False) -> list[Item]:
+    now = clock.now()
+    titles = titles_for(assignments)
+    next_courses = _next_courses(actor, assignments, now) if launch else {}
+    items = []
+    for a in assignments:
+        due_text, due_tone = _due_text(a, local_date(now, a.person.timezone))
+        item = Item(
+            assignment=a,
+            title=titles.get((a.target_type, a.target_id), "(removed from the catalog)"),
+            why=selectors.explain_assignment(a),
+            due_text=due_text,
+            due_tone=due_tone,
+        )
+        course = next_courses.get(a.pk)
+        if course is not None:
+            item.launch_url, item.launch_title = course.launch_url, course.title
+            item.action_label = _action_label(a)
+        if changes:
+            own = any(s.kind == "individual" and s.ref_id == actor.pk for s in a.sources.all())
+            item.can_change = rules.can_change_assignment(actor, a, own_source=own)
+        items.append(item)
+    return items
+
+
+# --- My learning ---------------------------------------------------------------------------------
+@person_view
+def my_learning_view(request):
+    items = present(request.actor, list(selectors.my_assignments(actor=request.actor)), launch=True)
+    todo = [i for i in items if i.assignment.status != "completed"]
+    done = sorted(
+        (i for i in items if i.assignment.status == "completed"),
+        key=lambda i: i.assignment.completed_at,
+        reverse=True,
+    )
+    counts = {s: sum(1 for i in items if i.assignment.status == s) for s in STATUS_LABELS}
+    context = {
+        "todo": todo,
+        "done": done,
+        "counts": counts,
+        "due_soon": sum(1 for i in todo if i.due_tone == "warning"),
+    }
+    return render(request, "assignments/my_learning.html", context)
+
+
+@require_GET
+@person_view
+def home_summary_view(request):
+    """The home page's My learning card (loaded by htmx so the home page stays one query light)."""
+    actor = request.actor
+    items = present(actor, list(selectors.my_assignments(actor=actor)), launch=True)
+    todo = [i for i in items if i.assignment.status != "completed"]
+    context = {
+        "todo": todo[:HOME_ITEMS],
+        "more": max(len(todo) - HOME_ITEMS, 0),
+        "open_count": len(todo),
+        "overdue_count": sum(1 for i in todo if i.assignment.status == "overdue"),
+        "completed_count": len(items) - len(todo),
+        "can_assign": rules.can_assign_at_all(actor),
+    }
+    return render(request, "assignments/_home_summary.html", context)
+
+
+# --- one assignment ------------------------------------------------------------------------------
+def _path_courses(actor, assignment, now) -> list[dict]:
+    """A path's or skill's courses for its page, each with whether the person has a valid completion."""
+    if assignment.target_type == "course":
+        return []
+    if assignment.target_type == "path":
+        path = catalog_selectors.access_path(actor=actor, path_id=assignment.target_id)
+        entries = [(i.course_id, i.required) for i in path.items.all().order_by("position")]
+    else:
+        skill = catalog_selectors.access_skill(actor=actor, skill_id=assignment.target_id)
+        entries = [(c.pk, True) for c in skill.courses.all()]
+    course_ids = [c for c, _ in entries]
+    satisfying = catalog_selectors.courses_satisfying(tenant_id=actor.tenant_id, course_ids=course_ids)
+    done_at: dict[int, dt.datetime] = {}
+    rows = Completion.objects.filter(
+        tenant_id=actor.tenant_id,
+        person_id=assignment.person_id,
+        course_id__in={c for s in satisfying.values() for c in s},
+    ).values_list("course_id", "completed_at")
+    for course_id, completed_at in rows:
+        if completion_is_valid(completed_at, assignment.validity_months, now):
+            for target_course, options in satisfying.items():
+                if course_id in options and completed_at > done_at.get(
+                    target_course, dt.datetime.min.replace(tzinfo=dt.UTC)
+                ):
+                    done_at[target_course] = completed_at
+    courses = catalog_selectors.course_list(actor=actor).in_bulk(course_ids)
+    return [
+        {"course": courses[c], "required": required, "completed_at": done_at.get(c)}
+        for c, required in entries
+        if c in courses
+    ]
+
+
+def _assignment_page(request, assignment, *, form=None, error=None, status=200):
+    actor = request.actor
+    item = present(actor, [assignment], launch=True, changes=True)[0]
+    is_self = assignment.person_id == actor.pk
+    context = {
+        "item": item,
+        "a": assignment,
+        "is_self": is_self,
+        "courses": _path_courses(actor, assignment, clock.now()),
+        "form": form or AssignmentEditForm(initial=AssignmentEditForm.initial_for(assignment)),
+        "error": error,
+        "reminders": describe_plan(assignment.reminder_plan) or ["No reminders"],
+        "show_reason": not is_self or rules.assigns_tenant_wide(actor),
+        "person_visible": not is_self,
+    }
+    return render(request, "assignments/assignment_detail.html", context, status=status)
+
+
+@person_view
+def assignment_detail_view(request, assignment_id: int):
+    assignment = selectors.access_assignment(actor=request.actor, assignment_id=assignment_id)
+    if assignment.status == "withdrawn" and assignment.person_id == request.actor.pk:
+        messages.info(request, "That training was withdrawn; it is no longer expected of you.")
+        return HttpResponseRedirect(reverse("assignments:my-learning"))
+    return _assignment_page(request, assignment)
+
+
+def _require_change(actor, assignment, action: str) -> None:
+    own = selectors.own_source_exists(actor=actor, assignment=assignment)
+    if not rules.can_change_assignment(actor, assignment, own_source=own):
+        raise forbidden(action)
+
+
+@require_POST
+@person_view
+def assignment_edit_view(request, assignment_id: int):
+    actor = request.actor
+    assignment = selectors.access_assignment(actor=actor, assignment_id=assignment_id)
+    _require_change(actor, assignment, "change this assignment")
+    from_person = request.POST.get("from") == "person"
+    form = DueDateForm(request.POST) if from_person else AssignmentEditForm(request.POST)
+    if form.is_valid():
+        if from_person:
+            new = form.cleaned_data["due_date"]
+            changes = {"due_date": new.isoformat() if new else None} if new != assignment.due_date else {}
+        else:
+            changes = form.changes(assignment)
+        try:
+            if changes:
+                services.assignment_update(actor=actor, assignment=assignment, data=changes)
+        except ValidationFailed as exc:
+            add_field_errors(form, exc)
+        except Conflict as exc:
+            return _after_change(request, assignment, error=exc.detail, status=409)
+        else:
+            text = "Saved the changes." if changes else "Nothing changed."
+            return _after_change(request, assignment, notice=text)
+    if from_person:
+        message = "; ".join(e for errors in form.errors.values() for e in errors)
+        return _after_change(request, assignment, error=f"Due date: {message}", status=422)
+    return _assignment_page(request, assignment, form=form, status=422)
+
+
+@require_POST
+@person_view
+def assignment_withdraw_view(request, assignment_id: int):
+    actor = request.actor
+    assignment = selectors.access_assignment(actor=actor, assignment_id=assignment_id)
+    _require_change(actor, assignment, "withdraw this assignment")
+    try:
+        result = services.assignment_withdraw(
+            actor=actor, assignment=assignment, reason=request.POST.get("reason", "")[:5000]
+        )
+    except Conflict as exc:
+        return _after_change(request, assignment, error=exc.detail, status=409)
+    if result.withdrawn_at is not None:
+        notice = f"Withdrew the assignment from {assignment.person.name}; they have been notified."
+    else:
+        notice = "Removed your source; the assignment stays because other sources still hold it."
+    return _after_change(request, assignment, notice=notice, withdrawn=result.withdrawn_at is not None)
+
+
+def _after_change(request, assignment, *, notice=None, error=None, status=200, withdrawn=False):
+    """Where an edit or withdrawal lands: the person's training section (htmx), or a page."""
+    if request.POST.get("from") == "person":
+        if is_htmx(request):
+            # htmx swaps only successful responses: the error is part of the redrawn section.
+            return _person_section(request, assignment.person, notice=notice, error=error)
+        (messages.error if error else messages.success)(request, error or notice)
+        return HttpResponseRedirect(reverse("people:detail", args=[assignment.person_id]) + "#training")
+    if error:
+        fresh = selectors.access_assignment(actor=request.actor, assignment_id=assignment.pk)
+        return _assignment_page(request, fresh, error=error, status=status)
+    messages.success(request, notice)
+    if withdrawn:
+        return HttpResponseRedirect(reverse("people:detail", args=[assignment.person_id]) + "#training")
+    return HttpResponseRedirect(reverse("assignments:detail", args=[assignment.pk]))
+
+
+# --- a person's training (included on the person page) ------------------------------------------
+def _active_targets(actor) -> list:
+    return target_choices(
+        courses=catalog_selectors.course_list(actor=actor, status=ACTIVE),
+        paths=catalog_selectors.path_list(actor=actor, status=ACTIVE),
+        skills=catalog_selectors.skill_list(actor=actor).filter(status=ACTIVE),
+    )
+
+
+def _person_section(request, person, *, form=None, notice=None, error=None):
+    actor = request.actor
+    assignments = list(selectors.assignment_list(actor=actor, person_id=person.pk, statuses=OPEN_STATUSES))
+    items = present(actor, assignments, changes=True)
+    rank = {"overdue": 0, "expired": 1, "in_progress": 2, "assigned": 3}
+    current = sorted(
+        (i for i in items if i.assignment.status != "completed"),
+        key=lambda i: (rank.get(i.assignment.status, 4), i.assignment.due_date or dt.date.max),
+    )
+    history = sorted(
+        (i for i in items if i.assignment.status == "completed"), key=lambda i: i.assignment.completed_at, reverse=True
+    )
+    can_assign = rules.can_assign_to(actor, person) and person.active
+    context = {
+        "person": person,
+        "current": current,
+        "history": history,
+        "overdue_count": sum(1 for i in current if i.assignment.status == "overdue"),
+        "can_assign": can_assign,
+        "assign_form": form or (AssignForm(targets=_active_targets(actor)) if can_assign else None),
+        "notice": notice,
+        "error": error,
+        "is_self": person.pk == actor.pk,
+    }
+    return render(request, "assignments/_person_training.html", context)
+
+
+@require_GET
+@person_view
+def person_training_view(request, person_id: int):
+    person = people_selectors.access_person(actor=request.actor, person_id=person_id)
+    return _person_section(request, person)
+
+
+@person_view
+def person_assign_view(request, person_id: int):
+    """Assign training to one person: posted from their page (htmx) or a page of its own."""
+    actor = request.actor
+    person = people_selectors.access_person(actor=actor, person_id=person_id)
+    if not rules.can_assign_to(actor, person):
+        raise forbidden("assign training to this person")
+    form = AssignForm(request.POST or None, targets=_active_targets(actor))
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                assignment, created = services.assignment_create(actor=actor, data=form.service_data(person.pk))
+            except ValidationFailed as exc:
+                add_field_errors(form, exc, AssignForm.SERVICE_FIELD_MAP)
+            else:
+                title = titles_for([assignment]).get((assignment.target_type, assignment.target_id), "")
+                notice = (
+                    f"Assigned {title} to {person.name}."
+                    if created
+                    else f"{person.name} already had {title}; your assignment was added as another source."
+                )
+                if is_htmx(request):
+                    return _person_section(request, person, notice=notice)
+                messages.success(request, notice)
+                return HttpResponseRedirect(reverse("people:detail", args=[person.pk]) + "#training")
+        if is_htmx(request):
+            return _person_section(request, person, form=form)
+    context = {"person": person, "form": form}
+    return render(request, "assignments/assign_person.html", context, status=422 if form.errors else 200)
+
+
+# --- the bulk wizard -----------------------------------------------------------------------------
+STEP_TITLES = {1: "Training & timing", 2: "People", 3: "Reminders", 4: "Preview"}
+
+
+class Wizard:
+    """The wizard's three input steps as forms; what was already seen travels in hidden fields."""
+
+    def __init__(self, request):
+        actor = request.actor
+        self.actor = actor
+        self.tenant_wide = rules.assigns_tenant_wide(actor)
+        post = request.POST if request.method == "POST" else None
+        self.seen = {int(s) for s in (post.getlist("seen") if post else []) if s in ("1", "2", "3")}
+        initial_targets = [request.GET["target"]] if request.GET.get("target") else []
+        self.forms = {
+            1: BulkTargetsForm(
+                post if 1 in self.seen else None, initial={"targets": initial_targets}, targets=self._targets()
+            ),
+            2: BulkPeopleForm(
+                post if 2 in self.seen else None,
+                groups=self._groups(),
+                org_units=self._org_units(),
+                tenant_wide=self.tenant_wide,
+            ),
+            3: BulkRemindersForm(post if 3 in self.seen else None),
+        }
+
+    def _targets(self):
+        return _active_targets(self.actor)
+
+    def _groups(self):
+        return list(group_selectors.group_list(actor=self.actor)) if group_rules.can_view_groups(self.actor) else []
+
+    def _org_units(self):
+        tenant_id = self.actor.tenant_id
+        return {
+            key: people_selectors.org_unit_names(tenant_id=tenant_id, kind=kind)
+            for key, kind in (("departments", OrgUnit.DEPARTMENT), ("sites", OrgUnit.SITE), ("regions", OrgUnit.REGION))
+        }
+
+    def valid_through(self, step: int) -> int | None:
+        """The first step (up to `step`) whose form is not valid, or None."""
+        for n in range(1, step + 1):
+            if n in self.seen and not self.forms[n].is_valid():
+                return n
+            if n not in self.seen and n != 3:
+                return n
+        return None
+
+    def report_ids(self) -> list[int]:
+        return list(self.actor.reports.filter(active=True).values_list("pk", flat=True))
+
+    def service_data(self) -> dict:
+        reminders = self.forms[3].plan() if 3 in self.seen else None
+        data = {**self.forms[1].service_data(), "assignees": self.forms[2].assignees(self.report_ids())}
+        if reminders is not None:
+            data["reminders"] = reminders
+        return data
+
+    def attach_errors(self, exc: ValidationFailed) -> int:
+        """Put a service's errors beside the fields of the step that owns them; returns the first such step."""
+        steps = []
+        for error in exc.errors or [FieldError("", exc.detail)]:
+            path = error.field
+            if path.startswith("assignees"):
+                step, name = 2, path.partition(".")[2].split("[")[0]
+            elif path.startswith("reminders"):
+                step, name = 3, ""
+            else:
+                step, name = 1, path.split("[")[0].split(".")[0]
+            form = self.forms[step]
+            if name in form.fields:
+                form.add_error(name, error.message)
+            else:
+                label = path.replace("assignees.", "").replace("_", " ").capitalize()
+                form.add_error(None, f"{label}: {error.message}" if path else error.message)
+            steps.append(step)
+        return min(steps)
+
+
+def _people_names(actor, ids) -> dict[int, str]:
+    return dict(people_selectors.person_list(actor=actor).filter(pk__in=ids).values_list("pk", "name"))
+
+
+def _wizard_render(request, wizard, step, *, preview=None, result=None, status=200):
+    actor = request.actor
+    picked = []
+    if 2 in wizard.seen and wizard.forms[2].is_valid():
+        picked_ids = wizard.forms[2].cleaned_data["person_ids"]
+        picked = list(people_selectors.person_list(actor=actor).filter(pk__in=picked_ids))
+    elif request.method == "POST":
+        raw = [int(v) for v in request.POST.getlist("person_ids") if v.isdigit() and len(v) < 19]
+        picked = list(people_selectors.person_list(actor=actor).filter(pk__in=raw))
+    context = {
+        "wizard": wizard,
+        "step": step,
+        "steps": STEP_TITLES,
+        "f1": wizard.forms[1],
+        "f2": wizard.forms[2],
+        "f3": wizard.forms[3],
+        "hidden_steps": [wizard.forms[n] for n in (1, 2, 3) if n != step and n in wizard.seen],
+        "seen": sorted(wizard.seen | ({step} if step <= 3 else set())),
+        "picked": picked,
+        "preview": preview,
+        "result": result,
+        "tenant_wide": wizard.tenant_wide,
+        "report_count": len(wizard.report_ids()) if not wizard.tenant_wide else None,
+    }
+    if step == 1:
+        form = wizard.forms[1]
+        selected = set(form["targets"].value() or [])
+        context["target_groups"] = [
+            (label, [(value, text, value in selected) for value, text in options])
+            for label, options in form.fields["targets"].choices
+        ]
+    if is_htmx(request):
+        return render(request, "assignments/_wizard.html", context)
+    return render(request, "assignments/bulk_wizard.html", context, status=status)
+
+
+def _summary(wizard) -> dict:
+    f1, f2 = wizard.forms[1], wizard.forms[2]
+    labels = dict(o for _, opts in wizard._targets() for o in opts)
+    data = f1.cleaned_data
+    if data["due_mode"] == "date":
+        due = f"On {data['due_date']:%-d %b %Y}"
+    elif data["due_mode"] == "days":
+        due = f"{data['due_in_days']} days after assignment"
+    else:
+        due = "No due date"
+    people = f2.cleaned_data
+    audience = []
+    if people["person_ids"]:
+        audience.append(
+            f"{len(people['person_ids'])} picked {'person' if len(people['person_ids']) == 1 else 'people'}"
+        )
+    if people.get("my_reports"):
+        audience.append("all my direct reports")
+    group_names = dict(f2.fields["group_ids"].choices)
+    audience += [f"Group: {group_names.get(g, g)}" for g in people["group_ids"]]
+    for key, label in (("departments", "Department"), ("sites", "Site"), ("regions", "Region")):
+        audience += [f"{label}: {n}" for n in people[key]]
+    if people.get("everyone"):
+        audience.append("Everyone")
+    plan = wizard.forms[3].plan() if 3 in wizard.seen else None
+    return {
+        "targets": [labels.get(t, t) for t in data["targets"]],
+        "due": due,
+        "priority": dict(f1.fields["priority"].choices)[data["priority"]],
+        "note": data["note"],
+        "audience": audience,
+        "reminders": describe_plan(plan) or ["No reminders"],
+    }
+
+
+@person_view
+def bulk_view(request):
+    actor = request.actor
+    if not rules.can_assign_at_all(actor):
+        raise forbidden("assign training")
+    wizard = Wizard(request)
+    if request.method != "POST":
+        return _wizard_render(request, wizard, 1)
+    go = request.POST.get("go", "")
+    current = int(request.POST.get("step", "1")) if request.POST.get("step", "1") in ("1", "2", "3", "4") else 1
+    if go.startswith("step:") and go[5:] in ("1", "2", "3"):
+        return _wizard_render(request, wizard, int(go[5:]))
+    if go == "back":
+        return _wizard_render(request, wizard, max(current - 1, 1))
+    if go == "next" and current < 3:
+        broken = wizard.valid_through(current)
+        if broken:
+            return _wizard_render(request, wizard, broken, status=422)
+        return _wizard_render(request, wizard, current + 1)
+    # Preview (a dry run) or confirm (the real thing).
+    broken = wizard.valid_through(3)
+    if broken:
+        return _wizard_render(request, wizard, broken, status=422)
+    dry_run = go != "confirm"
+    try:
+        result = services.bulk_assign(actor=actor, data={**wizard.service_data(), "dry_run": dry_run})
+    except ValidationFailed as exc:
+        return _wizard_render(request, wizard, wizard.attach_errors(exc), status=422)
+    if dry_run:
+        return _wizard_render(request, wizard, 4, preview=_preview_context(actor, wizard, result))
+    return _wizard_render(request, wizard, 5, result=_result_context(actor, result))
+
+
+def _minutes_text(minutes: int) -> str:
+    hours, rest = divmod(minutes or 0, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def _preview_context(actor, wizard, result) -> dict:
+    rows = sorted(result.preview or [], key=lambda r: (not r["overloaded"], r["action"] != "create", r["name"]))
+    for row in rows:
+        row["workload_text"] = _minutes_text(row["workload_minutes_30d"])
+    people = {r["person_id"] for r in rows}
+    return {
+        "summary": _summary(wizard),
+        "rows": rows[:PREVIEW_ROWS],
+        "more": max(len(rows) - PREVIEW_ROWS, 0),
+        "created": result.created,
+        "skipped": result.skipped,
+        "failed": _failed_rows(actor, result.failed),
+        "people": len(people),
+        "overloaded": len({r["person_id"] for r in rows if r["overloaded"]}),
+        "threshold_text": _minutes_text(services.overload_threshold(actor.tenant_id)),
+    }
+
+
+def _failed_rows(actor, failed: list[dict]) -> list[dict]:
+    names = _people_names(actor, {f["person_id"] for f in failed})
+    return [{**f, "name": names.get(f["person_id"], f"Person #{f['person_id']}")} for f in failed]
+
+
+def _result_context(actor, result) -> dict:
+    return {"created": result.created, "skipped": result.skipped, "failed": _failed_rows(actor, result.failed)}
+
+
+@require_GET
+@person_view
+def bulk_people_picker_view(request):
+    """Search results for the wizard's individual people (a manager finds only their direct reports)."""
+    actor = request.actor
+    if not rules.can_assign_at_all(actor):
+        raise forbidden("assign training")
+    q = (request.GET.get("picker_q") or "").strip()[:200]
+    people = []
+    if q:
+        found = people_selectors.person_list(actor=actor, q=q, active=True)
+        if not rules.assigns_tenant_wide(actor):
+            found = found.filter(manager_id=actor.pk)
+        picked = [int(v) for v in request.GET.getlist("person_ids") if v.isdigit() and len(v) < 19]
+        people = list(found.exclude(pk__in=picked)[:PICKER_RESULTS])
+    return render(
+        request,
+        "assignments/_picker_results.html",
+        {"people": people, "q": q, "tenant_wide": rules.assigns_tenant_wide(actor)},
+    )
+
+
+@require_GET
+@person_view
+def bulk_person_chip_view(request):
+    raw = request.GET.get("person_id", "")
+    person = people_selectors.access_person(
+        actor=request.actor, person_id=int(raw) if raw.isdigit() and len(raw) < 19 else 0
+    )
+    return render(request, "assignments/_person_chip.html", {"p": person})

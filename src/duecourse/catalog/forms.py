@@ -1,0 +1,143 @@
+"""Web forms for the catalog. They only shape browser input: the catalog services check every rule."""
+
+import re
+
+from django import forms
+
+from duecourse.catalog.models import STATUSES
+
+PAGE_SIZE = 25
+STATUS_FILTER_CHOICES = [("", "Any status"), *STATUSES]
+ITEM_ERROR = re.compile(r"^items\[(\d+)\](?:\.\w+)?$")
+
+
+class CourseFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title or code", "autocomplete": "off"}),
+    )
+    status = forms.ChoiceField(required=False, choices=STATUS_FILTER_CHOICES)
+
+    def filters(self) -> dict:
+        """Valid filters as `course_list` keywords; an invalid one is ignored rather than an error page."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {"q": (data.get("q") or "").strip() or None, "status": data.get("status") or None}
+
+
+def _status_field(help_text: str) -> forms.ChoiceField:
+    return forms.ChoiceField(choices=STATUSES, label="Status", help_text=help_text)
+
+
+class CourseForm(forms.Form):
+    code = forms.CharField(
+        required=False,
+        label="Code",
+        widget=forms.TextInput(attrs={"required": True, "autocomplete": "off", "placeholder": "e.g. HS-101"}),
+    )
+    title = forms.CharField(required=False, label="Title", widget=forms.TextInput(attrs={"required": True}))
+    description = forms.CharField(
+        required=False,
+        label="Description",
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "What will people learn? (shown to learners)"}),
+    )
+    launch_url = forms.CharField(
+        required=False,
+        label="Launch URL",
+        help_text="Where the Begin button takes learners in your LMS.",
+        widget=forms.URLInput(attrs={"placeholder": "https://lms.example.com/course/…"}),
+    )
+    estimated_minutes = forms.IntegerField(
+        required=False,
+        min_value=0,
+        label="Estimated minutes",
+        help_text="Used to warn about heavy workloads when assigning.",
+    )
+    status = _status_field("Only active courses can be assigned. Archived courses stay in people’s history.")
+
+    @classmethod
+    def initial_for(cls, course) -> dict:
+        return {f: getattr(course, f) for f in cls.base_fields}
+
+    def service_data(self) -> dict:
+        return {**self.cleaned_data, "estimated_minutes": self.cleaned_data.get("estimated_minutes") or 0}
+
+
+class PathForm(forms.Form):
+    title = forms.CharField(required=False, label="Title", widget=forms.TextInput(attrs={"required": True}))
+    description = forms.CharField(
+        required=False,
+        label="Description",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Who is this path for? (optional)"}),
+    )
+    status = _status_field("Only active paths can be assigned.")
+
+
+class SkillForm(forms.Form):
+    name = forms.CharField(required=False, label="Name", widget=forms.TextInput(attrs={"required": True}))
+    description = forms.CharField(required=False, label="Description", widget=forms.Textarea(attrs={"rows": 3}))
+    status = _status_field("Only active skills can be assigned.")
+    course_ids = forms.TypedMultipleChoiceField(
+        required=False,
+        coerce=int,
+        label="Linked courses",
+        help_text="The skill is complete when every linked course is complete.",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "check-list"}),
+    )
+
+    def __init__(self, *args, courses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course_ids"].choices = [(c.pk, f"{c.title} ({c.code})") for c in courses]
+
+
+class EquivalenceForm(forms.Form):
+    DIRECTIONS = [
+        ("satisfies", "Completing this course also counts for…"),
+        ("satisfied_by", "This course is satisfied by…"),
+    ]
+
+    direction = forms.ChoiceField(choices=DIRECTIONS, label="Relation", initial="satisfies")
+    other = forms.TypedChoiceField(coerce=int, label="Course", empty_value=None)
+
+    def __init__(self, *args, courses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["other"].choices = [("", "Choose a course…")] + [(c.pk, f"{c.title} ({c.code})") for c in courses]
+
+
+class PathItemRow:
+    """One course of a learning path as the editor shows it."""
+
+    def __init__(self, course, required: bool):
+        self.course = course
+        self.required = required
+        self.errors: list[str] = []
+
+
+def path_rows_from_post(post) -> list[tuple[int, bool]]:
+    """The editor's items in order: `item_course` repeated, `item_required` listing the required ones."""
+    ids = [int(v) for v in post.getlist("item_course") if v.isdigit() and len(v) < 19]
+    required = set(post.getlist("item_required"))
+    return [(course_id, str(course_id) in required) for course_id in dict.fromkeys(ids)]
+
+
+def apply_path_op(items: list[tuple[int, bool]], op: str, post) -> list[tuple[int, bool]]:
+    """Add, remove or move one item (the editor's buttons); anything unknown leaves the list as it was."""
+    items = list(items)
+    action, _, raw_id = op.partition(":")
+    if action == "add":
+        raw = post.get("add_course", "")
+        if raw.isdigit() and len(raw) < 19 and int(raw) not in {c for c, _ in items}:
+            items.append((int(raw), post.get("add_required", "required") == "required"))
+        return items
+    index = next((i for i, (c, _) in enumerate(items) if str(c) == raw_id), None)
+    if index is None:
+        return items
+    if action == "remove":
+        items.pop(index)
+    elif action == "up" and index > 0:
+        items[index - 1], items[index] = items[index], items[index - 1]
+    elif action == "down" and index < len(items) - 1:
+        items[index + 1], items[index] = items[index], items[index + 1]
+    return items

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from duecourse.reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.team_view, name="team"),
+]

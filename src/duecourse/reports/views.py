@@ -1,0 +1,101 @@
+"""The manager's team view: direct reports' counts, their training with filters, and what needs action."""
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from duecourse.assignments import rules as assignment_rules
+from duecourse.assignments import selectors as assignment_selectors
+from duecourse.assignments.views import OPEN_STATUSES, STATUS_LABELS, present
+from duecourse.catalog.selectors import target_titles
+from duecourse.core import clock
+from duecourse.core.web import is_htmx, person_view
+from duecourse.people import selectors as people_selectors
+from duecourse.reports import rules, selectors
+
+PAGE_SIZE = 25
+ACTION_ITEMS = 8
+STALLED_AFTER_DAYS = 14
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 19 else None
+
+
+@person_view
+def team_view(request):
+    actor = request.actor
+    manager_id = _int(request.GET.get("manager")) or actor.pk
+    team = selectors.team_status(actor=actor, manager_id=manager_id)
+    manager = people_selectors.access_person(actor=actor, person_id=manager_id) if manager_id != actor.pk else actor
+    member_ids = {row["person_id"] for row in team}
+    person_id = _int(request.GET.get("person"))
+    person_id = person_id if person_id in member_ids else None
+    status = request.GET.get("status") if request.GET.get("status") in OPEN_STATUSES else None
+    overdue = request.GET.get("overdue") == "1"
+    target = request.GET.get("target", "")
+    target_type, _, target_id = target.partition(":")
+    target_ok = target_type in ("course", "path", "skill") and _int(target_id) is not None
+
+    team_items = assignment_selectors.assignment_list(
+        actor=actor, manager_id=manager_id, statuses=OPEN_STATUSES
+    ).filter(person__active=True)
+    filtered = assignment_selectors.assignment_list(
+        actor=actor,
+        manager_id=manager_id,
+        person_id=person_id,
+        statuses=[status] if status else OPEN_STATUSES,
+        target_type=target_type if target_ok else None,
+        target_id=_int(target_id) if target_ok else None,
+        overdue=True if overdue else None,
+    ).filter(person__active=True)
+    page = Paginator(filtered.order_by("due_date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    now = clock.now()
+    overdue_items = list(
+        team_items.filter(assignment_selectors.status_filter("overdue", now)).order_by("due_date", "id")[:ACTION_ITEMS]
+    )
+    # Stalled: nothing reported since it was assigned, STALLED_AFTER_DAYS or more ago.
+    stalled_items = list(
+        team_items.filter(
+            assignment_selectors.status_filter("assigned", now),
+            assigned_at__lte=now - dt.timedelta(days=STALLED_AFTER_DAYS),
+        ).order_by("due_date", "id")[:ACTION_ITEMS]
+    )
+    targets = sorted(
+        target_titles(
+            tenant_id=actor.tenant_id,
+            targets=set(team_items.order_by().values_list("target_type", "target_id").distinct()),
+        ).items(),
+        key=lambda kv: kv[1].lower(),
+    )
+    context = {
+        "manager": manager,
+        "team": team,
+        "totals": {k: sum(row[k] for row in team) for k in ("active", "completed", "overdue")},
+        "page": page,
+        "items": present(actor, list(page.object_list), changes=True),
+        "overdue_items": present(actor, overdue_items),
+        "stalled_items": present(actor, stalled_items),
+        "stalled_days": STALLED_AFTER_DAYS,
+        "filters": {
+            "person": person_id,
+            "status": status or "",
+            "target": target if target_ok else "",
+            "overdue": overdue,
+        },
+        "status_choices": [(s, STATUS_LABELS[s]) for s in OPEN_STATUSES],
+        "target_choices": [(f"{t}:{i}", title) for (t, i), title in targets],
+        "query": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
+        "can_assign": manager_id == actor.pk or assignment_rules.assigns_tenant_wide(actor),
+        "is_own_team": manager_id == actor.pk,
+        "managers": (
+            list(people_selectors.person_list(actor=actor, role="manager", active=True).values_list("pk", "name")[:500])
+            if rules.can_view_tenant_reports(actor)
+            else []
+        ),
+    }
+    if is_htmx(request):
+        return render(request, "reports/_team_items.html", context)
+    return render(request, "reports/team.html", context)
