@@ -19,8 +19,9 @@ class DomainError(Exception):
     status_code = 400
 
     def __str__(self) -> str:
-        if self.errors:
-            return f"{self.detail}: " + "; ".join(f"{e.field}: {e.message}" for e in self.errors)
+        missing = [e for e in self.errors if e.message not in self.detail]
+        if missing:
+            return f"{self.detail}: " + "; ".join(f"{e.field}: {e.message}" for e in missing)
         return self.detail
 
     def as_dict(self) -> dict:

@@ -13,12 +13,27 @@ import logging
 import smtplib
 import time
 import zoneinfo
-from collections import defaultdict
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast, Concat
 
+from duecourse.core.sql import insert_select_ignore_conflicts
 from duecourse.notifications.models import (
+    CATEGORIES,
     CATEGORY_OF_KIND,
     EMAIL_PENDING,
     EMAIL_SENT,
@@ -26,6 +41,7 @@ from duecourse.notifications.models import (
     Notification,
     NotificationPreference,
     OutboxMessage,
+    SchedulerState,
 )
 from duecourse.notifications.rendering import TemplateFailed, TenantTemplates, items_for, render_email
 
@@ -57,104 +73,148 @@ def _wants_digest_now(pref: NotificationPreference | None, timezone_name: str, n
     return hour >= DIGEST_HOUR and (pref is None or pref.last_digest_on is None or pref.last_digest_on < today)
 
 
-def compose_emails(*, now: dt.datetime, batch: int = 2000) -> int:
-    """Turn pending notifications into at most one email per person (per custom template); returns emails written.
+def compose_emails(*, now: dt.datetime) -> int:
+    """Turn pending notifications into at most one email per person (per custom template), set-based.
 
-    Batches walk forward by person, so notifications waiting for a manager's digest never hold up the
-    rest, and a batch boundary does not split one person's notifications into two emails.
+    Notifications whose category the person turned off (or of deactivated people) are skipped; a
+    manager's daily-digest items wait for the digest hour. Each remaining group becomes one outbox row
+    (its words are rendered when it is first delivered) and its notifications point at it, all in
+    one transaction: a notification is put into at most one email. Returns the emails written.
     """
-    written, after_person = 0, 0
-    while True:
-        count, after_person = _compose_batch(now=now, batch=batch, after_person=after_person)
-        written += count
-        if after_person is None:
-            return written
-
-
-def _compose_batch(*, now: dt.datetime, batch: int, after_person: int) -> tuple[int, int | None]:
-    """One transaction; returns (emails written, the last person handled, or None when nothing is left)."""
     with transaction.atomic():
-        claimed = list(
-            _locked(
-                Notification.objects.filter(
-                    email_state=EMAIL_PENDING, created_at__lte=now, person_id__gt=after_person
-                ).order_by("person_id", "id")
-            ).select_related("person", "about", "assignment")[:batch]
+        if not _claim_compose_turn(now):
+            return 0  # another worker is composing right now
+        pending = Notification.objects.filter(email_state=EMAIL_PENDING, created_at__lte=now)
+        watermark = pending.aggregate(top=Max("pk"))["top"]
+        if watermark is None:
+            return 0
+        pending = pending.filter(pk__lte=watermark)
+        _skip_unwanted(pending)
+        held = _held_for_digest(pending, now)
+        ready = pending.exclude(pk__in=held) if held else pending
+        groups = (
+            ready.order_by()
+            .values("tenant_id", "person_id", "person__email", "template")
+            .annotate(first=Min("pk"))
+            .values_list(
+                "tenant_id",
+                "person_id",
+                "person__email",
+                Value("", output_field=CharField()),
+                Value("", output_field=TextField()),
+                Value("", output_field=TextField()),
+                Concat(
+                    Value(f"notifications:{watermark}:"),
+                    Cast("person_id", CharField()),
+                    Value(":"),
+                    F("template"),
+                    output_field=CharField(),
+                ),
+                Value(OutboxMessage.PENDING, output_field=CharField()),
+                Value(now, output_field=DateTimeField()),
+                Value(0, output_field=IntegerField()),
+                Value(now, output_field=DateTimeField()),
+                Value("", output_field=TextField()),
+                Value(False, output_field=BooleanField()),
+                "template",
+            )
         )
-        if not claimed:
-            return 0, None
-        last_person = claimed[-1].person_id
-        if len(claimed) == batch and claimed[0].person_id != last_person:
-            # The last person may have more pending: they go whole into the next batch.
-            claimed = [n for n in claimed if n.person_id != last_person]
-            last_person = claimed[-1].person_id
-        prefs = {
-            p.person_id: p for p in NotificationPreference.objects.filter(person_id__in={n.person_id for n in claimed})
-        }
-        by_recipient: dict[tuple[int, str], list[Notification]] = defaultdict(list)
-        skipped = []
-        for n in claimed:
-            pref = prefs.get(n.person_id)
-            category = CATEGORY_OF_KIND.get(n.kind, "reminders")
-            if not n.person.active or (pref is not None and not getattr(pref, f"email_{category}", True)):
-                skipped.append(n.pk)
-                continue
-            about_someone_else = n.about_id not in (None, n.person_id)
-            digest_later = (
-                pref is not None and pref.manager_daily_digest and not _wants_digest_now(pref, n.person.timezone, now)
-            )
-            if about_someone_else and digest_later:
-                continue  # stays pending until the recipient's daily digest
-            by_recipient[(n.person_id, n.template)].append(n)
-        Notification.objects.filter(pk__in=skipped).update(email_state=EMAIL_SKIPPED)
-        grouped = [n for notes in by_recipient.values() for n in notes]
-        items = dict(zip((n.pk for n in grouped), items_for(grouped), strict=True))
-        templates = TenantTemplates({n.tenant_id for n in grouped})
-        emails = []
-        digests_sent: dict[int, str] = {}
-        for (person_id, template), notes in by_recipient.items():
-            person = notes[0].person
-            person_items = [items[n.pk] for n in notes]
-            state, error = OutboxMessage.PENDING, ""
-            try:
-                subject, text, html = render_email(
-                    tenant_id=person.tenant_id,
-                    person=person,
-                    items=person_items,
-                    template_name=template,
-                    templates=templates,
-                )
-            except TemplateFailed as exc:
-                state, error = OutboxMessage.HELD, str(exc)
-                subject, text, html = f"(held) {person_items[0].headline}"[:300], "", ""
-                logger.warning("Email for person %s held: %s", person_id, error)
-            emails.append(
-                OutboxMessage(
-                    tenant_id=person.tenant_id,
-                    person=person,
-                    to_email=person.email,
-                    subject=subject,
-                    body_text=text,
-                    body_html=html,
-                    dedup_key=f"notifications:{notes[0].pk}",
-                    state=state,
-                    created_at=now,
-                    next_attempt_at=now,
-                    last_error=error,
-                )
-            )
-            pref = prefs.get(person_id)
-            about_others = any(n.about_id not in (None, person_id) for n in notes)
-            if pref is not None and pref.manager_daily_digest and about_others:
-                digests_sent[person_id] = person.timezone
-        OutboxMessage.objects.bulk_create(emails, batch_size=1000)
-        Notification.objects.filter(pk__in=[n.pk for n in grouped]).update(email_state=EMAIL_SENT)
-        written = len(emails)
-        for person_id, timezone_name in digests_sent.items():
-            pref = prefs[person_id]
+        written = insert_select_ignore_conflicts(
+            OutboxMessage._meta.db_table,
+            [
+                "tenant_id",
+                "person_id",
+                "to_email",
+                "subject",
+                "body_text",
+                "body_html",
+                "dedup_key",
+                "state",
+                "created_at",
+                "attempts",
+                "next_attempt_at",
+                "last_error",
+                "rendered",
+                "template",
+            ],
+            groups,
+        )
+        key_of_outer = Concat(
+            Value(f"notifications:{watermark}:"),
+            Cast(OuterRef("person_id"), CharField()),
+            Value(":"),
+            OuterRef("template"),
+            output_field=CharField(),
+        )
+        outbox_id = OutboxMessage.objects.filter(tenant_id=OuterRef("tenant_id"), dedup_key=key_of_outer).values("pk")[
+            :1
+        ]
+        ready.update(outbox_id=Subquery(outbox_id), email_state=EMAIL_SENT)
+    return written
+
+
+def _claim_compose_turn(now: dt.datetime) -> bool:
+    """One composer at a time (the row lock is held until the transaction ends)."""
+    SchedulerState.objects.get_or_create(key="compose", defaults={"last_run_at": now})
+    return _locked(SchedulerState.objects.filter(key="compose")).exists()
+
+
+def _skip_unwanted(pending) -> None:
+    pending.filter(person__active=False).update(email_state=EMAIL_SKIPPED)
+    for category in CATEGORIES:
+        kinds = [kind for kind, of in CATEGORY_OF_KIND.items() if of == category]
+        pending.filter(
+            kind__in=kinds,
+            person__notification_preference__isnull=False,
+            **{f"person__notification_preference__email_{category}": False},
+        ).update(email_state=EMAIL_SKIPPED)
+
+
+def _held_for_digest(pending, now: dt.datetime) -> list[int]:
+    """Items about others for managers on a daily digest wait until the digest hour (few people: Python)."""
+    about_others = pending.filter(
+        email_state=EMAIL_PENDING, person__notification_preference__manager_daily_digest=True, about__isnull=False
+    ).exclude(about_id=F("person_id"))
+    held: list[int] = []
+    sent_digest: list[NotificationPreference] = []
+    prefs = {
+        p.person_id: p for p in NotificationPreference.objects.filter(person_id__in=about_others.values("person_id"))
+    }
+    for person_id, timezone_name in about_others.order_by().values_list("person_id", "person__timezone").distinct():
+        pref = prefs[person_id]
+        if _wants_digest_now(pref, timezone_name, now):
             pref.last_digest_on = _local_date(timezone_name, now)[0]
-            pref.save(update_fields=["last_digest_on"])
-    return written, last_person
+            sent_digest.append(pref)
+        else:
+            held.extend(about_others.filter(person_id=person_id).values_list("pk", flat=True))
+    NotificationPreference.objects.bulk_update(sent_digest, ["last_digest_on"])
+    return held
+
+
+def render_outbox_message(message: OutboxMessage) -> None:
+    """Write the subject and bodies from the message's notifications; a failing template holds it."""
+    notes = list(message.notifications.select_related("person", "about", "assignment").order_by("id"))
+    if not notes:
+        message.state, message.last_error = OutboxMessage.HELD, "no notifications to render"
+        return
+    person = notes[0].person
+    items = items_for(notes)
+    try:
+        subject, text, html = render_email(
+            tenant_id=message.tenant_id,
+            person=person,
+            items=items,
+            template_name=message.template,
+            templates=TenantTemplates({message.tenant_id}),
+        )
+    except TemplateFailed as exc:
+        message.state, message.last_error = OutboxMessage.HELD, str(exc)
+        message.subject = f"(held) {items[0].headline}"[:300]
+        logger.warning("Email %s held: %s", message.pk, exc)
+    else:
+        message.subject, message.body_text, message.body_html = subject, text, html
+    message.rendered = True
+    message.save(update_fields=["subject", "body_text", "body_html", "rendered", "state", "last_error"])
 
 
 def _is_permanent(exc: Exception) -> bool:
@@ -198,6 +258,10 @@ def deliver_outbox(*, now: dt.datetime, batch: int = 10_000, budget_seconds: flo
                 )
                 if message is None:
                     break
+                if not message.rendered:
+                    render_outbox_message(message)
+                    if message.state == OutboxMessage.HELD:
+                        continue
                 email = EmailMultiAlternatives(
                     subject=message.subject,
                     body=message.body_text,

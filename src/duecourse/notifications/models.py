@@ -52,6 +52,9 @@ class Notification(TenantScopedModel):
     read_at = models.DateTimeField(null=True, blank=True)
     email_state = models.CharField(max_length=10, default=EMAIL_PENDING)
     operation_id = models.BigIntegerField(null=True, blank=True)
+    outbox = models.ForeignKey(
+        "notifications.OutboxMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
 
     class Meta:
         db_table = "notification"
@@ -126,6 +129,9 @@ class OutboxMessage(TenantScopedModel):
     next_attempt_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
+    # Composed set-based by the tick; the words are rendered once, by the first delivery attempt.
+    rendered = models.BooleanField(default=True)
+    template = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         db_table = "outbox"
