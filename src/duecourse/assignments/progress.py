@@ -1,6 +1,7 @@
 """Progress and completion intake, and deriving each assignment's progress and completion from it."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -11,8 +12,8 @@ from duecourse.assignments.models import Assignment, Completion, CourseProgress
 from duecourse.catalog import selectors as catalog
 from duecourse.catalog.models import Course
 from duecourse.core import clock
-from duecourse.core.audit import audit_record
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
+from duecourse.core.models import AuditEvent
 from duecourse.people.models import Person
 
 
@@ -155,59 +156,129 @@ def progress_record(
         raise ValidationFailed(detail="Invalid progress", errors=errors)
     person = _resolve_person(tenant_id, person_id, email)
     course = _resolve_course(tenant_id, course_id, course_code)
-    completes = completed_at is not None or progress == 100
+    entry = ProgressEntry(
+        person_id=person.pk,
+        course_id=course.pk,
+        progress=progress,
+        completed_at=completed_at,
+        score=score,
+        origin=origin,
+        statement_id=statement_id,
+    )
     with transaction.atomic():
-        percent = 100 if completes else progress
-        updated = CourseProgress.objects.filter(tenant_id=tenant_id, person=person, course=course).update(
-            percent=percent, updated_at=now
-        )
-        if not updated:
-            try:
-                with transaction.atomic():
-                    CourseProgress.objects.create(
-                        tenant_id=tenant_id, person=person, course=course, percent=percent, updated_at=now
-                    )
-            except IntegrityError:
-                CourseProgress.objects.filter(tenant_id=tenant_id, person=person, course=course).update(
-                    percent=percent, updated_at=now
-                )
-        completion = None
-        if completes:
-            completion = Completion.objects.create(
-                tenant_id=tenant_id,
-                person=person,
-                course=course,
-                completed_at=completed_at or now,
-                score=score,
-                origin=origin,
-                statement_id=statement_id,
-                recorded_at=now,
-                recorded_by=actor,
+        completion_ids, changed = progress_apply(actor=actor, entries=[entry], now=now)
+    return {
+        "person_id": person.pk,
+        "course_id": course.pk,
+        "progress": entry.percent,
+        "completion_id": completion_ids[0] if completion_ids else None,
+        "assignments_updated": changed,
+    }
+
+
+@dataclass
+class ProgressEntry:
+    """One checked progress report; `completes` when progress is 100 or a completion date is given."""
+
+    person_id: int
+    course_id: int
+    progress: int | None
+    completed_at: dt.datetime | None = None
+    score: float | None = None
+    origin: str = "api"
+    statement_id: str = ""
+
+    @property
+    def completes(self) -> bool:
+        return self.completed_at is not None or self.progress == 100
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.completes else int(self.progress or 0)
+
+
+def progress_apply(*, actor: Person, entries: list[ProgressEntry], now: dt.datetime) -> tuple[list[int], int]:
+    """Write a batch of checked reports set-wise (progress, completions, audit) and update what they satisfy.
+
+    Runs inside the caller's transaction. Returns (completion ids in entry order, assignments changed).
+    """
+    tenant_id = actor.tenant_id
+    latest: dict[tuple[int, int], int] = {}
+    for e in entries:
+        latest[(e.person_id, e.course_id)] = e.percent
+    existing = {
+        (p, c): pk
+        for pk, p, c in CourseProgress.objects.filter(
+            tenant_id=tenant_id,
+            person_id__in={p for p, _ in latest},
+            course_id__in={c for _, c in latest},
+        ).values_list("pk", "person_id", "course_id")
+    }
+    CourseProgress.objects.bulk_update(
+        [
+            CourseProgress(pk=existing[key], percent=pct, updated_at=now)
+            for key, pct in latest.items()
+            if key in existing
+        ],
+        ["percent", "updated_at"],
+    )
+    new_rows = [
+        CourseProgress(tenant_id=tenant_id, person_id=p, course_id=c, percent=pct, updated_at=now)
+        for (p, c), pct in latest.items()
+        if (p, c) not in existing
+    ]
+    try:
+        with transaction.atomic():
+            CourseProgress.objects.bulk_create(new_rows)
+    except IntegrityError:  # a concurrent first report for the same pair: update instead
+        for row in new_rows:
+            CourseProgress.objects.filter(tenant_id=tenant_id, person_id=row.person_id, course_id=row.course_id).update(
+                percent=row.percent, updated_at=now
             )
-            audit_record(
+    completions = [
+        Completion(
+            tenant_id=tenant_id,
+            person_id=e.person_id,
+            course_id=e.course_id,
+            completed_at=e.completed_at or now,
+            score=e.score,
+            origin=e.origin,
+            statement_id=e.statement_id,
+            recorded_at=now,
+            recorded_by=actor,
+        )
+        for e in entries
+        if e.completes
+    ]
+    Completion.objects.bulk_create(completions)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
                 tenant_id=tenant_id,
                 actor_id=actor.pk,
                 action="completion.record",
                 object_type="person",
-                object_id=person.pk,
+                object_id=c.person_id,
+                at=now,
                 after={
-                    "course_id": course.pk,
-                    "completed_at": (completed_at or now).isoformat(),
-                    "score": score,
-                    "origin": origin,
+                    "course_id": c.course_id,
+                    "completed_at": c.completed_at.isoformat(),
+                    "score": c.score,
+                    "origin": c.origin,
                 },
             )
-        targets = catalog.targets_touched_by_courses(tenant_id=tenant_id, course_ids=[course.pk])
-        touched = Q()
-        for target_type, target_id in targets:
-            touched |= Q(target_type=target_type, target_id=target_id)
-        changed = sync_assignments(
-            assignments=Assignment.objects.filter(tenant_id=tenant_id, person=person).filter(touched), now=now
-        )
-    return {
-        "person_id": person.pk,
-        "course_id": course.pk,
-        "progress": percent,
-        "completion_id": completion.pk if completion else None,
-        "assignments_updated": changed,
-    }
+            for c in completions
+        ]
+    )
+    targets = catalog.targets_touched_by_courses(tenant_id=tenant_id, course_ids=sorted({e.course_id for e in entries}))
+    touched = Q(pk__in=[])
+    for target_type, target_id in targets:
+        touched |= Q(target_type=target_type, target_id=target_id)
+    changed = sync_assignments(
+        assignments=Assignment.objects.filter(tenant_id=tenant_id, person_id__in={e.person_id for e in entries}).filter(
+            touched
+        ),
+        now=now,
+    )
+    ids = [c.pk for c in completions]
+    return ids, changed

@@ -8,10 +8,11 @@ import datetime as dt
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from duecourse.assignments import rules
 from duecourse.assignments.models import XapiStatement
-from duecourse.assignments.progress import progress_record
+from duecourse.assignments.progress import ProgressEntry, progress_apply
 from duecourse.catalog.models import Course
 from duecourse.core import clock
 from duecourse.core.errors import Conflict, DomainError, FieldError, forbidden
@@ -60,7 +61,29 @@ def _progress_from_result(result: dict) -> int | None:
     return None
 
 
-def _interpret(tenant_id: int, index: int, statement, errors: list[FieldError]) -> dict | None:
+class _Lookups:
+    """People by email and courses by launch URL or code for a whole batch: two queries, not two per statement."""
+
+    def __init__(self, tenant_id: int, statements: list):
+        emails, activities = set(), set()
+        for statement in statements:
+            if isinstance(statement, dict):
+                actor = statement.get("actor") if isinstance(statement.get("actor"), dict) else {}
+                mbox = actor.get("mbox")
+                if isinstance(mbox, str) and mbox.startswith("mailto:"):
+                    emails.add(mbox[len("mailto:") :].strip().lower())
+                obj = statement.get("object") if isinstance(statement.get("object"), dict) else {}
+                if isinstance(obj.get("id"), str):
+                    activities.add(obj["id"])
+        self.people = {p.email: p for p in Person.objects.filter(tenant_id=tenant_id, email__in=emails)}
+        courses = list(
+            Course.objects.filter(tenant_id=tenant_id).filter(Q(launch_url__in=activities) | Q(code__in=activities))
+        )
+        self.courses = {c.code: c for c in courses}
+        self.courses.update({c.launch_url: c for c in courses if c.launch_url})  # a launch URL wins over a code
+
+
+def _interpret(lookups: _Lookups, index: int, statement, errors: list[FieldError]) -> dict | None:
     where = f"statements[{index}]"
     if not isinstance(statement, dict):
         errors.append(FieldError(where, "must be an xAPI statement object"))
@@ -78,7 +101,7 @@ def _interpret(tenant_id: int, index: int, statement, errors: list[FieldError]) 
     if not isinstance(mbox, str) or not mbox.startswith("mailto:"):
         errors.append(FieldError(f"{where}.actor.mbox", "must be mailto:<email> (the actor is found by email)"))
         return None
-    person = Person.objects.filter(tenant_id=tenant_id, email=mbox[len("mailto:") :].strip().lower()).first()
+    person = lookups.people.get(mbox[len("mailto:") :].strip().lower())
     if person is None:
         errors.append(FieldError(f"{where}.actor.mbox", f"no person with email {mbox[len('mailto:') :]}"))
         return None
@@ -92,10 +115,7 @@ def _interpret(tenant_id: int, index: int, statement, errors: list[FieldError]) 
     if not isinstance(activity, str) or not activity:
         errors.append(FieldError(f"{where}.object.id", "is required"))
         return None
-    course = (
-        Course.objects.filter(tenant_id=tenant_id, launch_url=activity).first()
-        or Course.objects.filter(tenant_id=tenant_id, code=activity).first()
-    )
+    course = lookups.courses.get(activity)
     if course is None:
         errors.append(FieldError(f"{where}.object.id", f"no course has launch URL or code {activity}"))
         return None
@@ -131,7 +151,8 @@ def statements_store(*, actor: Person, body, statement_id: str | None = None) ->
             errors=[FieldError("statements", f"send 1 to {MAX_BATCH} statements")],
         )
     errors: list[FieldError] = []
-    actions = [_interpret(actor.tenant_id, i, s, errors) for i, s in enumerate(statements)]
+    lookups = _Lookups(actor.tenant_id, statements)
+    actions = [_interpret(lookups, i, s, errors) for i, s in enumerate(statements)]
     ids = [a["statement_id"] for a in actions if a]
     if len(set(ids)) != len(ids):
         errors.append(FieldError("statements", "the batch holds the same statement id twice"))
@@ -147,33 +168,57 @@ def statements_store(*, actor: Person, body, statement_id: str | None = None) ->
                 "statement_id", "raw"
             )
         }
+        fresh = []
         for action in actions:
             if action["statement_id"] in existing:
                 if statement_id is not None and existing[action["statement_id"]] != action["raw"]:
                     raise Conflict(detail="A different statement with this id is already stored")
                 continue
+            fresh.append(action)
+        fresh = _store_new(actor.tenant_id, fresh, now)
+        entries = [
+            ProgressEntry(
+                person_id=a["person"].pk,
+                course_id=a["course"].pk,
+                progress=a.get("progress"),
+                completed_at=a.get("completed_at"),
+                score=a.get("score"),
+                origin="xapi",
+                statement_id=a["statement_id"],
+            )
+            for a in fresh
+            if a["verb"] in KNOWN_VERBS
+        ]
+        if entries:
+            progress_apply(actor=actor, entries=entries, now=now)
+    return ids
+
+
+def _store_new(tenant_id: int, actions: list[dict], now) -> list[dict]:
+    """Store the statements; those another request stored meanwhile are dropped (stored once, applied once)."""
+    rows = [
+        XapiStatement(
+            tenant_id=tenant_id,
+            statement_id=a["statement_id"],
+            stored_at=now,
+            verb=a["verb"][:300],
+            person=a["person"],
+            course=a["course"],
+            raw=a["raw"],
+        )
+        for a in actions
+    ]
+    try:
+        with transaction.atomic():
+            XapiStatement.objects.bulk_create(rows)
+        return actions
+    except IntegrityError:
+        stored = []
+        for action, row in zip(actions, rows, strict=True):
             try:
                 with transaction.atomic():
-                    XapiStatement.objects.create(
-                        tenant_id=actor.tenant_id,
-                        statement_id=action["statement_id"],
-                        stored_at=now,
-                        verb=action["verb"][:300],
-                        person=action["person"],
-                        course=action["course"],
-                        raw=action["raw"],
-                    )
+                    row.save()
+                stored.append(action)
             except IntegrityError:
-                continue  # the same id arrived concurrently: stored once, applied once
-            if action["verb"] in KNOWN_VERBS:
-                progress_record(
-                    actor=actor,
-                    person_id=action["person"].pk,
-                    course_id=action["course"].pk,
-                    progress=action.get("progress"),
-                    completed_at=action.get("completed_at"),
-                    score=action.get("score"),
-                    origin="xapi",
-                    statement_id=action["statement_id"],
-                )
-    return ids
+                continue
+        return stored
