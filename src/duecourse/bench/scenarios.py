@@ -18,10 +18,9 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from duecourse.assignments import services as assignment_services
-from duecourse.assignments.models import Assignment, AssignmentOperation, AssignmentSource
+from duecourse.assignments.models import Assignment, AssignmentOperation
 from duecourse.bench.dataset import Dataset
 from duecourse.core import clock
-from duecourse.core.models import AuditEvent
 from duecourse.notifications.models import Notification, OutboxMessage, ReminderSchedule
 from duecourse.people.imports import people_import
 from duecourse.people.models import Person
@@ -73,18 +72,19 @@ def _admin(ds: Dataset) -> Person:
 
 
 def _clear_course(ds: Dataset, course_id: int) -> None:
-    """Undo a bulk assignment of the spare course (not timed)."""
-    with transaction.atomic():
-        ids = Assignment.objects.filter(tenant_id=ds.tenant_id, target_type="course", target_id=course_id)
-        ReminderSchedule.objects.filter(assignment_id__in=ids.values("pk")).delete()
-        Notification.objects.filter(assignment_id__in=ids.values("pk")).delete()
-        AssignmentSource.objects.filter(assignment_id__in=ids.values("pk")).delete()
-        op_ids = list(ids.exclude(operation_id=None).values_list("operation_id", flat=True).distinct())
-        AuditEvent.objects.filter(
-            tenant_id=ds.tenant_id, object_type="assignment", object_id__in=ids.values("pk")
-        ).delete()
-        ids.delete()
-        AssignmentOperation.objects.filter(pk__in=op_ids).delete()
+    """Undo a bulk assignment of the spare course (not timed; its audit events stay, they are append-only)."""
+    scope = "SELECT id FROM assignment WHERE tenant_id = %s AND target_type = 'course' AND target_id = %s"
+    params = [ds.tenant_id, course_id]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Fresh statistics, so the foreign-key checks of the deletes use the indexes.
+            cursor.execute("ANALYZE reminder_schedule, notification, assignment_source, assignment")
+        cursor.execute(f"SELECT DISTINCT operation_id FROM assignment WHERE id IN ({scope})", params)
+        op_ids = [row[0] for row in cursor.fetchall() if row[0] is not None]
+        for table in ("reminder_schedule", "notification", "assignment_source"):
+            cursor.execute(f"DELETE FROM {table} WHERE assignment_id IN ({scope})", params)  # noqa: S608
+        cursor.execute(f"DELETE FROM assignment WHERE id IN ({scope})", params)  # noqa: S608
+    AssignmentOperation.objects.filter(pk__in=op_ids).delete()
 
 
 def _raw_insert_select(ds: Dataset, course_id: int, now: dt.datetime) -> None:
