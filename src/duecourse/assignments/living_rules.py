@@ -11,13 +11,13 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 
 from duecourse.assignments import fanout, rules
-from duecourse.assignments.domain import DueSpec, validate_reminder_plan
+from duecourse.assignments.domain import DueSpec
 from duecourse.assignments.models import Assignment, AssignmentOperation, AssignmentRule, AssignmentSource, RuleItem
 from duecourse.assignments.services import (
-    PRIORITIES,
     _satisfy_from_prior_completions,
     audience_parts,
     clean_due,
+    clean_priority_note_reminders,
     resolve_target,
     withdraw_sourceless,
 )
@@ -90,22 +90,7 @@ def clean_rule_input(*, actor: Person, data: dict, rule: AssignmentRule | None) 
             errors.append(FieldError("recurrence_weeks", "must be a whole number from 1 to 520"))
         else:
             clean["recurrence_weeks"] = weeks
-    if "priority" in data:
-        if data["priority"] not in PRIORITIES:
-            errors.append(FieldError("priority", "must be high, medium or low"))
-        else:
-            clean["priority"] = data["priority"]
-    if "note" in data:
-        note = data["note"] or ""
-        if not isinstance(note, str) or len(note) > 5000:
-            errors.append(FieldError("note", "must be text of at most 5000 characters"))
-        else:
-            clean["note"] = note.strip()
-    if "reminders" in data:
-        try:
-            clean["reminders"] = validate_reminder_plan(data["reminders"])
-        except ValueError as exc:
-            errors.append(FieldError("reminders", str(exc)))
+    clean.update(clean_priority_note_reminders(data, errors))
     if "certificate" in data:
         if not isinstance(data["certificate"], bool):
             errors.append(FieldError("certificate", "must be true or false"))

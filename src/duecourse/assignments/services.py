@@ -496,6 +496,28 @@ def bulk_assign(*, actor: Person, data: dict) -> FanOutResult:
 
 
 # --- change and withdraw -------------------------------------------------------------------------
+def clean_priority_note_reminders(data: dict, errors: list[FieldError]) -> dict:
+    """The present ones of priority, note and reminders, checked; shared by assignment and rule edits."""
+    clean: dict = {}
+    if "priority" in data:
+        if data["priority"] not in PRIORITIES:
+            errors.append(FieldError("priority", "must be high, medium or low"))
+        else:
+            clean["priority"] = data["priority"]
+    if "note" in data:
+        note = data["note"] or ""
+        if not isinstance(note, str) or len(note) > 5000:
+            errors.append(FieldError("note", "must be text of at most 5000 characters"))
+        else:
+            clean["note"] = note.strip()
+    if "reminders" in data:
+        try:
+            clean["reminders"] = validate_reminder_plan(data["reminders"])
+        except ValueError as exc:
+            errors.append(FieldError("reminders", str(exc)))
+    return clean
+
+
 def assignment_update(*, actor: Person, assignment: Assignment, data: dict) -> Assignment:
     own = AssignmentSource.objects.filter(assignment=assignment, kind="individual", ref_id=actor.pk).exists()
     if not rules.can_change_assignment(actor, assignment, own_source=own):
@@ -507,22 +529,10 @@ def assignment_update(*, actor: Person, assignment: Assignment, data: dict) -> A
             changes["due_date"] = None
         else:
             changes["due_date"] = clean_due({"due_date": data["due_date"]}).fixed
-    if "priority" in data:
-        if data["priority"] not in PRIORITIES:
-            errors.append(FieldError("priority", "must be high, medium or low"))
-        else:
-            changes["priority"] = data["priority"]
-    if "note" in data:
-        note = data["note"] or ""
-        if not isinstance(note, str) or len(note) > 5000:
-            errors.append(FieldError("note", "must be text of at most 5000 characters"))
-        else:
-            changes["note"] = note.strip()
-    if "reminders" in data:
-        try:
-            changes["reminder_plan"] = validate_reminder_plan(data["reminders"])
-        except ValueError as exc:
-            errors.append(FieldError("reminders", str(exc)))
+    editable = clean_priority_note_reminders(data, errors)
+    if "reminders" in editable:
+        editable["reminder_plan"] = editable.pop("reminders")
+    changes.update(editable)
     if errors:
         raise ValidationFailed(detail="Invalid change", errors=errors)
     reason = data.get("reason") or ""
