@@ -85,6 +85,16 @@ class Assignment(TenantScopedModel):
             models.Index(fields=["tenant", "target_type", "target_id"], name="assignment_target_idx"),
             models.Index(fields=["tenant", "due_at"], name="assignment_due_at_idx"),
             models.Index(fields=["operation"], name="assignment_operation_idx"),
+            models.Index(
+                fields=["tenant", "expires_at"],
+                condition=Q(completed_at__isnull=False, withdrawn_at__isnull=True),
+                name="assignment_expiry_idx",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(recurrence_weeks__isnull=False, completed_at__isnull=False, withdrawn_at__isnull=True),
+                name="assignment_recurrence_idx",
+            ),
         ]
 
     def __str__(self) -> str:

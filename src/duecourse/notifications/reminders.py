@@ -8,7 +8,7 @@ A reminder falls at local midnight starting its day, in the recipient's time zon
 import datetime as dt
 import json
 
-from django.db.models import CharField, DateTimeField, F, Q, QuerySet, Value
+from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value
 
 from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN
 from duecourse.core.models import Tenant
@@ -130,7 +130,19 @@ def escalations_schedule(*, tenant_id: int, tiers: list[dict], overdue: QuerySet
         after = tier["after_days"]
         later = [start for start in starts if start > after]
         until = min([*later[:1], after + ESCALATION_WINDOW_DAYS])
-        entering = overdue.filter(due_at__lte=now - dt.timedelta(days=after), due_at__gt=now - dt.timedelta(days=until))
+        entering = overdue.filter(
+            due_at__lte=now - dt.timedelta(days=after), due_at__gt=now - dt.timedelta(days=until)
+        ).exclude(  # already nudged: an index look-up per row instead of an insert that conflicts
+            Exists(
+                ReminderSchedule.objects.filter(
+                    assignment_id=OuterRef("pk"),
+                    cycle=OuterRef("cycle"),
+                    rule_key=f"esc:{after}",
+                    recipient_kind=tier["to"],
+                    due_date=OuterRef("due_date"),
+                )
+            )
+        )
         planned += _insert_rows(
             entering,
             rule_key=f"esc:{after}",
