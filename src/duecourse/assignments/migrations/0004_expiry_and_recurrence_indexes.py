@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assignments', '0003_cycle_completions_after'),
-        ('core', '0001_initial'),
-        ('people', '0001_initial'),
+        ("assignments", "0003_cycle_completions_after"),
+        ("core", "0001_initial"),
+        ("people", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(condition=models.Q(('completed_at__isnull', False), ('withdrawn_at__isnull', True)), fields=['tenant', 'expires_at'], name='assignment_expiry_idx'),
+            model_name="assignment",
+            index=models.Index(
+                condition=models.Q(("completed_at__isnull", False), ("withdrawn_at__isnull", True)),
+                fields=["tenant", "expires_at"],
+                name="assignment_expiry_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(condition=models.Q(('completed_at__isnull', False), ('recurrence_weeks__isnull', False), ('withdrawn_at__isnull', True)), fields=['due_at'], name='assignment_recurrence_idx'),
+            model_name="assignment",
+            index=models.Index(
+                condition=models.Q(
+                    ("completed_at__isnull", False), ("recurrence_weeks__isnull", False), ("withdrawn_at__isnull", True)
+                ),
+                fields=["due_at"],
+                name="assignment_recurrence_idx",
+            ),
         ),
     ]
