@@ -24,8 +24,6 @@ from django.db.models import (
     IntegerField,
     Max,
     Min,
-    OuterRef,
-    Subquery,
     TextField,
     Value,
 )
@@ -103,13 +101,7 @@ def compose_emails(*, now: dt.datetime) -> int:
                 Value("", output_field=CharField()),
                 Value("", output_field=TextField()),
                 Value("", output_field=TextField()),
-                Concat(
-                    Value(f"notifications:{watermark}:"),
-                    Cast("person_id", CharField()),
-                    Value(":"),
-                    F("template"),
-                    output_field=CharField(),
-                ),
+                _email_key(watermark),
                 Value(OutboxMessage.PENDING, output_field=CharField()),
                 Value(now, output_field=DateTimeField()),
                 Value(0, output_field=IntegerField()),
@@ -139,18 +131,20 @@ def compose_emails(*, now: dt.datetime) -> int:
             ],
             groups,
         )
-        key_of_outer = Concat(
-            Value(f"notifications:{watermark}:"),
-            Cast(OuterRef("person_id"), CharField()),
-            Value(":"),
-            OuterRef("template"),
-            output_field=CharField(),
-        )
-        outbox_id = OutboxMessage.objects.filter(tenant_id=OuterRef("tenant_id"), dedup_key=key_of_outer).values("pk")[
-            :1
-        ]
-        ready.update(outbox_id=Subquery(outbox_id), email_state=EMAIL_SENT)
+        # Mark each notification with its email's key: a plain UPDATE, no join, whatever the statistics say.
+        ready.update(email_key=_email_key(watermark), email_state=EMAIL_SENT)
     return written
+
+
+def _email_key(watermark: int) -> Concat:
+    """One email per person and template per composing round: the outbox dedup key, as SQL."""
+    return Concat(
+        Value(f"notifications:{watermark}:"),
+        Cast("person_id", CharField()),
+        Value(":"),
+        F("template"),
+        output_field=CharField(),
+    )
 
 
 def _claim_compose_turn(now: dt.datetime) -> bool:
@@ -193,7 +187,11 @@ def _held_for_digest(pending, now: dt.datetime) -> list[int]:
 
 def render_outbox_message(message: OutboxMessage) -> None:
     """Write the subject and bodies from the message's notifications; a failing template holds it."""
-    notes = list(message.notifications.select_related("person", "about", "assignment").order_by("id"))
+    notes = list(
+        Notification.objects.filter(tenant_id=message.tenant_id, email_key=message.dedup_key)
+        .select_related("person", "about", "assignment")
+        .order_by("id")
+    )
     if not notes:
         message.state, message.last_error = OutboxMessage.HELD, "no notifications to render"
         return

@@ -52,9 +52,8 @@ class Notification(TenantScopedModel):
     read_at = models.DateTimeField(null=True, blank=True)
     email_state = models.CharField(max_length=10, default=EMAIL_PENDING)
     operation_id = models.BigIntegerField(null=True, blank=True)
-    outbox = models.ForeignKey(
-        "notifications.OutboxMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
-    )
+    # The outbox email this notification went into (its dedup key); set by composing, read by delivery.
+    email_key = models.CharField(max_length=200, null=True, blank=True)
 
     class Meta:
         db_table = "notification"
@@ -65,6 +64,9 @@ class Notification(TenantScopedModel):
         ]
         indexes = [
             models.Index(fields=["tenant", "person", "-created_at"], name="notification_inbox_idx"),
+            models.Index(
+                fields=["tenant", "email_key"], condition=Q(email_key__isnull=False), name="notification_email_key_idx"
+            ),
             models.Index(
                 fields=["email_state", "created_at"],
                 condition=Q(email_state="pending"),
