@@ -2,8 +2,9 @@
 
 import calendar
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
+
+from duecourse.core.timezones import zone_of
 
 PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
 STATUSES = ("assigned", "in_progress", "completed", "overdue", "expired", "withdrawn")
@@ -14,22 +15,8 @@ DEFAULT_REMINDER_PLAN = [{"days": 3, "recipients": ["learner"]}]
 DEFAULT_OVERLOAD_MINUTES_30D = 600
 
 
-def local_day_end(day: dt.date, timezone_name: str) -> dt.datetime:
-    """The UTC instant at which `day` ends for someone in `timezone_name` (local midnight after it)."""
-    try:
-        zone = zoneinfo.ZoneInfo(timezone_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = dt.UTC
-    next_midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-    return next_midnight.astimezone(dt.UTC)
-
-
 def local_date(moment: dt.datetime, timezone_name: str) -> dt.date:
-    try:
-        zone = zoneinfo.ZoneInfo(timezone_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = dt.UTC
-    return moment.astimezone(zone).date()
+    return moment.astimezone(zone_of(timezone_name)).date()
 
 
 def add_months(moment: dt.datetime, months: int) -> dt.datetime:

@@ -25,13 +25,13 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 
 from duecourse.assignments.domain import DueSpec
 from duecourse.assignments.models import Assignment, AssignmentSource
 from duecourse.assignments.signals import assignments_changed
 from duecourse.core.models import AuditEvent
-from duecourse.core.sql import AddDays, LocalDayEnd, insert_select_ignore_conflicts
+from duecourse.core.sql import AddDays, LocalDayEnd, insert_select_ignore_conflicts, typed_value
 from duecourse.people.models import Person
 
 
@@ -67,19 +67,13 @@ class AssignmentFields:
     operation_id: int | None = None
 
 
-def _const(value, field):
-    if value is None:
-        return Cast(Value(None), output_field=field)
-    return Value(value, output_field=field)
-
-
 def due_date_expression(due: DueSpec, today: dt.date):
     """The due date as an expression over Person, so hire-date-relative dates stay set-based."""
     if due.fixed:
-        return _const(due.fixed, DateField())
+        return typed_value(due.fixed, DateField())
     if due.days is None:
-        return _const(None, DateField())
-    after_assignment = _const(today + dt.timedelta(days=due.days), DateField())
+        return typed_value(None, DateField())
+    after_assignment = typed_value(today + dt.timedelta(days=due.days), DateField())
     if not due.from_hire_date:
         return after_assignment
     return Coalesce(AddDays(F("hire_date"), Value(due.days)), after_assignment, output_field=DateField())
@@ -91,29 +85,31 @@ def insert_assignments(
     """Create the open assignment for everyone in `people` who has none; returns the new ids."""
     due_expr = due_date_expression(due, now.date())
     select = people.filter(tenant_id=tenant_id).values_list(
-        _const(tenant_id, BigIntegerField()),
+        typed_value(tenant_id, BigIntegerField()),
         "pk",
-        _const(target.type, CharField()),
-        _const(target.id, BigIntegerField()),
-        _const(fields.priority, CharField()),
+        typed_value(target.type, CharField()),
+        typed_value(target.id, BigIntegerField()),
+        typed_value(fields.priority, CharField()),
         due_expr,
-        LocalDayEnd(due_expr, F("timezone")) if (due.fixed or due.days is not None) else _const(None, DateTimeField()),
-        _const(False, BooleanField()),
-        _const("", CharField()),
-        _const(fields.note, TextField()),
-        _const(fields.reason, TextField()),
-        _const(target.visibility, CharField()),
-        _const(target.validity_months, IntegerField()),
-        _const(fields.recurrence_weeks, IntegerField()),
-        _const(1, IntegerField()),
-        _const(0, IntegerField()),
-        _const(target.estimated_minutes, IntegerField()),
-        _const("", TextField()),
-        _const(False, BooleanField()),
-        _const(fields.reminder_plan, JSONField()),
-        _const(now, DateTimeField()),
-        _const(fields.assigned_by_id, BigIntegerField()),
-        _const(fields.operation_id, BigIntegerField()),
+        LocalDayEnd(due_expr, F("timezone"))
+        if (due.fixed or due.days is not None)
+        else typed_value(None, DateTimeField()),
+        typed_value(False, BooleanField()),
+        typed_value("", CharField()),
+        typed_value(fields.note, TextField()),
+        typed_value(fields.reason, TextField()),
+        typed_value(target.visibility, CharField()),
+        typed_value(target.validity_months, IntegerField()),
+        typed_value(fields.recurrence_weeks, IntegerField()),
+        typed_value(1, IntegerField()),
+        typed_value(0, IntegerField()),
+        typed_value(target.estimated_minutes, IntegerField()),
+        typed_value("", TextField()),
+        typed_value(False, BooleanField()),
+        typed_value(fields.reminder_plan, JSONField()),
+        typed_value(now, DateTimeField()),
+        typed_value(fields.assigned_by_id, BigIntegerField()),
+        typed_value(fields.operation_id, BigIntegerField()),
     )
     columns = [
         "tenant_id",
@@ -166,16 +162,16 @@ def attach_sources(
     """Attach this source to every open assignment of `people` for the target (new or existing)."""
     person_due = Person.objects.filter(pk=OuterRef("person_id")).values_list(due_date_expression(due, now.date()))[:1]
     select = open_assignments_of(tenant_id=tenant_id, people=people, target=target).values_list(
-        _const(tenant_id, BigIntegerField()),
+        typed_value(tenant_id, BigIntegerField()),
         "pk",
-        _const(source.kind, CharField()),
-        _const(source.ref_id, BigIntegerField()),
-        _const(source.label, CharField()),
-        _const(source.assigned_by_id, BigIntegerField()),
-        _const(source.rule_id, BigIntegerField()),
+        typed_value(source.kind, CharField()),
+        typed_value(source.ref_id, BigIntegerField()),
+        typed_value(source.label, CharField()),
+        typed_value(source.assigned_by_id, BigIntegerField()),
+        typed_value(source.rule_id, BigIntegerField()),
         Subquery(person_due, output_field=DateField()) if due.from_hire_date else due_date_expression(due, now.date()),
-        _const(due.describe(), CharField()),
-        _const(now, DateTimeField()),
+        typed_value(due.describe(), CharField()),
+        typed_value(now, DateTimeField()),
     )
     columns = [
         "tenant_id",
@@ -268,14 +264,14 @@ def refresh_due_instants(*, tenant_id: int, person_ids=None) -> int:
 def audit_created(*, tenant_id: int, operation_id: int, actor_id: int | None, after: dict, reason: str, now) -> None:
     """One audit event per assignment an operation created, written with one statement."""
     select = Assignment.objects.filter(tenant_id=tenant_id, operation_id=operation_id).values_list(
-        _const(tenant_id, BigIntegerField()),
-        _const(actor_id, BigIntegerField()),
-        _const("assignment.create", CharField()),
-        _const("assignment", CharField()),
+        typed_value(tenant_id, BigIntegerField()),
+        typed_value(actor_id, BigIntegerField()),
+        typed_value("assignment.create", CharField()),
+        typed_value("assignment", CharField()),
         "pk",
-        _const(after, JSONField()),
-        _const(reason, TextField()),
-        _const(now, DateTimeField()),
+        typed_value(after, JSONField()),
+        typed_value(reason, TextField()),
+        typed_value(now, DateTimeField()),
     )
     insert_select_ignore_conflicts(
         AuditEvent._meta.db_table,

@@ -25,7 +25,7 @@ from duecourse.assignments.signals import assignments_changed
 from duecourse.core import clock
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
-from duecourse.core.sql import AddDays
+from duecourse.core.sql import AddDays, typed_value
 from duecourse.people.models import Person
 
 TIMING_POLICIES = ("keep", "extend", "recompute")
@@ -446,9 +446,9 @@ def rule_update(
 
 def _source_due_expression(rule: AssignmentRule, due: DueSpec):
     if due.fixed:
-        return fanout._const(due.fixed, fanout.DateField())
+        return typed_value(due.fixed, fanout.DateField())
     if due.days is None:
-        return fanout._const(None, fanout.DateField())
+        return typed_value(None, fanout.DateField())
     from_assignment = AddDays(TruncDate("created_at"), fanout.Value(due.days))
     if not due.from_hire_date:
         return from_assignment

@@ -14,7 +14,6 @@ from duecourse.assignments import fanout, rules
 from duecourse.assignments.domain import (
     DEFAULT_OVERLOAD_MINUTES_30D,
     DueSpec,
-    local_day_end,
     validate_reminder_plan,
 )
 from duecourse.assignments.models import Assignment, AssignmentOperation, AssignmentSource
@@ -25,6 +24,7 @@ from duecourse.core import clock
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden, not_found
 from duecourse.core.models import Tenant
+from duecourse.core.timezones import local_day_end
 from duecourse.groups.models import Group, GroupMember
 from duecourse.people.models import OrgUnit, Person
 

@@ -2,12 +2,14 @@
 
 import datetime as dt
 import json
-import zoneinfo
 
 from django.db import connection
 from django.db.backends.signals import connection_created
-from django.db.models import DateField, DateTimeField, Func, QuerySet
+from django.db.models import DateField, DateTimeField, Func, QuerySet, Value
+from django.db.models.functions import Cast
 from django.dispatch import receiver
+
+from duecourse.core.timezones import local_day_end
 
 
 def insert_select_ignore_conflicts(table: str, columns: list[str], select: QuerySet, *, returning: str | None = None):
@@ -61,13 +63,21 @@ class AddDays(Func):
 def _sqlite_local_day_end(day: str | None, timezone_name: str | None) -> str | None:
     if not day:
         return None
-    try:
-        zone = zoneinfo.ZoneInfo(timezone_name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = dt.UTC
-    date = dt.date.fromisoformat(day[:10]) + dt.timedelta(days=1)
-    instant = dt.datetime.combine(date, dt.time.min, tzinfo=zone).astimezone(dt.UTC)
-    return instant.strftime("%Y-%m-%d %H:%M:%S")
+    return local_day_end(dt.date.fromisoformat(day[:10]), timezone_name).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def typed_value(value, field):
+    """A constant for a SELECT list with its SQL type, NULL included (PostgreSQL needs the type)."""
+    if value is None:
+        return Cast(Value(None), output_field=field)
+    return Value(value, output_field=field)
+
+
+def skip_locked(queryset):
+    """Rows another worker holds are skipped (PostgreSQL); SQLite has one writer and needs no row locks."""
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset
 
 
 @receiver(connection_created, dispatch_uid="duecourse.sqlite_functions")

@@ -12,10 +12,9 @@ import datetime as dt
 import logging
 import smtplib
 import time
-import zoneinfo
 
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import (
     BooleanField,
     CharField,
@@ -29,7 +28,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Concat
 
-from duecourse.core.sql import insert_select_ignore_conflicts
+from duecourse.core.sql import insert_select_ignore_conflicts, skip_locked
+from duecourse.core.timezones import zone_of
 from duecourse.notifications.models import (
     CATEGORIES,
     CATEGORY_OF_KIND,
@@ -50,19 +50,8 @@ MAX_ATTEMPTS = 5  # only for permanent (5xx) refusals
 DIGEST_HOUR = 7
 
 
-def _locked(queryset):
-    return (
-        queryset.select_for_update(skip_locked=True, of=("self",))
-        if connection.features.has_select_for_update_skip_locked
-        else queryset
-    )
-
-
 def _local_date(timezone_name: str, now: dt.datetime) -> tuple[dt.date, int]:
-    try:
-        local = now.astimezone(zoneinfo.ZoneInfo(timezone_name))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        local = now
+    local = now.astimezone(zone_of(timezone_name))
     return local.date(), local.hour
 
 
@@ -150,7 +139,7 @@ def _email_key(watermark: int) -> Concat:
 def _claim_compose_turn(now: dt.datetime) -> bool:
     """One composer at a time (the row lock is held until the transaction ends)."""
     SchedulerState.objects.get_or_create(key="compose", defaults={"last_run_at": now})
-    return _locked(SchedulerState.objects.filter(key="compose")).exists()
+    return skip_locked(SchedulerState.objects.filter(key="compose")).exists()
 
 
 def _skip_unwanted(pending) -> None:
@@ -250,7 +239,7 @@ def deliver_outbox(*, now: dt.datetime, batch: int = 10_000, budget_seconds: flo
                 break
             with transaction.atomic():
                 message = (
-                    _locked(OutboxMessage.objects.filter(state=OutboxMessage.PENDING, next_attempt_at__lte=now))
+                    skip_locked(OutboxMessage.objects.filter(state=OutboxMessage.PENDING, next_attempt_at__lte=now))
                     .order_by("next_attempt_at", "id")
                     .first()
                 )

@@ -11,7 +11,7 @@ from django.db.models.functions import Cast, Concat
 from duecourse.assignments.models import Assignment
 from duecourse.core import clock
 from duecourse.core.errors import FieldError, ValidationFailed
-from duecourse.core.sql import insert_select_ignore_conflicts
+from duecourse.core.sql import insert_select_ignore_conflicts, typed_value
 from duecourse.notifications.models import (
     CATEGORIES,
     EMAIL_PENDING,
@@ -36,10 +36,6 @@ NOTIFICATION_COLUMNS = [
 ]
 
 
-def _const(value, field):
-    return Value(value, output_field=field) if value is not None else Cast(Value(None), output_field=field)
-
-
 def notify_assignments(
     *,
     tenant_id: int,
@@ -58,20 +54,20 @@ def notify_assignments(
     dedup = (
         Concat(Value(dedup_prefix), Cast("pk", output_field=CharField()), output_field=CharField())
         if dedup_prefix
-        else _const(None, CharField())
+        else typed_value(None, CharField())
     )
     select = rows.values_list(
         "tenant_id",
         recipient,
-        _const(kind, CharField()),
+        typed_value(kind, CharField()),
         "pk",
         "person_id",
-        _const(data or {}, JSONField()),
-        _const("", CharField()),
+        typed_value(data or {}, JSONField()),
+        typed_value("", CharField()),
         dedup,
-        _const(now, DateTimeField()),
-        _const(EMAIL_PENDING, CharField()),
-        _const(operation_id, BigIntegerField()),
+        typed_value(now, DateTimeField()),
+        typed_value(EMAIL_PENDING, CharField()),
+        typed_value(operation_id, BigIntegerField()),
     )
     return insert_select_ignore_conflicts(Notification._meta.db_table, NOTIFICATION_COLUMNS, select)
 

@@ -10,15 +10,15 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import BigIntegerField, CharField, DateTimeField, F, JSONField, Q, Value
 from django.db.models.functions import Cast, Concat
 
-from duecourse.assignments.domain import local_day_end
 from duecourse.assignments.living_rules import rules_reconcile_all
 from duecourse.assignments.models import Assignment, AssignmentSource
 from duecourse.core.models import Tenant
-from duecourse.core.sql import AddDays, insert_select_ignore_conflicts
+from duecourse.core.sql import AddDays, insert_select_ignore_conflicts, skip_locked
+from duecourse.core.timezones import local_day_end
 from duecourse.notifications.delivery import compose_emails, deliver_outbox
 from duecourse.notifications.models import EMAIL_PENDING, Notification, ReminderSchedule, SchedulerState
 from duecourse.notifications.reminders import escalations_schedule, reminders_schedule
@@ -131,21 +131,13 @@ def _notify_once(assignments, kind: str, now: dt.datetime) -> int:
     return insert_select_ignore_conflicts(Notification._meta.db_table, NOTIFICATION_COLUMNS, select)
 
 
-def _locked(queryset):
-    return (
-        queryset.select_for_update(skip_locked=True, of=("self",))
-        if connection.features.has_select_for_update_skip_locked
-        else queryset
-    )
-
-
 def recur(*, now: dt.datetime) -> int:
     """Completed recurring items start their next cycle once the previous due date has passed."""
     started = 0
     while True:
         with transaction.atomic():
             due = list(
-                _locked(
+                skip_locked(
                     Assignment.objects.filter(
                         withdrawn_at__isnull=True, completed_at__isnull=False, recurrence_weeks__isnull=False
                     ).filter(Q(due_at__lte=now) | Q(due_at__isnull=True, completed_at__lte=now - dt.timedelta(days=1)))
@@ -195,7 +187,7 @@ def send_due_reminders(*, now: dt.datetime, batch: int = BATCH) -> int:
     while True:
         with transaction.atomic():
             ids = list(
-                _locked(ReminderSchedule.objects.filter(sent_at__isnull=True, remind_at__lte=now))
+                skip_locked(ReminderSchedule.objects.filter(sent_at__isnull=True, remind_at__lte=now))
                 .order_by("remind_at")
                 .values_list("pk", flat=True)[:batch]
             )
@@ -258,7 +250,7 @@ def _notify_from_schedule(rows, recipient, now: dt.datetime) -> int:
 
 def _due_periodic(key: str, every: dt.timedelta, now: dt.datetime) -> bool:
     with transaction.atomic():
-        state = _locked(SchedulerState.objects.filter(key=key)).first()
+        state = skip_locked(SchedulerState.objects.filter(key=key)).first()
         if state is not None and state.last_run_at > now - every:
             return False
         SchedulerState.objects.update_or_create(key=key, defaults={"last_run_at": now})

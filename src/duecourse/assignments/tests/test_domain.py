@@ -11,9 +11,9 @@ from duecourse.assignments.domain import (
     completion_is_valid,
     derive_status,
     local_date,
-    local_day_end,
     validate_reminder_plan,
 )
+from duecourse.core.timezones import local_day_end
 
 UTC = dt.UTC
 
