@@ -3,12 +3,13 @@
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from duecourse.assignments import living_rules, progress, rules, selectors, services
+from duecourse.assignments import audit, living_rules, progress, rules, selectors, services
 from duecourse.assignments.models import AssignmentRule
 from duecourse.assignments.presenters import (
     ASSIGNMENT_CSV_COLUMNS,
     assignment_as_dict,
     assignment_csv_row,
+    assignment_row_as_dict,
     titles_for,
 )
 from duecourse.assignments.schemas import (
@@ -30,9 +31,8 @@ from duecourse.assignments.schemas import (
     RulePreviewOut,
 )
 from duecourse.catalog.selectors import target_titles
-from duecourse.core.api import ERROR_RESPONSES, ListParams, actor_of, csv_response, was_paging_asked
+from duecourse.core.api import ERROR_RESPONSES, ListParams, actor_of, csv_response, rendered_json, was_paging_asked
 from duecourse.core.errors import forbidden
-from duecourse.core.models import AuditEvent
 
 router = Router()
 
@@ -170,7 +170,12 @@ def withdraw_assignment(request: HttpRequest, assignment_id: int, reason: str = 
     summary="My assignments: overdue first, then priority, then due date",
 )
 def my_assignments(request: HttpRequest, params: Query[ListParams]):
-    return _assignment_page(request, selectors.my_assignments(actor=actor_of(request)), params)
+    actor = actor_of(request)
+    if params.format == "csv":
+        return _assignment_page(request, selectors.my_assignments(actor=actor), params)
+    # Every learner's landing page: one statement and a pre-shaped body instead of ORM + response validation.
+    count, rows = selectors.my_assignments_page(actor=actor, offset=params.offset, limit=params.limit)
+    return rendered_json(request, {"count": count, "items": [assignment_row_as_dict(row) for row in rows]})
 
 
 # --- rules ---------------------------------------------------------------------------------------
@@ -310,13 +315,8 @@ def audit_log(request: HttpRequest, filters: Query[AuditFilters]):
     actor = actor_of(request)
     if not rules.can_view_audit(actor):
         raise forbidden("see the audit log")
-    events = AuditEvent.objects.filter(tenant_id=actor.tenant_id)
-    if filters.object_type:
-        events = events.filter(object_type=filters.object_type)
-    if filters.object_id:
-        events = events.filter(object_id=filters.object_id)
-    if filters.action:
-        events = events.filter(action=filters.action)
-    events = events.order_by("-at", "-id")
+    events = audit.audit_events(
+        tenant_id=actor.tenant_id, object_type=filters.object_type, object_id=filters.object_id, action=filters.action
+    )
     page = list(events[filters.offset : filters.offset + filters.limit])
     return {"count": events.count(), "items": page}

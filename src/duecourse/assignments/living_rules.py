@@ -250,7 +250,7 @@ def rule_reconcile(*, rule: AssignmentRule, person_ids=None, actor_id: int | Non
                     tenant_id=rule.tenant_id, people=people, target=target, due=due, fields=fields, now=now
                 )
             )
-            fanout.attach_sources(
+            fanout.attach_source_where_missing(
                 tenant_id=rule.tenant_id, people=people, target=target, source=source, due=due, now=now
             )
             if due.fixed or due.days is not None:
@@ -292,7 +292,7 @@ def rule_reconcile(*, rule: AssignmentRule, person_ids=None, actor_id: int | Non
                 tenant_id=rule.tenant_id,
                 operation_id=operation.pk,
                 actor_id=actor_id,
-                after={"operation_id": operation.pk, "rule_id": rule.pk},
+                after={"created": added, "rule_id": rule.pk},
                 reason=f"Rule {rule.name}",
                 now=now,
             )
@@ -303,6 +303,7 @@ def rule_reconcile(*, rule: AssignmentRule, person_ids=None, actor_id: int | Non
                 operation_id=operation.pk,
                 assignment_ids=None,
                 event="assigned",
+                count=added,
             )
         else:
             operation.delete()

@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from duecourse.core.models import TenantScopedModel
+from duecourse.core.models import HighVolumeTenantScopedModel, TenantScopedModel
 from duecourse.people.models import Person
 
 TARGET_TYPES = [("course", "Course"), ("path", "Learning path"), ("skill", "Skill")]
@@ -35,7 +35,7 @@ class AssignmentOperation(TenantScopedModel):
         return f"{self.kind} #{self.pk}"
 
 
-class Assignment(TenantScopedModel):
+class Assignment(HighVolumeTenantScopedModel):
     """This person must (or may) complete this target. Status is derived from the facts below."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assignments")
@@ -65,9 +65,19 @@ class Assignment(TenantScopedModel):
     compliance_flag = models.BooleanField(default=False)
     reminder_plan = models.JSONField(null=True, blank=True)
     assigned_at = models.DateTimeField()
-    assigned_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Who and which operation: looked up from here, never the other way round, so no index or
+    # database-level check of their own (a check per row at COMMIT is what big fan-outs paid for).
+    assigned_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False, db_index=False
+    )
     operation = models.ForeignKey(
-        AssignmentOperation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        AssignmentOperation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:
@@ -101,14 +111,19 @@ class Assignment(TenantScopedModel):
         return f"{self.person_id} → {self.target_type}:{self.target_id}"
 
 
-class AssignmentSource(TenantScopedModel):
+class AssignmentSource(HighVolumeTenantScopedModel):
     """Why an assignment exists: each individual, group, org unit, rule… that holds it."""
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="sources")
+    # Assignments are never deleted (withdrawn instead); the unique key below starts with assignment_id.
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="sources", db_constraint=False, db_index=False
+    )
     kind = models.CharField(max_length=20, choices=SOURCE_KINDS)
     ref_id = models.BigIntegerField(default=0, help_text="group, org unit, rule or assigning person; 0 for none")
     label = models.CharField(max_length=300)
-    assigned_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False, db_index=False
+    )
     rule_id = models.BigIntegerField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
     due_rule = models.CharField(max_length=100, blank=True, default="")

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from duecourse.assignments import fanout, rules
 from duecourse.assignments.domain import (
@@ -170,39 +170,50 @@ def workload_30d(*, tenant_id: int, people: QuerySet, now: dt.datetime) -> dict[
 def _preview(
     *, tenant_id: int, people: QuerySet, targets: list[fanout.TargetSpec], due: DueSpec, now: dt.datetime
 ) -> tuple[list[dict], int, int]:
+    """What a real run would do, person by person, with each person's workload: two queries in all."""
     workload = workload_30d(tenant_id=tenant_id, people=people, now=now)
     threshold = overload_threshold(tenant_id)
     today = now.date()
-    rows, created, skipped = [], 0, 0
-    people_rows = list(people.order_by("name", "id").values_list("pk", "name", "hire_date"))
-    for target in targets:
-        existing = set(
-            fanout.open_assignments_of(tenant_id=tenant_id, people=people, target=target).values_list(
-                "person_id", flat=True
+    horizon = today + dt.timedelta(days=30)
+    holds = {
+        f"holds_{index}": Exists(
+            Assignment.objects.filter(
+                tenant_id=tenant_id,
+                person_id=OuterRef("pk"),
+                target_type=target.type,
+                target_id=target.id,
+                withdrawn_at__isnull=True,
             )
         )
-        for person_id, name, hire_date in people_rows:
-            action = "skip" if person_id in existing else "create"
+        for index, target in enumerate(targets)
+    }
+    people_rows = list(
+        people.order_by("name", "id").annotate(**holds).values_list("pk", "name", "hire_date", *holds.keys())
+    )
+    same_date = None if due.from_hire_date else due.date_for(today=today, hire_date=None)
+    rows, created, skipped = [], 0, 0
+    for index, target in enumerate(targets):
+        shown = {"type": target.type, "id": target.id, "title": target.title}
+        for person_id, name, hire_date, *held in people_rows:
+            due_date = due.date_for(today=today, hire_date=hire_date) if due.from_hire_date else same_date
             minutes = workload.get(person_id, 0)
-            due_date = due.date_for(today=today, hire_date=hire_date)
-            adds = (
-                target.estimated_minutes
-                if action == "create" and due_date and due_date <= today + dt.timedelta(days=30)
-                else 0
-            )
+            if held[index]:
+                action, adds = "skip", 0
+                skipped += 1
+            else:
+                action, adds = "create", target.estimated_minutes if due_date and due_date <= horizon else 0
+                created += 1
             rows.append(
                 {
                     "person_id": person_id,
                     "name": name,
-                    "target": {"type": target.type, "id": target.id, "title": target.title},
+                    "target": shown,
                     "action": action,
                     "due_date": due_date,
                     "workload_minutes_30d": minutes,
                     "overloaded": minutes + adds > threshold,
                 }
             )
-            created += action == "create"
-            skipped += action == "skip"
     return rows, created, skipped
 
 
@@ -230,14 +241,13 @@ def _fan_out(
             tenant_id=tenant_id, people=people, targets=targets, due=due, now=now
         )
         return result
-    if want_preview and people.count() * len(targets) <= PREVIEW_LIMIT_REAL_RUN:
+    if want_preview and people[: PREVIEW_LIMIT_REAL_RUN + 1].count() * len(targets) <= PREVIEW_LIMIT_REAL_RUN:
         # A real run answers the preview only when it is small; 100,000 rows are never built in Python.
         result.preview, _, _ = _preview(tenant_id=tenant_id, people=people, targets=targets, due=due, now=now)
     with transaction.atomic():
         operation = AssignmentOperation.objects.create(
             tenant_id=tenant_id, actor=actor, kind=kind, params=params, created_at=now
         )
-        audience_size = people.count()
         for target in targets:
             target = fanout.TargetSpec(
                 **{**target.__dict__, "validity_months": common.validity_months or target.validity_months}
@@ -251,34 +261,45 @@ def _fan_out(
                 assigned_by_id=actor.pk if actor else None,
                 operation_id=operation.pk,
             )
+            audience = [(part.people.filter(tenant_id=tenant_id, active=True), part.source) for part in parts]
+            audience_size = people.count()
+            held = fanout.held_before(
+                tenant_id=tenant_id, people=people, parts=audience, target=target, due=due, now=now
+            )
             created_ids = fanout.insert_assignments(
                 tenant_id=tenant_id, people=people, target=target, due=due, fields=fields, now=now
             )
             result.created_ids += created_ids
             result.created += len(created_ids)
-            result.skipped += audience_size - len(created_ids)
-            for part in parts:
-                part_people = part.people.filter(tenant_id=tenant_id, active=True)
+            # Rows a concurrent call inserted first (ON CONFLICT waited for it) were not seen before.
+            raced = max(0, audience_size - held.count - len(created_ids))
+            result.skipped += held.count + raced
+            for index, (part_people, source) in enumerate(audience):
+                fanout.move_source_dates_earlier(held.own_source_later.get(index, []), due=due, now=now)
                 fanout.attach_sources(
                     tenant_id=tenant_id,
                     people=part_people,
                     target=target,
-                    source=part.source,
+                    source=source,
                     due=due,
                     now=now,
-                    earlier_date_moves_own_source=True,
+                    operation_id=operation.pk,
+                    only_audience=len(audience) == 1,
+                    held_lacking=held.lacking_source.get(index, []),
                 )
-            if due.fixed or due.days is not None:
-                existing = fanout.open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(
-                    operation_id=operation.pk
-                )
-                if due.fixed and not due.from_hire_date:
-                    existing = existing.filter(Q(due_date__isnull=True) | Q(due_date__gt=due.fixed))
-                elif not due.from_hire_date:
-                    existing = existing.filter(
-                        Q(due_date__isnull=True) | Q(due_date__gt=now.date() + dt.timedelta(days=due.days))
+            if raced:
+                for part_people, source in audience:
+                    fanout.attach_source_where_missing(
+                        tenant_id=tenant_id, people=part_people, target=target, source=source, due=due, now=now
                     )
-                fanout.recompute_due_dates(existing)
+                fanout.recompute_due_dates(
+                    fanout.open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(
+                        operation_id=operation.pk
+                    )
+                )
+            for start in range(0, len(held.may_move_earlier), fanout.CHUNK):
+                chunk = held.may_move_earlier[start : start + fanout.CHUNK]
+                fanout.recompute_due_dates(Assignment.objects.filter(pk__in=chunk))
         operation.created, operation.skipped = result.created, result.skipped
         operation.save(update_fields=["created", "skipped"])
         if result.created:
@@ -286,13 +307,18 @@ def _fan_out(
                 tenant_id=tenant_id,
                 operation_id=operation.pk,
                 actor_id=actor.pk if actor else None,
-                after={"operation_id": operation.pk, **params},
+                after={"created": result.created, "skipped": result.skipped, **params},
                 reason=common.reason,
                 now=now,
             )
             _satisfy_from_prior_completions(tenant_id=tenant_id, operation_id=operation.pk, targets=targets, now=now)
             assignments_changed.send(
-                sender=Assignment, tenant_id=tenant_id, operation_id=operation.pk, assignment_ids=None, event="assigned"
+                sender=Assignment,
+                tenant_id=tenant_id,
+                operation_id=operation.pk,
+                assignment_ids=None,
+                event="assigned",
+                count=result.created,
             )
         result.operation_id = operation.pk
     return result

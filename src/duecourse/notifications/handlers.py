@@ -5,7 +5,7 @@ from duecourse.notifications import events
 
 
 @receiver(assignments_changed, dispatch_uid="notifications.assignments_changed")
-def on_assignments_changed(sender, tenant_id, operation_id, assignment_ids, event, **kwargs):
+def on_assignments_changed(sender, tenant_id, operation_id, assignment_ids, event, count=None, **kwargs):
     events.assignments_changed(
-        tenant_id=tenant_id, operation_id=operation_id, assignment_ids=assignment_ids, event=event
+        tenant_id=tenant_id, operation_id=operation_id, assignment_ids=assignment_ids, event=event, count=count
     )

@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from duecourse.core.models import TenantScopedModel
+from duecourse.core.models import HighVolumeTenantScopedModel, TenantScopedModel
 from duecourse.people.models import Person
 
 KINDS = [
@@ -36,15 +36,29 @@ CATEGORIES = ("assigned", "reminders", "changes", "certificates")
 EMAIL_PENDING, EMAIL_SENT, EMAIL_SKIPPED = "pending", "queued", "skipped"
 
 
-class Notification(TenantScopedModel):
+class Notification(HighVolumeTenantScopedModel):
     """One in-app inbox entry for one recipient. Text is rendered when shown, from kind and assignment."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notifications")
+    # The inbox index (tenant, person, created_at) serves look-ups by person; people and assignments are
+    # never deleted (deactivated, withdrawn) and notifications are never looked up by assignment or
+    # subject, so these keys carry no index or database-level check of their own: each cost a write or a
+    # check per row in every big fan-out. Django's CASCADE still applies when a test or tenant deletes.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="notifications", db_constraint=False, db_index=False
+    )
     kind = models.CharField(max_length=30, choices=KINDS)
     assignment = models.ForeignKey(
-        "assignments.Assignment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "assignments.Assignment",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
-    about = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    about = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     data = models.JSONField(default=dict, blank=True)
     template = models.CharField(max_length=100, blank=True, default="")
     dedup_key = models.CharField(max_length=200, null=True, blank=True)
@@ -144,10 +158,13 @@ class OutboxMessage(TenantScopedModel):
         return f"{self.subject} → {self.to_email}"
 
 
-class ReminderSchedule(TenantScopedModel):
+class ReminderSchedule(HighVolumeTenantScopedModel):
     """One planned send: exactly once per assignment, cycle, rule, recipient kind and due date."""
 
-    assignment = models.ForeignKey("assignments.Assignment", on_delete=models.CASCADE, related_name="+")
+    # The unique key below starts with assignment_id; assignments are never deleted.
+    assignment = models.ForeignKey(
+        "assignments.Assignment", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     cycle = models.PositiveIntegerField()
     rule_key = models.CharField(max_length=40)
     recipient_kind = models.CharField(max_length=12)
@@ -171,6 +188,24 @@ class ReminderSchedule(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.rule_key} {self.recipient_kind} for {self.assignment_id} at {self.remind_at}"
+
+
+class ReminderPlanBacklog(TenantScopedModel):
+    """A big operation whose reminders the worker plans after it commits (see `reminders.plan_backlog`).
+
+    Planning writes a row per assignment and reminder rule; for 100,000 new assignments that doubled
+    the time of the request, so operations above `reminders.PLAN_INLINE_LIMIT` leave a note here instead.
+    """
+
+    operation_id = models.BigIntegerField()
+    planned_as_of = models.DateTimeField(help_text="the operation's time: sends after it are planned")
+
+    class Meta:
+        db_table = "reminder_plan_backlog"
+        constraints = [models.UniqueConstraint(fields=["tenant", "operation_id"], name="reminder_plan_backlog_once")]
+
+    def __str__(self) -> str:
+        return f"plan reminders of operation {self.operation_id}"
 
 
 class SchedulerState(models.Model):

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import BigIntegerField, CharField, DateTimeField, F, JSONField, Q, Value
+from django.db.models import BigIntegerField, Case, CharField, DateTimeField, F, JSONField, Q, Value, When
 from django.db.models.functions import Cast, Concat
 
 from duecourse.assignments.living_rules import rules_reconcile_all
@@ -21,7 +21,7 @@ from duecourse.core.sql import AddDays, insert_select_ignore_conflicts, skip_loc
 from duecourse.core.timezones import local_day_end
 from duecourse.notifications.delivery import compose_emails, deliver_outbox
 from duecourse.notifications.models import EMAIL_PENDING, Notification, ReminderSchedule, SchedulerState
-from duecourse.notifications.reminders import escalations_schedule, reminders_schedule
+from duecourse.notifications.reminders import escalations_schedule, plan_backlog, reminders_schedule
 from duecourse.notifications.services import NOTIFICATION_COLUMNS, notify_assignments
 from duecourse.people.models import Person
 
@@ -36,7 +36,16 @@ ESCALATION_RECIPIENTS = ("learner", "assigner", "manager", "hr")
 EXPIRY_NOTICE_DAYS = 30
 LOOKBACK = dt.timedelta(days=2)
 RECONCILE_EVERY = dt.timedelta(hours=1)
+# Escalation tiers are days wide, so sweeping the overdue window every few minutes (not every tick)
+# loses nothing and keeps a tick with nothing due cheap at a million open assignments.
+ESCALATE_EVERY = dt.timedelta(minutes=10)
 BATCH = 5000
+# Whom a reminder row names, by its recipient kind ("hr" goes to every HR contact of the tenant).
+RECIPIENT_PERSON = {
+    "learner": "assignment__person_id",
+    "manager": "assignment__person__manager_id",
+    "assigner": "assignment__assigned_by_id",
+}
 
 
 @dataclass
@@ -186,14 +195,14 @@ def send_due_reminders(*, now: dt.datetime, batch: int = BATCH) -> int:
     sent = 0
     while True:
         with transaction.atomic():
-            ids = list(
+            claimed = list(
                 skip_locked(ReminderSchedule.objects.filter(sent_at__isnull=True, remind_at__lte=now))
                 .order_by("remind_at")
-                .values_list("pk", flat=True)[:batch]
+                .values_list("pk", "recipient_kind")[:batch]
             )
-            if not ids:
+            if not claimed:
                 return sent
-            rows = ReminderSchedule.objects.filter(pk__in=ids)
+            rows = ReminderSchedule.objects.filter(pk__in=[pk for pk, _ in claimed])
             # Still relevant: open, not done, not hidden, same cycle and due date as planned (else skipped).
             live = rows.exclude(assignment__visibility="hidden").filter(
                 assignment__withdrawn_at__isnull=True,
@@ -201,25 +210,32 @@ def send_due_reminders(*, now: dt.datetime, batch: int = BATCH) -> int:
                 assignment__cycle=F("cycle"),
                 assignment__due_date=F("due_date"),
             )
-            for recipient, person_field in (
-                ("learner", "assignment__person_id"),
-                ("manager", "assignment__person__manager_id"),
-                ("assigner", "assignment__assigned_by_id"),
-            ):
-                sent += _notify_from_schedule(
-                    live.filter(recipient_kind=recipient, **{f"{person_field}__isnull": False}), person_field, now
-                )
-            hr_people = Person.objects.filter(is_hr=True, active=True)
-            for hr in hr_people.filter(tenant_id__in=live.filter(recipient_kind="hr").values("tenant_id")).values(
-                "pk", "tenant_id"
-            ):
-                sent += _notify_from_schedule(
-                    live.filter(recipient_kind="hr", tenant_id=hr["tenant_id"]),
-                    Value(hr["pk"], output_field=BigIntegerField()),
-                    now,
-                )
-            rows.exclude(pk__in=live.values("pk")).update(sent_at=now, skipped=True)
-            rows.filter(sent_at__isnull=True).update(sent_at=now)
+            # Learner, manager and assigner rows in one statement: the recipient is picked per row.
+            recipient = Case(
+                *(When(recipient_kind=kind, then=F(path)) for kind, path in RECIPIENT_PERSON.items()),
+                output_field=BigIntegerField(),
+            )
+            sent += _notify_from_schedule(
+                live.filter(recipient_kind__in=list(RECIPIENT_PERSON))
+                .annotate(recipient=recipient)
+                .filter(recipient__isnull=False),
+                "recipient",
+                now,
+            )
+            if any(kind == "hr" for _, kind in claimed):
+                hr_people = Person.objects.filter(is_hr=True, active=True)
+                for hr in hr_people.filter(tenant_id__in=live.filter(recipient_kind="hr").values("tenant_id")).values(
+                    "pk", "tenant_id"
+                ):
+                    sent += _notify_from_schedule(
+                        live.filter(recipient_kind="hr", tenant_id=hr["tenant_id"]),
+                        Value(hr["pk"], output_field=BigIntegerField()),
+                        now,
+                    )
+            rows.update(
+                sent_at=now,
+                skipped=Case(When(pk__in=live.values("pk"), then=Value(False)), default=Value(True)),
+            )
 
 
 def _notify_from_schedule(rows, recipient, now: dt.datetime) -> int:
@@ -261,9 +277,10 @@ def run_tick(*, now: dt.datetime, deliver: bool = True) -> TickReport:
     """One tick. `deliver=False` stops at the outbox (the benchmark times SMTP delivery apart from it)."""
     report = TickReport()
     steps = [
-        ("escalate", lambda: escalate(now=now)),
+        ("escalate", lambda: escalate(now=now) if _due_periodic("escalate", ESCALATE_EVERY, now) else 0),
         ("expiry", lambda: expiry_notices(now=now)),
         ("recurrence", lambda: recur(now=now)),
+        ("plan", plan_backlog),
         ("reminders", lambda: send_due_reminders(now=now)),
         ("reconcile", lambda: rules_reconcile_all() if _due_periodic("rules_reconcile", RECONCILE_EVERY, now) else 0),
         ("compose", lambda: compose_emails(now=now)),

@@ -253,7 +253,15 @@ class TestBulk:
         real = self.bulk(admin_api, **body).json()
         assert (real["created"], real["skipped"]) == (dry["created"], dry["skipped"])
         assert Assignment.objects.count() == 8
-        assert AuditEvent.objects.filter(action="assignment.create").count() == 8
+        # One line in the audit log for the call (plus the earlier single assignment's own), found
+        # from any assignment it created.
+        assert AuditEvent.objects.filter(action="assignment.create").count() == 2
+        made = Assignment.objects.filter(person=crew[1], target_id=second.pk).get()
+        history = admin_api.get("audit", {"object_type": "assignment", "object_id": made.pk}).json()["items"]
+        assert [(e["action"], e["object_type"], e["after"]["created"], e["after"]["skipped"]) for e in history] == [
+            ("assignment.create", "assignment_operation", 7, 1)
+        ]
+        assert history[0]["object_id"] == made.operation_id and history[0]["actor_id"] == admin.pk
 
         again = self.bulk(admin_api, **body).json()
         assert (again["created"], again["skipped"], again["failed"]) == (0, 8, [])

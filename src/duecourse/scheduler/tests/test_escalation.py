@@ -88,3 +88,19 @@ def test_malformed_tiers_are_skipped():
     tiers = escalation_tiers({"escalation": [{"after_days": "x"}, {"after_days": 3, "to": "ceo"}, {"after_days": 4}]})
     assert tiers == [{"after_days": 4, "to": None, "flag": False}]
     assert escalation_tiers({}) == DEFAULT_ESCALATION
+
+
+def test_the_manager_hears_within_ten_minutes_even_when_ticks_come_every_few_seconds(admin, team):
+    """The escalation sweep runs at most every 10 minutes, so a nudge may come that much after its moment."""
+    manager, learner, _ = team
+    assign_at(utc("2026-03-01T09:00"), admin, learner, due_date="2026-03-20")
+
+    tick(DUE_END - dt.timedelta(seconds=30))  # sweeps: nothing overdue yet
+    tick(DUE_END + dt.timedelta(seconds=30))  # overdue now, but the sweep ran a minute ago
+    assert inbox(manager, "escalation") == []
+    assert len(inbox(learner, "overdue")) == 1  # the learner's own overdue notice is not delayed
+
+    tick(DUE_END + dt.timedelta(minutes=10))
+    assert len(inbox(manager, "escalation")) == 1
+    tick(DUE_END + dt.timedelta(minutes=25))
+    assert len(inbox(manager, "escalation")) == 1
