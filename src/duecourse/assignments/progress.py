@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from duecourse.assignments import rules
@@ -14,6 +14,7 @@ from duecourse.catalog.models import Course
 from duecourse.core import clock
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.models import AuditEvent
+from duecourse.core.sql import bulk_update_by_pk
 from duecourse.people.models import Person
 
 
@@ -61,11 +62,11 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
     all_required = sorted({c for courses in required_by_target.values() for c in courses})
     satisfying = catalog.courses_satisfying(tenant_id=tenant_id, course_ids=all_required)
     relevant_courses = {c for s in satisfying.values() for c in s}
-    completions: dict[tuple[int, int], list[dt.datetime]] = {}
+    completions: dict[int, dict[int, list[dt.datetime]]] = {}  # person -> course -> dates
     for person_id, course_id, completed_at in Completion.objects.filter(
         tenant_id=tenant_id, person_id__in=person_ids, course_id__in=relevant_courses
     ).values_list("person_id", "course_id", "completed_at"):
-        completions.setdefault((person_id, course_id), []).append(completed_at)
+        completions.setdefault(person_id, {}).setdefault(course_id, []).append(completed_at)
     percents = {
         (p, c): pct
         for p, c, pct in CourseProgress.objects.filter(
@@ -74,7 +75,7 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
     }
     changed = []
     for a in rows:
-        by_course = {c: dates for (p, c), dates in completions.items() if p == a.person_id}
+        by_course = completions.get(a.person_id, {})
         required = required_by_target[(a.target_type, a.target_id)]
         done_at = [
             _latest_valid_completion(by_course, satisfying[c], a.validity_months, now, a.completions_after)
@@ -95,7 +96,12 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
             a.expires_at = completion_expires_at(min(done_at), a.validity_months)
         if (a.progress, a.completed_at, a.expires_at, a.started_at) != before:
             changed.append(a)
-    Assignment.objects.bulk_update(changed, ["progress", "completed_at", "expires_at", "started_at"], batch_size=1000)
+    bulk_update_by_pk(
+        Assignment,
+        ["progress", "completed_at", "expires_at", "started_at"],
+        [(a.pk, a.progress, a.completed_at, a.expires_at, a.started_at) for a in changed],
+        tenant_id=tenant_id,
+    )
     return len(changed)
 
 
@@ -206,35 +212,16 @@ def progress_apply(*, actor: Person, entries: list[ProgressEntry], now: dt.datet
     latest: dict[tuple[int, int], int] = {}
     for e in entries:
         latest[(e.person_id, e.course_id)] = e.percent
-    existing = {
-        (p, c): pk
-        for pk, p, c in CourseProgress.objects.filter(
-            tenant_id=tenant_id,
-            person_id__in={p for p, _ in latest},
-            course_id__in={c for _, c in latest},
-        ).values_list("pk", "person_id", "course_id")
-    }
-    CourseProgress.objects.bulk_update(
+    # One upsert: a first report inserts, a later one (or a concurrent first one) overwrites the percent.
+    CourseProgress.objects.bulk_create(
         [
-            CourseProgress(pk=existing[key], percent=pct, updated_at=now)
-            for key, pct in latest.items()
-            if key in existing
+            CourseProgress(tenant_id=tenant_id, person_id=p, course_id=c, percent=pct, updated_at=now)
+            for (p, c), pct in sorted(latest.items())  # one lock order for concurrent batches
         ],
-        ["percent", "updated_at"],
+        update_conflicts=True,
+        unique_fields=["person", "course"],
+        update_fields=["percent", "updated_at"],
     )
-    new_rows = [
-        CourseProgress(tenant_id=tenant_id, person_id=p, course_id=c, percent=pct, updated_at=now)
-        for (p, c), pct in latest.items()
-        if (p, c) not in existing
-    ]
-    try:
-        with transaction.atomic():
-            CourseProgress.objects.bulk_create(new_rows)
-    except IntegrityError:  # a concurrent first report for the same pair: update instead
-        for row in new_rows:
-            CourseProgress.objects.filter(tenant_id=tenant_id, person_id=row.person_id, course_id=row.course_id).update(
-                percent=row.percent, updated_at=now
-            )
     completions = [
         Completion(
             tenant_id=tenant_id,

@@ -7,7 +7,7 @@ progress records: completed / passed → completion; progressed → percent.
 import datetime as dt
 import uuid
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from duecourse.assignments import rules
@@ -16,6 +16,7 @@ from duecourse.assignments.progress import ProgressEntry, progress_apply
 from duecourse.catalog.models import Course
 from duecourse.core import clock
 from duecourse.core.errors import Conflict, DomainError, FieldError, forbidden
+from duecourse.core.sql import bulk_insert_returning
 from duecourse.people.models import Person
 
 VERSION = "1.0.3"
@@ -75,12 +76,17 @@ class _Lookups:
                 obj = statement.get("object") if isinstance(statement.get("object"), dict) else {}
                 if isinstance(obj.get("id"), str):
                     activities.add(obj["id"])
-        self.people = {p.email: p for p in Person.objects.filter(tenant_id=tenant_id, email__in=emails)}
-        courses = list(
-            Course.objects.filter(tenant_id=tenant_id).filter(Q(launch_url__in=activities) | Q(code__in=activities))
+        self.person_ids = dict(
+            Person.objects.filter(tenant_id=tenant_id, email__in=emails).values_list("email", "id").order_by()
         )
-        self.courses = {c.code: c for c in courses}
-        self.courses.update({c.launch_url: c for c in courses if c.launch_url})  # a launch URL wins over a code
+        courses = list(
+            Course.objects.filter(tenant_id=tenant_id)
+            .filter(Q(launch_url__in=activities) | Q(code__in=activities))
+            .values_list("id", "code", "launch_url")
+            .order_by()
+        )
+        self.course_ids = {code: pk for pk, code, _ in courses}
+        self.course_ids.update({url: pk for pk, _, url in courses if url})  # a launch URL wins over a code
 
 
 def _interpret(lookups: _Lookups, index: int, statement, errors: list[FieldError]) -> dict | None:
@@ -101,8 +107,8 @@ def _interpret(lookups: _Lookups, index: int, statement, errors: list[FieldError
     if not isinstance(mbox, str) or not mbox.startswith("mailto:"):
         errors.append(FieldError(f"{where}.actor.mbox", "must be mailto:<email> (the actor is found by email)"))
         return None
-    person = lookups.people.get(mbox[len("mailto:") :].strip().lower())
-    if person is None:
+    person_id = lookups.person_ids.get(mbox[len("mailto:") :].strip().lower())
+    if person_id is None:
         errors.append(FieldError(f"{where}.actor.mbox", f"no person with email {mbox[len('mailto:') :]}"))
         return None
     verb = statement.get("verb") if isinstance(statement.get("verb"), dict) else {}
@@ -115,13 +121,19 @@ def _interpret(lookups: _Lookups, index: int, statement, errors: list[FieldError
     if not isinstance(activity, str) or not activity:
         errors.append(FieldError(f"{where}.object.id", "is required"))
         return None
-    course = lookups.courses.get(activity)
-    if course is None:
+    course_id = lookups.course_ids.get(activity)
+    if course_id is None:
         errors.append(FieldError(f"{where}.object.id", f"no course has launch URL or code {activity}"))
         return None
     result = statement.get("result") if isinstance(statement.get("result"), dict) else {}
     timestamp = _parse_timestamp(statement.get("timestamp"), f"{where}.timestamp", errors)
-    action = {"statement_id": statement_id, "person": person, "course": course, "verb": verb_id, "raw": statement}
+    action = {
+        "statement_id": statement_id,
+        "person_id": person_id,
+        "course_id": course_id,
+        "verb": verb_id,
+        "raw": statement,
+    }
     if verb_id in (VERB_COMPLETED, VERB_PASSED):
         action["completed_at"] = min(timestamp or clock.now(), clock.now())
         score = result.get("score") if isinstance(result.get("score"), dict) else {}
@@ -162,63 +174,38 @@ def statements_store(*, actor: Person, body, statement_id: str | None = None) ->
         )
     now = clock.now()
     with transaction.atomic():
-        existing = {
-            str(s): raw
-            for s, raw in XapiStatement.objects.filter(tenant_id=actor.tenant_id, statement_id__in=ids).values_list(
-                "statement_id", "raw"
-            )
-        }
-        fresh = []
-        for action in actions:
-            if action["statement_id"] in existing:
-                if statement_id is not None and existing[action["statement_id"]] != action["raw"]:
-                    raise Conflict(detail="A different statement with this id is already stored")
-                continue
-            fresh.append(action)
-        fresh = _store_new(actor.tenant_id, fresh, now)
+        stored = _store_new(actor.tenant_id, actions, now)
+        if statement_id is not None and ids[0] not in stored:
+            known = XapiStatement.objects.filter(tenant_id=actor.tenant_id, statement_id=ids[0])
+            if known.values_list("raw", flat=True).first() != actions[0]["raw"]:
+                raise Conflict(detail="A different statement with this id is already stored")
         entries = [
             ProgressEntry(
-                person_id=a["person"].pk,
-                course_id=a["course"].pk,
+                person_id=a["person_id"],
+                course_id=a["course_id"],
                 progress=a.get("progress"),
                 completed_at=a.get("completed_at"),
                 score=a.get("score"),
                 origin="xapi",
                 statement_id=a["statement_id"],
             )
-            for a in fresh
-            if a["verb"] in KNOWN_VERBS
+            for a in actions
+            if a["statement_id"] in stored and a["verb"] in KNOWN_VERBS
         ]
         if entries:
             progress_apply(actor=actor, entries=entries, now=now)
     return ids
 
 
-def _store_new(tenant_id: int, actions: list[dict], now) -> list[dict]:
-    """Store the statements; those another request stored meanwhile are dropped (stored once, applied once)."""
+def _store_new(tenant_id: int, actions: list[dict], now) -> set[str]:
+    """Store the statements not stored yet; returns the ids stored now (stored once, applied once).
+
+    One `INSERT … ON CONFLICT DO NOTHING RETURNING`: a known id, or one another request is storing
+    at the same moment, is skipped by the unique key rather than looked up first.
+    """
     rows = [
-        XapiStatement(
-            tenant_id=tenant_id,
-            statement_id=a["statement_id"],
-            stored_at=now,
-            verb=a["verb"][:300],
-            person=a["person"],
-            course=a["course"],
-            raw=a["raw"],
-        )
-        for a in actions
+        (tenant_id, a["statement_id"], now, a["verb"][:300], a["person_id"], a["course_id"], a["raw"]) for a in actions
     ]
-    try:
-        with transaction.atomic():
-            XapiStatement.objects.bulk_create(rows)
-        return actions
-    except IntegrityError:
-        stored = []
-        for action, row in zip(actions, rows, strict=True):
-            try:
-                with transaction.atomic():
-                    row.save()
-                stored.append(action)
-            except IntegrityError:
-                continue
-        return stored
+    fields = ["tenant", "statement_id", "stored_at", "verb", "person", "course", "raw"]
+    inserted = bulk_insert_returning(XapiStatement, fields, rows, ["statement_id"], ignore_conflicts=True)
+    return {str(uuid.UUID(str(value))) for (value,) in inserted}

@@ -8,7 +8,7 @@ from duecourse.core.audit import audit_record
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import insert_select_ignore_conflicts
 from duecourse.groups import rules
-from duecourse.groups.dynamic_rules import rule_filter, validate_rule
+from duecourse.groups.dynamic_rules import tenant_rule_filter, validate_rule
 from duecourse.groups.models import Group, GroupMember
 from duecourse.groups.signals import group_membership_changed
 from duecourse.people.models import Person
@@ -216,19 +216,26 @@ def dynamic_group_refresh(*, group: Group, person_ids: Collection[int] | None = 
     """Bring a dynamic group's materialised members in line with its rule; returns (joined, left).
 
     With `person_ids`, only those people are re-evaluated (after an edit); without, everyone (after
-    an import or a rule change). Two set-based statements either way.
+    an import or a rule change). Two set-based statements either way, after looking up the org units
+    the rule names.
     """
-    matching = Person.objects.filter(rule_filter(group.rule), tenant_id=group.tenant_id)
+    condition = tenant_rule_filter(group.rule, group.tenant_id)
     members = GroupMember.objects.filter(group=group)
     if person_ids is not None:
-        matching = matching.filter(pk__in=list(person_ids))
         members = members.filter(person_id__in=list(person_ids))
-    left, _ = members.exclude(person_id__in=matching.values("pk")).delete()
-    joined = insert_select_ignore_conflicts(
-        GroupMember._meta.db_table,
-        ["tenant_id", "group_id", "person_id"],
-        matching.values_list("tenant_id", group_id_value(group), "pk"),
-    )
+    if condition is None:  # the rule names an org unit the tenant does not have: nobody matches
+        left, _ = members.delete()
+        joined = 0
+    else:
+        matching = Person.objects.filter(condition)
+        if person_ids is not None:
+            matching = matching.filter(pk__in=list(person_ids))
+        left, _ = members.exclude(person_id__in=matching.values("pk")).delete()
+        joined = insert_select_ignore_conflicts(
+            GroupMember._meta.db_table,
+            ["tenant_id", "group_id", "person_id"],
+            matching.values_list("tenant_id", group_id_value(group), "pk"),
+        )
     if joined or left:
         group_membership_changed.send(
             sender=Group,

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from duecourse.core import clock
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
-from duecourse.core.sql import bulk_insert_returning, bulk_update_by_pk, reserve_ids
+from duecourse.core.sql import bulk_insert_returning, bulk_update_by_pk, copy_rows, reserve_ids
 from duecourse.people import rules
 from duecourse.people.models import OrgUnit, Person
 from duecourse.people.services import org_units_ensure
@@ -51,6 +51,8 @@ INPUT_OF_COLUMN = {
     **{f"{org}_id": org for org in ORG_FIELDS},
     **{f"is_{role}": "roles" for role in rules.STORED_ROLES},
 }
+ORG_COLUMNS = tuple((org, f"{org}_id") for org in ORG_FIELDS)
+ROLE_COLUMNS = tuple((role, f"is_{role}") for role in rules.STORED_ROLES)
 Progress = Callable[[str, int, int], None]
 
 
@@ -240,13 +242,8 @@ class _ImportPlan:
                 errors.append(FieldError("email", f"{email} belongs to the person with external id {other_ext}"))
         return key
 
-    def _org_id(self, kind: str, name: str | None):
-        if not name:
-            return None
-        # Unknown names are created on write; until then they compare as "different".
-        return self.org_ids.get((kind, name), ("new-org", kind, name))
-
     def _plan_rows(self, cleaned_rows) -> None:
+        org_ids = self.org_ids
         for index, clean, key in cleaned_rows:
             values = {
                 "email": clean["email"],
@@ -258,11 +255,13 @@ class _ImportPlan:
                 "locale": clean.get("locale", "en"),
                 "active": clean.get("active", True),
             }
-            for org in ORG_FIELDS:
-                values[f"{org}_id"] = self._org_id(org, clean.get(org))
-            roles = clean.get("roles", [])
-            for role in rules.STORED_ROLES:
-                values[f"is_{role}"] = role in roles
+            for org, column in ORG_COLUMNS:
+                name = clean.get(org)
+                # Unknown names are created on write; until then they compare as "different".
+                values[column] = (org_ids.get((org, name)) or ("new-org", org, name)) if name else None
+            roles = clean.get("roles", ())
+            for role, column in ROLE_COLUMNS:
+                values[column] = role in roles
             if isinstance(key, int):
                 current = self.existing[key]
                 # Columns a row does not carry keep their value (a JSON row may be partial).
@@ -400,7 +399,8 @@ class _ImportPlan:
         """Insert the new people; returns their ids by row key.
 
         Where ids can be reserved up front (PostgreSQL), managers among the new rows are known before
-        the insert, so each person is written once; elsewhere `_write_managers` sets them afterwards.
+        the insert, so each person is written once, by `COPY`; elsewhere `_write_managers` sets them
+        afterwards.
         """
         fields = ["tenant", *COMPARED_FIELDS, "created_at", "updated_at", "deactivated_at"]
         reserved = reserve_ids(Person, len(self.creates))
@@ -418,9 +418,10 @@ class _ImportPlan:
                     target = self.manager_changes.pop(("new", index), None)
                     row = (key_to_id[("new", index)], *row, key_to_id.get(target, target))
                 rows.append(row)
-            inserted = bulk_insert_returning(Person, fields, rows, ["email", "id"])
-            if reserved is None:
-                ids_by_email = dict(inserted)
+            if reserved is not None:
+                copy_rows(Person, fields, rows)
+            else:
+                ids_by_email = dict(bulk_insert_returning(Person, fields, rows, ["email", "id"]))
                 key_to_id.update({("new", index): ids_by_email[values["email"]] for index, values in batch})
             self.progress("write", start + len(batch), total)
         return key_to_id

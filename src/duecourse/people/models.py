@@ -26,16 +26,41 @@ class OrgUnit(TenantScopedModel):
         return f"{self.get_kind_display()}: {self.name}"
 
 
+def org_unit_reference() -> models.ForeignKey:
+    """A person's department, site or region: unchecked and unindexed alone (see Person)."""
+    return models.ForeignKey(
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+
+
 class Person(TenantScopedModel):
     """Someone in the directory. Email is stored lower-case, so it compares case-insensitively."""
 
     email = models.EmailField(max_length=254)
     name = models.CharField(max_length=200)
     external_id = models.CharField(max_length=100, null=True, blank=True)
-    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
-    department = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    site = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    region = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # No database-level foreign keys on the directory's references: an HR import of 100,000 people paid
+    # one deferred check per row and key at commit (about 2 s of 8). The import and the services write
+    # only ids they have just looked up or created, and Django's on_delete still applies in Python.
+    # Org-unit columns are indexed tenant-first only (person_*_idx); the manager keeps its own index for
+    # the tenant-less "has reports" subqueries.
+    manager = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        db_constraint=False,
+    )
+    department = org_unit_reference()
+    site = org_unit_reference()
+    region = org_unit_reference()
     job_title = models.CharField(max_length=200, blank=True, default="")
     hire_date = models.DateField(null=True, blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
@@ -45,7 +70,11 @@ class Person(TenantScopedModel):
     is_instructor = models.BooleanField(default=False)
     is_hr = models.BooleanField(default=False)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -79,7 +108,11 @@ class Person(TenantScopedModel):
         """Stored roles plus the derived ones (manager by having reports, learner for everyone)."""
         names = [
             role
-            for role, held in (("admin", self.is_admin), ("instructor", self.is_instructor), ("hr", self.is_hr))
+            for role, held in (
+                ("admin", self.is_admin),
+                ("instructor", self.is_instructor),
+                ("hr", self.is_hr),
+            )
             if held
         ]
         has_reports = getattr(self, "has_reports", None)

@@ -6,7 +6,7 @@ import pytest
 
 from duecourse.core.errors import PermissionDenied, ValidationFailed
 from duecourse.groups import services
-from duecourse.groups.dynamic_rules import describe_rule, rule_filter, validate_rule
+from duecourse.groups.dynamic_rules import describe_rule, rule_filter, tenant_rule_filter, validate_rule
 from duecourse.groups.models import GroupMember
 from duecourse.groups.signals import group_membership_changed
 from duecourse.people import services as people_services
@@ -112,10 +112,17 @@ def org(tenant, make_person):
         ),
     ],
 )
-def test_rule_filter_selects_active_matching_people(org, tenant, conditions, expected):
+@pytest.mark.parametrize("compiled", ["joined", "org units resolved first"])
+def test_rule_filter_selects_active_matching_people(org, tenant, other_tenant, conditions, expected, compiled):
+    OrgUnit.objects.create(tenant=other_tenant, kind="region", name="North")  # another tenant's unit matches nobody
     rule = validate_rule({"all": conditions})
 
-    selected = Person.objects.filter(rule_filter(rule), tenant=tenant).values_list("email", flat=True)
+    if compiled == "joined":
+        people = Person.objects.filter(rule_filter(rule), tenant=tenant)
+    else:
+        condition = tenant_rule_filter(rule, tenant.pk)
+        people = Person.objects.filter(condition) if condition is not None else Person.objects.none()
+    selected = people.values_list("email", flat=True)
 
     assert {e.split("@")[0] for e in selected} == expected
 
@@ -145,6 +152,20 @@ def test_dynamic_group_membership_follows_every_kind_of_change(admin, org, tenan
 
     people_import(actor=admin, rows=[{"email": "new@acme.test", "name": "New", "site": "York"}])
     assert members(group) == {"n2@acme.test", "york@acme.test"}
+
+
+def test_a_rule_naming_a_unit_not_created_yet_matches_once_it_is(admin, org, tenant):
+    rule = {"all": [{"field": "department", "op": "in", "value": ["Warehouse", "Sales"]}]}
+    group = services.group_create(actor=admin, data={"name": "Stock", "kind": "dynamic", "rule": rule})
+    assert members(group) == {"boss@acme.test"}
+    services.group_update(
+        actor=admin, group=group, data={"rule": {"all": [{"field": "department", "op": "eq", "value": "Warehouse"}]}}
+    )
+    assert members(group) == set()
+
+    people_import(actor=admin, rows=[{"email": "old@acme.test", "name": "Old", "department": "Warehouse"}])
+
+    assert members(group) == {"old@acme.test"}
 
 
 def test_groups_of_other_tenants_are_untouched(admin, org, other_tenant, make_person):
