@@ -1,5 +1,6 @@
 """Reads of the catalog, and the small interface other apps use to ask about targets."""
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from duecourse.catalog.models import ACTIVE, Course, CourseEquivalence, LearningPath, PathItem, Skill, SkillCourse
@@ -108,6 +109,19 @@ def targets_touched_by_courses(*, tenant_id: int, course_ids: list[int]) -> list
         for s in SkillCourse.objects.filter(course_id__in=satisfied).values_list("skill_id", flat=True).distinct()
     ]
     return targets
+
+
+def target_title_sql(table_alias: str) -> str:
+    """SQL for the title of the target a row of `table_alias` points at (target_type, target_id, tenant_id);
+    '' when it is gone, as in `target_titles`."""
+    quote = connection.ops.quote_name
+    branches = " ".join(
+        f"WHEN '{kind}' THEN (SELECT t.{quote('name' if kind == 'skill' else 'title')} "
+        f"FROM {quote(model._meta.db_table)} t "
+        f"WHERE t.id = {table_alias}.target_id AND t.tenant_id = {table_alias}.tenant_id)"
+        for kind, model in TARGET_MODELS.items()
+    )
+    return f"COALESCE(CASE {table_alias}.target_type {branches} END, '')"
 
 
 def target_titles(*, tenant_id: int, targets: set[tuple[str, int]]) -> dict[tuple[str, int], str]:

@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "duecourse.core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -109,6 +109,10 @@ def _database_from_url(url: str) -> dict:
         )
     elif "postgresql" in engine and _env_bool("DUECOURSE_DB_POOL", True):
         options["pool"] = {"min_size": 1, "max_size": int(os.environ.get("DUECOURSE_DB_POOL_SIZE", "10"))}
+        # Pooled connections live long, so the hot reads (core.sql.TypedQuery) prepare their statements
+        # on them; Django's own cursors bind on the client and never prepare. Without our pool (e.g. behind
+        # PgBouncer in transaction mode) nothing is prepared.
+        options["prepare_threshold"] = 5
     return config
 
 

@@ -1,6 +1,27 @@
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.functional import SimpleLazyObject
 
 from duecourse.core.authentication import actor_for_user
+
+
+class LocaleMiddleware(MiddlewareMixin):
+    """Django's LocaleMiddleware for a site without `i18n_patterns`: the language comes from the cookie
+    and Accept-Language, the response says which one and that it varies by it.
+
+    Django's own also looks for a language prefix in every path, used or not: for `/api/…` that is a
+    failed look-up of "api" against every known language, twice a request, a tenth of a small API call.
+    """
+
+    def process_request(self, request):
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request, response):
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
 
 
 class ActorMiddleware:

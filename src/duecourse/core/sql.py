@@ -1,6 +1,7 @@
 """Set-based SQL helpers: the ORM builds the SELECT, we wrap it in one INSERT; portable date functions."""
 
 import datetime as dt
+import functools
 import json
 
 from django.db import connection
@@ -73,6 +74,68 @@ def typed_value(value, field):
     return Value(value, output_field=field)
 
 
+class TypedQuery:
+    """A hand-written SELECT whose rows come back converted as the ORM converts `fields` (one per column).
+
+    For hot reads whose ORM compilation costs more than the query: the values are the ones a queryset
+    would give (aware datetimes, dates, booleans, decoded JSON) on PostgreSQL and SQLite alike. On
+    PostgreSQL with the connection pool (see settings) the statement is prepared, so it is planned once
+    per connection rather than on every request (planning these small joins costs more than running them).
+    """
+
+    def __init__(self, sql: str, fields: list):
+        self.sql = sql
+        self.fields = list(fields)
+        self._converters: dict[str, list[tuple]] = {}
+
+    def fetch(self, params: list) -> list[list]:
+        converters = self._converters.get(connection.vendor)
+        if converters is None:
+            converters = self._converters[connection.vendor] = _column_converters(self.fields)
+        with _prepared_cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = [list(row) for row in cursor.fetchall()]
+        for row in rows:
+            for index, functions, expression in converters:
+                value = row[index]
+                for convert in functions:
+                    value = convert(value, expression, connection)
+                row[index] = value
+        return rows
+
+
+def _prepared_cursor():
+    """A cursor whose statements PostgreSQL prepares (Django's own cursors bind on the client, which
+    cannot prepare); Django's wrapper around it keeps query logging and execute wrappers working."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    cursor = _preparing_cursor_class()(connection.connection)
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+
+
+@functools.cache
+def _preparing_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparingCursor
+
+
+def _column_converters(fields: list) -> list[tuple]:
+    found = []
+    for index, field in enumerate(fields):
+        expression = Value(None, output_field=field)
+        functions = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
+        if functions:
+            found.append((index, functions, expression))
+    return found
+
+
 def skip_locked(queryset):
     """Rows another worker holds are skipped (PostgreSQL); SQLite has one writer and needs no row locks."""
     if connection.features.has_select_for_update_skip_locked:
@@ -140,11 +203,32 @@ def reserve_ids(model, count: int) -> list[int] | None:
         return [row[0] for row in cursor.fetchall()]
 
 
-def bulk_insert_returning(model, fields: list[str], rows: list[tuple], returning: list[str]) -> list[tuple]:
-    """`INSERT … SELECT … RETURNING …` per chunk; returns the `returning` columns of every row.
+def copy_rows(model, fields: list[str], rows: list[tuple]) -> None:
+    """PostgreSQL binary `COPY … FROM STDIN` of `rows` into `fields` (every column the rows need, keys included).
+
+    The cheapest way in for 100,000 rows: no SQL or text to parse per row on the server, no JSON to
+    build. Each value must be of its column's Python type (int, str, bool, date, aware datetime).
+    Database errors surface as Django's (`IntegrityError` …), as from `execute`.
+    """
+    quote = connection.ops.quote_name
+    model_fields = [model._meta.get_field(f) for f in fields]
+    columns = ", ".join(quote(f.column) for f in model_fields)
+    types = [_db_type(f).split("(")[0] for f in model_fields]  # varchar(254) -> varchar
+    statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN (FORMAT BINARY)"
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.copy(statement) as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
+
+
+def bulk_insert_returning(
+    model, fields: list[str], rows: list[tuple], returning: list[str], *, ignore_conflicts: bool = False
+) -> list[tuple]:
+    """`INSERT … SELECT … RETURNING …` per chunk; returns the `returning` columns of every row inserted.
 
     Much cheaper than `bulk_create` for 100,000 rows: no model instances, no per-object hooks, and on
-    PostgreSQL one JSON parameter instead of one per cell.
+    PostgreSQL one JSON parameter instead of one per cell. With `ignore_conflicts`, rows that hit a
+    unique key are skipped (`ON CONFLICT DO NOTHING`) and left out of the answer.
     """
     model_fields = [model._meta.get_field(f) for f in fields]
     quote = connection.ops.quote_name
@@ -154,8 +238,9 @@ def bulk_insert_returning(model, fields: list[str], rows: list[tuple], returning
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, len(fields)):
             source, params = _rows_source(model_fields, chunk)
+            conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
             cursor.execute(
-                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {source} RETURNING {back}",
+                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {source}{conflict} RETURNING {back}",
                 params,
             )
             found.extend(cursor.fetchall())

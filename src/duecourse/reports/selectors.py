@@ -1,12 +1,14 @@
 """Reports as set-based aggregate queries: one GROUP BY each, never a loop over assignments."""
 
-from django.db.models import Count, F, Q
+from django.db import connection
+from django.db.models import CharField, Count, F, IntegerField, Q
 
 from duecourse.assignments.models import Assignment
 from duecourse.assignments.selectors import status_filter
 from duecourse.catalog.selectors import target_titles
 from duecourse.core import clock
 from duecourse.core.errors import forbidden, not_found
+from duecourse.core.sql import TypedQuery
 from duecourse.people.models import Person
 from duecourse.reports import rules
 
@@ -18,36 +20,38 @@ COMPLIANCE_DIMENSIONS = {
 }
 
 
+# Counts per active report in one statement; the same status rules as `status_filter`.
+_TEAM_STATUS = TypedQuery(
+    """
+SELECT p.id, p.name,
+    COUNT(CASE WHEN a.withdrawn_at IS NULL AND a.completed_at IS NULL THEN 1 END),
+    COUNT(CASE WHEN a.withdrawn_at IS NULL AND a.completed_at IS NOT NULL
+               AND (a.expires_at IS NULL OR a.expires_at > %s) THEN 1 END),
+    COUNT(CASE WHEN a.withdrawn_at IS NULL AND a.completed_at IS NULL AND a.due_at <= %s THEN 1 END)
+FROM person p LEFT JOIN assignment a ON a.person_id = p.id
+WHERE p.tenant_id = %s AND p.manager_id = %s AND p.active
+GROUP BY p.id, p.name
+ORDER BY p.name, p.id
+""",
+    [IntegerField(), CharField(), IntegerField(), IntegerField(), IntegerField()],
+)
+
+
 def team_status(*, actor: Person, manager_id: int | None) -> list[dict]:
     manager_id = manager_id or actor.pk
-    if not Person.objects.filter(tenant_id=actor.tenant_id, pk=manager_id).exists():
+    own_team = manager_id == actor.pk
+    if not own_team and not Person.objects.filter(tenant_id=actor.tenant_id, pk=manager_id).exists():
         raise not_found("Manager")
-    if not rules.can_view_team(actor, manager_id):
+    if not own_team and not rules.can_view_team(actor, manager_id):
         raise forbidden("see this team")
-    now = clock.now()
-    open_ = Q(assignments__withdrawn_at__isnull=True)
-    done = Q(assignments__completed_at__isnull=False) & (
-        Q(assignments__expires_at__isnull=True) | Q(assignments__expires_at__gt=now)
-    )
-    overdue = open_ & Q(assignments__completed_at__isnull=True, assignments__due_at__lte=now)
-    people = (
-        Person.objects.filter(tenant_id=actor.tenant_id, manager_id=manager_id, active=True)
-        .annotate(
-            active_count=Count("assignments", filter=open_ & Q(assignments__completed_at__isnull=True)),
-            completed_count=Count("assignments", filter=open_ & done),
-            overdue_count=Count("assignments", filter=overdue),
-        )
-        .order_by("name", "id")
-    )
+    now = connection.ops.adapt_datetimefield_value(clock.now())
+    rows = _TEAM_STATUS.fetch([now, now, actor.tenant_id, manager_id])
+    # A manager is someone with active reports: no rows means no team to see (rules.can_view_team).
+    if own_team and not rows and not rules.can_view_tenant_reports(actor):
+        raise forbidden("see this team")
     return [
-        {
-            "person_id": p.pk,
-            "name": p.name,
-            "active": p.active_count,
-            "completed": p.completed_count,
-            "overdue": p.overdue_count,
-        }
-        for p in people
+        {"person_id": pk, "name": name, "active": active, "completed": completed, "overdue": overdue}
+        for pk, name, active, completed, overdue in rows
     ]
 
 

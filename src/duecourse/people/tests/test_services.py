@@ -118,6 +118,36 @@ def test_revoked_and_malformed_tokens_do_not_authenticate(admin):
     assert services.api_token_authenticate(plain) is None
 
 
+def test_a_token_gives_the_person_as_the_orm_loads_it(tenant, make_person):
+    """Authentication reads token and person in one hand-written query; every field must come back typed."""
+    import datetime as dt
+
+    from duecourse.people.models import ApiToken, OrgUnit
+
+    boss = make_person(tenant)
+    person = make_person(
+        tenant,
+        roles=("hr",),
+        manager=boss,
+        department=OrgUnit.objects.create(tenant=tenant, kind="department", name="Ops"),
+        hire_date=dt.date(2024, 2, 29),
+        timezone="Europe/Rome",
+        external_id="E-7",
+    )
+    token, plain = services.api_token_create(actor=None, person=person)
+
+    found = services.api_token_authenticate(plain)
+    expected = Person.objects.get(pk=person.pk)
+    assert found is not None and not found._state.adding
+    for field in Person._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+        assert type(getattr(found, field.attname)) is type(getattr(expected, field.attname)), field.name
+    assert found.is_hr is True and found.role_names == ["hr", "learner"]
+    assert ApiToken.objects.get(pk=token.pk).last_used_at is not None
+    Person.objects.filter(pk=person.pk).update(active=False)
+    assert services.api_token_authenticate(plain) is None
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creates_of_one_email_make_one_person_and_one_422(make_tenant, make_person):
     """Both requests pass the uniqueness check before either commits; the database decides."""

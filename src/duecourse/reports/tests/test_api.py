@@ -4,6 +4,8 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from duecourse.assignments.tests.factories import assign, make_course, make_path, org_unit
 
@@ -67,6 +69,42 @@ class TestTeamStatus:
         lines = b"".join(response.streaming_content).decode().splitlines()
         assert lines[0] == "person_id,name,active,completed,overdue"
         assert len(lines) == 4
+
+    def test_exact_json_and_csv_in_two_queries(self, api_as, org):
+        """The hot team view is rendered without response validation: pin its bytes, not just its values."""
+        client = api_as(org["boss"])
+        client.get("reports/team-status")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("reports/team-status", {"manager_id": org["boss"].pk})
+        assert len(queries) <= 2, [q["sql"] for q in queries]
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        ann, bob, cat = org["ann"].pk, org["bob"].pk, org["cat"].pk
+        assert response.content.decode() == (
+            f'{{"items": [{{"person_id": {ann}, "name": "Ann", "active": 1, "completed": 1, "overdue": 1}}, '
+            f'{{"person_id": {bob}, "name": "Bob", "active": 1, "completed": 1, "overdue": 0}}, '
+            f'{{"person_id": {cat}, "name": "Cat", "active": 2, "completed": 0, "overdue": 2}}]}}'
+        )
+        csv = client.get("reports/team-status", {"format": "csv"})
+        assert csv["Content-Type"] == "text/csv; charset=utf-8"
+        assert csv["Content-Disposition"] == 'attachment; filename="team-status.csv"'
+        assert b"".join(csv.streaming_content).decode() == (
+            f"person_id,name,active,completed,overdue\r\n{ann},Ann,1,1,1\r\n{bob},Bob,1,1,0\r\n{cat},Cat,2,0,2\r\n"
+        )
+
+    def test_reports_who_left_and_expired_completions(self, api_as, admin, org):
+        """Inactive reports are not listed; an expired completion is neither active nor completed."""
+        from duecourse.assignments.models import Assignment
+
+        org["bob"].active = False
+        org["bob"].save()
+        Assignment.objects.filter(person=org["ann"], completed_at__isnull=False).update(
+            expires_at=NOW - dt.timedelta(days=1)
+        )
+        items = api_as(org["boss"]).get("reports/team-status").json()["items"]
+        assert [(i["name"], i["active"], i["completed"], i["overdue"]) for i in items] == [
+            ("Ann", 1, 0, 1),
+            ("Cat", 2, 0, 2),
+        ]
 
     def test_staff_see_any_team(self, api_as, tenant, make_person, admin_api, org):
         for client in (
