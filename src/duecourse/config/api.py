@@ -87,6 +87,7 @@ def _register_routers() -> None:
     from duecourse.groups.api import router as groups_router
     from duecourse.notifications.api import router as notifications_router
     from duecourse.people.api import router as people_router
+    from duecourse.policy.api import router as policy_router
     from duecourse.reports.api import router as reports_router
 
     api.add_router("/people", people_router, tags=["people"])
@@ -96,6 +97,7 @@ def _register_routers() -> None:
     api.add_router("/xapi", xapi_router, tags=["xapi"])
     api.add_router("/reports", reports_router, tags=["reports"])
     api.add_router("", notifications_router, tags=["notifications"])
+    api.add_router("/settings", policy_router, tags=["settings"])
 
 
 _register_routers()

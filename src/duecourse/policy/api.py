@@ -1,0 +1,23 @@
+from django.http import HttpRequest
+from ninja import Router
+
+from duecourse.core.api import ERROR_RESPONSES, actor_of
+from duecourse.core.errors import forbidden
+from duecourse.policy import services
+from duecourse.policy.schemas import TenantSettingsOut, TenantSettingsPatch
+
+router = Router()
+
+
+@router.get("", response={200: TenantSettingsOut, **ERROR_RESPONSES}, summary="The organisation's settings (admins)")
+def get_settings(request: HttpRequest):
+    actor = actor_of(request)
+    if not actor.is_admin:
+        raise forbidden("see the organisation's settings")
+    return services.tenant_policy(actor.tenant_id)
+
+
+@router.patch("", response={200: TenantSettingsOut, **ERROR_RESPONSES}, summary="Change the organisation's settings")
+def patch_settings(request: HttpRequest, payload: TenantSettingsPatch):
+    changes = payload.model_dump(exclude_unset=True, mode="json")
+    return services.tenant_policy_update(actor=actor_of(request), changes=changes)

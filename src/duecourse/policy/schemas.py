@@ -1,0 +1,33 @@
+from typing import Literal
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from duecourse.assignments.schemas import Recipient, ReminderRule
+
+PolicyKey = Literal["overload_minutes_30d", "default_reminder_plan", "escalation"]
+
+
+class EscalationTier(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    after_days: int = Field(..., ge=0, le=365, description="Days overdue at which this tier acts.")
+    to: Recipient | None = Field(None, description="Who is told; null for a tier that only flags.")
+    flag: bool = Field(False, description="Set the compliance flag on the assignment.")
+
+
+class TenantSettingsOut(Schema):
+    overload_minutes_30d: int
+    default_reminder_plan: list[ReminderRule]
+    escalation: list[EscalationTier]
+    defaults: list[PolicyKey] = Field(..., description="The settings not set by the tenant, so at their default.")
+
+
+class TenantSettingsPatch(Schema):
+    """Only the keys sent change; null puts a setting back to its default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    overload_minutes_30d: int | None = Field(None, ge=1, le=100_000)
+    default_reminder_plan: list[ReminderRule] | None = Field(None, max_length=20)
+    escalation: list[EscalationTier] | None = Field(None, max_length=10)

@@ -1,0 +1,112 @@
+"""Tenant policy: the settings an admin sets once for the whole organisation.
+
+- `overload_minutes_30d`: the bulk preview flags people with more open work due in 30 days;
+- `default_reminder_plan`: the plan of assignments that bring none of their own;
+- `escalation`: the overdue tiers (manager, HR, the compliance flag).
+
+They live in `tenant.settings` (JSON). Readers elsewhere fall back to the defaults and skip what
+is malformed; this module is the one writer, so what is stored is always valid.
+"""
+
+from django.db import transaction
+
+from duecourse.assignments.domain import DEFAULT_OVERLOAD_MINUTES_30D, DEFAULT_REMINDER_PLAN, validate_reminder_plan
+from duecourse.core.audit import audit_record
+from duecourse.core.errors import ValidationFailed, forbidden
+from duecourse.core.models import Tenant
+from duecourse.people.models import Person
+from duecourse.scheduler.tick import ESCALATION_RECIPIENTS, escalation_tiers
+
+POLICY_KEYS = ("overload_minutes_30d", "default_reminder_plan", "escalation")
+MAX_OVERLOAD_MINUTES = 100_000
+MAX_ESCALATION_TIERS = 10
+
+
+def tenant_policy(tenant_id: int) -> dict:
+    """The policy in force: what the tenant set, and the defaults for the rest."""
+    stored = Tenant.objects.filter(pk=tenant_id).values_list("settings", flat=True).first() or {}
+    return _effective(stored)
+
+
+def _effective(stored: dict) -> dict:
+    overload = stored.get("overload_minutes_30d")
+    if not isinstance(overload, int) or overload <= 0:
+        overload = DEFAULT_OVERLOAD_MINUTES_30D
+    plan = stored.get("default_reminder_plan")
+    return {
+        "overload_minutes_30d": overload,
+        "default_reminder_plan": plan if isinstance(plan, list) else DEFAULT_REMINDER_PLAN,
+        "escalation": escalation_tiers(stored),
+        "defaults": sorted(key for key in POLICY_KEYS if key not in stored),
+    }
+
+
+def tenant_policy_update(*, actor: Person, changes: dict) -> dict:
+    """Change some of the policy (admins only); `None` for a key goes back to the default. Audited."""
+    if not actor.is_admin:
+        raise forbidden("change the organisation's settings")
+    clean = {key: _validated(key, value) for key, value in changes.items()}
+    with transaction.atomic():
+        tenant = Tenant.objects.select_for_update().get(pk=actor.tenant_id)
+        stored = dict(tenant.settings or {})
+        before = {key: stored.get(key) for key in clean}
+        for key, value in clean.items():
+            if value is None:
+                stored.pop(key, None)
+            else:
+                stored[key] = value
+        if before != {key: stored.get(key) for key in clean}:
+            Tenant.objects.filter(pk=tenant.pk).update(settings=stored)
+            audit_record(
+                tenant_id=tenant.pk,
+                actor_id=actor.pk,
+                action="tenant.settings_changed",
+                object_type="tenant",
+                object_id=tenant.pk,
+                before=before,
+                after=clean,
+            )
+    return _effective(stored)
+
+
+def _validated(key: str, value):
+    if key not in POLICY_KEYS:
+        raise ValidationFailed.on(key, f"unknown setting; the settings are {', '.join(POLICY_KEYS)}")
+    if value is None:
+        return None
+    if key == "overload_minutes_30d":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_OVERLOAD_MINUTES:
+            raise ValidationFailed.on(key, f"must be a whole number of minutes from 1 to {MAX_OVERLOAD_MINUTES}")
+        return value
+    if key == "default_reminder_plan":
+        try:
+            return validate_reminder_plan(value)
+        except ValueError as error:
+            raise ValidationFailed.on(key, str(error)) from None
+    return _validated_escalation(value)
+
+
+def _validated_escalation(tiers) -> list[dict]:
+    if not isinstance(tiers, list):
+        raise ValidationFailed.on("escalation", "must be a list of {after_days, to, flag}")
+    if len(tiers) > MAX_ESCALATION_TIERS:
+        raise ValidationFailed.on("escalation", f"at most {MAX_ESCALATION_TIERS} tiers")
+    clean = []
+    for index, tier in enumerate(tiers):
+        name = f"escalation.{index}"
+        if not isinstance(tier, dict) or set(tier) - {"after_days", "to", "flag"}:
+            raise ValidationFailed.on(name, "must be an object with after_days, to and flag")
+        after, to, flag = tier.get("after_days"), tier.get("to"), tier.get("flag", False)
+        if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= 365:
+            raise ValidationFailed.on(f"{name}.after_days", "must be a whole number of days overdue from 0 to 365")
+        if to is not None and to not in ESCALATION_RECIPIENTS:
+            raise ValidationFailed.on(f"{name}.to", f"must be one of {', '.join(ESCALATION_RECIPIENTS)}, or null")
+        if not isinstance(flag, bool):
+            raise ValidationFailed.on(f"{name}.flag", "must be true or false")
+        if to is None and not flag:
+            raise ValidationFailed.on(name, "must notify someone (to) or set the compliance flag (flag), or both")
+        clean.append({"after_days": after, "to": to, "flag": flag})
+    keys = [(t["after_days"], t["to"]) for t in clean]
+    if len(set(keys)) != len(keys):
+        raise ValidationFailed.on("escalation", "two tiers notify the same recipient on the same day")
+    return sorted(clean, key=lambda t: t["after_days"])
