@@ -4,7 +4,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from duecourse.core.api import ListParams
+from duecourse.core.api import Id, ListParams
 
 TargetType = Literal["course", "path", "skill"]
 StatusName = Literal["assigned", "in_progress", "completed", "overdue", "expired", "withdrawn"]
@@ -16,7 +16,7 @@ class TargetIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     type: TargetType
-    id: int
+    id: Id
 
 
 class TargetOut(Schema):
@@ -72,7 +72,7 @@ class AssignmentList(Schema):
 class AssignmentIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    person_id: int
+    person_id: Id
     target: TargetIn
     due_date: dt.date | None = None
     due_in_days: int | None = Field(None, ge=0, le=3650)
@@ -87,8 +87,8 @@ class AssignmentIn(Schema):
 class Assignees(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    person_ids: list[int] = Field([], max_length=200_000)
-    group_ids: list[int] = Field([], max_length=1000)
+    person_ids: list[Id] = Field([], max_length=200_000)
+    group_ids: list[Id] = Field([], max_length=1000)
     departments: list[str] = Field([], max_length=1000)
     sites: list[str] = Field([], max_length=1000)
     regions: list[str] = Field([], max_length=1000)
@@ -112,13 +112,13 @@ class BulkIn(Schema):
 
 
 class BulkFailure(Schema):
-    person_id: int
+    person_id: Id
     target: dict[str, Any]
     reason: str
 
 
 class PreviewRow(Schema):
-    person_id: int
+    person_id: Id
     name: str
     target: TargetOut
     action: Literal["create", "skip"]
@@ -146,12 +146,12 @@ class AssignmentPatch(Schema):
 
 
 class AssignmentFilters(ListParams):
-    person_id: int | None = Field(None, ge=1, le=2**62)
+    person_id: Id | None = None
     status: list[StatusName] | None = None
     target_type: TargetType | None = None
-    target_id: int | None = Field(None, ge=1, le=2**62)
+    target_id: Id | None = None
     department: str | None = Field(None, max_length=200)
-    manager_id: int | None = Field(None, ge=1, le=2**62)
+    manager_id: Id | None = None
     due_before: dt.date | None = None
     due_after: dt.date | None = None
     overdue: bool | None = None
@@ -160,8 +160,8 @@ class AssignmentFilters(ListParams):
 class AudienceIO(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    person_ids: list[int] = Field([], max_length=200_000)
-    group_ids: list[int] = Field([], max_length=1000)
+    person_ids: list[Id] = Field([], max_length=200_000)
+    group_ids: list[Id] = Field([], max_length=1000)
     departments: list[str] = Field([], max_length=1000)
     sites: list[str] = Field([], max_length=1000)
     regions: list[str] = Field([], max_length=1000)
@@ -257,9 +257,9 @@ class RulePreviewOut(Schema):
 class ProgressIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    person_id: int | None = None
+    person_id: Id | None = None
     email: str | None = Field(None, max_length=254)
-    course_id: int | None = None
+    course_id: Id | None = None
     course_code: str | None = Field(None, max_length=64)
     progress: int | None = Field(None, ge=0, le=100)
     completed_at: dt.datetime | None = None
@@ -293,5 +293,5 @@ class AuditList(Schema):
 
 class AuditFilters(ListParams):
     object_type: str | None = Field(None, max_length=40)
-    object_id: int | None = Field(None, ge=1, le=2**62)
+    object_id: Id | None = None
     action: str | None = Field(None, max_length=60)

@@ -3,7 +3,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from duecourse.core.api import ListParams
+from duecourse.core.api import Id, ListParams
 
 Status = Literal["draft", "active", "archived"]
 
@@ -51,7 +51,7 @@ class CourseFilters(ListParams):
 
 
 class PathItemIO(Schema):
-    course_id: int
+    course_id: Id
     required: bool = True
 
 
@@ -109,7 +109,7 @@ class SkillIn(Schema):
     name: str = Field(..., max_length=200)
     description: str = Field("", max_length=20000)
     status: Status = "active"
-    course_ids: list[int] = Field([], max_length=500)
+    course_ids: list[Id] = Field([], max_length=500)
 
 
 class SkillPatch(Schema):
@@ -118,14 +118,14 @@ class SkillPatch(Schema):
     name: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=20000)
     status: Status | None = None
-    course_ids: list[int] | None = Field(None, max_length=500)
+    course_ids: list[Id] | None = Field(None, max_length=500)
 
 
 class EquivalenceIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    course_id: int = Field(..., description="The course whose completion counts")
-    satisfies_id: int = Field(..., description="The course it satisfies")
+    course_id: Id = Field(..., description="The course whose completion counts")
+    satisfies_id: Id = Field(..., description="The course it satisfies")
 
 
 class EquivalenceOut(Schema):

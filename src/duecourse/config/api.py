@@ -74,6 +74,12 @@ def body_too_big(request, exc):
     )
 
 
+@api.exception_handler(OverflowError)
+def number_out_of_range(request, exc):
+    # Schemas bound every id they accept; this catches a huge number in a place one was missed (SQLite).
+    return _error(request, 422, "A number in the request is out of range")
+
+
 @api.exception_handler(Exception)
 def unexpected_error(request, exc: Exception):
     logger.exception("Unhandled error in %s %s", request.method, request.path)

@@ -3,7 +3,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from duecourse.core.api import FilterText, ListParams
+from duecourse.core.api import FilterText, Id, ListParams
 
 
 class GroupOut(Schema):
@@ -27,7 +27,7 @@ class GroupIn(Schema):
     name: str = Field(..., max_length=200)
     kind: Literal["static", "dynamic"]
     description: str = Field("", max_length=5000)
-    member_ids: list[int] | None = None
+    member_ids: list[Id] | None = None
     rule: dict[str, Any] | None = None
 
 
@@ -36,7 +36,7 @@ class GroupPatch(Schema):
 
     name: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=5000)
-    member_ids: list[int] | None = None
+    member_ids: list[Id] | None = None
     rule: dict[str, Any] | None = None
 
 

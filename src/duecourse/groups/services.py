@@ -4,6 +4,7 @@ from collections.abc import Collection
 
 from django.db import IntegrityError, transaction
 
+from duecourse.core.api import MAX_ID
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import insert_select_ignore_conflicts
@@ -14,7 +15,6 @@ from duecourse.groups.signals import group_membership_changed
 from duecourse.people.models import Person
 
 MAX_STATIC_MEMBERS_PER_CALL = 100_000
-MAX_ID = 2**62  # larger numbers are no id of ours, and overflow SQLite's integers
 
 
 def _clean_name(tenant_id: int, name, group_id: int | None) -> str:

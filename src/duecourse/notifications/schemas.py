@@ -3,7 +3,7 @@ import datetime as dt
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from duecourse.core.api import ListParams
+from duecourse.core.api import Id, ListParams
 
 
 class NotificationOut(Schema):
@@ -30,7 +30,7 @@ class InboxFilters(ListParams):
 class MarkReadIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[int] | None = Field(None, max_length=1000, description="Omit to mark everything read")
+    ids: list[Id] | None = Field(None, max_length=1000, description="Omit to mark everything read")
 
 
 class PreferencesIO(Schema):

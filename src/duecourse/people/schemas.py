@@ -4,7 +4,7 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from duecourse.core.api import FilterText, ListParams
+from duecourse.core.api import FilterText, Id, ListParams
 
 
 class PersonOut(Schema):
@@ -35,7 +35,7 @@ class PersonIn(Schema):
     email: str = Field(..., max_length=254)
     name: str = Field(..., max_length=200)
     external_id: str | None = Field(None, max_length=100)
-    manager_id: int | None = None
+    manager_id: Id | None = None
     manager_email: str | None = Field(None, max_length=254)
     department: str | None = Field(None, max_length=200)
     site: str | None = Field(None, max_length=200)
@@ -54,7 +54,7 @@ class PersonPatch(Schema):
     email: str | None = Field(None, max_length=254)
     name: str | None = Field(None, max_length=200)
     external_id: str | None = Field(None, max_length=100)
-    manager_id: int | None = None
+    manager_id: Id | None = None
     manager_email: str | None = Field(None, max_length=254)
     department: str | None = Field(None, max_length=200)
     site: str | None = Field(None, max_length=200)
