@@ -1,4 +1,5 @@
-"""Who may call which catalog, assignment, rule, progress, xAPI, report and audit endpoint.
+"""Who may call which catalog, assignment, rule, progress, xAPI, report, audit, notification and
+settings endpoint; and a check that every endpoint of the OpenAPI document is in a matrix.
 
 Each row is an endpoint; each column the status a role gets. The roles act inside their own tenant
 ("Acme"). The last columns repeat the call with the ids of another tenant's objects, for admin,
@@ -78,6 +79,17 @@ GET    reports/compliance               200 200 200 403 403 401 | -
 GET    audit                            200 403 403 403 403 401 | -
 """
 
+NOTIFICATIONS_AND_SETTINGS = """
+GET    me/notifications                 200 200 200 200 200 401 | -
+POST   me/notifications/read            200 200 200 200 200 401 | -
+GET    me/notification-preferences      200 200 200 200 200 401 | -
+PATCH  me/notification-preferences      200 200 200 200 200 401 | -
+GET    outbox                           200 403 403 403 403 401 | -
+GET    settings                         200 403 403 403 403 401 | -
+PATCH  settings                         200 403 403 403 403 401 | -
+"""
+TABLES = [CATALOG, ASSIGNMENTS, RULES, PROGRESS_AND_XAPI, REPORTS_AND_AUDIT, NOTIFICATIONS_AND_SETTINGS]
+
 
 def parse(table: str) -> list[tuple[str, str, dict, dict]]:
     rows = []
@@ -147,6 +159,9 @@ def bodies(w) -> dict[str, object]:
         "POST progress": {"person_id": w.learner.pk, "course_id": w.course.pk, "progress": 50},
         "POST xapi/statements": statement,
         "PUT xapi/statements": statement,
+        "POST me/notifications/read": {},
+        "PATCH me/notification-preferences": {"email_reminders": False},
+        "PATCH settings": {"overload_minutes_30d": 300},
     }
 
 
@@ -199,8 +214,8 @@ def world(tenant, other_tenant, make_person, api_as):
 
 @pytest.mark.parametrize(
     "table",
-    [CATALOG, ASSIGNMENTS, RULES, PROGRESS_AND_XAPI, REPORTS_AND_AUDIT],
-    ids=["catalog", "assignments", "rules", "progress-and-xapi", "reports-and-audit"],
+    TABLES,
+    ids=["catalog", "assignments", "rules", "progress-and-xapi", "reports-and-audit", "notifications-and-settings"],
 )
 def test_permission_matrix(world, table):
     own, other, clients = world
@@ -232,3 +247,24 @@ def test_lists_never_show_another_tenants_rows(world):
 
     audit = admin.get("audit", {"limit": 500}).json()
     assert audit["count"] == AuditEvent.objects.filter(tenant_id=own.admin.tenant_id).count()
+
+
+def test_every_endpoint_is_in_a_permission_matrix():
+    """A new endpoint without rows here (or in test_permission_matrix.py) fails this test."""
+    import re
+
+    from test_permission_matrix import MATRIX as PEOPLE_AND_GROUPS
+
+    from duecourse.config.api import api
+
+    def shape(path: str) -> str:
+        return re.sub(r"\{[^}]+\}", "{}", path.split("?")[0].strip("/"))
+
+    covered = {(row[0], shape(row[1])) for row in PEOPLE_AND_GROUPS}
+    covered |= {(method, shape(path)) for table in TABLES for method, path, *_ in parse(table)}
+    documented = {
+        (method.upper(), shape(path.removeprefix("/api/v1/")))
+        for path, operations in api.get_openapi_schema()["paths"].items()
+        for method in operations
+    }
+    assert sorted(documented - covered) == []
