@@ -88,8 +88,8 @@ def due_date_expression(due: DueSpec, today: dt.date):
 
 def insert_assignments(
     *, tenant_id: int, people: QuerySet, target: TargetSpec, due: DueSpec, fields: AssignmentFields, now: dt.datetime
-) -> list[int]:
-    """Create the open assignment for everyone in `people` who has none; returns the new ids."""
+) -> int:
+    """Create the open assignment for everyone in `people` who has none; returns how many it created."""
     due_expr = due_date_expression(due, now.date())
     # Those who already hold one are left out by an anti-join, so a repeated call writes nothing; the
     # partial unique index still settles races between concurrent calls (ON CONFLICT DO NOTHING).
@@ -156,7 +156,7 @@ def insert_assignments(
         "assigned_by_id",
         "operation_id",
     ]
-    return insert_select_ignore_conflicts(Assignment._meta.db_table, columns, select, returning="id")
+    return insert_select_ignore_conflicts(Assignment._meta.db_table, columns, select)
 
 
 def open_assignments_of(*, tenant_id: int, people: QuerySet, target: TargetSpec) -> QuerySet:

@@ -245,10 +245,8 @@ def rule_reconcile(*, rule: AssignmentRule, person_ids=None, actor_id: int | Non
                 assigned_by_id=rule.created_by_id,
                 operation_id=operation.pk,
             )
-            added += len(
-                fanout.insert_assignments(
-                    tenant_id=rule.tenant_id, people=people, target=target, due=due, fields=fields, now=now
-                )
+            added += fanout.insert_assignments(
+                tenant_id=rule.tenant_id, people=people, target=target, due=due, fields=fields, now=now
             )
             fanout.attach_source_where_missing(
                 tenant_id=rule.tenant_id, people=people, target=target, source=source, due=due, now=now

@@ -138,7 +138,6 @@ class FanOutResult:
     skipped: int = 0
     failed: list[dict] = field(default_factory=list)
     preview: list[dict] | None = None
-    created_ids: list[int] = field(default_factory=list)
     operation_id: int | None = None
 
 
@@ -266,13 +265,14 @@ def _fan_out(
             held = fanout.held_before(
                 tenant_id=tenant_id, people=people, parts=audience, target=target, due=due, now=now
             )
-            created_ids = fanout.insert_assignments(
-                tenant_id=tenant_id, people=people, target=target, due=due, fields=fields, now=now
-            )
-            result.created_ids += created_ids
-            result.created += len(created_ids)
+            created = 0
+            if held.count < audience_size:  # a repeated call, where everyone holds one already, writes nothing
+                created = fanout.insert_assignments(
+                    tenant_id=tenant_id, people=people, target=target, due=due, fields=fields, now=now
+                )
+            result.created += created
             # Rows a concurrent call inserted first (ON CONFLICT waited for it) were not seen before.
-            raced = max(0, audience_size - held.count - len(created_ids))
+            raced = max(0, audience_size - held.count - created)
             result.skipped += held.count + raced
             for index, (part_people, source) in enumerate(audience):
                 fanout.move_source_dates_earlier(held.own_source_later.get(index, []), due=due, now=now)

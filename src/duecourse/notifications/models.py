@@ -191,10 +191,12 @@ class ReminderSchedule(HighVolumeTenantScopedModel):
 
 
 class ReminderPlanBacklog(TenantScopedModel):
-    """A big operation whose reminders the worker plans after it commits (see `reminders.plan_backlog`).
+    """A big operation whose inbox rows and reminders the worker writes after it commits
+    (`events.fan_out_backlog`): the operation's entry in the transactional outbox.
 
-    Planning writes a row per assignment and reminder rule; for 100,000 new assignments that doubled
-    the time of the request, so operations above `reminders.PLAN_INLINE_LIMIT` leave a note here instead.
+    Both write a row per assignment (and reminder rule); for 100,000 new assignments that more than
+    doubled the time of the request, so operations above `reminders.PLAN_INLINE_LIMIT` leave this
+    one row in their transaction instead.
     """
 
     operation_id = models.BigIntegerField()

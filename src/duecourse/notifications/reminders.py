@@ -8,13 +8,11 @@ A reminder falls at local midnight starting its day, in the recipient's time zon
 import datetime as dt
 import json
 
-from django.db import transaction
 from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value
 
 from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN
-from duecourse.assignments.models import Assignment
 from duecourse.core.models import Tenant
-from duecourse.core.sql import AddDays, LocalDayEnd, insert_select_ignore_conflicts, skip_locked
+from duecourse.core.sql import AddDays, LocalDayEnd, insert_select_ignore_conflicts
 from duecourse.notifications.models import ReminderPlanBacklog, ReminderSchedule
 
 RECIPIENT_TIMEZONE = {
@@ -25,7 +23,7 @@ RECIPIENT_TIMEZONE = {
 }
 RECIPIENT_REQUIRED = {"manager": "person__manager__isnull", "assigner": "assigned_by__isnull"}
 ESCALATION_WINDOW_DAYS = 7
-# Operations creating more assignments than this plan their reminders in the worker's next tick.
+# Operations creating more assignments than this get their inbox rows and reminders in the worker's next tick.
 PLAN_INLINE_LIMIT = 1000
 PLAN_KINDS = ("reminder", "overdue")  # rows a reminder plan owns; escalation rows belong to the tenant's tiers
 COLUMNS = [
@@ -117,26 +115,11 @@ def reminders_schedule(*, tenant_id: int, assignments: QuerySet, now: dt.datetim
 
 
 def plan_later(*, tenant_id: int, operation_id: int, now: dt.datetime) -> None:
-    """Leave a big operation's reminder planning to the worker (in the operation's transaction)."""
+    """Leave a big operation's inbox rows and reminder planning to the worker (in the operation's
+    transaction; `events.fan_out_backlog` does the work)."""
     ReminderPlanBacklog.objects.get_or_create(
         tenant_id=tenant_id, operation_id=operation_id, defaults={"planned_as_of": now}
     )
-
-
-def plan_backlog() -> int:
-    """Plan the reminders of operations left to the worker; one transaction per operation, claimed with
-    SKIP LOCKED so several workers share the backlog. Planning is as of the operation's own time, so a
-    send that fell due in between is planned and goes out in this tick, not lost.
-    """
-    planned = 0
-    while True:
-        with transaction.atomic():
-            item = skip_locked(ReminderPlanBacklog.objects.order_by("pk")).first()
-            if item is None:
-                return planned
-            assignments = Assignment.objects.filter(tenant_id=item.tenant_id, operation_id=item.operation_id)
-            planned += reminders_schedule(tenant_id=item.tenant_id, assignments=assignments, now=item.planned_as_of)
-            item.delete()
 
 
 def _plan_key(plan) -> str:

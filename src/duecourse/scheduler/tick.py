@@ -20,8 +20,9 @@ from duecourse.core.models import Tenant
 from duecourse.core.sql import AddDays, insert_select_ignore_conflicts, skip_locked
 from duecourse.core.timezones import local_day_end
 from duecourse.notifications.delivery import compose_emails, deliver_outbox
+from duecourse.notifications.events import fan_out_backlog
 from duecourse.notifications.models import EMAIL_PENDING, Notification, ReminderSchedule, SchedulerState
-from duecourse.notifications.reminders import escalations_schedule, plan_backlog, reminders_schedule
+from duecourse.notifications.reminders import escalations_schedule, reminders_schedule
 from duecourse.notifications.services import NOTIFICATION_COLUMNS, notify_assignments
 from duecourse.people.models import Person
 
@@ -280,7 +281,7 @@ def run_tick(*, now: dt.datetime, deliver: bool = True) -> TickReport:
         ("escalate", lambda: escalate(now=now) if _due_periodic("escalate", ESCALATE_EVERY, now) else 0),
         ("expiry", lambda: expiry_notices(now=now)),
         ("recurrence", lambda: recur(now=now)),
-        ("plan", plan_backlog),
+        ("plan", fan_out_backlog),
         ("reminders", lambda: send_due_reminders(now=now)),
         ("reconcile", lambda: rules_reconcile_all() if _due_periodic("rules_reconcile", RECONCILE_EVERY, now) else 0),
         ("compose", lambda: compose_emails(now=now)),

@@ -7,7 +7,7 @@ import time_machine
 from django.db import IntegrityError, transaction
 
 from duecourse.assignments.tests.factories import make_course
-from duecourse.notifications.models import ReminderPlanBacklog, ReminderSchedule
+from duecourse.notifications.models import OutboxMessage, ReminderPlanBacklog, ReminderSchedule
 from duecourse.notifications.tests.support import assign_at, inbox, pending_reminders, tick, utc, worker_once
 
 MINUTE = dt.timedelta(minutes=1)
@@ -228,22 +228,28 @@ def test_hidden_assignments_are_prepared_silently(admin, tenant, make_person, as
     assert [n.kind for n in inbox(learner)] == ["assigned"]
 
 
-def test_a_big_operation_leaves_its_planning_to_the_next_tick_and_loses_no_reminder(
+def test_a_big_operation_leaves_its_inbox_rows_and_planning_to_the_next_tick_and_loses_nothing(
     admin, tenant, make_person, monkeypatch
 ):
-    """Operations over PLAN_INLINE_LIMIT assignments plan reminders in the worker, as of their own time."""
+    """Operations over PLAN_INLINE_LIMIT assignments get their "assigned" inbox rows and their reminder
+    plan from the worker, once, dated as of the operation."""
     monkeypatch.setattr("duecourse.notifications.reminders.PLAN_INLINE_LIMIT", 0)
     learner = make_person(tenant, timezone="UTC")
     # Assigned on 1 Apr, due 5 Apr: the default reminder (3 days before) falls at 2 Apr 00:00.
     assignment = assign_at(utc("2026-04-01T09:00"), admin, learner, due_date="2026-04-05")
     assert pending_reminders(assignment) == []
+    assert inbox(learner) == []
     assert ReminderPlanBacklog.objects.filter(tenant=tenant).count() == 1
 
-    # The worker was down until after the reminder's moment: the tick plans as of the assignment's
-    # time, so the reminder is planned and sent in the same tick, once.
+    # The worker was down until after the reminder's moment: the tick works as of the assignment's
+    # time, so the inbox row is dated then and the reminder is planned and sent in the same tick, once.
     tick(utc("2026-04-02T08:00"))
     assert ReminderPlanBacklog.objects.filter(tenant=tenant).count() == 0
+    [assigned] = inbox(learner, "assigned")
+    assert (assigned.assignment_id, assigned.created_at) == (assignment.pk, utc("2026-04-01T09:00"))
     assert [n.assignment_id for n in inbox(learner, "reminder")] == [assignment.pk]
+    # One email for both, as for any operation.
+    assert OutboxMessage.objects.filter(to_email=learner.email).count() == 1
     tick(utc("2026-04-02T09:00"))
-    assert len(inbox(learner, "reminder")) == 1
+    assert len(inbox(learner, "reminder")) == 1 and len(inbox(learner, "assigned")) == 1
     assert [(key, who) for key, who, _ in pending_reminders(assignment)] == [("overdue", "learner")]
