@@ -19,10 +19,12 @@ from django.db.models import (
     BooleanField,
     CharField,
     DateTimeField,
+    Exists,
     F,
     IntegerField,
     Max,
     Min,
+    OuterRef,
     TextField,
     Value,
 )
@@ -42,6 +44,7 @@ from duecourse.notifications.models import (
     SchedulerState,
 )
 from duecourse.notifications.rendering import TemplateFailed, TenantTemplates, items_for, render_email
+from duecourse.people.models import Person
 
 logger = logging.getLogger(__name__)
 # Seconds before attempt 2, 3, …; the last value repeats for as long as a transient failure lasts.
@@ -143,14 +146,16 @@ def _claim_compose_turn(now: dt.datetime) -> bool:
 
 
 def _skip_unwanted(pending) -> None:
-    pending.filter(person__active=False).update(email_state=EMAIL_SKIPPED)
+    # EXISTS, not a join: Django turns an UPDATE over a join into `id IN (a self-join)`, which a stale
+    # row estimate (a burst of new rows) plans as a nested loop of rows × rows — minutes for 10,000.
+    inactive = Person.objects.filter(pk=OuterRef("person_id"), active=False)
+    pending.filter(Exists(inactive)).update(email_state=EMAIL_SKIPPED)
     for category in CATEGORIES:
         kinds = [kind for kind, of in CATEGORY_OF_KIND.items() if of == category]
-        pending.filter(
-            kind__in=kinds,
-            person__notification_preference__isnull=False,
-            **{f"person__notification_preference__email_{category}": False},
-        ).update(email_state=EMAIL_SKIPPED)
+        opted_out = NotificationPreference.objects.filter(
+            person_id=OuterRef("person_id"), **{f"email_{category}": False}
+        )
+        pending.filter(Exists(opted_out), kind__in=kinds).update(email_state=EMAIL_SKIPPED)
 
 
 def _held_for_digest(pending, now: dt.datetime) -> list[int]:
