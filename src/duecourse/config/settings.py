@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "duecourse.assignments",
     "duecourse.reports",
     "duecourse.notifications",
+    "duecourse.policy",
     "duecourse.scheduler",
     "duecourse.bench",
 ]

@@ -20,6 +20,7 @@ def navigation_for(actor, current_path: str) -> list[dict]:
         ("Catalog", "catalog:courses", catalog_rules.can_view_catalog(actor)),
         ("Assign", "assignments:bulk", assignment_rules.assigns_tenant_wide(actor) or is_manager),
         ("Audit log", "audit-log", people_rules.can_view_audit_log(actor)),
+        ("Settings", "policy:settings", actor.is_admin),
     ]
     result = []
     for label, url_name, allowed in items:

@@ -381,4 +381,13 @@ def test_navigation_depends_on_roles(tenant, admin, team):
 
     assert labels(signed_in(team["bob"])) == ["Home", "My learning", "Catalog"]
     assert labels(signed_in(team["boss"])) == ["Home", "My learning", "Team", "People", "Catalog", "Assign"]
-    assert labels(signed_in(admin)) == ["Home", "My learning", "People", "Groups", "Catalog", "Assign", "Audit log"]
+    assert labels(signed_in(admin)) == [
+        "Home",
+        "My learning",
+        "People",
+        "Groups",
+        "Catalog",
+        "Assign",
+        "Audit log",
+        "Settings",
+    ]

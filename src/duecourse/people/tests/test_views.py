@@ -114,6 +114,7 @@ def test_navigation_shows_only_the_pages_each_role_may_open(tenant, make_person,
         "Catalog",
         "Assign",
         "Audit log",
+        "Settings",
     ]
 
 

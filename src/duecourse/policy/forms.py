@@ -1,0 +1,65 @@
+"""The organisation-settings page: browser input shaped into the dict `policy.services` validates."""
+
+from django import forms
+
+from duecourse.assignments.forms import RECIPIENT_LABELS, BulkRemindersForm
+from duecourse.scheduler.tick import ESCALATION_RECIPIENTS
+
+ESCALATION_ROWS = 4
+NOBODY = ""
+
+
+class OverloadForm(forms.Form):
+    overload_minutes_30d = forms.IntegerField(
+        min_value=1,
+        max_value=100_000,
+        label="Overload threshold (minutes due in 30 days)",
+        help_text="The bulk-assignment preview flags people whose open training due in the next 30 days "
+        "would exceed this.",
+    )
+
+
+class DefaultPlanForm(BulkRemindersForm):
+    """The reminder plan of assignments saved without their own (the bulk wizard's reminder step)."""
+
+    def __init__(self, *args, plan: list[dict] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and plan is not None:
+            self.initial["reminder_mode"] = "custom" if plan else "none"
+            for n in range(1, len(self.rows()) + 1):
+                for suffix in ("days", "when", "recipients"):
+                    self.initial.pop(f"r{n}_{suffix}", None)
+            for n, rule in enumerate(plan[: len(self.rows())], start=1):
+                self.initial[f"r{n}_days"] = abs(rule["days"])
+                self.initial[f"r{n}_when"] = "after" if rule["days"] < 0 else "before"
+                self.initial[f"r{n}_recipients"] = rule["recipients"]
+
+
+class EscalationForm(forms.Form):
+    """Up to four tiers: days overdue, who is told, and whether the compliance flag goes up."""
+
+    def __init__(self, *args, tiers: list[dict] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(NOBODY, "Nobody"), *((r, RECIPIENT_LABELS[r]) for r in ESCALATION_RECIPIENTS)]
+        for n in range(1, ESCALATION_ROWS + 1):
+            self.fields[f"e{n}_after_days"] = forms.IntegerField(
+                required=False, min_value=0, max_value=365, label="Days overdue"
+            )
+            self.fields[f"e{n}_to"] = forms.ChoiceField(required=False, choices=choices, label="Tell")
+            self.fields[f"e{n}_flag"] = forms.BooleanField(required=False, label="Compliance flag")
+        if not self.is_bound:
+            for n, tier in enumerate((tiers or [])[:ESCALATION_ROWS], start=1):
+                self.initial[f"e{n}_after_days"] = tier["after_days"]
+                self.initial[f"e{n}_to"] = tier["to"] or NOBODY
+                self.initial[f"e{n}_flag"] = tier["flag"]
+
+    def rows(self):
+        return [(self[f"e{n}_after_days"], self[f"e{n}_to"], self[f"e{n}_flag"]) for n in range(1, ESCALATION_ROWS + 1)]
+
+    def tiers(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {"after_days": data[f"e{n}_after_days"], "to": data[f"e{n}_to"] or None, "flag": data[f"e{n}_flag"]}
+            for n in range(1, ESCALATION_ROWS + 1)
+            if data.get(f"e{n}_after_days") is not None
+        ]

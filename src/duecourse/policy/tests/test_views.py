@@ -1,0 +1,106 @@
+"""The organisation-settings page: admins see and change the policy; others are turned away."""
+
+import pytest
+from django.test import Client
+
+from duecourse.core.models import AuditEvent, Tenant
+from duecourse.people.services import person_set_password
+from duecourse.policy.services import tenant_policy
+
+PASSWORD = "correct-horse"
+
+
+def signed_in(person) -> Client:
+    person_set_password(person=person, password=PASSWORD)
+    client = Client()
+    assert client.post("/login/", {"email": person.email, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def form_data(**overrides) -> dict:
+    data = {
+        "overload_minutes_30d": "600",
+        "plan-reminder_mode": "default",
+        "esc-e1_after_days": "0",
+        "esc-e1_to": "manager",
+        "esc-e2_after_days": "8",
+        "esc-e2_to": "hr",
+        "esc-e3_after_days": "15",
+        "esc-e3_to": "",
+        "esc-e3_flag": "on",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_admin_sees_the_policy_in_force_and_the_menu_entry(admin):
+    page = signed_in(admin).get("/settings/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'href="/settings/"' in html and "Organisation settings" in html
+    assert 'name="overload_minutes_30d" value="600"' in html
+    assert 'name="esc-e2_after_days" value="8"' in html
+    assert '<option value="hr" selected>' in html
+
+
+def test_admin_changes_workload_reminders_and_escalation(admin, tenant):
+    client = signed_in(admin)
+    response = client.post(
+        "/settings/",
+        form_data(
+            overload_minutes_30d="240",
+            **{
+                "plan-reminder_mode": "custom",
+                "plan-r1_days": "7",
+                "plan-r1_when": "before",
+                "plan-r1_recipients": ["learner", "manager"],
+                "plan-r2_days": "",
+                "plan-r3_days": "2",
+                "plan-r3_when": "after",
+                "plan-r3_recipients": ["learner"],
+                "esc-e1_after_days": "2",
+                "esc-e1_to": "hr",
+                "esc-e2_after_days": None,
+                "esc-e3_after_days": "10",
+            },
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    policy = tenant_policy(tenant.pk)
+    assert policy["overload_minutes_30d"] == 240
+    assert policy["default_reminder_plan"] == [
+        {"days": 7, "recipients": ["learner", "manager"]},
+        {"days": -2, "recipients": ["learner"]},
+    ]
+    assert policy["escalation"] == [
+        {"after_days": 2, "to": "hr", "flag": False},
+        {"after_days": 10, "to": None, "flag": True},
+    ]
+    assert AuditEvent.objects.filter(action="tenant.settings_changed", actor_id=admin.pk).count() == 1
+    page = client.get("/settings/").content.decode()
+    assert "Saved the organisation" in page
+    assert 'name="plan-r1_days" value="7"' in page and 'name="plan-r2_days" value="2"' in page
+
+
+def test_a_tier_that_does_nothing_is_refused_and_nothing_is_saved(admin, tenant):
+    response = signed_in(admin).post("/settings/", form_data(**{"esc-e3_flag": None}))
+    assert response.status_code == 422
+    assert "must notify someone (to) or set the compliance flag" in response.content.decode()
+    assert Tenant.objects.get(pk=tenant.pk).settings == {}
+
+
+def test_an_out_of_range_threshold_is_shown_beside_its_field(admin, tenant):
+    response = signed_in(admin).post("/settings/", form_data(overload_minutes_30d="0"))
+    assert response.status_code == 422
+    assert "greater than or equal to 1" in response.content.decode()
+    assert Tenant.objects.get(pk=tenant.pk).settings == {}
+
+
+@pytest.mark.parametrize("role", ["instructor", "hr", "manager", "learner"])
+def test_only_admins_reach_the_page(tenant, make_person, role):
+    person = make_person(tenant, roles=(role,), email=f"{role}@acme.test")
+    client = signed_in(person)
+    assert client.get("/settings/").status_code == 403
+    assert client.post("/settings/", form_data(overload_minutes_30d="5")).status_code == 403
+    assert 'href="/settings/"' not in client.get("/").content.decode()
+    assert Tenant.objects.get(pk=tenant.pk).settings == {}

@@ -1,0 +1,52 @@
+"""The organisation-settings page (admins): the same service, validation and audit as the API."""
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN
+from duecourse.core.errors import ValidationFailed, forbidden
+from duecourse.core.web import add_field_errors, person_view
+from duecourse.policy import services
+from duecourse.policy.forms import DefaultPlanForm, EscalationForm, OverloadForm
+
+
+@person_view
+def settings_page(request):
+    actor = request.actor
+    if not actor.is_admin:
+        raise forbidden("change the organisation's settings")
+    policy = services.tenant_policy(actor.tenant_id)
+    plan = None if "default_reminder_plan" in policy["defaults"] else policy["default_reminder_plan"]
+    if request.method == "POST":
+        overload = OverloadForm(request.POST)
+        reminders = DefaultPlanForm(request.POST, prefix="plan")
+        escalation = EscalationForm(request.POST, prefix="esc")
+        if all([overload.is_valid(), reminders.is_valid(), escalation.is_valid()]):
+            changes = {
+                "overload_minutes_30d": overload.cleaned_data["overload_minutes_30d"],
+                "default_reminder_plan": reminders.plan(),
+                "escalation": escalation.tiers(),
+            }
+            try:
+                services.tenant_policy_update(actor=actor, changes=changes)
+            except ValidationFailed as exc:
+                add_field_errors(
+                    escalation if exc.errors and exc.errors[0].field.startswith("escalation") else overload, exc
+                )
+            else:
+                messages.success(request, "Saved the organisation's settings.")
+                return HttpResponseRedirect(reverse("policy:settings"))
+    else:
+        overload = OverloadForm(initial={"overload_minutes_30d": policy["overload_minutes_30d"]})
+        reminders = DefaultPlanForm(prefix="plan", plan=plan)
+        escalation = EscalationForm(prefix="esc", tiers=policy["escalation"])
+    forms_with_errors = [f for f in (overload, reminders, escalation) if f.errors]
+    context = {
+        "overload": overload,
+        "reminders": reminders,
+        "escalation": escalation,
+        "standard_plan": DEFAULT_REMINDER_PLAN,
+    }
+    return render(request, "policy/settings.html", context, status=422 if forms_with_errors else 200)
