@@ -1,15 +1,19 @@
 """What happens, in the same transaction, when assignments change: inbox notifications and reminder plans."""
 
+import logging
+
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from duecourse.assignments.models import Assignment
 from duecourse.core import clock
 from duecourse.core.sql import skip_locked
 from duecourse.notifications import reminders
-from duecourse.notifications.models import ReminderPlanBacklog
+from duecourse.notifications.models import ReminderPlanBacklog, ReminderSchedule
 from duecourse.notifications.reminders import plan_later, reminders_schedule
 from duecourse.notifications.services import notify_assignments
+
+logger = logging.getLogger(__name__)
 
 EVENT_KIND = {
     "assigned": "assigned",
@@ -50,20 +54,41 @@ def fan_out_backlog() -> int:
     One transaction per operation, claimed with SKIP LOCKED so several workers share the backlog, and
     the backlog row is deleted in it: each operation's rows are written exactly once. Both are dated
     as of the operation's own time, so a reminder that fell due in between goes out in this tick.
+    Assignments withdrawn since get no "assigned" notice; those re-planned since (a due date moved,
+    a new cycle) keep the plan their change made. An operation that fails is logged and retried
+    next tick, and does not hold up the ones behind it.
     """
     written = 0
+    failed: list[int] = []
     while True:
-        with transaction.atomic():
-            item = skip_locked(ReminderPlanBacklog.objects.order_by("pk")).first()
+        item = None
+        try:
+            with transaction.atomic():
+                item = skip_locked(ReminderPlanBacklog.objects.exclude(pk__in=failed).order_by("pk")).first()
+                if item is None:
+                    return written
+                written += _fan_out_operation(item)
+                item.delete()
+        except Exception:
             if item is None:
-                return written
-            scope = Assignment.objects.filter(tenant_id=item.tenant_id, operation_id=item.operation_id)
-            written += notify_assignments(
-                tenant_id=item.tenant_id,
-                assignments=scope,
-                kind="assigned",
-                now=item.planned_as_of,
-                operation_id=item.operation_id,
-            )
-            written += reminders_schedule(tenant_id=item.tenant_id, assignments=scope, now=item.planned_as_of)
-            item.delete()
+                raise  # the backlog itself cannot be read: the tick logs the step and retries it
+            logger.exception("Could not fan out operation %s; the next tick retries it", item.operation_id)
+            failed.append(item.pk)
+
+
+def _fan_out_operation(item: ReminderPlanBacklog) -> int:
+    live = Assignment.objects.filter(
+        tenant_id=item.tenant_id, operation_id=item.operation_id, withdrawn_at__isnull=True
+    )
+    notified = notify_assignments(
+        tenant_id=item.tenant_id,
+        assignments=live,
+        kind="assigned",
+        now=item.planned_as_of,
+        operation_id=item.operation_id,
+    )
+    # Fixed before planning (planning itself writes such rows): the few changed since the operation.
+    has_plan = ReminderSchedule.objects.filter(assignment_id=OuterRef("pk"), kind__in=reminders.PLAN_KINDS)
+    replanned = list(live.filter(Exists(has_plan)).values_list("pk", flat=True))
+    unplanned = live.exclude(pk__in=replanned) if replanned else live
+    return notified + reminders_schedule(tenant_id=item.tenant_id, assignments=unplanned, now=item.planned_as_of)

@@ -7,10 +7,11 @@ A reminder falls at local midnight starting its day, in the recipient's time zon
 
 import datetime as dt
 import json
+import logging
 
 from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value
 
-from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN
+from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN, validate_reminder_plan
 from duecourse.core.models import Tenant
 from duecourse.core.sql import AddDays, LocalDayEnd, insert_select_ignore_conflicts
 from duecourse.notifications.models import ReminderPlanBacklog, ReminderSchedule
@@ -21,6 +22,7 @@ RECIPIENT_TIMEZONE = {
     "assigner": "assigned_by__timezone",
     "hr": "person__timezone",
 }
+logger = logging.getLogger(__name__)
 RECIPIENT_REQUIRED = {"manager": "person__manager__isnull", "assigner": "assigned_by__isnull"}
 ESCALATION_WINDOW_DAYS = 7
 # Operations creating more assignments than this get their inbox rows and reminders in the worker's next tick.
@@ -41,9 +43,17 @@ COLUMNS = [
 
 
 def tenant_default_plan(tenant_id: int) -> list[dict]:
+    """The tenant's standard plan; one stored by other means than the settings API and malformed is
+    ignored (logged) in favour of the built-in one, so it can never stop planning."""
     settings = Tenant.objects.filter(pk=tenant_id).values_list("settings", flat=True).first() or {}
     plan = settings.get("default_reminder_plan")
-    return plan if isinstance(plan, list) else DEFAULT_REMINDER_PLAN
+    if plan is None:
+        return DEFAULT_REMINDER_PLAN
+    try:
+        return validate_reminder_plan(plan)
+    except ValueError as error:
+        logger.warning("Tenant %s has a malformed default reminder plan (%s); using the standard one", tenant_id, error)
+        return DEFAULT_REMINDER_PLAN
 
 
 def _insert_rows(scope: QuerySet, *, rule_key: str, recipient: str, kind: str, template: str, remind_at, now) -> int:

@@ -6,7 +6,9 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 
+from duecourse.assignments.services import assignment_update, assignment_withdraw
 from duecourse.assignments.tests.factories import make_course
+from duecourse.notifications import events
 from duecourse.notifications.models import OutboxMessage, ReminderPlanBacklog, ReminderSchedule
 from duecourse.notifications.tests.support import assign_at, inbox, pending_reminders, tick, utc, worker_once
 
@@ -253,3 +255,64 @@ def test_a_big_operation_leaves_its_inbox_rows_and_planning_to_the_next_tick_and
     tick(utc("2026-04-02T09:00"))
     assert len(inbox(learner, "reminder")) == 1 and len(inbox(learner, "assigned")) == 1
     assert [(key, who) for key, who, _ in pending_reminders(assignment)] == [("overdue", "learner")]
+
+
+@pytest.fixture
+def big_operations(monkeypatch):
+    """Every operation counts as big: its inbox rows and reminders wait for the worker."""
+    monkeypatch.setattr("duecourse.notifications.reminders.PLAN_INLINE_LIMIT", 0)
+
+
+@pytest.mark.usefixtures("big_operations")
+def test_an_item_withdrawn_before_the_tick_gets_no_assigned_notice(admin, tenant, make_person):
+    learner = make_person(tenant, timezone="UTC")
+    assignment = assign_at(utc("2026-04-01T09:00"), admin, learner, due_date="2026-04-30")
+    with time_machine.travel(utc("2026-04-01T09:01"), tick=False):
+        assignment_withdraw(actor=admin, assignment=assignment, reason="Wrong course")
+    tick(utc("2026-04-01T09:02"))
+    assert [n.kind for n in inbox(learner)] == ["withdrawn"]
+    assert pending_reminders(assignment) == []
+
+
+@pytest.mark.usefixtures("big_operations")
+def test_a_due_date_moved_before_the_tick_keeps_the_plan_its_change_made(admin, tenant, make_person):
+    learner = make_person(tenant, timezone="UTC")
+    assignment = assign_at(utc("2026-04-01T09:00"), admin, learner, due_date="2026-04-30")
+    # On 3 Apr the date moves to 5 Apr: the "3 days before" moment (2 Apr) has passed, so only the
+    # overdue notice is ahead. The worker's late fan-out must not bring the passed reminder back.
+    with time_machine.travel(utc("2026-04-03T10:00"), tick=False):
+        assignment_update(actor=admin, assignment=assignment, data={"due_date": dt.date(2026, 4, 5)})
+    tick(utc("2026-04-03T10:01"))
+    assert inbox(learner, "reminder") == []
+    assert [(key, who) for key, who, _ in pending_reminders(assignment)] == [("overdue", "learner")]
+    assert len(inbox(learner, "assigned")) == 1
+
+
+@pytest.mark.usefixtures("big_operations")
+def test_an_operation_that_fails_to_fan_out_does_not_hold_up_the_others(admin, tenant, make_person, monkeypatch):
+    first, second = make_person(tenant), make_person(tenant)
+    stuck = assign_at(utc("2026-04-01T09:00"), admin, first, due_date="2026-04-30")
+    assign_at(utc("2026-04-01T09:00"), admin, second, due_date="2026-04-30")
+    real = events._fan_out_operation
+
+    def failing_for_the_first(item):
+        if item.operation_id == stuck.operation_id:
+            raise RuntimeError("statement timeout")
+        return real(item)
+
+    monkeypatch.setattr(events, "_fan_out_operation", failing_for_the_first)
+    tick(utc("2026-04-01T09:05"))
+    assert inbox(first) == [] and len(inbox(second, "assigned")) == 1
+    assert ReminderPlanBacklog.objects.filter(operation_id=stuck.operation_id).exists()
+
+    monkeypatch.setattr(events, "_fan_out_operation", real)
+    tick(utc("2026-04-01T09:06"))
+    assert len(inbox(first, "assigned")) == 1 and not ReminderPlanBacklog.objects.exists()
+
+
+def test_a_malformed_standard_plan_stored_outside_the_api_falls_back_to_the_built_in_one(admin, tenant, make_person):
+    tenant.settings = {"default_reminder_plan": [{"when": 3}]}
+    tenant.save()
+    learner = make_person(tenant, timezone="UTC")
+    assignment = assign_at(utc("2026-04-01T09:00"), admin, learner, due_date="2026-04-30")
+    assert ("learner", utc("2026-04-27T00:00")) in [(who, at) for _, who, at in pending_reminders(assignment)]
