@@ -40,6 +40,7 @@ RECONCILE_EVERY = dt.timedelta(hours=1)
 # Escalation tiers are days wide, so sweeping the overdue window every few minutes (not every tick)
 # loses nothing and keeps a tick with nothing due cheap at a million open assignments.
 ESCALATE_EVERY = dt.timedelta(minutes=10)
+PERIODIC_RETRY = dt.timedelta(minutes=1)  # a periodic job that failed runs again this much later
 BATCH = 5000
 # Whom a reminder row names, by its recipient kind ("hr" goes to every HR contact of the tenant).
 RECIPIENT_PERSON = {
@@ -265,25 +266,39 @@ def _notify_from_schedule(rows, recipient, now: dt.datetime) -> int:
     return insert_select_ignore_conflicts(Notification._meta.db_table, NOTIFICATION_COLUMNS, select)
 
 
-def _due_periodic(key: str, every: dt.timedelta, now: dt.datetime) -> bool:
+def _run_periodic(key: str, every: dt.timedelta, now: dt.datetime, job) -> int:
+    """Run `job` once `every` has passed since it last ran. The claim is a row lock held while the job
+    runs, so one worker runs it at a time (the others skip it), and the job's writes commit with the
+    new `last_run_at`; a job that fails is retried a minute later instead of a whole period later."""
+    SchedulerState.objects.get_or_create(key=key, defaults={"last_run_at": now - every})
+    failure, done = None, 0
     with transaction.atomic():
         state = skip_locked(SchedulerState.objects.filter(key=key)).first()
-        if state is not None and state.last_run_at > now - every:
-            return False
-        SchedulerState.objects.update_or_create(key=key, defaults={"last_run_at": now})
-    return True
+        if state is None or state.last_run_at > now - every:
+            return 0  # another worker is running it, or it ran recently
+        try:
+            with transaction.atomic():
+                done = job()
+            state.last_run_at = now
+        except Exception as exc:
+            failure = exc
+            state.last_run_at = now - every + PERIODIC_RETRY
+        state.save(update_fields=["last_run_at"])
+    if failure is not None:
+        raise failure
+    return done
 
 
 def run_tick(*, now: dt.datetime, deliver: bool = True) -> TickReport:
     """One tick. `deliver=False` stops at the outbox (the benchmark times SMTP delivery apart from it)."""
     report = TickReport()
     steps = [
-        ("escalate", lambda: escalate(now=now) if _due_periodic("escalate", ESCALATE_EVERY, now) else 0),
+        ("escalate", lambda: _run_periodic("escalate", ESCALATE_EVERY, now, lambda: escalate(now=now))),
         ("expiry", lambda: expiry_notices(now=now)),
         ("recurrence", lambda: recur(now=now)),
         ("plan", fan_out_backlog),
         ("reminders", lambda: send_due_reminders(now=now)),
-        ("reconcile", lambda: rules_reconcile_all() if _due_periodic("rules_reconcile", RECONCILE_EVERY, now) else 0),
+        ("reconcile", lambda: _run_periodic("rules_reconcile", RECONCILE_EVERY, now, rules_reconcile_all)),
         ("compose", lambda: compose_emails(now=now)),
     ]
     if deliver:

@@ -104,3 +104,25 @@ def test_the_manager_hears_within_ten_minutes_even_when_ticks_come_every_few_sec
     assert len(inbox(manager, "escalation")) == 1
     tick(DUE_END + dt.timedelta(minutes=25))
     assert len(inbox(manager, "escalation")) == 1
+
+
+def test_a_failed_sweep_is_retried_a_minute_later_not_a_whole_period_later(admin, team, monkeypatch):
+    from duecourse.scheduler import tick as tick_module
+
+    manager, learner, _ = team
+    assign_at(utc("2026-03-01T09:00"), admin, learner, due_date="2026-03-20")
+    real, calls = tick_module.escalate, []
+
+    def fails_once(*, now):
+        calls.append(now)
+        if len(calls) == 1:
+            raise RuntimeError("lock timeout")
+        return real(now=now)
+
+    monkeypatch.setattr(tick_module, "escalate", fails_once)
+    tick(DUE_END + dt.timedelta(hours=1))  # the sweep fails: nothing sent, the step is logged
+    assert inbox(manager, "escalation") == []
+    tick(DUE_END + dt.timedelta(hours=1, seconds=30))  # too soon to retry
+    assert len(calls) == 1
+    tick(DUE_END + dt.timedelta(hours=1, minutes=1))
+    assert len(calls) == 2 and len(inbox(manager, "escalation")) == 1
