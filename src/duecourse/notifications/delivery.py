@@ -14,7 +14,7 @@ import smtplib
 import time
 
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     CharField,
@@ -81,6 +81,10 @@ def compose_emails(*, now: dt.datetime) -> int:
         pending = pending.filter(pk__lte=watermark)
         _skip_unwanted(pending)
         held = _held_for_digest(pending, now)
+        if connection.vendor == "postgresql":
+            return _claim_and_compose(watermark=watermark, held=held, now=now)
+        # SQLite: this transaction has held the only write lock since `_skip_unwanted`, so nothing can
+        # commit between the two statements below.
         ready = pending.exclude(pk__in=held) if held else pending
         groups = (
             ready.order_by()
@@ -126,6 +130,35 @@ def compose_emails(*, now: dt.datetime) -> int:
         # Mark each notification with its email's key: a plain UPDATE, no join, whatever the statistics say.
         ready.update(email_key=_email_key(watermark), email_state=EMAIL_SENT)
     return written
+
+
+def _claim_and_compose(*, watermark: int, held: list[int], now: dt.datetime) -> int:
+    """PostgreSQL: mark the ready notifications and write their emails in one statement, so one snapshot.
+
+    As two statements (insert the emails, then mark the notifications), a notification another
+    transaction committed in between with an id under the watermark (a worker fanning out a big
+    operation) would be marked as sent without being in any email.
+    """
+    prefix = f"notifications:{watermark}:"
+    sql = """
+        WITH claimed AS (
+            UPDATE notification AS n
+            SET email_key = %s || n.person_id::text || ':' || n.template, email_state = %s
+            WHERE n.email_state = %s AND n.created_at <= %s AND n.id <= %s AND NOT (n.id = ANY(%s::bigint[]))
+            RETURNING n.tenant_id, n.person_id, n.template
+        )
+        INSERT INTO outbox (tenant_id, person_id, to_email, subject, body_text, body_html, dedup_key, state,
+            created_at, attempts, next_attempt_at, last_error, rendered, template)
+        SELECT c.tenant_id, c.person_id, p.email, '', '', '', %s || c.person_id::text || ':' || c.template,
+            %s, %s, 0, %s, '', false, c.template
+        FROM claimed AS c JOIN person AS p ON p.id = c.person_id
+        GROUP BY c.tenant_id, c.person_id, p.email, c.template
+        ON CONFLICT DO NOTHING
+    """
+    params = [prefix, EMAIL_SENT, EMAIL_PENDING, now, watermark, held, prefix, OutboxMessage.PENDING, now, now]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def _email_key(watermark: int) -> Concat:
