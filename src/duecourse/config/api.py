@@ -75,8 +75,12 @@ def body_too_big(request, exc):
 
 
 @api.exception_handler(OverflowError)
-def number_out_of_range(request, exc):
-    # Schemas bound every id they accept; this catches a huge number in a place one was missed (SQLite).
+def number_out_of_range(request, exc: OverflowError):
+    # Schemas bound every id they accept; this catches a huge number bound for SQLite where one was
+    # missed. Any other overflow (date arithmetic, …) is a bug: logged and answered as one.
+    if "too large to convert to SQLite INTEGER" not in str(exc):
+        return unexpected_error(request, exc)
+    logger.warning("A number out of SQLite's range reached the database in %s %s", request.method, request.path)
     return _error(request, 422, "A number in the request is out of range")
 
 
