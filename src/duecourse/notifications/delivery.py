@@ -212,8 +212,22 @@ def _held_for_digest(pending, now: dt.datetime) -> list[int]:
     return held
 
 
-def render_outbox_message(message: OutboxMessage) -> None:
+class RenderCache:
+    """What a delivery run looks up once and reuses for every email: tenants' templates, target titles."""
+
+    def __init__(self):
+        self.templates: dict[int, TenantTemplates] = {}
+        self.titles: dict = {}
+
+    def templates_of(self, tenant_id: int) -> TenantTemplates:
+        if tenant_id not in self.templates:
+            self.templates[tenant_id] = TenantTemplates({tenant_id})
+        return self.templates[tenant_id]
+
+
+def render_outbox_message(message: OutboxMessage, cache: RenderCache | None = None) -> None:
     """Write the subject and bodies from the message's notifications; a failing template holds it."""
+    cache = cache or RenderCache()
     notes = list(
         Notification.objects.filter(tenant_id=message.tenant_id, email_key=message.dedup_key)
         .select_related("person", "about", "assignment")
@@ -223,14 +237,14 @@ def render_outbox_message(message: OutboxMessage) -> None:
         message.state, message.last_error = OutboxMessage.HELD, "no notifications to render"
         return
     person = notes[0].person
-    items = items_for(notes)
+    items = items_for(notes, known_titles=cache.titles)
     try:
         subject, text, html = render_email(
             tenant_id=message.tenant_id,
             person=person,
             items=items,
             template_name=message.template,
-            templates=TenantTemplates({message.tenant_id}),
+            templates=cache.templates_of(message.tenant_id),
         )
     except TemplateFailed as exc:
         message.state, message.last_error = OutboxMessage.HELD, str(exc)
@@ -271,6 +285,7 @@ def deliver_outbox(*, now: dt.datetime, batch: int = 10_000, budget_seconds: flo
     sent = failed = 0
     deadline = time.monotonic() + budget_seconds  # a huge backlog yields to the next tick's other steps
     smtp = get_connection(fail_silently=False)
+    cache = RenderCache()  # one delivery run: templates and titles looked up once (a later run sees edits)
     try:
         for _ in range(batch):
             if time.monotonic() > deadline:
@@ -284,7 +299,7 @@ def deliver_outbox(*, now: dt.datetime, batch: int = 10_000, budget_seconds: flo
                 if message is None:
                     break
                 if not message.rendered:
-                    render_outbox_message(message)
+                    render_outbox_message(message, cache)
                     if message.state == OutboxMessage.HELD:
                         continue
                 email = EmailMultiAlternatives(

@@ -40,21 +40,26 @@ def headline(kind: str, target: str, due: dt.date | None, about: str, is_self: b
     }.get(kind, f"{kind}: {target}")
 
 
-def items_for(notifications: list[Notification]) -> list[Item]:
+def items_for(notifications: list[Notification], *, known_titles: dict | None = None) -> list[Item]:
+    """`known_titles` ({(tenant, type, id): title}) is filled and reused across calls, e.g. by a
+    delivery run rendering thousands of emails about the same few courses."""
     if not notifications:
         return []
-    titles = {}
+    known = {} if known_titles is None else known_titles
     for tenant_id in {n.tenant_id for n in notifications}:
         targets = {
             (n.assignment.target_type, n.assignment.target_id)
             for n in notifications
             if n.assignment_id and n.tenant_id == tenant_id
         }
-        titles.update(target_titles(tenant_id=tenant_id, targets=targets))
+        missing = {t for t in targets if (tenant_id, *t) not in known}
+        if missing:
+            found = target_titles(tenant_id=tenant_id, targets=missing)
+            known.update({(tenant_id, *t): found.get(t, "") for t in missing})
     items = []
     for n in notifications:
         a = n.assignment
-        title = titles.get((a.target_type, a.target_id), "") if a else n.data.get("title", "")
+        title = known.get((n.tenant_id, a.target_type, a.target_id), "") if a else n.data.get("title", "")
         about = n.about.name if n.about_id else ""
         items.append(
             Item(
