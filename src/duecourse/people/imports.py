@@ -208,6 +208,7 @@ class _ImportPlan:
                 raw = {k: v for k, v in raw.items() if k != "id"}
             clean, errors = clean_person_input(raw, partial=False)
             key = self._match(clean, errors, seen_email, seen_external, index)
+            errors += [FieldError(name, message) for name, message in rules.self_lockout_errors(self.actor, key, clean)]
             if errors:
                 if isinstance(key, int):
                     self.matched_ids.add(key)  # a failed row never deactivates the person it names

@@ -49,3 +49,16 @@ def can_manage_tokens(actor: Person, person: Person) -> bool:
 
 def can_view_audit_log(actor: Person) -> bool:
     return actor.is_admin
+
+
+def self_lockout_errors(actor: Person, person_id: object, clean: dict) -> list[tuple[str, str]]:
+    """An admin cannot take away their own admin role or deactivate themself (in an edit or an
+    import): another admin must. So an organisation always keeps the admin who is acting."""
+    if person_id != actor.pk or not actor.is_admin:
+        return []
+    errors = []
+    if "roles" in clean and "admin" not in clean["roles"]:
+        errors.append(("roles", "you cannot remove your own admin role; ask another admin"))
+    if clean.get("active") is False:
+        errors.append(("active", "you cannot deactivate yourself; ask another admin"))
+    return errors

@@ -165,6 +165,7 @@ def person_update(*, actor: Person, person: Person, data: dict, reason: str = ""
     clean, errors = clean_person_input(data, partial=True)
     if not rules.can_change_person_fields(actor, person, set(data)):
         raise forbidden("change this person" if not set(data) <= rules.SELF_EDITABLE_FIELDS else "change them")
+    errors += [FieldError(name, message) for name, message in rules.self_lockout_errors(actor, person.pk, clean)]
     _resolve_manager(person.tenant_id, clean, errors)
     new_manager = clean.get("manager_id")
     if new_manager is not None and manager_chain_contains(
