@@ -26,7 +26,7 @@ from duecourse.assignments import services
 from duecourse.assignments.tests.factories import make_course, target
 from duecourse.core import clock
 from duecourse.notifications.delivery import compose_emails
-from duecourse.notifications.models import Notification, OutboxMessage, ReminderSchedule
+from duecourse.notifications.models import EMAIL_SENT, Notification, OutboxMessage, ReminderSchedule
 from duecourse.people.models import Person
 from duecourse.scheduler.tick import send_due_reminders
 
@@ -181,3 +181,36 @@ def test_a_worker_killed_mid_tick_then_restarted_loses_nothing_and_doubles_nothi
     finisher = start_worker(env, REMINDER_AT + dt.timedelta(hours=2), log)
     assert finisher.wait(timeout=180) == 0, log.read_text()
     assert_exactly_once(learners, smtp_server, tolerated_duplicates=kills)
+
+
+def test_two_workers_fan_out_big_operations_once_and_every_notice_reaches_an_email(tenant, admin, tmp_path):
+    """Operations over 1,000 assignments leave their inbox rows to the worker: with two workers racing
+    over two such operations, each person gets each "assigned" notice once, and every notice is in
+    an email that exists (composing while the other worker writes new notices loses none)."""
+    people = Person.objects.bulk_create(
+        [Person(tenant=tenant, email=f"big{i}@acme.test", name=f"Big {i}") for i in range(1001)]
+    )
+    courses = [make_course(tenant, title=f"Course {n}") for n in range(2)]
+    with time_machine.travel(ASSIGNED_AT, tick=False):
+        for course in courses:
+            result = services.bulk_assign(
+                actor=admin,
+                data={"targets": [target(course)], "assignees": {"everyone": True}, "due_date": "2026-03-20"},
+            )
+            assert result.created == len(people) + 1  # and the admin
+    assert not Notification.objects.exists()  # nothing written inline for a big operation
+
+    env = worker_env(tmp_path, "console://")
+    run_together(env, ASSIGNED_AT + dt.timedelta(minutes=1), tmp_path / "workers.log")
+    # Whatever one worker fanned out while the other held the composing turn goes in the next tick.
+    run_together(env, ASSIGNED_AT + dt.timedelta(minutes=2), tmp_path / "workers.log")
+
+    assigned = Notification.objects.filter(kind="assigned")
+    assert assigned.count() == 2 * (len(people) + 1)
+    assert set(Counter(assigned.values_list("person_id", "assignment__target_id")).values()) == {1}
+    assert not assigned.exclude(email_state=EMAIL_SENT).exists(), "every notice is put in an email"
+    keys = set(assigned.values_list("email_key", flat=True))
+    emails = dict(OutboxMessage.objects.values_list("dedup_key", "to_email"))
+    assert keys <= set(emails), "a notice marked as emailed without its email"
+    for person_id, key in assigned.values_list("person__email", "email_key")[:50]:
+        assert emails[key] == person_id
