@@ -143,8 +143,14 @@ class FanOutResult:
 
 def overload_threshold(tenant_id: int) -> int:
     settings = Tenant.objects.filter(pk=tenant_id).values_list("settings", flat=True).first() or {}
+    return overload_threshold_in(settings)
+
+
+def overload_threshold_in(settings: dict) -> int:
     value = settings.get("overload_minutes_30d", DEFAULT_OVERLOAD_MINUTES_30D)
-    return value if isinstance(value, int) and value > 0 else DEFAULT_OVERLOAD_MINUTES_30D
+    return (
+        value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_OVERLOAD_MINUTES_30D
+    )
 
 
 def workload_30d(*, tenant_id: int, people: QuerySet, now: dt.datetime) -> dict[int, int]:

@@ -43,9 +43,13 @@ COLUMNS = [
 
 
 def tenant_default_plan(tenant_id: int) -> list[dict]:
-    """The tenant's standard plan; one stored by other means than the settings API and malformed is
-    ignored (logged) in favour of the built-in one, so it can never stop planning."""
     settings = Tenant.objects.filter(pk=tenant_id).values_list("settings", flat=True).first() or {}
+    return default_plan_in(settings, tenant_id=tenant_id)
+
+
+def default_plan_in(settings: dict, *, tenant_id: int) -> list[dict]:
+    """The standard plan in a tenant's settings; one stored by other means than the settings API and
+    malformed is ignored (logged) in favour of the built-in one, so it can never stop planning."""
     plan = settings.get("default_reminder_plan")
     if plan is None:
         return DEFAULT_REMINDER_PLAN

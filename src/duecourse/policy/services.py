@@ -10,10 +10,12 @@ is malformed; this module is the one writer, so what is stored is always valid.
 
 from django.db import transaction
 
-from duecourse.assignments.domain import DEFAULT_OVERLOAD_MINUTES_30D, DEFAULT_REMINDER_PLAN, validate_reminder_plan
+from duecourse.assignments.domain import validate_reminder_plan
+from duecourse.assignments.services import overload_threshold_in
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.models import Tenant
+from duecourse.notifications.reminders import default_plan_in
 from duecourse.people.models import Person
 from duecourse.scheduler.tick import ESCALATION_RECIPIENTS, escalation_tiers
 
@@ -25,17 +27,14 @@ MAX_ESCALATION_TIERS = 10
 def tenant_policy(tenant_id: int) -> dict:
     """The policy in force: what the tenant set, and the defaults for the rest."""
     stored = Tenant.objects.filter(pk=tenant_id).values_list("settings", flat=True).first() or {}
-    return _effective(stored)
+    return _effective(stored, tenant_id)
 
 
-def _effective(stored: dict) -> dict:
-    overload = stored.get("overload_minutes_30d")
-    if not isinstance(overload, int) or overload <= 0:
-        overload = DEFAULT_OVERLOAD_MINUTES_30D
-    plan = stored.get("default_reminder_plan")
+def _effective(stored: dict, tenant_id: int) -> dict:
+    # The same readers the product uses, so this shows exactly what is in force.
     return {
-        "overload_minutes_30d": overload,
-        "default_reminder_plan": plan if isinstance(plan, list) else DEFAULT_REMINDER_PLAN,
+        "overload_minutes_30d": overload_threshold_in(stored),
+        "default_reminder_plan": default_plan_in(stored, tenant_id=tenant_id),
         "escalation": escalation_tiers(stored),
         "defaults": sorted(key for key in POLICY_KEYS if key not in stored),
     }
@@ -66,7 +65,7 @@ def tenant_policy_update(*, actor: Person, changes: dict) -> dict:
                 before=before,
                 after=clean,
             )
-    return _effective(stored)
+    return _effective(stored, actor.tenant_id)
 
 
 def _validated(key: str, value):
