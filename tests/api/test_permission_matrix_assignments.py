@@ -66,7 +66,7 @@ DELETE rules/{rule}                     200 200 403 403 403 401 | 404
 """
 
 PROGRESS_AND_XAPI = """
-POST   progress                         200 200 403 403 403 401 | 422 422 403 403 403
+POST   progress                         200 200 403 403 403 401 | 404 404 403 403 403
 POST   xapi/statements                  200 200 403 403 403 401 | 400 400 403 403 403
 PUT    xapi/statements                  204 204 403 403 403 401 | 400 400 403 403 403
 GET    xapi/about                       200 200 200 200 200 200 | -

@@ -12,7 +12,7 @@ from duecourse.assignments.models import Assignment, Completion, CourseProgress
 from duecourse.catalog import selectors as catalog
 from duecourse.catalog.models import Course
 from duecourse.core import clock
-from duecourse.core.errors import FieldError, ValidationFailed, forbidden
+from duecourse.core.errors import FieldError, NotFound, ValidationFailed, forbidden
 from duecourse.core.models import AuditEvent
 from duecourse.core.sql import bulk_update_by_pk
 from duecourse.people.models import Person
@@ -106,15 +106,16 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
 
 
 def _resolve_person(tenant_id: int, person_id, email) -> Person:
+    """The person progress is about; unknown (or in another tenant) is a 404, like any unknown id."""
     if person_id is not None:
         person = Person.objects.filter(tenant_id=tenant_id, pk=person_id).first()
         if person is None:
-            raise ValidationFailed.on("person_id", f"no person with id {person_id}")
+            raise NotFound.on("person_id", f"no person with id {person_id}")
         return person
     if email:
         person = Person.objects.filter(tenant_id=tenant_id, email=str(email).strip().lower()).first()
         if person is None:
-            raise ValidationFailed.on("email", f"no person with email {email}")
+            raise NotFound.on("email", f"no person with email {email}")
         return person
     raise ValidationFailed.on("person_id", "give person_id or email")
 
@@ -123,12 +124,12 @@ def _resolve_course(tenant_id: int, course_id, course_code) -> Course:
     if course_id is not None:
         course = Course.objects.filter(tenant_id=tenant_id, pk=course_id).first()
         if course is None:
-            raise ValidationFailed.on("course_id", f"no course with id {course_id}")
+            raise NotFound.on("course_id", f"no course with id {course_id}")
         return course
     if course_code:
         course = Course.objects.filter(tenant_id=tenant_id, code=course_code).first()
         if course is None:
-            raise ValidationFailed.on("course_code", f"no course with code {course_code}")
+            raise NotFound.on("course_code", f"no course with code {course_code}")
         return course
     raise ValidationFailed.on("course_id", "give course_id or course_code")
 

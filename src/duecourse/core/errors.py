@@ -27,13 +27,14 @@ class DomainError(Exception):
     def as_dict(self) -> dict:
         return {"detail": self.detail, "errors": [e.as_dict() for e in self.errors]}
 
+    @classmethod
+    def on(cls, field_name: str, message: str) -> "DomainError":
+        """The error about one field: `ValidationFailed.on("due_date", "is not a date")`."""
+        return cls(detail=f"{field_name}: {message}", errors=[FieldError(field_name, message)])
+
 
 class ValidationFailed(DomainError):
     status_code = 422
-
-    @classmethod
-    def on(cls, field_name: str, message: str) -> "ValidationFailed":
-        return cls(detail=f"{field_name}: {message}", errors=[FieldError(field_name, message)])
 
 
 class NotFound(DomainError):

@@ -219,10 +219,10 @@ class TestCompletionAndProgress:
         out = progress.progress_record(actor=admin, email=learner.email.upper(), course_code="FIRE", progress=20)
         assert out["progress"] == 20
         foreign = make_person(other_tenant)
-        with pytest.raises(ValidationFailed) as exc:
+        with pytest.raises(NotFound) as exc:  # another tenant's person is as unknown as a missing one
             progress.progress_record(actor=admin, person_id=foreign.pk, course_id=course.pk, progress=10)
         assert exc.value.errors[0].field == "person_id"
-        with pytest.raises(ValidationFailed) as exc:
+        with pytest.raises(NotFound) as exc:
             progress.progress_record(actor=admin, person_id=learner.pk, course_code="NOPE", progress=10)
         assert exc.value.errors[0].field == "course_code"
 
