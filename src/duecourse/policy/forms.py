@@ -3,6 +3,7 @@
 from django import forms
 
 from duecourse.assignments.forms import RECIPIENT_LABELS, BulkRemindersForm
+from duecourse.policy.services import MAX_OVERLOAD_MINUTES
 from duecourse.scheduler.tick import ESCALATION_RECIPIENTS
 
 ESCALATION_ROWS = 4
@@ -12,7 +13,7 @@ NOBODY = ""
 class OverloadForm(forms.Form):
     overload_minutes_30d = forms.IntegerField(
         min_value=1,
-        max_value=100_000,
+        max_value=MAX_OVERLOAD_MINUTES,
         label="Overload threshold (minutes due in 30 days)",
         help_text="The bulk-assignment preview flags people whose open training due in the next 30 days "
         "would exceed this.",

@@ -3,7 +3,9 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from duecourse.assignments.domain import MAX_REMINDER_RULES
 from duecourse.assignments.schemas import Recipient, ReminderRule
+from duecourse.policy.services import MAX_ESCALATION_TIERS, MAX_OVERLOAD_MINUTES
 
 PolicyKey = Literal["overload_minutes_30d", "default_reminder_plan", "escalation"]
 
@@ -28,6 +30,6 @@ class TenantSettingsPatch(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    overload_minutes_30d: int | None = Field(None, ge=1, le=100_000)
-    default_reminder_plan: list[ReminderRule] | None = Field(None, max_length=20)
-    escalation: list[EscalationTier] | None = Field(None, max_length=10)
+    overload_minutes_30d: int | None = Field(None, ge=1, le=MAX_OVERLOAD_MINUTES)
+    default_reminder_plan: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
+    escalation: list[EscalationTier] | None = Field(None, max_length=MAX_ESCALATION_TIERS)

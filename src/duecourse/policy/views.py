@@ -5,7 +5,6 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
-from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN
 from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, person_view
 from duecourse.policy import services
@@ -47,6 +46,5 @@ def settings_page(request):
         "overload": overload,
         "reminders": reminders,
         "escalation": escalation,
-        "standard_plan": DEFAULT_REMINDER_PLAN,
     }
     return render(request, "policy/settings.html", context, status=422 if forms_with_errors else 200)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import BigIntegerField, Case, CharField, DateTimeField, F, JSONField, Q, Value, When
 from django.db.models.functions import Cast, Concat
 
+from duecourse.assignments.domain import RECIPIENTS
 from duecourse.assignments.living_rules import rules_reconcile_all
 from duecourse.assignments.models import Assignment, AssignmentSource
 from duecourse.core.models import Tenant
@@ -33,7 +34,7 @@ DEFAULT_ESCALATION = [
     {"after_days": 8, "to": "hr", "flag": False},
     {"after_days": 15, "to": None, "flag": True},
 ]
-ESCALATION_RECIPIENTS = ("learner", "assigner", "manager", "hr")
+ESCALATION_RECIPIENTS = RECIPIENTS  # the same people a reminder rule can name
 EXPIRY_NOTICE_DAYS = 30
 LOOKBACK = dt.timedelta(days=2)
 RECONCILE_EVERY = dt.timedelta(hours=1)
