@@ -1,6 +1,6 @@
 """Every people / groups / import / token endpoint × every role × own and other tenant.
 
-Rules (people/rules.py, groups/rules.py): admin, instructor and hr see every person of their tenant;
+Rules (people/permissions.py, groups/permissions.py): admin, instructor and hr see every person of their tenant;
 a manager sees themself and their direct reports; a learner only themself. Only admins create or
 change people (anyone may change their own timezone and locale), import, manage groups, and manage
 other people's tokens. Groups are readable by admin, instructor and hr. Whatever is not visible is

@@ -5,11 +5,11 @@ import datetime as dt
 import pytest
 from django.contrib.auth import authenticate
 
-from duecourse.core.demo import DYNAMIC_GROUPS, LOGINS, PASSWORD, TENANT_NAME, demo_load
 from duecourse.core.models import Tenant
 from duecourse.groups.models import Group, GroupMember
 from duecourse.people.models import Person
 from duecourse.people.services import api_token_authenticate
+from duecourse.shell.demo import DYNAMIC_GROUPS, LOGINS, PASSWORD, TENANT_NAME, demo_load
 
 pytestmark = pytest.mark.django_db
 

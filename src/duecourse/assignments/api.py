@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from duecourse.assignments import audit, living_rules, progress, rules, selectors, services
+from duecourse.assignments import audit, living_rules, permissions, progress, selectors, services
 from duecourse.assignments.models import AssignmentRule
 from duecourse.assignments.presenters import (
     ASSIGNMENT_CSV_COLUMNS,
@@ -226,7 +226,7 @@ def _rule_data(payload, *, exclude_unset: bool) -> dict:
 @router.get("/rules", response={200: RuleList, **ERROR_RESPONSES}, tags=["rules"], summary="List assignment rules")
 def list_rules(request: HttpRequest, params: Query[ListParams]):
     actor = actor_of(request)
-    if not rules.can_view_rules(actor):
+    if not permissions.can_view_rules(actor):
         raise forbidden("see assignment rules")
     items = selectors.rule_list(actor=actor)
     page = list(items[params.offset : params.offset + params.limit])
@@ -313,7 +313,7 @@ def record_progress(request: HttpRequest, payload: ProgressIn):
 @router.get("/audit", response={200: AuditList, **ERROR_RESPONSES}, tags=["audit"], summary="The audit log (admins)")
 def audit_log(request: HttpRequest, filters: Query[AuditFilters]):
     actor = actor_of(request)
-    if not rules.can_view_audit(actor):
+    if not permissions.can_view_audit(actor):
         raise forbidden("see the audit log")
     events = audit.audit_events(
         tenant_id=actor.tenant_id, object_type=filters.object_type, object_id=filters.object_id, action=filters.action

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 
-from duecourse.assignments import fanout, rules
+from duecourse.assignments import fanout, permissions
 from duecourse.assignments.domain import DueSpec
 from duecourse.assignments.models import Assignment, AssignmentOperation, AssignmentRule, AssignmentSource, RuleItem
 from duecourse.assignments.services import (
@@ -385,7 +385,7 @@ def _apply_fields(rule: AssignmentRule, clean: dict) -> None:
 
 
 def rule_create(*, actor: Person, data: dict) -> tuple[AssignmentRule, dict]:
-    if not rules.can_manage_rules(actor):
+    if not permissions.can_manage_rules(actor):
         raise forbidden("create assignment rules")
     clean = clean_rule_input(actor=actor, data=data, rule=None)
     now = clock.now()
@@ -409,7 +409,7 @@ def rule_create(*, actor: Person, data: dict) -> tuple[AssignmentRule, dict]:
 def rule_update(
     *, actor: Person, rule: AssignmentRule, data: dict, timing_policy: str = "keep"
 ) -> tuple[AssignmentRule, dict]:
-    if not rules.can_manage_rules(actor):
+    if not permissions.can_manage_rules(actor):
         raise forbidden("change assignment rules")
     if timing_policy not in TIMING_POLICIES:
         raise ValidationFailed.on("timing_policy", f"must be one of {', '.join(TIMING_POLICIES)}")
@@ -473,7 +473,7 @@ def _retime_sources(rule: AssignmentRule, due: DueSpec, *, extend_only: bool) ->
 
 
 def rule_delete(*, actor: Person, rule: AssignmentRule) -> dict:
-    if not rules.can_manage_rules(actor):
+    if not permissions.can_manage_rules(actor):
         raise forbidden("delete assignment rules")
     with transaction.atomic():
         rule = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
@@ -494,7 +494,7 @@ def rule_delete(*, actor: Person, rule: AssignmentRule) -> dict:
 
 def rule_preview(*, actor: Person, rule: AssignmentRule | None, data: dict, timing_policy: str = "keep") -> dict:
     """What saving `data` would change, computed by doing it and rolling back (so it can never disagree)."""
-    if not rules.can_manage_rules(actor):
+    if not permissions.can_manage_rules(actor):
         raise forbidden("preview assignment rules")
     tenant_id = actor.tenant_id
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from duecourse.assignments import rules
+from duecourse.assignments import permissions
 from duecourse.assignments.domain import completion_expires_at, completion_is_valid
 from duecourse.assignments.models import Assignment, Completion, CourseProgress
 from duecourse.catalog import selectors as catalog
@@ -148,7 +148,7 @@ def progress_record(
     statement_id: str = "",
 ) -> dict:
     """Record progress (and completion when progress is 100 or completed_at is given) for a person and course."""
-    if not rules.can_record_progress(actor):
+    if not permissions.can_record_progress(actor):
         raise forbidden("record progress")
     tenant_id = actor.tenant_id
     errors: list[FieldError] = []

@@ -8,7 +8,7 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, TextField, Value, When
 
-from duecourse.assignments import rules
+from duecourse.assignments import permissions
 from duecourse.assignments.domain import PRIORITY_RANK
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource
 from duecourse.catalog.selectors import target_title_sql
@@ -76,7 +76,7 @@ def assignment_list(
     include_hidden: bool = True,
 ) -> QuerySet:
     now = clock.now()
-    items = Assignment.objects.filter(rules.visible_assignments_filter(actor))
+    items = Assignment.objects.filter(permissions.visible_assignments_filter(actor))
     if person_id is not None:
         items = items.filter(person_id=person_id)
     if statuses:
@@ -229,7 +229,7 @@ def my_assignments_page(*, actor: Person, offset: int, limit: int) -> tuple[int,
 
 def access_assignment(*, actor: Person, assignment_id: int) -> Assignment:
     assignment = (
-        with_status(Assignment.objects.filter(rules.visible_assignments_filter(actor), pk=assignment_id))
+        with_status(Assignment.objects.filter(permissions.visible_assignments_filter(actor), pk=assignment_id))
         .select_related("person")
         .prefetch_related("sources")
         .first()
@@ -293,7 +293,7 @@ def access_rule(*, actor: Person, rule_id: int) -> AssignmentRule:
     rule = AssignmentRule.objects.filter(tenant_id=actor.tenant_id, pk=rule_id).prefetch_related("items").first()
     if rule is None:
         raise not_found("Rule")
-    if not rules.can_view_rules(actor):
+    if not permissions.can_view_rules(actor):
         # Learners see a rule's id and name among their assignment's sources, so it is no secret that it exists.
         raise forbidden("see assignment rules")
     return rule

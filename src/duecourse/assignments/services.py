@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import BooleanField, Case, Q, QuerySet, Sum, Value, When
 
-from duecourse.assignments import fanout, rules
+from duecourse.assignments import fanout, permissions
 from duecourse.assignments.domain import (
     DEFAULT_OVERLOAD_MINUTES_30D,
     DueSpec,
@@ -358,8 +358,13 @@ def assignment_create(*, actor: Person, data: dict) -> tuple[Assignment, bool]:
     )
     if person is None:
         raise not_found("Person")
-    if not rules.can_assign_to(actor, person):
-        if person.pk == actor.pk or person.manager_id == actor.pk or rules.assigns_tenant_wide(actor) or actor.is_hr:
+    if not permissions.can_assign_to(actor, person):
+        if (
+            person.pk == actor.pk
+            or person.manager_id == actor.pk
+            or permissions.assigns_tenant_wide(actor)
+            or actor.is_hr
+        ):
             raise forbidden("assign to this person")
         raise not_found("Person")
     if not person.active:
@@ -444,7 +449,7 @@ def audience_parts(
                 failed.append({"person_id": pid, "reason": "no such person"})
             elif not person.active:
                 failed.append({"person_id": pid, "reason": "person is deactivated"})
-            elif not rules.can_assign_to(actor, person):
+            elif not permissions.can_assign_to(actor, person):
                 failed.append({"person_id": pid, "reason": "you may assign only to your direct reports"})
             else:
                 ok.append(pid)
@@ -477,7 +482,7 @@ def audience_parts(
                 fanout.SourceSpec("everyone", 0, "Everyone", actor.pk), Person.objects.filter(tenant_id=tenant_id)
             )
         )
-    if not rules.assigns_tenant_wide(actor):
+    if not permissions.assigns_tenant_wide(actor):
         # A manager reaches only direct reports, whatever the audience says.
         parts = [AudiencePart(p.source, p.people.filter(manager_id=actor.pk)) for p in parts]
     return parts, failed
@@ -491,7 +496,7 @@ def bulk_assign(*, actor: Person, data: dict) -> FanOutResult:
         raise ValidationFailed.on("targets", f"at most {MAX_TARGETS} targets per call")
     # Targets first: an id from another tenant answers 404 whoever asks.
     targets = [resolve_target(actor.tenant_id, t, f"targets[{i}]") for i, t in enumerate(targets_in)]
-    if not rules.can_assign_at_all(actor):
+    if not permissions.can_assign_at_all(actor):
         raise forbidden("assign training")
     if len({(t.type, t.id) for t in targets}) != len(targets):
         raise ValidationFailed.on("targets", "a target is listed twice")
@@ -555,7 +560,7 @@ def clean_priority_note_reminders(data: dict, errors: list[FieldError]) -> dict:
 
 def assignment_update(*, actor: Person, assignment: Assignment, data: dict) -> Assignment:
     own = AssignmentSource.objects.filter(assignment=assignment, kind="individual", ref_id=actor.pk).exists()
-    if not rules.can_change_assignment(actor, assignment, own_source=own):
+    if not permissions.can_change_assignment(actor, assignment, own_source=own):
         raise forbidden("change this assignment")
     errors: list[FieldError] = []
     changes: dict = {}
@@ -615,7 +620,7 @@ def assignment_withdraw(*, actor: Person, assignment: Assignment, reason: str = 
     Admins and instructors remove every source except living rules' (change the rule's audience for those).
     """
     own = AssignmentSource.objects.filter(assignment=assignment, kind="individual", ref_id=actor.pk)
-    if not rules.can_change_assignment(actor, assignment, own_source=own.exists()):
+    if not permissions.can_change_assignment(actor, assignment, own_source=own.exists()):
         raise forbidden("withdraw this assignment")
     with transaction.atomic():
         locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
@@ -624,7 +629,7 @@ def assignment_withdraw(*, actor: Person, assignment: Assignment, reason: str = 
         if locked.completed_at is not None:
             raise Conflict(detail="A completed assignment cannot be withdrawn; completions are kept for history")
         sources = AssignmentSource.objects.filter(assignment=locked)
-        removable = sources.exclude(kind="rule") if rules.assigns_tenant_wide(actor) and not own.exists() else own
+        removable = sources.exclude(kind="rule") if permissions.assigns_tenant_wide(actor) and not own.exists() else own
         removed = list(removable.values_list("label", flat=True))
         removable.delete()
         remaining = list(sources.values_list("label", flat=True))

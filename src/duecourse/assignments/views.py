@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from duecourse.assignments import rules, selectors, services
+from duecourse.assignments import permissions, selectors, services
 from duecourse.assignments.domain import completion_is_valid, local_date
 from duecourse.assignments.forms import (
     AssignForm,
@@ -32,7 +32,7 @@ from duecourse.catalog.models import ACTIVE
 from duecourse.core import clock
 from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, is_htmx, person_view
-from duecourse.groups import rules as group_rules
+from duecourse.groups import permissions as group_permissions
 from duecourse.groups import selectors as group_selectors
 from duecourse.people import selectors as people_selectors
 from duecourse.people.models import OrgUnit
@@ -158,7 +158,7 @@ def present(actor, assignments: list[Assignment], *, launch: bool = False, chang
             item.action_label = _action_label(a)
         if changes:
             own = any(s.kind == "individual" and s.ref_id == actor.pk for s in a.sources.all())
-            item.can_change = rules.can_change_assignment(actor, a, own_source=own)
+            item.can_change = permissions.can_change_assignment(actor, a, own_source=own)
         items.append(item)
     return items
 
@@ -196,7 +196,7 @@ def home_summary_view(request):
         "open_count": len(todo),
         "overdue_count": sum(1 for i in todo if i.assignment.status == "overdue"),
         "completed_count": len(items) - len(todo),
-        "can_assign": rules.can_assign_at_all(actor),
+        "can_assign": permissions.can_assign_at_all(actor),
     }
     return render(request, "assignments/_home_summary.html", context)
 
@@ -247,7 +247,7 @@ def _assignment_page(request, assignment, *, form=None, error=None, status=200):
         "form": form or AssignmentEditForm(initial=AssignmentEditForm.initial_for(assignment)),
         "error": error,
         "reminders": describe_plan(assignment.reminder_plan) or ["No reminders"],
-        "show_reason": not is_self or rules.assigns_tenant_wide(actor),
+        "show_reason": not is_self or permissions.assigns_tenant_wide(actor),
         "person_visible": not is_self,
     }
     return render(request, "assignments/assignment_detail.html", context, status=status)
@@ -264,7 +264,7 @@ def assignment_detail_view(request, assignment_id: int):
 
 def _require_change(actor, assignment, action: str) -> None:
     own = selectors.own_source_exists(actor=actor, assignment=assignment)
-    if not rules.can_change_assignment(actor, assignment, own_source=own):
+    if not permissions.can_change_assignment(actor, assignment, own_source=own):
         raise forbidden(action)
 
 
@@ -355,7 +355,7 @@ def _person_section(request, person, *, form=None, notice=None, error=None):
     history = sorted(
         (i for i in items if i.assignment.status == "completed"), key=lambda i: i.assignment.completed_at, reverse=True
     )
-    can_assign = rules.can_assign_to(actor, person) and person.active
+    can_assign = permissions.can_assign_to(actor, person) and person.active
     context = {
         "person": person,
         "current": current,
@@ -382,7 +382,7 @@ def person_assign_view(request, person_id: int):
     """Assign training to one person: posted from their page (htmx) or a page of its own."""
     actor = request.actor
     person = people_selectors.access_person(actor=actor, person_id=person_id)
-    if not rules.can_assign_to(actor, person):
+    if not permissions.can_assign_to(actor, person):
         raise forbidden("assign training to this person")
     form = AssignForm(request.POST or None, targets=_active_targets(actor))
     if request.method == "POST":
@@ -418,7 +418,7 @@ class Wizard:
     def __init__(self, request):
         actor = request.actor
         self.actor = actor
-        self.tenant_wide = rules.assigns_tenant_wide(actor)
+        self.tenant_wide = permissions.assigns_tenant_wide(actor)
         post = request.POST if request.method == "POST" else None
         self.seen = {int(s) for s in (post.getlist("seen") if post else []) if s in ("1", "2", "3")}
         initial_targets = [request.GET["target"]] if request.GET.get("target") else []
@@ -439,7 +439,9 @@ class Wizard:
         return _active_targets(self.actor)
 
     def _groups(self):
-        return list(group_selectors.group_list(actor=self.actor)) if group_rules.can_view_groups(self.actor) else []
+        return (
+            list(group_selectors.group_list(actor=self.actor)) if group_permissions.can_view_groups(self.actor) else []
+        )
 
     def _org_units(self):
         tenant_id = self.actor.tenant_id
@@ -566,7 +568,7 @@ def _summary(wizard) -> dict:
 @person_view
 def bulk_view(request):
     actor = request.actor
-    if not rules.can_assign_at_all(actor):
+    if not permissions.can_assign_at_all(actor):
         raise forbidden("assign training")
     wizard = Wizard(request)
     if request.method != "POST":
@@ -635,20 +637,20 @@ def _result_context(actor, result) -> dict:
 def bulk_people_picker_view(request):
     """Search results for the wizard's individual people (a manager finds only their direct reports)."""
     actor = request.actor
-    if not rules.can_assign_at_all(actor):
+    if not permissions.can_assign_at_all(actor):
         raise forbidden("assign training")
     q = (request.GET.get("picker_q") or "").strip()[:200]
     people = []
     if q:
         found = people_selectors.person_list(actor=actor, q=q, active=True)
-        if not rules.assigns_tenant_wide(actor):
+        if not permissions.assigns_tenant_wide(actor):
             found = found.filter(manager_id=actor.pk)
         picked = [int(v) for v in request.GET.getlist("person_ids") if v.isdigit() and len(v) < 19]
         people = list(found.exclude(pk__in=picked)[:PICKER_RESULTS])
     return render(
         request,
         "assignments/_picker_results.html",
-        {"people": people, "q": q, "tenant_wide": rules.assigns_tenant_wide(actor)},
+        {"people": people, "q": q, "tenant_wide": permissions.assigns_tenant_wide(actor)},
     )
 
 

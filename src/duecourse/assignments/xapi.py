@@ -10,7 +10,7 @@ import uuid
 from django.db import transaction
 from django.db.models import Q
 
-from duecourse.assignments import rules
+from duecourse.assignments import permissions
 from duecourse.assignments.models import XapiStatement
 from duecourse.assignments.progress import ProgressEntry, progress_apply
 from duecourse.catalog.models import Course
@@ -150,7 +150,7 @@ def _interpret(lookups: _Lookups, index: int, statement, errors: list[FieldError
 
 def statements_store(*, actor: Person, body, statement_id: str | None = None) -> list[str]:
     """Store one statement or a list; returns their ids. Known ids are not stored (or applied) twice."""
-    if not rules.can_record_progress(actor):
+    if not permissions.can_record_progress(actor):
         raise forbidden("send xAPI statements")
     statements = body if isinstance(body, list) else [body]
     if statement_id is not None:

@@ -2,7 +2,7 @@
 
 from django.db import IntegrityError, transaction
 
-from duecourse.catalog import rules
+from duecourse.catalog import permissions
 from duecourse.catalog.models import (
     ARCHIVED,
     STATUSES,
@@ -22,7 +22,7 @@ MAX_ITEMS = 500
 
 
 def _require_manager(actor: Person, action: str) -> None:
-    if not rules.can_manage_catalog(actor):
+    if not permissions.can_manage_catalog(actor):
         raise forbidden(action)
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from duecourse.catalog import rules, selectors, services
+from duecourse.catalog import permissions, selectors, services
 from duecourse.catalog.forms import (
     ITEM_ERROR,
     PAGE_SIZE,
@@ -34,13 +34,13 @@ STATUS_LABELS = dict(STATUSES)
 
 
 def _require_manage(actor) -> None:
-    if not rules.can_manage_catalog(actor):
+    if not permissions.can_manage_catalog(actor):
         raise forbidden("change the catalog")
 
 
 def _visible(actor, queryset):
     """Readers see the active catalog; drafts and archived items are the managers' business."""
-    return queryset if rules.can_manage_catalog(actor) else queryset.filter(status=ACTIVE)
+    return queryset if permissions.can_manage_catalog(actor) else queryset.filter(status=ACTIVE)
 
 
 # --- courses -------------------------------------------------------------------------------------
@@ -54,7 +54,7 @@ def course_list_view(request):
         "form": form,
         "page": page,
         "query": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
-        "can_manage": rules.can_manage_catalog(actor),
+        "can_manage": permissions.can_manage_catalog(actor),
         "has_filters": bool(form.filters()["q"] or form.filters()["status"]),
         "tab": "courses",
     }
@@ -73,7 +73,7 @@ def _equivalences(actor, course) -> dict:
 
 def _course_page(request, course, *, equivalence_form=None, status=200):
     actor = request.actor
-    can_manage = rules.can_manage_catalog(actor)
+    can_manage = permissions.can_manage_catalog(actor)
     others = selectors.course_list(actor=actor).exclude(pk=course.pk).exclude(status=ARCHIVED)
     paths = _visible(actor, LearningPath.objects.filter(tenant_id=actor.tenant_id, items__course=course)).distinct()
     context = {
@@ -91,7 +91,7 @@ def _course_page(request, course, *, equivalence_form=None, status=200):
 @person_view
 def course_detail_view(request, course_id: int):
     course = selectors.access_course(actor=request.actor, course_id=course_id)
-    if course.status != ACTIVE and not rules.can_manage_catalog(request.actor):
+    if course.status != ACTIVE and not permissions.can_manage_catalog(request.actor):
         raise not_found("Course")
     return _course_page(request, course)
 
@@ -196,7 +196,7 @@ def path_list_view(request):
     for path in paths:
         required = [item.required for item in path.items.all()]
         path.required_count, path.optional_count = sum(required), len(required) - sum(required)
-    context = {"paths": paths, "can_manage": rules.can_manage_catalog(actor), "tab": "paths"}
+    context = {"paths": paths, "can_manage": permissions.can_manage_catalog(actor), "tab": "paths"}
     return render(request, "catalog/path_list.html", context)
 
 
@@ -204,10 +204,10 @@ def path_list_view(request):
 def path_detail_view(request, path_id: int):
     actor = request.actor
     path = selectors.access_path(actor=actor, path_id=path_id)
-    if path.status != ACTIVE and not rules.can_manage_catalog(actor):
+    if path.status != ACTIVE and not permissions.can_manage_catalog(actor):
         raise not_found("Learning path")
     items = list(path.items.select_related("course").order_by("position"))
-    context = {"path": path, "items": items, "can_manage": rules.can_manage_catalog(actor), "tab": "paths"}
+    context = {"path": path, "items": items, "can_manage": permissions.can_manage_catalog(actor), "tab": "paths"}
     return render(request, "catalog/path_detail.html", context)
 
 
@@ -305,7 +305,7 @@ def path_items_view(request):
 def skill_list_view(request):
     actor = request.actor
     skills = list(_visible(actor, selectors.skill_list(actor=actor)))
-    context = {"skills": skills, "can_manage": rules.can_manage_catalog(actor), "tab": "skills"}
+    context = {"skills": skills, "can_manage": permissions.can_manage_catalog(actor), "tab": "skills"}
     return render(request, "catalog/skill_list.html", context)
 
 

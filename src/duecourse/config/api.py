@@ -9,8 +9,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from duecourse.core.authentication import BearerToken, SessionActor
 from duecourse.core.errors import DomainError
+from duecourse.people.authentication import BearerToken, SessionActor
 
 logger = logging.getLogger(__name__)
 

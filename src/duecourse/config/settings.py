@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "duecourse.notifications",
     "duecourse.policy",
     "duecourse.scheduler",
+    "duecourse.shell",
     "duecourse.bench",
 ]
 
@@ -66,13 +67,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "duecourse.core.middleware.LocaleMiddleware",
+    "duecourse.shell.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "duecourse.core.middleware.ActorMiddleware",
+    "duecourse.shell.middleware.ActorMiddleware",
 ]
 
 ROOT_URLCONF = "duecourse.config.urls"
@@ -88,7 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "duecourse.core.context_processors.navigation",
+                "duecourse.shell.context_processors.navigation",
             ],
         },
     },
@@ -124,7 +125,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 4}},
 ]
-AUTHENTICATION_BACKENDS = ["duecourse.core.authentication.EmailPasswordBackend"]
+AUTHENTICATION_BACKENDS = ["duecourse.people.authentication.EmailPasswordBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

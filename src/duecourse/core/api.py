@@ -2,7 +2,7 @@
 
 import csv
 from collections.abc import Callable, Iterable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -10,7 +10,9 @@ from ninja import Field, Schema
 from ninja.renderers import JSONRenderer
 
 from duecourse.core.errors import DomainError
-from duecourse.people.models import Person
+
+if TYPE_CHECKING:  # the kernel knows no domain at run time; the actor is always a people.Person
+    from duecourse.people.models import Person
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -46,7 +48,7 @@ class ListParams(Schema):
 ERROR_RESPONSES = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-def actor_of(request: HttpRequest) -> Person:
+def actor_of(request: HttpRequest) -> "Person":
     return request.actor
 
 

@@ -40,26 +40,6 @@ def person_view(view):
     return wrapper
 
 
-class DomainErrorMiddleware:
-    """Safety net for views not wrapped in `person_view`: NotFound / PermissionDenied become 404 / 403 pages."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_exception(self, request, exception):
-        if not isinstance(exception, errors.DomainError) or request.path.startswith("/api/"):
-            return None
-        mapped = http_error_for(exception)
-        if mapped is None:
-            return None
-        from django.core.handlers.exception import response_for_exception
-
-        return response_for_exception(request, mapped)
-
-
 def add_field_errors(form, exc: errors.ValidationFailed, field_map: dict[str, str] | None = None) -> None:
     """Show a service's field errors beside the form fields they name (the rest above the form)."""
     field_map = field_map or {}

@@ -1,14 +1,14 @@
 from django.db.models import Count, QuerySet
 
 from duecourse.core.errors import forbidden, not_found
-from duecourse.groups import rules
+from duecourse.groups import permissions
 from duecourse.groups.models import Group, GroupMember
 from duecourse.people.models import Person
 from duecourse.people.selectors import with_has_reports
 
 
 def group_list(*, actor: Person, q: str | None = None, kind: str | None = None) -> QuerySet:
-    if not rules.can_view_groups(actor):
+    if not permissions.can_view_groups(actor):
         raise forbidden("see groups")
     groups = Group.objects.filter(tenant_id=actor.tenant_id)
     if q:
@@ -23,7 +23,7 @@ def access_group(*, actor: Person, group_id: int) -> Group:
     group = (
         Group.objects.filter(tenant_id=actor.tenant_id, pk=group_id).annotate(member_count=Count("memberships")).first()
     )
-    if group is None or not rules.can_view_groups(actor):
+    if group is None or not permissions.can_view_groups(actor):
         raise not_found("Group")
     return group
 

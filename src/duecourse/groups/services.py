@@ -8,7 +8,7 @@ from duecourse.core.api import MAX_ID
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import insert_select_ignore_conflicts
-from duecourse.groups import rules
+from duecourse.groups import permissions
 from duecourse.groups.dynamic_rules import tenant_rule_filter, validate_rule
 from duecourse.groups.models import Group, GroupMember
 from duecourse.groups.signals import group_membership_changed
@@ -90,7 +90,7 @@ def _clean_group_input(tenant_id: int, data: dict, group: Group | None) -> dict:
 
 
 def group_create(*, actor: Person, data: dict) -> Group:
-    if not rules.can_manage_groups(actor):
+    if not permissions.can_manage_groups(actor):
         raise forbidden("create groups")
     clean = _clean_group_input(actor.tenant_id, data, None)
     with transaction.atomic():
@@ -126,7 +126,7 @@ def group_create(*, actor: Person, data: dict) -> Group:
 
 
 def group_update(*, actor: Person, group: Group, data: dict) -> Group:
-    if not rules.can_manage_groups(actor):
+    if not permissions.can_manage_groups(actor):
         raise forbidden("change groups")
     clean = _clean_group_input(actor.tenant_id, data, group)
     with transaction.atomic():
@@ -154,7 +154,7 @@ def group_update(*, actor: Person, group: Group, data: dict) -> Group:
 
 
 def group_delete(*, actor: Person, group: Group) -> None:
-    if not rules.can_manage_groups(actor):
+    if not permissions.can_manage_groups(actor):
         raise forbidden("delete groups")
     with transaction.atomic():
         member_ids = list(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
@@ -192,7 +192,7 @@ def _static_members_set(group: Group, person_ids: list[int]) -> None:
 
 
 def static_group_add_members(*, actor: Person, group: Group, person_ids: list[int]) -> None:
-    if not rules.can_manage_groups(actor):
+    if not permissions.can_manage_groups(actor):
         raise forbidden("change groups")
     if group.kind != Group.STATIC:
         raise ValidationFailed.on("member_ids", "a dynamic group's members come from its rule")
@@ -203,7 +203,7 @@ def static_group_add_members(*, actor: Person, group: Group, person_ids: list[in
 
 
 def static_group_remove_members(*, actor: Person, group: Group, person_ids: list[int]) -> None:
-    if not rules.can_manage_groups(actor):
+    if not permissions.can_manage_groups(actor):
         raise forbidden("change groups")
     if group.kind != Group.STATIC:
         raise ValidationFailed.on("member_ids", "a dynamic group's members come from its rule")

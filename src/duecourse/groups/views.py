@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, is_htmx, person_view
-from duecourse.groups import rules, selectors, services
+from duecourse.groups import permissions, selectors, services
 from duecourse.groups.dynamic_rules import describe_rule, rule_filter, validate_rule
 from duecourse.groups.forms import (
     FIELD_LABELS,
@@ -37,7 +37,7 @@ def _id_param(value: str | None) -> int:
 
 
 def _require_manage(actor) -> None:
-    if not rules.can_manage_groups(actor):
+    if not permissions.can_manage_groups(actor):
         raise forbidden("change groups")
 
 
@@ -49,7 +49,7 @@ def group_list_view(request):
     groups = list(selectors.group_list(actor=actor, q=q or None, kind=kind))
     for group in groups:
         group.rule_text = describe_rule(group.rule)
-    context = {"groups": groups, "q": q, "kind": kind or "", "can_manage": rules.can_manage_groups(actor)}
+    context = {"groups": groups, "q": q, "kind": kind or "", "can_manage": permissions.can_manage_groups(actor)}
     if is_htmx(request):
         return render(request, "groups/_group_results.html", context)
     return render(request, "groups/group_list.html", context)
@@ -61,7 +61,7 @@ def _members_context(request, group) -> dict:
         "group": group,
         "page": page,
         "query": "",
-        "can_manage": rules.can_manage_groups(request.actor),
+        "can_manage": permissions.can_manage_groups(request.actor),
     }
 
 

@@ -1,4 +1,4 @@
-"""People endpoints of the JSON API: thin, every decision is in services, selectors and rules."""
+"""People endpoints of the JSON API: thin, every decision is in services, selectors and permissions."""
 
 import json
 
@@ -8,7 +8,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from duecourse.core.api import ERROR_RESPONSES, actor_of, paged_list, was_paging_asked
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
-from duecourse.people import imports, rules, selectors, services
+from duecourse.people import imports, permissions, selectors, services
 from duecourse.people.presenters import PERSON_CSV_COLUMNS, person_as_dict
 from duecourse.people.schemas import (
     PeopleImportIn,
@@ -84,7 +84,7 @@ def _query_flag(request: HttpRequest, name: str) -> bool:
 )
 def import_people(request: HttpRequest):
     actor = actor_of(request)
-    if not rules.can_manage_people(actor):
+    if not permissions.can_manage_people(actor):
         raise forbidden("import people")
     content_type = request.content_type or ""
     if content_type in ("text/csv", "application/csv"):
@@ -122,7 +122,7 @@ def patch_person(request: HttpRequest, person_id: int, payload: PersonPatch):
 def list_tokens(request: HttpRequest, person_id: int):
     actor = actor_of(request)
     person = selectors.access_person(actor=actor, person_id=person_id)
-    if not rules.can_manage_tokens(actor, person):
+    if not permissions.can_manage_tokens(actor, person):
         raise forbidden("see this person's tokens")
     return list(selectors.person_tokens(actor=actor, person=person))
 

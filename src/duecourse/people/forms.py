@@ -2,7 +2,7 @@
 
 from django import forms
 
-from duecourse.people.rules import STORED_ROLES
+from duecourse.people.permissions import STORED_ROLES
 
 ACTIVE_CHOICES = [("true", "Active"), ("false", "Deactivated"), ("", "Everyone")]
 ROLE_CHOICES = [

@@ -16,7 +16,7 @@ from duecourse.core import clock
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import bulk_insert_returning, bulk_update_by_pk, copy_rows, reserve_ids
-from duecourse.people import rules
+from duecourse.people import permissions
 from duecourse.people.models import OrgUnit, Person
 from duecourse.people.services import org_units_ensure
 from duecourse.people.signals import people_changed
@@ -49,10 +49,10 @@ INPUT_OF_COLUMN = {
     "locale": "locale",
     "active": "active",
     **{f"{org}_id": org for org in ORG_FIELDS},
-    **{f"is_{role}": "roles" for role in rules.STORED_ROLES},
+    **{f"is_{role}": "roles" for role in permissions.STORED_ROLES},
 }
 ORG_COLUMNS = tuple((org, f"{org}_id") for org in ORG_FIELDS)
-ROLE_COLUMNS = tuple((role, f"is_{role}") for role in rules.STORED_ROLES)
+ROLE_COLUMNS = tuple((role, f"is_{role}") for role in permissions.STORED_ROLES)
 Progress = Callable[[str, int, int], None]
 
 
@@ -127,7 +127,7 @@ def people_import(
     deactivate_missing: bool = False,
     progress: Progress = _no_progress,
 ) -> ImportResult:
-    if not rules.can_manage_people(actor):
+    if not permissions.can_manage_people(actor):
         raise forbidden("import people")
     if len(rows) > MAX_ROWS:
         raise ValidationFailed.on("rows", f"at most {MAX_ROWS} rows per import")
@@ -208,7 +208,9 @@ class _ImportPlan:
                 raw = {k: v for k, v in raw.items() if k != "id"}
             clean, errors = clean_person_input(raw, partial=False)
             key = self._match(clean, errors, seen_email, seen_external, index)
-            errors += [FieldError(name, message) for name, message in rules.self_lockout_errors(self.actor, key, clean)]
+            errors += [
+                FieldError(name, message) for name, message in permissions.self_lockout_errors(self.actor, key, clean)
+            ]
             if errors:
                 if isinstance(key, int):
                     self.matched_ids.add(key)  # a failed row never deactivates the person it names

@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, QuerySet
 
 from duecourse.core.errors import not_found
-from duecourse.people import rules
+from duecourse.people import permissions
 from duecourse.people.models import ApiToken, OrgUnit, Person
 
 
@@ -22,7 +22,7 @@ def person_list(
     active: bool | None = None,
     role: str | None = None,
 ) -> QuerySet:
-    people = Person.objects.filter(rules.visible_people_filter(actor))
+    people = Person.objects.filter(permissions.visible_people_filter(actor))
     if q:
         from django.db.models import Q
 
@@ -39,7 +39,7 @@ def person_list(
         people = people.filter(manager_id=manager_id)
     if active is not None:
         people = people.filter(active=active)
-    if role in rules.STORED_ROLES:
+    if role in permissions.STORED_ROLES:
         people = people.filter(**{f"is_{role}": True})
     elif role == "manager":
         people = people.filter(Exists(Person.objects.filter(manager_id=OuterRef("pk"), active=True)))
@@ -49,7 +49,7 @@ def person_list(
 def access_person(*, actor: Person, person_id: int) -> Person:
     """The person, if the actor may see them; otherwise NotFound (also for other tenants)."""
     person = (
-        with_has_reports(Person.objects.filter(rules.visible_people_filter(actor), pk=person_id))
+        with_has_reports(Person.objects.filter(permissions.visible_people_filter(actor), pk=person_id))
         .select_related("department", "site", "region", "manager")
         .first()
     )

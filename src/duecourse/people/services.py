@@ -16,7 +16,7 @@ from duecourse.core.audit import audit_record, changed_fields
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.models import Tenant
 from duecourse.core.sql import TypedQuery
-from duecourse.people import rules
+from duecourse.people import permissions
 from duecourse.people.models import ApiToken, OrgUnit, Person
 from duecourse.people.signals import people_changed
 from duecourse.people.validation import ORG_FIELDS, clean_person_input
@@ -56,7 +56,7 @@ def person_snapshot(person: Person) -> dict:
         "timezone": person.timezone,
         "locale": person.locale,
         "active": person.active,
-        "roles": [r for r in rules.STORED_ROLES if getattr(person, f"is_{r}")],
+        "roles": [r for r in permissions.STORED_ROLES if getattr(person, f"is_{r}")],
     }
 
 
@@ -98,7 +98,7 @@ def _apply_clean_fields(person: Person, clean: dict) -> None:
             setattr(person, f"{org}_id", unit_id)
     if "roles" in clean:
         roles = clean.pop("roles")
-        for role in rules.STORED_ROLES:
+        for role in permissions.STORED_ROLES:
             setattr(person, f"is_{role}", role in roles)
     if "active" in clean:
         active = clean.pop("active")
@@ -138,7 +138,7 @@ def _save_or_conflict(person: Person) -> None:
 
 
 def person_create(*, actor: Person | None, tenant_id: int, data: dict) -> Person:
-    if actor is not None and not rules.can_manage_people(actor):
+    if actor is not None and not permissions.can_manage_people(actor):
         raise forbidden("create people")
     clean, errors = clean_person_input(data, partial=False)
     _resolve_manager(tenant_id, clean, errors)
@@ -163,9 +163,9 @@ def person_create(*, actor: Person | None, tenant_id: int, data: dict) -> Person
 
 def person_update(*, actor: Person, person: Person, data: dict, reason: str = "") -> Person:
     clean, errors = clean_person_input(data, partial=True)
-    if not rules.can_change_person_fields(actor, person, set(data)):
-        raise forbidden("change this person" if not set(data) <= rules.SELF_EDITABLE_FIELDS else "change them")
-    errors += [FieldError(name, message) for name, message in rules.self_lockout_errors(actor, person.pk, clean)]
+    if not permissions.can_change_person_fields(actor, person, set(data)):
+        raise forbidden("change this person" if not set(data) <= permissions.SELF_EDITABLE_FIELDS else "change them")
+    errors += [FieldError(name, message) for name, message in permissions.self_lockout_errors(actor, person.pk, clean)]
     _resolve_manager(person.tenant_id, clean, errors)
     new_manager = clean.get("manager_id")
     if new_manager is not None and manager_chain_contains(
@@ -237,7 +237,7 @@ def _hash_secret(secret: str) -> str:
 
 def api_token_create(*, actor: Person | None, person: Person, name: str = "") -> tuple[ApiToken, str]:
     """A new token; the plain text is returned once and never stored."""
-    if actor is not None and not rules.can_manage_tokens(actor, person):
+    if actor is not None and not permissions.can_manage_tokens(actor, person):
         raise forbidden("create tokens for this person")
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
@@ -257,7 +257,7 @@ def api_token_create(*, actor: Person | None, person: Person, name: str = "") ->
 
 
 def api_token_revoke(*, actor: Person, token: ApiToken) -> None:
-    if not rules.can_manage_tokens(actor, token.person):
+    if not permissions.can_manage_tokens(actor, token.person):
         raise forbidden("revoke this token")
     with transaction.atomic():
         updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=clock.now())

@@ -1,4 +1,4 @@
-"""People pages: the directory, a person's page and an admin's edit. Decisions live in services and rules."""
+"""People pages: the directory, a person's page and an admin's edit. Decisions live in services and permissions."""
 
 from urllib.parse import urlencode
 
@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 
 from duecourse.core.errors import ValidationFailed
 from duecourse.core.web import add_field_errors, is_htmx, person_view
-from duecourse.groups import rules as group_rules
+from duecourse.groups import permissions as group_permissions
 from duecourse.groups import selectors as group_selectors
-from duecourse.people import rules, selectors, services
+from duecourse.people import permissions, selectors, services
 from duecourse.people.forms import PAGE_SIZE, PersonFilterForm, PersonForm, TokenForm
 from duecourse.people.models import OrgUnit
 from duecourse.people.validation import known_timezones
@@ -54,12 +54,14 @@ def _detail_context(request, person, **extra) -> dict:
     return {
         "person": person,
         "roles": person.role_names,
-        "manager_visible": person.manager_id is not None and rules.can_view_person(actor, person.manager),
+        "manager_visible": person.manager_id is not None and permissions.can_view_person(actor, person.manager),
         "reports": selectors.person_direct_reports(actor=actor, person=person),
-        "groups": group_selectors.groups_of_person(person=person) if group_rules.can_view_groups(actor) else None,
-        "can_edit": rules.can_manage_people(actor),
-        "can_tokens": rules.can_manage_tokens(actor, person),
-        "tokens": selectors.person_tokens(actor=actor, person=person) if rules.can_manage_tokens(actor, person) else [],
+        "groups": group_selectors.groups_of_person(person=person) if group_permissions.can_view_groups(actor) else None,
+        "can_edit": permissions.can_manage_people(actor),
+        "can_tokens": permissions.can_manage_tokens(actor, person),
+        "tokens": selectors.person_tokens(actor=actor, person=person)
+        if permissions.can_manage_tokens(actor, person)
+        else [],
         "token_form": extra.pop("token_form", None) or TokenForm(),
         "is_self": person.pk == actor.pk,
         **extra,
@@ -87,7 +89,7 @@ def person_edit_view(request, person_id: int):
                 messages.success(request, f"Saved {form.cleaned_data['name'] or person.name}.")
                 return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
     else:
-        if not rules.can_manage_people(actor):
+        if not permissions.can_manage_people(actor):
             return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
         form = PersonForm(initial=PersonForm.initial_for(person))
     context = {

@@ -10,7 +10,7 @@ from duecourse.core import clock
 from duecourse.core.errors import forbidden, not_found
 from duecourse.core.sql import TypedQuery
 from duecourse.people.models import Person
-from duecourse.reports import rules
+from duecourse.reports import permissions
 
 COMPLIANCE_DIMENSIONS = {
     "department": "person__department__name",
@@ -42,12 +42,12 @@ def team_status(*, actor: Person, manager_id: int | None) -> list[dict]:
     own_team = manager_id == actor.pk
     if not own_team and not Person.objects.filter(tenant_id=actor.tenant_id, pk=manager_id).exists():
         raise not_found("Manager")
-    if not own_team and not rules.can_view_team(actor, manager_id):
+    if not own_team and not permissions.can_view_team(actor, manager_id):
         raise forbidden("see this team")
     now = connection.ops.adapt_datetimefield_value(clock.now())
     rows = _TEAM_STATUS.fetch([now, now, actor.tenant_id, manager_id])
-    # A manager is someone with active reports: no rows means no team to see (rules.can_view_team).
-    if own_team and not rows and not rules.can_view_tenant_reports(actor):
+    # A manager is someone with active reports: no rows means no team to see (permissions.can_view_team).
+    if own_team and not rows and not permissions.can_view_tenant_reports(actor):
         raise forbidden("see this team")
     return [
         {"person_id": pk, "name": name, "active": active, "completed": completed, "overdue": overdue}
@@ -57,7 +57,7 @@ def team_status(*, actor: Person, manager_id: int | None) -> list[dict]:
 
 def compliance(*, actor: Person, by: str) -> list[dict]:
     """rate = completed ÷ required assignments whose due date has passed or which are completed."""
-    if not rules.can_view_tenant_reports(actor):
+    if not permissions.can_view_tenant_reports(actor):
         raise forbidden("see compliance reports")
     now = clock.now()
     completed = status_filter("completed", now)

@@ -6,14 +6,14 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from duecourse.assignments import rules as assignment_rules
+from duecourse.assignments import permissions as assignment_permissions
 from duecourse.assignments import selectors as assignment_selectors
 from duecourse.assignments.views import OPEN_STATUSES, STATUS_LABELS, present
 from duecourse.catalog.selectors import target_titles
 from duecourse.core import clock
 from duecourse.core.web import is_htmx, person_view
 from duecourse.people import selectors as people_selectors
-from duecourse.reports import rules, selectors
+from duecourse.reports import permissions, selectors
 
 PAGE_SIZE = 25
 ACTION_ITEMS = 8
@@ -88,11 +88,11 @@ def team_view(request):
         "status_choices": [(s, STATUS_LABELS[s]) for s in OPEN_STATUSES],
         "target_choices": [(f"{t}:{i}", title) for (t, i), title in targets],
         "query": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
-        "can_assign": manager_id == actor.pk or assignment_rules.assigns_tenant_wide(actor),
+        "can_assign": manager_id == actor.pk or assignment_permissions.assigns_tenant_wide(actor),
         "is_own_team": manager_id == actor.pk,
         "managers": (
             list(people_selectors.person_list(actor=actor, role="manager", active=True).values_list("pk", "name")[:500])
-            if rules.can_view_tenant_reports(actor)
+            if permissions.can_view_tenant_reports(actor)
             else []
         ),
     }

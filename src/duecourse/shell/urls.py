@@ -1,6 +1,6 @@
 from django.urls import path
 
-from duecourse.core import views
+from duecourse.shell import views
 
 urlpatterns = [
     path("", views.home, name="home"),

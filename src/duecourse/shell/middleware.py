@@ -3,7 +3,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.functional import SimpleLazyObject
 
-from duecourse.core.authentication import actor_for_user
+from duecourse.people.authentication import actor_for_user
 
 
 class LocaleMiddleware(MiddlewareMixin):

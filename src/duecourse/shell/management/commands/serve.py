@@ -81,7 +81,7 @@ class Command(DuecourseCommand):
         self._collect_static()
         demo = None
         if options["demo"]:
-            from duecourse.core.demo import demo_load
+            from duecourse.shell.demo import demo_load
 
             self.stderr.write("Loading the demo company…")
             demo = demo_load()

@@ -6,7 +6,7 @@ from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.test import RequestFactory
 from django.utils import translation
 
-from duecourse.core.middleware import LocaleMiddleware
+from duecourse.shell.middleware import LocaleMiddleware
 
 
 @pytest.mark.parametrize("path", ["/api/v1/me/assignments", "/", "/de/people/", "/people/", "/fr-ca/x"])

@@ -1,4 +1,4 @@
-from duecourse.core.navigation import navigation_for
+from duecourse.shell.navigation import navigation_for
 
 
 def navigation(request):

@@ -2,11 +2,11 @@
 
 from django.urls import reverse
 
-from duecourse.assignments import rules as assignment_rules
+from duecourse.assignments import permissions as assignment_permissions
 from duecourse.assignments.selectors import has_active_reports
-from duecourse.catalog import rules as catalog_rules
-from duecourse.groups import rules as group_rules
-from duecourse.people import rules as people_rules
+from duecourse.catalog import permissions as catalog_permissions
+from duecourse.groups import permissions as group_permissions
+from duecourse.people import permissions as people_permissions
 
 
 def navigation_for(actor, current_path: str) -> list[dict]:
@@ -15,11 +15,11 @@ def navigation_for(actor, current_path: str) -> list[dict]:
         ("Home", "home", True),
         ("My learning", "assignments:my-learning", True),
         ("Team", "reports:team", is_manager),
-        ("People", "people:list", people_rules.sees_whole_tenant(actor) or "manager" in actor.role_names),
-        ("Groups", "groups:list", group_rules.can_view_groups(actor)),
-        ("Catalog", "catalog:courses", catalog_rules.can_view_catalog(actor)),
-        ("Assign", "assignments:bulk", assignment_rules.assigns_tenant_wide(actor) or is_manager),
-        ("Audit log", "audit-log", people_rules.can_view_audit_log(actor)),
+        ("People", "people:list", people_permissions.sees_whole_tenant(actor) or "manager" in actor.role_names),
+        ("Groups", "groups:list", group_permissions.can_view_groups(actor)),
+        ("Catalog", "catalog:courses", catalog_permissions.can_view_catalog(actor)),
+        ("Assign", "assignments:bulk", assignment_permissions.assigns_tenant_wide(actor) or is_manager),
+        ("Audit log", "audit-log", people_permissions.can_view_audit_log(actor)),
         ("Settings", "policy:settings", actor.is_admin),
     ]
     result = []

@@ -1,7 +1,7 @@
 """Who may do what with groups."""
 
 from duecourse.people.models import Person
-from duecourse.people.rules import sees_whole_tenant
+from duecourse.people.permissions import sees_whole_tenant
 
 
 def can_view_groups(actor: Person) -> bool:
