@@ -11,8 +11,6 @@ from django.views.decorators.http import require_POST
 
 from duecourse.core.errors import ValidationFailed
 from duecourse.core.web import add_field_errors, is_htmx, person_view
-from duecourse.groups import permissions as group_permissions
-from duecourse.groups import selectors as group_selectors
 from duecourse.people import permissions, selectors, services
 from duecourse.people.forms import PAGE_SIZE, PersonFilterForm, PersonForm, TokenForm
 from duecourse.people.models import OrgUnit
@@ -56,7 +54,6 @@ def _detail_context(request, person, **extra) -> dict:
         "roles": person.role_names,
         "manager_visible": person.manager_id is not None and permissions.can_view_person(actor, person.manager),
         "reports": selectors.person_direct_reports(actor=actor, person=person),
-        "groups": group_selectors.groups_of_person(person=person) if group_permissions.can_view_groups(actor) else None,
         "can_edit": permissions.can_manage_people(actor),
         "can_tokens": permissions.can_manage_tokens(actor, person),
         "tokens": selectors.person_tokens(actor=actor, person=person)
