@@ -1,18 +1,16 @@
-"""Pure rules of assignments: due dates, validity, status, reminder plans. No database here."""
+"""Pure rules of assignments: due dates, validity, reminder plans. No database here.
+
+Status is in `status`, priorities in `priorities`, bounds in `limits`."""
 
 import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from duecourse.assignments.limits import MAX_REMINDER_DAYS, MAX_REMINDER_RULES, MAX_TEMPLATE_NAME_LENGTH
 from duecourse.core.timezones import zone_of
 
-PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
-STATUSES = ("assigned", "in_progress", "completed", "overdue", "expired", "withdrawn")
 RECIPIENTS = ("learner", "assigner", "manager", "hr")
-MAX_REMINDER_DAYS = 365
-MAX_REMINDER_RULES = 20
 DEFAULT_REMINDER_PLAN = [{"days": 3, "recipients": ["learner"]}]
-DEFAULT_OVERLOAD_MINUTES_30D = 600
 
 
 def local_date(moment: dt.datetime, timezone_name: str) -> dt.date:
@@ -65,27 +63,6 @@ class DueSpec:
         return base + dt.timedelta(days=self.days)
 
 
-def derive_status(
-    *,
-    withdrawn_at: dt.datetime | None,
-    completed_at: dt.datetime | None,
-    expires_at: dt.datetime | None,
-    due_at: dt.datetime | None,
-    progress: int,
-    now: dt.datetime,
-) -> str:
-    """The same rule as `selectors.status_expression`, for one object in Python."""
-    if withdrawn_at is not None:
-        return "withdrawn"
-    if completed_at is not None:
-        return "completed" if expires_at is None or expires_at > now else "expired"
-    if due_at is not None and due_at <= now:
-        return "overdue"
-    if progress > 0:
-        return "in_progress"
-    return "assigned"
-
-
 def validate_reminder_plan(plan) -> list[dict] | None:
     """A clean reminder plan, or ValueError saying what is wrong (the caller names the field)."""
     if plan is None:
@@ -106,7 +83,7 @@ def validate_reminder_plan(plan) -> list[dict] | None:
         entry = {"days": days, "recipients": sorted(set(recipients), key=RECIPIENTS.index)}
         template = rule.get("template")
         if template is not None:
-            if not isinstance(template, str) or len(template) > 100:
+            if not isinstance(template, str) or len(template) > MAX_TEMPLATE_NAME_LENGTH:
                 raise ValueError(f"[{index}].template must be a template name")
             entry["template"] = template
         clean.append(entry)

@@ -3,7 +3,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from duecourse.assignments.domain import MAX_REMINDER_RULES
+from duecourse.assignments.limits import MAX_REMINDER_RULES
 from duecourse.assignments.schemas import Recipient, ReminderRule
 from duecourse.policy.services import MAX_ESCALATION_TIERS, MAX_OVERLOAD_MINUTES
 
