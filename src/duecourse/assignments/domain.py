@@ -6,11 +6,24 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import TextChoices
+
 from duecourse.assignments.limits import MAX_REMINDER_DAYS, MAX_REMINDER_RULES, MAX_TEMPLATE_NAME_LENGTH
 from duecourse.core.timezones import zone_of
 
-RECIPIENTS = ("learner", "assigner", "manager", "hr")
-DEFAULT_REMINDER_PLAN = [{"days": 3, "recipients": ["learner"]}]
+
+class Recipient(TextChoices):
+    """Who a reminder rule (or an escalation tier) tells."""
+
+    LEARNER = "learner", "Learner"
+    ASSIGNER = "assigner", "Assigner"
+    MANAGER = "manager", "Manager"
+    HR = "hr", "HR contacts"
+
+
+RECIPIENTS: tuple[str, ...] = tuple(Recipient.values)
+RECIPIENT_LABELS: dict[str, str] = dict(Recipient.choices)
+DEFAULT_REMINDER_PLAN = [{"days": 3, "recipients": [Recipient.LEARNER.value]}]
 
 
 def local_date(moment: dt.datetime, timezone_name: str) -> dt.date:
