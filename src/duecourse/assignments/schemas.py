@@ -24,7 +24,9 @@ from duecourse.assignments.limits import (
 )
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
 from duecourse.assignments.status import AssignmentStatus
+from duecourse.catalog.limits import MAX_CODE_LENGTH
 from duecourse.core.api import Id, ListParams
+from duecourse.people.limits import MAX_EMAIL_LENGTH
 
 TargetType = Literal["course", "path", "skill"]
 
@@ -275,9 +277,9 @@ class ProgressIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     person_id: Id | None = None
-    email: str | None = Field(None, max_length=254)
+    email: str | None = Field(None, max_length=MAX_EMAIL_LENGTH)
     course_id: Id | None = None
-    course_code: str | None = Field(None, max_length=64)
+    course_code: str | None = Field(None, max_length=MAX_CODE_LENGTH)
     progress: int | None = Field(None, ge=0, le=FULL_PROGRESS)
     completed_at: dt.datetime | None = None
     score: float | None = Field(None, ge=-1e9, le=1e9, allow_inf_nan=False)

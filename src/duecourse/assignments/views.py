@@ -24,6 +24,7 @@ from duecourse.assignments.forms import (
     describe_plan,
     target_choices,
 )
+from duecourse.assignments.limits import MAX_FILTER_TEXT_LENGTH, MAX_REASON_LENGTH
 from duecourse.assignments.models import Completion
 from duecourse.assignments.presenters import present, titles_for
 from duecourse.assignments.status import OPEN_STATUSES, STATUS_LABELS, AssignmentStatus
@@ -185,7 +186,7 @@ def assignment_withdraw_view(request, assignment_id: int):
     _require_change(actor, assignment, "withdraw this assignment")
     try:
         result = services.assignment_withdraw(
-            actor=actor, assignment=assignment, reason=request.POST.get("reason", "")[:5000]
+            actor=actor, assignment=assignment, reason=request.POST.get("reason", "")[:MAX_REASON_LENGTH]
         )
     except Conflict as exc:
         return _after_change(request, assignment, error=exc.detail, status=409)
@@ -525,7 +526,7 @@ def bulk_people_picker_view(request):
     actor = request.actor
     if not permissions.can_assign_at_all(actor):
         raise forbidden("assign training")
-    q = (request.GET.get("picker_q") or "").strip()[:200]
+    q = (request.GET.get("picker_q") or "").strip()[:MAX_FILTER_TEXT_LENGTH]
     people = []
     if q:
         found = people_selectors.person_list(actor=actor, q=q, active=True)
