@@ -8,6 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from duecourse.assignments import permissions
 from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN, completion_is_valid, local_date
 from duecourse.assignments.models import Assignment, Completion
+from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
 from duecourse.assignments.selectors import AssignmentRow, explain_assignment, explain_sources
 from duecourse.assignments.status import STATUS_LABELS, AssignmentStatus
 from duecourse.catalog import selectors as catalog_selectors
@@ -168,6 +169,24 @@ class Item:
     @property
     def type_label(self) -> str:
         return TYPE_LABELS[self.assignment.target_type]
+
+    @property
+    def priority_label(self) -> str:
+        """ "High priority" or "Low priority"; nothing for the default, which needs no mention."""
+        priority = self.assignment.priority
+        return "" if priority == DEFAULT_PRIORITY else f"{Priority(priority).label} priority"
+
+    @property
+    def is_high_priority(self) -> bool:
+        return self.assignment.priority == Priority.HIGH
+
+    @property
+    def is_completed(self) -> bool:
+        return self.assignment.status == AssignmentStatus.COMPLETED
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.assignment.status == AssignmentStatus.WITHDRAWN
 
 
 def due_text(*, status: str, due_date: dt.date | None, today: dt.date) -> tuple[str, str]:

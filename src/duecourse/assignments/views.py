@@ -58,6 +58,7 @@ def my_learning_view(request):
         "todo": todo,
         "done": done,
         "counts": counts,
+        "labels": STATUS_LABELS,
         "due_soon": sum(1 for i in todo if i.due_tone == "warning"),
     }
     return render(request, "assignments/my_learning.html", context)
