@@ -72,6 +72,14 @@ def status_filter(status: str, now: dt.datetime) -> Q:
     return _conditions_q(status_conjunction(status), now)
 
 
+def statuses_filter(statuses: Iterable[str], now: dt.datetime) -> Q:
+    """Any of these statuses (`status_filter`'s clauses joined by OR)."""
+    condition = Q()
+    for status in statuses:
+        condition |= status_filter(status, now)
+    return condition
+
+
 def status_case_sql(alias: str) -> str:
     """The status rule as SQL text over the assignment table aliased `alias`; each `%s` is now."""
     whens = " ".join(f"WHEN {_conditions_sql(conditions, alias)} THEN '{status}'" for status, conditions in _RULED_ROWS)
@@ -114,10 +122,7 @@ def assignment_list(
     if person_id is not None:
         items = items.filter(person_id=person_id)
     if statuses:
-        condition = Q()
-        for status in statuses:
-            condition |= status_filter(status, now)
-        items = items.filter(condition)
+        items = items.filter(statuses_filter(statuses, now))
     if target_type:
         items = items.filter(target_type=target_type)
     if target_id is not None:

@@ -1,10 +1,10 @@
 """Reports as set-based aggregate queries: one GROUP BY each, never a loop over assignments."""
 
 from django.db import connection
-from django.db.models import CharField, Count, F, IntegerField, Q
+from django.db.models import CharField, Count, F, IntegerField
 
 from duecourse.assignments.models import Assignment
-from duecourse.assignments.selectors import status_filter, status_in_sql
+from duecourse.assignments.selectors import status_filter, status_in_sql, statuses_filter
 from duecourse.assignments.status import UNFINISHED_STATUSES, AssignmentStatus
 from duecourse.catalog.selectors import target_titles
 from duecourse.core import clock
@@ -13,6 +13,8 @@ from duecourse.core.sql import TypedQuery
 from duecourse.people.models import Person
 from duecourse.reports import permissions
 
+# What compliance counts as required by now: past its due date, or completed (valid or not).
+DUE_OR_DONE = (AssignmentStatus.OVERDUE, AssignmentStatus.COMPLETED, AssignmentStatus.EXPIRED)
 COMPLIANCE_DIMENSIONS = {
     "department": "person__department__name",
     "site": "person__site__name",
@@ -66,7 +68,7 @@ def compliance(*, actor: Person, by: str) -> list[dict]:
         raise forbidden("see compliance reports")
     now = clock.now()
     completed = status_filter(AssignmentStatus.COMPLETED, now)
-    due_or_done = Q(due_at__lte=now) | Q(completed_at__isnull=False)
+    due_or_done = statuses_filter(DUE_OR_DONE, now)
     required = Assignment.objects.filter(tenant_id=actor.tenant_id, visibility="required", withdrawn_at__isnull=True)
     if by == "course":
         rows = (
