@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import TextChoices
 
 from duecourse.assignments.limits import MAX_REMINDER_DAYS, MAX_REMINDER_RULES, MAX_TEMPLATE_NAME_LENGTH
-from duecourse.core.timezones import zone_of
+from duecourse.core.timezones import local_day_end, zone_of
 
 
 class Recipient(TextChoices):
@@ -74,6 +74,12 @@ class DueSpec:
             return None
         base = hire_date if self.from_hire_date and hire_date else today
         return base + dt.timedelta(days=self.days)
+
+
+def reminder_due_at(*, due_date: dt.date, days_before: int, timezone_name: str | None) -> dt.datetime:
+    """When a reminder rule `days_before` the due date (negative: after it) is due for a recipient: at local
+    midnight starting its day, in their zone (`notifications.reminders` plans the same instant in SQL)."""
+    return local_day_end(due_date - dt.timedelta(days=days_before + 1), timezone_name)
 
 
 def validate_reminder_plan(plan) -> list[dict] | None:
