@@ -22,7 +22,7 @@ class Recipient(TextChoices):
 
 
 RECIPIENTS: tuple[str, ...] = tuple(Recipient.values)
-RECIPIENT_LABELS: dict[str, str] = dict(Recipient.choices)
+RECIPIENT_LABELS: dict[str, str] = {recipient.value: str(recipient.label) for recipient in Recipient}
 DEFAULT_REMINDER_PLAN = [{"days": 3, "recipients": [Recipient.LEARNER.value]}]
 
 

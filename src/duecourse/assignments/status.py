@@ -24,7 +24,7 @@ class AssignmentStatus(TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-STATUS_LABELS: dict[str, str] = dict(AssignmentStatus.choices)
+STATUS_LABELS: dict[str, str] = {status.value: str(status.label) for status in AssignmentStatus}
 # Every status but withdrawn: what the team view and a person's training list show (and may filter by).
 OPEN_STATUSES: tuple[str, ...] = (
     AssignmentStatus.ASSIGNED,
