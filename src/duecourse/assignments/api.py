@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from duecourse.assignments import audit, living_rules, permissions, progress, selectors, services
+from duecourse.assignments.limits import MAX_REASON_LENGTH
 from duecourse.assignments.models import AssignmentRule
 from duecourse.assignments.presenters import (
     ASSIGNMENT_CSV_COLUMNS,
@@ -159,7 +160,7 @@ def patch_assignment(request: HttpRequest, assignment_id: int, payload: Assignme
 def withdraw_assignment(request: HttpRequest, assignment_id: int, reason: str = ""):
     actor = actor_of(request)
     assignment = selectors.access_assignment(actor=actor, assignment_id=assignment_id)
-    services.assignment_withdraw(actor=actor, assignment=assignment, reason=reason[:5000])
+    services.assignment_withdraw(actor=actor, assignment=assignment, reason=reason[:MAX_REASON_LENGTH])
     return assignment_as_dict(selectors.access_assignment(actor=actor, assignment_id=assignment_id))
 
 

@@ -1,18 +1,29 @@
-"""Pure rules of assignments: due dates, validity, status, reminder plans. No database here."""
+"""Pure rules of assignments: due dates, validity, reminder plans. No database here.
+
+Status is in `status`, priorities in `priorities`, bounds in `limits`."""
 
 import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from duecourse.core.timezones import zone_of
+from django.db.models import TextChoices
 
-PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
-STATUSES = ("assigned", "in_progress", "completed", "overdue", "expired", "withdrawn")
-RECIPIENTS = ("learner", "assigner", "manager", "hr")
-MAX_REMINDER_DAYS = 365
-MAX_REMINDER_RULES = 20
-DEFAULT_REMINDER_PLAN = [{"days": 3, "recipients": ["learner"]}]
-DEFAULT_OVERLOAD_MINUTES_30D = 600
+from duecourse.assignments.limits import MAX_REMINDER_DAYS, MAX_REMINDER_RULES, MAX_TEMPLATE_NAME_LENGTH
+from duecourse.core.timezones import local_day_end, zone_of
+
+
+class Recipient(TextChoices):
+    """Who a reminder rule (or an escalation tier) tells."""
+
+    LEARNER = "learner", "Learner"
+    ASSIGNER = "assigner", "Assigner"
+    MANAGER = "manager", "Manager"
+    HR = "hr", "HR contacts"
+
+
+RECIPIENTS: tuple[str, ...] = tuple(Recipient.values)
+RECIPIENT_LABELS: dict[str, str] = {recipient.value: str(recipient.label) for recipient in Recipient}
+DEFAULT_REMINDER_PLAN = [{"days": 3, "recipients": [Recipient.LEARNER.value]}]
 
 
 def local_date(moment: dt.datetime, timezone_name: str) -> dt.date:
@@ -65,25 +76,10 @@ class DueSpec:
         return base + dt.timedelta(days=self.days)
 
 
-def derive_status(
-    *,
-    withdrawn_at: dt.datetime | None,
-    completed_at: dt.datetime | None,
-    expires_at: dt.datetime | None,
-    due_at: dt.datetime | None,
-    progress: int,
-    now: dt.datetime,
-) -> str:
-    """The same rule as `selectors.status_expression`, for one object in Python."""
-    if withdrawn_at is not None:
-        return "withdrawn"
-    if completed_at is not None:
-        return "completed" if expires_at is None or expires_at > now else "expired"
-    if due_at is not None and due_at <= now:
-        return "overdue"
-    if progress > 0:
-        return "in_progress"
-    return "assigned"
+def reminder_due_at(*, due_date: dt.date, days_before: int, timezone_name: str | None) -> dt.datetime:
+    """When a reminder rule `days_before` the due date (negative: after it) is due for a recipient: at local
+    midnight starting its day, in their zone (`notifications.reminders` plans the same instant in SQL)."""
+    return local_day_end(due_date - dt.timedelta(days=days_before + 1), timezone_name)
 
 
 def validate_reminder_plan(plan) -> list[dict] | None:
@@ -106,7 +102,7 @@ def validate_reminder_plan(plan) -> list[dict] | None:
         entry = {"days": days, "recipients": sorted(set(recipients), key=RECIPIENTS.index)}
         template = rule.get("template")
         if template is not None:
-            if not isinstance(template, str) or len(template) > 100:
+            if not isinstance(template, str) or len(template) > MAX_TEMPLATE_NAME_LENGTH:
                 raise ValueError(f"[{index}].template must be a template name")
             entry["template"] = template
         clean.append(entry)

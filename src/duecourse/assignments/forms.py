@@ -7,8 +7,9 @@ import re
 
 from django import forms
 
-from duecourse.assignments.domain import RECIPIENTS
-from duecourse.assignments.models import PRIORITIES
+from duecourse.assignments.domain import RECIPIENT_LABELS, RECIPIENTS
+from duecourse.assignments.limits import MAX_DUE_DAYS, MAX_NOTE_LENGTH, MAX_REASON_LENGTH, MAX_REMINDER_DAYS
+from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
 
 DUE_MODES = [("none", "No due date"), ("date", "On a date"), ("days", "Days after assignment")]
 REMINDER_MODES = [
@@ -16,7 +17,6 @@ REMINDER_MODES = [
     ("custom", "Custom reminders"),
     ("none", "No reminders"),
 ]
-RECIPIENT_LABELS = {"learner": "Learner", "assigner": "Assigner", "manager": "Manager", "hr": "HR contacts"}
 REMINDER_ROWS = 3
 TARGET_VALUE = re.compile(r"^(course|path|skill):(\d{1,18})$")
 
@@ -62,13 +62,15 @@ class TimingMixin(forms.Form):
     due_in_days = forms.IntegerField(
         required=False,
         min_value=0,
+        max_value=MAX_DUE_DAYS,
         label="Days after assignment",
         initial=30,
         widget=forms.NumberInput(attrs={"min": 0}),
     )
-    priority = forms.ChoiceField(choices=PRIORITIES, initial="medium", label="Priority")
+    priority = forms.ChoiceField(choices=Priority.choices, initial=DEFAULT_PRIORITY, label="Priority")
     note = forms.CharField(
         required=False,
+        max_length=MAX_NOTE_LENGTH,
         label="Note to the learner",
         widget=forms.Textarea(
             attrs={"rows": 2, "placeholder": "Why this matters, or how to get started (shown to the learner)"}
@@ -76,6 +78,7 @@ class TimingMixin(forms.Form):
     )
     reason = forms.CharField(
         required=False,
+        max_length=MAX_REASON_LENGTH,
         label="Reason (audit only)",
         widget=forms.TextInput(attrs={"placeholder": "e.g. Annual compliance refresh"}),
         help_text="Kept in the audit log; learners do not see it.",
@@ -124,10 +127,19 @@ class AssignmentEditForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Leave empty for no due date. Reminders follow the new date.",
     )
-    priority = forms.ChoiceField(choices=PRIORITIES, label="Priority")
-    note = forms.CharField(required=False, label="Note to the learner", widget=forms.Textarea(attrs={"rows": 2}))
+    priority = forms.ChoiceField(choices=Priority.choices, label="Priority")
+    note = forms.CharField(
+        required=False,
+        max_length=MAX_NOTE_LENGTH,
+        label="Note to the learner",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     reason = forms.CharField(
-        required=False, label="Reason for the change", help_text="Kept in the audit log.", widget=forms.TextInput()
+        required=False,
+        max_length=MAX_REASON_LENGTH,
+        label="Reason for the change",
+        help_text="Kept in the audit log.",
+        widget=forms.TextInput(),
     )
 
     @classmethod
@@ -230,7 +242,11 @@ class BulkRemindersForm(forms.Form):
         super().__init__(*args, **kwargs)
         for n in range(1, REMINDER_ROWS + 1):
             self.fields[f"r{n}_days"] = forms.IntegerField(
-                required=False, min_value=0, max_value=365, label="Days", widget=forms.NumberInput(attrs={"min": 0})
+                required=False,
+                min_value=0,
+                max_value=MAX_REMINDER_DAYS,
+                label="Days",
+                widget=forms.NumberInput(attrs={"min": 0}),
             )
             self.fields[f"r{n}_when"] = forms.ChoiceField(
                 required=False,

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from duecourse.assignments import fanout, permissions
 from duecourse.assignments.domain import DueSpec
+from duecourse.assignments.limits import MAX_RECURRENCE_WEEKS, MAX_RULE_ITEMS, MAX_RULE_NAME_LENGTH, MAX_VALIDITY_MONTHS
 from duecourse.assignments.models import Assignment, AssignmentOperation, AssignmentRule, AssignmentSource, RuleItem
 from duecourse.assignments.services import (
     _satisfy_from_prior_completions,
@@ -30,7 +31,6 @@ from duecourse.people.models import Person
 
 TIMING_POLICIES = ("keep", "extend", "recompute")
 AUDIENCE_KEYS = {"person_ids", "group_ids", "departments", "sites", "regions", "everyone", "new_starters"}
-MAX_ITEMS = 50
 
 
 # --- input ---------------------------------------------------------------------------------------
@@ -39,8 +39,8 @@ def clean_rule_input(*, actor: Person, data: dict, rule: AssignmentRule | None) 
     clean: dict = {}
     if "name" in data or rule is None:
         name = data.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name) > 200:
-            errors.append(FieldError("name", "is required (at most 200 characters)"))
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_RULE_NAME_LENGTH:
+            errors.append(FieldError("name", f"is required (at most {MAX_RULE_NAME_LENGTH} characters)"))
         else:
             clean["name"] = name.strip()
     if "active" in data:
@@ -86,8 +86,10 @@ def clean_rule_input(*, actor: Person, data: dict, rule: AssignmentRule | None) 
             errors.extend(exc.errors)
     if "recurrence_weeks" in data:
         weeks = data["recurrence_weeks"]
-        if weeks is not None and (isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= 520):
-            errors.append(FieldError("recurrence_weeks", "must be a whole number from 1 to 520"))
+        if weeks is not None and (
+            isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_RECURRENCE_WEEKS
+        ):
+            errors.append(FieldError("recurrence_weeks", f"must be a whole number from 1 to {MAX_RECURRENCE_WEEKS}"))
         else:
             clean["recurrence_weeks"] = weeks
     clean.update(clean_priority_note_reminders(data, errors))
@@ -107,8 +109,8 @@ def _clean_items(tenant_id: int, items, errors: list[FieldError]) -> list[dict]:
     if not isinstance(items, list) or not items:
         errors.append(FieldError("items", "give at least one item {target, visibility, validity_months}"))
         return []
-    if len(items) > MAX_ITEMS:
-        errors.append(FieldError("items", f"at most {MAX_ITEMS} items"))
+    if len(items) > MAX_RULE_ITEMS:
+        errors.append(FieldError("items", f"at most {MAX_RULE_ITEMS} items"))
         return []
     clean, seen = [], set()
     for index, item in enumerate(items):
@@ -130,9 +132,11 @@ def _clean_items(tenant_id: int, items, errors: list[FieldError]) -> list[dict]:
             continue
         validity = item.get("validity_months")
         if validity is not None and (
-            isinstance(validity, bool) or not isinstance(validity, int) or not 1 <= validity <= 600
+            isinstance(validity, bool) or not isinstance(validity, int) or not 1 <= validity <= MAX_VALIDITY_MONTHS
         ):
-            errors.append(FieldError(f"{where}.validity_months", "must be a whole number from 1 to 600"))
+            errors.append(
+                FieldError(f"{where}.validity_months", f"must be a whole number from 1 to {MAX_VALIDITY_MONTHS}")
+            )
             continue
         if (target.type, target.id) in seen:
             errors.append(FieldError(f"{where}.target", "is listed twice"))

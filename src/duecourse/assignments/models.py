@@ -1,11 +1,11 @@
 from django.db import models
 from django.db.models import Q
 
+from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
 from duecourse.core.models import HighVolumeTenantScopedModel, TenantScopedModel
 from duecourse.people.models import Person
 
 TARGET_TYPES = [("course", "Course"), ("path", "Learning path"), ("skill", "Skill")]
-PRIORITIES = [("high", "High"), ("medium", "Medium"), ("low", "Low")]
 VISIBILITIES = [("required", "Required"), ("optional", "Optional"), ("hidden", "Hidden")]
 SOURCE_KINDS = [
     ("individual", "Individual"),
@@ -41,7 +41,7 @@ class Assignment(HighVolumeTenantScopedModel):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assignments")
     target_type = models.CharField(max_length=10, choices=TARGET_TYPES)
     target_id = models.BigIntegerField()
-    priority = models.CharField(max_length=10, choices=PRIORITIES, default="medium")
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=DEFAULT_PRIORITY)
     due_date = models.DateField(null=True, blank=True)
     # The instant the due date ends in the person's time zone: "overdue" is `due_at <= now`.
     due_at = models.DateTimeField(null=True, blank=True)
@@ -206,7 +206,7 @@ class AssignmentRule(TenantScopedModel):
     due_date = models.DateField(null=True, blank=True)
     due_from = models.CharField(max_length=12, default="assignment")
     recurrence_weeks = models.PositiveIntegerField(null=True, blank=True)
-    priority = models.CharField(max_length=10, choices=PRIORITIES, default="medium")
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=DEFAULT_PRIORITY)
     note = models.TextField(blank=True, default="")
     reminders = models.JSONField(null=True, blank=True)
     certificate = models.BooleanField(default=False)

@@ -1,11 +1,21 @@
 """Assignments as the API, CSV exports and pages show them."""
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.core.serializers.json import DjangoJSONEncoder
 
-from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN
-from duecourse.assignments.models import Assignment
+from duecourse.assignments import permissions
+from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN, completion_is_valid, local_date
+from duecourse.assignments.models import Assignment, Completion
+from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
 from duecourse.assignments.selectors import AssignmentRow, explain_assignment, explain_sources
+from duecourse.assignments.status import STATUS_LABELS, AssignmentStatus
+from duecourse.catalog import selectors as catalog_selectors
 from duecourse.catalog.selectors import target_titles
+from duecourse.core import clock
+
+TYPE_LABELS = {"course": "Course", "path": "Learning path", "skill": "Skill"}
 
 ASSIGNMENT_CSV_COLUMNS = [
     "id",
@@ -135,3 +145,136 @@ def assignment_csv_row(assignment: Assignment, titles: dict) -> dict:
     row = assignment_as_dict(assignment, titles)
     row["sources"] = [s["label"] for s in row["sources"]]
     return row
+
+
+# --- assignments as the pages show them ----------------------------------------------------------
+@dataclass
+class Item:
+    """One assignment as the pages show it."""
+
+    assignment: Assignment
+    title: str
+    why: dict
+    due_text: str
+    due_tone: str
+    launch_url: str = ""
+    launch_title: str = ""
+    action_label: str = ""
+    can_change: bool = False
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.assignment.status, self.assignment.status)
+
+    @property
+    def type_label(self) -> str:
+        return TYPE_LABELS[self.assignment.target_type]
+
+    @property
+    def priority_label(self) -> str:
+        """ "High priority" or "Low priority"; nothing for the default, which needs no mention."""
+        priority = self.assignment.priority
+        return "" if priority == DEFAULT_PRIORITY else f"{Priority(priority).label} priority"
+
+    @property
+    def is_high_priority(self) -> bool:
+        return self.assignment.priority == Priority.HIGH
+
+    @property
+    def is_completed(self) -> bool:
+        return self.assignment.status == AssignmentStatus.COMPLETED
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.assignment.status == AssignmentStatus.WITHDRAWN
+
+
+def due_text(*, status: str, due_date: dt.date | None, today: dt.date) -> tuple[str, str]:
+    """What the pages say about a due date, and its tone. Whether it is overdue is the status's call
+    (`status.STATUS_RULE`); the local date only counts the days."""
+    if due_date is None:
+        return "No due date", ""
+    if status in (AssignmentStatus.COMPLETED, AssignmentStatus.EXPIRED):
+        return f"Was due {due_date:%-d %b %Y}", ""
+    days = (due_date - today).days
+    if status == AssignmentStatus.OVERDUE:
+        late = max(-days, 0)
+        return ("Overdue" if late == 0 else f"{late} day{'s' if late != 1 else ''} overdue"), "danger"
+    if days < 0:  # withdrawn, or the person moved zone since the due instant was set
+        return f"Was due {due_date:%-d %b %Y}", ""
+    if days == 0:
+        return "Due today", "warning"
+    if days == 1:
+        return "Due tomorrow", "warning"
+    return f"Due in {days} days", "warning" if days <= 7 else ""
+
+
+def _next_courses(actor, assignments: list[Assignment], now: dt.datetime) -> dict[int, object]:
+    """For each assignment, the course its Begin / Continue button opens: a path's or skill's next
+    required course without a valid completion (equivalent courses count), else its first one."""
+    if not assignments:
+        return {}
+    tenant_id = assignments[0].tenant_id
+    required = {
+        key: catalog_selectors.target_required_course_ids(target_type=key[0], target_id=key[1])
+        for key in {(a.target_type, a.target_id) for a in assignments}
+    }
+    course_ids = sorted({c for ids in required.values() for c in ids})
+    satisfying = catalog_selectors.courses_satisfying(tenant_id=tenant_id, course_ids=course_ids)
+    completions: dict[tuple[int, int], list[dt.datetime]] = {}
+    rows = Completion.objects.filter(
+        tenant_id=tenant_id,
+        person_id__in={a.person_id for a in assignments},
+        course_id__in={c for s in satisfying.values() for c in s},
+    ).values_list("person_id", "course_id", "completed_at")
+    for person_id, course_id, completed_at in rows:
+        completions.setdefault((person_id, course_id), []).append(completed_at)
+    courses = catalog_selectors.course_list(actor=actor).in_bulk(course_ids)
+    result = {}
+    for a in assignments:
+        ids = required[(a.target_type, a.target_id)]
+
+        def done(course_id, a=a):
+            return any(
+                completion_is_valid(at, a.validity_months, now)
+                for c in satisfying.get(course_id, {course_id})
+                for at in completions.get((a.person_id, c), ())
+            )
+
+        pending = [c for c in ids if not done(c)]
+        pick = (pending or ids or [None])[0]
+        result[a.pk] = courses.get(pick)
+    return result
+
+
+def _action_label(assignment) -> str:
+    if assignment.status == AssignmentStatus.COMPLETED:
+        return "Review"
+    if assignment.status == AssignmentStatus.EXPIRED:
+        return "Retake"
+    return "Continue" if assignment.progress > 0 else "Begin"
+
+
+def present(actor, assignments: list[Assignment], *, launch: bool = False, changes: bool = False) -> list[Item]:
+    now = clock.now()
+    titles = titles_for(assignments)
+    next_courses = _next_courses(actor, assignments, now) if launch else {}
+    items = []
+    for a in assignments:
+        text, tone = due_text(status=a.status, due_date=a.due_date, today=local_date(now, a.person.timezone))
+        item = Item(
+            assignment=a,
+            title=titles.get((a.target_type, a.target_id), "(removed from the catalog)"),
+            why=explain_assignment(a),
+            due_text=text,
+            due_tone=tone,
+        )
+        course = next_courses.get(a.pk)
+        if course is not None:
+            item.launch_url, item.launch_title = course.launch_url, course.title
+            item.action_label = _action_label(a)
+        if changes:
+            own = any(s.kind == "individual" and s.ref_id == actor.pk for s in a.sources.all())
+            item.can_change = permissions.can_change_assignment(actor, a, own_source=own)
+        items.append(item)
+    return items

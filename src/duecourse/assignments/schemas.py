@@ -4,12 +4,31 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from duecourse.assignments.domain import RECIPIENTS, Recipient
+from duecourse.assignments.limits import (
+    FULL_PROGRESS,
+    MAX_ASSIGNEE_IDS,
+    MAX_AUDIENCE_ENTRIES,
+    MAX_DUE_DAYS,
+    MAX_FILTER_TEXT_LENGTH,
+    MAX_NOTE_LENGTH,
+    MAX_REASON_LENGTH,
+    MAX_RECURRENCE_WEEKS,
+    MAX_REMINDER_DAYS,
+    MAX_REMINDER_RULES,
+    MAX_RULE_ITEMS,
+    MAX_RULE_NAME_LENGTH,
+    MAX_TARGETS,
+    MAX_TEMPLATE_NAME_LENGTH,
+    MAX_VALIDITY_MONTHS,
+)
+from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
+from duecourse.assignments.status import AssignmentStatus
+from duecourse.catalog.limits import MAX_CODE_LENGTH
 from duecourse.core.api import Id, ListParams
+from duecourse.people.limits import MAX_EMAIL_LENGTH
 
 TargetType = Literal["course", "path", "skill"]
-StatusName = Literal["assigned", "in_progress", "completed", "overdue", "expired", "withdrawn"]
-Priority = Literal["high", "medium", "low"]
-Recipient = Literal["learner", "assigner", "manager", "hr"]
 
 
 class TargetIn(Schema):
@@ -28,9 +47,9 @@ class TargetOut(Schema):
 class ReminderRule(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    days: int = Field(..., ge=-365, le=365)
-    recipients: list[Recipient] = Field(["learner"], min_length=1, max_length=4)
-    template: str | None = Field(None, max_length=100)
+    days: int = Field(..., ge=-MAX_REMINDER_DAYS, le=MAX_REMINDER_DAYS)
+    recipients: list[Recipient] = Field([Recipient.LEARNER], min_length=1, max_length=len(RECIPIENTS))
+    template: str | None = Field(None, max_length=MAX_TEMPLATE_NAME_LENGTH)
 
 
 class SourceOut(Schema):
@@ -45,7 +64,7 @@ class AssignmentOut(Schema):
     id: int
     person_id: int
     target: TargetOut
-    status: StatusName
+    status: AssignmentStatus
     progress: int
     priority: Priority
     due_date: dt.date | None
@@ -75,39 +94,39 @@ class AssignmentIn(Schema):
     person_id: Id
     target: TargetIn
     due_date: dt.date | None = None
-    due_in_days: int | None = Field(None, ge=0, le=3650)
-    priority: Priority = "medium"
-    note: str = Field("", max_length=5000)
-    reason: str = Field("", max_length=5000)
-    reminders: list[ReminderRule] | None = Field(None, max_length=20)
-    recurrence_weeks: int | None = Field(None, ge=1, le=520)
-    validity_months: int | None = Field(None, ge=1, le=600)
+    due_in_days: int | None = Field(None, ge=0, le=MAX_DUE_DAYS)
+    priority: Priority = DEFAULT_PRIORITY
+    note: str = Field("", max_length=MAX_NOTE_LENGTH)
+    reason: str = Field("", max_length=MAX_REASON_LENGTH)
+    reminders: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
+    recurrence_weeks: int | None = Field(None, ge=1, le=MAX_RECURRENCE_WEEKS)
+    validity_months: int | None = Field(None, ge=1, le=MAX_VALIDITY_MONTHS)
 
 
 class Assignees(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    person_ids: list[Id] = Field([], max_length=200_000)
-    group_ids: list[Id] = Field([], max_length=1000)
-    departments: list[str] = Field([], max_length=1000)
-    sites: list[str] = Field([], max_length=1000)
-    regions: list[str] = Field([], max_length=1000)
+    person_ids: list[Id] = Field([], max_length=MAX_ASSIGNEE_IDS)
+    group_ids: list[Id] = Field([], max_length=MAX_AUDIENCE_ENTRIES)
+    departments: list[str] = Field([], max_length=MAX_AUDIENCE_ENTRIES)
+    sites: list[str] = Field([], max_length=MAX_AUDIENCE_ENTRIES)
+    regions: list[str] = Field([], max_length=MAX_AUDIENCE_ENTRIES)
     everyone: bool = False
 
 
 class BulkIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    targets: list[TargetIn] = Field(..., min_length=1, max_length=50)
+    targets: list[TargetIn] = Field(..., min_length=1, max_length=MAX_TARGETS)
     assignees: Assignees
     due_date: dt.date | None = None
-    due_in_days: int | None = Field(None, ge=0, le=3650)
-    priority: Priority = "medium"
-    note: str = Field("", max_length=5000)
-    reason: str = Field("", max_length=5000)
-    reminders: list[ReminderRule] | None = Field(None, max_length=20)
-    recurrence_weeks: int | None = Field(None, ge=1, le=520)
-    validity_months: int | None = Field(None, ge=1, le=600)
+    due_in_days: int | None = Field(None, ge=0, le=MAX_DUE_DAYS)
+    priority: Priority = DEFAULT_PRIORITY
+    note: str = Field("", max_length=MAX_NOTE_LENGTH)
+    reason: str = Field("", max_length=MAX_REASON_LENGTH)
+    reminders: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
+    recurrence_weeks: int | None = Field(None, ge=1, le=MAX_RECURRENCE_WEEKS)
+    validity_months: int | None = Field(None, ge=1, le=MAX_VALIDITY_MONTHS)
     dry_run: bool = False
 
 
@@ -140,17 +159,17 @@ class AssignmentPatch(Schema):
 
     due_date: dt.date | None = None
     priority: Priority | None = None
-    note: str | None = Field(None, max_length=5000)
-    reminders: list[ReminderRule] | None = Field(None, max_length=20)
-    reason: str | None = Field(None, max_length=5000)
+    note: str | None = Field(None, max_length=MAX_NOTE_LENGTH)
+    reminders: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
+    reason: str | None = Field(None, max_length=MAX_REASON_LENGTH)
 
 
 class AssignmentFilters(ListParams):
     person_id: Id | None = None
-    status: list[StatusName] | None = None
+    status: list[AssignmentStatus] | None = None
     target_type: TargetType | None = None
     target_id: Id | None = None
-    department: str | None = Field(None, max_length=200)
+    department: str | None = Field(None, max_length=MAX_FILTER_TEXT_LENGTH)
     manager_id: Id | None = None
     due_before: dt.date | None = None
     due_after: dt.date | None = None
@@ -160,11 +179,11 @@ class AssignmentFilters(ListParams):
 class AudienceIO(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    person_ids: list[Id] = Field([], max_length=200_000)
-    group_ids: list[Id] = Field([], max_length=1000)
-    departments: list[str] = Field([], max_length=1000)
-    sites: list[str] = Field([], max_length=1000)
-    regions: list[str] = Field([], max_length=1000)
+    person_ids: list[Id] = Field([], max_length=MAX_ASSIGNEE_IDS)
+    group_ids: list[Id] = Field([], max_length=MAX_AUDIENCE_ENTRIES)
+    departments: list[str] = Field([], max_length=MAX_AUDIENCE_ENTRIES)
+    sites: list[str] = Field([], max_length=MAX_AUDIENCE_ENTRIES)
+    regions: list[str] = Field([], max_length=MAX_AUDIENCE_ENTRIES)
     everyone: bool = False
     new_starters: bool = False
 
@@ -174,7 +193,7 @@ class RuleItemIO(Schema):
 
     target: TargetIn
     visibility: Literal["required", "optional", "hidden"] = "required"
-    validity_months: int | None = Field(None, ge=1, le=600)
+    validity_months: int | None = Field(None, ge=1, le=MAX_VALIDITY_MONTHS)
 
 
 class RuleItemOut(Schema):
@@ -186,34 +205,34 @@ class RuleItemOut(Schema):
 class RuleIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(..., max_length=200)
+    name: str = Field(..., max_length=MAX_RULE_NAME_LENGTH)
     active: bool = True
     audience: AudienceIO
-    items: list[RuleItemIO] = Field(..., min_length=1, max_length=50)
-    due_in_days: int | None = Field(None, ge=0, le=3650)
+    items: list[RuleItemIO] = Field(..., min_length=1, max_length=MAX_RULE_ITEMS)
+    due_in_days: int | None = Field(None, ge=0, le=MAX_DUE_DAYS)
     due_date: dt.date | None = None
     due_from: Literal["assignment", "hire_date"] = "assignment"
-    recurrence_weeks: int | None = Field(None, ge=1, le=520)
-    priority: Priority = "medium"
-    note: str = Field("", max_length=5000)
-    reminders: list[ReminderRule] | None = Field(None, max_length=20)
+    recurrence_weeks: int | None = Field(None, ge=1, le=MAX_RECURRENCE_WEEKS)
+    priority: Priority = DEFAULT_PRIORITY
+    note: str = Field("", max_length=MAX_NOTE_LENGTH)
+    reminders: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
     certificate: bool = False
 
 
 class RulePatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, max_length=200)
+    name: str | None = Field(None, max_length=MAX_RULE_NAME_LENGTH)
     active: bool | None = None
     audience: AudienceIO | None = None
-    items: list[RuleItemIO] | None = Field(None, min_length=1, max_length=50)
-    due_in_days: int | None = Field(None, ge=0, le=3650)
+    items: list[RuleItemIO] | None = Field(None, min_length=1, max_length=MAX_RULE_ITEMS)
+    due_in_days: int | None = Field(None, ge=0, le=MAX_DUE_DAYS)
     due_date: dt.date | None = None
     due_from: Literal["assignment", "hire_date"] | None = None
-    recurrence_weeks: int | None = Field(None, ge=1, le=520)
+    recurrence_weeks: int | None = Field(None, ge=1, le=MAX_RECURRENCE_WEEKS)
     priority: Priority | None = None
-    note: str | None = Field(None, max_length=5000)
-    reminders: list[ReminderRule] | None = Field(None, max_length=20)
+    note: str | None = Field(None, max_length=MAX_NOTE_LENGTH)
+    reminders: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
     certificate: bool | None = None
     timing_policy: Literal["keep", "extend", "recompute"] = "keep"
 
@@ -258,10 +277,10 @@ class ProgressIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     person_id: Id | None = None
-    email: str | None = Field(None, max_length=254)
+    email: str | None = Field(None, max_length=MAX_EMAIL_LENGTH)
     course_id: Id | None = None
-    course_code: str | None = Field(None, max_length=64)
-    progress: int | None = Field(None, ge=0, le=100)
+    course_code: str | None = Field(None, max_length=MAX_CODE_LENGTH)
+    progress: int | None = Field(None, ge=0, le=FULL_PROGRESS)
     completed_at: dt.datetime | None = None
     score: float | None = Field(None, ge=-1e9, le=1e9, allow_inf_nan=False)
 

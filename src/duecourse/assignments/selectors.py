@@ -3,56 +3,98 @@
 import datetime as dt
 import functools
 import json
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, TextField, Value, When
 
 from duecourse.assignments import permissions
-from duecourse.assignments.domain import PRIORITY_RANK
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource
+from duecourse.assignments.priorities import PRIORITY_RANK, UNKNOWN_PRIORITY_RANK
+from duecourse.assignments.status import STATUS_RULE, AssignmentStatus, Check, Condition, status_conjunction
 from duecourse.catalog.selectors import target_title_sql
 from duecourse.core import clock
 from duecourse.core.errors import forbidden, not_found
 from duecourse.core.sql import TypedQuery
 from duecourse.people.models import Person
 
+# The status rule (`status.STATUS_RULE`) rendered for the database: as the ORM's CASE, as one WHERE clause
+# per status, and as SQL text for the hand-written hot queries. Every `%s` in the SQL text is `now`.
+_CHECK_LOOKUPS = {
+    Check.IS_NULL: lambda column, now: Q(**{f"{column}__isnull": True}),
+    Check.NOT_NULL: lambda column, now: Q(**{f"{column}__isnull": False}),
+    Check.AFTER_NOW: lambda column, now: Q(**{f"{column}__gt": now}),
+    Check.AT_OR_BEFORE_NOW: lambda column, now: Q(**{f"{column}__lte": now}),
+    Check.POSITIVE: lambda column, now: Q(**{f"{column}__gt": 0}),
+    Check.ZERO: lambda column, now: Q(**{column: 0}),
+}
+_CHECK_SQL = {
+    Check.IS_NULL: "{} IS NULL",
+    Check.NOT_NULL: "{} IS NOT NULL",
+    Check.AFTER_NOW: "{} > %s",
+    Check.AT_OR_BEFORE_NOW: "{} <= %s",
+    Check.POSITIVE: "{} > 0",
+    Check.ZERO: "{} = 0",
+}
+*_RULED_ROWS, (_DEFAULT_STATUS, _) = STATUS_RULE
+
+
+def _conditions_q(conditions: tuple[Condition, ...], now: dt.datetime) -> Q:
+    result = Q()
+    for condition in conditions:
+        either = Q()
+        for atom in condition.any_of:
+            either |= _CHECK_LOOKUPS[atom.check](atom.column, now)
+        result &= either
+    return result
+
+
+def _conditions_sql(conditions: tuple[Condition, ...], alias: str) -> str:
+    parts = []
+    for condition in conditions:
+        atoms = [_CHECK_SQL[atom.check].format(f"{alias}.{atom.column}") for atom in condition.any_of]
+        parts.append(atoms[0] if len(atoms) == 1 else "(" + " OR ".join(atoms) + ")")
+    return " AND ".join(parts)
+
 
 def status_expression(now: dt.datetime) -> Case:
-    """Same rule as domain.derive_status, as SQL (indexable filters use `status_filter`)."""
+    """The status rule as the ORM's CASE (indexable filters use `status_filter`)."""
     return Case(
-        When(withdrawn_at__isnull=False, then=Value("withdrawn")),
-        When(
-            Q(completed_at__isnull=False) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now)),
-            then=Value("completed"),
-        ),
-        When(completed_at__isnull=False, then=Value("expired")),
-        When(due_at__lte=now, then=Value("overdue")),
-        When(progress__gt=0, then=Value("in_progress")),
-        default=Value("assigned"),
+        *[When(_conditions_q(conditions, now), then=Value(str(status))) for status, conditions in _RULED_ROWS],
+        default=Value(str(_DEFAULT_STATUS)),
         output_field=CharField(),
     )
 
 
 def status_filter(status: str, now: dt.datetime) -> Q:
-    """A WHERE clause per status, written so the indexes on due_at / withdrawn_at can serve it."""
-    open_ = Q(withdrawn_at__isnull=True)
-    not_done = open_ & Q(completed_at__isnull=True)
-    not_due = Q(due_at__isnull=True) | Q(due_at__gt=now)
-    return {
-        "withdrawn": Q(withdrawn_at__isnull=False),
-        "completed": open_ & Q(completed_at__isnull=False) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now)),
-        "expired": open_ & Q(completed_at__isnull=False, expires_at__lte=now),
-        "overdue": not_done & Q(due_at__lte=now),
-        "in_progress": not_done & not_due & Q(progress__gt=0),
-        "assigned": not_done & not_due & Q(progress=0),
-    }[status]
+    """A WHERE clause per status, without CASE, so the indexes on due_at / withdrawn_at can serve it."""
+    return _conditions_q(status_conjunction(status), now)
+
+
+def statuses_filter(statuses: Iterable[str], now: dt.datetime) -> Q:
+    """Any of these statuses (`status_filter`'s clauses joined by OR)."""
+    condition = Q()
+    for status in statuses:
+        condition |= status_filter(status, now)
+    return condition
+
+
+def status_case_sql(alias: str) -> str:
+    """The status rule as SQL text over the assignment table aliased `alias`; each `%s` is now."""
+    whens = " ".join(f"WHEN {_conditions_sql(conditions, alias)} THEN '{status}'" for status, conditions in _RULED_ROWS)
+    return f"CASE {whens} ELSE '{_DEFAULT_STATUS}' END"
+
+
+def status_in_sql(statuses: Iterable[str], alias: str) -> str:
+    """`status IN (statuses)` as SQL text without CASE (`status_filter`'s clauses); each `%s` is now."""
+    return "(" + " OR ".join(f"({_conditions_sql(status_conjunction(s), alias)})" for s in statuses) + ")"
 
 
 def priority_rank_expression() -> Case:
     return Case(
         *[When(priority=p, then=Value(rank)) for p, rank in PRIORITY_RANK.items()],
-        default=Value(9),
+        default=Value(UNKNOWN_PRIORITY_RANK),
         output_field=IntegerField(),
     )
 
@@ -65,7 +107,7 @@ def assignment_list(
     *,
     actor: Person,
     person_id: int | None = None,
-    statuses: list[str] | None = None,
+    statuses: Sequence[str] | None = None,
     target_type: str | None = None,
     target_id: int | None = None,
     department: str | None = None,
@@ -80,10 +122,7 @@ def assignment_list(
     if person_id is not None:
         items = items.filter(person_id=person_id)
     if statuses:
-        condition = Q()
-        for status in statuses:
-            condition |= status_filter(status, now)
-        items = items.filter(condition)
+        items = items.filter(statuses_filter(statuses, now))
     if target_type:
         items = items.filter(target_type=target_type)
     if target_id is not None:
@@ -163,18 +202,14 @@ class AssignmentRow(NamedTuple):
     sources: list[SourceRow]
 
 
-# The same rules as `status_expression` and `my_assignments`' order, in SQL text, so the hot page skips
-# ORM compilation (several milliseconds a request); tests hold the two paths to the same answers.
-_STATUS_SQL = (
-    "CASE WHEN a.withdrawn_at IS NOT NULL THEN 'withdrawn'"
-    " WHEN a.completed_at IS NOT NULL AND (a.expires_at IS NULL OR a.expires_at > %s) THEN 'completed'"
-    " WHEN a.completed_at IS NOT NULL THEN 'expired'"
-    " WHEN a.due_at <= %s THEN 'overdue'"
-    " WHEN a.progress > 0 THEN 'in_progress'"
-    " ELSE 'assigned' END"
-)
+# The status rule and `my_assignments`' order as SQL text, so the hot page skips ORM compilation (several
+# milliseconds a request); the text is generated from the same rule, and tests hold the two paths to the same answers.
+_STATUS_SQL = status_case_sql("a")
+_OVERDUE_SQL = status_in_sql([AssignmentStatus.OVERDUE], "a")
 _PRIORITY_RANK_SQL = (
-    "CASE a.priority " + " ".join(f"WHEN '{p}' THEN {rank}" for p, rank in PRIORITY_RANK.items()) + " ELSE 9 END"
+    "CASE a.priority "
+    + " ".join(f"WHEN '{p}' THEN {rank}" for p, rank in PRIORITY_RANK.items())
+    + f" ELSE {UNKNOWN_PRIORITY_RANK} END"
 )
 _ROW_COLUMNS = [
     "id", "person_id", "target_type", "target_id", None, "progress", "priority", "due_date", "note", "visibility",
@@ -193,7 +228,7 @@ def _my_page_query(vendor: str) -> TypedQuery:
         f"SELECT {columns}, {target_title_sql('a')}, {_sources_json_sql(vendor)}, COUNT(*) OVER () "
         f"FROM assignment a WHERE {_MINE} "
         "ORDER BY CASE WHEN a.completed_at IS NOT NULL THEN 1 ELSE 0 END, "
-        "CASE WHEN a.completed_at IS NULL AND a.due_at <= %s THEN 0 ELSE 1 END, "
+        f"CASE WHEN {_OVERDUE_SQL} THEN 0 ELSE 1 END, "
         f"{_PRIORITY_RANK_SQL}, CASE WHEN a.due_date IS NULL THEN 1 ELSE 0 END, a.due_date, a.id "
         "LIMIT %s OFFSET %s"
     )
@@ -222,7 +257,8 @@ def _source_rows(sources_json: str | None) -> list[SourceRow]:
 def my_assignments_page(*, actor: Person, offset: int, limit: int) -> tuple[int, list[AssignmentRow]]:
     """One page of `my_assignments` and the total in one statement (count, target titles and sources included)."""
     now = connection.ops.adapt_datetimefield_value(clock.now())
-    rows = _my_page_query(connection.vendor).fetch([now, now, actor.tenant_id, actor.pk, now, limit, offset])
+    params = [now] * _STATUS_SQL.count("%s") + [actor.tenant_id, actor.pk] + [now] * _OVERDUE_SQL.count("%s")
+    rows = _my_page_query(connection.vendor).fetch([*params, limit, offset])
     total = rows[0][-1] if rows else _MY_COUNT.fetch([actor.tenant_id, actor.pk])[0][0]
     return total, [AssignmentRow(*row[:-2], _source_rows(row[-2])) for row in rows]
 

@@ -5,7 +5,6 @@ Every read goes through `assignments.selectors` (visibility is decided there) an
 """
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect
@@ -14,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from duecourse.assignments import permissions, selectors, services
-from duecourse.assignments.domain import completion_is_valid, local_date
+from duecourse.assignments.domain import completion_is_valid
 from duecourse.assignments.forms import (
     AssignForm,
     AssignmentEditForm,
@@ -25,8 +24,10 @@ from duecourse.assignments.forms import (
     describe_plan,
     target_choices,
 )
-from duecourse.assignments.models import Assignment, Completion
-from duecourse.assignments.presenters import titles_for
+from duecourse.assignments.limits import MAX_FILTER_TEXT_LENGTH, MAX_REASON_LENGTH
+from duecourse.assignments.models import Completion
+from duecourse.assignments.presenters import present, titles_for
+from duecourse.assignments.status import OPEN_STATUSES, STATUS_LABELS, AssignmentStatus
 from duecourse.catalog import selectors as catalog_selectors
 from duecourse.catalog.models import ACTIVE
 from duecourse.core import clock
@@ -37,139 +38,18 @@ from duecourse.groups import selectors as group_selectors
 from duecourse.people import selectors as people_selectors
 from duecourse.people.models import OrgUnit
 
-OPEN_STATUSES = ["assigned", "in_progress", "overdue", "completed", "expired"]
-STATUS_LABELS = {
-    "assigned": "Assigned",
-    "in_progress": "In progress",
-    "completed": "Completed",
-    "overdue": "Overdue",
-    "expired": "Expired",
-    "withdrawn": "Withdrawn",
-}
-TYPE_LABELS = {"course": "Course", "path": "Learning path", "skill": "Skill"}
 PICKER_RESULTS = 8
 PREVIEW_ROWS = 200
 HOME_ITEMS = 4
-
-
-# --- presenting assignments ----------------------------------------------------------------------
-@dataclass
-class Item:
-    """One assignment as the pages show it."""
-
-    assignment: Assignment
-    title: str
-    why: dict
-    due_text: str
-    due_tone: str
-    launch_url: str = ""
-    launch_title: str = ""
-    action_label: str = ""
-    can_change: bool = False
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS.get(self.assignment.status, self.assignment.status)
-
-    @property
-    def type_label(self) -> str:
-        return TYPE_LABELS[self.assignment.target_type]
-
-
-def _due_text(assignment, today: dt.date) -> tuple[str, str]:
-    if assignment.due_date is None:
-        return "No due date", ""
-    if assignment.status in ("completed", "expired"):
-        return f"Was due {assignment.due_date:%-d %b %Y}", ""
-    days = (assignment.due_date - today).days
-    if assignment.status == "overdue" or days < 0:
-        late = max(-days, 0)
-        return ("Overdue" if late == 0 else f"{late} day{'s' if late != 1 else ''} overdue"), "danger"
-    if days == 0:
-        return "Due today", "warning"
-    if days == 1:
-        return "Due tomorrow", "warning"
-    return f"Due in {days} days", "warning" if days <= 7 else ""
-
-
-def _next_courses(actor, assignments: list[Assignment], now: dt.datetime) -> dict[int, object]:
-    """For each assignment, the course its Begin / Continue button opens: a path's or skill's next
-    required course without a valid completion (equivalent courses count), else its first one."""
-    if not assignments:
-        return {}
-    tenant_id = assignments[0].tenant_id
-    required = {
-        key: catalog_selectors.target_required_course_ids(target_type=key[0], target_id=key[1])
-        for key in {(a.target_type, a.target_id) for a in assignments}
-    }
-    course_ids = sorted({c for ids in required.values() for c in ids})
-    satisfying = catalog_selectors.courses_satisfying(tenant_id=tenant_id, course_ids=course_ids)
-    completions: dict[tuple[int, int], list[dt.datetime]] = {}
-    rows = Completion.objects.filter(
-        tenant_id=tenant_id,
-        person_id__in={a.person_id for a in assignments},
-        course_id__in={c for s in satisfying.values() for c in s},
-    ).values_list("person_id", "course_id", "completed_at")
-    for person_id, course_id, completed_at in rows:
-        completions.setdefault((person_id, course_id), []).append(completed_at)
-    courses = catalog_selectors.course_list(actor=actor).in_bulk(course_ids)
-    result = {}
-    for a in assignments:
-        ids = required[(a.target_type, a.target_id)]
-
-        def done(course_id, a=a):
-            return any(
-                completion_is_valid(at, a.validity_months, now)
-                for c in satisfying.get(course_id, {course_id})
-                for at in completions.get((a.person_id, c), ())
-            )
-
-        pending = [c for c in ids if not done(c)]
-        pick = (pending or ids or [None])[0]
-        result[a.pk] = courses.get(pick)
-    return result
-
-
-def _action_label(assignment) -> str:
-    if assignment.status == "completed":
-        return "Review"
-    if assignment.status == "expired":
-        return "Retake"
-    return "Continue" if assignment.progress > 0 else "Begin"
-
-
-def present(actor, assignments: list[Assignment], *, launch: bool = False, changes: bool = False) -> list[Item]:
-    now = clock.now()
-    titles = titles_for(assignments)
-    next_courses = _next_courses(actor, assignments, now) if launch else {}
-    items = []
-    for a in assignments:
-        due_text, due_tone = _due_text(a, local_date(now, a.person.timezone))
-        item = Item(
-            assignment=a,
-            title=titles.get((a.target_type, a.target_id), "(removed from the catalog)"),
-            why=selectors.explain_assignment(a),
-            due_text=due_text,
-            due_tone=due_tone,
-        )
-        course = next_courses.get(a.pk)
-        if course is not None:
-            item.launch_url, item.launch_title = course.launch_url, course.title
-            item.action_label = _action_label(a)
-        if changes:
-            own = any(s.kind == "individual" and s.ref_id == actor.pk for s in a.sources.all())
-            item.can_change = permissions.can_change_assignment(actor, a, own_source=own)
-        items.append(item)
-    return items
 
 
 # --- My learning ---------------------------------------------------------------------------------
 @person_view
 def my_learning_view(request):
     items = present(request.actor, list(selectors.my_assignments(actor=request.actor)), launch=True)
-    todo = [i for i in items if i.assignment.status != "completed"]
+    todo = [i for i in items if i.assignment.status != AssignmentStatus.COMPLETED]
     done = sorted(
-        (i for i in items if i.assignment.status == "completed"),
+        (i for i in items if i.assignment.status == AssignmentStatus.COMPLETED),
         key=lambda i: i.assignment.completed_at,
         reverse=True,
     )
@@ -178,6 +58,7 @@ def my_learning_view(request):
         "todo": todo,
         "done": done,
         "counts": counts,
+        "labels": STATUS_LABELS,
         "due_soon": sum(1 for i in todo if i.due_tone == "warning"),
     }
     return render(request, "assignments/my_learning.html", context)
@@ -189,12 +70,12 @@ def home_summary_view(request):
     """The home page's My learning card (loaded by htmx so the home page stays one query light)."""
     actor = request.actor
     items = present(actor, list(selectors.my_assignments(actor=actor)), launch=True)
-    todo = [i for i in items if i.assignment.status != "completed"]
+    todo = [i for i in items if i.assignment.status != AssignmentStatus.COMPLETED]
     context = {
         "todo": todo[:HOME_ITEMS],
         "more": max(len(todo) - HOME_ITEMS, 0),
         "open_count": len(todo),
-        "overdue_count": sum(1 for i in todo if i.assignment.status == "overdue"),
+        "overdue_count": sum(1 for i in todo if i.assignment.status == AssignmentStatus.OVERDUE),
         "completed_count": len(items) - len(todo),
         "can_assign": permissions.can_assign_at_all(actor),
     }
@@ -256,7 +137,7 @@ def _assignment_page(request, assignment, *, form=None, error=None, status=200):
 @person_view
 def assignment_detail_view(request, assignment_id: int):
     assignment = selectors.access_assignment(actor=request.actor, assignment_id=assignment_id)
-    if assignment.status == "withdrawn" and assignment.person_id == request.actor.pk:
+    if assignment.status == AssignmentStatus.WITHDRAWN and assignment.person_id == request.actor.pk:
         messages.info(request, "That training was withdrawn; it is no longer expected of you.")
         return HttpResponseRedirect(reverse("assignments:my-learning"))
     return _assignment_page(request, assignment)
@@ -306,7 +187,7 @@ def assignment_withdraw_view(request, assignment_id: int):
     _require_change(actor, assignment, "withdraw this assignment")
     try:
         result = services.assignment_withdraw(
-            actor=actor, assignment=assignment, reason=request.POST.get("reason", "")[:5000]
+            actor=actor, assignment=assignment, reason=request.POST.get("reason", "")[:MAX_REASON_LENGTH]
         )
     except Conflict as exc:
         return _after_change(request, assignment, error=exc.detail, status=409)
@@ -347,20 +228,27 @@ def _person_section(request, person, *, form=None, notice=None, error=None):
     actor = request.actor
     assignments = list(selectors.assignment_list(actor=actor, person_id=person.pk, statuses=OPEN_STATUSES))
     items = present(actor, assignments, changes=True)
-    rank = {"overdue": 0, "expired": 1, "in_progress": 2, "assigned": 3}
+    rank = {
+        AssignmentStatus.OVERDUE: 0,
+        AssignmentStatus.EXPIRED: 1,
+        AssignmentStatus.IN_PROGRESS: 2,
+        AssignmentStatus.ASSIGNED: 3,
+    }
     current = sorted(
-        (i for i in items if i.assignment.status != "completed"),
+        (i for i in items if i.assignment.status != AssignmentStatus.COMPLETED),
         key=lambda i: (rank.get(i.assignment.status, 4), i.assignment.due_date or dt.date.max),
     )
     history = sorted(
-        (i for i in items if i.assignment.status == "completed"), key=lambda i: i.assignment.completed_at, reverse=True
+        (i for i in items if i.assignment.status == AssignmentStatus.COMPLETED),
+        key=lambda i: i.assignment.completed_at,
+        reverse=True,
     )
     can_assign = permissions.can_assign_to(actor, person) and person.active
     context = {
         "person": person,
         "current": current,
         "history": history,
-        "overdue_count": sum(1 for i in current if i.assignment.status == "overdue"),
+        "overdue_count": sum(1 for i in current if i.assignment.status == AssignmentStatus.OVERDUE),
         "can_assign": can_assign,
         "assign_form": form or (AssignForm(targets=_active_targets(actor)) if can_assign else None),
         "notice": notice,
@@ -639,7 +527,7 @@ def bulk_people_picker_view(request):
     actor = request.actor
     if not permissions.can_assign_at_all(actor):
         raise forbidden("assign training")
-    q = (request.GET.get("picker_q") or "").strip()[:200]
+    q = (request.GET.get("picker_q") or "").strip()[:MAX_FILTER_TEXT_LENGTH]
     people = []
     if q:
         found = people_selectors.person_list(actor=actor, q=q, active=True)

@@ -4,6 +4,7 @@ import re
 
 from django import forms
 
+from duecourse.catalog.limits import MAX_SEARCH_LENGTH
 from duecourse.catalog.models import STATUSES
 
 PAGE_SIZE = 25
@@ -14,7 +15,7 @@ ITEM_ERROR = re.compile(r"^items\[(\d+)\](?:\.\w+)?$")
 class CourseFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
-        max_length=200,
+        max_length=MAX_SEARCH_LENGTH,
         label="Search",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title or code", "autocomplete": "off"}),
     )

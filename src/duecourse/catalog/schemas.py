@@ -3,6 +3,17 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from duecourse.catalog.limits import (
+    MAX_CODE_LENGTH,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_ESTIMATED_MINUTES,
+    MAX_LAUNCH_URL_LENGTH,
+    MAX_PATH_ITEMS,
+    MAX_SEARCH_LENGTH,
+    MAX_SKILL_COURSES,
+    MAX_SKILL_NAME_LENGTH,
+    MAX_TITLE_LENGTH,
+)
 from duecourse.core.api import Id, ListParams
 
 Status = Literal["draft", "active", "archived"]
@@ -26,27 +37,27 @@ class CourseList(Schema):
 class CourseIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(..., max_length=64)
-    title: str = Field(..., max_length=300)
-    description: str = Field("", max_length=20000)
-    launch_url: str = Field("", max_length=1000)
-    estimated_minutes: int = Field(0, ge=0, le=100_000)
+    code: str = Field(..., max_length=MAX_CODE_LENGTH)
+    title: str = Field(..., max_length=MAX_TITLE_LENGTH)
+    description: str = Field("", max_length=MAX_DESCRIPTION_LENGTH)
+    launch_url: str = Field("", max_length=MAX_LAUNCH_URL_LENGTH)
+    estimated_minutes: int = Field(0, ge=0, le=MAX_ESTIMATED_MINUTES)
     status: Status = "draft"
 
 
 class CoursePatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    code: str | None = Field(None, max_length=64)
-    title: str | None = Field(None, max_length=300)
-    description: str | None = Field(None, max_length=20000)
-    launch_url: str | None = Field(None, max_length=1000)
-    estimated_minutes: int | None = Field(None, ge=0, le=100_000)
+    code: str | None = Field(None, max_length=MAX_CODE_LENGTH)
+    title: str | None = Field(None, max_length=MAX_TITLE_LENGTH)
+    description: str | None = Field(None, max_length=MAX_DESCRIPTION_LENGTH)
+    launch_url: str | None = Field(None, max_length=MAX_LAUNCH_URL_LENGTH)
+    estimated_minutes: int | None = Field(None, ge=0, le=MAX_ESTIMATED_MINUTES)
     status: Status | None = None
 
 
 class CourseFilters(ListParams):
-    q: str | None = Field(None, max_length=200)
+    q: str | None = Field(None, max_length=MAX_SEARCH_LENGTH)
     status: Status | None = None
 
 
@@ -71,19 +82,19 @@ class PathList(Schema):
 class PathIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(..., max_length=300)
-    description: str = Field("", max_length=20000)
+    title: str = Field(..., max_length=MAX_TITLE_LENGTH)
+    description: str = Field("", max_length=MAX_DESCRIPTION_LENGTH)
     status: Status = "draft"
-    items: list[PathItemIO] = Field(..., max_length=500)
+    items: list[PathItemIO] = Field(..., max_length=MAX_PATH_ITEMS)
 
 
 class PathPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(None, max_length=300)
-    description: str | None = Field(None, max_length=20000)
+    title: str | None = Field(None, max_length=MAX_TITLE_LENGTH)
+    description: str | None = Field(None, max_length=MAX_DESCRIPTION_LENGTH)
     status: Status | None = None
-    items: list[PathItemIO] | None = Field(None, max_length=500)
+    items: list[PathItemIO] | None = Field(None, max_length=MAX_PATH_ITEMS)
 
 
 class PathFilters(ListParams):
@@ -106,19 +117,19 @@ class SkillList(Schema):
 class SkillIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(..., max_length=200)
-    description: str = Field("", max_length=20000)
+    name: str = Field(..., max_length=MAX_SKILL_NAME_LENGTH)
+    description: str = Field("", max_length=MAX_DESCRIPTION_LENGTH)
     status: Status = "active"
-    course_ids: list[Id] = Field([], max_length=500)
+    course_ids: list[Id] = Field([], max_length=MAX_SKILL_COURSES)
 
 
 class SkillPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, max_length=200)
-    description: str | None = Field(None, max_length=20000)
+    name: str | None = Field(None, max_length=MAX_SKILL_NAME_LENGTH)
+    description: str | None = Field(None, max_length=MAX_DESCRIPTION_LENGTH)
     status: Status | None = None
-    course_ids: list[Id] | None = Field(None, max_length=500)
+    course_ids: list[Id] | None = Field(None, max_length=MAX_SKILL_COURSES)
 
 
 class EquivalenceIn(Schema):

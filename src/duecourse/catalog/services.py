@@ -3,6 +3,15 @@
 from django.db import IntegrityError, transaction
 
 from duecourse.catalog import permissions
+from duecourse.catalog.limits import (
+    MAX_CODE_LENGTH,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_ESTIMATED_MINUTES,
+    MAX_LAUNCH_URL_LENGTH,
+    MAX_PATH_ITEMS,
+    MAX_SKILL_NAME_LENGTH,
+    MAX_TITLE_LENGTH,
+)
 from duecourse.catalog.models import (
     ARCHIVED,
     STATUSES,
@@ -18,7 +27,6 @@ from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.people.models import Person
 
 STATUS_VALUES = {s for s, _ in STATUSES}
-MAX_ITEMS = 500
 
 
 def _require_manager(actor: Person, action: str) -> None:
@@ -62,18 +70,20 @@ def _raise(errors: list[FieldError], what: str) -> None:
 def _clean_course(tenant_id: int, data: dict, course: Course | None) -> dict:
     data = dict(data)
     errors: list[FieldError] = []
-    _text(data, "code", errors, limit=64, required=course is None)
-    _text(data, "title", errors, limit=300, required=course is None)
-    _text(data, "description", errors, limit=20000)
-    _text(data, "launch_url", errors, limit=1000)
+    _text(data, "code", errors, limit=MAX_CODE_LENGTH, required=course is None)
+    _text(data, "title", errors, limit=MAX_TITLE_LENGTH, required=course is None)
+    _text(data, "description", errors, limit=MAX_DESCRIPTION_LENGTH)
+    _text(data, "launch_url", errors, limit=MAX_LAUNCH_URL_LENGTH)
     if data.get("launch_url") and not data["launch_url"].startswith(("http://", "https://")):
         errors.append(FieldError("launch_url", "must be an http(s) URL"))
     if "estimated_minutes" in data:
         minutes = data["estimated_minutes"]
         if minutes is None:
             data["estimated_minutes"] = 0
-        elif isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= 100_000:
-            errors.append(FieldError("estimated_minutes", "must be a whole number of minutes from 0 to 100000"))
+        elif isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= MAX_ESTIMATED_MINUTES:
+            errors.append(
+                FieldError("estimated_minutes", f"must be a whole number of minutes from 0 to {MAX_ESTIMATED_MINUTES}")
+            )
     _status(data, errors)
     code = data.get("code")
     if (
@@ -147,8 +157,8 @@ def _clean_items(tenant_id: int, items, errors: list[FieldError]) -> list[tuple[
     if not isinstance(items, list):
         errors.append(FieldError("items", "must be a list of {course_id, required}"))
         return []
-    if len(items) > MAX_ITEMS:
-        errors.append(FieldError("items", f"at most {MAX_ITEMS} items"))
+    if len(items) > MAX_PATH_ITEMS:
+        errors.append(FieldError("items", f"at most {MAX_PATH_ITEMS} items"))
         return []
     clean: list[tuple[int, bool]] = []
     seen: set[int] = set()
@@ -181,8 +191,8 @@ def _clean_items(tenant_id: int, items, errors: list[FieldError]) -> list[tuple[
 def _clean_path(tenant_id: int, data: dict, path: LearningPath | None) -> dict:
     data = dict(data)
     errors: list[FieldError] = []
-    _text(data, "title", errors, limit=300, required=path is None)
-    _text(data, "description", errors, limit=20000)
+    _text(data, "title", errors, limit=MAX_TITLE_LENGTH, required=path is None)
+    _text(data, "description", errors, limit=MAX_DESCRIPTION_LENGTH)
     _status(data, errors)
     if "items" in data:
         data["items"] = _clean_items(tenant_id, data["items"], errors)
@@ -268,8 +278,8 @@ def path_update(*, actor: Person, path: LearningPath, data: dict) -> LearningPat
 def _clean_skill(tenant_id: int, data: dict, skill: Skill | None) -> dict:
     data = dict(data)
     errors: list[FieldError] = []
-    _text(data, "name", errors, limit=200, required=skill is None)
-    _text(data, "description", errors, limit=20000)
+    _text(data, "name", errors, limit=MAX_SKILL_NAME_LENGTH, required=skill is None)
+    _text(data, "description", errors, limit=MAX_DESCRIPTION_LENGTH)
     _status(data, errors)
     if "course_ids" in data:
         ids = data["course_ids"]

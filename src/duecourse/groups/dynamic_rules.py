@@ -5,12 +5,12 @@ import datetime as dt
 from django.db.models import Q
 
 from duecourse.core.errors import FieldError, ValidationFailed
+from duecourse.groups.limits import MAX_RULE_CONDITIONS, MAX_RULE_TEXT_LENGTH, MAX_RULE_VALUES
 from duecourse.people.models import OrgUnit
 
 FIELDS = ("department", "site", "region", "job_title", "hire_date", "manager_id")
 OPS = ("eq", "in", "before", "after")
 ORG_LOOKUPS = {"department": "department__name", "site": "site__name", "region": "region__name"}
-MAX_CONDITIONS = 50
 
 
 def _scalar(field: str, value, where: str):
@@ -23,7 +23,7 @@ def _scalar(field: str, value, where: str):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 2**62:
             raise ValidationFailed.on(where, f"{value!r} is not a person id")
         return value
-    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_RULE_TEXT_LENGTH:
         raise ValidationFailed.on(where, f"{value!r} must be non-empty text")
     return value.strip()
 
@@ -39,8 +39,8 @@ def validate_rule(rule) -> dict:
     conditions = rule["all"]
     if not conditions:
         raise ValidationFailed.on("rule.all", "needs at least one condition")
-    if len(conditions) > MAX_CONDITIONS:
-        raise ValidationFailed.on("rule.all", f"has more than {MAX_CONDITIONS} conditions")
+    if len(conditions) > MAX_RULE_CONDITIONS:
+        raise ValidationFailed.on("rule.all", f"has more than {MAX_RULE_CONDITIONS} conditions")
     clean = []
     errors: list[FieldError] = []
     for index, condition in enumerate(conditions):
@@ -65,7 +65,7 @@ def _validate_condition(condition, where: str) -> dict:
     if op in ("before", "after") and field != "hire_date":
         raise ValidationFailed.on(f"{where}.op", f"{op} applies to hire_date only")
     if op == "in":
-        if not isinstance(value, list) or not value or len(value) > 1000:
+        if not isinstance(value, list) or not value or len(value) > MAX_RULE_VALUES:
             raise ValidationFailed.on(f"{where}.value", "must be a non-empty list for op 'in'")
         values = [_scalar(field, v, f"{where}.value") for v in value]
         return {"field": field, "op": op, "value": [v.isoformat() if isinstance(v, dt.date) else v for v in values]}

@@ -4,6 +4,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from duecourse.core.api import FilterText, Id, ListParams
+from duecourse.groups.limits import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH
 
 
 class GroupOut(Schema):
@@ -24,9 +25,9 @@ class GroupList(Schema):
 class GroupIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(..., max_length=200)
+    name: str = Field(..., max_length=MAX_NAME_LENGTH)
     kind: Literal["static", "dynamic"]
-    description: str = Field("", max_length=5000)
+    description: str = Field("", max_length=MAX_DESCRIPTION_LENGTH)
     member_ids: list[Id] | None = None
     rule: dict[str, Any] | None = None
 
@@ -34,8 +35,8 @@ class GroupIn(Schema):
 class GroupPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, max_length=200)
-    description: str | None = Field(None, max_length=5000)
+    name: str | None = Field(None, max_length=MAX_NAME_LENGTH)
+    description: str | None = Field(None, max_length=MAX_DESCRIPTION_LENGTH)
     member_ids: list[Id] | None = None
     rule: dict[str, Any] | None = None
 

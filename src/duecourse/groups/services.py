@@ -10,6 +10,7 @@ from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import insert_select_ignore_conflicts
 from duecourse.groups import permissions
 from duecourse.groups.dynamic_rules import tenant_rule_filter, validate_rule
+from duecourse.groups.limits import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH
 from duecourse.groups.models import Group, GroupMember
 from duecourse.groups.signals import group_membership_changed
 from duecourse.people.models import Person
@@ -23,8 +24,8 @@ def _clean_name(tenant_id: int, name, group_id: int | None) -> str:
     name = name.strip()
     if "\x00" in name:
         raise ValidationFailed.on("name", "contains a NUL character")
-    if len(name) > 200:
-        raise ValidationFailed.on("name", "is longer than 200 characters")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationFailed.on("name", f"is longer than {MAX_NAME_LENGTH} characters")
     if Group.objects.filter(tenant_id=tenant_id, name=name).exclude(pk=group_id).exists():
         raise ValidationFailed.on("name", f"a group named {name!r} already exists")
     return name
@@ -72,7 +73,7 @@ def _clean_group_input(tenant_id: int, data: dict, group: Group | None) -> dict:
             except ValidationFailed as exc:
                 errors.extend(exc.errors)
     if "description" in data:
-        clean["description"] = str(data["description"] or "")[:5000]
+        clean["description"] = str(data["description"] or "")[:MAX_DESCRIPTION_LENGTH]
         if "\x00" in clean["description"]:
             errors.append(FieldError("description", "contains a NUL character"))
     if group is None and "name" not in data:

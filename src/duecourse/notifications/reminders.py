@@ -60,6 +60,11 @@ def default_plan_in(settings: dict, *, tenant_id: int) -> list[dict]:
         return DEFAULT_REMINDER_PLAN
 
 
+def reminder_due_at_expression(days_before: int, timezone_field: str) -> LocalDayEnd:
+    """`assignments.domain.reminder_due_at` over each row's due date, in SQL; a test holds the two together."""
+    return LocalDayEnd(AddDays(F("due_date"), Value(-days_before - 1)), F(timezone_field))
+
+
 def _insert_rows(scope: QuerySet, *, rule_key: str, recipient: str, kind: str, template: str, remind_at, now) -> int:
     rows = scope
     if recipient in RECIPIENT_REQUIRED:
@@ -111,7 +116,7 @@ def reminders_schedule(*, tenant_id: int, assignments: QuerySet, now: dt.datetim
             current
         ).delete()
         for rule_key, days, recipient, template in rules:
-            remind_at = LocalDayEnd(AddDays(F("due_date"), Value(-days - 1)), F(RECIPIENT_TIMEZONE[recipient]))
+            remind_at = reminder_due_at_expression(days, RECIPIENT_TIMEZONE[recipient])
             planned += _insert_rows(
                 subset,
                 rule_key=rule_key,

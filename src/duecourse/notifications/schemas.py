@@ -4,6 +4,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from duecourse.core.api import Id, ListParams
+from duecourse.notifications.limits import MAX_MARK_READ_IDS
 
 
 class NotificationOut(Schema):
@@ -30,7 +31,7 @@ class InboxFilters(ListParams):
 class MarkReadIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[Id] | None = Field(None, max_length=1000, description="Omit to mark everything read")
+    ids: list[Id] | None = Field(None, max_length=MAX_MARK_READ_IDS, description="Omit to mark everything read")
 
 
 class PreferencesIO(Schema):

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from duecourse.people.limits import MAX_SEARCH_LENGTH, MAX_TOKEN_NAME_LENGTH
 from duecourse.people.permissions import STORED_ROLES
 
 ACTIVE_CHOICES = [("true", "Active"), ("false", "Deactivated"), ("", "Everyone")]
@@ -20,7 +21,7 @@ class PersonFilterForm(forms.Form):
 
     q = forms.CharField(
         required=False,
-        max_length=200,
+        max_length=MAX_SEARCH_LENGTH,
         label="Search",
         widget=forms.TextInput(
             attrs={"type": "search", "placeholder": "Name, email, employee id or job title", "autocomplete": "off"}
@@ -136,7 +137,7 @@ class PersonForm(forms.Form):
 class TokenForm(forms.Form):
     name = forms.CharField(
         required=False,
-        max_length=100,
+        max_length=MAX_TOKEN_NAME_LENGTH,
         label="Token name",
         widget=forms.TextInput(attrs={"placeholder": "e.g. LMS integration"}),
     )

@@ -17,12 +17,12 @@ from duecourse.core.audit import audit_record
 from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import bulk_insert_returning, bulk_update_by_pk, copy_rows, reserve_ids
 from duecourse.people import permissions
+from duecourse.people.limits import MAX_IMPORT_ROWS
 from duecourse.people.models import OrgUnit, Person
 from duecourse.people.services import org_units_ensure
 from duecourse.people.signals import people_changed
 from duecourse.people.validation import INPUT_FIELDS, ORG_FIELDS, clean_person_input
 
-MAX_ROWS = 200_000
 BATCH = 2000
 COMPARED_FIELDS = (
     "email",
@@ -108,8 +108,8 @@ def parse_people_csv(content: bytes | str) -> list[dict]:
             if None in line:
                 line = {k: v for k, v in line.items() if k is not None} | {"__extra__": True}
             rows.append(line)
-            if len(rows) > MAX_ROWS:
-                raise ValidationFailed.on("file", f"has more than {MAX_ROWS} rows; split it")
+            if len(rows) > MAX_IMPORT_ROWS:
+                raise ValidationFailed.on("file", f"has more than {MAX_IMPORT_ROWS} rows; split it")
     except csv.Error as exc:
         raise ValidationFailed.on("file", f"is not valid CSV at line {reader.line_num}: {exc}") from None
     return rows
@@ -129,8 +129,8 @@ def people_import(
 ) -> ImportResult:
     if not permissions.can_manage_people(actor):
         raise forbidden("import people")
-    if len(rows) > MAX_ROWS:
-        raise ValidationFailed.on("rows", f"at most {MAX_ROWS} rows per import")
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise ValidationFailed.on("rows", f"at most {MAX_IMPORT_ROWS} rows per import")
     tenant_id = actor.tenant_id
     plan = _ImportPlan(tenant_id=tenant_id, actor=actor, progress=progress)
     plan.match_rows(rows)

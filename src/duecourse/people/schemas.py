@@ -5,6 +5,16 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from duecourse.core.api import FilterText, Id, ListParams
+from duecourse.people.limits import (
+    MAX_EMAIL_LENGTH,
+    MAX_EXTERNAL_ID_LENGTH,
+    MAX_IMPORT_ROWS,
+    MAX_JOB_TITLE_LENGTH,
+    MAX_LOCALE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_ORG_UNIT_NAME_LENGTH,
+    MAX_TIMEZONE_LENGTH,
+)
 
 
 class PersonOut(Schema):
@@ -32,18 +42,18 @@ class PersonList(Schema):
 class PersonIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(..., max_length=254)
-    name: str = Field(..., max_length=200)
-    external_id: str | None = Field(None, max_length=100)
+    email: str = Field(..., max_length=MAX_EMAIL_LENGTH)
+    name: str = Field(..., max_length=MAX_NAME_LENGTH)
+    external_id: str | None = Field(None, max_length=MAX_EXTERNAL_ID_LENGTH)
     manager_id: Id | None = None
-    manager_email: str | None = Field(None, max_length=254)
-    department: str | None = Field(None, max_length=200)
-    site: str | None = Field(None, max_length=200)
-    region: str | None = Field(None, max_length=200)
-    job_title: str | None = Field(None, max_length=200)
+    manager_email: str | None = Field(None, max_length=MAX_EMAIL_LENGTH)
+    department: str | None = Field(None, max_length=MAX_ORG_UNIT_NAME_LENGTH)
+    site: str | None = Field(None, max_length=MAX_ORG_UNIT_NAME_LENGTH)
+    region: str | None = Field(None, max_length=MAX_ORG_UNIT_NAME_LENGTH)
+    job_title: str | None = Field(None, max_length=MAX_JOB_TITLE_LENGTH)
     hire_date: dt.date | None = None
-    timezone: str | None = Field(None, max_length=64)
-    locale: str | None = Field(None, max_length=16)
+    timezone: str | None = Field(None, max_length=MAX_TIMEZONE_LENGTH)
+    locale: str | None = Field(None, max_length=MAX_LOCALE_LENGTH)
     active: bool = True
     roles: list[str] = []
 
@@ -51,18 +61,18 @@ class PersonIn(Schema):
 class PersonPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    email: str | None = Field(None, max_length=254)
-    name: str | None = Field(None, max_length=200)
-    external_id: str | None = Field(None, max_length=100)
+    email: str | None = Field(None, max_length=MAX_EMAIL_LENGTH)
+    name: str | None = Field(None, max_length=MAX_NAME_LENGTH)
+    external_id: str | None = Field(None, max_length=MAX_EXTERNAL_ID_LENGTH)
     manager_id: Id | None = None
-    manager_email: str | None = Field(None, max_length=254)
-    department: str | None = Field(None, max_length=200)
-    site: str | None = Field(None, max_length=200)
-    region: str | None = Field(None, max_length=200)
-    job_title: str | None = Field(None, max_length=200)
+    manager_email: str | None = Field(None, max_length=MAX_EMAIL_LENGTH)
+    department: str | None = Field(None, max_length=MAX_ORG_UNIT_NAME_LENGTH)
+    site: str | None = Field(None, max_length=MAX_ORG_UNIT_NAME_LENGTH)
+    region: str | None = Field(None, max_length=MAX_ORG_UNIT_NAME_LENGTH)
+    job_title: str | None = Field(None, max_length=MAX_JOB_TITLE_LENGTH)
     hire_date: dt.date | None = None
-    timezone: str | None = Field(None, max_length=64)
-    locale: str | None = Field(None, max_length=16)
+    timezone: str | None = Field(None, max_length=MAX_TIMEZONE_LENGTH)
+    locale: str | None = Field(None, max_length=MAX_LOCALE_LENGTH)
     active: bool | None = None
     roles: list[str] | None = None
 
@@ -81,7 +91,7 @@ class PeopleImportIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     # Any item is accepted here so that a row which is not an object fails alone, with its index.
-    rows: list[Any] = Field(..., max_length=200_000, description="Person-like objects without id")
+    rows: list[Any] = Field(..., max_length=MAX_IMPORT_ROWS, description="Person-like objects without id")
     dry_run: bool = False
     deactivate_missing: bool = False
 
@@ -113,4 +123,4 @@ class TokenOut(Schema):
 class TokenIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field("", max_length=100)
+    name: str = Field("", max_length=MAX_NAME_LENGTH)

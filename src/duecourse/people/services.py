@@ -17,6 +17,7 @@ from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.models import Tenant
 from duecourse.core.sql import TypedQuery
 from duecourse.people import permissions
+from duecourse.people.limits import MAX_TOKEN_NAME_LENGTH
 from duecourse.people.models import ApiToken, OrgUnit, Person
 from duecourse.people.signals import people_changed
 from duecourse.people.validation import ORG_FIELDS, clean_person_input
@@ -243,7 +244,11 @@ def api_token_create(*, actor: Person | None, person: Person, name: str = "") ->
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            tenant_id=person.tenant_id, person=person, name=name[:100], prefix=prefix, secret_hash=_hash_secret(secret)
+            tenant_id=person.tenant_id,
+            person=person,
+            name=name[:MAX_TOKEN_NAME_LENGTH],
+            prefix=prefix,
+            secret_hash=_hash_secret(secret),
         )
         audit_record(
             tenant_id=person.tenant_id,

@@ -13,9 +13,23 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 
 from duecourse.core.errors import FieldError
+from duecourse.people.limits import (
+    MAX_EMAIL_LENGTH,
+    MAX_EXTERNAL_ID_LENGTH,
+    MAX_JOB_TITLE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_ORG_UNIT_NAME_LENGTH,
+)
 from duecourse.people.permissions import ROLE_NAMES, STORED_ROLES
 
-TEXT_LIMITS = {"name": 200, "external_id": 100, "job_title": 200, "department": 200, "site": 200, "region": 200}
+TEXT_LIMITS = {
+    "name": MAX_NAME_LENGTH,
+    "external_id": MAX_EXTERNAL_ID_LENGTH,
+    "job_title": MAX_JOB_TITLE_LENGTH,
+    "department": MAX_ORG_UNIT_NAME_LENGTH,
+    "site": MAX_ORG_UNIT_NAME_LENGTH,
+    "region": MAX_ORG_UNIT_NAME_LENGTH,
+}
 ORG_FIELDS = ("department", "site", "region")
 LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
 TRUE_WORDS = {"1", "true", "yes", "y", "on", "active"}
@@ -61,8 +75,8 @@ def clean_email(value) -> str:
     if not isinstance(value, str):
         raise ValueError("must be text")
     email = value.strip().lower()
-    if len(email) > 254:
-        raise ValueError("is longer than 254 characters")
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise ValueError(f"is longer than {MAX_EMAIL_LENGTH} characters")
     if SIMPLE_EMAIL.match(email):
         return email
     try:
@@ -118,8 +132,8 @@ def clean_text(field: str, value, *, required: bool = False) -> str | None:
     if not isinstance(value, str | int):
         raise ValueError("must be text")
     text = str(value).strip()
-    if len(text) > TEXT_LIMITS.get(field, 200):
-        raise ValueError(f"is longer than {TEXT_LIMITS.get(field, 200)} characters")
+    if len(text) > TEXT_LIMITS.get(field, MAX_NAME_LENGTH):
+        raise ValueError(f"is longer than {TEXT_LIMITS.get(field, MAX_NAME_LENGTH)} characters")
     if "\x00" in text:
         raise ValueError("contains a NUL character")
     return text

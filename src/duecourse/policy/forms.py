@@ -2,7 +2,8 @@
 
 from django import forms
 
-from duecourse.assignments.forms import RECIPIENT_LABELS, BulkRemindersForm
+from duecourse.assignments.domain import RECIPIENT_LABELS
+from duecourse.assignments.forms import BulkRemindersForm
 from duecourse.policy.services import MAX_OVERLOAD_MINUTES
 from duecourse.scheduler.tick import ESCALATION_RECIPIENTS
 

@@ -3,8 +3,9 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from duecourse.assignments.domain import MAX_REMINDER_RULES
-from duecourse.assignments.schemas import Recipient, ReminderRule
+from duecourse.assignments.domain import Recipient
+from duecourse.assignments.limits import MAX_REMINDER_RULES
+from duecourse.assignments.schemas import ReminderRule
 from duecourse.policy.services import MAX_ESCALATION_TIERS, MAX_OVERLOAD_MINUTES
 
 PolicyKey = Literal["overload_minutes_30d", "default_reminder_plan", "escalation"]

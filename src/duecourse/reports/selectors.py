@@ -1,10 +1,11 @@
 """Reports as set-based aggregate queries: one GROUP BY each, never a loop over assignments."""
 
 from django.db import connection
-from django.db.models import CharField, Count, F, IntegerField, Q
+from django.db.models import CharField, Count, F, IntegerField
 
 from duecourse.assignments.models import Assignment
-from duecourse.assignments.selectors import status_filter
+from duecourse.assignments.selectors import status_filter, status_in_sql, statuses_filter
+from duecourse.assignments.status import UNFINISHED_STATUSES, AssignmentStatus
 from duecourse.catalog.selectors import target_titles
 from duecourse.core import clock
 from duecourse.core.errors import forbidden, not_found
@@ -12,6 +13,8 @@ from duecourse.core.sql import TypedQuery
 from duecourse.people.models import Person
 from duecourse.reports import permissions
 
+# What compliance counts as required by now: past its due date, or completed (valid or not).
+DUE_OR_DONE = (AssignmentStatus.OVERDUE, AssignmentStatus.COMPLETED, AssignmentStatus.EXPIRED)
 COMPLIANCE_DIMENSIONS = {
     "department": "person__department__name",
     "site": "person__site__name",
@@ -20,14 +23,17 @@ COMPLIANCE_DIMENSIONS = {
 }
 
 
-# Counts per active report in one statement; the same status rules as `status_filter`.
+# Counts per active report in one statement; each count's condition is generated from the status rule
+# (`assignments.status`), the `%s` in them being now.
+_TEAM_COUNTS = [
+    status_in_sql(UNFINISHED_STATUSES, "a"),
+    status_in_sql([AssignmentStatus.COMPLETED], "a"),
+    status_in_sql([AssignmentStatus.OVERDUE], "a"),
+]
 _TEAM_STATUS = TypedQuery(
-    """
-SELECT p.id, p.name,
-    COUNT(CASE WHEN a.withdrawn_at IS NULL AND a.completed_at IS NULL THEN 1 END),
-    COUNT(CASE WHEN a.withdrawn_at IS NULL AND a.completed_at IS NOT NULL
-               AND (a.expires_at IS NULL OR a.expires_at > %s) THEN 1 END),
-    COUNT(CASE WHEN a.withdrawn_at IS NULL AND a.completed_at IS NULL AND a.due_at <= %s THEN 1 END)
+    "SELECT p.id, p.name, "
+    + ", ".join(f"COUNT(CASE WHEN {condition} THEN 1 END)" for condition in _TEAM_COUNTS)
+    + """
 FROM person p LEFT JOIN assignment a ON a.person_id = p.id
 WHERE p.tenant_id = %s AND p.manager_id = %s AND p.active
 GROUP BY p.id, p.name
@@ -35,6 +41,7 @@ ORDER BY p.name, p.id
 """,
     [IntegerField(), CharField(), IntegerField(), IntegerField(), IntegerField()],
 )
+_TEAM_NOW_PARAMS = sum(condition.count("%s") for condition in _TEAM_COUNTS)
 
 
 def team_status(*, actor: Person, manager_id: int | None) -> list[dict]:
@@ -45,7 +52,7 @@ def team_status(*, actor: Person, manager_id: int | None) -> list[dict]:
     if not own_team and not permissions.can_view_team(actor, manager_id):
         raise forbidden("see this team")
     now = connection.ops.adapt_datetimefield_value(clock.now())
-    rows = _TEAM_STATUS.fetch([now, now, actor.tenant_id, manager_id])
+    rows = _TEAM_STATUS.fetch([*[now] * _TEAM_NOW_PARAMS, actor.tenant_id, manager_id])
     # A manager is someone with active reports: no rows means no team to see (permissions.can_view_team).
     if own_team and not rows and not permissions.can_view_tenant_reports(actor):
         raise forbidden("see this team")
@@ -60,8 +67,8 @@ def compliance(*, actor: Person, by: str) -> list[dict]:
     if not permissions.can_view_tenant_reports(actor):
         raise forbidden("see compliance reports")
     now = clock.now()
-    completed = status_filter("completed", now)
-    due_or_done = Q(due_at__lte=now) | Q(completed_at__isnull=False)
+    completed = status_filter(AssignmentStatus.COMPLETED, now)
+    due_or_done = statuses_filter(DUE_OR_DONE, now)
     required = Assignment.objects.filter(tenant_id=actor.tenant_id, visibility="required", withdrawn_at__isnull=True)
     if by == "course":
         rows = (

@@ -8,7 +8,8 @@ from django.shortcuts import render
 
 from duecourse.assignments import permissions as assignment_permissions
 from duecourse.assignments import selectors as assignment_selectors
-from duecourse.assignments.views import OPEN_STATUSES, STATUS_LABELS, present
+from duecourse.assignments.presenters import present
+from duecourse.assignments.status import OPEN_STATUSES, STATUS_LABELS, AssignmentStatus
 from duecourse.catalog.selectors import target_titles
 from duecourse.core import clock
 from duecourse.core.web import is_htmx, person_view
@@ -54,12 +55,14 @@ def team_view(request):
     page = Paginator(filtered.order_by("due_date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
     overdue_items = list(
-        team_items.filter(assignment_selectors.status_filter("overdue", now)).order_by("due_date", "id")[:ACTION_ITEMS]
+        team_items.filter(assignment_selectors.status_filter(AssignmentStatus.OVERDUE, now)).order_by("due_date", "id")[
+            :ACTION_ITEMS
+        ]
     )
     # Stalled: nothing reported since it was assigned, STALLED_AFTER_DAYS or more ago.
     stalled_items = list(
         team_items.filter(
-            assignment_selectors.status_filter("assigned", now),
+            assignment_selectors.status_filter(AssignmentStatus.ASSIGNED, now),
             assigned_at__lte=now - dt.timedelta(days=STALLED_AFTER_DAYS),
         ).order_by("due_date", "id")[:ACTION_ITEMS]
     )

@@ -1,4 +1,4 @@
-"""Pure rules: due-date instants across zones and DST, month arithmetic, status, reminder plans."""
+"""Pure rules: due-date instants across zones and DST, month arithmetic, reminder plans."""
 
 import datetime as dt
 
@@ -9,7 +9,6 @@ from duecourse.assignments.domain import (
     add_months,
     completion_expires_at,
     completion_is_valid,
-    derive_status,
     local_date,
     validate_reminder_plan,
 )
@@ -117,32 +116,6 @@ class TestDueSpec:
     def test_no_due_date(self):
         assert DueSpec().date_for(today=self.today, hire_date=None) is None
         assert DueSpec().describe() == "no due date"
-
-
-class TestDeriveStatus:
-    now = dt.datetime(2026, 4, 1, 12, tzinfo=UTC)
-
-    def status(self, **facts):
-        base = {"withdrawn_at": None, "completed_at": None, "expires_at": None, "due_at": None, "progress": 0}
-        return derive_status(**{**base, **facts}, now=self.now)
-
-    def test_assigned_and_in_progress(self):
-        assert self.status() == "assigned"
-        assert self.status(progress=40) == "in_progress"
-        assert self.status(due_at=self.now + dt.timedelta(seconds=1), progress=10) == "in_progress"
-
-    def test_overdue_once_the_due_instant_has_passed(self):
-        assert self.status(due_at=self.now) == "overdue"
-        assert self.status(due_at=self.now - dt.timedelta(days=3), progress=50) == "overdue"
-
-    def test_completed_beats_overdue_and_expires(self):
-        done = self.now - dt.timedelta(days=1)
-        assert self.status(completed_at=done, due_at=self.now - dt.timedelta(days=5)) == "completed"
-        assert self.status(completed_at=done, expires_at=self.now + dt.timedelta(days=1)) == "completed"
-        assert self.status(completed_at=done, expires_at=self.now) == "expired"
-
-    def test_withdrawn_beats_everything(self):
-        assert self.status(withdrawn_at=self.now, completed_at=self.now, due_at=self.now) == "withdrawn"
 
 
 class TestReminderPlan:

@@ -1,0 +1,202 @@
+"""An assignment's status: the six statuses, their labels, and the one rule that derives status from the facts.
+
+The rule is a table (`STATUS_RULE`), read top to bottom, first match wins. `derive_status` evaluates it
+for one assignment in Python; `assignments.selectors` renders the same table as the ORM's CASE, as one
+index-friendly WHERE clause per status (`status_conjunction`) and as raw SQL text for the hot queries.
+No database here: conditions are plain data (a column, a check) that each renderer translates.
+"""
+
+import datetime as dt
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import TextChoices
+
+
+class AssignmentStatus(TextChoices):
+    ASSIGNED = "assigned", "Assigned"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    OVERDUE = "overdue", "Overdue"
+    EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+STATUS_LABELS: dict[str, str] = {status.value: str(status.label) for status in AssignmentStatus}
+# Every status but withdrawn: what the team view and a person's training list show (and may filter by).
+OPEN_STATUSES: tuple[str, ...] = (
+    AssignmentStatus.ASSIGNED,
+    AssignmentStatus.IN_PROGRESS,
+    AssignmentStatus.OVERDUE,
+    AssignmentStatus.COMPLETED,
+    AssignmentStatus.EXPIRED,
+)
+# Still to be done: the team view's "active" count.
+UNFINISHED_STATUSES: tuple[str, ...] = (
+    AssignmentStatus.ASSIGNED,
+    AssignmentStatus.IN_PROGRESS,
+    AssignmentStatus.OVERDUE,
+)
+
+
+class Check(StrEnum):
+    """What a condition checks about one column; `now` is the instant the status is derived for."""
+
+    IS_NULL = "is_null"
+    NOT_NULL = "not_null"
+    AFTER_NOW = "after_now"  # value > now (never true for NULL, as in SQL)
+    AT_OR_BEFORE_NOW = "at_or_before_now"  # value <= now (never true for NULL)
+    POSITIVE = "positive"  # value > 0
+    ZERO = "zero"  # value = 0 (progress is never negative)
+
+
+_OPPOSITE = {
+    Check.IS_NULL: Check.NOT_NULL,
+    Check.NOT_NULL: Check.IS_NULL,
+    Check.AFTER_NOW: Check.AT_OR_BEFORE_NOW,
+    Check.AT_OR_BEFORE_NOW: Check.AFTER_NOW,
+    Check.POSITIVE: Check.ZERO,
+    Check.ZERO: Check.POSITIVE,
+}
+_COMPARES_TO_NOW = (Check.AFTER_NOW, Check.AT_OR_BEFORE_NOW)
+
+
+@dataclass(frozen=True)
+class Atom:
+    column: str
+    check: Check
+
+    def holds(self, facts: Mapping[str, object], now: dt.datetime) -> bool:
+        value = facts[self.column]
+        match self.check:
+            case Check.IS_NULL:
+                return value is None
+            case Check.NOT_NULL:
+                return value is not None
+            case Check.AFTER_NOW:
+                return value is not None and value > now  # type: ignore[operator]
+            case Check.AT_OR_BEFORE_NOW:
+                return value is not None and value <= now  # type: ignore[operator]
+            case Check.POSITIVE:
+                return value > 0  # type: ignore[operator]
+            case Check.ZERO:
+                return value == 0
+        raise AssertionError(self.check)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Any of its atoms holds (a disjunction); a row of the rule holds when all its conditions do."""
+
+    any_of: tuple[Atom, ...]
+
+    def holds(self, facts: Mapping[str, object], now: dt.datetime) -> bool:
+        return any(atom.holds(facts, now) for atom in self.any_of)
+
+    def negated(self) -> tuple["Condition", ...]:
+        """not (a or b) = (not a) and (not b): one condition per atom."""
+        return tuple(_negation(atom) for atom in self.any_of)
+
+
+def _negation(atom: Atom) -> Condition:
+    """A comparison with now is false for NULL too, so its negation is "NULL, or the opposite comparison"."""
+    opposite = Atom(atom.column, _OPPOSITE[atom.check])
+    if atom.check in _COMPARES_TO_NOW:
+        return Condition((Atom(atom.column, Check.IS_NULL), opposite))
+    return Condition((opposite,))
+
+
+def _is(column: str, *checks: Check) -> Condition:
+    return Condition(tuple(Atom(column, check) for check in checks))
+
+
+WITHDRAWN = _is("withdrawn_at", Check.NOT_NULL)
+COMPLETED = _is("completed_at", Check.NOT_NULL)
+STILL_VALID = _is("expires_at", Check.IS_NULL, Check.AFTER_NOW)
+PAST_DUE = _is("due_at", Check.AT_OR_BEFORE_NOW)  # due_at is the end of the due day in the person's zone
+STARTED = _is("progress", Check.POSITIVE)
+
+# The status rule, first match wins. The last row has no conditions: it is the default.
+STATUS_RULE: tuple[tuple[AssignmentStatus, tuple[Condition, ...]], ...] = (
+    (AssignmentStatus.WITHDRAWN, (WITHDRAWN,)),
+    (AssignmentStatus.COMPLETED, (COMPLETED, STILL_VALID)),
+    (AssignmentStatus.EXPIRED, (COMPLETED,)),
+    (AssignmentStatus.OVERDUE, (PAST_DUE,)),
+    (AssignmentStatus.IN_PROGRESS, (STARTED,)),
+    (AssignmentStatus.ASSIGNED, ()),
+)
+
+
+def derive_status(
+    *,
+    withdrawn_at: dt.datetime | None,
+    completed_at: dt.datetime | None,
+    expires_at: dt.datetime | None,
+    due_at: dt.datetime | None,
+    progress: int,
+    now: dt.datetime,
+) -> AssignmentStatus:
+    """`STATUS_RULE` for one assignment in Python."""
+    facts = {
+        "withdrawn_at": withdrawn_at,
+        "completed_at": completed_at,
+        "expires_at": expires_at,
+        "due_at": due_at,
+        "progress": progress,
+    }
+    for status, conditions in STATUS_RULE:
+        if all(condition.holds(facts, now) for condition in conditions):
+            return status
+    raise AssertionError("the status rule ends with a default row")
+
+
+@functools.cache
+def status_conjunction(status: str) -> tuple[Condition, ...]:
+    """The conditions (all must hold) under which `STATUS_RULE` derives `status`, written without CASE so
+    that a WHERE clause made of them can use the indexes (due_at, the partial index on completed rows).
+
+    They are the row's own conditions plus, for each earlier row, why that row does not match: a held
+    condition contradicts it, or else the negation of its one condition not yet held is added.
+    """
+    rows = list(STATUS_RULE)
+    index = next(i for i, (row_status, _) in enumerate(rows) if row_status == status)
+    held = list(rows[index][1])
+    pending = [conditions for _, conditions in rows[:index]]
+    while pending:
+        before = len(pending)
+        for conditions in list(pending):
+            if any(_contradicted(held, c) for c in conditions):
+                pending.remove(conditions)
+                continue
+            unmet = [c for c in conditions if not _implied(held, c)]
+            if len(unmet) == 1:
+                held.extend(n for n in unmet[0].negated() if not _implied(held, n))
+                pending.remove(conditions)
+        if len(pending) == before:
+            raise ValueError(f"status {status!r} is not one conjunction of the rule's conditions")
+    return _simplified(held)
+
+
+def _implied(held: list[Condition], condition: Condition) -> bool:
+    """Some held condition is at least as strict (its atoms are a subset of `condition`'s)."""
+    return any(set(h.any_of) <= set(condition.any_of) for h in held)
+
+
+def _contradicted(held: list[Condition], condition: Condition) -> bool:
+    return all(_implied(held, _negation(atom)) for atom in condition.any_of)
+
+
+def _simplified(held: list[Condition]) -> tuple[Condition, ...]:
+    """Drop atoms the other conditions make false, then `x IS NOT NULL` beside a comparison of x with now
+    (the comparison is already false for NULL), then repeats."""
+    result: list[Condition] = []
+    for condition in held:
+        others = [h for h in held if h is not condition]
+        atoms = tuple(a for a in condition.any_of if not _implied(others, _negation(a))) or condition.any_of
+        result.append(Condition(atoms))
+    compared = {c.any_of[0].column for c in result if len(c.any_of) == 1 and c.any_of[0].check in _COMPARES_TO_NOW}
+    redundant = {Condition((Atom(column, Check.NOT_NULL),)) for column in compared}
+    result = [c for c in result if c not in redundant]
+    return tuple(dict.fromkeys(result))

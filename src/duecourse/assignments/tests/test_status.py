@@ -1,0 +1,109 @@
+"""The status module: the statuses and their labels, the rule in Python, and one WHERE clause per status."""
+
+import datetime as dt
+
+import pytest
+
+from duecourse.assignments.status import (
+    OPEN_STATUSES,
+    STATUS_LABELS,
+    STATUS_RULE,
+    UNFINISHED_STATUSES,
+    AssignmentStatus,
+    Atom,
+    Check,
+    Condition,
+    derive_status,
+    status_conjunction,
+)
+
+UTC = dt.UTC
+
+
+class TestDeriveStatus:
+    now = dt.datetime(2026, 4, 1, 12, tzinfo=UTC)
+
+    def status(self, **facts):
+        base = {"withdrawn_at": None, "completed_at": None, "expires_at": None, "due_at": None, "progress": 0}
+        return derive_status(**{**base, **facts}, now=self.now)
+
+    def test_assigned_and_in_progress(self):
+        assert self.status() == "assigned"
+        assert self.status(progress=40) == "in_progress"
+        assert self.status(due_at=self.now + dt.timedelta(seconds=1), progress=10) == "in_progress"
+
+    def test_overdue_once_the_due_instant_has_passed(self):
+        assert self.status(due_at=self.now) == "overdue"
+        assert self.status(due_at=self.now - dt.timedelta(days=3), progress=50) == "overdue"
+
+    def test_completed_beats_overdue_and_expires(self):
+        done = self.now - dt.timedelta(days=1)
+        assert self.status(completed_at=done, due_at=self.now - dt.timedelta(days=5)) == "completed"
+        assert self.status(completed_at=done, expires_at=self.now + dt.timedelta(days=1)) == "completed"
+        assert self.status(completed_at=done, expires_at=self.now) == "expired"
+
+    def test_withdrawn_beats_everything(self):
+        assert self.status(withdrawn_at=self.now, completed_at=self.now, due_at=self.now) == "withdrawn"
+
+
+class TestStatuses:
+    def test_six_statuses_with_labels(self):
+        assert list(STATUS_LABELS) == ["assigned", "in_progress", "completed", "overdue", "expired", "withdrawn"]
+        assert STATUS_LABELS["in_progress"] == "In progress"
+
+    def test_open_is_everything_but_withdrawn_and_unfinished_is_not_done(self):
+        assert set(OPEN_STATUSES) == set(AssignmentStatus) - {AssignmentStatus.WITHDRAWN}
+        assert set(UNFINISHED_STATUSES) == {"assigned", "in_progress", "overdue"}
+
+    def test_the_rule_names_every_status_once_and_ends_with_the_default(self):
+        assert sorted(s for s, _ in STATUS_RULE) == sorted(AssignmentStatus)
+        assert STATUS_RULE[-1] == (AssignmentStatus.ASSIGNED, ())
+
+
+def _atoms(status):
+    return {tuple((a.column, a.check) for a in c.any_of) for c in status_conjunction(status)}
+
+
+class TestStatusConjunction:
+    """Each status as one AND of conditions that needs no CASE, so an index can serve the WHERE clause."""
+
+    def test_overdue_is_open_not_completed_and_past_due(self):
+        assert _atoms("overdue") == {
+            (("due_at", Check.AT_OR_BEFORE_NOW),),
+            (("withdrawn_at", Check.IS_NULL),),
+            (("completed_at", Check.IS_NULL),),
+        }
+
+    def test_expired_compares_expires_at_without_a_redundant_not_null(self):
+        assert _atoms("expired") == {
+            (("completed_at", Check.NOT_NULL),),
+            (("withdrawn_at", Check.IS_NULL),),
+            (("expires_at", Check.AT_OR_BEFORE_NOW),),
+        }
+
+    def test_assigned_has_no_due_date_or_a_future_one(self):
+        assert (("due_at", Check.IS_NULL), ("due_at", Check.AFTER_NOW)) in _atoms("assigned")
+        assert (("progress", Check.ZERO),) in _atoms("assigned")
+
+    def test_negation_of_a_comparison_with_now_includes_null(self):
+        (negation,) = Condition((Atom("due_at", Check.AT_OR_BEFORE_NOW),)).negated()
+        assert set(negation.any_of) == {Atom("due_at", Check.IS_NULL), Atom("due_at", Check.AFTER_NOW)}
+
+    @pytest.mark.parametrize("status", list(AssignmentStatus))
+    def test_conjunction_agrees_with_the_rule_on_every_combination(self, status):
+        now = dt.datetime(2026, 4, 1, 12, tzinfo=UTC)
+        instants = [None, now - dt.timedelta(days=1), now, now + dt.timedelta(days=1)]
+        for withdrawn_at in instants[:2]:
+            for completed_at in instants[:2]:
+                for expires_at in instants:
+                    for due_at in instants:
+                        for progress in (0, 50):
+                            facts = {
+                                "withdrawn_at": withdrawn_at,
+                                "completed_at": completed_at,
+                                "expires_at": expires_at,
+                                "due_at": due_at,
+                                "progress": progress,
+                            }
+                            held = all(c.holds(facts, now) for c in status_conjunction(status))
+                            assert held == (derive_status(**facts, now=now) == status), facts

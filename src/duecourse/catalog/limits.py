@@ -1,0 +1,11 @@
+"""Every numeric bound on catalog input, named once: the services check them, the API schemas repeat them."""
+
+MAX_CODE_LENGTH = 64
+MAX_TITLE_LENGTH = 300
+MAX_SKILL_NAME_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 20000
+MAX_LAUNCH_URL_LENGTH = 1000
+MAX_ESTIMATED_MINUTES = 100_000
+MAX_PATH_ITEMS = 500
+MAX_SKILL_COURSES = 500
+MAX_SEARCH_LENGTH = 200
