@@ -5,6 +5,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from duecourse.core.api import FilterText, Id, ListParams
+from duecourse.people.roles import FILTER_ROLES
 
 
 class PersonOut(Schema):
@@ -74,7 +75,7 @@ class PersonFilters(ListParams):
     region: str | None = FilterText()
     manager: int | None = Field(None, ge=1, le=2**62)
     active: bool | None = None
-    role: str | None = Field(None, pattern="^(admin|instructor|hr|manager)$")
+    role: str | None = Field(None, pattern=f"^({'|'.join(FILTER_ROLES)})$")
 
 
 class PeopleImportIn(Schema):

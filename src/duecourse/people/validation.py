@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 
 from duecourse.core.errors import FieldError
-from duecourse.people.permissions import ROLE_NAMES, STORED_ROLES
+from duecourse.people.roles import ROLE_NAMES, STORED_ROLES
 
 TEXT_LIMITS = {"name": 200, "external_id": 100, "job_title": 200, "department": 200, "site": 200, "region": 200}
 ORG_FIELDS = ("department", "site", "region")
