@@ -5,7 +5,12 @@ active direct report) and everyone is a learner. Each app's permissions.py asks 
 means the same thing in the API, the web UI, the navigation and the CLI.
 """
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Exists, OuterRef, QuerySet
+
+if TYPE_CHECKING:
+    from duecourse.people.models import Person
 
 STORED_ROLES = ("admin", "instructor", "hr")
 DERIVED_ROLES = ("manager", "learner")
@@ -15,20 +20,21 @@ FILTER_ROLES = STORED_ROLES + ("manager",)
 ROLE_LABELS = {"admin": "Admin", "instructor": "Instructor", "hr": "HR", "manager": "Manager", "learner": "Learner"}
 
 
-def holds(person, role: str) -> bool:
-    """Whether `person` holds the stored role `role` (its flag is `is_<role>`)."""
-    return bool(getattr(person, f"is_{role}"))
+def stored_roles(person: "Person") -> list[str]:
+    """The stored roles `person` holds; each is a flag named `is_<role>`."""
+    return [role for role in STORED_ROLES if getattr(person, f"is_{role}")]
 
 
-def stored_roles(person) -> list[str]:
-    return [role for role in STORED_ROLES if holds(person, role)]
+def _active_reports_of(manager_id: int | OuterRef) -> QuerySet:
+    """The one definition of "has reports": a person has reports when this is not empty."""
+    from duecourse.people.models import Person
+
+    return Person.objects.filter(manager_id=manager_id, active=True)
 
 
 def has_reports_condition() -> Exists:
-    """ "Has reports" as a condition on people: at least one ACTIVE direct report. The one definition."""
-    from duecourse.people.models import Person
-
-    return Exists(Person.objects.filter(manager_id=OuterRef("pk"), active=True))
+    """The same rule as a condition on a queryset of people (filter or annotate with it)."""
+    return Exists(_active_reports_of(OuterRef("pk")))
 
 
 def with_has_reports(people: QuerySet) -> QuerySet:
@@ -36,17 +42,17 @@ def with_has_reports(people: QuerySet) -> QuerySet:
     return people.annotate(has_reports=has_reports_condition())
 
 
-def has_reports(person) -> bool:
+def has_reports(person: "Person") -> bool:
     """Whether `person` manages anyone: at least one active direct report (annotated or asked)."""
     annotated = getattr(person, "has_reports", None)
     if annotated is not None:
         return bool(annotated)
     if person.pk is None:
         return False
-    return person.reports.filter(active=True).exists()
+    return _active_reports_of(person.pk).exists()
 
 
-def role_names(person) -> list[str]:
+def role_names(person: "Person") -> list[str]:
     """The stored roles plus the derived ones (manager by having reports, learner for everyone)."""
     names = stored_roles(person)
     if has_reports(person):
@@ -55,19 +61,15 @@ def role_names(person) -> list[str]:
     return names
 
 
-def is_admin(actor) -> bool:
+def is_admin(actor: "Person") -> bool:
     return actor.is_admin
 
 
-def is_hr(actor) -> bool:
-    return actor.is_hr
-
-
-def is_learning_staff(actor) -> bool:
+def is_learning_staff(actor: "Person") -> bool:
     """Learning and development, that is admins and instructors: they run the catalog and assign tenant-wide."""
     return actor.is_admin or actor.is_instructor
 
 
-def sees_whole_tenant(actor) -> bool:
+def sees_whole_tenant(actor: "Person") -> bool:
     """Admins, instructors and hr see every person, assignment and report of their tenant."""
     return actor.is_admin or actor.is_instructor or actor.is_hr
