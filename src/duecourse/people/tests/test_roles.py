@@ -43,3 +43,13 @@ def test_has_reports_means_an_active_direct_report_asked_or_annotated(tenant, ma
 def test_every_role_has_a_label():
     assert set(roles.ROLE_LABELS) == set(roles.ROLE_NAMES)
     assert set(roles.FILTER_ROLES) == set(roles.ROLE_NAMES) - {"learner"}
+
+
+def test_pages_show_a_role_by_its_label():
+    from django.template import Context, Template
+
+    rendered = Template("{% load roles %}{% for r in roles %}{{ r|role_label }} {% endfor %}").render(
+        Context({"roles": ["hr", "manager", "learner"]})
+    )
+
+    assert rendered == "HR Manager Learner "
