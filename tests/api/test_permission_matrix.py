@@ -1,6 +1,7 @@
-"""Every people / groups / import / token endpoint × every role × own and other tenant.
+"""Every me / people / groups / import / token endpoint × every role × own and other tenant.
 
-Rules (people/permissions.py, groups/permissions.py): admin, instructor and hr see every person of their tenant;
+Rules (people/permissions.py, groups/permissions.py): everyone reads themself at /me; admin,
+instructor and hr see every person of their tenant;
 a manager sees themself and their direct reports; a learner only themself. Only admins create or
 change people (anyone may change their own timezone and locale), import, manage groups, and manage
 other people's tokens. Groups are readable by admin, instructor and hr. Whatever is not visible is
@@ -33,6 +34,7 @@ RENAME = {"name": "Renamed"}
 # fmt: off
 MATRIX = [
     # method    path                           target           body        adm  ins  hr   mgr  lrn  anon
+    ("GET",     "/me",                         None,            None,       200, 200, 200, 200, 200, 401),
     ("GET",     "/people",                     None,            None,       200, 200, 200, 200, 200, 401),
     ("GET",     "/people?format=csv",          None,            None,       200, 200, 200, 200, 200, 401),
     ("POST",    "/people",                     None,            NEW_PERSON, 201, 403, 403, 403, 403, 401),
@@ -140,6 +142,25 @@ def test_permission_matrix(api_as, world, method, path, target, body, role, expe
         assert AuditEvent.objects.count() == audit_before  # a refused call changes nothing
     if expected == 200 and path.endswith("format=csv"):
         assert response["Content-Type"].startswith("text/csv")
+
+
+@pytest.mark.parametrize(
+    ("role", "roles"),
+    [
+        ("admin", ["admin", "learner"]),
+        ("instructor", ["instructor", "learner"]),
+        ("hr", ["hr", "learner"]),
+        ("manager", ["manager", "learner"]),
+        ("learner", ["learner"]),
+    ],
+)
+def test_me_is_the_caller_with_their_roles(api_as, world, role, roles):
+    me = world.people[role]
+
+    body = api_as(me).get("me").json()
+
+    assert body == api_as(me).get(f"people/{me.pk}").json()
+    assert (body["id"], body["email"], body["roles"]) == (me.pk, me.email, roles)
 
 
 @pytest.mark.parametrize("role", ["admin", "instructor", "hr", "manager", "learner"])

@@ -3,10 +3,12 @@
 from django.db.models import Q
 
 from duecourse.people.models import Person
+from duecourse.people.roles import has_reports, is_admin, is_learning_staff, sees_whole_tenant
 
 
 def assigns_tenant_wide(actor: Person) -> bool:
-    return actor.is_admin or actor.is_instructor
+    """Learning staff assign to anyone in the tenant and change any assignment; managers only their reports'."""
+    return is_learning_staff(actor)
 
 
 def can_assign_to(actor: Person, person: Person) -> bool:
@@ -17,13 +19,13 @@ def can_assign_to(actor: Person, person: Person) -> bool:
 
 
 def can_assign_at_all(actor: Person) -> bool:
-    return assigns_tenant_wide(actor) or actor.reports.filter(active=True).exists()
+    return assigns_tenant_wide(actor) or has_reports(actor)
 
 
 def visible_assignments_filter(actor: Person) -> Q:
     """assignments.view_assignment as a filter."""
     scope = Q(tenant_id=actor.tenant_id)
-    if assigns_tenant_wide(actor) or actor.is_hr:
+    if sees_whole_tenant(actor):
         return scope
     return scope & (Q(person_id=actor.pk) | Q(person__manager_id=actor.pk))
 
@@ -41,7 +43,7 @@ def can_manage_rules(actor: Person) -> bool:
 
 
 def can_view_rules(actor: Person) -> bool:
-    return assigns_tenant_wide(actor) or actor.is_hr
+    return sees_whole_tenant(actor)
 
 
 def can_record_progress(actor: Person) -> bool:
@@ -50,4 +52,4 @@ def can_record_progress(actor: Person) -> bool:
 
 
 def can_view_audit(actor: Person) -> bool:
-    return actor.is_admin
+    return is_admin(actor)

@@ -317,10 +317,6 @@ def _by_due_date(sources) -> list:
     return sorted(sources, key=lambda s: (s.due_date is None, s.due_date or dt.date.max, s.pk))
 
 
-def has_active_reports(person: Person) -> bool:
-    return Person.objects.filter(manager_id=person.pk, active=True).exists()
-
-
 def rule_list(*, actor: Person) -> QuerySet:
     return AssignmentRule.objects.filter(tenant_id=actor.tenant_id).prefetch_related("items").order_by("name", "id")
 

@@ -1,6 +1,7 @@
 """Who may do what with the catalog."""
 
 from duecourse.people.models import Person
+from duecourse.people.roles import is_learning_staff
 
 
 def can_view_catalog(actor: Person) -> bool:
@@ -10,4 +11,4 @@ def can_view_catalog(actor: Person) -> bool:
 
 def can_manage_catalog(actor: Person) -> bool:
     """catalog.change_course: admins and instructors (L&D)."""
-    return actor.is_admin or actor.is_instructor
+    return is_learning_staff(actor)

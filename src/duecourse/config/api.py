@@ -96,11 +96,13 @@ def _register_routers() -> None:
     from duecourse.catalog.api import router as catalog_router
     from duecourse.groups.api import router as groups_router
     from duecourse.notifications.api import router as notifications_router
+    from duecourse.people.api import me_router as people_me_router
     from duecourse.people.api import router as people_router
     from duecourse.policy.api import router as policy_router
     from duecourse.reports.api import router as reports_router
 
     api.add_router("/people", people_router, tags=["people"])
+    api.add_router("", people_me_router, tags=["people"])
     api.add_router("/groups", groups_router, tags=["groups"])
     api.add_router("", catalog_router)
     api.add_router("", assignments_router)

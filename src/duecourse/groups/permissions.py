@@ -1,7 +1,7 @@
 """Who may do what with groups."""
 
 from duecourse.people.models import Person
-from duecourse.people.permissions import sees_whole_tenant
+from duecourse.people.roles import is_admin, sees_whole_tenant
 
 
 def can_view_groups(actor: Person) -> bool:
@@ -11,4 +11,4 @@ def can_view_groups(actor: Person) -> bool:
 
 def can_manage_groups(actor: Person) -> bool:
     """groups.change_group: create, edit, delete."""
-    return actor.is_admin
+    return is_admin(actor)

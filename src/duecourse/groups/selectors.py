@@ -4,7 +4,7 @@ from duecourse.core.errors import forbidden, not_found
 from duecourse.groups import permissions
 from duecourse.groups.models import Group, GroupMember
 from duecourse.people.models import Person
-from duecourse.people.selectors import with_has_reports
+from duecourse.people.roles import with_has_reports
 
 
 def group_list(*, actor: Person, q: str | None = None, kind: str | None = None) -> QuerySet:

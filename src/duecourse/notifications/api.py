@@ -3,7 +3,7 @@ from ninja import Query, Router
 
 from duecourse.core.api import ERROR_RESPONSES, actor_of
 from duecourse.core.errors import forbidden
-from duecourse.notifications import services
+from duecourse.notifications import permissions, services
 from duecourse.notifications.models import OutboxMessage
 from duecourse.notifications.rendering import items_for
 from duecourse.notifications.schemas import (
@@ -74,7 +74,7 @@ def patch_preferences(request: HttpRequest, payload: PreferencesIO):
 @router.get("/outbox", response={200: OutboxList, **ERROR_RESPONSES}, summary="Emails and their delivery (admins)")
 def outbox(request: HttpRequest, filters: Query[OutboxFilters]):
     actor = actor_of(request)
-    if not actor.is_admin:
+    if not permissions.can_view_outbox(actor):
         raise forbidden("see the outbox")
     items = OutboxMessage.objects.filter(tenant_id=actor.tenant_id)
     if filters.state:

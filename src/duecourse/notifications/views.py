@@ -9,12 +9,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from duecourse.assignments.selectors import has_active_reports
 from duecourse.core.errors import ValidationFailed, not_found
 from duecourse.core.web import add_field_errors, person_view
 from duecourse.notifications import services
 from duecourse.notifications.forms import PreferencesForm
 from duecourse.notifications.rendering import items_for
+from duecourse.people.roles import has_reports
 
 PAGE_SIZE = 30
 BELL_MAX = 99
@@ -81,7 +81,7 @@ def mark_read_view(request):
 @person_view
 def settings_view(request):
     actor = request.actor
-    is_manager = has_active_reports(actor)
+    is_manager = has_reports(actor)
     if request.method == "POST":
         form = PreferencesForm(request.POST, is_manager=is_manager)
         if form.is_valid():

@@ -23,6 +23,13 @@ from duecourse.people.schemas import (
 )
 
 router = Router()
+me_router = Router()  # mounted at the API's root: /me is the caller, not a person looked up by id
+
+
+@me_router.get("/me", response={200: PersonOut, **ERROR_RESPONSES}, summary="The caller, with their roles")
+def get_me(request: HttpRequest):
+    actor = actor_of(request)
+    return person_as_dict(selectors.access_person(actor=actor, person_id=actor.pk))
 
 
 @router.get("", response={200: PersonList, **ERROR_RESPONSES}, summary="List people")

@@ -2,17 +2,11 @@
 
 from django import forms
 
+from duecourse.people import roles
 from duecourse.people.limits import MAX_SEARCH_LENGTH, MAX_TOKEN_NAME_LENGTH
-from duecourse.people.permissions import STORED_ROLES
 
 ACTIVE_CHOICES = [("true", "Active"), ("false", "Deactivated"), ("", "Everyone")]
-ROLE_CHOICES = [
-    ("", "Any role"),
-    ("admin", "Admin"),
-    ("instructor", "Instructor"),
-    ("hr", "HR"),
-    ("manager", "Manager"),
-]
+ROLE_CHOICES = [("", "Any role")] + [(role, roles.ROLE_LABELS[role]) for role in roles.FILTER_ROLES]
 PAGE_SIZE = 25
 
 
@@ -95,7 +89,7 @@ class PersonForm(forms.Form):
     locale = _text("Locale", placeholder="en-GB")
     roles = forms.MultipleChoiceField(
         required=False,
-        choices=[(r, {"admin": "Admin", "instructor": "Instructor", "hr": "HR"}[r]) for r in STORED_ROLES],
+        choices=[(role, roles.ROLE_LABELS[role]) for role in roles.STORED_ROLES],
         widget=forms.CheckboxSelectMultiple,
         help_text="Manager comes from having direct reports; everyone is a learner.",
     )
@@ -117,7 +111,7 @@ class PersonForm(forms.Form):
             "hire_date": person.hire_date.isoformat() if person.hire_date else "",
             "timezone": person.timezone,
             "locale": person.locale,
-            "roles": [r for r in STORED_ROLES if getattr(person, f"is_{r}")],
+            "roles": roles.stored_roles(person),
         }
 
     def service_data(self) -> dict:

@@ -16,7 +16,7 @@ from duecourse.core import clock
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import bulk_insert_returning, bulk_update_by_pk, copy_rows, reserve_ids
-from duecourse.people import permissions
+from duecourse.people import permissions, roles
 from duecourse.people.limits import MAX_IMPORT_ROWS
 from duecourse.people.models import OrgUnit, Person
 from duecourse.people.services import org_units_ensure
@@ -49,10 +49,10 @@ INPUT_OF_COLUMN = {
     "locale": "locale",
     "active": "active",
     **{f"{org}_id": org for org in ORG_FIELDS},
-    **{f"is_{role}": "roles" for role in permissions.STORED_ROLES},
+    **{f"is_{role}": "roles" for role in roles.STORED_ROLES},
 }
 ORG_COLUMNS = tuple((org, f"{org}_id") for org in ORG_FIELDS)
-ROLE_COLUMNS = tuple((role, f"is_{role}") for role in permissions.STORED_ROLES)
+ROLE_COLUMNS = tuple((role, f"is_{role}") for role in roles.STORED_ROLES)
 Progress = Callable[[str, int, int], None]
 
 
@@ -262,9 +262,9 @@ class _ImportPlan:
                 name = clean.get(org)
                 # Unknown names are created on write; until then they compare as "different".
                 values[column] = (org_ids.get((org, name)) or ("new-org", org, name)) if name else None
-            roles = clean.get("roles", ())
+            held = clean.get("roles", ())
             for role, column in ROLE_COLUMNS:
-                values[column] = role in roles
+                values[column] = role in held
             if isinstance(key, int):
                 current = self.existing[key]
                 # Columns a row does not carry keep their value (a JSON row may be partial).

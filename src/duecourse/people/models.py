@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from duecourse.core.models import TenantScopedModel
+from duecourse.people import roles
 
 
 class OrgUnit(TenantScopedModel):
@@ -105,23 +106,7 @@ class Person(TenantScopedModel):
 
     @property
     def role_names(self) -> list[str]:
-        """Stored roles plus the derived ones (manager by having reports, learner for everyone)."""
-        names = [
-            role
-            for role, held in (
-                ("admin", self.is_admin),
-                ("instructor", self.is_instructor),
-                ("hr", self.is_hr),
-            )
-            if held
-        ]
-        has_reports = getattr(self, "has_reports", None)
-        if has_reports is None:
-            has_reports = self.reports.filter(active=True).exists() if self.pk else False
-        if has_reports:
-            names.append("manager")
-        names.append("learner")
-        return names
+        return roles.role_names(self)
 
 
 class ApiToken(TenantScopedModel):

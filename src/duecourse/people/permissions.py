@@ -3,14 +3,9 @@
 from django.db.models import Q
 
 from duecourse.people.models import Person
+from duecourse.people.roles import is_admin, sees_whole_tenant
 
-ROLE_NAMES = ("admin", "instructor", "hr", "manager", "learner")
-STORED_ROLES = ("admin", "instructor", "hr")
 SELF_EDITABLE_FIELDS = frozenset({"timezone", "locale"})
-
-
-def sees_whole_tenant(actor: Person) -> bool:
-    return actor.is_admin or actor.is_instructor or actor.is_hr
 
 
 def visible_people_filter(actor: Person) -> Q:
@@ -33,7 +28,7 @@ def can_list_people(actor: Person) -> bool:
 
 def can_manage_people(actor: Person) -> bool:
     """people.change_person: create, edit, deactivate, import, set roles."""
-    return actor.is_admin
+    return is_admin(actor)
 
 
 def can_change_person_fields(actor: Person, person: Person, fields: set[str]) -> bool:
@@ -44,17 +39,17 @@ def can_change_person_fields(actor: Person, person: Person, fields: set[str]) ->
 
 def can_manage_tokens(actor: Person, person: Person) -> bool:
     """people.create_token: admins for anyone in the tenant, everyone for themselves."""
-    return actor.is_admin or person.pk == actor.pk
+    return is_admin(actor) or person.pk == actor.pk
 
 
 def can_view_audit_log(actor: Person) -> bool:
-    return actor.is_admin
+    return is_admin(actor)
 
 
 def self_lockout_errors(actor: Person, person_id: object, clean: dict) -> list[tuple[str, str]]:
     """An admin cannot take away their own admin role or deactivate themself (in an edit or an
     import): another admin must. So an organisation always keeps the admin who is acting."""
-    if person_id != actor.pk or not actor.is_admin:
+    if person_id != actor.pk or not is_admin(actor):
         return []
     errors = []
     if "roles" in clean and "admin" not in clean["roles"]:

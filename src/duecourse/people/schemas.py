@@ -15,6 +15,7 @@ from duecourse.people.limits import (
     MAX_ORG_UNIT_NAME_LENGTH,
     MAX_TIMEZONE_LENGTH,
 )
+from duecourse.people.roles import FILTER_ROLES
 
 
 class PersonOut(Schema):
@@ -84,7 +85,7 @@ class PersonFilters(ListParams):
     region: str | None = FilterText()
     manager: int | None = Field(None, ge=1, le=2**62)
     active: bool | None = None
-    role: str | None = Field(None, pattern="^(admin|instructor|hr|manager)$")
+    role: str | None = Field(None, pattern=f"^({'|'.join(FILTER_ROLES)})$")
 
 
 class PeopleImportIn(Schema):

@@ -1,14 +1,10 @@
 """Reads of people that depend on who asks."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Q, QuerySet
 
 from duecourse.core.errors import not_found
-from duecourse.people import permissions
+from duecourse.people import permissions, roles
 from duecourse.people.models import ApiToken, OrgUnit, Person
-
-
-def with_has_reports(queryset: QuerySet) -> QuerySet:
-    return queryset.annotate(has_reports=Exists(Person.objects.filter(manager_id=OuterRef("pk"), active=True)))
 
 
 def person_list(
@@ -24,8 +20,6 @@ def person_list(
 ) -> QuerySet:
     people = Person.objects.filter(permissions.visible_people_filter(actor))
     if q:
-        from django.db.models import Q
-
         people = people.filter(
             Q(name__icontains=q) | Q(email__icontains=q.lower()) | Q(external_id__iexact=q) | Q(job_title__icontains=q)
         )
@@ -39,17 +33,18 @@ def person_list(
         people = people.filter(manager_id=manager_id)
     if active is not None:
         people = people.filter(active=active)
-    if role in permissions.STORED_ROLES:
+    if role in roles.STORED_ROLES:
         people = people.filter(**{f"is_{role}": True})
     elif role == "manager":
-        people = people.filter(Exists(Person.objects.filter(manager_id=OuterRef("pk"), active=True)))
-    return with_has_reports(people.select_related("department", "site", "region", "manager")).order_by("name", "id")
+        people = people.filter(roles.has_reports_condition())
+    people = people.select_related("department", "site", "region", "manager")
+    return roles.with_has_reports(people).order_by("name", "id")
 
 
 def access_person(*, actor: Person, person_id: int) -> Person:
     """The person, if the actor may see them; otherwise NotFound (also for other tenants)."""
     person = (
-        with_has_reports(Person.objects.filter(permissions.visible_people_filter(actor), pk=person_id))
+        roles.with_has_reports(Person.objects.filter(permissions.visible_people_filter(actor), pk=person_id))
         .select_related("department", "site", "region", "manager")
         .first()
     )

@@ -16,7 +16,7 @@ from duecourse.core.audit import audit_record, changed_fields
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.models import Tenant
 from duecourse.core.sql import TypedQuery
-from duecourse.people import permissions
+from duecourse.people import permissions, roles
 from duecourse.people.limits import MAX_TOKEN_NAME_LENGTH
 from duecourse.people.models import ApiToken, OrgUnit, Person
 from duecourse.people.signals import people_changed
@@ -57,7 +57,7 @@ def person_snapshot(person: Person) -> dict:
         "timezone": person.timezone,
         "locale": person.locale,
         "active": person.active,
-        "roles": [r for r in permissions.STORED_ROLES if getattr(person, f"is_{r}")],
+        "roles": roles.stored_roles(person),
     }
 
 
@@ -98,9 +98,9 @@ def _apply_clean_fields(person: Person, clean: dict) -> None:
             unit_id = org_units_ensure(tenant_id=person.tenant_id, kind=org, names=[name]).get(name) if name else None
             setattr(person, f"{org}_id", unit_id)
     if "roles" in clean:
-        roles = clean.pop("roles")
-        for role in permissions.STORED_ROLES:
-            setattr(person, f"is_{role}", role in roles)
+        held = clean.pop("roles")
+        for role in roles.STORED_ROLES:
+            setattr(person, f"is_{role}", role in held)
     if "active" in clean:
         active = clean.pop("active")
         if person.active and not active:

@@ -20,7 +20,7 @@ from duecourse.people.limits import (
     MAX_NAME_LENGTH,
     MAX_ORG_UNIT_NAME_LENGTH,
 )
-from duecourse.people.permissions import ROLE_NAMES, STORED_ROLES
+from duecourse.people.roles import ROLE_NAMES, STORED_ROLES
 
 TEXT_LIMITS = {
     "name": MAX_NAME_LENGTH,

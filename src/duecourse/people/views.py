@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from duecourse.core.errors import ValidationFailed
 from duecourse.core.web import add_field_errors, is_htmx, person_view
-from duecourse.people import permissions, selectors, services
+from duecourse.people import permissions, roles, selectors, services
 from duecourse.people.forms import PAGE_SIZE, PersonFilterForm, PersonForm, TokenForm
 from duecourse.people.models import OrgUnit
 from duecourse.people.validation import known_timezones
@@ -41,6 +41,7 @@ def person_list_view(request):
         "query": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
         "csv_url": "/api/v1/people?" + urlencode({**params, "format": "csv"}),
         "has_filters": any(k != "active" for k in params) or params.get("active") != "true",
+        "sees_whole_tenant": roles.sees_whole_tenant(request.actor),
     }
     if is_htmx(request):
         return render(request, "people/_person_results.html", {**context, "is_partial": True})

@@ -7,14 +7,14 @@ from django.urls import reverse
 
 from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, person_view
-from duecourse.policy import services
+from duecourse.policy import permissions, services
 from duecourse.policy.forms import DefaultPlanForm, EscalationForm, OverloadForm
 
 
 @person_view
 def settings_page(request):
     actor = request.actor
-    if not actor.is_admin:
+    if not permissions.can_manage_settings(actor):
         raise forbidden("change the organisation's settings")
     policy = services.tenant_policy(actor.tenant_id)
     plan = None if "default_reminder_plan" in policy["defaults"] else policy["default_reminder_plan"]

@@ -1,13 +1,16 @@
+"""Who may see which reports."""
+
 from duecourse.people.models import Person
+from duecourse.people.roles import has_reports, sees_whole_tenant
 
 
 def can_view_tenant_reports(actor: Person) -> bool:
     """reports.view_compliance: admin, instructor, hr."""
-    return actor.is_admin or actor.is_instructor or actor.is_hr
+    return sees_whole_tenant(actor)
 
 
 def can_view_team(actor: Person, manager_id: int) -> bool:
     """reports.view_team: a manager (someone with active reports) their own team; admin, instructor, hr anyone's."""
     if can_view_tenant_reports(actor):
         return True
-    return manager_id == actor.pk and actor.reports.filter(active=True).exists()
+    return manager_id == actor.pk and has_reports(actor)

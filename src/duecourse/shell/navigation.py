@@ -3,24 +3,25 @@
 from django.urls import reverse
 
 from duecourse.assignments import permissions as assignment_permissions
-from duecourse.assignments.selectors import has_active_reports
 from duecourse.catalog import permissions as catalog_permissions
 from duecourse.groups import permissions as group_permissions
 from duecourse.people import permissions as people_permissions
+from duecourse.people import roles
+from duecourse.policy import permissions as policy_permissions
 
 
 def navigation_for(actor, current_path: str) -> list[dict]:
-    is_manager = has_active_reports(actor)
+    is_manager = roles.has_reports(actor)
     items = [
         ("Home", "home", True),
         ("My learning", "assignments:my-learning", True),
         ("Team", "reports:team", is_manager),
-        ("People", "people:list", people_permissions.sees_whole_tenant(actor) or "manager" in actor.role_names),
+        ("People", "people:list", roles.sees_whole_tenant(actor) or is_manager),
         ("Groups", "groups:list", group_permissions.can_view_groups(actor)),
         ("Catalog", "catalog:courses", catalog_permissions.can_view_catalog(actor)),
         ("Assign", "assignments:bulk", assignment_permissions.assigns_tenant_wide(actor) or is_manager),
         ("Audit log", "audit-log", people_permissions.can_view_audit_log(actor)),
-        ("Settings", "policy:settings", actor.is_admin),
+        ("Settings", "policy:settings", policy_permissions.can_manage_settings(actor)),
     ]
     result = []
     for label, url_name, allowed in items:

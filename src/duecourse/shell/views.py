@@ -14,6 +14,7 @@ from duecourse.core.models import AuditEvent
 from duecourse.core.web import person_view
 from duecourse.groups import permissions as group_permissions
 from duecourse.people import permissions as people_permissions
+from duecourse.people import roles
 from duecourse.people import selectors as people_selectors
 from duecourse.people.authentication import EmailPasswordBackend
 from duecourse.shell.forms import LoginForm
@@ -60,7 +61,7 @@ def home(request):
         "roles": actor.role_names,
         "report_count": reports.count(),
         "reports_preview": list(reports[:6]),
-        "sees_directory": people_permissions.sees_whole_tenant(actor),
+        "sees_directory": roles.sees_whole_tenant(actor),
         "sees_groups": group_permissions.can_view_groups(actor),
         "manages_people": people_permissions.can_manage_people(actor),
         "manages_groups": group_permissions.can_manage_groups(actor),

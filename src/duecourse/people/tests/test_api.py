@@ -4,8 +4,10 @@ import csv
 import io
 
 import pytest
+from django.test import Client
 
 from duecourse.people.models import ApiToken, OrgUnit, Person
+from duecourse.people.services import person_set_password
 
 pytestmark = pytest.mark.usefixtures("api_without_static_files")
 
@@ -375,3 +377,18 @@ def test_list_query_count_does_not_grow_with_people(admin_api, tenant, make_pers
 
     with django_assert_max_num_queries(6):
         assert admin_api.get("people", {"limit": 100}).json()["count"] == 32
+
+
+def test_me_answers_the_signed_in_person_with_the_web_session(tenant, make_person):
+    manager = make_person(tenant, roles=("hr",))
+    make_person(tenant, manager=manager)
+    person_set_password(person=manager, password="correct-horse")
+    client = Client()
+    client.force_login(Person.objects.get(pk=manager.pk).user)
+
+    response = client.get("/api/v1/me")
+
+    assert response.status_code == 200, response.content
+    assert set(response.json()) == PERSON_KEYS
+    assert (response.json()["id"], response.json()["roles"]) == (manager.pk, ["hr", "manager", "learner"])
+    assert Client().get("/api/v1/me").status_code == 401

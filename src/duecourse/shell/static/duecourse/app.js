@@ -1,4 +1,15 @@
 // Small progressive enhancements; every page works without them.
+// The Content-Security-Policy allows no inline script, so templates ask for behaviour with data
+// attributes and it lives here:
+//   data-confirm="Question?"           on a form: ask before submitting
+//   data-dismiss                       on a button: close its flash message
+//   data-copy="#selector"              on a button: copy that element's text
+//   data-remove="selector"             on a button: remove its closest such ancestor when clicked,
+//     data-then-trigger="event"          then fire that event on <body> (htmx triggers listen for it)
+//   data-remove-after-request="sel"    on an htmx element: remove its closest such ancestor after its request
+//   data-enter-stays                   on an input: Enter does not submit the form
+//   data-filter-checklist              on a search box: hide the labels of its .check-list that do not match
+//   data-autosubmit                    on a select: submit its form when it changes
 (function () {
   "use strict";
 
@@ -19,6 +30,14 @@
       dismiss.closest(".flash").remove();
       return;
     }
+    var remover = event.target.closest("[data-remove]");
+    if (remover) {
+      var removed = remover.closest(remover.getAttribute("data-remove"));
+      if (removed) removed.remove();
+      var then = remover.getAttribute("data-then-trigger");
+      if (then) document.body.dispatchEvent(new CustomEvent(then, { bubbles: true }));
+      return;
+    }
     // Copy the text of another element (e.g. a new API token).
     var copy = event.target.closest("[data-copy]");
     if (copy) {
@@ -36,7 +55,30 @@
     });
   });
 
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var selector = event.target.getAttribute && event.target.getAttribute("data-remove-after-request");
+    var removed = selector && event.target.closest(selector);
+    if (removed) removed.remove();
+  });
+
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("[data-filter-checklist]")) return;
+    var q = box.value.toLowerCase();
+    box.parentNode.querySelectorAll(".check-list label").forEach(function (label) {
+      label.hidden = Boolean(q) && label.textContent.toLowerCase().indexOf(q) < 0;
+    });
+  });
+
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.matches && select.matches("[data-autosubmit]") && select.form) select.form.submit();
+  });
+
   document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches && event.target.matches("[data-enter-stays]")) {
+      event.preventDefault();
+    }
     if (event.key === "Escape") {
       document.querySelectorAll("details.usermenu[open]").forEach(function (menu) {
         menu.removeAttribute("open");
