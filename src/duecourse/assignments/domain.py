@@ -41,6 +41,14 @@ def validity_cutoff(now: dt.datetime, validity_months: int | None) -> dt.datetim
     return add_months(now, -validity_months) if validity_months else None
 
 
+def overload_threshold_in(settings: dict) -> int:
+    """A tenant's overload threshold from its settings; anything but a positive whole number is the default."""
+    value = settings.get("overload_minutes_30d", DEFAULT_OVERLOAD_MINUTES_30D)
+    return (
+        value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_OVERLOAD_MINUTES_30D
+    )
+
+
 @dataclass(frozen=True)
 class DueSpec:
     """How a source sets its due date: a fixed date, N days after assignment or hire date, or none."""

@@ -12,8 +12,8 @@ from django.db.models import BooleanField, Case, Q, QuerySet, Sum, Value, When
 
 from duecourse.assignments import fanout, permissions
 from duecourse.assignments.domain import (
-    DEFAULT_OVERLOAD_MINUTES_30D,
     DueSpec,
+    overload_threshold_in,
     validate_reminder_plan,
 )
 from duecourse.assignments.models import Assignment, AssignmentOperation, AssignmentSource
@@ -144,13 +144,6 @@ class FanOutResult:
 def overload_threshold(tenant_id: int) -> int:
     settings = Tenant.objects.filter(pk=tenant_id).values_list("settings", flat=True).first() or {}
     return overload_threshold_in(settings)
-
-
-def overload_threshold_in(settings: dict) -> int:
-    value = settings.get("overload_minutes_30d", DEFAULT_OVERLOAD_MINUTES_30D)
-    return (
-        value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_OVERLOAD_MINUTES_30D
-    )
 
 
 def workload_30d(*, tenant_id: int, people: QuerySet, now: dt.datetime) -> dict[int, int]:

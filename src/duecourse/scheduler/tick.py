@@ -14,7 +14,6 @@ from django.db import transaction
 from django.db.models import BigIntegerField, Case, CharField, DateTimeField, F, JSONField, Q, Value, When
 from django.db.models.functions import Cast, Concat
 
-from duecourse.assignments.domain import RECIPIENTS
 from duecourse.assignments.living_rules import rules_reconcile_all
 from duecourse.assignments.models import Assignment, AssignmentSource
 from duecourse.core.models import Tenant
@@ -26,15 +25,9 @@ from duecourse.notifications.models import EMAIL_PENDING, Notification, Reminder
 from duecourse.notifications.reminders import escalations_schedule, reminders_schedule
 from duecourse.notifications.services import NOTIFICATION_COLUMNS, notify_assignments
 from duecourse.people.models import Person
+from duecourse.policy.escalation import escalation_tiers, flag_after_days
 
 logger = logging.getLogger(__name__)
-# Tenant policy in tenant.settings["escalation"]: [{"after_days": N, "to": recipient, "flag": bool}, ...]
-DEFAULT_ESCALATION = [
-    {"after_days": 0, "to": "manager", "flag": False},
-    {"after_days": 8, "to": "hr", "flag": False},
-    {"after_days": 15, "to": None, "flag": True},
-]
-ESCALATION_RECIPIENTS = RECIPIENTS  # the same people a reminder rule can name
 EXPIRY_NOTICE_DAYS = 30
 LOOKBACK = dt.timedelta(days=2)
 RECONCILE_EVERY = dt.timedelta(hours=1)
@@ -61,27 +54,6 @@ def _open_not_done(tenant_id: int):
     return Assignment.objects.filter(tenant_id=tenant_id, withdrawn_at__isnull=True, completed_at__isnull=True)
 
 
-def escalation_tiers(settings: dict | None) -> list[dict]:
-    """The tenant's escalation tiers, clean and sorted by `after_days`; malformed tiers are skipped (logged)."""
-    raw = (settings or {}).get("escalation")
-    if not isinstance(raw, list):
-        return DEFAULT_ESCALATION
-    tiers = []
-    for tier in raw:
-        after = tier.get("after_days") if isinstance(tier, dict) else None
-        to = tier.get("to") if isinstance(tier, dict) else None
-        if (
-            isinstance(after, bool)
-            or not isinstance(after, int)
-            or not 0 <= after <= 365
-            or to not in (None, *ESCALATION_RECIPIENTS)
-        ):
-            logger.warning("Skipping malformed escalation tier %r", tier)
-            continue
-        tiers.append({"after_days": after, "to": to, "flag": tier.get("flag") is True})
-    return sorted(tiers, key=lambda t: t["after_days"])
-
-
 def escalate(*, now: dt.datetime) -> int:
     """Plan tier nudges for items in each tier; raise the compliance flag at the flag tier."""
     planned = 0
@@ -90,7 +62,7 @@ def escalate(*, now: dt.datetime) -> int:
         with transaction.atomic():
             overdue = _open_not_done(tenant.pk).filter(due_at__lte=now)
             planned += escalations_schedule(tenant_id=tenant.pk, tiers=tiers, overdue=overdue, now=now)
-            flag_after = min((t["after_days"] for t in tiers if t["flag"]), default=None)
+            flag_after = flag_after_days(tiers)
             if flag_after is not None:
                 planned += overdue.filter(
                     due_at__lte=now - dt.timedelta(days=flag_after), compliance_flag=False
