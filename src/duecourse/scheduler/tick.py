@@ -21,11 +21,12 @@ from duecourse.core.sql import AddDays, insert_select_ignore_conflicts, skip_loc
 from duecourse.core.timezones import local_day_end
 from duecourse.notifications.delivery import compose_emails, deliver_outbox
 from duecourse.notifications.events import fan_out_backlog
-from duecourse.notifications.models import EMAIL_PENDING, Notification, ReminderSchedule, SchedulerState
+from duecourse.notifications.models import EMAIL_PENDING, Notification, ReminderSchedule
 from duecourse.notifications.reminders import escalations_schedule, reminders_schedule
 from duecourse.notifications.services import NOTIFICATION_COLUMNS, notify_assignments
 from duecourse.people.models import Person
 from duecourse.policy.escalation import escalation_tiers, flag_after_days
+from duecourse.scheduler.models import SchedulerState
 
 logger = logging.getLogger(__name__)
 EXPIRY_NOTICE_DAYS = 30
@@ -239,6 +240,20 @@ def _notify_from_schedule(rows, recipient, now: dt.datetime) -> int:
     return insert_select_ignore_conflicts(Notification._meta.db_table, NOTIFICATION_COLUMNS, select)
 
 
+def _claim(key: str) -> SchedulerState | None:
+    """Lock the job's row until the transaction ends; None while another worker holds it."""
+    return skip_locked(SchedulerState.objects.filter(key=key)).first()
+
+
+def _run_alone(key: str, now: dt.datetime, job) -> int:
+    """Run `job` in one worker at a time (the others skip it this tick)."""
+    SchedulerState.objects.get_or_create(key=key, defaults={"last_run_at": now})
+    with transaction.atomic():
+        if _claim(key) is None:
+            return 0
+        return job()
+
+
 def _run_periodic(key: str, every: dt.timedelta, now: dt.datetime, job) -> int:
     """Run `job` once `every` has passed since it last ran. The claim is a row lock held while the job
     runs, so one worker runs it at a time (the others skip it), and the job's writes commit with the
@@ -246,7 +261,7 @@ def _run_periodic(key: str, every: dt.timedelta, now: dt.datetime, job) -> int:
     SchedulerState.objects.get_or_create(key=key, defaults={"last_run_at": now - every})
     failure, done = None, 0
     with transaction.atomic():
-        state = skip_locked(SchedulerState.objects.filter(key=key)).first()
+        state = _claim(key)
         if state is None or state.last_run_at > now - every:
             return 0  # another worker is running it, or it ran recently
         try:
@@ -272,7 +287,7 @@ def run_tick(*, now: dt.datetime, deliver: bool = True) -> TickReport:
         ("plan", fan_out_backlog),
         ("reminders", lambda: send_due_reminders(now=now)),
         ("reconcile", lambda: _run_periodic("rules_reconcile", RECONCILE_EVERY, now, rules_reconcile_all)),
-        ("compose", lambda: compose_emails(now=now)),
+        ("compose", lambda: _run_alone("compose", now, lambda: compose_emails(now=now))),
     ]
     if deliver:
         steps.append(("deliver", lambda: sum(deliver_outbox(now=now))))
