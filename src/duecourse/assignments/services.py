@@ -301,7 +301,7 @@ def audience_parts(
     *,
     actor: Person | SystemActor,
     tenant_id: int,
-    assignees: dict,
+    assignees: object,
     individual_source: fanout.SourceSpec | None,
     where: str,
 ) -> tuple[list[fanout.AudiencePart], list[dict]]:
@@ -396,10 +396,10 @@ def bulk_assign(*, actor: Person, data: dict) -> fanout.FanOutResult:
         now = clock.now()
         people = fanout.audience_of(tenant_id=actor.tenant_id, parts=parts)
         if dry_run:
-            preview, created, skipped = _preview(
+            rows, created, skipped = _preview(
                 tenant_id=actor.tenant_id, people=people, targets=targets, due=due, now=now
             )
-            result = fanout.FanOutResult(created=created, skipped=skipped, preview=preview)
+            result = fanout.FanOutResult(created=created, skipped=skipped, preview=rows)
         else:
             # A real run answers the preview only when it is small; 100,000 rows are never built in Python.
             small = people[: PREVIEW_LIMIT_REAL_RUN + 1].count() * len(targets) <= PREVIEW_LIMIT_REAL_RUN

@@ -1,7 +1,7 @@
 """Who does a change that no person made: the system actor (living rules, the scheduler)."""
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 SYSTEM_LABEL = "System"
 
@@ -17,10 +17,10 @@ class SystemActor:
 
 
 class PersonLike(Protocol):
-    """A signed-in person as the kernel sees one (the kernel imports no domain app)."""
+    """A person as the kernel sees one (the kernel imports no domain app)."""
 
-    pk: int | None
-    tenant_id: int
+    @property
+    def pk(self) -> Any: ...
 
 
 def audit_actor(actor: PersonLike | SystemActor) -> dict:

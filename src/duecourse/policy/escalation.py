@@ -12,7 +12,7 @@ from duecourse.core.errors import ValidationFailed
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_ESCALATION = [
+DEFAULT_ESCALATION: list[dict] = [
     {"after_days": 0, "to": "manager", "flag": False},
     {"after_days": 8, "to": "hr", "flag": False},
     {"after_days": 15, "to": None, "flag": True},
