@@ -98,7 +98,7 @@ class FanOutResult:
     operation_id: int | None = None
 
 
-def due_date_expression(due: DueSpec, today: dt.date):
+def _due_date_expression(due: DueSpec, today: dt.date):
     """The due date as an expression over Person, so hire-date-relative dates stay set-based."""
     if due.fixed:
         return typed_value(due.fixed, DateField())
@@ -110,11 +110,11 @@ def due_date_expression(due: DueSpec, today: dt.date):
     return Coalesce(AddDays(F("hire_date"), Value(due.days)), after_assignment, output_field=DateField())
 
 
-def insert_assignments(
+def _insert_assignments(
     *, tenant_id: int, people: QuerySet, target: TargetSpec, due: DueSpec, fields: AssignmentFields, now: dt.datetime
 ) -> int:
     """Create the open assignment for everyone in `people` who has none; returns how many it created."""
-    due_expr = due_date_expression(due, now.date())
+    due_expr = _due_date_expression(due, now.date())
     # Those who already hold one are left out by an anti-join, so a repeated call writes nothing; the
     # partial unique index still settles races between concurrent calls (ON CONFLICT DO NOTHING).
     holders = Assignment.objects.filter(
@@ -183,7 +183,7 @@ def insert_assignments(
     return insert_select_ignore_conflicts(Assignment._meta.db_table, columns, select)
 
 
-def open_assignments_of(*, tenant_id: int, people: QuerySet, target: TargetSpec) -> QuerySet:
+def _open_assignments_of(*, tenant_id: int, people: QuerySet, target: TargetSpec) -> QuerySet:
     return Assignment.objects.filter(
         tenant_id=tenant_id,
         target_type=target.type,
@@ -194,7 +194,7 @@ def open_assignments_of(*, tenant_id: int, people: QuerySet, target: TargetSpec)
 
 
 @dataclass
-class HeldBefore:
+class _HeldBefore:
     """What an audience already held of a target before a call wrote anything."""
 
     count: int = 0  # open assignments of the target the audience holds
@@ -203,7 +203,7 @@ class HeldBefore:
     own_source_later: dict[int, list[int]] = field(default_factory=dict)  # per part: its source rows dated later
 
 
-def held_before(
+def _held_before(
     *,
     tenant_id: int,
     people: QuerySet,
@@ -212,13 +212,13 @@ def held_before(
     due: DueSpec,
     now: dt.datetime,
     own_sources_move: bool = True,
-) -> HeldBefore:
+) -> _HeldBefore:
     """Count the audience's open assignments of the target and fetch only the ones a call must change.
 
     A first assignment of the target (the usual big call) costs one index probe and nothing else; a
     repeated call reads counts and empty lists, never a row per person.
     """
-    held = HeldBefore()
+    held = _HeldBefore()
     anyone = Assignment.objects.filter(
         tenant_id=tenant_id, target_type=target.type, target_id=target.id, withdrawn_at__isnull=True
     )
@@ -234,7 +234,7 @@ def held_before(
     # Only a row that gains this source, or whose own source moves earlier, can move earlier.
     gains = Q(own__id__isnull=True) | own_later if own_moves_to is not None else Q(own__id__isnull=True)
     for index, (part_people, source) in enumerate(parts):
-        rows = open_assignments_of(tenant_id=tenant_id, people=part_people, target=target).annotate(
+        rows = _open_assignments_of(tenant_id=tenant_id, people=part_people, target=target).annotate(
             own=FilteredRelation("sources", condition=Q(sources__kind=source.kind, sources__ref_id=source.ref_id))
         )
         # One pass counts what there is to do; rows are fetched only for a kind of work that exists.
@@ -261,14 +261,14 @@ def held_before(
                 .values_list("pk", flat=True)
             )
     if len(parts) > 1:
-        union = open_assignments_of(tenant_id=tenant_id, people=people, target=target)
+        union = _open_assignments_of(tenant_id=tenant_id, people=people, target=target)
         held.count = union.count()
         if dated:
             held.may_move_earlier = list(union.filter(movable).values_list("pk", flat=True))
     return held
 
 
-def attach_sources(
+def _attach_sources(
     *,
     tenant_id: int,
     people: QuerySet,
@@ -293,18 +293,18 @@ def attach_sources(
     return attached
 
 
-def attach_source_where_missing(
+def _attach_source_where_missing(
     *, tenant_id: int, people: QuerySet, target: TargetSpec, source: SourceSpec, due: DueSpec, now: dt.datetime
 ) -> int:
     """Attach the source to every open assignment of `people` for the target that lacks it (an anti-join)."""
     attached_already = AssignmentSource.objects.filter(
         assignment_id=OuterRef("pk"), kind=source.kind, ref_id=source.ref_id
     )
-    missing = open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(Exists(attached_already))
+    missing = _open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(Exists(attached_already))
     return _insert_sources(missing, tenant_id=tenant_id, source=source, due=due, now=now)
 
 
-def move_source_dates_earlier(source_ids: list[int], *, due: DueSpec, now: dt.datetime) -> int:
+def _move_source_dates_earlier(source_ids: list[int], *, due: DueSpec, now: dt.datetime) -> int:
     """The same source assigning again with an earlier date: its date moves (earliest wins, as across sources)."""
     if not source_ids:
         return 0
@@ -318,7 +318,7 @@ def move_source_dates_earlier(source_ids: list[int], *, due: DueSpec, now: dt.da
 
 
 def _insert_sources(assignments: QuerySet, *, tenant_id: int, source: SourceSpec, due: DueSpec, now) -> int:
-    person_due = Person.objects.filter(pk=OuterRef("person_id")).values_list(due_date_expression(due, now.date()))[:1]
+    person_due = Person.objects.filter(pk=OuterRef("person_id")).values_list(_due_date_expression(due, now.date()))[:1]
     select = assignments.values_list(
         typed_value(tenant_id, BigIntegerField()),
         "pk",
@@ -327,7 +327,7 @@ def _insert_sources(assignments: QuerySet, *, tenant_id: int, source: SourceSpec
         typed_value(source.label, CharField()),
         typed_value(source.assigned_by_id, BigIntegerField()),
         typed_value(source.rule_id, BigIntegerField()),
-        Subquery(person_due, output_field=DateField()) if due.from_hire_date else due_date_expression(due, now.date()),
+        Subquery(person_due, output_field=DateField()) if due.from_hire_date else _due_date_expression(due, now.date()),
         typed_value(due.describe(), CharField()),
         typed_value(now, DateTimeField()),
     )
@@ -502,6 +502,7 @@ def assignments_fan_out(
                 target=dataclasses.replace(target, validity_months=fields.validity_months or target.validity_months),
                 due=due,
                 fields=fields,
+                operation_id=operation.pk,
                 now=now,
                 own_sources_move=own_sources_move,
             )
@@ -543,12 +544,12 @@ def _fan_out_target(
     target: TargetSpec,
     due: DueSpec,
     fields: AssignmentFields,
+    operation_id: int,
     now: dt.datetime,
     own_sources_move: bool,
 ) -> tuple[int, int]:
-    """One target for the whole audience (`fields` names the operation); returns (created, skipped)."""
-    operation_id = fields.operation_id or 0
-    held = held_before(
+    """One target for the whole audience, as part of operation `operation_id`; returns (created, skipped)."""
+    held = _held_before(
         tenant_id=tenant_id,
         people=people,
         parts=audience,
@@ -559,12 +560,14 @@ def _fan_out_target(
     )
     created = 0
     if held.count < audience_size:  # a repeated call, where everyone holds one already, writes nothing
-        created = insert_assignments(tenant_id=tenant_id, people=people, target=target, due=due, fields=fields, now=now)
+        created = _insert_assignments(
+            tenant_id=tenant_id, people=people, target=target, due=due, fields=fields, now=now
+        )
     # Rows a concurrent call inserted first (ON CONFLICT waited for it) were not seen before.
     raced = max(0, audience_size - held.count - created)
     for index, (part_people, source) in enumerate(audience):
-        move_source_dates_earlier(held.own_source_later.get(index, []), due=due, now=now)
-        attach_sources(
+        _move_source_dates_earlier(held.own_source_later.get(index, []), due=due, now=now)
+        _attach_sources(
             tenant_id=tenant_id,
             people=part_people,
             target=target,
@@ -577,11 +580,11 @@ def _fan_out_target(
         )
     if raced:
         for part_people, source in audience:
-            attach_source_where_missing(
+            _attach_source_where_missing(
                 tenant_id=tenant_id, people=part_people, target=target, source=source, due=due, now=now
             )
         recompute_due_dates(
-            open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(operation_id=operation_id)
+            _open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(operation_id=operation_id)
         )
     for start in range(0, len(held.may_move_earlier), CHUNK):
         recompute_due_dates(Assignment.objects.filter(pk__in=held.may_move_earlier[start : start + CHUNK]))
