@@ -27,8 +27,8 @@ from duecourse.assignments.tests.factories import make_course, target
 from duecourse.core import clock
 from duecourse.notifications.delivery import compose_emails
 from duecourse.notifications.models import EMAIL_SENT, Notification, OutboxMessage, ReminderSchedule
+from duecourse.notifications.sweeps import reminders_send_due
 from duecourse.people.models import Person
-from duecourse.scheduler.tick import send_due_reminders
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -137,7 +137,7 @@ def test_two_workers_racing_send_every_reminder_exactly_once(due_reminders, smtp
 def test_two_workers_racing_over_the_same_outbox_deliver_each_email_once(due_reminders, smtp_server, tmp_path):
     learners = due_reminders(90)
     with clock.running_at(REMINDER_AT):
-        send_due_reminders(now=REMINDER_AT)
+        reminders_send_due(now=REMINDER_AT)
         compose_emails(now=REMINDER_AT)
     assert OutboxMessage.objects.filter(state="pending").count() == len(learners)
     env = worker_env(tmp_path, smtp_server.url)

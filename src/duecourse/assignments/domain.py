@@ -4,11 +4,17 @@ Status is in `status`, priorities in `priorities`, bounds in `limits`."""
 
 import calendar
 import datetime as dt
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db.models import TextChoices
 
-from duecourse.assignments.limits import MAX_REMINDER_DAYS, MAX_REMINDER_RULES, MAX_TEMPLATE_NAME_LENGTH
+from duecourse.assignments.limits import (
+    DEFAULT_OVERLOAD_MINUTES_30D,
+    MAX_REMINDER_DAYS,
+    MAX_REMINDER_RULES,
+    MAX_TEMPLATE_NAME_LENGTH,
+)
 from duecourse.core.timezones import local_day_end, zone_of
 
 
@@ -50,6 +56,69 @@ def completion_is_valid(completed_at: dt.datetime, validity_months: int | None, 
 def validity_cutoff(now: dt.datetime, validity_months: int | None) -> dt.datetime | None:
     """Completions at or after this instant are still valid (None: any completion is)."""
     return add_months(now, -validity_months) if validity_months else None
+
+
+def required_done_at(
+    *,
+    required: Sequence[Collection[int]],
+    completions: Mapping[int, Iterable[dt.datetime]],
+    after: dt.datetime | None,
+    validity_months: int | None,
+    now: dt.datetime,
+) -> list[dt.datetime | None]:
+    """Per required course (given as the courses that satisfy it, equivalents included), the latest
+    completion that is still valid and later than `after` (the end of the previous cycle), or None."""
+    done_at: list[dt.datetime | None] = []
+    for satisfying in required:
+        dates = [
+            moment
+            for course in satisfying
+            for moment in completions.get(course, ())
+            if completion_is_valid(moment, validity_months, now) and (after is None or moment > after)
+        ]
+        done_at.append(max(dates) if dates else None)
+    return done_at
+
+
+def is_complete(
+    required: Sequence[Collection[int]],
+    completions: Mapping[int, Iterable[dt.datetime]],
+    after: dt.datetime | None,
+    *,
+    validity_months: int | None = None,
+    now: dt.datetime,
+) -> bool:
+    """A target is complete when every required course has a valid completion after `after`; a target
+    that requires nothing never is (it could not be assigned)."""
+    done_at = required_done_at(
+        required=required, completions=completions, after=after, validity_months=validity_months, now=now
+    )
+    return bool(done_at) and all(done_at)
+
+
+NEXT_CYCLE_GRACE = dt.timedelta(days=1)  # an undated recurring item reopens a day after its completion
+
+
+def next_cycle_starts_at(*, due_at: dt.datetime | None, completed_at: dt.datetime) -> dt.datetime:
+    """When a completed recurring item opens its next cycle: once its due instant has passed."""
+    return due_at if due_at is not None else completed_at + NEXT_CYCLE_GRACE
+
+
+def next_cycle(
+    *, cycle: int, due_date: dt.date | None, completed_at: dt.datetime, recurrence_weeks: int
+) -> tuple[int, dt.date]:
+    """The next cycle's number and due date: the recurrence counted from the previous due date, or from
+    the day of the completion (UTC) when there was none, so a late completion does not shift the rhythm."""
+    previous = due_date or completed_at.astimezone(dt.UTC).date()
+    return cycle + 1, previous + dt.timedelta(weeks=recurrence_weeks)
+
+
+def overload_threshold_in(settings: dict) -> int:
+    """A tenant's overload threshold from its settings; anything but a positive whole number is the default."""
+    value = settings.get("overload_minutes_30d", DEFAULT_OVERLOAD_MINUTES_30D)
+    return (
+        value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_OVERLOAD_MINUTES_30D
+    )
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,16 @@
-"""Set-based fan-out: one INSERT … SELECT per target and source, never a Python loop over people.
+"""The one fan-out service: single, bulk, rule apply and rule reconcile all assign through `assignments_fan_out`.
 
-The audience is a queryset of people; assignments, sources, audit events and due dates are written
-with a handful of statements whatever its size. The one-open-assignment rule is the partial unique
-index `assignment_one_open_per_target`, so concurrent calls can never duplicate (ON CONFLICT DO NOTHING).
+Set-based: the audience is a queryset of people; assignments, sources, audit events and due dates are
+written with a handful of INSERT … SELECT statements whatever its size, never a Python loop over people.
+The one-open-assignment rule is the partial unique index `assignment_one_open_per_target`, so concurrent
+calls can never duplicate (ON CONFLICT DO NOTHING).
 """
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -33,8 +36,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from duecourse.assignments.domain import DueSpec
-from duecourse.assignments.models import Assignment, AssignmentSource
+from duecourse.assignments.models import Assignment, AssignmentOperation, AssignmentSource, Completion
+from duecourse.assignments.progress import sync_assignments
 from duecourse.assignments.signals import assignments_changed
+from duecourse.catalog import selectors as catalog
+from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.models import AuditEvent
 from duecourse.core.sql import AddDays, LocalDayEnd, insert_select_ignore_conflicts, typed_value
 from duecourse.people.models import Person
@@ -63,18 +69,36 @@ class SourceSpec:
 
 @dataclass(frozen=True)
 class AssignmentFields:
-    """What a call sets on the assignments it creates."""
+    """What a call sets on the assignments it creates (`validity_months`, when given, overrides the target's)."""
 
     priority: str = "medium"
     note: str = ""
     reason: str = ""
     recurrence_weeks: int | None = None
     reminder_plan: list | None = None
+    validity_months: int | None = None
     assigned_by_id: int | None = None
     operation_id: int | None = None
 
 
-def due_date_expression(due: DueSpec, today: dt.date):
+@dataclass(frozen=True)
+class AudiencePart:
+    """Some people and the source that assigns them (a group, an org unit, a rule, the caller by hand)."""
+
+    source: SourceSpec
+    people: QuerySet
+
+
+@dataclass
+class FanOutResult:
+    created: int = 0
+    skipped: int = 0
+    failed: list[dict] = field(default_factory=list)
+    preview: list[dict] | None = None
+    operation_id: int | None = None
+
+
+def _due_date_expression(due: DueSpec, today: dt.date):
     """The due date as an expression over Person, so hire-date-relative dates stay set-based."""
     if due.fixed:
         return typed_value(due.fixed, DateField())
@@ -86,11 +110,11 @@ def due_date_expression(due: DueSpec, today: dt.date):
     return Coalesce(AddDays(F("hire_date"), Value(due.days)), after_assignment, output_field=DateField())
 
 
-def insert_assignments(
+def _insert_assignments(
     *, tenant_id: int, people: QuerySet, target: TargetSpec, due: DueSpec, fields: AssignmentFields, now: dt.datetime
 ) -> int:
     """Create the open assignment for everyone in `people` who has none; returns how many it created."""
-    due_expr = due_date_expression(due, now.date())
+    due_expr = _due_date_expression(due, now.date())
     # Those who already hold one are left out by an anti-join, so a repeated call writes nothing; the
     # partial unique index still settles races between concurrent calls (ON CONFLICT DO NOTHING).
     holders = Assignment.objects.filter(
@@ -159,7 +183,7 @@ def insert_assignments(
     return insert_select_ignore_conflicts(Assignment._meta.db_table, columns, select)
 
 
-def open_assignments_of(*, tenant_id: int, people: QuerySet, target: TargetSpec) -> QuerySet:
+def _open_assignments_of(*, tenant_id: int, people: QuerySet, target: TargetSpec) -> QuerySet:
     return Assignment.objects.filter(
         tenant_id=tenant_id,
         target_type=target.type,
@@ -170,7 +194,7 @@ def open_assignments_of(*, tenant_id: int, people: QuerySet, target: TargetSpec)
 
 
 @dataclass
-class HeldBefore:
+class _HeldBefore:
     """What an audience already held of a target before a call wrote anything."""
 
     count: int = 0  # open assignments of the target the audience holds
@@ -179,7 +203,7 @@ class HeldBefore:
     own_source_later: dict[int, list[int]] = field(default_factory=dict)  # per part: its source rows dated later
 
 
-def held_before(
+def _held_before(
     *,
     tenant_id: int,
     people: QuerySet,
@@ -187,13 +211,14 @@ def held_before(
     target: TargetSpec,
     due: DueSpec,
     now: dt.datetime,
-) -> HeldBefore:
+    own_sources_move: bool = True,
+) -> _HeldBefore:
     """Count the audience's open assignments of the target and fetch only the ones a call must change.
 
     A first assignment of the target (the usual big call) costs one index probe and nothing else; a
     repeated call reads counts and empty lists, never a row per person.
     """
-    held = HeldBefore()
+    held = _HeldBefore()
     anyone = Assignment.objects.filter(
         tenant_id=tenant_id, target_type=target.type, target_id=target.id, withdrawn_at__isnull=True
     )
@@ -201,20 +226,23 @@ def held_before(
         return held
     dated = due.fixed or due.days is not None
     new_due = due.date_for(today=now.date(), hire_date=None) if dated and not due.from_hire_date else None
+    own_moves_to = new_due if own_sources_move else None
     movable = Q(due_date_manual=False)
     if new_due is not None:
         movable &= Q(due_date__isnull=True) | Q(due_date__gt=new_due)
-    own_later = Q(own__id__isnull=False) & (Q(own__due_date__isnull=True) | Q(own__due_date__gt=new_due))
+    own_later = Q(own__id__isnull=False) & (Q(own__due_date__isnull=True) | Q(own__due_date__gt=own_moves_to))
+    # Only a row that gains this source, or whose own source moves earlier, can move earlier.
+    gains = Q(own__id__isnull=True) | own_later if own_moves_to is not None else Q(own__id__isnull=True)
     for index, (part_people, source) in enumerate(parts):
-        rows = open_assignments_of(tenant_id=tenant_id, people=part_people, target=target).annotate(
+        rows = _open_assignments_of(tenant_id=tenant_id, people=part_people, target=target).annotate(
             own=FilteredRelation("sources", condition=Q(sources__kind=source.kind, sources__ref_id=source.ref_id))
         )
         # One pass counts what there is to do; rows are fetched only for a kind of work that exists.
         wanted = {"total": Count("pk"), "lacking": Count("pk", filter=Q(own__id__isnull=True))}
-        if new_due is not None:
+        if own_moves_to is not None:
             wanted["later"] = Count("pk", filter=own_later)
         if dated:
-            wanted["movable"] = Count("pk", filter=movable)
+            wanted["movable"] = Count("pk", filter=movable & gains)
         counts = {"later": 0, "movable": 0, **rows.aggregate(**wanted)}
         if len(parts) == 1:
             held.count = counts["total"]
@@ -227,16 +255,20 @@ def held_before(
                 .values_list("own__id", flat=True)
             )
         if counts["movable"] and len(parts) == 1:
-            held.may_move_earlier = list(rows.filter(movable).values_list("pk", flat=True))
+            held.may_move_earlier = list(
+                rows.annotate(gains=Case(When(movable & gains, then=Value(True)), default=Value(False)))
+                .filter(gains=True)
+                .values_list("pk", flat=True)
+            )
     if len(parts) > 1:
-        union = open_assignments_of(tenant_id=tenant_id, people=people, target=target)
+        union = _open_assignments_of(tenant_id=tenant_id, people=people, target=target)
         held.count = union.count()
         if dated:
             held.may_move_earlier = list(union.filter(movable).values_list("pk", flat=True))
     return held
 
 
-def attach_sources(
+def _attach_sources(
     *,
     tenant_id: int,
     people: QuerySet,
@@ -261,18 +293,18 @@ def attach_sources(
     return attached
 
 
-def attach_source_where_missing(
+def _attach_source_where_missing(
     *, tenant_id: int, people: QuerySet, target: TargetSpec, source: SourceSpec, due: DueSpec, now: dt.datetime
 ) -> int:
     """Attach the source to every open assignment of `people` for the target that lacks it (an anti-join)."""
     attached_already = AssignmentSource.objects.filter(
         assignment_id=OuterRef("pk"), kind=source.kind, ref_id=source.ref_id
     )
-    missing = open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(Exists(attached_already))
+    missing = _open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(Exists(attached_already))
     return _insert_sources(missing, tenant_id=tenant_id, source=source, due=due, now=now)
 
 
-def move_source_dates_earlier(source_ids: list[int], *, due: DueSpec, now: dt.datetime) -> int:
+def _move_source_dates_earlier(source_ids: list[int], *, due: DueSpec, now: dt.datetime) -> int:
     """The same source assigning again with an earlier date: its date moves (earliest wins, as across sources)."""
     if not source_ids:
         return 0
@@ -286,7 +318,7 @@ def move_source_dates_earlier(source_ids: list[int], *, due: DueSpec, now: dt.da
 
 
 def _insert_sources(assignments: QuerySet, *, tenant_id: int, source: SourceSpec, due: DueSpec, now) -> int:
-    person_due = Person.objects.filter(pk=OuterRef("person_id")).values_list(due_date_expression(due, now.date()))[:1]
+    person_due = Person.objects.filter(pk=OuterRef("person_id")).values_list(_due_date_expression(due, now.date()))[:1]
     select = assignments.values_list(
         typed_value(tenant_id, BigIntegerField()),
         "pk",
@@ -295,7 +327,7 @@ def _insert_sources(assignments: QuerySet, *, tenant_id: int, source: SourceSpec
         typed_value(source.label, CharField()),
         typed_value(source.assigned_by_id, BigIntegerField()),
         typed_value(source.rule_id, BigIntegerField()),
-        Subquery(person_due, output_field=DateField()) if due.from_hire_date else due_date_expression(due, now.date()),
+        Subquery(person_due, output_field=DateField()) if due.from_hire_date else _due_date_expression(due, now.date()),
         typed_value(due.describe(), CharField()),
         typed_value(now, DateTimeField()),
     )
@@ -377,7 +409,9 @@ def refresh_due_instants(*, tenant_id: int, person_ids=None) -> int:
     return len(ids)
 
 
-def audit_created(*, tenant_id: int, operation_id: int, actor_id: int | None, after: dict, reason: str, now) -> None:
+def _audit_created(
+    *, tenant_id: int, operation_id: int, actor: Person | SystemActor, after: dict, reason: str, now: dt.datetime
+) -> None:
     """One audit event per creating operation: about the assignment when it made one, else about the
     operation. Every assignment names its operation and the audit look-up of an assignment includes its
     operation's event (`assignments.audit`), so each creation keeps its who, when, what and why, and a
@@ -391,7 +425,7 @@ def audit_created(*, tenant_id: int, operation_id: int, actor_id: int | None, af
     one = len(created) == 1
     AuditEvent.objects.create(
         tenant_id=tenant_id,
-        actor_id=actor_id,
+        **audit_actor(actor),
         action="assignment.create",
         object_type="assignment" if one else "assignment_operation",
         object_id=created[0] if one else operation_id,
@@ -399,3 +433,159 @@ def audit_created(*, tenant_id: int, operation_id: int, actor_id: int | None, af
         reason=reason,
         at=now,
     )
+
+
+def _satisfy_from_prior_completions(
+    *, tenant_id: int, operation_id: int, targets: list[TargetSpec], now: dt.datetime
+) -> None:
+    """A completion that already exists and is still valid satisfies a new assignment at once."""
+    course_ids: set[int] = set()
+    for target in targets:
+        course_ids.update(catalog.target_required_course_ids(target_type=target.type, target_id=target.id))
+    satisfying = catalog.courses_satisfying(tenant_id=tenant_id, course_ids=sorted(course_ids))
+    all_courses = {c for s in satisfying.values() for c in s}
+    new = Assignment.objects.filter(tenant_id=tenant_id, operation_id=operation_id)
+    holders = Completion.objects.filter(
+        tenant_id=tenant_id, course_id__in=all_courses, person_id__in=new.values("person_id")
+    ).values("person_id")
+    sync_assignments(assignments=new.filter(person_id__in=holders), now=now)
+
+
+def audience_of(*, tenant_id: int, parts: list[AudiencePart]) -> QuerySet:
+    """The active people of all parts together, as one queryset."""
+    union_ids = Q(pk__in=[])
+    for part in parts:
+        union_ids |= Q(pk__in=part.people.values("pk"))
+    return Person.objects.filter(tenant_id=tenant_id, active=True).filter(union_ids)
+
+
+def assignments_fan_out(
+    *,
+    tenant_id: int,
+    actor: Person | SystemActor,
+    kind: str,
+    parts: list[AudiencePart],
+    targets: list[TargetSpec],
+    due: DueSpec,
+    fields: AssignmentFields,
+    params: dict,
+    audit_reason: str,
+    now: dt.datetime,
+    own_sources_move: bool = True,
+    keep_empty_operation: bool = True,
+) -> FanOutResult:
+    """Assign every target to every active person of the parts, each part's people getting its source.
+
+    Who already holds an open assignment of a target keeps it and gains the source (its due date moves
+    earlier when the source's is earlier, unless set by hand). One operation groups what the call
+    created, one audit event records it, and listeners plan its notices and reminders. `kind` is
+    "single", "bulk" or "rule". A source assigning again with an earlier date moves its own date,
+    unless `own_sources_move=False` (a rule: its timing policy decides that when the rule changes). A
+    rule reconcile that creates nothing leaves no operation (`keep_empty_operation=False`). Callers
+    check permissions and input; this only writes.
+    """
+    people = audience_of(tenant_id=tenant_id, parts=parts)
+    audience = [(part.people.filter(tenant_id=tenant_id, active=True), part.source) for part in parts]
+    result = FanOutResult()
+    with transaction.atomic():
+        operation = AssignmentOperation.objects.create(
+            tenant_id=tenant_id, actor_id=audit_actor(actor)["actor_id"], kind=kind, params=params, created_at=now
+        )
+        fields = dataclasses.replace(fields, operation_id=operation.pk)
+        audience_size = people.count() if targets else 0
+        for target in targets:
+            created, skipped = _fan_out_target(
+                tenant_id=tenant_id,
+                people=people,
+                audience=audience,
+                audience_size=audience_size,
+                target=dataclasses.replace(target, validity_months=fields.validity_months or target.validity_months),
+                due=due,
+                fields=fields,
+                operation_id=operation.pk,
+                now=now,
+                own_sources_move=own_sources_move,
+            )
+            result.created += created
+            result.skipped += skipped
+        if not result.created and not keep_empty_operation:
+            operation.delete()
+            return result
+        operation.created, operation.skipped = result.created, result.skipped
+        operation.save(update_fields=["created", "skipped"])
+        result.operation_id = operation.pk
+        if result.created:
+            _audit_created(
+                tenant_id=tenant_id,
+                operation_id=operation.pk,
+                actor=actor,
+                after={"created": result.created, "skipped": result.skipped, **params},
+                reason=audit_reason,
+                now=now,
+            )
+            _satisfy_from_prior_completions(tenant_id=tenant_id, operation_id=operation.pk, targets=targets, now=now)
+            assignments_changed.send(
+                sender=Assignment,
+                tenant_id=tenant_id,
+                operation_id=operation.pk,
+                assignment_ids=None,
+                event="assigned",
+                count=result.created,
+            )
+    return result
+
+
+def _fan_out_target(
+    *,
+    tenant_id: int,
+    people: QuerySet,
+    audience: list[tuple[QuerySet, SourceSpec]],
+    audience_size: int,
+    target: TargetSpec,
+    due: DueSpec,
+    fields: AssignmentFields,
+    operation_id: int,
+    now: dt.datetime,
+    own_sources_move: bool,
+) -> tuple[int, int]:
+    """One target for the whole audience, as part of operation `operation_id`; returns (created, skipped)."""
+    held = _held_before(
+        tenant_id=tenant_id,
+        people=people,
+        parts=audience,
+        target=target,
+        due=due,
+        now=now,
+        own_sources_move=own_sources_move,
+    )
+    created = 0
+    if held.count < audience_size:  # a repeated call, where everyone holds one already, writes nothing
+        created = _insert_assignments(
+            tenant_id=tenant_id, people=people, target=target, due=due, fields=fields, now=now
+        )
+    # Rows a concurrent call inserted first (ON CONFLICT waited for it) were not seen before.
+    raced = max(0, audience_size - held.count - created)
+    for index, (part_people, source) in enumerate(audience):
+        _move_source_dates_earlier(held.own_source_later.get(index, []), due=due, now=now)
+        _attach_sources(
+            tenant_id=tenant_id,
+            people=part_people,
+            target=target,
+            source=source,
+            due=due,
+            now=now,
+            operation_id=operation_id,
+            only_audience=len(audience) == 1,
+            held_lacking=held.lacking_source.get(index, []),
+        )
+    if raced:
+        for part_people, source in audience:
+            _attach_source_where_missing(
+                tenant_id=tenant_id, people=part_people, target=target, source=source, due=due, now=now
+            )
+        recompute_due_dates(
+            _open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(operation_id=operation_id)
+        )
+    for start in range(0, len(held.may_move_earlier), CHUNK):
+        recompute_due_dates(Assignment.objects.filter(pk__in=held.may_move_earlier[start : start + CHUNK]))
+    return created, held.count + raced

@@ -13,17 +13,16 @@ from django.db.models.functions import Coalesce, TruncDate
 from duecourse.assignments import fanout, permissions
 from duecourse.assignments.domain import DueSpec
 from duecourse.assignments.limits import MAX_RECURRENCE_WEEKS, MAX_RULE_ITEMS, MAX_RULE_NAME_LENGTH, MAX_VALIDITY_MONTHS
-from duecourse.assignments.models import Assignment, AssignmentOperation, AssignmentRule, AssignmentSource, RuleItem
+from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource, RuleItem
 from duecourse.assignments.services import (
-    _satisfy_from_prior_completions,
     audience_parts,
     clean_due,
     clean_priority_note_reminders,
     resolve_target,
     withdraw_sourceless,
 )
-from duecourse.assignments.signals import assignments_changed
 from duecourse.core import clock
+from duecourse.core.actors import SystemActor
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import AddDays, typed_value
@@ -151,17 +150,19 @@ def _clean_items(tenant_id: int, items, errors: list[FieldError]) -> list[dict]:
 # --- audience ------------------------------------------------------------------------------------
 def audience_people(
     *,
-    actor: Person | None,
+    actor: Person | SystemActor,
     audience: dict,
     rule: AssignmentRule | None,
     validate_only: bool = False,
-    tenant_id: int | None = None,
 ) -> QuerySet:
-    """The active people a rule's audience names, as one queryset."""
-    tenant_id = tenant_id or actor.tenant_id
-    system_actor = actor or Person(tenant_id=tenant_id, is_admin=True)
+    """The active people a rule's audience names, as one queryset.
+
+    Saving a rule checks its audience against its author (`actor` a person); keeping it current is the
+    system's work and reaches whom the saved audience names (`actor` the rule's system actor).
+    """
+    tenant_id = actor.tenant_id
     parts, failed = audience_parts(
-        actor=system_actor,
+        actor=actor,
         tenant_id=tenant_id,
         assignees={k: v for k, v in audience.items() if k != "new_starters"},
         individual_source=fanout.SourceSpec("rule", 0, "rule"),
@@ -223,44 +224,48 @@ def _rule_sources(rule: AssignmentRule) -> QuerySet:
 
 
 # --- reconcile -----------------------------------------------------------------------------------
-def rule_reconcile(*, rule: AssignmentRule, person_ids=None, actor_id: int | None = None) -> dict:
-    """Apply the rule to its audience (optionally only to some people); returns {"added", "removed"}."""
+def rule_actor(rule: AssignmentRule) -> SystemActor:
+    """Who keeps a rule's audience current: the system, on the rule's behalf."""
+    return SystemActor(tenant_id=rule.tenant_id, label=f"Rule: {rule.name}")
+
+
+def rule_reconcile(*, rule: AssignmentRule, person_ids=None, actor: Person | SystemActor | None = None) -> dict:
+    """Apply the rule to its audience (optionally only to some people); returns {"added", "removed"}.
+
+    `actor` is the person saving the rule; reconciles that follow events or the scheduler are the
+    rule's system actor's.
+    """
+    actor = actor or rule_actor(rule)
     now = clock.now()
     with transaction.atomic():
         people = (
-            audience_people(actor=None, audience=rule.audience, rule=rule, tenant_id=rule.tenant_id)
+            audience_people(actor=rule_actor(rule), audience=rule.audience, rule=rule)
             if rule.active
             else Person.objects.none()
         )
         if person_ids is not None:
             people = people.filter(pk__in=list(person_ids))
         items = _items(rule) if rule.active else []
-        operation = AssignmentOperation.objects.create(
-            tenant_id=rule.tenant_id, actor_id=actor_id, kind="rule", params={"rule_id": rule.pk}, created_at=now
-        )
-        due, source = _rule_due(rule), _rule_source(rule)
-        added = 0
-        for target in items:
-            fields = fanout.AssignmentFields(
+        added = fanout.assignments_fan_out(
+            tenant_id=rule.tenant_id,
+            actor=actor,
+            kind="rule",
+            parts=[fanout.AudiencePart(source=_rule_source(rule), people=people)],
+            targets=items,
+            due=_rule_due(rule),
+            fields=fanout.AssignmentFields(
                 priority=rule.priority,
                 note=rule.note,
                 recurrence_weeks=rule.recurrence_weeks,
                 reminder_plan=rule.reminders,
                 assigned_by_id=rule.created_by_id,
-                operation_id=operation.pk,
-            )
-            added += fanout.insert_assignments(
-                tenant_id=rule.tenant_id, people=people, target=target, due=due, fields=fields, now=now
-            )
-            fanout.attach_source_where_missing(
-                tenant_id=rule.tenant_id, people=people, target=target, source=source, due=due, now=now
-            )
-            if due.fixed or due.days is not None:
-                fanout.recompute_due_dates(
-                    fanout.open_assignments_of(tenant_id=rule.tenant_id, people=people, target=target)
-                    .exclude(operation_id=operation.pk)
-                    .filter(sources__kind="rule", sources__ref_id=rule.pk, sources__created_at=now)
-                )
+            ),
+            params={"rule_id": rule.pk},
+            audit_reason=f"Rule {rule.name}",
+            now=now,
+            own_sources_move=False,
+            keep_empty_operation=False,
+        ).created
         # Leavers: the rule's sources on people outside the audience, or on targets it no longer lists.
         stale = _rule_sources(rule).filter(assignment__withdrawn_at__isnull=True)
         if person_ids is not None:
@@ -284,31 +289,9 @@ def rule_reconcile(*, rule: AssignmentRule, person_ids=None, actor_id: int | Non
             withdraw_sourceless(
                 tenant_id=rule.tenant_id,
                 assignments=Assignment.objects.filter(pk__in=chunk),
-                actor_id=actor_id,
+                actor=actor,
                 reason=f"No longer in the audience of rule {rule.name}",
             )
-        operation.created = added
-        operation.save(update_fields=["created"])
-        if added:
-            fanout.audit_created(
-                tenant_id=rule.tenant_id,
-                operation_id=operation.pk,
-                actor_id=actor_id,
-                after={"created": added, "rule_id": rule.pk},
-                reason=f"Rule {rule.name}",
-                now=now,
-            )
-            _satisfy_from_prior_completions(tenant_id=rule.tenant_id, operation_id=operation.pk, targets=items, now=now)
-            assignments_changed.send(
-                sender=Assignment,
-                tenant_id=rule.tenant_id,
-                operation_id=operation.pk,
-                assignment_ids=None,
-                event="assigned",
-                count=added,
-            )
-        else:
-            operation.delete()
     return {"added": added, "removed": removed}
 
 
@@ -406,7 +389,7 @@ def rule_create(*, actor: Person, data: dict) -> tuple[AssignmentRule, dict]:
             object_id=rule.pk,
             after=rule_snapshot(rule),
         )
-        outcome = rule_reconcile(rule=rule, actor_id=actor.pk)
+        outcome = rule_reconcile(rule=rule, actor=actor)
     return rule, outcome
 
 
@@ -443,7 +426,7 @@ def rule_update(
             after=after,
             reason=f"timing_policy={timing_policy}",
         )
-        outcome = rule_reconcile(rule=rule, actor_id=actor.pk)
+        outcome = rule_reconcile(rule=rule, actor=actor)
     return rule, outcome
 
 
@@ -493,7 +476,7 @@ def rule_delete(*, actor: Person, rule: AssignmentRule) -> dict:
             before={"active": True},
             after={"active": False},
         )
-        return rule_reconcile(rule=rule, actor_id=actor.pk)
+        return rule_reconcile(rule=rule, actor=actor)
 
 
 def rule_preview(*, actor: Person, rule: AssignmentRule | None, data: dict, timing_policy: str = "keep") -> dict:

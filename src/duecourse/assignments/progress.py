@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from duecourse.assignments import permissions
-from duecourse.assignments.domain import completion_expires_at, completion_is_valid
+from duecourse.assignments.domain import completion_expires_at, is_complete, required_done_at
 from duecourse.assignments.models import Assignment, Completion, CourseProgress
 from duecourse.catalog import selectors as catalog
 from duecourse.catalog.models import Course
@@ -16,22 +16,6 @@ from duecourse.core.errors import FieldError, NotFound, ValidationFailed, forbid
 from duecourse.core.models import AuditEvent
 from duecourse.core.sql import bulk_update_by_pk
 from duecourse.people.models import Person
-
-
-def _latest_valid_completion(
-    completions: dict[int, list[dt.datetime]],
-    satisfying: set[int],
-    validity_months: int | None,
-    now: dt.datetime,
-    after: dt.datetime | None,
-) -> dt.datetime | None:
-    dates = [
-        d
-        for course in satisfying
-        for d in completions.get(course, ())
-        if completion_is_valid(d, validity_months, now) and (after is None or d > after)
-    ]
-    return max(dates) if dates else None
 
 
 def _open_percent(percent: int) -> int:
@@ -77,23 +61,28 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
     for a in rows:
         by_course = completions.get(a.person_id, {})
         required = required_by_target[(a.target_type, a.target_id)]
-        done_at = [
-            _latest_valid_completion(by_course, satisfying[c], a.validity_months, now, a.completions_after)
-            for c in required
-        ]
+        satisfied_by = [satisfying[c] for c in required]
+        done_at = required_done_at(
+            required=satisfied_by,
+            completions=by_course,
+            after=a.completions_after,
+            validity_months=a.validity_months,
+            now=now,
+        )
+        complete = is_complete(satisfied_by, by_course, a.completions_after, validity_months=a.validity_months, now=now)
         course_percent = [
             100 if done else max((_open_percent(percents.get((a.person_id, s), 0)) for s in satisfying[c]), default=0)
             for c, done in zip(required, done_at, strict=True)
         ]
         progress = round(sum(course_percent) / len(course_percent)) if course_percent else 0
-        complete = bool(required) and all(done_at)
         before = (a.progress, a.completed_at, a.expires_at, a.started_at)
         a.progress = 100 if complete else min(progress, 99)
         if a.progress > 0 and a.started_at is None:
             a.started_at = now
         if complete:
-            a.completed_at = max(done_at)
-            a.expires_at = completion_expires_at(min(done_at), a.validity_months)
+            finished = [moment for moment in done_at if moment is not None]
+            a.completed_at = max(finished)
+            a.expires_at = completion_expires_at(min(finished), a.validity_months)
         if (a.progress, a.completed_at, a.expires_at, a.started_at) != before:
             changed.append(a)
     bulk_update_by_pk(

@@ -295,7 +295,8 @@ class ProgressOut(Schema):
 
 class AuditOut(Schema):
     id: int
-    actor_id: int | None
+    actor_id: int | None = Field(..., description="The person who made the change; null when the system did.")
+    actor_label: str = Field(..., description="Which system actor, when actor_id is null (e.g. a rule's name).")
     action: str
     object_type: str
     object_id: int | None

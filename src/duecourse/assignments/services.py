@@ -1,19 +1,19 @@
 """Assigning, changing and withdrawing: every write to assignments goes through here.
 
-A single assignment and a bulk call share one set-based path (`_fan_out`); a rule reconcile uses
-the same pieces from `fanout`. Audit events are written in the same transaction as the change.
+A single assignment and a bulk call check their input here and assign through the one fan-out
+service (`fanout.assignments_fan_out`), as rules do. Audit events are written in the same
+transaction as the change.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import BooleanField, Case, Q, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, QuerySet, Sum, Value, When
 
 from duecourse.assignments import fanout, permissions
-from duecourse.assignments.domain import DueSpec, validate_reminder_plan
+from duecourse.assignments.domain import DueSpec, overload_threshold_in, validate_reminder_plan
 from duecourse.assignments.limits import (
-    DEFAULT_OVERLOAD_MINUTES_30D,
     EARLIEST_DUE_DATE,
     LATEST_DUE_DATE,
     MAX_DUE_DAYS,
@@ -24,15 +24,15 @@ from duecourse.assignments.limits import (
     MAX_VALIDITY_MONTHS,
     WORKLOAD_WINDOW_DAYS,
 )
-from duecourse.assignments.models import Assignment, AssignmentOperation, AssignmentSource
+from duecourse.assignments.models import Assignment, AssignmentSource
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
-from duecourse.assignments.progress import sync_assignments
 from duecourse.assignments.signals import assignments_changed
 from duecourse.catalog import selectors as catalog
 from duecourse.core import clock
+from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden, not_found
-from duecourse.core.models import Tenant
+from duecourse.core.models import AuditEvent, Tenant
 from duecourse.core.timezones import local_day_end
 from duecourse.groups.models import Group, GroupMember
 from duecourse.people.models import OrgUnit, Person
@@ -134,31 +134,9 @@ def clean_common(data: dict) -> CommonInput:
 
 
 # --- the shared set-based path -------------------------------------------------------------------
-@dataclass
-class AudiencePart:
-    source: fanout.SourceSpec
-    people: QuerySet
-
-
-@dataclass
-class FanOutResult:
-    created: int = 0
-    skipped: int = 0
-    failed: list[dict] = field(default_factory=list)
-    preview: list[dict] | None = None
-    operation_id: int | None = None
-
-
 def overload_threshold(tenant_id: int) -> int:
     settings = Tenant.objects.filter(pk=tenant_id).values_list("settings", flat=True).first() or {}
     return overload_threshold_in(settings)
-
-
-def overload_threshold_in(settings: dict) -> int:
-    value = settings.get("overload_minutes_30d", DEFAULT_OVERLOAD_MINUTES_30D)
-    return (
-        value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_OVERLOAD_MINUTES_30D
-    )
 
 
 def workload_30d(*, tenant_id: int, people: QuerySet, now: dt.datetime) -> dict[int, int]:
@@ -233,128 +211,16 @@ def _preview(
     return rows, created, skipped
 
 
-def _fan_out(
-    *,
-    tenant_id: int,
-    actor: Person | None,
-    kind: str,
-    parts: list[AudiencePart],
-    targets: list[fanout.TargetSpec],
-    due: DueSpec,
-    common: CommonInput,
-    dry_run: bool,
-    params: dict,
-    want_preview: bool,
-) -> FanOutResult:
-    now = clock.now()
-    union_ids = Q()
-    for part in parts:
-        union_ids |= Q(pk__in=part.people.values("pk"))
-    people = Person.objects.filter(tenant_id=tenant_id, active=True).filter(union_ids)
-    result = FanOutResult()
-    if dry_run:
-        result.preview, result.created, result.skipped = _preview(
-            tenant_id=tenant_id, people=people, targets=targets, due=due, now=now
-        )
-        return result
-    if want_preview and people[: PREVIEW_LIMIT_REAL_RUN + 1].count() * len(targets) <= PREVIEW_LIMIT_REAL_RUN:
-        # A real run answers the preview only when it is small; 100,000 rows are never built in Python.
-        result.preview, _, _ = _preview(tenant_id=tenant_id, people=people, targets=targets, due=due, now=now)
-    with transaction.atomic():
-        operation = AssignmentOperation.objects.create(
-            tenant_id=tenant_id, actor=actor, kind=kind, params=params, created_at=now
-        )
-        for target in targets:
-            target = fanout.TargetSpec(
-                **{**target.__dict__, "validity_months": common.validity_months or target.validity_months}
-            )
-            fields = fanout.AssignmentFields(
-                priority=common.priority,
-                note=common.note,
-                reason=common.reason,
-                recurrence_weeks=common.recurrence_weeks,
-                reminder_plan=common.reminders,
-                assigned_by_id=actor.pk if actor else None,
-                operation_id=operation.pk,
-            )
-            audience = [(part.people.filter(tenant_id=tenant_id, active=True), part.source) for part in parts]
-            audience_size = people.count()
-            held = fanout.held_before(
-                tenant_id=tenant_id, people=people, parts=audience, target=target, due=due, now=now
-            )
-            created = 0
-            if held.count < audience_size:  # a repeated call, where everyone holds one already, writes nothing
-                created = fanout.insert_assignments(
-                    tenant_id=tenant_id, people=people, target=target, due=due, fields=fields, now=now
-                )
-            result.created += created
-            # Rows a concurrent call inserted first (ON CONFLICT waited for it) were not seen before.
-            raced = max(0, audience_size - held.count - created)
-            result.skipped += held.count + raced
-            for index, (part_people, source) in enumerate(audience):
-                fanout.move_source_dates_earlier(held.own_source_later.get(index, []), due=due, now=now)
-                fanout.attach_sources(
-                    tenant_id=tenant_id,
-                    people=part_people,
-                    target=target,
-                    source=source,
-                    due=due,
-                    now=now,
-                    operation_id=operation.pk,
-                    only_audience=len(audience) == 1,
-                    held_lacking=held.lacking_source.get(index, []),
-                )
-            if raced:
-                for part_people, source in audience:
-                    fanout.attach_source_where_missing(
-                        tenant_id=tenant_id, people=part_people, target=target, source=source, due=due, now=now
-                    )
-                fanout.recompute_due_dates(
-                    fanout.open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(
-                        operation_id=operation.pk
-                    )
-                )
-            for start in range(0, len(held.may_move_earlier), fanout.CHUNK):
-                chunk = held.may_move_earlier[start : start + fanout.CHUNK]
-                fanout.recompute_due_dates(Assignment.objects.filter(pk__in=chunk))
-        operation.created, operation.skipped = result.created, result.skipped
-        operation.save(update_fields=["created", "skipped"])
-        if result.created:
-            fanout.audit_created(
-                tenant_id=tenant_id,
-                operation_id=operation.pk,
-                actor_id=actor.pk if actor else None,
-                after={"created": result.created, "skipped": result.skipped, **params},
-                reason=common.reason,
-                now=now,
-            )
-            _satisfy_from_prior_completions(tenant_id=tenant_id, operation_id=operation.pk, targets=targets, now=now)
-            assignments_changed.send(
-                sender=Assignment,
-                tenant_id=tenant_id,
-                operation_id=operation.pk,
-                assignment_ids=None,
-                event="assigned",
-                count=result.created,
-            )
-        result.operation_id = operation.pk
-    return result
-
-
-def _satisfy_from_prior_completions(*, tenant_id: int, operation_id: int, targets, now) -> None:
-    """A completion that already exists and is still valid satisfies a new assignment at once."""
-    from duecourse.assignments.models import Completion
-
-    course_ids = set()
-    for target in targets:
-        course_ids.update(catalog.target_required_course_ids(target_type=target.type, target_id=target.id))
-    satisfying = catalog.courses_satisfying(tenant_id=tenant_id, course_ids=sorted(course_ids))
-    all_courses = {c for s in satisfying.values() for c in s}
-    new = Assignment.objects.filter(tenant_id=tenant_id, operation_id=operation_id)
-    holders = Completion.objects.filter(
-        tenant_id=tenant_id, course_id__in=all_courses, person_id__in=new.values("person_id")
-    ).values("person_id")
-    sync_assignments(assignments=new.filter(person_id__in=holders), now=now)
+def _fields(actor: Person, common: CommonInput) -> fanout.AssignmentFields:
+    return fanout.AssignmentFields(
+        priority=common.priority,
+        note=common.note,
+        reason=common.reason,
+        recurrence_weeks=common.recurrence_weeks,
+        reminder_plan=common.reminders,
+        validity_months=common.validity_months,
+        assigned_by_id=actor.pk,
+    )
 
 
 # --- single assignment ---------------------------------------------------------------------------
@@ -383,18 +249,17 @@ def assignment_create(*, actor: Person, data: dict) -> tuple[Assignment, bool]:
     source = fanout.SourceSpec(
         kind="individual", ref_id=actor.pk, label=f"Individual by {actor.name}", assigned_by_id=actor.pk
     )
-    people = Person.objects.filter(pk=person.pk)
-    result = _fan_out(
+    result = fanout.assignments_fan_out(
         tenant_id=actor.tenant_id,
         actor=actor,
         kind="single",
-        parts=[AudiencePart(source=source, people=people)],
+        parts=[fanout.AudiencePart(source=source, people=Person.objects.filter(pk=person.pk))],
         targets=[target],
         due=due,
-        common=common,
-        dry_run=False,
+        fields=_fields(actor, common),
         params=_params(data),
-        want_preview=False,
+        audit_reason=common.reason,
+        now=clock.now(),
     )
     assignment = Assignment.objects.get(
         tenant_id=actor.tenant_id,
@@ -440,13 +305,23 @@ def _names(value, where: str) -> list[str]:
 
 
 def audience_parts(
-    *, actor: Person, tenant_id: int, assignees: dict, individual_source: fanout.SourceSpec | None, where: str
-) -> tuple[list[AudiencePart], list[dict]]:
-    """Turn an assignees/audience object into source-labelled people querysets; bad people fail alone."""
+    *,
+    actor: Person | SystemActor,
+    tenant_id: int,
+    assignees: object,
+    individual_source: fanout.SourceSpec | None,
+    where: str,
+) -> tuple[list[fanout.AudiencePart], list[dict]]:
+    """Turn an assignees/audience object into source-labelled people querysets; bad people fail alone.
+
+    A person reaches whom they may assign to; the system (a living rule keeping its audience current)
+    reaches the whole tenant, because the rule's audience was checked against its author when saved.
+    """
     if not isinstance(assignees, dict):
         raise ValidationFailed.on(where, "must be an object")
+    assigned_by_id = None if isinstance(actor, SystemActor) else actor.pk
     failed: list[dict] = []
-    parts: list[AudiencePart] = []
+    parts: list[fanout.AudiencePart] = []
     person_ids = _ids(assignees.get("person_ids"), f"{where}.person_ids")
     if person_ids:
         found = {p.pk: p for p in Person.objects.filter(tenant_id=tenant_id, pk__in=person_ids)}
@@ -457,12 +332,12 @@ def audience_parts(
                 failed.append({"person_id": pid, "reason": "no such person"})
             elif not person.active:
                 failed.append({"person_id": pid, "reason": "person is deactivated"})
-            elif not permissions.can_assign_to(actor, person):
+            elif not isinstance(actor, SystemActor) and not permissions.can_assign_to(actor, person):
                 failed.append({"person_id": pid, "reason": "you may assign only to your direct reports"})
             else:
                 ok.append(pid)
         if ok and individual_source is not None:
-            parts.append(AudiencePart(individual_source, Person.objects.filter(tenant_id=tenant_id, pk__in=ok)))
+            parts.append(fanout.AudiencePart(individual_source, Person.objects.filter(tenant_id=tenant_id, pk__in=ok)))
     group_ids = _ids(assignees.get("group_ids"), f"{where}.group_ids")
     groups = {g.pk: g for g in Group.objects.filter(tenant_id=tenant_id, pk__in=group_ids)}
     for gid in group_ids:
@@ -471,32 +346,32 @@ def audience_parts(
         members = Person.objects.filter(
             tenant_id=tenant_id, pk__in=GroupMember.objects.filter(group_id=gid).values("person_id")
         )
-        parts.append(AudiencePart(fanout.SourceSpec("group", gid, f"Group: {groups[gid].name}", actor.pk), members))
+        source = fanout.SourceSpec("group", gid, f"Group: {groups[gid].name}", assigned_by_id)
+        parts.append(fanout.AudiencePart(source, members))
     for kind, key in (("department", "departments"), ("site", "sites"), ("region", "regions")):
         for name in _names(assignees.get(key), f"{where}.{key}"):
             unit = OrgUnit.objects.filter(tenant_id=tenant_id, kind=kind, name=name).first()
             if unit is None:
                 raise ValidationFailed.on(f"{where}.{key}", f"no {kind} named {name!r}")
             members = Person.objects.filter(tenant_id=tenant_id, **{f"{kind}_id": unit.pk})
-            parts.append(
-                AudiencePart(fanout.SourceSpec("org_unit", unit.pk, f"{kind.capitalize()}: {name}", actor.pk), members)
-            )
+            source = fanout.SourceSpec("org_unit", unit.pk, f"{kind.capitalize()}: {name}", assigned_by_id)
+            parts.append(fanout.AudiencePart(source, members))
     everyone = assignees.get("everyone", False)
     if not isinstance(everyone, bool):
         raise ValidationFailed.on(f"{where}.everyone", "must be true or false")
     if everyone:
         parts.append(
-            AudiencePart(
-                fanout.SourceSpec("everyone", 0, "Everyone", actor.pk), Person.objects.filter(tenant_id=tenant_id)
+            fanout.AudiencePart(
+                fanout.SourceSpec("everyone", 0, "Everyone", assigned_by_id), Person.objects.filter(tenant_id=tenant_id)
             )
         )
-    if not permissions.assigns_tenant_wide(actor):
+    if not isinstance(actor, SystemActor) and not permissions.assigns_tenant_wide(actor):
         # A manager reaches only direct reports, whatever the audience says.
-        parts = [AudiencePart(p.source, p.people.filter(manager_id=actor.pk)) for p in parts]
+        parts = [fanout.AudiencePart(p.source, p.people.filter(manager_id=actor.pk)) for p in parts]
     return parts, failed
 
 
-def bulk_assign(*, actor: Person, data: dict) -> FanOutResult:
+def bulk_assign(*, actor: Person, data: dict) -> fanout.FanOutResult:
     targets_in = data.get("targets")
     if not isinstance(targets_in, list) or not targets_in:
         raise ValidationFailed.on("targets", "give at least one target")
@@ -523,20 +398,36 @@ def bulk_assign(*, actor: Person, data: dict) -> FanOutResult:
     )
     if not parts and not failed:
         raise ValidationFailed.on("assignees", "the audience is empty: name people, groups, org units or everyone")
-    result = FanOutResult()
+    result = fanout.FanOutResult()
     if parts:
-        result = _fan_out(
-            tenant_id=actor.tenant_id,
-            actor=actor,
-            kind="bulk",
-            parts=parts,
-            targets=targets,
-            due=due,
-            common=common,
-            dry_run=dry_run,
-            params=_params(data),
-            want_preview=True,
-        )
+        now = clock.now()
+        people = fanout.audience_of(tenant_id=actor.tenant_id, parts=parts)
+        if dry_run:
+            rows, created, skipped = _preview(
+                tenant_id=actor.tenant_id, people=people, targets=targets, due=due, now=now
+            )
+            result = fanout.FanOutResult(created=created, skipped=skipped, preview=rows)
+        else:
+            # A real run answers the preview only when it is small; 100,000 rows are never built in Python.
+            small = people[: PREVIEW_LIMIT_REAL_RUN + 1].count() * len(targets) <= PREVIEW_LIMIT_REAL_RUN
+            preview = (
+                _preview(tenant_id=actor.tenant_id, people=people, targets=targets, due=due, now=now)[0]
+                if small
+                else None
+            )
+            result = fanout.assignments_fan_out(
+                tenant_id=actor.tenant_id,
+                actor=actor,
+                kind="bulk",
+                parts=parts,
+                targets=targets,
+                due=due,
+                fields=_fields(actor, common),
+                params=_params(data),
+                audit_reason=common.reason,
+                now=now,
+            )
+            result.preview = preview
     result.failed = [{**f, "target": {"type": t.type, "id": t.id, "title": t.title}} for f in failed for t in targets]
     if result.preview is None and dry_run:
         result.preview = []
@@ -677,7 +568,7 @@ def assignment_withdraw(*, actor: Person, assignment: Assignment, reason: str = 
     return locked
 
 
-def withdraw_sourceless(*, tenant_id: int, assignments: QuerySet, actor_id: int | None, reason: str) -> int:
+def withdraw_sourceless(*, tenant_id: int, assignments: QuerySet, actor: Person | SystemActor, reason: str) -> int:
     """Withdraw open, not completed assignments that no source holds any more (set-based)."""
     now = clock.now()
     orphans = assignments.filter(withdrawn_at__isnull=True, completed_at__isnull=True).exclude(
@@ -687,13 +578,11 @@ def withdraw_sourceless(*, tenant_id: int, assignments: QuerySet, actor_id: int 
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
         Assignment.objects.filter(pk__in=chunk).update(withdrawn_at=now, withdrawn_reason=reason)
-        from duecourse.core.models import AuditEvent
-
         AuditEvent.objects.bulk_create(
             [
                 AuditEvent(
                     tenant_id=tenant_id,
-                    actor_id=actor_id,
+                    **audit_actor(actor),
                     action="assignment.withdraw",
                     object_type="assignment",
                     object_id=pk,

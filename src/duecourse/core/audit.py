@@ -14,10 +14,13 @@ def audit_record(
     before: dict | None = None,
     after: dict | None = None,
     reason: str = "",
+    actor_label: str = "",
 ) -> AuditEvent:
+    """One event; `actor_id=None` is the system (pass `**audit_actor(actor)` to name which)."""
     return AuditEvent.objects.create(
         tenant_id=tenant_id,
         actor_id=actor_id,
+        actor_label=actor_label,
         action=action,
         object_type=object_type,
         object_id=object_id,

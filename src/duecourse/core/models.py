@@ -44,7 +44,9 @@ class HighVolumeTenantScopedModel(TenantScopedModel):
 class AuditEvent(HighVolumeTenantScopedModel):
     """Append-only record of a change: who, what, when, before/after and why."""
 
-    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)  # null: the system did it (no person)
+    # Which system actor, when no person did it: "System", or e.g. "Rule: Onboarding".
+    actor_label = models.CharField(max_length=200, blank=True, default="", db_default="")
     action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=40)
     object_id = models.BigIntegerField(null=True, blank=True)
@@ -60,3 +62,7 @@ class AuditEvent(HighVolumeTenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+    @property
+    def by_system(self) -> bool:
+        return self.actor_id is None

@@ -41,7 +41,6 @@ from duecourse.notifications.models import (
     Notification,
     NotificationPreference,
     OutboxMessage,
-    SchedulerState,
 )
 from duecourse.notifications.rendering import TemplateFailed, TenantTemplates, items_for, render_email
 from duecourse.people.models import Person
@@ -70,10 +69,9 @@ def compose_emails(*, now: dt.datetime) -> int:
     manager's daily-digest items wait for the digest hour. Each remaining group becomes one outbox row
     (its words are rendered when it is first delivered) and its notifications point at it, all in
     one transaction: a notification is put into at most one email. Returns the emails written.
+    The scheduler runs it in one worker at a time (its "compose" lock).
     """
     with transaction.atomic():
-        if not _claim_compose_turn(now):
-            return 0  # another worker is composing right now
         pending = Notification.objects.filter(email_state=EMAIL_PENDING, created_at__lte=now)
         watermark = pending.aggregate(top=Max("pk"))["top"]
         if watermark is None:
@@ -170,12 +168,6 @@ def _email_key(watermark: int) -> Concat:
         F("template"),
         output_field=CharField(),
     )
-
-
-def _claim_compose_turn(now: dt.datetime) -> bool:
-    """One composer at a time (the row lock is held until the transaction ends)."""
-    SchedulerState.objects.get_or_create(key="compose", defaults={"last_run_at": now})
-    return skip_locked(SchedulerState.objects.filter(key="compose")).exists()
 
 
 def _skip_unwanted(pending) -> None:

@@ -208,16 +208,3 @@ class ReminderPlanBacklog(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"plan reminders of operation {self.operation_id}"
-
-
-class SchedulerState(models.Model):
-    """When periodic jobs last ran (e.g. the hourly full reconcile), shared by all workers."""
-
-    key = models.CharField(max_length=60, primary_key=True)
-    last_run_at = models.DateTimeField()
-
-    class Meta:
-        db_table = "scheduler_state"
-
-    def __str__(self) -> str:
-        return self.key

@@ -4,8 +4,8 @@ from django import forms
 
 from duecourse.assignments.domain import RECIPIENT_LABELS
 from duecourse.assignments.forms import BulkRemindersForm
+from duecourse.policy.escalation import ESCALATION_RECIPIENTS, MAX_ESCALATION_DAYS
 from duecourse.policy.services import MAX_OVERLOAD_MINUTES
-from duecourse.scheduler.tick import ESCALATION_RECIPIENTS
 
 ESCALATION_ROWS = 4
 NOBODY = ""
@@ -45,7 +45,7 @@ class EscalationForm(forms.Form):
         choices = [(NOBODY, "Nobody"), *((r, RECIPIENT_LABELS[r]) for r in ESCALATION_RECIPIENTS)]
         for n in range(1, ESCALATION_ROWS + 1):
             self.fields[f"e{n}_after_days"] = forms.IntegerField(
-                required=False, min_value=0, max_value=365, label="Days overdue"
+                required=False, min_value=0, max_value=MAX_ESCALATION_DAYS, label="Days overdue"
             )
             self.fields[f"e{n}_to"] = forms.ChoiceField(required=False, choices=choices, label="Tell")
             self.fields[f"e{n}_flag"] = forms.BooleanField(required=False, label="Compliance flag")

@@ -6,7 +6,8 @@ from pydantic import ConfigDict
 from duecourse.assignments.domain import Recipient
 from duecourse.assignments.limits import MAX_REMINDER_RULES
 from duecourse.assignments.schemas import ReminderRule
-from duecourse.policy.services import MAX_ESCALATION_TIERS, MAX_OVERLOAD_MINUTES
+from duecourse.policy.escalation import MAX_ESCALATION_DAYS, MAX_ESCALATION_TIERS
+from duecourse.policy.services import MAX_OVERLOAD_MINUTES
 
 PolicyKey = Literal["overload_minutes_30d", "default_reminder_plan", "escalation"]
 
@@ -14,7 +15,7 @@ PolicyKey = Literal["overload_minutes_30d", "default_reminder_plan", "escalation
 class EscalationTier(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    after_days: int = Field(..., ge=0, le=365, description="Days overdue at which this tier acts.")
+    after_days: int = Field(..., ge=0, le=MAX_ESCALATION_DAYS, description="Days overdue at which this tier acts.")
     to: Recipient | None = Field(None, description="Who is told; null for a tier that only flags.")
     flag: bool = Field(False, description="Set the compliance flag on the assignment.")
 

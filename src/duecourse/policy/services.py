@@ -10,19 +10,17 @@ is malformed; this module is the one writer, so what is stored is always valid.
 
 from django.db import transaction
 
-from duecourse.assignments.domain import validate_reminder_plan
-from duecourse.assignments.services import overload_threshold_in
+from duecourse.assignments.domain import overload_threshold_in, validate_reminder_plan
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.models import Tenant
 from duecourse.notifications.reminders import default_plan_in
 from duecourse.people.models import Person
 from duecourse.policy import permissions
-from duecourse.scheduler.tick import ESCALATION_RECIPIENTS, escalation_tiers
+from duecourse.policy.escalation import escalation_tiers, validated_escalation
 
 POLICY_KEYS = ("overload_minutes_30d", "default_reminder_plan", "escalation")
 MAX_OVERLOAD_MINUTES = 100_000
-MAX_ESCALATION_TIERS = 10
 
 
 def tenant_policy(tenant_id: int) -> dict:
@@ -83,30 +81,4 @@ def _validated(key: str, value):
             return validate_reminder_plan(value)
         except ValueError as error:
             raise ValidationFailed.on(key, str(error)) from None
-    return _validated_escalation(value)
-
-
-def _validated_escalation(tiers) -> list[dict]:
-    if not isinstance(tiers, list):
-        raise ValidationFailed.on("escalation", "must be a list of {after_days, to, flag}")
-    if len(tiers) > MAX_ESCALATION_TIERS:
-        raise ValidationFailed.on("escalation", f"at most {MAX_ESCALATION_TIERS} tiers")
-    clean = []
-    for index, tier in enumerate(tiers):
-        name = f"escalation.{index}"
-        if not isinstance(tier, dict) or set(tier) - {"after_days", "to", "flag"}:
-            raise ValidationFailed.on(name, "must be an object with after_days, to and flag")
-        after, to, flag = tier.get("after_days"), tier.get("to"), tier.get("flag", False)
-        if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= 365:
-            raise ValidationFailed.on(f"{name}.after_days", "must be a whole number of days overdue from 0 to 365")
-        if to is not None and to not in ESCALATION_RECIPIENTS:
-            raise ValidationFailed.on(f"{name}.to", f"must be one of {', '.join(ESCALATION_RECIPIENTS)}, or null")
-        if not isinstance(flag, bool):
-            raise ValidationFailed.on(f"{name}.flag", "must be true or false")
-        if to is None and not flag:
-            raise ValidationFailed.on(name, "must notify someone (to) or set the compliance flag (flag), or both")
-        clean.append({"after_days": after, "to": to, "flag": flag})
-    keys = [(t["after_days"], t["to"]) for t in clean]
-    if len(set(keys)) != len(keys):
-        raise ValidationFailed.on("escalation", "two tiers notify the same recipient on the same day")
-    return sorted(clean, key=lambda t: t["after_days"])
+    return validated_escalation(value)

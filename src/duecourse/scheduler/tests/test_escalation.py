@@ -7,7 +7,6 @@ import time_machine
 
 from duecourse.assignments.tests.factories import make_course
 from duecourse.notifications.tests.support import assign_at, inbox, tick, utc
-from duecourse.scheduler.tick import DEFAULT_ESCALATION, escalation_tiers
 
 DUE_END = utc("2026-03-21T00:00")  # end of the due date 20 Mar for someone in UTC
 
@@ -82,12 +81,6 @@ def test_completed_items_do_not_escalate(admin, admin_api, team, tenant):
         admin_api.post("progress", {"person_id": learner.pk, "course_id": course.pk, "progress": 100})
     daily_ticks(0, 16)
     assert inbox(manager, "escalation") == [] and inbox(learner, "overdue") == []
-
-
-def test_malformed_tiers_are_skipped():
-    tiers = escalation_tiers({"escalation": [{"after_days": "x"}, {"after_days": 3, "to": "ceo"}, {"after_days": 4}]})
-    assert tiers == [{"after_days": 4, "to": None, "flag": False}]
-    assert escalation_tiers({}) == DEFAULT_ESCALATION
 
 
 def test_the_manager_hears_within_ten_minutes_even_when_ticks_come_every_few_seconds(admin, team):

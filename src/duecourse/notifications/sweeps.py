@@ -1,0 +1,161 @@
+"""What the clock does to notifications: due reminders and expiry notices into the inbox.
+
+The scheduler calls these and writes no notification row itself. Each is set-based (INSERT … SELECT
+with a unique dedup key, so a repeated or concurrent run writes nothing twice).
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import BigIntegerField, Case, CharField, DateTimeField, F, JSONField, Value, When
+from django.db.models.functions import Cast, Concat
+
+from duecourse.assignments.models import Assignment
+from duecourse.core.actors import SystemActor, audit_actor
+from duecourse.core.audit import audit_record
+from duecourse.core.models import Tenant
+from duecourse.core.sql import insert_select_ignore_conflicts, skip_locked
+from duecourse.notifications.models import EMAIL_PENDING, Notification, ReminderSchedule
+from duecourse.notifications.services import NOTIFICATION_COLUMNS
+from duecourse.people.models import Person
+
+EXPIRY_NOTICE_DAYS = 30
+# A notice is written for expiries in the last LOOKBACK, so a worker that was down catches up once.
+LOOKBACK = dt.timedelta(days=2)
+REMINDER_BATCH = 5000
+# Whom a reminder row names, by its recipient kind ("hr" goes to every HR contact of the tenant).
+RECIPIENT_PERSON = {
+    "learner": "assignment__person_id",
+    "manager": "assignment__person__manager_id",
+    "assigner": "assignment__assigned_by_id",
+}
+
+
+def expiry_notices_send(*, now: dt.datetime) -> int:
+    """Tell people before a completion's validity runs out, and when it has (once per expiry date).
+
+    Per tenant, one transaction and one audit event when any notice was written. Returns how many.
+    """
+    written = 0
+    for tenant_id in Tenant.objects.values_list("pk", flat=True):
+        completed = Assignment.objects.filter(
+            tenant_id=tenant_id, withdrawn_at__isnull=True, completed_at__isnull=False
+        )
+        with transaction.atomic():
+            soon = now + dt.timedelta(days=EXPIRY_NOTICE_DAYS)
+            expiring = _notify_once(
+                completed.filter(expires_at__lte=soon, expires_at__gt=max(now, soon - LOOKBACK)), "expiring", now
+            )
+            expired = _notify_once(completed.filter(expires_at__lte=now, expires_at__gt=now - LOOKBACK), "expired", now)
+            if expiring or expired:
+                audit_record(
+                    tenant_id=tenant_id,
+                    **audit_actor(SystemActor(tenant_id=tenant_id)),
+                    action="notification.expiry_notices",
+                    object_type="notifications",
+                    object_id=None,
+                    after={"expiring": expiring, "expired": expired},
+                )
+            written += expiring + expired
+    return written
+
+
+def _notify_once(assignments, kind: str, now: dt.datetime) -> int:
+    rows = assignments.exclude(visibility="hidden")
+    dedup = Concat(
+        Value(f"{kind}:"),
+        Cast("pk", CharField()),
+        Value(":"),
+        Cast("cycle", CharField()),
+        Value(":"),
+        Cast("expires_at", CharField()),
+        output_field=CharField(),
+    )
+    select = rows.values_list(
+        "tenant_id",
+        "person_id",
+        Value(kind, output_field=CharField()),
+        "pk",
+        "person_id",
+        Value({}, output_field=JSONField()),
+        Value("", output_field=CharField()),
+        dedup,
+        Value(now, output_field=DateTimeField()),
+        Value(EMAIL_PENDING, output_field=CharField()),
+        Cast(Value(None), BigIntegerField()),
+    )
+    return insert_select_ignore_conflicts(Notification._meta.db_table, NOTIFICATION_COLUMNS, select)
+
+
+def reminders_send_due(*, now: dt.datetime, batch: int = REMINDER_BATCH) -> int:
+    """Turn due reminder rows into inbox notifications and mark them sent, in one transaction per batch."""
+    sent = 0
+    while True:
+        with transaction.atomic():
+            claimed = list(
+                skip_locked(ReminderSchedule.objects.filter(sent_at__isnull=True, remind_at__lte=now))
+                .order_by("remind_at")
+                .values_list("pk", "recipient_kind")[:batch]
+            )
+            if not claimed:
+                return sent
+            rows = ReminderSchedule.objects.filter(pk__in=[pk for pk, _ in claimed])
+            # Still relevant: open, not done, not hidden, same cycle and due date as planned (else skipped).
+            live = rows.exclude(assignment__visibility="hidden").filter(
+                assignment__withdrawn_at__isnull=True,
+                assignment__completed_at__isnull=True,
+                assignment__cycle=F("cycle"),
+                assignment__due_date=F("due_date"),
+            )
+            # Learner, manager and assigner rows in one statement: the recipient is picked per row.
+            recipient = Case(
+                *(When(recipient_kind=kind, then=F(path)) for kind, path in RECIPIENT_PERSON.items()),
+                output_field=BigIntegerField(),
+            )
+            sent += _notify_from_schedule(
+                live.filter(recipient_kind__in=list(RECIPIENT_PERSON))
+                .annotate(recipient=recipient)
+                .filter(recipient__isnull=False),
+                "recipient",
+                now,
+            )
+            if any(kind == "hr" for _, kind in claimed):
+                hr_people = Person.objects.filter(is_hr=True, active=True)
+                for hr in hr_people.filter(tenant_id__in=live.filter(recipient_kind="hr").values("tenant_id")).values(
+                    "pk", "tenant_id"
+                ):
+                    sent += _notify_from_schedule(
+                        live.filter(recipient_kind="hr", tenant_id=hr["tenant_id"]),
+                        Value(hr["pk"], output_field=BigIntegerField()),
+                        now,
+                    )
+            rows.update(
+                sent_at=now,
+                skipped=Case(When(pk__in=live.values("pk"), then=Value(False)), default=Value(True)),
+            )
+
+
+def _notify_from_schedule(rows, recipient, now: dt.datetime) -> int:
+    """INSERT … SELECT one notification per schedule row for the recipient (a field path or an expression)."""
+    recipient_expr = F(recipient) if isinstance(recipient, str) else recipient
+    dedup = Concat(
+        Value("reminder:"),
+        Cast("pk", CharField()),
+        Value(":"),
+        Cast(recipient_expr, CharField()),
+        output_field=CharField(),
+    )
+    select = rows.values_list(
+        "tenant_id",
+        recipient_expr,
+        "kind",
+        "assignment_id",
+        "assignment__person_id",
+        Value({}, output_field=JSONField()),
+        "template",
+        dedup,
+        Value(now, output_field=DateTimeField()),
+        Value(EMAIL_PENDING, output_field=CharField()),
+        Cast(Value(None), BigIntegerField()),
+    )
+    return insert_select_ignore_conflicts(Notification._meta.db_table, NOTIFICATION_COLUMNS, select)

@@ -1,0 +1,76 @@
+"""Escalation policy, pure: the overdue tiers a tenant sets, their default, and their validation.
+
+Tenant policy in `tenant.settings["escalation"]`: `[{"after_days": N, "to": recipient, "flag": bool}, …]`.
+The settings service, form and API validate with `validated_escalation`; the scheduler reads with
+`escalation_tiers`, which skips what is malformed so a bad row stored by other means never stops it.
+"""
+
+import logging
+
+from duecourse.assignments.domain import RECIPIENTS
+from duecourse.core.errors import ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ESCALATION: list[dict] = [
+    {"after_days": 0, "to": "manager", "flag": False},
+    {"after_days": 8, "to": "hr", "flag": False},
+    {"after_days": 15, "to": None, "flag": True},
+]
+ESCALATION_RECIPIENTS = RECIPIENTS  # the same people a reminder rule can name
+MAX_ESCALATION_TIERS = 10
+MAX_ESCALATION_DAYS = 365
+
+
+def _is_days_overdue(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and 0 <= value <= MAX_ESCALATION_DAYS
+
+
+def escalation_tiers(settings: dict | None) -> list[dict]:
+    """The tenant's escalation tiers, clean and sorted by `after_days`; malformed tiers are skipped (logged)."""
+    raw = (settings or {}).get("escalation")
+    if not isinstance(raw, list):
+        return DEFAULT_ESCALATION
+    tiers = []
+    for tier in raw:
+        after = tier.get("after_days") if isinstance(tier, dict) else None
+        to = tier.get("to") if isinstance(tier, dict) else None
+        if not _is_days_overdue(after) or to not in (None, *ESCALATION_RECIPIENTS):
+            logger.warning("Skipping malformed escalation tier %r", tier)
+            continue
+        tiers.append({"after_days": after, "to": to, "flag": tier.get("flag") is True})
+    return sorted(tiers, key=lambda t: t["after_days"])
+
+
+def flag_after_days(tiers: list[dict]) -> int | None:
+    """Days overdue at which the compliance flag goes up (the earliest flagging tier), or None."""
+    return min((t["after_days"] for t in tiers if t["flag"]), default=None)
+
+
+def validated_escalation(tiers) -> list[dict]:
+    """The tiers an admin sends, checked and sorted; `ValidationFailed` names the first bad field."""
+    if not isinstance(tiers, list):
+        raise ValidationFailed.on("escalation", "must be a list of {after_days, to, flag}")
+    if len(tiers) > MAX_ESCALATION_TIERS:
+        raise ValidationFailed.on("escalation", f"at most {MAX_ESCALATION_TIERS} tiers")
+    clean = []
+    for index, tier in enumerate(tiers):
+        name = f"escalation.{index}"
+        if not isinstance(tier, dict) or set(tier) - {"after_days", "to", "flag"}:
+            raise ValidationFailed.on(name, "must be an object with after_days, to and flag")
+        after, to, flag = tier.get("after_days"), tier.get("to"), tier.get("flag", False)
+        if not _is_days_overdue(after):
+            raise ValidationFailed.on(
+                f"{name}.after_days", f"must be a whole number of days overdue from 0 to {MAX_ESCALATION_DAYS}"
+            )
+        if to is not None and to not in ESCALATION_RECIPIENTS:
+            raise ValidationFailed.on(f"{name}.to", f"must be one of {', '.join(ESCALATION_RECIPIENTS)}, or null")
+        if not isinstance(flag, bool):
+            raise ValidationFailed.on(f"{name}.flag", "must be true or false")
+        if to is None and not flag:
+            raise ValidationFailed.on(name, "must notify someone (to) or set the compliance flag (flag), or both")
+        clean.append({"after_days": after, "to": to, "flag": flag})
+    keys = [(t["after_days"], t["to"]) for t in clean]
+    if len(set(keys)) != len(keys):
+        raise ValidationFailed.on("escalation", "two tiers notify the same recipient on the same day")
+    return sorted(clean, key=lambda t: t["after_days"])
