@@ -1,6 +1,7 @@
 """Web forms for the catalog. They only shape browser input: the catalog services check every rule."""
 
 import re
+from typing import cast
 
 from django import forms
 
@@ -89,7 +90,8 @@ class SkillForm(forms.Form):
 
     def __init__(self, *args, courses=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["course_ids"].choices = [(c.pk, f"{c.title} ({c.code})") for c in courses]
+        choices = [(c.pk, f"{c.title} ({c.code})") for c in courses]
+        cast(forms.ChoiceField, self.fields["course_ids"]).choices = choices
 
 
 class EquivalenceForm(forms.Form):
@@ -103,7 +105,8 @@ class EquivalenceForm(forms.Form):
 
     def __init__(self, *args, courses=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["other"].choices = [("", "Choose a course…")] + [(c.pk, f"{c.title} ({c.code})") for c in courses]
+        choices = [("", "Choose a course…")] + [(c.pk, f"{c.title} ({c.code})") for c in courses]
+        cast(forms.ChoiceField, self.fields["other"]).choices = choices
 
 
 class PathItemRow:

@@ -78,7 +78,7 @@ def _clean_course(tenant_id: int, data: dict, course: Course | None) -> dict:
     code = data.get("code")
     if (
         code
-        and Course.objects.filter(tenant_id=tenant_id, code=code).exclude(pk=course.pk if course else None).exists()
+        and Course.objects.filter(tenant_id=tenant_id, code=code).exclude(pk__in=[course.pk] if course else []).exists()
     ):
         errors.append(FieldError("code", f"a course with code {code!r} already exists"))
     _raise(errors, "course")
@@ -282,7 +282,8 @@ def _clean_skill(tenant_id: int, data: dict, skill: Skill | None) -> dict:
                 errors.append(FieldError("course_ids", f"no course with id {', '.join(map(str, unknown[:10]))}"))
             data["course_ids"] = sorted(set(ids))
     name = data.get("name")
-    if name and Skill.objects.filter(tenant_id=tenant_id, name=name).exclude(pk=skill.pk if skill else None).exists():
+    same_name = Skill.objects.filter(tenant_id=tenant_id, name=name).exclude(pk__in=[skill.pk] if skill else [])
+    if name and same_name.exists():
         errors.append(FieldError("name", f"a skill named {name!r} already exists"))
     _raise(errors, "skill")
     return data

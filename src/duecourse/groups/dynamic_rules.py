@@ -93,13 +93,15 @@ def _condition_filter(condition: dict) -> Q:
     return Q(hire_date__gt=value)
 
 
-def tenant_rule_filter(rule: dict, tenant_id: int) -> Q | None:
+def tenant_rule_filter(rule: dict | None, tenant_id: int) -> Q | None:
     """`rule_filter` for one tenant's people with org-unit names turned into ids first (one small query).
 
     The refresh then filters `person.department_id IN (…)` instead of joining org units, a plan that
     stays right on statistics taken before a big import. None when the rule names an org unit the
-    tenant does not have, so it matches nobody.
+    tenant does not have, so it matches nobody (as does a group without a rule).
     """
+    if rule is None:
+        return None
     named = [c for c in rule["all"] if c["field"] in ORG_LOOKUPS]
     wanted = {(c["field"], v) for c in named for v in (c["value"] if c["op"] == "in" else [c["value"]])}
     ids: dict[tuple[str, str], int] = {}

@@ -25,7 +25,7 @@ def _clean_name(tenant_id: int, name, group_id: int | None) -> str:
         raise ValidationFailed.on("name", "contains a NUL character")
     if len(name) > 200:
         raise ValidationFailed.on("name", "is longer than 200 characters")
-    if Group.objects.filter(tenant_id=tenant_id, name=name).exclude(pk=group_id).exists():
+    if Group.objects.filter(tenant_id=tenant_id, name=name).exclude(pk__in=[group_id] if group_id else []).exists():
         raise ValidationFailed.on("name", f"a group named {name!r} already exists")
     return name
 

@@ -23,7 +23,7 @@ from duecourse.groups.forms import (
 )
 from duecourse.groups.models import Group
 from duecourse.people import selectors as people_selectors
-from duecourse.people.models import OrgUnit
+from duecourse.people.models import OrgUnit, Person
 
 MEMBERS_PAGE_SIZE = 25
 PICKER_RESULTS = 8
@@ -197,7 +197,7 @@ def rule_preview_view(request):
     actor = request.actor
     _require_manage(actor)
     rows = rule_rows_from_post(request.POST)
-    context = {"rows": rows}
+    context: dict[str, object] = {"rows": rows}
     try:
         rule = validate_rule(rule_from_rows(rows))
     except ValidationFailed as exc:
@@ -219,12 +219,12 @@ def people_picker_view(request):
     q = (request.GET.get("q") or "").strip()[:200]
     group_id = _id_param(request.GET.get("group"))
     group = selectors.access_group(actor=actor, group_id=group_id) if group_id else None
-    people = []
+    people: list[Person] = []
     if q:
-        people = people_selectors.person_list(actor=actor, q=q, active=True)
+        found = people_selectors.person_list(actor=actor, q=q, active=True)
         if group is not None:
-            people = people.exclude(group_memberships__group=group)
-        people = list(people[:PICKER_RESULTS])
+            found = found.exclude(group_memberships__group=group)
+        people = list(found[:PICKER_RESULTS])
     return render(request, "groups/_people_picker_results.html", {"people": people, "q": q, "group": group})
 
 

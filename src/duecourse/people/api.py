@@ -134,8 +134,7 @@ def create_token(request: HttpRequest, person_id: int, payload: TokenIn):
     actor = actor_of(request)
     person = selectors.access_person(actor=actor, person_id=person_id)
     token, plain = services.api_token_create(actor=actor, person=person, name=payload.name)
-    token.token = plain
-    return Status(201, token)
+    return Status(201, TokenOut.from_orm(token).model_copy(update={"token": plain}))
 
 
 @router.delete(

@@ -1,5 +1,7 @@
 """Web forms for people. They only shape browser input: every rule is checked by the services."""
 
+from typing import cast
+
 from django import forms
 
 from duecourse.people.permissions import STORED_ROLES
@@ -39,8 +41,9 @@ class PersonFilterForm(forms.Form):
             data["active"] = "true"
         super().__init__(data)
         for kind, names in org_units.items():
-            self.fields[kind].choices = [("", f"Any {kind}")] + [(n, n) for n in names]
-        self.fields["manager"].choices = [("", "Any manager")] + [(str(pk), name) for pk, name in managers]
+            cast(forms.ChoiceField, self.fields[kind]).choices = [("", f"Any {kind}")] + [(n, n) for n in names]
+        manager_choices = [("", "Any manager")] + [(str(pk), name) for pk, name in managers]
+        cast(forms.ChoiceField, self.fields["manager"]).choices = manager_choices
 
     def filters(self) -> dict:
         """The valid filters as `person_list` keywords; an invalid one is ignored, not an error page."""

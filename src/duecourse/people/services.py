@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 
 from duecourse.core import clock
 from duecourse.core.audit import audit_record, changed_fields
@@ -209,16 +210,15 @@ def person_set_password(*, person: Person, password: str) -> None:
     user_model = get_user_model()
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
-        if person.user_id is None:
+        if person.user is None:
             user = user_model(username=f"t{person.tenant_id}:{person.email}", email=person.email)
             user.set_password(password)
             user.save()
             person.user = user
             person.save(update_fields=["user"])
         else:
-            user = person.user
-            user.set_password(password)
-            user.save(update_fields=["password"])
+            person.user.set_password(password)
+            person.user.save(update_fields=["password"])
         audit_record(
             tenant_id=person.tenant_id,
             actor_id=None,
@@ -292,10 +292,15 @@ def api_token_authenticate(raw: str) -> Person | None:
 @functools.cache
 def _token_query(vendor: str) -> TypedQuery:
     """Every API request runs this: one indexed look-up by prefix, written out so it skips ORM compilation."""
-    token_fields = [ApiToken._meta.get_field(name) for name in ("id", "secret_hash", "last_used_at")]
+    token_columns = {f.name: f for f in ApiToken._meta.concrete_fields}
+    token_fields = [token_columns[name] for name in ("id", "secret_hash", "last_used_at")]
     person_fields = list(Person._meta.concrete_fields)
-    quote = connection.ops.quote_name
-    columns = [f"t.{quote(f.column)}" for f in token_fields] + [f"p.{quote(f.column)}" for f in person_fields]
+
+    def column(alias: str, field: Field) -> str:
+        assert field.column is not None  # concrete fields always have one
+        return f"{alias}.{connection.ops.quote_name(field.column)}"
+
+    columns = [column("t", f) for f in token_fields] + [column("p", f) for f in person_fields]
     sql = (
         f"SELECT {', '.join(columns)} FROM api_token t JOIN person p ON p.id = t.person_id "
         "WHERE t.prefix = %s AND t.revoked_at IS NULL AND p.active"

@@ -29,7 +29,7 @@ from duecourse.people.models import Person
 
 logger = logging.getLogger(__name__)
 # Tenant policy in tenant.settings["escalation"]: [{"after_days": N, "to": recipient, "flag": bool}, ...]
-DEFAULT_ESCALATION = [
+DEFAULT_ESCALATION: list[dict] = [
     {"after_days": 0, "to": "manager", "flag": False},
     {"after_days": 8, "to": "hr", "flag": False},
     {"after_days": 15, "to": None, "flag": True},
@@ -66,7 +66,7 @@ def escalation_tiers(settings: dict | None) -> list[dict]:
     raw = (settings or {}).get("escalation")
     if not isinstance(raw, list):
         return DEFAULT_ESCALATION
-    tiers = []
+    tiers: list[dict] = []
     for tier in raw:
         after = tier.get("after_days") if isinstance(tier, dict) else None
         to = tier.get("to") if isinstance(tier, dict) else None
