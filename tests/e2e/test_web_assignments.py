@@ -9,6 +9,7 @@ import pytest
 from duecourse.assignments.models import Assignment
 from duecourse.assignments.progress import progress_record
 from duecourse.assignments.services import assignment_create
+from duecourse.catalog.inputs import CourseInput
 from duecourse.catalog.services import course_create
 from duecourse.groups.services import group_create
 from duecourse.people.services import person_create, person_set_password
@@ -61,14 +62,14 @@ def company(tenant):
     courses = {
         code: course_create(
             actor=admin,
-            data={
-                "code": code,
-                "title": title,
-                "estimated_minutes": minutes,
-                "status": "active",
-                "launch_url": f"https://lms.acme.test/{code.lower()}",
-                "description": f"{title}: what everyone in the warehouse must know.",
-            },
+            data=CourseInput(
+                code=code,
+                title=title,
+                estimated_minutes=minutes,
+                status="active",
+                launch_url=f"https://lms.acme.test/{code.lower()}",
+                description=f"{title}: what everyone in the warehouse must know.",
+            ),
         )
         for code, title, minutes in COURSES
     }

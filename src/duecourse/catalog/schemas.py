@@ -3,6 +3,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from duecourse.catalog.inputs import CourseInput, PathInput, SkillInput
 from duecourse.core.api import Id, ListParams
 
 Status = Literal["draft", "active", "archived"]
@@ -33,6 +34,9 @@ class CourseIn(Schema):
     estimated_minutes: int = Field(0, ge=0, le=100_000)
     status: Status = "draft"
 
+    def to_input(self) -> CourseInput:
+        return CourseInput.model_validate(self.model_dump())
+
 
 class CoursePatch(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -43,6 +47,9 @@ class CoursePatch(Schema):
     launch_url: str | None = Field(None, max_length=1000)
     estimated_minutes: int | None = Field(None, ge=0, le=100_000)
     status: Status | None = None
+
+    def to_input(self) -> CourseInput:
+        return CourseInput.model_validate(self.model_dump(exclude_unset=True))
 
 
 class CourseFilters(ListParams):
@@ -76,6 +83,9 @@ class PathIn(Schema):
     status: Status = "draft"
     items: list[PathItemIO] = Field(..., max_length=500)
 
+    def to_input(self) -> PathInput:
+        return PathInput.model_validate(self.model_dump())
+
 
 class PathPatch(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -84,6 +94,9 @@ class PathPatch(Schema):
     description: str | None = Field(None, max_length=20000)
     status: Status | None = None
     items: list[PathItemIO] | None = Field(None, max_length=500)
+
+    def to_input(self) -> PathInput:
+        return PathInput.model_validate(self.model_dump(exclude_unset=True))
 
 
 class PathFilters(ListParams):
@@ -111,6 +124,9 @@ class SkillIn(Schema):
     status: Status = "active"
     course_ids: list[Id] = Field([], max_length=500)
 
+    def to_input(self) -> SkillInput:
+        return SkillInput.model_validate(self.model_dump())
+
 
 class SkillPatch(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -119,6 +135,9 @@ class SkillPatch(Schema):
     description: str | None = Field(None, max_length=20000)
     status: Status | None = None
     course_ids: list[Id] | None = Field(None, max_length=500)
+
+    def to_input(self) -> SkillInput:
+        return SkillInput.model_validate(self.model_dump(exclude_unset=True))
 
 
 class EquivalenceIn(Schema):
