@@ -11,6 +11,7 @@ from duecourse.assignments.progress import progress_record
 from duecourse.assignments.services import assignment_create
 from duecourse.catalog.inputs import CourseInput
 from duecourse.catalog.services import course_create
+from duecourse.groups.inputs import GroupInput
 from duecourse.groups.services import group_create
 from duecourse.people.services import person_create, person_set_password
 
@@ -74,7 +75,7 @@ def company(tenant):
         for code, title, minutes in COURSES
     }
     group_create(
-        actor=admin, data={"name": "Forklift drivers", "kind": "static", "member_ids": [p.pk for p in drivers]}
+        actor=admin, data=GroupInput(name="Forklift drivers", kind="static", member_ids=[p.pk for p in drivers])
     )
     today = dt.date.today()
     olivia, luca = drivers[0], drivers[1]

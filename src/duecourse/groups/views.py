@@ -105,24 +105,23 @@ def _save_group(request, *, group, kind):
     form = GroupForm(request.POST)
     form.is_valid()
     rows = rule_rows_from_post(request.POST) if kind == Group.DYNAMIC else []
-    member_ids = member_ids_from_post(request.POST) if kind == Group.STATIC and group is None else []
-    data = {"name": form.cleaned_data["name"], "description": form.cleaned_data["description"]}
-    if kind == Group.DYNAMIC:
-        data["rule"] = rule_from_rows(rows)
-    elif group is None:
-        data["member_ids"] = member_ids
+    member_ids: list[int] = []
     try:
-        if group is None:
-            return services.group_create(actor=actor, data={**data, "kind": kind}), None
-        return services.group_update(actor=actor, group=group, data=data), None
+        if group is not None:  # a group keeps its kind; a static group's members change on its own page
+            rule = {"rule": rule_from_rows(rows)} if kind == Group.DYNAMIC else {}
+            return services.group_update(actor=actor, group=group, data=form.to_input(**rule)), None
+        if kind == Group.DYNAMIC:
+            data = form.to_input(kind=kind, rule=rule_from_rows(rows))
+        else:
+            member_ids = member_ids_from_post(request.POST)
+            data = form.to_input(kind=kind, member_ids=member_ids)
+        return services.group_create(actor=actor, data=data), None
     except ValidationFailed as exc:
         rule_errors = attach_rule_errors(rows, exc.errors)
         others = [e for e in exc.errors if not e.field.startswith("rule")]
         if others:
             add_field_errors(form, ValidationFailed(detail=exc.detail, errors=others))
-        members = list(
-            people_selectors.person_list(actor=actor).filter(pk__in=[i for i in member_ids if isinstance(i, int)])
-        )
+        members = list(people_selectors.person_list(actor=actor).filter(pk__in=member_ids))
         context = _editor_context(
             request, group=group, kind=kind, form=form, rows=rows, members=members, rule_errors=rule_errors
         )
@@ -243,7 +242,8 @@ def members_add_view(request, group_id: int):
     actor = request.actor
     group = selectors.access_group(actor=actor, group_id=group_id)
     try:
-        services.static_group_add_members(actor=actor, group=group, person_ids=member_ids_from_post(request.POST))
+        person_ids = member_ids_from_post(request.POST)
+        services.static_group_add_members(actor=actor, group=group, person_ids=person_ids)
     except ValidationFailed as exc:
         messages.error(request, "; ".join(e.message for e in exc.errors) or exc.detail)
     return _members_changed(request, group_id)
@@ -255,7 +255,8 @@ def members_remove_view(request, group_id: int):
     actor = request.actor
     group = selectors.access_group(actor=actor, group_id=group_id)
     try:
-        services.static_group_remove_members(actor=actor, group=group, person_ids=member_ids_from_post(request.POST))
+        person_ids = member_ids_from_post(request.POST)
+        services.static_group_remove_members(actor=actor, group=group, person_ids=person_ids)
     except ValidationFailed as exc:
         messages.error(request, "; ".join(e.message for e in exc.errors) or exc.detail)
     return _members_changed(request, group_id)
