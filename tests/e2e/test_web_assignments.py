@@ -13,6 +13,7 @@ from duecourse.catalog.inputs import CourseInput
 from duecourse.catalog.services import course_create
 from duecourse.groups.inputs import GroupInput
 from duecourse.groups.services import group_create
+from duecourse.people.inputs import PersonInput
 from duecourse.people.services import person_create, person_set_password
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,7 +41,7 @@ def company(tenant):
     admin = person_create(
         actor=None,
         tenant_id=tenant.pk,
-        data={"email": "ada@acme.test", "name": "Ada Lovelace", "roles": ["admin"], "job_title": "L&D lead"},
+        data=PersonInput(email="ada@acme.test", name="Ada Lovelace", roles=["admin"], job_title="L&D lead"),
     )
     person_set_password(person=admin, password=PASSWORD)
     drivers = []
@@ -48,15 +49,15 @@ def company(tenant):
         person = person_create(
             actor=None,
             tenant_id=tenant.pk,
-            data={
-                "email": f"{name.split()[0].lower()}@acme.test",
-                "name": name,
-                "department": "Logistics",
-                "site": "Leeds",
-                "region": "EMEA",
-                "job_title": "Forklift driver",
-                "hire_date": f"202{index % 5}-03-01",
-            },
+            data=PersonInput(
+                email=f"{name.split()[0].lower()}@acme.test",
+                name=name,
+                department="Logistics",
+                site="Leeds",
+                region="EMEA",
+                job_title="Forklift driver",
+                hire_date=f"202{index % 5}-03-01",
+            ),
         )
         drivers.append(person)
     person_set_password(person=drivers[0], password=PASSWORD)

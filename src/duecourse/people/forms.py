@@ -4,6 +4,7 @@ from typing import cast
 
 from django import forms
 
+from duecourse.people.inputs import PersonInput
 from duecourse.people.permissions import STORED_ROLES
 
 ACTIVE_CHOICES = [("true", "Active"), ("false", "Deactivated"), ("", "Everyone")]
@@ -122,7 +123,7 @@ class PersonForm(forms.Form):
             "roles": [r for r in STORED_ROLES if getattr(person, f"is_{r}")],
         }
 
-    def service_data(self) -> dict:
+    def to_input(self) -> PersonInput:
         """The input for `person_update`: every field, blanks as None, the manager by email (or none)."""
         data = {
             key: (value.strip() or None) if isinstance(value, str) else value
@@ -133,7 +134,7 @@ class PersonForm(forms.Form):
             data["manager_email"] = manager_email
         else:
             data["manager_id"] = None
-        return data
+        return PersonInput.model_validate(data)
 
 
 class TokenForm(forms.Form):

@@ -18,6 +18,7 @@ from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.models import Tenant
 from duecourse.core.sql import TypedQuery
 from duecourse.people import permissions
+from duecourse.people.inputs import PersonInput
 from duecourse.people.models import ApiToken, OrgUnit, Person
 from duecourse.people.signals import people_changed
 from duecourse.people.validation import ORG_FIELDS, clean_person_input
@@ -138,10 +139,11 @@ def _save_or_conflict(person: Person) -> None:
         raise ValidationFailed.on("email", f"{person.email} is already used by another person") from None
 
 
-def person_create(*, actor: Person | None, tenant_id: int, data: dict) -> Person:
+def person_create(*, actor: Person | None, tenant_id: int, data: PersonInput) -> Person:
+    """A new person; `actor` None is the system (a new tenant's first admin)."""
     if actor is not None and not permissions.can_manage_people(actor):
         raise forbidden("create people")
-    clean, errors = clean_person_input(data, partial=False)
+    clean, errors = clean_person_input(data.given(), partial=False)
     _resolve_manager(tenant_id, clean, errors)
     _raise_if(errors, "Invalid person")
     with transaction.atomic():
@@ -162,10 +164,12 @@ def person_create(*, actor: Person | None, tenant_id: int, data: dict) -> Person
     return person
 
 
-def person_update(*, actor: Person, person: Person, data: dict, reason: str = "") -> Person:
-    clean, errors = clean_person_input(data, partial=True)
-    if not permissions.can_change_person_fields(actor, person, set(data)):
-        raise forbidden("change this person" if not set(data) <= permissions.SELF_EDITABLE_FIELDS else "change them")
+def person_update(*, actor: Person, person: Person, data: PersonInput, reason: str = "") -> Person:
+    """Change the fields given (PATCH); no audit entry when nothing changes."""
+    given = data.given()
+    clean, errors = clean_person_input(given, partial=True)
+    if not permissions.can_change_person_fields(actor, person, set(given)):
+        raise forbidden("change this person" if not set(given) <= permissions.SELF_EDITABLE_FIELDS else "change them")
     errors += [FieldError(name, message) for name, message in permissions.self_lockout_errors(actor, person.pk, clean)]
     _resolve_manager(person.tenant_id, clean, errors)
     new_manager = clean.get("manager_id")
@@ -319,7 +323,7 @@ def tenant_create(*, name: str, admin_email: str, admin_name: str = "") -> tuple
         admin = person_create(
             actor=None,
             tenant_id=tenant.pk,
-            data={"email": admin_email, "name": admin_name or admin_email, "roles": ["admin"]},
+            data=PersonInput(email=admin_email, name=admin_name or admin_email, roles=["admin"]),
         )
     return tenant, admin
 

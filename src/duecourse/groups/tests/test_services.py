@@ -12,6 +12,7 @@ from duecourse.groups.models import GroupMember
 from duecourse.groups.signals import group_membership_changed
 from duecourse.people import services as people_services
 from duecourse.people.imports import people_import
+from duecourse.people.inputs import PersonInput
 from duecourse.people.models import OrgUnit, Person
 
 
@@ -145,10 +146,10 @@ def test_dynamic_group_membership_follows_every_kind_of_change(admin, org, tenan
     assert members(group) == {"new@acme.test", "old@acme.test"}
 
     people_services.person_create(
-        actor=admin, tenant_id=tenant.pk, data={"email": "n2@acme.test", "name": "N", "site": "Leeds"}
+        actor=admin, tenant_id=tenant.pk, data=PersonInput(email="n2@acme.test", name="N", site="Leeds")
     )
-    people_services.person_update(actor=admin, person=org["york"], data={"site": "Leeds"})
-    people_services.person_update(actor=admin, person=org["old_leeds"], data={"active": False})
+    people_services.person_update(actor=admin, person=org["york"], data=PersonInput(site="Leeds"))
+    people_services.person_update(actor=admin, person=org["old_leeds"], data=PersonInput(active=False))
     assert members(group) == {"new@acme.test", "n2@acme.test", "york@acme.test"}
 
     people_import(actor=admin, rows=[{"email": "new@acme.test", "name": "New", "site": "York"}])
