@@ -5,6 +5,7 @@ from pydantic import ConfigDict
 
 from duecourse.assignments.domain import MAX_REMINDER_RULES
 from duecourse.assignments.schemas import Recipient, ReminderRule
+from duecourse.policy.inputs import TenantPolicyInput
 from duecourse.policy.services import MAX_ESCALATION_TIERS, MAX_OVERLOAD_MINUTES
 
 PolicyKey = Literal["overload_minutes_30d", "default_reminder_plan", "escalation"]
@@ -33,3 +34,6 @@ class TenantSettingsPatch(Schema):
     overload_minutes_30d: int | None = Field(None, ge=1, le=MAX_OVERLOAD_MINUTES)
     default_reminder_plan: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
     escalation: list[EscalationTier] | None = Field(None, max_length=MAX_ESCALATION_TIERS)
+
+    def to_input(self) -> TenantPolicyInput:
+        return TenantPolicyInput.model_validate(self.model_dump(exclude_unset=True, mode="json"))

@@ -17,6 +17,7 @@ from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.models import Tenant
 from duecourse.notifications.reminders import default_plan_in
 from duecourse.people.models import Person
+from duecourse.policy.inputs import TenantPolicyInput
 from duecourse.scheduler.tick import ESCALATION_RECIPIENTS, escalation_tiers
 
 POLICY_KEYS = ("overload_minutes_30d", "default_reminder_plan", "escalation")
@@ -40,11 +41,11 @@ def _effective(stored: dict, tenant_id: int) -> dict:
     }
 
 
-def tenant_policy_update(*, actor: Person, changes: dict) -> dict:
-    """Change some of the policy (admins only); `None` for a key goes back to the default. Audited."""
+def tenant_policy_update(*, actor: Person, data: TenantPolicyInput) -> dict:
+    """Change the settings given (admins only); `None` for one goes back to its default. Audited."""
     if not actor.is_admin:
         raise forbidden("change the organisation's settings")
-    clean = {key: _validated(key, value) for key, value in changes.items()}
+    clean = {key: _validated(key, value) for key, value in data.given().items()}
     with transaction.atomic():
         tenant = Tenant.objects.select_for_update().get(pk=actor.tenant_id)
         stored = dict(tenant.settings or {})
