@@ -1,6 +1,7 @@
 """Dynamic group rules: validated once, then compiled to one ORM filter over people."""
 
 import datetime as dt
+from typing import Any, NoReturn
 
 from django.db.models import Q
 
@@ -13,7 +14,7 @@ ORG_LOOKUPS = {"department": "department__name", "site": "site__name", "region":
 MAX_CONDITIONS = 50
 
 
-def _scalar(field: str, value, where: str):
+def _scalar(field: str, value: object, where: str) -> dt.date | int | str:
     if field == "hire_date":
         try:
             return dt.date.fromisoformat(value) if isinstance(value, str) else _reject()
@@ -28,11 +29,11 @@ def _scalar(field: str, value, where: str):
     return value.strip()
 
 
-def _reject():
+def _reject() -> NoReturn:
     raise TypeError
 
 
-def validate_rule(rule) -> dict:
+def validate_rule(rule: object) -> dict[str, Any]:
     """The rule in canonical form, or ValidationFailed naming the condition (`rule.all[2].op`)."""
     if not isinstance(rule, dict) or set(rule) != {"all"} or not isinstance(rule["all"], list):
         raise ValidationFailed.on("rule", 'must be {"all": [conditions]}')
@@ -54,7 +55,7 @@ def validate_rule(rule) -> dict:
     return {"all": clean}
 
 
-def _validate_condition(condition, where: str) -> dict:
+def _validate_condition(condition: object, where: str) -> dict[str, Any]:
     if not isinstance(condition, dict) or set(condition) - {"field", "op", "value"}:
         raise ValidationFailed.on(where, "must be {field, op, value}")
     field, op, value = condition.get("field"), condition.get("op"), condition.get("value")
@@ -73,7 +74,7 @@ def _validate_condition(condition, where: str) -> dict:
     return {"field": field, "op": op, "value": scalar.isoformat() if isinstance(scalar, dt.date) else scalar}
 
 
-def rule_filter(rule: dict) -> Q:
+def rule_filter(rule: dict[str, Any]) -> Q:
     """The people a (validated) rule selects; only active people are members of dynamic groups."""
     q = Q(active=True)
     for condition in rule["all"]:
@@ -81,7 +82,7 @@ def rule_filter(rule: dict) -> Q:
     return q
 
 
-def _condition_filter(condition: dict) -> Q:
+def _condition_filter(condition: dict[str, Any]) -> Q:
     field, op, value = condition["field"], condition["op"], condition["value"]
     lookup = ORG_LOOKUPS.get(field, field)
     if op == "eq":
@@ -93,7 +94,7 @@ def _condition_filter(condition: dict) -> Q:
     return Q(hire_date__gt=value)
 
 
-def tenant_rule_filter(rule: dict | None, tenant_id: int) -> Q | None:
+def tenant_rule_filter(rule: dict[str, Any] | None, tenant_id: int) -> Q | None:
     """`rule_filter` for one tenant's people with org-unit names turned into ids first (one small query).
 
     The refresh then filters `person.department_id IN (…)` instead of joining org units, a plan that
@@ -124,7 +125,7 @@ def tenant_rule_filter(rule: dict | None, tenant_id: int) -> Q | None:
     return q
 
 
-def describe_rule(rule: dict | None) -> str:
+def describe_rule(rule: dict[str, Any] | None) -> str:
     if not rule:
         return ""
     words = {"eq": "is", "in": "is one of", "before": "before", "after": "after"}

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -43,7 +44,7 @@ def org_units_ensure(*, tenant_id: int, kind: str, names: Iterable[str]) -> dict
     return existing
 
 
-def person_snapshot(person: Person) -> dict:
+def person_snapshot(person: Person) -> dict[str, Any]:
     """The person as the audit log and the API show it."""
     return {
         "email": person.email,
@@ -74,7 +75,7 @@ def manager_chain_contains(*, tenant_id: int, start_manager_id: int, person_id: 
     return True
 
 
-def _resolve_manager(tenant_id: int, clean: dict, errors: list[FieldError]) -> None:
+def _resolve_manager(tenant_id: int, clean: dict[str, Any], errors: list[FieldError]) -> None:
     """Turn manager_email / manager_id into a checked `manager_id` (or record the error)."""
     manager_email = clean.pop("manager_email", None)
     if manager_email is not None and "manager_id" not in clean:
@@ -92,7 +93,7 @@ def _resolve_manager(tenant_id: int, clean: dict, errors: list[FieldError]) -> N
         errors.append(FieldError("manager_id", f"no person with id {clean['manager_id']}"))
 
 
-def _apply_clean_fields(person: Person, clean: dict) -> None:
+def _apply_clean_fields(person: Person, clean: dict[str, Any]) -> None:
     for org in ORG_FIELDS:
         if org in clean:
             name = clean.pop(org)
@@ -300,7 +301,7 @@ def _token_query(vendor: str) -> TypedQuery:
     token_fields = [token_columns[name] for name in ("id", "secret_hash", "last_used_at")]
     person_fields = list(Person._meta.concrete_fields)
 
-    def column(alias: str, field: Field) -> str:
+    def column(alias: str, field: Field[Any, Any]) -> str:
         assert field.column is not None  # concrete fields always have one
         return f"{alias}.{connection.ops.quote_name(field.column)}"
 
