@@ -301,7 +301,7 @@ def _token_query(vendor: str) -> TypedQuery:
     token_fields = [token_columns[name] for name in ("id", "secret_hash", "last_used_at")]
     person_fields = list(Person._meta.concrete_fields)
 
-    def column(alias: str, field: Field[Any, Any]) -> str:
+    def column(alias: str, field: "Field[Any, Any]") -> str:
         assert field.column is not None  # concrete fields always have one
         return f"{alias}.{connection.ops.quote_name(field.column)}"
 
