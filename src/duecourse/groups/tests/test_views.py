@@ -246,3 +246,12 @@ def test_delete_asks_for_confirmation(admin, people):
     response = client.post(f"/groups/{group.pk}/delete/", follow=True)
     assert "Deleted the group Drivers." in response.content.decode()
     assert not Group.objects.filter(pk=group.pk).exists()
+
+
+def test_a_member_id_that_is_no_number_is_named_and_nothing_is_created(admin, people):
+    response = signed_in(admin).post(
+        "/groups/new/", {"kind": "static", "name": "Wardens", "member_ids": [people["ann"].pk, "x"]}
+    )
+    assert response.status_code == 422
+    assert "must be a list of person ids" in response.content.decode()
+    assert not Group.objects.filter(name="Wardens").exists()

@@ -10,6 +10,7 @@ from duecourse.core.models import AuditEvent
 from duecourse.people import services
 from duecourse.people.inputs import PersonInput
 from duecourse.people.models import Person
+from duecourse.people.schemas import PersonPatch
 from duecourse.people.validation import clean_person_input
 
 
@@ -189,3 +190,14 @@ def test_concurrent_creates_of_one_email_make_one_person_and_one_422(make_tenant
 
     assert sorted(outcomes) == ["422 email", "created"]
     assert Person.objects.filter(tenant=tenant, email="race@acme.test").count() == 1
+
+
+def test_a_patch_changes_only_the_fields_sent(admin, tenant, make_person):
+    person = make_person(tenant, name="Ann", job_title="Driver")
+    data = PersonPatch.model_validate({"job_title": None}).to_input()
+
+    assert data.given() == {"job_title": None}
+    services.person_update(actor=admin, person=person, data=data)
+
+    person.refresh_from_db()
+    assert (person.name, person.job_title, person.active) == ("Ann", "", True)
