@@ -9,8 +9,11 @@ import pytest
 from duecourse.assignments.models import Assignment
 from duecourse.assignments.progress import progress_record
 from duecourse.assignments.services import assignment_create
+from duecourse.catalog.inputs import CourseInput
 from duecourse.catalog.services import course_create
+from duecourse.groups.inputs import GroupInput
 from duecourse.groups.services import group_create
+from duecourse.people.inputs import PersonInput
 from duecourse.people.services import person_create, person_set_password
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,7 +41,7 @@ def company(tenant):
     admin = person_create(
         actor=None,
         tenant_id=tenant.pk,
-        data={"email": "ada@acme.test", "name": "Ada Lovelace", "roles": ["admin"], "job_title": "L&D lead"},
+        data=PersonInput(email="ada@acme.test", name="Ada Lovelace", roles=["admin"], job_title="L&D lead"),
     )
     person_set_password(person=admin, password=PASSWORD)
     drivers = []
@@ -46,34 +49,34 @@ def company(tenant):
         person = person_create(
             actor=None,
             tenant_id=tenant.pk,
-            data={
-                "email": f"{name.split()[0].lower()}@acme.test",
-                "name": name,
-                "department": "Logistics",
-                "site": "Leeds",
-                "region": "EMEA",
-                "job_title": "Forklift driver",
-                "hire_date": f"202{index % 5}-03-01",
-            },
+            data=PersonInput(
+                email=f"{name.split()[0].lower()}@acme.test",
+                name=name,
+                department="Logistics",
+                site="Leeds",
+                region="EMEA",
+                job_title="Forklift driver",
+                hire_date=f"202{index % 5}-03-01",
+            ),
         )
         drivers.append(person)
     person_set_password(person=drivers[0], password=PASSWORD)
     courses = {
         code: course_create(
             actor=admin,
-            data={
-                "code": code,
-                "title": title,
-                "estimated_minutes": minutes,
-                "status": "active",
-                "launch_url": f"https://lms.acme.test/{code.lower()}",
-                "description": f"{title}: what everyone in the warehouse must know.",
-            },
+            data=CourseInput(
+                code=code,
+                title=title,
+                estimated_minutes=minutes,
+                status="active",
+                launch_url=f"https://lms.acme.test/{code.lower()}",
+                description=f"{title}: what everyone in the warehouse must know.",
+            ),
         )
         for code, title, minutes in COURSES
     }
     group_create(
-        actor=admin, data={"name": "Forklift drivers", "kind": "static", "member_ids": [p.pk for p in drivers]}
+        actor=admin, data=GroupInput(name="Forklift drivers", kind="static", member_ids=[p.pk for p in drivers])
     )
     today = dt.date.today()
     olivia, luca = drivers[0], drivers[1]

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from duecourse.groups.models import Group
+from duecourse.people.inputs import PersonInput
 from duecourse.people.services import person_create, person_set_password
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,15 +27,15 @@ def company(tenant):
     admin = person_create(
         actor=None,
         tenant_id=tenant.pk,
-        data={
-            "email": "ada@acme.test",
-            "name": "Ada Lovelace",
-            "roles": ["admin"],
-            "job_title": "L&D lead",
-            "department": "People",
-            "site": "Leeds",
-            "region": "EMEA",
-        },
+        data=PersonInput(
+            email="ada@acme.test",
+            name="Ada Lovelace",
+            roles=["admin"],
+            job_title="L&D lead",
+            department="People",
+            site="Leeds",
+            region="EMEA",
+        ),
     )
     person_set_password(person=admin, password=PASSWORD)
     managers = {}
@@ -45,17 +46,17 @@ def company(tenant):
         person = person_create(
             actor=None,
             tenant_id=tenant.pk,
-            data={
-                "email": f"{first}.{last}{index}@acme.test".lower(),
-                "name": f"{first} {last}",
-                "external_id": f"E{1000 + index}",
-                "department": department,
-                "site": site,
-                "region": region,
-                "job_title": "Team lead" if lead is None else title,
-                "manager_id": lead.pk if lead else None,
-                "hire_date": f"202{index % 6}-0{1 + index % 9}-15",
-            },
+            data=PersonInput(
+                email=f"{first}.{last}{index}@acme.test".lower(),
+                name=f"{first} {last}",
+                external_id=f"E{1000 + index}",
+                department=department,
+                site=site,
+                region=region,
+                job_title="Team lead" if lead is None else title,
+                manager_id=lead.pk if lead else None,
+                hire_date=f"202{index % 6}-0{1 + index % 9}-15",
+            ),
         )
         managers.setdefault((department, site), person)
     return admin

@@ -2,6 +2,7 @@
 
 import pytest
 
+from duecourse.people.inputs import PersonInput
 from duecourse.people.services import person_create, person_set_password
 from duecourse.policy.services import tenant_policy
 
@@ -14,7 +15,7 @@ def test_admin_changes_the_organisations_escalation_and_threshold(page, tenant, 
     from playwright.sync_api import expect
 
     admin = person_create(
-        actor=None, tenant_id=tenant.pk, data={"email": "ada@acme.test", "name": "Ada Lovelace", "roles": ["admin"]}
+        actor=None, tenant_id=tenant.pk, data=PersonInput(email="ada@acme.test", name="Ada Lovelace", roles=["admin"])
     )
     person_set_password(person=admin, password=PASSWORD)
     page.goto("/login/")

@@ -23,7 +23,7 @@ WARMUP = 10  # unmeasured requests per client before the measured ones
 class Client:
     def __init__(self, url: str, token: str):
         parts = urlsplit(url)
-        self.host, self.port = parts.hostname, parts.port or 80
+        self.host, self.port = parts.hostname or "localhost", parts.port or 80
         self.target = parts.path + (f"?{parts.query}" if parts.query else "")
         self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         self.connection: http.client.HTTPConnection | None = None

@@ -202,15 +202,16 @@ def import_scenarios(people: int, tenant_name: str, repeat: int) -> list[Result]
         }
         for i in range(people)
     ]
+    from duecourse.groups.inputs import GroupInput
     from duecourse.groups.services import group_create
 
     group_create(
         actor=admin,
-        data={
-            "name": "Imported Dept 01",
-            "kind": "dynamic",
-            "rule": {"all": [{"field": "department", "op": "eq", "value": "Department 01"}]},
-        },
+        data=GroupInput(
+            name="Imported Dept 01",
+            kind="dynamic",
+            rule={"all": [{"field": "department", "op": "eq", "value": "Department 01"}]},
+        ),
     )
     first = timed(lambda: people_import(actor=admin, rows=rows))
     unchanged = median_of(repeat, lambda: people_import(actor=admin, rows=rows))

@@ -72,7 +72,7 @@ def list_courses(request: HttpRequest, filters: Query[CourseFilters]):
 
 @router.post("/courses", response={201: CourseOut, **ERROR_RESPONSES}, tags=["catalog"], summary="Create a course")
 def create_course(request: HttpRequest, payload: CourseIn):
-    return Status(201, course_as_dict(services.course_create(actor=actor_of(request), data=payload.dict())))
+    return Status(201, course_as_dict(services.course_create(actor=actor_of(request), data=payload.to_input())))
 
 
 @router.get(
@@ -91,7 +91,7 @@ def get_course(request: HttpRequest, course_id: int):
 def patch_course(request: HttpRequest, course_id: int, payload: CoursePatch):
     actor = actor_of(request)
     course = selectors.access_course(actor=actor, course_id=course_id)
-    return course_as_dict(services.course_update(actor=actor, course=course, data=payload.dict(exclude_unset=True)))
+    return course_as_dict(services.course_update(actor=actor, course=course, data=payload.to_input()))
 
 
 @router.get("/paths", response={200: PathList, **ERROR_RESPONSES}, tags=["catalog"], summary="List learning paths")
@@ -103,7 +103,7 @@ def list_paths(request: HttpRequest, filters: Query[PathFilters]):
 @router.post("/paths", response={201: PathOut, **ERROR_RESPONSES}, tags=["catalog"], summary="Create a learning path")
 def create_path(request: HttpRequest, payload: PathIn):
     actor = actor_of(request)
-    path = services.path_create(actor=actor, data=payload.dict())
+    path = services.path_create(actor=actor, data=payload.to_input())
     return Status(201, path_as_dict(selectors.access_path(actor=actor, path_id=path.pk)))
 
 
@@ -123,7 +123,7 @@ def get_path(request: HttpRequest, path_id: int):
 def patch_path(request: HttpRequest, path_id: int, payload: PathPatch):
     actor = actor_of(request)
     path = selectors.access_path(actor=actor, path_id=path_id)
-    services.path_update(actor=actor, path=path, data=payload.dict(exclude_unset=True))
+    services.path_update(actor=actor, path=path, data=payload.to_input())
     return path_as_dict(selectors.access_path(actor=actor, path_id=path_id))
 
 
@@ -142,7 +142,7 @@ def list_skills(request: HttpRequest, params: Query[ListParams]):
 @router.post("/skills", response={201: SkillOut, **ERROR_RESPONSES}, tags=["catalog"], summary="Create a skill")
 def create_skill(request: HttpRequest, payload: SkillIn):
     actor = actor_of(request)
-    skill = services.skill_create(actor=actor, data=payload.dict())
+    skill = services.skill_create(actor=actor, data=payload.to_input())
     return Status(201, skill_as_dict(selectors.access_skill(actor=actor, skill_id=skill.pk)))
 
 
@@ -159,7 +159,7 @@ def get_skill(request: HttpRequest, skill_id: int):
 def patch_skill(request: HttpRequest, skill_id: int, payload: SkillPatch):
     actor = actor_of(request)
     skill = selectors.access_skill(actor=actor, skill_id=skill_id)
-    services.skill_update(actor=actor, skill=skill, data=payload.dict(exclude_unset=True))
+    services.skill_update(actor=actor, skill=skill, data=payload.to_input())
     return skill_as_dict(selectors.access_skill(actor=actor, skill_id=skill_id))
 
 

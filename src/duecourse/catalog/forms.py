@@ -1,9 +1,11 @@
 """Web forms for the catalog. They only shape browser input: the catalog services check every rule."""
 
 import re
+from typing import cast
 
 from django import forms
 
+from duecourse.catalog.inputs import CourseInput, PathInput, PathItemInput, SkillInput
 from duecourse.catalog.limits import MAX_SEARCH_LENGTH
 from duecourse.catalog.models import STATUSES
 
@@ -62,8 +64,11 @@ class CourseForm(forms.Form):
     def initial_for(cls, course) -> dict:
         return {f: getattr(course, f) for f in cls.base_fields}
 
-    def service_data(self) -> dict:
-        return {**self.cleaned_data, "estimated_minutes": self.cleaned_data.get("estimated_minutes") or 0}
+    def to_input(self) -> CourseInput:
+        """The valid form as the course services' input; an empty estimate is none (0)."""
+        return CourseInput.model_validate(
+            {**self.cleaned_data, "estimated_minutes": self.cleaned_data.get("estimated_minutes") or 0}
+        )
 
 
 class PathForm(forms.Form):
@@ -74,6 +79,19 @@ class PathForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Who is this path for? (optional)"}),
     )
     status = _status_field("Only active paths can be assigned.")
+
+    def to_input(self, items: list[tuple[int, bool]]) -> PathInput:
+        """The editor as the path services' input, after `is_valid()`: a status the form refused stays
+        out (its error is on the form already), so the service reports what else is wrong."""
+        data = self.cleaned_data
+        fields = {
+            "title": data.get("title", ""),
+            "description": data.get("description", ""),
+            "items": [PathItemInput(course_id=course_id, required=required) for course_id, required in items],
+        }
+        if data.get("status"):
+            fields["status"] = data["status"]
+        return PathInput.model_validate(fields)
 
 
 class SkillForm(forms.Form):
@@ -90,7 +108,11 @@ class SkillForm(forms.Form):
 
     def __init__(self, *args, courses=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["course_ids"].choices = [(c.pk, f"{c.title} ({c.code})") for c in courses]
+        choices = [(c.pk, f"{c.title} ({c.code})") for c in courses]
+        cast(forms.ChoiceField, self.fields["course_ids"]).choices = choices
+
+    def to_input(self) -> SkillInput:
+        return SkillInput.model_validate(self.cleaned_data)
 
 
 class EquivalenceForm(forms.Form):
@@ -104,7 +126,8 @@ class EquivalenceForm(forms.Form):
 
     def __init__(self, *args, courses=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["other"].choices = [("", "Choose a course…")] + [(c.pk, f"{c.title} ({c.code})") for c in courses]
+        choices = [("", "Choose a course…")] + [(c.pk, f"{c.title} ({c.code})") for c in courses]
+        cast(forms.ChoiceField, self.fields["other"]).choices = choices
 
 
 class PathItemRow:

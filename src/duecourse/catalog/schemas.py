@@ -3,6 +3,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from duecourse.catalog.inputs import CourseInput, PathInput, SkillInput
 from duecourse.catalog.limits import (
     MAX_CODE_LENGTH,
     MAX_DESCRIPTION_LENGTH,
@@ -44,6 +45,9 @@ class CourseIn(Schema):
     estimated_minutes: int = Field(0, ge=0, le=MAX_ESTIMATED_MINUTES)
     status: Status = "draft"
 
+    def to_input(self) -> CourseInput:
+        return CourseInput.model_validate(self.model_dump())
+
 
 class CoursePatch(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -54,6 +58,9 @@ class CoursePatch(Schema):
     launch_url: str | None = Field(None, max_length=MAX_LAUNCH_URL_LENGTH)
     estimated_minutes: int | None = Field(None, ge=0, le=MAX_ESTIMATED_MINUTES)
     status: Status | None = None
+
+    def to_input(self) -> CourseInput:
+        return CourseInput.model_validate(self.model_dump(exclude_unset=True))
 
 
 class CourseFilters(ListParams):
@@ -87,6 +94,9 @@ class PathIn(Schema):
     status: Status = "draft"
     items: list[PathItemIO] = Field(..., max_length=MAX_PATH_ITEMS)
 
+    def to_input(self) -> PathInput:
+        return PathInput.model_validate(self.model_dump())
+
 
 class PathPatch(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -95,6 +105,9 @@ class PathPatch(Schema):
     description: str | None = Field(None, max_length=MAX_DESCRIPTION_LENGTH)
     status: Status | None = None
     items: list[PathItemIO] | None = Field(None, max_length=MAX_PATH_ITEMS)
+
+    def to_input(self) -> PathInput:
+        return PathInput.model_validate(self.model_dump(exclude_unset=True))
 
 
 class PathFilters(ListParams):
@@ -122,6 +135,9 @@ class SkillIn(Schema):
     status: Status = "active"
     course_ids: list[Id] = Field([], max_length=MAX_SKILL_COURSES)
 
+    def to_input(self) -> SkillInput:
+        return SkillInput.model_validate(self.model_dump())
+
 
 class SkillPatch(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -130,6 +146,9 @@ class SkillPatch(Schema):
     description: str | None = Field(None, max_length=MAX_DESCRIPTION_LENGTH)
     status: Status | None = None
     course_ids: list[Id] | None = Field(None, max_length=MAX_SKILL_COURSES)
+
+    def to_input(self) -> SkillInput:
+        return SkillInput.model_validate(self.model_dump(exclude_unset=True))
 
 
 class EquivalenceIn(Schema):

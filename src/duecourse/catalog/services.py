@@ -1,8 +1,11 @@
 """Every change to courses, learning paths, skills and equivalences goes through here."""
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 
 from duecourse.catalog import permissions
+from duecourse.catalog.inputs import CourseInput, PathInput, PathItemInput, SkillInput
 from duecourse.catalog.limits import (
     MAX_CODE_LENGTH,
     MAX_DESCRIPTION_LENGTH,
@@ -34,29 +37,24 @@ def _require_manager(actor: Person, action: str) -> None:
         raise forbidden(action)
 
 
-def _text(data: dict, key: str, errors: list[FieldError], *, limit: int, required: bool = False) -> None:
-    if key not in data:
+def _text(values: dict[str, Any], key: str, errors: list[FieldError], *, limit: int, required: bool = False) -> None:
+    """Strip a given text field in place (None is empty); a missing one is only an error when required."""
+    if key not in values:
         if required:
             errors.append(FieldError(key, "is required"))
         return
-    value = data[key]
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.append(FieldError(key, "must be text"))
-        return
-    value = value.strip()
+    value = (values[key] or "").strip()
     if required and not value:
         errors.append(FieldError(key, "is required"))
     elif len(value) > limit:
         errors.append(FieldError(key, f"is longer than {limit} characters"))
     elif "\x00" in value:
         errors.append(FieldError(key, "contains a NUL character"))
-    data[key] = value
+    values[key] = value
 
 
-def _status(data: dict, errors: list[FieldError]) -> None:
-    if "status" in data and data["status"] not in STATUS_VALUES:
+def _status(values: dict[str, Any], errors: list[FieldError]) -> None:
+    if "status" in values and values["status"] not in STATUS_VALUES:
         errors.append(FieldError("status", f"must be one of {', '.join(sorted(STATUS_VALUES))}"))
 
 
@@ -67,8 +65,9 @@ def _raise(errors: list[FieldError], what: str) -> None:
         )
 
 
-def _clean_course(tenant_id: int, data: dict, course: Course | None) -> dict:
-    data = dict(data)
+def _clean_course(tenant_id: int, course_input: CourseInput, course: Course | None) -> dict[str, Any]:
+    """The given fields, cleaned; ValidationFailed naming every bad field."""
+    data = course_input.given()
     errors: list[FieldError] = []
     _text(data, "code", errors, limit=MAX_CODE_LENGTH, required=course is None)
     _text(data, "title", errors, limit=MAX_TITLE_LENGTH, required=course is None)
@@ -80,7 +79,7 @@ def _clean_course(tenant_id: int, data: dict, course: Course | None) -> dict:
         minutes = data["estimated_minutes"]
         if minutes is None:
             data["estimated_minutes"] = 0
-        elif isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= MAX_ESTIMATED_MINUTES:
+        elif not 0 <= minutes <= MAX_ESTIMATED_MINUTES:
             errors.append(
                 FieldError("estimated_minutes", f"must be a whole number of minutes from 0 to {MAX_ESTIMATED_MINUTES}")
             )
@@ -88,7 +87,7 @@ def _clean_course(tenant_id: int, data: dict, course: Course | None) -> dict:
     code = data.get("code")
     if (
         code
-        and Course.objects.filter(tenant_id=tenant_id, code=code).exclude(pk=course.pk if course else None).exists()
+        and Course.objects.filter(tenant_id=tenant_id, code=code).exclude(pk__in=[course.pk] if course else []).exists()
     ):
         errors.append(FieldError("code", f"a course with code {code!r} already exists"))
     _raise(errors, "course")
@@ -98,11 +97,11 @@ def _clean_course(tenant_id: int, data: dict, course: Course | None) -> dict:
 COURSE_FIELDS = ("code", "title", "description", "launch_url", "estimated_minutes", "status")
 
 
-def course_snapshot(course: Course) -> dict:
+def course_snapshot(course: Course) -> dict[str, Any]:
     return {f: getattr(course, f) for f in COURSE_FIELDS}
 
 
-def course_create(*, actor: Person, data: dict) -> Course:
+def course_create(*, actor: Person, data: CourseInput) -> Course:
     _require_manager(actor, "create courses")
     clean = _clean_course(actor.tenant_id, data, None)
     with transaction.atomic():
@@ -124,7 +123,7 @@ def course_create(*, actor: Person, data: dict) -> Course:
     return course
 
 
-def course_update(*, actor: Person, course: Course, data: dict) -> Course:
+def course_update(*, actor: Person, course: Course, data: CourseInput) -> Course:
     _require_manager(actor, "change courses")
     clean = _clean_course(actor.tenant_id, data, course)
     with transaction.atomic():
@@ -153,8 +152,8 @@ def course_update(*, actor: Person, course: Course, data: dict) -> Course:
     return course
 
 
-def _clean_items(tenant_id: int, items, errors: list[FieldError]) -> list[tuple[int, bool]]:
-    if not isinstance(items, list):
+def _clean_items(tenant_id: int, items: list[PathItemInput] | None, errors: list[FieldError]) -> list[tuple[int, bool]]:
+    if items is None:
         errors.append(FieldError("items", "must be a list of {course_id, required}"))
         return []
     if len(items) > MAX_PATH_ITEMS:
@@ -163,19 +162,9 @@ def _clean_items(tenant_id: int, items, errors: list[FieldError]) -> list[tuple[
     clean: list[tuple[int, bool]] = []
     seen: set[int] = set()
     for index, item in enumerate(items):
-        where = f"items[{index}]"
-        if not isinstance(item, dict):
-            errors.append(FieldError(where, "must be {course_id, required}"))
-            continue
-        course_id, required = item.get("course_id"), item.get("required", True)
-        if isinstance(course_id, bool) or not isinstance(course_id, int):
-            errors.append(FieldError(f"{where}.course_id", "must be a course id"))
-            continue
-        if not isinstance(required, bool):
-            errors.append(FieldError(f"{where}.required", "must be true or false"))
-            continue
+        course_id, required = item.course_id, item.required
         if course_id in seen:
-            errors.append(FieldError(f"{where}.course_id", f"course {course_id} is listed twice"))
+            errors.append(FieldError(f"items[{index}].course_id", f"course {course_id} is listed twice"))
             continue
         seen.add(course_id)
         clean.append((course_id, required))
@@ -188,8 +177,8 @@ def _clean_items(tenant_id: int, items, errors: list[FieldError]) -> list[tuple[
     return clean
 
 
-def _clean_path(tenant_id: int, data: dict, path: LearningPath | None) -> dict:
-    data = dict(data)
+def _clean_path(tenant_id: int, path_input: PathInput, path: LearningPath | None) -> dict[str, Any]:
+    data = path_input.given()
     errors: list[FieldError] = []
     _text(data, "title", errors, limit=MAX_TITLE_LENGTH, required=path is None)
     _text(data, "description", errors, limit=MAX_DESCRIPTION_LENGTH)
@@ -205,7 +194,7 @@ def _clean_path(tenant_id: int, data: dict, path: LearningPath | None) -> dict:
     return data
 
 
-def _path_snapshot(path: LearningPath) -> dict:
+def _path_snapshot(path: LearningPath) -> dict[str, Any]:
     return {
         "title": path.title,
         "description": path.description,
@@ -227,7 +216,7 @@ def _set_path_items(path: LearningPath, items: list[tuple[int, bool]]) -> None:
     )
 
 
-def path_create(*, actor: Person, data: dict) -> LearningPath:
+def path_create(*, actor: Person, data: PathInput) -> LearningPath:
     _require_manager(actor, "create learning paths")
     clean = _clean_path(actor.tenant_id, data, None)
     with transaction.atomic():
@@ -249,7 +238,7 @@ def path_create(*, actor: Person, data: dict) -> LearningPath:
     return path
 
 
-def path_update(*, actor: Person, path: LearningPath, data: dict) -> LearningPath:
+def path_update(*, actor: Person, path: LearningPath, data: PathInput) -> LearningPath:
     _require_manager(actor, "change learning paths")
     clean = _clean_path(actor.tenant_id, data, path)
     with transaction.atomic():
@@ -275,15 +264,15 @@ def path_update(*, actor: Person, path: LearningPath, data: dict) -> LearningPat
     return path
 
 
-def _clean_skill(tenant_id: int, data: dict, skill: Skill | None) -> dict:
-    data = dict(data)
+def _clean_skill(tenant_id: int, skill_input: SkillInput, skill: Skill | None) -> dict[str, Any]:
+    data = skill_input.given()
     errors: list[FieldError] = []
     _text(data, "name", errors, limit=MAX_SKILL_NAME_LENGTH, required=skill is None)
     _text(data, "description", errors, limit=MAX_DESCRIPTION_LENGTH)
     _status(data, errors)
     if "course_ids" in data:
         ids = data["course_ids"]
-        if not isinstance(ids, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+        if ids is None:
             errors.append(FieldError("course_ids", "must be a list of course ids"))
         else:
             known = set(Course.objects.filter(tenant_id=tenant_id, pk__in=ids).values_list("id", flat=True))
@@ -292,7 +281,8 @@ def _clean_skill(tenant_id: int, data: dict, skill: Skill | None) -> dict:
                 errors.append(FieldError("course_ids", f"no course with id {', '.join(map(str, unknown[:10]))}"))
             data["course_ids"] = sorted(set(ids))
     name = data.get("name")
-    if name and Skill.objects.filter(tenant_id=tenant_id, name=name).exclude(pk=skill.pk if skill else None).exists():
+    same_name = Skill.objects.filter(tenant_id=tenant_id, name=name).exclude(pk__in=[skill.pk] if skill else [])
+    if name and same_name.exists():
         errors.append(FieldError("name", f"a skill named {name!r} already exists"))
     _raise(errors, "skill")
     return data
@@ -305,7 +295,7 @@ def _set_skill_courses(skill: Skill, course_ids: list[int]) -> None:
     )
 
 
-def skill_create(*, actor: Person, data: dict) -> Skill:
+def skill_create(*, actor: Person, data: SkillInput) -> Skill:
     _require_manager(actor, "create skills")
     clean = _clean_skill(actor.tenant_id, data, None)
     with transaction.atomic():
@@ -327,7 +317,7 @@ def skill_create(*, actor: Person, data: dict) -> Skill:
     return skill
 
 
-def skill_update(*, actor: Person, skill: Skill, data: dict) -> Skill:
+def skill_update(*, actor: Person, skill: Skill, data: SkillInput) -> Skill:
     _require_manager(actor, "change skills")
     clean = _clean_skill(actor.tenant_id, data, skill)
     with transaction.atomic():

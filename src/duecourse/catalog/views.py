@@ -26,6 +26,7 @@ from duecourse.catalog.forms import (
     apply_path_op,
     path_rows_from_post,
 )
+from duecourse.catalog.inputs import CourseInput
 from duecourse.catalog.models import ACTIVE, ARCHIVED, STATUSES, CourseEquivalence, LearningPath
 from duecourse.core.errors import ValidationFailed, forbidden, not_found
 from duecourse.core.web import add_field_errors, is_htmx, person_view
@@ -110,7 +111,7 @@ def course_create_view(request):
     form = CourseForm(request.POST)
     if form.is_valid():
         try:
-            course = services.course_create(actor=actor, data=form.service_data())
+            course = services.course_create(actor=actor, data=form.to_input())
         except ValidationFailed as exc:
             add_field_errors(form, exc)
         else:
@@ -129,7 +130,7 @@ def course_edit_view(request, course_id: int):
     form = CourseForm(request.POST)
     if form.is_valid():
         try:
-            services.course_update(actor=actor, course=course, data=form.service_data())
+            services.course_update(actor=actor, course=course, data=form.to_input())
         except ValidationFailed as exc:
             add_field_errors(form, exc)
         else:
@@ -146,7 +147,7 @@ def course_status_view(request, course_id: int):
     course = selectors.access_course(actor=actor, course_id=course_id)
     status = request.POST.get("status", "")
     try:
-        services.course_update(actor=actor, course=course, data={"status": status})
+        services.course_update(actor=actor, course=course, data=CourseInput(status=status))
     except ValidationFailed as exc:
         messages.error(request, "; ".join(e.message for e in exc.errors) or exc.detail)
     else:
@@ -237,13 +238,7 @@ def _save_path(request, *, path):
         rows = _path_rows(actor, apply_path_op(items, op, request.POST))
         return None, _path_editor(request, path=path, form=form, rows=rows)
     form.is_valid()
-    data = {
-        "title": form.cleaned_data.get("title", ""),
-        "description": form.cleaned_data.get("description", ""),
-        "items": [{"course_id": c, "required": r} for c, r in items],
-    }
-    if form.cleaned_data.get("status"):
-        data["status"] = form.cleaned_data["status"]
+    data = form.to_input(items)
     try:
         if path is None:
             return services.path_create(actor=actor, data=data), None
@@ -322,8 +317,8 @@ def _save_skill(request, *, skill):
     if form.is_valid():
         try:
             if skill is None:
-                return services.skill_create(actor=actor, data=form.cleaned_data), None
-            return services.skill_update(actor=actor, skill=skill, data=form.cleaned_data), None
+                return services.skill_create(actor=actor, data=form.to_input()), None
+            return services.skill_update(actor=actor, skill=skill, data=form.to_input()), None
         except ValidationFailed as exc:
             add_field_errors(form, exc)
     return None, render(request, "catalog/skill_form.html", {"skill": skill, "form": form, "tab": "skills"}, status=422)

@@ -100,7 +100,7 @@ TEMPLATES = [
 ]
 
 
-def _database_from_url(url: str) -> dict:
+def _database_from_url(url: str) -> dj_database_url.DBConfig:
     config = dj_database_url.parse(url, conn_max_age=0)
     engine = config["ENGINE"]
     options = config.setdefault("OPTIONS", {})

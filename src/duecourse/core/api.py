@@ -2,9 +2,9 @@
 
 import csv
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Field, Schema
 from ninja.renderers import JSONRenderer
@@ -48,8 +48,14 @@ class ListParams(Schema):
 ERROR_RESPONSES = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
+class ActorRequest(HttpRequest):
+    """A request whose caller is known: authentication (API) or the web middleware set `actor`."""
+
+    actor: "Person"
+
+
 def actor_of(request: HttpRequest) -> "Person":
-    return request.actor
+    return cast(ActorRequest, request).actor
 
 
 def error_body(exc: DomainError) -> dict:
@@ -110,10 +116,13 @@ def _looks_numeric(text: str) -> bool:
         return False
 
 
+Row = TypeVar("Row", bound=Model)
+
+
 def paged_list(
-    queryset: QuerySet,
+    queryset: "QuerySet[Row]",
     params: ListParams,
-    to_dict: Callable[[object], dict],
+    to_dict: Callable[[Row], dict],
     *,
     csv_name: str,
     csv_columns: list[str],

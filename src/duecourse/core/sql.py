@@ -121,7 +121,8 @@ def _preparing_cursor_class():
 
     class PreparingCursor(ServerBindingCursor):
         def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
+            # django-stubs declare ServerBindingCursor without its psycopg base class, which has execute.
+            return super().execute(query, params, prepare=True, binary=binary)  # type: ignore[misc]
 
     return PreparingCursor
 

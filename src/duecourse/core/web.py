@@ -35,7 +35,7 @@ def person_view(view):
         try:
             return view(request, *args, **kwargs)
         except (errors.NotFound, errors.PermissionDenied) as exc:
-            raise http_error_for(exc) from exc
+            raise (http_error_for(exc) or exc) from exc
 
     return wrapper
 

@@ -40,7 +40,7 @@ def list_groups(request: HttpRequest, filters: Query[GroupFilters]):
 @router.post("", response={201: GroupOut, **ERROR_RESPONSES}, summary="Create a group")
 def create_group(request: HttpRequest, payload: GroupIn):
     actor = actor_of(request)
-    group = services.group_create(actor=actor, data=payload.dict(exclude_unset=True))
+    group = services.group_create(actor=actor, data=payload.to_input())
     return Status(201, group_as_dict(selectors.access_group(actor=actor, group_id=group.pk), with_members=True))
 
 
@@ -53,7 +53,7 @@ def get_group(request: HttpRequest, group_id: int):
 def patch_group(request: HttpRequest, group_id: int, payload: GroupPatch):
     actor = actor_of(request)
     group = selectors.access_group(actor=actor, group_id=group_id)
-    services.group_update(actor=actor, group=group, data=payload.dict(exclude_unset=True))
+    services.group_update(actor=actor, group=group, data=payload.to_input())
     return group_as_dict(selectors.access_group(actor=actor, group_id=group_id), with_members=True)
 
 

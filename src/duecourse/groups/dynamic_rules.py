@@ -1,6 +1,7 @@
 """Dynamic group rules: validated once, then compiled to one ORM filter over people."""
 
 import datetime as dt
+from typing import NoReturn, TypedDict
 
 from django.db.models import Q
 
@@ -12,8 +13,22 @@ FIELDS = ("department", "site", "region", "job_title", "hire_date", "manager_id"
 OPS = ("eq", "in", "before", "after")
 ORG_LOOKUPS = {"department": "department__name", "site": "site__name", "region": "region__name"}
 
+Scalar = int | str  # a person id, or text (an org unit's name, a job title, an ISO date)
 
-def _scalar(field: str, value, where: str):
+
+class Condition(TypedDict):
+    field: str
+    op: str
+    value: Scalar | list[Scalar]  # a list for "in"
+
+
+class Rule(TypedDict):
+    """A validated rule, as stored in `Group.rule`: every condition must hold."""
+
+    all: list[Condition]
+
+
+def _scalar(field: str, value: object, where: str) -> dt.date | int | str:
     if field == "hire_date":
         try:
             return dt.date.fromisoformat(value) if isinstance(value, str) else _reject()
@@ -28,11 +43,11 @@ def _scalar(field: str, value, where: str):
     return value.strip()
 
 
-def _reject():
+def _reject() -> NoReturn:
     raise TypeError
 
 
-def validate_rule(rule) -> dict:
+def validate_rule(rule: object) -> Rule:
     """The rule in canonical form, or ValidationFailed naming the condition (`rule.all[2].op`)."""
     if not isinstance(rule, dict) or set(rule) != {"all"} or not isinstance(rule["all"], list):
         raise ValidationFailed.on("rule", 'must be {"all": [conditions]}')
@@ -54,7 +69,7 @@ def validate_rule(rule) -> dict:
     return {"all": clean}
 
 
-def _validate_condition(condition, where: str) -> dict:
+def _validate_condition(condition: object, where: str) -> Condition:
     if not isinstance(condition, dict) or set(condition) - {"field", "op", "value"}:
         raise ValidationFailed.on(where, "must be {field, op, value}")
     field, op, value = condition.get("field"), condition.get("op"), condition.get("value")
@@ -73,7 +88,7 @@ def _validate_condition(condition, where: str) -> dict:
     return {"field": field, "op": op, "value": scalar.isoformat() if isinstance(scalar, dt.date) else scalar}
 
 
-def rule_filter(rule: dict) -> Q:
+def rule_filter(rule: Rule) -> Q:
     """The people a (validated) rule selects; only active people are members of dynamic groups."""
     q = Q(active=True)
     for condition in rule["all"]:
@@ -81,7 +96,7 @@ def rule_filter(rule: dict) -> Q:
     return q
 
 
-def _condition_filter(condition: dict) -> Q:
+def _condition_filter(condition: Condition) -> Q:
     field, op, value = condition["field"], condition["op"], condition["value"]
     lookup = ORG_LOOKUPS.get(field, field)
     if op == "eq":
@@ -93,16 +108,18 @@ def _condition_filter(condition: dict) -> Q:
     return Q(hire_date__gt=value)
 
 
-def tenant_rule_filter(rule: dict, tenant_id: int) -> Q | None:
+def tenant_rule_filter(rule: Rule | None, tenant_id: int) -> Q | None:
     """`rule_filter` for one tenant's people with org-unit names turned into ids first (one small query).
 
     The refresh then filters `person.department_id IN (…)` instead of joining org units, a plan that
     stays right on statistics taken before a big import. None when the rule names an org unit the
-    tenant does not have, so it matches nobody.
+    tenant does not have, so it matches nobody (as does a group without a rule).
     """
+    if rule is None:
+        return None
     named = [c for c in rule["all"] if c["field"] in ORG_LOOKUPS]
-    wanted = {(c["field"], v) for c in named for v in (c["value"] if c["op"] == "in" else [c["value"]])}
-    ids: dict[tuple[str, str], int] = {}
+    wanted = {(c["field"], v) for c in named for v in _values(c)}
+    ids: dict[tuple[str, Scalar], int] = {}
     if wanted:
         for kind, name, pk in OrgUnit.objects.filter(
             tenant_id=tenant_id, kind__in={k for k, _ in wanted}, name__in={n for _, n in wanted}
@@ -114,15 +131,19 @@ def tenant_rule_filter(rule: dict, tenant_id: int) -> Q | None:
         if field not in ORG_LOOKUPS:
             q &= _condition_filter(condition)
             continue
-        names = condition["value"] if condition["op"] == "in" else [condition["value"]]
-        found = sorted({ids[(field, n)] for n in names if (field, n) in ids})
+        found = sorted({ids[(field, n)] for n in _values(condition) if (field, n) in ids})
         if not found:
             return None
         q &= Q(**{f"{field}_id__in": found})
     return q
 
 
-def describe_rule(rule: dict | None) -> str:
+def _values(condition: Condition) -> list[Scalar]:
+    value = condition["value"]
+    return value if isinstance(value, list) else [value]
+
+
+def describe_rule(rule: Rule | None) -> str:
     if not rule:
         return ""
     words = {"eq": "is", "in": "is one of", "before": "before", "after": "after"}

@@ -2,10 +2,13 @@
 
 import re
 import secrets
+from typing import Any
 
 from django import forms
 
+from duecourse.core.errors import ValidationFailed
 from duecourse.groups.dynamic_rules import FIELDS
+from duecourse.groups.inputs import GroupInput
 
 FIELD_LABELS = {
     "department": "Department",
@@ -31,6 +34,12 @@ class GroupForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs["required"] = True
+
+    def to_input(self, **editor: Any) -> GroupInput:
+        """The group services' input: this form's fields plus what the editor adds (kind, rule or members)."""
+        return GroupInput.model_validate(
+            {"name": self.cleaned_data["name"], "description": self.cleaned_data["description"], **editor}
+        )
 
 
 class RuleRow:
@@ -110,6 +119,9 @@ def attach_rule_errors(rows: list[RuleRow], errors) -> list[str]:
     return general
 
 
-def member_ids_from_post(data) -> list:
-    """Person ids from the picker; anything that is not a number goes on to the service to be named."""
-    return [int(v) if v.isdigit() else v for v in data.getlist("member_ids")]
+def member_ids_from_post(data) -> list[int]:
+    """Person ids from the picker; the service names the unknown ones, this the ones that are no number."""
+    values = data.getlist("member_ids")
+    if not all(v.isdigit() for v in values):
+        raise ValidationFailed.on("member_ids", "must be a list of person ids")
+    return [int(v) for v in values]

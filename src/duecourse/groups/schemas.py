@@ -4,6 +4,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from duecourse.core.api import FilterText, Id, ListParams
+from duecourse.groups.inputs import GroupInput
 from duecourse.groups.limits import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH
 
 
@@ -31,6 +32,9 @@ class GroupIn(Schema):
     member_ids: list[Id] | None = None
     rule: dict[str, Any] | None = None
 
+    def to_input(self) -> GroupInput:
+        return GroupInput.model_validate(self.model_dump(exclude_unset=True))
+
 
 class GroupPatch(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -39,6 +43,9 @@ class GroupPatch(Schema):
     description: str | None = Field(None, max_length=MAX_DESCRIPTION_LENGTH)
     member_ids: list[Id] | None = None
     rule: dict[str, Any] | None = None
+
+    def to_input(self) -> GroupInput:
+        return GroupInput.model_validate(self.model_dump(exclude_unset=True))
 
 
 class GroupFilters(ListParams):

@@ -1,8 +1,10 @@
 """Every change to groups and their membership goes through here. Membership is set-based SQL."""
 
 from collections.abc import Collection
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import BigIntegerField, Value
 
 from duecourse.core.api import MAX_ID
 from duecourse.core.audit import audit_record
@@ -10,6 +12,7 @@ from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import insert_select_ignore_conflicts
 from duecourse.groups import permissions
 from duecourse.groups.dynamic_rules import tenant_rule_filter, validate_rule
+from duecourse.groups.inputs import GroupInput
 from duecourse.groups.limits import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH
 from duecourse.groups.models import Group, GroupMember
 from duecourse.groups.signals import group_membership_changed
@@ -18,26 +21,22 @@ from duecourse.people.models import Person
 MAX_STATIC_MEMBERS_PER_CALL = 100_000
 
 
-def _clean_name(tenant_id: int, name, group_id: int | None) -> str:
-    if not isinstance(name, str) or not name.strip():
+def _clean_name(tenant_id: int, name: str | None, group_id: int | None) -> str:
+    if not name or not name.strip():
         raise ValidationFailed.on("name", "is required")
     name = name.strip()
     if "\x00" in name:
         raise ValidationFailed.on("name", "contains a NUL character")
     if len(name) > MAX_NAME_LENGTH:
         raise ValidationFailed.on("name", f"is longer than {MAX_NAME_LENGTH} characters")
-    if Group.objects.filter(tenant_id=tenant_id, name=name).exclude(pk=group_id).exists():
+    if Group.objects.filter(tenant_id=tenant_id, name=name).exclude(pk__in=[group_id] if group_id else []).exists():
         raise ValidationFailed.on("name", f"a group named {name!r} already exists")
     return name
 
 
-def _clean_member_ids(tenant_id: int, member_ids) -> list[int]:
+def _clean_member_ids(tenant_id: int, member_ids: list[int] | None) -> list[int]:
     if member_ids is None:
         return []
-    if not isinstance(member_ids, list | tuple) or any(
-        isinstance(i, bool) or not isinstance(i, int) for i in member_ids
-    ):
-        raise ValidationFailed.on("member_ids", "must be a list of person ids")
     if len(member_ids) > MAX_STATIC_MEMBERS_PER_CALL:
         raise ValidationFailed.on("member_ids", f"at most {MAX_STATIC_MEMBERS_PER_CALL} ids per call")
     wanted = set(member_ids)
@@ -53,9 +52,11 @@ def _clean_member_ids(tenant_id: int, member_ids) -> list[int]:
     return ids
 
 
-def _clean_group_input(tenant_id: int, data: dict, group: Group | None) -> dict:
+def _clean_group_input(tenant_id: int, group_input: GroupInput, group: Group | None) -> dict[str, Any]:
+    """The given fields, cleaned; ValidationFailed naming every bad field."""
+    data = group_input.given()
     errors: list[FieldError] = []
-    clean: dict = {}
+    clean: dict[str, Any] = {}
     kind = data.get("kind", group.kind if group else None)
     if kind not in (Group.STATIC, Group.DYNAMIC):
         raise ValidationFailed.on("kind", "must be 'static' or 'dynamic'")
@@ -73,7 +74,7 @@ def _clean_group_input(tenant_id: int, data: dict, group: Group | None) -> dict:
             except ValidationFailed as exc:
                 errors.extend(exc.errors)
     if "description" in data:
-        clean["description"] = str(data["description"] or "")[:MAX_DESCRIPTION_LENGTH]
+        clean["description"] = (data["description"] or "")[:MAX_DESCRIPTION_LENGTH]
         if "\x00" in clean["description"]:
             errors.append(FieldError("description", "contains a NUL character"))
     if group is None and "name" not in data:
@@ -90,7 +91,7 @@ def _clean_group_input(tenant_id: int, data: dict, group: Group | None) -> dict:
     return clean
 
 
-def group_create(*, actor: Person, data: dict) -> Group:
+def group_create(*, actor: Person, data: GroupInput) -> Group:
     if not permissions.can_manage_groups(actor):
         raise forbidden("create groups")
     clean = _clean_group_input(actor.tenant_id, data, None)
@@ -126,7 +127,7 @@ def group_create(*, actor: Person, data: dict) -> Group:
     return group
 
 
-def group_update(*, actor: Person, group: Group, data: dict) -> Group:
+def group_update(*, actor: Person, group: Group, data: GroupInput) -> Group:
     if not permissions.can_manage_groups(actor):
         raise forbidden("change groups")
     clean = _clean_group_input(actor.tenant_id, data, group)
@@ -247,9 +248,7 @@ def dynamic_group_refresh(*, group: Group, person_ids: Collection[int] | None = 
     return joined, left
 
 
-def group_id_value(group: Group):
-    from django.db.models import BigIntegerField, Value
-
+def group_id_value(group: Group) -> Value:
     return Value(group.pk, output_field=BigIntegerField())
 
 

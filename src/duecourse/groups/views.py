@@ -23,7 +23,7 @@ from duecourse.groups.forms import (
 )
 from duecourse.groups.models import Group
 from duecourse.people import selectors as people_selectors
-from duecourse.people.models import OrgUnit
+from duecourse.people.models import OrgUnit, Person
 
 MEMBERS_PAGE_SIZE = 25
 PICKER_RESULTS = 8
@@ -105,24 +105,23 @@ def _save_group(request, *, group, kind):
     form = GroupForm(request.POST)
     form.is_valid()
     rows = rule_rows_from_post(request.POST) if kind == Group.DYNAMIC else []
-    member_ids = member_ids_from_post(request.POST) if kind == Group.STATIC and group is None else []
-    data = {"name": form.cleaned_data["name"], "description": form.cleaned_data["description"]}
-    if kind == Group.DYNAMIC:
-        data["rule"] = rule_from_rows(rows)
-    elif group is None:
-        data["member_ids"] = member_ids
+    member_ids: list[int] = []
     try:
-        if group is None:
-            return services.group_create(actor=actor, data={**data, "kind": kind}), None
-        return services.group_update(actor=actor, group=group, data=data), None
+        if group is not None:  # a group keeps its kind; a static group's members change on its own page
+            rule = {"rule": rule_from_rows(rows)} if kind == Group.DYNAMIC else {}
+            return services.group_update(actor=actor, group=group, data=form.to_input(**rule)), None
+        if kind == Group.DYNAMIC:
+            data = form.to_input(kind=kind, rule=rule_from_rows(rows))
+        else:
+            member_ids = member_ids_from_post(request.POST)
+            data = form.to_input(kind=kind, member_ids=member_ids)
+        return services.group_create(actor=actor, data=data), None
     except ValidationFailed as exc:
         rule_errors = attach_rule_errors(rows, exc.errors)
         others = [e for e in exc.errors if not e.field.startswith("rule")]
         if others:
             add_field_errors(form, ValidationFailed(detail=exc.detail, errors=others))
-        members = list(
-            people_selectors.person_list(actor=actor).filter(pk__in=[i for i in member_ids if isinstance(i, int)])
-        )
+        members = list(people_selectors.person_list(actor=actor).filter(pk__in=member_ids))
         context = _editor_context(
             request, group=group, kind=kind, form=form, rows=rows, members=members, rule_errors=rule_errors
         )
@@ -197,7 +196,7 @@ def rule_preview_view(request):
     actor = request.actor
     _require_manage(actor)
     rows = rule_rows_from_post(request.POST)
-    context = {"rows": rows}
+    context: dict[str, object] = {"rows": rows}
     try:
         rule = validate_rule(rule_from_rows(rows))
     except ValidationFailed as exc:
@@ -219,12 +218,12 @@ def people_picker_view(request):
     q = (request.GET.get("q") or "").strip()[:200]
     group_id = _id_param(request.GET.get("group"))
     group = selectors.access_group(actor=actor, group_id=group_id) if group_id else None
-    people = []
+    people: list[Person] = []
     if q:
-        people = people_selectors.person_list(actor=actor, q=q, active=True)
+        found = people_selectors.person_list(actor=actor, q=q, active=True)
         if group is not None:
-            people = people.exclude(group_memberships__group=group)
-        people = list(people[:PICKER_RESULTS])
+            found = found.exclude(group_memberships__group=group)
+        people = list(found[:PICKER_RESULTS])
     return render(request, "groups/_people_picker_results.html", {"people": people, "q": q, "group": group})
 
 
@@ -243,7 +242,8 @@ def members_add_view(request, group_id: int):
     actor = request.actor
     group = selectors.access_group(actor=actor, group_id=group_id)
     try:
-        services.static_group_add_members(actor=actor, group=group, person_ids=member_ids_from_post(request.POST))
+        person_ids = member_ids_from_post(request.POST)
+        services.static_group_add_members(actor=actor, group=group, person_ids=person_ids)
     except ValidationFailed as exc:
         messages.error(request, "; ".join(e.message for e in exc.errors) or exc.detail)
     return _members_changed(request, group_id)
@@ -255,7 +255,8 @@ def members_remove_view(request, group_id: int):
     actor = request.actor
     group = selectors.access_group(actor=actor, group_id=group_id)
     try:
-        services.static_group_remove_members(actor=actor, group=group, person_ids=member_ids_from_post(request.POST))
+        person_ids = member_ids_from_post(request.POST)
+        services.static_group_remove_members(actor=actor, group=group, person_ids=person_ids)
     except ValidationFailed as exc:
         messages.error(request, "; ".join(e.message for e in exc.errors) or exc.detail)
     return _members_changed(request, group_id)

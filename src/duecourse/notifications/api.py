@@ -65,9 +65,7 @@ def get_preferences(request: HttpRequest):
     summary="Change which emails I get",
 )
 def patch_preferences(request: HttpRequest, payload: PreferencesIO):
-    pref = services.preferences_update(
-        actor=actor_of(request), data=payload.dict(exclude_unset=True, exclude_none=True)
-    )
+    pref = services.preferences_update(actor=actor_of(request), data=payload.to_input())
     return {f: getattr(pref, f) for f in PREFERENCE_FIELDS}
 
 

@@ -153,7 +153,7 @@ def _claim_and_compose(*, watermark: int, held: list[int], now: dt.datetime) -> 
         GROUP BY c.tenant_id, c.person_id, p.email, c.template
         ON CONFLICT DO NOTHING
     """
-    params = [prefix, EMAIL_SENT, EMAIL_PENDING, now, watermark, held, prefix, OutboxMessage.PENDING, now, now]
+    params = (prefix, EMAIL_SENT, EMAIL_PENDING, now, watermark, held, prefix, OutboxMessage.PENDING, now, now)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

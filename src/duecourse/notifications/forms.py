@@ -2,6 +2,8 @@
 
 from django import forms
 
+from duecourse.notifications.inputs import PreferencesInput
+
 CATEGORY_TEXT = {
     "assigned": ("New training", "When training is assigned to you, or is due again."),
     "reminders": ("Reminders", "Before a due date, when something is overdue or about to expire."),
@@ -31,3 +33,6 @@ class PreferencesForm(forms.Form):
     @classmethod
     def initial_for(cls, pref) -> dict:
         return {name: getattr(pref, name) for name in cls.base_fields}
+
+    def to_input(self) -> PreferencesInput:
+        return PreferencesInput.model_validate(self.cleaned_data)

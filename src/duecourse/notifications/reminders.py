@@ -54,10 +54,11 @@ def default_plan_in(settings: dict, *, tenant_id: int) -> list[dict]:
     if plan is None:
         return DEFAULT_REMINDER_PLAN
     try:
-        return validate_reminder_plan(plan)
+        clean = validate_reminder_plan(plan)
     except ValueError as error:
         logger.warning("Tenant %s has a malformed default reminder plan (%s); using the standard one", tenant_id, error)
         return DEFAULT_REMINDER_PLAN
+    return DEFAULT_REMINDER_PLAN if clean is None else clean
 
 
 def reminder_due_at_expression(days_before: int, timezone_field: str) -> LocalDayEnd:

@@ -47,11 +47,8 @@ def items_for(notifications: list[Notification], *, known_titles: dict | None = 
         return []
     known = {} if known_titles is None else known_titles
     for tenant_id in {n.tenant_id for n in notifications}:
-        targets = {
-            (n.assignment.target_type, n.assignment.target_id)
-            for n in notifications
-            if n.assignment_id and n.tenant_id == tenant_id
-        }
+        assignments = [n.assignment for n in notifications if n.assignment_id and n.tenant_id == tenant_id]
+        targets = {(a.target_type, a.target_id) for a in assignments if a is not None}
         missing = {t for t in targets if (tenant_id, *t) not in known}
         if missing:
             found = target_titles(tenant_id=tenant_id, targets=missing)
@@ -60,7 +57,7 @@ def items_for(notifications: list[Notification], *, known_titles: dict | None = 
     for n in notifications:
         a = n.assignment
         title = known.get((n.tenant_id, a.target_type, a.target_id), "") if a else n.data.get("title", "")
-        about = n.about.name if n.about_id else ""
+        about = n.about.name if n.about is not None else ""
         items.append(
             Item(
                 kind=n.kind,
@@ -86,7 +83,7 @@ class TenantTemplates:
 
     def __init__(self, tenant_ids):
         self._rows = {(t.tenant_id, t.name): t for t in MessageTemplate.objects.filter(tenant_id__in=set(tenant_ids))}
-        self._compiled: dict[tuple[int, str], tuple] = {}
+        self._compiled: dict[tuple[int, str], tuple | TemplateFailed | None] = {}
 
     def get(self, tenant_id: int, name: str) -> tuple | None:
         """(subject, text, html-or-None) compiled templates of the override, None without one; TemplateFailed."""

@@ -4,6 +4,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from duecourse.core.api import Id, ListParams
+from duecourse.notifications.inputs import PreferencesInput
 from duecourse.notifications.limits import MAX_MARK_READ_IDS
 
 
@@ -42,6 +43,9 @@ class PreferencesIO(Schema):
     email_changes: bool | None = None
     email_certificates: bool | None = None
     manager_daily_digest: bool | None = None
+
+    def to_input(self) -> PreferencesInput:
+        return PreferencesInput.model_validate(self.model_dump(exclude_unset=True))
 
 
 class OutboxOut(Schema):

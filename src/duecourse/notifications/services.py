@@ -10,10 +10,9 @@ from django.db.models.functions import Cast, Concat
 
 from duecourse.assignments.models import Assignment
 from duecourse.core import clock
-from duecourse.core.errors import FieldError, ValidationFailed
 from duecourse.core.sql import insert_select_ignore_conflicts, typed_value
+from duecourse.notifications.inputs import PreferencesInput
 from duecourse.notifications.models import (
-    CATEGORIES,
     EMAIL_PENDING,
     Notification,
     NotificationPreference,
@@ -102,19 +101,12 @@ def preferences_of(person: Person) -> NotificationPreference:
     return pref or NotificationPreference(tenant_id=person.tenant_id, person=person)
 
 
-def preferences_update(*, actor: Person, data: dict) -> NotificationPreference:
-    errors = []
-    fields = {f"email_{c}" for c in CATEGORIES} | {"manager_daily_digest"}
-    for key, value in data.items():
-        if key not in fields:
-            errors.append(FieldError(key, "is not a preference"))
-        elif not isinstance(value, bool):
-            errors.append(FieldError(key, "must be true or false"))
-    if errors:
-        raise ValidationFailed(detail="Invalid preferences", errors=errors)
+def preferences_update(*, actor: Person, data: PreferencesInput) -> NotificationPreference:
+    """Turn the given email switches on or off; a switch given as None stays as it is."""
+    changes = {key: value for key, value in data.given().items() if value is not None}
     with transaction.atomic():
         pref, _ = NotificationPreference.objects.get_or_create(person=actor, defaults={"tenant_id": actor.tenant_id})
-        for key, value in data.items():
+        for key, value in changes.items():
             setattr(pref, key, value)
         pref.save()
     return pref

@@ -86,7 +86,7 @@ def settings_view(request):
         form = PreferencesForm(request.POST, is_manager=is_manager)
         if form.is_valid():
             try:
-                services.preferences_update(actor=actor, data=form.cleaned_data)
+                services.preferences_update(actor=actor, data=form.to_input())
             except ValidationFailed as exc:
                 add_field_errors(form, exc)
             else:

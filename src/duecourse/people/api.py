@@ -57,7 +57,7 @@ def list_people(request: HttpRequest, filters: Query[PersonFilters]):
 @router.post("", response={201: PersonOut, **ERROR_RESPONSES}, summary="Create a person")
 def create_person(request: HttpRequest, payload: PersonIn):
     actor = actor_of(request)
-    person = services.person_create(actor=actor, tenant_id=actor.tenant_id, data=payload.dict(exclude_unset=True))
+    person = services.person_create(actor=actor, tenant_id=actor.tenant_id, data=payload.to_input())
     return Status(201, person_as_dict(selectors.access_person(actor=actor, person_id=person.pk)))
 
 
@@ -119,7 +119,7 @@ def get_person(request: HttpRequest, person_id: int):
 def patch_person(request: HttpRequest, person_id: int, payload: PersonPatch):
     actor = actor_of(request)
     person = selectors.access_person(actor=actor, person_id=person_id)
-    services.person_update(actor=actor, person=person, data=payload.dict(exclude_unset=True))
+    services.person_update(actor=actor, person=person, data=payload.to_input())
     return person_as_dict(selectors.access_person(actor=actor, person_id=person_id))
 
 
@@ -141,8 +141,7 @@ def create_token(request: HttpRequest, person_id: int, payload: TokenIn):
     actor = actor_of(request)
     person = selectors.access_person(actor=actor, person_id=person_id)
     token, plain = services.api_token_create(actor=actor, person=person, name=payload.name)
-    token.token = plain
-    return Status(201, token)
+    return Status(201, TokenOut.from_orm(token).model_copy(update={"token": plain}))
 
 
 @router.delete(

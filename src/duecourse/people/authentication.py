@@ -1,16 +1,28 @@
 """Who is asking: web sessions (email + password) and API bearer tokens both resolve to a Person."""
 
+from typing import Any, cast
+
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from duecourse.core.api import ActorRequest
 from duecourse.people.models import Person
 
 
 class EmailPasswordBackend(ModelBackend):
     """Log in with a person's email and password; the tenant disambiguates a shared email."""
 
-    def authenticate(self, request, email=None, password=None, tenant=None, username=None, **kwargs):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        email: str | None = None,
+        tenant: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
         email = (email or username or "").strip().lower()
         if not email or not password:
             return None
@@ -18,8 +30,9 @@ class EmailPasswordBackend(ModelBackend):
         if tenant:
             people = people.filter(tenant__name=tenant)
         for person in people[:20]:
-            if person.user.check_password(password) and self.user_can_authenticate(person.user):
-                return person.user
+            user = person.user
+            if user is not None and user.check_password(password) and self.user_can_authenticate(user):
+                return user
         # Run the hasher once anyway so a missing account costs the same time as a wrong password.
         from django.contrib.auth import get_user_model
 
@@ -42,7 +55,7 @@ class BearerToken(HttpBearer):
 
         person = api_token_authenticate(token)
         if person is not None:
-            request.actor = person
+            cast(ActorRequest, request).actor = person
         return person
 
 
@@ -52,5 +65,5 @@ class SessionActor(SessionAuth):
     def authenticate(self, request: HttpRequest, key: str | None) -> Person | None:
         person = actor_for_user(getattr(request, "user", None))
         if person is not None:
-            request.actor = person
+            cast(ActorRequest, request).actor = person
         return person

@@ -1,8 +1,11 @@
 """Web forms for people. They only shape browser input: every rule is checked by the services."""
 
+from typing import cast
+
 from django import forms
 
 from duecourse.people import roles
+from duecourse.people.inputs import PersonInput
 from duecourse.people.limits import MAX_SEARCH_LENGTH, MAX_TOKEN_NAME_LENGTH
 
 ACTIVE_CHOICES = [("true", "Active"), ("false", "Deactivated"), ("", "Everyone")]
@@ -34,8 +37,9 @@ class PersonFilterForm(forms.Form):
             data["active"] = "true"
         super().__init__(data)
         for kind, names in org_units.items():
-            self.fields[kind].choices = [("", f"Any {kind}")] + [(n, n) for n in names]
-        self.fields["manager"].choices = [("", "Any manager")] + [(str(pk), name) for pk, name in managers]
+            cast(forms.ChoiceField, self.fields[kind]).choices = [("", f"Any {kind}")] + [(n, n) for n in names]
+        manager_choices = [("", "Any manager")] + [(str(pk), name) for pk, name in managers]
+        cast(forms.ChoiceField, self.fields["manager"]).choices = manager_choices
 
     def filters(self) -> dict:
         """The valid filters as `person_list` keywords; an invalid one is ignored, not an error page."""
@@ -114,7 +118,7 @@ class PersonForm(forms.Form):
             "roles": roles.stored_roles(person),
         }
 
-    def service_data(self) -> dict:
+    def to_input(self) -> PersonInput:
         """The input for `person_update`: every field, blanks as None, the manager by email (or none)."""
         data = {
             key: (value.strip() or None) if isinstance(value, str) else value
@@ -125,7 +129,7 @@ class PersonForm(forms.Form):
             data["manager_email"] = manager_email
         else:
             data["manager_id"] = None
-        return data
+        return PersonInput.model_validate(data)
 
 
 class TokenForm(forms.Form):

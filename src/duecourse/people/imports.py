@@ -164,7 +164,7 @@ class _ImportPlan:
         self.creates: list[tuple[int, dict]] = []  # (row index, values)
         self.updates: list[tuple[int, int, dict]] = []  # (row index, person id, changed values)
         self.unchanged_rows: dict[int, int] = {}  # row index -> person id
-        self.manager_edges: list[tuple[object, int | str | None]] = []  # (person key, manager key)
+        self.manager_edges: list[tuple[object, int | str | None, int]] = []  # (person key, manager key, row)
         self.touched_ids: set[int] = set()
 
     # --- reading ---------------------------------------------------------------------------
@@ -289,6 +289,7 @@ class _ImportPlan:
         self.manager_changes: dict[object, object] = {}
         failed_rows: set[int] = set()
         for key, reference, index in self.manager_edges:
+            target: object
             if reference is None:
                 target = None
             elif isinstance(reference, int):

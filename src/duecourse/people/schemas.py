@@ -5,6 +5,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from duecourse.core.api import FilterText, Id, ListParams
+from duecourse.people.inputs import PersonInput
 from duecourse.people.limits import (
     MAX_EMAIL_LENGTH,
     MAX_EXTERNAL_ID_LENGTH,
@@ -58,6 +59,9 @@ class PersonIn(Schema):
     active: bool = True
     roles: list[str] = []
 
+    def to_input(self) -> PersonInput:
+        return PersonInput.model_validate(self.model_dump(exclude_unset=True))
+
 
 class PersonPatch(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -76,6 +80,9 @@ class PersonPatch(Schema):
     locale: str | None = Field(None, max_length=MAX_LOCALE_LENGTH)
     active: bool | None = None
     roles: list[str] | None = None
+
+    def to_input(self) -> PersonInput:
+        return PersonInput.model_validate(self.model_dump(exclude_unset=True))
 
 
 class PersonFilters(ListParams):

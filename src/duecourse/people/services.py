@@ -5,11 +5,13 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 
 from duecourse.core import clock
 from duecourse.core.audit import audit_record, changed_fields
@@ -17,6 +19,7 @@ from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.models import Tenant
 from duecourse.core.sql import TypedQuery
 from duecourse.people import permissions, roles
+from duecourse.people.inputs import PersonInput
 from duecourse.people.limits import MAX_TOKEN_NAME_LENGTH
 from duecourse.people.models import ApiToken, OrgUnit, Person
 from duecourse.people.signals import people_changed
@@ -42,7 +45,7 @@ def org_units_ensure(*, tenant_id: int, kind: str, names: Iterable[str]) -> dict
     return existing
 
 
-def person_snapshot(person: Person) -> dict:
+def person_snapshot(person: Person) -> dict[str, Any]:
     """The person as the audit log and the API show it."""
     return {
         "email": person.email,
@@ -73,7 +76,7 @@ def manager_chain_contains(*, tenant_id: int, start_manager_id: int, person_id: 
     return True
 
 
-def _resolve_manager(tenant_id: int, clean: dict, errors: list[FieldError]) -> None:
+def _resolve_manager(tenant_id: int, clean: dict[str, Any], errors: list[FieldError]) -> None:
     """Turn manager_email / manager_id into a checked `manager_id` (or record the error)."""
     manager_email = clean.pop("manager_email", None)
     if manager_email is not None and "manager_id" not in clean:
@@ -91,7 +94,7 @@ def _resolve_manager(tenant_id: int, clean: dict, errors: list[FieldError]) -> N
         errors.append(FieldError("manager_id", f"no person with id {clean['manager_id']}"))
 
 
-def _apply_clean_fields(person: Person, clean: dict) -> None:
+def _apply_clean_fields(person: Person, clean: dict[str, Any]) -> None:
     for org in ORG_FIELDS:
         if org in clean:
             name = clean.pop(org)
@@ -138,10 +141,11 @@ def _save_or_conflict(person: Person) -> None:
         raise ValidationFailed.on("email", f"{person.email} is already used by another person") from None
 
 
-def person_create(*, actor: Person | None, tenant_id: int, data: dict) -> Person:
+def person_create(*, actor: Person | None, tenant_id: int, data: PersonInput) -> Person:
+    """A new person; `actor` None is the system (a new tenant's first admin)."""
     if actor is not None and not permissions.can_manage_people(actor):
         raise forbidden("create people")
-    clean, errors = clean_person_input(data, partial=False)
+    clean, errors = clean_person_input(data.given(), partial=False)
     _resolve_manager(tenant_id, clean, errors)
     _raise_if(errors, "Invalid person")
     with transaction.atomic():
@@ -162,10 +166,12 @@ def person_create(*, actor: Person | None, tenant_id: int, data: dict) -> Person
     return person
 
 
-def person_update(*, actor: Person, person: Person, data: dict, reason: str = "") -> Person:
-    clean, errors = clean_person_input(data, partial=True)
-    if not permissions.can_change_person_fields(actor, person, set(data)):
-        raise forbidden("change this person" if not set(data) <= permissions.SELF_EDITABLE_FIELDS else "change them")
+def person_update(*, actor: Person, person: Person, data: PersonInput, reason: str = "") -> Person:
+    """Change the fields given (PATCH); no audit entry when nothing changes."""
+    given = data.given()
+    clean, errors = clean_person_input(given, partial=True)
+    if not permissions.can_change_person_fields(actor, person, set(given)):
+        raise forbidden("change this person" if not set(given) <= permissions.SELF_EDITABLE_FIELDS else "change them")
     errors += [FieldError(name, message) for name, message in permissions.self_lockout_errors(actor, person.pk, clean)]
     _resolve_manager(person.tenant_id, clean, errors)
     new_manager = clean.get("manager_id")
@@ -210,16 +216,15 @@ def person_set_password(*, person: Person, password: str) -> None:
     user_model = get_user_model()
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
-        if person.user_id is None:
+        if person.user is None:
             user = user_model(username=f"t{person.tenant_id}:{person.email}", email=person.email)
             user.set_password(password)
             user.save()
             person.user = user
             person.save(update_fields=["user"])
         else:
-            user = person.user
-            user.set_password(password)
-            user.save(update_fields=["password"])
+            person.user.set_password(password)
+            person.user.save(update_fields=["password"])
         audit_record(
             tenant_id=person.tenant_id,
             actor_id=None,
@@ -297,10 +302,15 @@ def api_token_authenticate(raw: str) -> Person | None:
 @functools.cache
 def _token_query(vendor: str) -> TypedQuery:
     """Every API request runs this: one indexed look-up by prefix, written out so it skips ORM compilation."""
-    token_fields = [ApiToken._meta.get_field(name) for name in ("id", "secret_hash", "last_used_at")]
+    token_columns = {f.name: f for f in ApiToken._meta.concrete_fields}
+    token_fields = [token_columns[name] for name in ("id", "secret_hash", "last_used_at")]
     person_fields = list(Person._meta.concrete_fields)
-    quote = connection.ops.quote_name
-    columns = [f"t.{quote(f.column)}" for f in token_fields] + [f"p.{quote(f.column)}" for f in person_fields]
+
+    def column(alias: str, field: "Field[Any, Any]") -> str:
+        assert field.column is not None  # concrete fields always have one
+        return f"{alias}.{connection.ops.quote_name(field.column)}"
+
+    columns = [column("t", f) for f in token_fields] + [column("p", f) for f in person_fields]
     sql = (
         f"SELECT {', '.join(columns)} FROM api_token t JOIN person p ON p.id = t.person_id "
         "WHERE t.prefix = %s AND t.revoked_at IS NULL AND p.active"
@@ -319,7 +329,7 @@ def tenant_create(*, name: str, admin_email: str, admin_name: str = "") -> tuple
         admin = person_create(
             actor=None,
             tenant_id=tenant.pk,
-            data={"email": admin_email, "name": admin_name or admin_email, "roles": ["admin"]},
+            data=PersonInput(email=admin_email, name=admin_name or admin_email, roles=["admin"]),
         )
     return tenant, admin
 

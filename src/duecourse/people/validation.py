@@ -7,7 +7,9 @@ services and the set-based import share exactly the same rules.
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Callable, Mapping
 from functools import cache, lru_cache
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -60,7 +62,7 @@ def known_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def _blank(value) -> bool:
+def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
@@ -69,7 +71,7 @@ def _blank(value) -> bool:
 SIMPLE_EMAIL = re.compile(r"^[a-z0-9_%+-]+(\.[a-z0-9_%+-]+)*@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z")
 
 
-def clean_email(value) -> str:
+def clean_email(value: object) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValueError("is required")
     if not isinstance(value, str):
@@ -86,7 +88,7 @@ def clean_email(value) -> str:
     return email
 
 
-def clean_date(value) -> dt.date | None:
+def clean_date(value: object) -> dt.date | None:
     if _blank(value):
         return None
     if isinstance(value, dt.datetime):
@@ -101,7 +103,7 @@ def clean_date(value) -> dt.date | None:
     raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD)")
 
 
-def clean_bool(value) -> bool:
+def clean_bool(value: object) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
@@ -109,7 +111,7 @@ def clean_bool(value) -> bool:
     raise ValueError(f"{value!r} is not true or false")
 
 
-def clean_roles(value) -> list[str]:
+def clean_roles(value: object) -> list[str]:
     if _blank(value):
         return []
     if isinstance(value, str):
@@ -124,7 +126,7 @@ def clean_roles(value) -> list[str]:
     return [r for r in STORED_ROLES if r in roles]  # manager and learner are derived, not stored
 
 
-def clean_text(field: str, value, *, required: bool = False) -> str | None:
+def clean_text(field: str, value: object, *, required: bool = False) -> str | None:
     if _blank(value):
         if required:
             raise ValueError("is required")
@@ -139,12 +141,14 @@ def clean_text(field: str, value, *, required: bool = False) -> str | None:
     return text
 
 
-def clean_manager_id(value) -> int | None:
+def clean_manager_id(value: object) -> int | None:
     if _blank(value):
         return None
     if isinstance(value, bool):
         raise ValueError("must be a person id")
     try:
+        if not isinstance(value, str | int | float):  # what a CSV cell or a JSON row can hold
+            raise TypeError
         number = int(value)
     except (TypeError, ValueError):
         raise ValueError(f"{value!r} is not a person id") from None
@@ -153,14 +157,14 @@ def clean_manager_id(value) -> int | None:
     return number
 
 
-def _clean_active(value) -> bool:
+def _clean_active(value: object) -> bool:
     if isinstance(value, str) and not value.strip():
         return True  # an empty CSV cell means the default
     return clean_bool(value)
 
 
 # Each input field's cleaner, in the order errors are reported.
-CLEANERS = {
+CLEANERS: dict[str, Callable[[object], object]] = {
     "email": clean_email,
     "name": lambda v: clean_text("name", v, required=True),
     "external_id": lambda v: clean_text("external_id", v),
@@ -182,14 +186,14 @@ HASHABLE = (str, int, float, dt.date, type(None))
 
 
 @lru_cache(maxsize=100_000, typed=True)
-def _clean_cached(field: str, value) -> tuple[object, str | None]:
+def _clean_cached(field: str, value: object) -> tuple[object, str | None]:
     try:
         return CLEANERS[field](value), None
     except ValueError as exc:
         return None, str(exc)
 
 
-def _clean_field(field: str, value) -> tuple[object, str | None]:
+def _clean_field(field: str, value: object) -> tuple[object, str | None]:
     # An import repeats the same department, site, zone or date on thousands of rows: clean each once.
     if field not in UNCACHED_FIELDS and isinstance(value, HASHABLE):
         return _clean_cached(field, value)
@@ -199,13 +203,13 @@ def _clean_field(field: str, value) -> tuple[object, str | None]:
         return None, str(exc)
 
 
-def clean_person_input(data: dict, *, partial: bool) -> tuple[dict, list[FieldError]]:
+def clean_person_input(data: Mapping[str, object], *, partial: bool) -> tuple[dict[str, Any], list[FieldError]]:
     """Normalise each present field; return the clean values and the errors, one per bad field.
 
     Keys absent from `data` stay absent (for PATCH); with `partial=False`, email and name are required.
     Manager references are only shaped here: whether they exist is the caller's question.
     """
-    clean: dict = {}
+    clean: dict[str, Any] = {}
     errors: list[FieldError] = []
     for key in sorted(set(data) - INPUT_FIELD_SET - {"id"}):
         errors.append(FieldError(key, "is not a person field"))
@@ -223,7 +227,7 @@ def clean_person_input(data: dict, *, partial: bool) -> tuple[dict, list[FieldEr
     return clean, errors
 
 
-def _clean_timezone(value) -> str:
+def _clean_timezone(value: object) -> str:
     if _blank(value):
         return "UTC"
     if not isinstance(value, str) or value.strip() not in known_timezones():
@@ -231,7 +235,7 @@ def _clean_timezone(value) -> str:
     return value.strip()
 
 
-def _clean_locale(value) -> str:
+def _clean_locale(value: object) -> str:
     if _blank(value):
         return "en"
     if not isinstance(value, str) or not LOCALE_PATTERN.match(value.strip()):

@@ -13,6 +13,7 @@ from duecourse.core.errors import ValidationFailed
 from duecourse.core.web import add_field_errors, is_htmx, person_view
 from duecourse.people import permissions, roles, selectors, services
 from duecourse.people.forms import PAGE_SIZE, PersonFilterForm, PersonForm, TokenForm
+from duecourse.people.inputs import PersonInput
 from duecourse.people.models import OrgUnit
 from duecourse.people.validation import known_timezones
 
@@ -80,7 +81,7 @@ def person_edit_view(request, person_id: int):
         form = PersonForm(request.POST)
         if form.is_valid():
             try:
-                services.person_update(actor=actor, person=person, data=form.service_data())
+                services.person_update(actor=actor, person=person, data=form.to_input())
             except ValidationFailed as exc:
                 add_field_errors(form, exc, PersonForm.SERVICE_FIELD_MAP)
             else:
@@ -109,7 +110,7 @@ def person_set_active_view(request, person_id: int):
     actor = request.actor
     person = selectors.access_person(actor=actor, person_id=person_id)
     active = request.POST.get("active") == "true"
-    services.person_update(actor=actor, person=person, data={"active": active})
+    services.person_update(actor=actor, person=person, data=PersonInput(active=active))
     messages.success(request, f"{person.name} is {'active again' if active else 'deactivated'}.")
     return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
 

@@ -19,5 +19,4 @@ def get_settings(request: HttpRequest):
 
 @router.patch("", response={200: TenantSettingsOut, **ERROR_RESPONSES}, summary="Change the organisation's settings")
 def patch_settings(request: HttpRequest, payload: TenantSettingsPatch):
-    changes = payload.model_dump(exclude_unset=True, mode="json")
-    return services.tenant_policy_update(actor=actor_of(request), changes=changes)
+    return services.tenant_policy_update(actor=actor_of(request), data=payload.to_input())

@@ -7,6 +7,7 @@ from duecourse.assignments.domain import Recipient
 from duecourse.assignments.limits import MAX_REMINDER_RULES
 from duecourse.assignments.schemas import ReminderRule
 from duecourse.policy.escalation import MAX_ESCALATION_DAYS, MAX_ESCALATION_TIERS
+from duecourse.policy.inputs import TenantPolicyInput
 from duecourse.policy.services import MAX_OVERLOAD_MINUTES
 
 PolicyKey = Literal["overload_minutes_30d", "default_reminder_plan", "escalation"]
@@ -35,3 +36,6 @@ class TenantSettingsPatch(Schema):
     overload_minutes_30d: int | None = Field(None, ge=1, le=MAX_OVERLOAD_MINUTES)
     default_reminder_plan: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
     escalation: list[EscalationTier] | None = Field(None, max_length=MAX_ESCALATION_TIERS)
+
+    def to_input(self) -> TenantPolicyInput:
+        return TenantPolicyInput.model_validate(self.model_dump(exclude_unset=True, mode="json"))

@@ -18,6 +18,7 @@ from duecourse.notifications.reminders import default_plan_in
 from duecourse.people.models import Person
 from duecourse.policy import permissions
 from duecourse.policy.escalation import escalation_tiers, validated_escalation
+from duecourse.policy.inputs import TenantPolicyInput
 
 POLICY_KEYS = ("overload_minutes_30d", "default_reminder_plan", "escalation")
 MAX_OVERLOAD_MINUTES = 100_000
@@ -39,11 +40,11 @@ def _effective(stored: dict, tenant_id: int) -> dict:
     }
 
 
-def tenant_policy_update(*, actor: Person, changes: dict) -> dict:
-    """Change some of the policy (admins only); `None` for a key goes back to the default. Audited."""
+def tenant_policy_update(*, actor: Person, data: TenantPolicyInput) -> dict:
+    """Change the settings given (admins only); `None` for one goes back to its default. Audited."""
     if not permissions.can_manage_settings(actor):
         raise forbidden("change the organisation's settings")
-    clean = {key: _validated(key, value) for key, value in changes.items()}
+    clean = {key: _validated(key, value) for key, value in data.given().items()}
     with transaction.atomic():
         tenant = Tenant.objects.select_for_update().get(pk=actor.tenant_id)
         stored = dict(tenant.settings or {})

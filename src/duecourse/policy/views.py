@@ -9,6 +9,7 @@ from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, person_view
 from duecourse.policy import permissions, services
 from duecourse.policy.forms import DefaultPlanForm, EscalationForm, OverloadForm
+from duecourse.policy.inputs import TenantPolicyInput
 
 
 @person_view
@@ -23,13 +24,13 @@ def settings_page(request):
         reminders = DefaultPlanForm(request.POST, prefix="plan")
         escalation = EscalationForm(request.POST, prefix="esc")
         if all([overload.is_valid(), reminders.is_valid(), escalation.is_valid()]):
-            changes = {
-                "overload_minutes_30d": overload.cleaned_data["overload_minutes_30d"],
-                "default_reminder_plan": reminders.plan(),
-                "escalation": escalation.tiers(),
-            }
+            changes = TenantPolicyInput(
+                overload_minutes_30d=overload.cleaned_data["overload_minutes_30d"],
+                default_reminder_plan=reminders.plan(),
+                escalation=escalation.tiers(),
+            )
             try:
-                services.tenant_policy_update(actor=actor, changes=changes)
+                services.tenant_policy_update(actor=actor, data=changes)
             except ValidationFailed as exc:
                 add_field_errors(
                     escalation if exc.errors and exc.errors[0].field.startswith("escalation") else overload, exc

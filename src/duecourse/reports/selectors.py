@@ -88,14 +88,17 @@ def compliance(*, actor: Person, by: str) -> list[dict]:
             for r in rows
         ]
     else:
-        rows = (
+        dimension = COMPLIANCE_DIMENSIONS[by]
+        assert dimension is not None  # "course" is the one dimension without a column, handled above
+        by_dimension = (
             required.order_by()
-            .annotate(key=F(COMPLIANCE_DIMENSIONS[by]))
+            .annotate(key=F(dimension))
             .values("key")
             .annotate(required_due=Count("id", filter=due_or_done), completed=Count("id", filter=completed))
         )
         items = [
-            {"key": r["key"] or "(none)", "required_due": r["required_due"], "completed": r["completed"]} for r in rows
+            {"key": r["key"] or "(none)", "required_due": r["required_due"], "completed": r["completed"]}
+            for r in by_dimension
         ]
     for item in items:
         item["rate"] = round(item["completed"] / item["required_due"], 4) if item["required_due"] else None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from duecourse.core.models import Tenant
+from duecourse.groups.inputs import GroupInput
 from duecourse.groups.services import group_create
 from duecourse.people.imports import people_import
 from duecourse.people.models import Person
@@ -334,9 +335,9 @@ def _load(admin_email: str) -> Tenant:
     active = list(Person.objects.filter(tenant=tenant, active=True).select_related("site").order_by("id"))
     rng = random.Random(SEED)
     for name, member_ids in _static_group_members(active, rng).items():
-        group_create(actor=admin, data={"name": name, "kind": "static", "member_ids": member_ids})
+        group_create(actor=admin, data=GroupInput(name=name, kind="static", member_ids=member_ids))
     for name, conditions in DYNAMIC_GROUPS.items():
-        group_create(actor=admin, data={"name": name, "kind": "dynamic", "rule": {"all": conditions}})
+        group_create(actor=admin, data=GroupInput(name=name, kind="dynamic", rule={"all": conditions}))
     for login in LOGINS:
         person_set_password(person=Person.objects.get(tenant=tenant, email=login.email), password=PASSWORD)
     return tenant

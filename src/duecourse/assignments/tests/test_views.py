@@ -9,6 +9,7 @@ from django.test import Client
 from duecourse.assignments.models import Assignment
 from duecourse.assignments.progress import progress_record
 from duecourse.assignments.tests.factories import assign, make_course, make_path
+from duecourse.groups.inputs import GroupInput
 from duecourse.groups.services import group_create
 from duecourse.people.models import Person
 from duecourse.people.services import person_set_password
@@ -90,7 +91,7 @@ def test_my_learning_puts_overdue_first_then_priority_then_due_date(tenant, admi
 def test_my_learning_explains_why_and_offers_begin_then_continue(tenant, admin, team):
     alice = team["alice"]
     course = make_course(tenant, title="Manual handling", launch_url="https://lms.example.com/mh")
-    group = group_create(actor=admin, data={"name": "Drivers", "kind": "static", "member_ids": [alice.pk]})
+    group = group_create(actor=admin, data=GroupInput(name="Drivers", kind="static", member_ids=[alice.pk]))
     client = signed_in(admin)
     client.post(
         "/assign/",

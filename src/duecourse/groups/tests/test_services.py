@@ -7,10 +7,12 @@ import pytest
 from duecourse.core.errors import PermissionDenied, ValidationFailed
 from duecourse.groups import services
 from duecourse.groups.dynamic_rules import describe_rule, rule_filter, tenant_rule_filter, validate_rule
+from duecourse.groups.inputs import GroupInput
 from duecourse.groups.models import GroupMember
 from duecourse.groups.signals import group_membership_changed
 from duecourse.people import services as people_services
 from duecourse.people.imports import people_import
+from duecourse.people.inputs import PersonInput
 from duecourse.people.models import OrgUnit, Person
 
 
@@ -139,15 +141,15 @@ def test_manager_rule(org, tenant):
 def test_dynamic_group_membership_follows_every_kind_of_change(admin, org, tenant):
     group = services.group_create(
         actor=admin,
-        data={"name": "Leeds", "kind": "dynamic", "rule": {"all": [{"field": "site", "op": "eq", "value": "Leeds"}]}},
+        data=GroupInput(name="Leeds", kind="dynamic", rule={"all": [{"field": "site", "op": "eq", "value": "Leeds"}]}),
     )
     assert members(group) == {"new@acme.test", "old@acme.test"}
 
     people_services.person_create(
-        actor=admin, tenant_id=tenant.pk, data={"email": "n2@acme.test", "name": "N", "site": "Leeds"}
+        actor=admin, tenant_id=tenant.pk, data=PersonInput(email="n2@acme.test", name="N", site="Leeds")
     )
-    people_services.person_update(actor=admin, person=org["york"], data={"site": "Leeds"})
-    people_services.person_update(actor=admin, person=org["old_leeds"], data={"active": False})
+    people_services.person_update(actor=admin, person=org["york"], data=PersonInput(site="Leeds"))
+    people_services.person_update(actor=admin, person=org["old_leeds"], data=PersonInput(active=False))
     assert members(group) == {"new@acme.test", "n2@acme.test", "york@acme.test"}
 
     people_import(actor=admin, rows=[{"email": "new@acme.test", "name": "New", "site": "York"}])
@@ -156,10 +158,12 @@ def test_dynamic_group_membership_follows_every_kind_of_change(admin, org, tenan
 
 def test_a_rule_naming_a_unit_not_created_yet_matches_once_it_is(admin, org, tenant):
     rule = {"all": [{"field": "department", "op": "in", "value": ["Warehouse", "Sales"]}]}
-    group = services.group_create(actor=admin, data={"name": "Stock", "kind": "dynamic", "rule": rule})
+    group = services.group_create(actor=admin, data=GroupInput(name="Stock", kind="dynamic", rule=rule))
     assert members(group) == {"boss@acme.test"}
     services.group_update(
-        actor=admin, group=group, data={"rule": {"all": [{"field": "department", "op": "eq", "value": "Warehouse"}]}}
+        actor=admin,
+        group=group,
+        data=GroupInput(rule={"all": [{"field": "department", "op": "eq", "value": "Warehouse"}]}),
     )
     assert members(group) == set()
 
@@ -171,13 +175,13 @@ def test_a_rule_naming_a_unit_not_created_yet_matches_once_it_is(admin, org, ten
 def test_groups_of_other_tenants_are_untouched(admin, org, other_tenant, make_person):
     rule = {"all": [{"field": "site", "op": "eq", "value": "Leeds"}]}
     outsider = make_person(other_tenant, site=OrgUnit.objects.create(tenant=other_tenant, kind="site", name="Leeds"))
-    group = services.group_create(actor=admin, data={"name": "Leeds", "kind": "dynamic", "rule": rule})
+    group = services.group_create(actor=admin, data=GroupInput(name="Leeds", kind="dynamic", rule=rule))
 
     assert outsider.pk not in set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
 
 
 def test_static_add_and_remove(admin, org):
-    group = services.group_create(actor=admin, data={"name": "Club", "kind": "static", "member_ids": [org["boss"].pk]})
+    group = services.group_create(actor=admin, data=GroupInput(name="Club", kind="static", member_ids=[org["boss"].pk]))
 
     services.static_group_add_members(actor=admin, group=group, person_ids=[org["york"].pk, org["boss"].pk])
     services.static_group_remove_members(actor=admin, group=group, person_ids=[org["boss"].pk])
@@ -194,9 +198,9 @@ def test_membership_changes_are_announced_once_per_change(admin, org):
     group_membership_changed.connect(listener)
     try:
         group = services.group_create(
-            actor=admin, data={"name": "Club", "kind": "static", "member_ids": [org["york"].pk]}
+            actor=admin, data=GroupInput(name="Club", kind="static", member_ids=[org["york"].pk])
         )
-        services.group_update(actor=admin, group=group, data={"member_ids": [org["york"].pk]})  # no change
+        services.group_update(actor=admin, group=group, data=GroupInput(member_ids=[org["york"].pk]))  # no change
     finally:
         group_membership_changed.disconnect(listener)
 
@@ -206,7 +210,7 @@ def test_membership_changes_are_announced_once_per_change(admin, org):
 def test_refresh_for_some_people_only_touches_them(admin, org):
     group = services.group_create(
         actor=admin,
-        data={"name": "Leeds", "kind": "dynamic", "rule": {"all": [{"field": "site", "op": "eq", "value": "Leeds"}]}},
+        data=GroupInput(name="Leeds", kind="dynamic", rule={"all": [{"field": "site", "op": "eq", "value": "Leeds"}]}),
     )
     Person.objects.filter(pk__in=[org["new_leeds"].pk, org["old_leeds"].pk]).update(site=None)  # behind its back
 
@@ -219,4 +223,4 @@ def test_refresh_for_some_people_only_touches_them(admin, org):
 def test_only_admins_manage_groups(tenant, make_person):
     for role in ("instructor", "hr"):
         with pytest.raises(PermissionDenied):
-            services.group_create(actor=make_person(tenant, roles=(role,)), data={"name": "X", "kind": "static"})
+            services.group_create(actor=make_person(tenant, roles=(role,)), data=GroupInput(name="X", kind="static"))

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.test import Client
 
+from duecourse.groups.inputs import GroupInput
 from duecourse.groups.models import Group, GroupMember
 from duecourse.groups.services import group_create
 from duecourse.people.services import org_units_ensure, person_set_password
@@ -50,14 +51,12 @@ def dynamic_post(name: str, *conditions) -> dict:
 
 
 def test_group_list_shows_kind_and_member_counts(admin, people):
-    group_create(actor=admin, data={"name": "Drivers", "kind": "static", "member_ids": [people["ann"].pk]})
+    group_create(actor=admin, data=GroupInput(name="Drivers", kind="static", member_ids=[people["ann"].pk]))
     group_create(
         actor=admin,
-        data={
-            "name": "Leeds logistics",
-            "kind": "dynamic",
-            "rule": {"all": [{"field": "site", "op": "eq", "value": "Leeds"}]},
-        },
+        data=GroupInput(
+            name="Leeds logistics", kind="dynamic", rule={"all": [{"field": "site", "op": "eq", "value": "Leeds"}]}
+        ),
     )
     html = signed_in(admin).get("/groups/").content.decode()
     rows = dict(
@@ -74,14 +73,12 @@ def test_group_list_shows_kind_and_member_counts(admin, people):
 
 
 def test_group_list_search_and_kind_filter_with_htmx(admin, people):
-    group_create(actor=admin, data={"name": "Drivers", "kind": "static"})
+    group_create(actor=admin, data=GroupInput(name="Drivers", kind="static"))
     group_create(
         actor=admin,
-        data={
-            "name": "Finance",
-            "kind": "dynamic",
-            "rule": {"all": [{"field": "department", "op": "eq", "value": "Finance"}]},
-        },
+        data=GroupInput(
+            name="Finance", kind="dynamic", rule={"all": [{"field": "department", "op": "eq", "value": "Finance"}]}
+        ),
     )
     client = signed_in(admin)
     partial = client.get("/groups/", {"kind": "dynamic"}, HTTP_HX_REQUEST="true").content.decode()
@@ -90,7 +87,7 @@ def test_group_list_search_and_kind_filter_with_htmx(admin, people):
 
 
 def test_hr_sees_groups_but_cannot_change_them(tenant, make_person, admin, people):
-    group = group_create(actor=admin, data={"name": "Drivers", "kind": "static"})
+    group = group_create(actor=admin, data=GroupInput(name="Drivers", kind="static"))
     client = signed_in(make_person(tenant, roles=("hr",)))
     assert "New dynamic group" not in client.get("/groups/").content.decode()
     assert "Edit" not in client.get(f"/groups/{group.pk}/").content.decode()
@@ -100,7 +97,7 @@ def test_hr_sees_groups_but_cannot_change_them(tenant, make_person, admin, peopl
 
 
 def test_learners_cannot_see_groups(admin, people):
-    group = group_create(actor=admin, data={"name": "Drivers", "kind": "static"})
+    group = group_create(actor=admin, data=GroupInput(name="Drivers", kind="static"))
     client = signed_in(people["ann"])
     assert client.get("/groups/").status_code == 403
     assert client.get(f"/groups/{group.pk}/").status_code == 404
@@ -108,7 +105,7 @@ def test_learners_cannot_see_groups(admin, people):
 
 def test_another_tenants_group_is_not_found(admin, other_tenant, make_person):
     outsider_admin = make_person(other_tenant, roles=("admin",))
-    theirs = group_create(actor=outsider_admin, data={"name": "Theirs", "kind": "static"})
+    theirs = group_create(actor=outsider_admin, data=GroupInput(name="Theirs", kind="static"))
     client = signed_in(admin)
     for url in (f"/groups/{theirs.pk}/", f"/groups/{theirs.pk}/edit/", f"/groups/{theirs.pk}/delete/"):
         assert client.get(url).status_code == 404
@@ -183,7 +180,7 @@ def test_a_rule_needs_a_condition_and_a_name(admin):
 
 
 def test_a_duplicate_name_is_shown_beside_the_name(admin, people):
-    group_create(actor=admin, data={"name": "Drivers", "kind": "static"})
+    group_create(actor=admin, data=GroupInput(name="Drivers", kind="static"))
     html = html_lib.unescape(
         signed_in(admin).post("/groups/new/", {"kind": "static", "name": "Drivers"}).content.decode()
     )
@@ -219,7 +216,7 @@ def test_rule_row_offers_the_operators_of_its_field(admin):
 def test_edit_a_dynamic_groups_rule(admin, people):
     group = group_create(
         actor=admin,
-        data={"name": "Leeds", "kind": "dynamic", "rule": {"all": [{"field": "site", "op": "eq", "value": "Leeds"}]}},
+        data=GroupInput(name="Leeds", kind="dynamic", rule={"all": [{"field": "site", "op": "eq", "value": "Leeds"}]}),
     )
     client = signed_in(admin)
     form = client.get(f"/groups/{group.pk}/edit/").content.decode()
@@ -230,7 +227,7 @@ def test_edit_a_dynamic_groups_rule(admin, people):
 
 
 def test_add_and_remove_members_of_a_static_group(admin, people):
-    group = group_create(actor=admin, data={"name": "Drivers", "kind": "static", "member_ids": [people["ann"].pk]})
+    group = group_create(actor=admin, data=GroupInput(name="Drivers", kind="static", member_ids=[people["ann"].pk]))
     client = signed_in(admin)
     picker = client.get("/groups/people-picker/", {"q": "leeds", "group": group.pk}).content.decode()
     assert "Ben Leeds" in picker and "Ann Leeds" not in picker
@@ -241,7 +238,7 @@ def test_add_and_remove_members_of_a_static_group(admin, people):
 
 
 def test_delete_asks_for_confirmation(admin, people):
-    group = group_create(actor=admin, data={"name": "Drivers", "kind": "static", "member_ids": [people["ann"].pk]})
+    group = group_create(actor=admin, data=GroupInput(name="Drivers", kind="static", member_ids=[people["ann"].pk]))
     client = signed_in(admin)
     confirm = client.get(f"/groups/{group.pk}/delete/").content.decode()
     assert "Delete “Drivers”?" in confirm and "1 membership" in confirm
@@ -249,3 +246,12 @@ def test_delete_asks_for_confirmation(admin, people):
     response = client.post(f"/groups/{group.pk}/delete/", follow=True)
     assert "Deleted the group Drivers." in response.content.decode()
     assert not Group.objects.filter(pk=group.pk).exists()
+
+
+def test_a_member_id_that_is_no_number_is_named_and_nothing_is_created(admin, people):
+    response = signed_in(admin).post(
+        "/groups/new/", {"kind": "static", "name": "Wardens", "member_ids": [people["ann"].pk, "x"]}
+    )
+    assert response.status_code == 422
+    assert "must be a list of person ids" in response.content.decode()
+    assert not Group.objects.filter(name="Wardens").exists()

@@ -8,12 +8,14 @@ from django.db import connection, connections
 from duecourse.core.errors import PermissionDenied, ValidationFailed
 from duecourse.core.models import AuditEvent
 from duecourse.people import services
+from duecourse.people.inputs import PersonInput
 from duecourse.people.models import Person
+from duecourse.people.schemas import PersonPatch
 from duecourse.people.validation import clean_person_input
 
 
 def test_create_records_an_audit_event(admin, tenant):
-    person = services.person_create(actor=admin, tenant_id=tenant.pk, data={"email": "a@acme.test", "name": "A"})
+    person = services.person_create(actor=admin, tenant_id=tenant.pk, data=PersonInput(email="a@acme.test", name="A"))
 
     event = AuditEvent.objects.get(action="person.create", object_id=person.pk)
     assert (event.actor_id, event.after["email"]) == (admin.pk, "a@acme.test")
@@ -22,8 +24,8 @@ def test_create_records_an_audit_event(admin, tenant):
 def test_update_audits_only_what_changed_and_skips_no_ops(admin, tenant, make_person):
     person = make_person(tenant, name="Old", job_title="Driver")
 
-    services.person_update(actor=admin, person=person, data={"name": "New", "job_title": "Driver"})
-    services.person_update(actor=admin, person=person, data={"name": "New"})
+    services.person_update(actor=admin, person=person, data=PersonInput(name="New", job_title="Driver"))
+    services.person_update(actor=admin, person=person, data=PersonInput(name="New"))
 
     events = AuditEvent.objects.filter(action="person.update", object_id=person.pk)
     assert [(e.before, e.after) for e in events] == [({"name": "Old"}, {"name": "New"})]
@@ -32,18 +34,20 @@ def test_update_audits_only_what_changed_and_skips_no_ops(admin, tenant, make_pe
 def test_non_admins_cannot_create(tenant, make_person):
     with pytest.raises(PermissionDenied):
         services.person_create(
-            actor=make_person(tenant, roles=("hr",)), tenant_id=tenant.pk, data={"email": "x@acme.test", "name": "X"}
+            actor=make_person(tenant, roles=("hr",)),
+            tenant_id=tenant.pk,
+            data=PersonInput(email="x@acme.test", name="X"),
         )
 
 
 def test_deactivation_keeps_the_person_and_stamps_the_time(admin, tenant, make_person):
     person = make_person(tenant)
 
-    services.person_update(actor=admin, person=person, data={"active": False})
+    services.person_update(actor=admin, person=person, data=PersonInput(active=False))
 
     person.refresh_from_db()
     assert person.active is False and person.deactivated_at is not None
-    services.person_update(actor=admin, person=person, data={"active": True})
+    services.person_update(actor=admin, person=person, data=PersonInput(active=True))
     person.refresh_from_db()
     assert person.deactivated_at is None
 
@@ -52,7 +56,9 @@ def test_manager_by_email(admin, tenant, make_person):
     boss = make_person(tenant, email="boss@acme.test")
 
     person = services.person_create(
-        actor=admin, tenant_id=tenant.pk, data={"email": "x@acme.test", "name": "X", "manager_email": "BOSS@acme.test"}
+        actor=admin,
+        tenant_id=tenant.pk,
+        data=PersonInput(email="x@acme.test", name="X", manager_email="BOSS@acme.test"),
     )
 
     assert person.manager_id == boss.pk
@@ -64,7 +70,7 @@ def test_a_long_chain_is_fine_but_closing_it_is_a_cycle(admin, tenant, make_pers
         chain.append(make_person(tenant, manager=chain[-1]))
 
     with pytest.raises(ValidationFailed) as exc:
-        services.person_update(actor=admin, person=chain[0], data={"manager_id": chain[-1].pk})
+        services.person_update(actor=admin, person=chain[0], data=PersonInput(manager_id=chain[-1].pk))
 
     assert exc.value.errors[0].field == "manager_id"
 
@@ -165,7 +171,7 @@ def test_concurrent_creates_of_one_email_make_one_person_and_one_422(make_tenant
 
     def create():
         try:
-            services.person_create(actor=admin, tenant_id=tenant.pk, data={"email": "race@acme.test", "name": "R"})
+            services.person_create(actor=admin, tenant_id=tenant.pk, data=PersonInput(email="race@acme.test", name="R"))
             outcomes.append("created")
         except ValidationFailed as exc:
             outcomes.append(f"422 {exc.errors[0].field}")
@@ -184,3 +190,14 @@ def test_concurrent_creates_of_one_email_make_one_person_and_one_422(make_tenant
 
     assert sorted(outcomes) == ["422 email", "created"]
     assert Person.objects.filter(tenant=tenant, email="race@acme.test").count() == 1
+
+
+def test_a_patch_changes_only_the_fields_sent(admin, tenant, make_person):
+    person = make_person(tenant, name="Ann", job_title="Driver")
+    data = PersonPatch.model_validate({"job_title": None}).to_input()
+
+    assert data.given() == {"job_title": None}
+    services.person_update(actor=admin, person=person, data=data)
+
+    person.refresh_from_db()
+    assert (person.name, person.job_title, person.active) == ("Ann", "", True)

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from duecourse.core.models import AuditEvent
+from duecourse.groups.inputs import GroupInput
 from duecourse.groups.services import group_create
 from duecourse.people.models import ApiToken, Person
 from duecourse.people.services import org_units_ensure, person_set_password
@@ -201,7 +202,7 @@ def test_the_directory_never_shows_another_tenant(admin, other_tenant, make_pers
 
 
 def test_person_page_shows_fields_manager_reports_and_groups(admin, directory):
-    group_create(actor=admin, data={"name": "Drivers", "kind": "static", "member_ids": [directory["alice"].pk]})
+    group_create(actor=admin, data=GroupInput(name="Drivers", kind="static", member_ids=[directory["alice"].pk]))
     client = signed_in(admin)
     alice = client.get(f"/people/{directory['alice'].pk}/").content.decode()
     assert "alice@acme.test" in alice and "Logistics" in alice and "Leeds" in alice

@@ -1,5 +1,6 @@
 import json
 from pathlib import Path
+from typing import TextIO, cast
 
 from django.core.management.base import CommandError
 from tqdm import tqdm
@@ -54,7 +55,7 @@ class Command(DuecourseCommand):
                     total=total,
                     desc=stage,
                     unit="rows",
-                    file=self.stderr._out,
+                    file=cast(TextIO, self.stderr._out),  # the real stream: tqdm redraws in place
                     leave=True,
                     disable=None if total >= PROGRESS_BAR_MIN_ROWS else True,
                 )

@@ -210,7 +210,7 @@ def _close_database_connections() -> None:
     for connection in connections.all(initialized_only=True):
         connection.close()
         if connection.alias in getattr(connection, "_connection_pools", {}):
-            connection.close_pool()
+            connection.close_pool()  # type: ignore[attr-defined]  # only PostgreSQL's wrapper keeps pools
 
 
 def _graceful_sigint(worker) -> None:
