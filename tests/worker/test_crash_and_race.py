@@ -23,14 +23,15 @@ import time_machine
 from django.db import connection
 
 from duecourse.assignments import services
-from duecourse.assignments.tests.factories import make_course, target
 from duecourse.core import clock
 from duecourse.notifications.delivery import compose_emails
 from duecourse.notifications.models import EMAIL_SENT, Notification, OutboxMessage, ReminderSchedule
 from duecourse.people.models import Person
 from duecourse.scheduler.tick import send_due_reminders
+from duecourse.testing.factories import make_course, target
 
 pytestmark = [
+    pytest.mark.slow,  # worker processes
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not os.environ.get("DUECOURSE_TEST_DATABASE_URL", "").startswith("postgres"),

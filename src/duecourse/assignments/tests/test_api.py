@@ -6,9 +6,9 @@ import pytest
 import time_machine
 
 from duecourse.assignments.models import Assignment, AssignmentSource
-from duecourse.assignments.tests.factories import assign, make_course, make_path, org_unit, target
 from duecourse.core.models import AuditEvent
 from duecourse.groups.models import Group, GroupMember
+from duecourse.testing.factories import assign, make_course, make_path, org_unit, target
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +30,6 @@ def counts() -> tuple[int, int, int]:
 @pytest.fixture
 def course(tenant):
     return make_course(tenant, minutes=60)
-
-
-@pytest.fixture
-def learner(tenant, make_person):
-    return make_person(tenant, name="Lena Learner")
 
 
 class TestSingleAssignment:

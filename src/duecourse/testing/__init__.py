@@ -1,0 +1,1 @@
+"""What the tests share: builders, signed-in clients and clocks (see `duecourse.testing.factories`)."""
