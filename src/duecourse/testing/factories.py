@@ -1,32 +1,13 @@
-"""Builders for the tests' rows: tenants, people, catalog items and assignments.
+"""Builders for test rows; the fixtures (root conftest.py) hand out the common ones. Usage:
 
-The shared test toolkit lives in `duecourse.testing` (importable from every test: pytest puts `src` on
-the path) and the fixtures in the root `conftest.py` (every test sees them) and `tests/e2e/conftest.py`:
-
-Fixtures (root conftest.py)
-    tenant, other_tenant        the tenants "Acme" and "Globex"; `make_tenant(name=None)` makes more
-    make_person(tenant, *, roles=("admin", "instructor", "hr"), **fields)
-                                a person (unique email and name unless given); also plain, from here
-    admin                       Ada Admin (admin@acme.test), an admin of `tenant`
-    learner                     Lena Learner (lena@acme.test) of `tenant`, no roles
-    signed_in(person)           a Django test `Client` signed in through the real login form
-    api_as(person | None)       an `ApiClient` speaking JSON to /api/v1 with a real bearer token
-                                (None: anonymous); `admin_api` is `api_as(admin)`
-    api_without_static_files    for JSON-only modules: skips WhiteNoise's scan per test client
-
-Fixtures (tests/e2e/conftest.py, browser tests)
-    page, screenshot(page, "name.png"), sign_in(person): signs the page in through the login form
-
-Modules
-    duecourse.testing.factories   make_tenant, make_person, make_course, make_path, make_skill,
-                                  make_equivalence, org_unit, target, assign (this module)
-    duecourse.testing.web         PASSWORD, signed_in, sign_in_page, text, field_error
-    duecourse.testing.api         ApiClient, api_token
-    duecourse.testing.scheduling  utc, frozen_at, tick, worker_once, assign_at, inbox,
-                                  pending_reminders
-
-Marks: `slow` (subprocesses, the browser, fuzzing) is set by directory in the root conftest.py and
-by `pytestmark` in a few modules; `python -m pytest -m "not slow"` is the quick loop.
+tenant, other_tenant       tenants "Acme" and "Globex"; make_tenant(name=None) for more
+make_person(tenant, roles=("admin", "instructor", "hr"), **fields)   also a plain function here
+admin, learner             Ada Admin (admin@acme.test) and Lena Learner (lena@acme.test) of `tenant`
+signed_in(person)          a Django test Client signed in through the login form (testing.web)
+api_as(person | None)      an ApiClient on /api/v1 with a real bearer token (testing.api);
+                           api_as(None, token="...") sends that token; admin_api = api_as(admin)
+api_without_static_files   for JSON-only modules: skips WhiteNoise's scan for each new client
+sign_in(person)            tests/e2e: signs the Playwright `page` in; `ada` is the e2e admin
 """
 
 import itertools

@@ -6,6 +6,7 @@ import io
 import pytest
 
 from duecourse.people.models import ApiToken, OrgUnit, Person
+from duecourse.testing.factories import org_unit
 
 pytestmark = pytest.mark.usefixtures("api_without_static_files")
 
@@ -366,7 +367,7 @@ def test_csv_cells_that_look_like_formulas_are_defused(admin_api):
 
 
 def test_list_query_count_does_not_grow_with_people(admin_api, tenant, make_person, django_assert_max_num_queries):
-    boss = make_person(tenant, department=OrgUnit.objects.create(tenant=tenant, kind="department", name="D"))
+    boss = make_person(tenant, department=org_unit(tenant, "department", "D"))
     for _ in range(30):
         make_person(tenant, manager=boss, department=boss.department)
 
