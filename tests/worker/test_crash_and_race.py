@@ -77,7 +77,7 @@ def start_worker(env: dict, now: dt.datetime, log: Path) -> subprocess.Popen:
 
 
 @pytest.fixture
-def due_reminders(tenant, admin, make_person):
+def due_reminders(tenant, admin):
     """`count` learners whose default reminder (3 days before 20 Mar) is due at REMINDER_AT; no other mail pending."""
 
     def build(count: int) -> list[Person]:

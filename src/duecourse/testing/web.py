@@ -45,5 +45,6 @@ def field_error(html: str, field: str) -> str:
 
 def nav_labels(html: str) -> list[str]:
     """The link texts of the page's main navigation, in order."""
-    nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S).group(0)
-    return re.findall(r"<a [^>]*>([^<]+)</a>", nav)
+    nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S)
+    assert nav is not None, "the page has no main navigation"
+    return re.findall(r"<a [^>]*>([^<]+)</a>", nav.group(0))

@@ -435,7 +435,7 @@ class TestChangeAndWithdraw:
         a = assign(admin, report, course)
         assert api_as(manager).delete(f"assignments/{a.pk}").status_code == 403
 
-    def test_other_tenant_assignment_is_404(self, api_as, other_tenant, make_person, admin_api):
+    def test_other_tenant_assignment_is_404(self, other_tenant, make_person, admin_api):
         their_admin = make_person(other_tenant, roles=("admin",))
         a = assign(their_admin, make_person(other_tenant), make_course(other_tenant))
         assert admin_api.get(f"assignments/{a.pk}").status_code == 404

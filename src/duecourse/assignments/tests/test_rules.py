@@ -177,7 +177,7 @@ class TestMembership:
         assert response.status_code == 200, response.content
         assert (len(open_for(a)), len(open_for(b))) == (0, 1)
 
-    def test_people_import_brings_joiners_in(self, admin_api, tenant, drivers, course):
+    def test_people_import_brings_joiners_in(self, admin_api, drivers, course):
         make_rule(admin_api, course)
         response = admin_api.post(
             "people/import",

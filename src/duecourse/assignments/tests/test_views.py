@@ -352,7 +352,7 @@ def test_the_team_view_lists_reports_and_overdue_action_items(tenant, admin, tea
     assert signed_in(team["bob"]).get("/team/").status_code == 403
 
 
-def test_navigation_depends_on_roles(tenant, admin, team, signed_in):
+def test_navigation_depends_on_roles(admin, team, signed_in):
     def labels(client):
         return nav_labels(text(client.get("/")))
 

@@ -255,7 +255,7 @@ class TestEquivalences:
             "course_id"
         }
 
-    def test_other_tenant_equivalence_is_404(self, admin_api, other_tenant, make_person):
+    def test_other_tenant_equivalence_is_404(self, admin_api, other_tenant):
         from duecourse.testing.factories import make_equivalence
 
         eq = make_equivalence(other_tenant, make_course(other_tenant), make_course(other_tenant))

@@ -154,7 +154,7 @@ def test_dynamic_group_membership_follows_every_kind_of_change(admin, org, tenan
     assert members(group) == {"n2@acme.test", "york@acme.test"}
 
 
-def test_a_rule_naming_a_unit_not_created_yet_matches_once_it_is(admin, org, tenant):
+def test_a_rule_naming_a_unit_not_created_yet_matches_once_it_is(admin, org):
     rule = {"all": [{"field": "department", "op": "in", "value": ["Warehouse", "Sales"]}]}
     group = services.group_create(actor=admin, data={"name": "Stock", "kind": "dynamic", "rule": rule})
     assert members(group) == {"boss@acme.test"}

@@ -89,7 +89,7 @@ def test_email_off_for_new_assignments_still_puts_them_in_the_inbox(admin, learn
     assert [n.kind for n in inbox(learner)] == ["assigned"]
 
 
-def test_deactivated_people_get_no_email(admin, learner, tenant):
+def test_deactivated_people_get_no_email(admin, learner):
     assign_at(NOW, admin, learner, due_date="2026-03-20")
     learner.active = False
     learner.save()

@@ -61,7 +61,7 @@ def test_logout_is_a_post_and_ends_the_session(admin, signed_in):
     assert client.get("/").status_code == 302
 
 
-def test_navigation_shows_only_the_pages_each_role_may_open(tenant, make_person, admin, directory, signed_in):
+def test_navigation_shows_only_the_pages_each_role_may_open(admin, directory, signed_in):
     learner = directory["bob"]
     assert nav_labels(signed_in(learner).get("/").content.decode()) == ["Home", "My learning", "Catalog"]
     assert nav_labels(signed_in(directory["boss"]).get("/").content.decode()) == [
