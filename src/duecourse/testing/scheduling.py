@@ -1,4 +1,4 @@
-"""Builders and clocks shared by the notification, scheduler and worker tests."""
+"""Clocks, scheduler ticks and inbox readers for the tests that depend on time (notifications, scheduler, policy, …)."""
 
 import datetime as dt
 
