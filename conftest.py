@@ -1,61 +1,25 @@
-"""Fixtures shared by every test module: tenants, people with roles, and authenticated API clients."""
+"""Fixtures shared by every test module (documented in duecourse/testing/factories.py), and the `slow` mark.
 
-import itertools
-import json
+`slow` marks what runs real processes, a browser or a fuzzer: each such module says so with
+`pytestmark`, except browser tests, which are all slow (below). `-m "not slow"` is the quick loop.
+"""
 
 import pytest
-from django.test import Client
 
-from duecourse.core.models import Tenant
-from duecourse.people.models import Person
-from duecourse.people.services import api_token_create
-
-_counter = itertools.count(1)
+from duecourse.testing import factories
+from duecourse.testing.api import ApiClient
+from duecourse.testing.web import signed_in as sign_in_client
 
 
-class ApiClient:
-    """A Django test client that talks JSON to /api/v1 as one person (through a real bearer token)."""
-
-    def __init__(self, person: Person | None):
-        self.person = person
-        self.client = Client()
-        self.headers = {}
-        if person is not None:
-            _, token = api_token_create(actor=None, person=person, name="test")
-            self.headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-
-    def _call(self, method: str, path: str, body=None, **extra):
-        url = path if path.startswith("/") else f"/api/v1/{path}"
-        content_type = extra.pop("content_type", "application/json")
-        kwargs = {**self.headers, **extra}
-        if body is not None and not isinstance(body, str | bytes) and method != "get":
-            body = json.dumps(body, default=str)
-        if method == "get":
-            return self.client.get(url, body or {}, **kwargs)
-        return getattr(self.client, method)(url, body, content_type=content_type, **kwargs)
-
-    def get(self, path, params=None, **extra):
-        return self._call("get", path, params, **extra)
-
-    def post(self, path, body=None, **extra):
-        return self._call("post", path, body, **extra)
-
-    def patch(self, path, body=None, **extra):
-        return self._call("patch", path, body, **extra)
-
-    def put(self, path, body=None, **extra):
-        return self._call("put", path, body, **extra)
-
-    def delete(self, path, **extra):
-        return self._call("delete", path, None, **extra)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
 def make_tenant(db):
-    def make(name: str | None = None) -> Tenant:
-        return Tenant.objects.create(name=name or f"Tenant {next(_counter)}")
-
-    return make
+    return factories.make_tenant
 
 
 @pytest.fixture
@@ -70,24 +34,23 @@ def other_tenant(make_tenant):
 
 @pytest.fixture
 def make_person(db):
-    def make(tenant: Tenant, *, roles: tuple[str, ...] = (), **fields) -> Person:
-        n = next(_counter)
-        fields.setdefault("email", f"person{n}@example.com")
-        fields.setdefault("name", f"Person {n}")
-        return Person.objects.create(
-            tenant=tenant,
-            is_admin="admin" in roles,
-            is_instructor="instructor" in roles,
-            is_hr="hr" in roles,
-            **fields,
-        )
-
-    return make
+    return factories.make_person
 
 
 @pytest.fixture
 def admin(tenant, make_person):
     return make_person(tenant, roles=("admin",), email="admin@acme.test", name="Ada Admin")
+
+
+@pytest.fixture
+def learner(tenant, make_person):
+    return make_person(tenant, name="Lena Learner", email="lena@acme.test")
+
+
+@pytest.fixture
+def signed_in(db):
+    """signed_in(person) -> a Django test Client signed in as that person through the login form."""
+    return sign_in_client
 
 
 @pytest.fixture

@@ -13,12 +13,14 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from duecourse.assignments.living_rules import rule_create
-from duecourse.assignments.tests.factories import assign, make_course, make_path, target
 from duecourse.config.wsgi import application
-from duecourse.people.services import api_token_create
+from duecourse.testing.api import api_token
+from duecourse.testing.factories import assign, make_course, make_path, target
 
 EVERY_PATH = r"^/api/v1/"
 EXAMPLES_PER_OPERATION = 12
+
+pytestmark = pytest.mark.slow  # hundreds of generated requests
 
 
 @pytest.fixture
@@ -47,8 +49,7 @@ def admin_bearer(admin, tenant, make_person) -> dict[str, str]:
         actor=admin,
         data={"name": "Everyone", "audience": {"everyone": True}, "items": [{"target": target(course)}]},
     )
-    _, token = api_token_create(actor=None, person=admin, name="fuzz")
-    return {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {api_token(admin, name='fuzz')}"}
 
 
 schema = schemathesis.pytest.from_fixture("api_schema").include(path_regex=EVERY_PATH)

@@ -20,7 +20,7 @@ import pytest
 from django.db import transaction
 
 from duecourse.assignments.living_rules import rule_create
-from duecourse.assignments.tests.factories import assign, make_course, make_equivalence, make_path, make_skill
+from duecourse.testing.factories import assign, make_course, make_equivalence, make_path, make_skill
 
 ROLES = ("admin", "instructor", "hr", "manager", "learner", "anon")
 

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the benchmark in a real process
+
 SCENARIOS = {
     "bulk_assign",
     "bulk_assign_repeat",

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a real process each
+
 TOKEN_PATTERN = re.compile(r"^dc_[0-9a-f]+_[A-Za-z0-9_-]+$")
 _script = Path(sys.executable).with_name("duecourse")
 DUECOURSE = [str(_script)] if _script.exists() else [sys.executable, "-m", "duecourse.config.cli"]

@@ -5,6 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from duecourse.people.inputs import PersonInput
+from duecourse.people.services import person_create
+from duecourse.testing.web import sign_in_page
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test body are still
 # synchronous and safe here.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -50,3 +54,27 @@ def screenshot():
             page.screenshot(path=str(Path(directory) / name), full_page=False)
 
     return take
+
+
+@pytest.fixture
+def sign_in(page):
+    """sign_in(person) signs the page in through the login form (it sets the person's password first)."""
+    return lambda person: sign_in_page(page, person)
+
+
+@pytest.fixture
+def ada(tenant):
+    """Ada Lovelace, the admin who signs in first in every browser test, made through the service."""
+    return person_create(
+        actor=None,
+        tenant_id=tenant.pk,
+        data=PersonInput(
+            email="ada@acme.test",
+            name="Ada Lovelace",
+            roles=["admin"],
+            job_title="L&D lead",
+            department="People",
+            site="Leeds",
+            region="EMEA",
+        ),
+    )

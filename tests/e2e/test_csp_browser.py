@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from duecourse.assignments.models import Assignment
-from duecourse.assignments.tests.factories import assign, make_course
 from duecourse.people.services import person_set_password
+from duecourse.testing.factories import assign, make_course
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,11 +14,10 @@ from duecourse.catalog.services import course_create
 from duecourse.groups.inputs import GroupInput
 from duecourse.groups.services import group_create
 from duecourse.people.inputs import PersonInput
-from duecourse.people.services import person_create, person_set_password
+from duecourse.people.services import person_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "e2e-secret"
 DRIVERS = ["Olivia Smith", "Luca Rossi", "Hannah Weber", "James Garcia", "Amelia Taylor", "Matteo Ricci"]
 COURSES = [
     ("HS-101", "Fire safety essentials", 45),
@@ -29,21 +28,8 @@ COURSES = [
 ]
 
 
-def sign_in(page, email):
-    page.goto("/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 @pytest.fixture
-def company(tenant):
-    admin = person_create(
-        actor=None,
-        tenant_id=tenant.pk,
-        data=PersonInput(email="ada@acme.test", name="Ada Lovelace", roles=["admin"], job_title="L&D lead"),
-    )
-    person_set_password(person=admin, password=PASSWORD)
+def company(tenant, ada):
     drivers = []
     for index, name in enumerate(DRIVERS):
         person = person_create(
@@ -60,10 +46,9 @@ def company(tenant):
             ),
         )
         drivers.append(person)
-    person_set_password(person=drivers[0], password=PASSWORD)
     courses = {
         code: course_create(
-            actor=admin,
+            actor=ada,
             data=CourseInput(
                 code=code,
                 title=title,
@@ -75,14 +60,12 @@ def company(tenant):
         )
         for code, title, minutes in COURSES
     }
-    group_create(
-        actor=admin, data=GroupInput(name="Forklift drivers", kind="static", member_ids=[p.pk for p in drivers])
-    )
+    group_create(actor=ada, data=GroupInput(name="Forklift drivers", kind="static", member_ids=[p.pk for p in drivers]))
     today = dt.date.today()
     olivia, luca = drivers[0], drivers[1]
     # Luca already carries a heavy load; Olivia has some history and work in progress.
     assignment_create(
-        actor=admin,
+        actor=ada,
         data={"person_id": luca.pk, "target": {"type": "course", "id": courses["LOG-300"].pk}, "due_in_days": 12},
     )
     for code, fields in (
@@ -91,17 +74,17 @@ def company(tenant):
         ("HS-101", {"due_in_days": 60}),
     ):
         assignment_create(
-            actor=admin, data={"person_id": olivia.pk, "target": {"type": "course", "id": courses[code].pk}, **fields}
+            actor=ada, data={"person_id": olivia.pk, "target": {"type": "course", "id": courses[code].pk}, **fields}
         )
-    progress_record(actor=admin, person_id=olivia.pk, course_id=courses["IT-120"].pk, progress=40)
-    progress_record(actor=admin, person_id=olivia.pk, course_id=courses["HS-101"].pk, progress=100)
-    return {"admin": admin, "olivia": olivia, "courses": courses}
+    progress_record(actor=ada, person_id=olivia.pk, course_id=courses["IT-120"].pk, progress=40)
+    progress_record(actor=ada, person_id=olivia.pk, course_id=courses["HS-101"].pk, progress=100)
+    return {"admin": ada, "olivia": olivia, "courses": courses}
 
 
-def test_admin_assigns_a_course_to_a_group_and_the_learner_sees_why(page, company, screenshot):
+def test_admin_assigns_a_course_to_a_group_and_the_learner_sees_why(page, company, sign_in, screenshot):
     from playwright.sync_api import expect
 
-    sign_in(page, "ada@acme.test")
+    sign_in(company["admin"])
     expect(page.get_by_role("heading", name="Welcome, Ada Lovelace")).to_be_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Assign").click()
     expect(page.get_by_role("heading", name="Assign training", level=1)).to_be_visible()
@@ -135,7 +118,7 @@ def test_admin_assigns_a_course_to_a_group_and_the_learner_sees_why(page, compan
 
     page.locator("details.usermenu summary").click()
     page.get_by_role("button", name="Sign out").click()
-    sign_in(page, "olivia@acme.test")
+    sign_in(company["olivia"])
     expect(page.locator("#bell .bell-count")).to_be_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My learning").click()
 

@@ -6,11 +6,10 @@ import pytest
 
 from duecourse.groups.models import Group
 from duecourse.people.inputs import PersonInput
-from duecourse.people.services import person_create, person_set_password
+from duecourse.people.services import person_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "e2e-secret"
 FIRST = ["Olivia", "Luca", "Hannah", "James", "Amelia", "Matteo", "Sophie", "Daniel", "Freya", "Jonas", "Chloe", "Leo"]
 LAST = ["Smith", "Rossi", "Weber", "Garcia", "Taylor", "Ricci", "Fischer", "Clark", "Hughes", "Becker", "Lopez", "Hall"]
 TEAMS = [
@@ -23,21 +22,7 @@ TEAMS = [
 
 
 @pytest.fixture
-def company(tenant):
-    admin = person_create(
-        actor=None,
-        tenant_id=tenant.pk,
-        data=PersonInput(
-            email="ada@acme.test",
-            name="Ada Lovelace",
-            roles=["admin"],
-            job_title="L&D lead",
-            department="People",
-            site="Leeds",
-            region="EMEA",
-        ),
-    )
-    person_set_password(person=admin, password=PASSWORD)
+def company(tenant, ada):
     managers = {}
     for index in range(36):
         department, site, region, title = TEAMS[index % len(TEAMS)]
@@ -59,16 +44,13 @@ def company(tenant):
             ),
         )
         managers.setdefault((department, site), person)
-    return admin
+    return ada
 
 
-def test_admin_searches_people_and_builds_a_dynamic_group(page, company, screenshot):
+def test_admin_searches_people_and_builds_a_dynamic_group(page, company, sign_in, screenshot):
     from playwright.sync_api import expect
 
-    page.goto("/login/")
-    page.get_by_label("Email").fill("ada@acme.test")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(company)
     expect(page.get_by_role("heading", name="Welcome, Ada Lovelace")).to_be_visible()
     screenshot(page, "home.png")
 

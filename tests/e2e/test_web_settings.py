@@ -2,26 +2,15 @@
 
 import pytest
 
-from duecourse.people.inputs import PersonInput
-from duecourse.people.services import person_create, person_set_password
 from duecourse.policy.services import tenant_policy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "e2e-secret"
 
-
-def test_admin_changes_the_organisations_escalation_and_threshold(page, tenant, screenshot):
+def test_admin_changes_the_organisations_escalation_and_threshold(page, tenant, ada, sign_in, screenshot):
     from playwright.sync_api import expect
 
-    admin = person_create(
-        actor=None, tenant_id=tenant.pk, data=PersonInput(email="ada@acme.test", name="Ada Lovelace", roles=["admin"])
-    )
-    person_set_password(person=admin, password=PASSWORD)
-    page.goto("/login/")
-    page.get_by_label("Email").fill("ada@acme.test")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(ada)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Organisation settings")

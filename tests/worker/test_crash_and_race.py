@@ -23,14 +23,15 @@ import time_machine
 from django.db import connection
 
 from duecourse.assignments import services
-from duecourse.assignments.tests.factories import make_course, target
 from duecourse.core import clock
 from duecourse.notifications.delivery import compose_emails
 from duecourse.notifications.models import EMAIL_SENT, Notification, OutboxMessage, ReminderSchedule
 from duecourse.notifications.sweeps import reminders_send_due
 from duecourse.people.models import Person
+from duecourse.testing.factories import make_course, target
 
 pytestmark = [
+    pytest.mark.slow,  # worker processes
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not os.environ.get("DUECOURSE_TEST_DATABASE_URL", "").startswith("postgres"),
@@ -76,7 +77,7 @@ def start_worker(env: dict, now: dt.datetime, log: Path) -> subprocess.Popen:
 
 
 @pytest.fixture
-def due_reminders(tenant, admin, make_person):
+def due_reminders(tenant, admin):
     """`count` learners whose default reminder (3 days before 20 Mar) is due at REMINDER_AT; no other mail pending."""
 
     def build(count: int) -> list[Person]:

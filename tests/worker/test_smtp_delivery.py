@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
-from duecourse.assignments.tests.factories import make_course
 from duecourse.notifications.delivery import BACKOFF_SECONDS, MAX_ATTEMPTS
 from duecourse.notifications.models import OutboxMessage
-from duecourse.notifications.tests.support import assign_at, utc, worker_once
+from duecourse.testing.factories import make_course
+from duecourse.testing.scheduling import assign_at, utc, worker_once
 
 NOW = utc("2026-03-01T09:00")
 pytestmark = pytest.mark.usefixtures("smtp_settings")

@@ -6,9 +6,9 @@ import pytest
 import time_machine
 
 from duecourse.assignments.models import Assignment, AssignmentSource
-from duecourse.assignments.tests.factories import assign, make_course, make_path, org_unit, target
 from duecourse.core.models import AuditEvent
 from duecourse.groups.models import Group, GroupMember
+from duecourse.testing.factories import assign, make_course, make_path, org_unit, target
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +30,6 @@ def counts() -> tuple[int, int, int]:
 @pytest.fixture
 def course(tenant):
     return make_course(tenant, minutes=60)
-
-
-@pytest.fixture
-def learner(tenant, make_person):
-    return make_person(tenant, name="Lena Learner")
 
 
 class TestSingleAssignment:
@@ -440,7 +435,7 @@ class TestChangeAndWithdraw:
         a = assign(admin, report, course)
         assert api_as(manager).delete(f"assignments/{a.pk}").status_code == 403
 
-    def test_other_tenant_assignment_is_404(self, api_as, other_tenant, make_person, admin_api):
+    def test_other_tenant_assignment_is_404(self, other_tenant, make_person, admin_api):
         their_admin = make_person(other_tenant, roles=("admin",))
         a = assign(their_admin, make_person(other_tenant), make_course(other_tenant))
         assert admin_api.get(f"assignments/{a.pk}").status_code == 404

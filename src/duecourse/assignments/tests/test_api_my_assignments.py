@@ -13,19 +13,15 @@ from duecourse.assignments import progress, selectors, services
 from duecourse.assignments.models import AssignmentSource
 from duecourse.assignments.presenters import assignment_as_dict, assignment_row_as_dict, titles_for
 from duecourse.assignments.schemas import AssignmentList
-from duecourse.assignments.tests.factories import assign, make_course, make_path
 from duecourse.core.api import rendered_json
+from duecourse.testing.factories import assign, make_course, make_path
+from duecourse.testing.scheduling import frozen_at
 
 pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 6, 15, 9, 0, tzinfo=dt.UTC)
 COMPLETED = dt.datetime(2024, 3, 1, 12, 30, 15, 123456, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen = frozen_at(NOW)
 
 
 @pytest.fixture

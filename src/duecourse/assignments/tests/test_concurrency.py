@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from duecourse.assignments.models import Assignment, AssignmentSource
-from duecourse.assignments.tests.factories import make_course, target
+from duecourse.testing.factories import make_course, target
 
 THREADS = 6
 

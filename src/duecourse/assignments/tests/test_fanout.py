@@ -10,9 +10,9 @@ import time_machine
 from duecourse.assignments import living_rules, services
 from duecourse.assignments.audit import audit_events
 from duecourse.assignments.models import Assignment, AssignmentOperation
-from duecourse.assignments.tests.factories import make_course, org_unit, target
 from duecourse.core.models import AuditEvent
 from duecourse.people.models import Person
+from duecourse.testing.factories import make_course, org_unit, target
 
 NOW = dt.datetime(2026, 6, 15, 9, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()

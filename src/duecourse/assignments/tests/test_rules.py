@@ -3,21 +3,16 @@
 import datetime as dt
 
 import pytest
-import time_machine
 
 from duecourse.assignments.models import Assignment, AssignmentSource
-from duecourse.assignments.tests.factories import assign, make_course, org_unit, target
 from duecourse.core.models import AuditEvent
+from duecourse.testing.factories import assign, make_course, org_unit, target
+from duecourse.testing.scheduling import frozen_at
 
 pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 6, 15, 9, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen = frozen_at(NOW)
 
 
 @pytest.fixture
@@ -182,7 +177,7 @@ class TestMembership:
         assert response.status_code == 200, response.content
         assert (len(open_for(a)), len(open_for(b))) == (0, 1)
 
-    def test_people_import_brings_joiners_in(self, admin_api, tenant, drivers, course):
+    def test_people_import_brings_joiners_in(self, admin_api, drivers, course):
         make_rule(admin_api, course)
         response = admin_api.post(
             "people/import",

@@ -7,7 +7,9 @@ import time_machine
 
 from duecourse.assignments import progress, selectors, services
 from duecourse.assignments.models import Assignment, AssignmentSource, Completion
-from duecourse.assignments.tests.factories import (
+from duecourse.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from duecourse.core.models import AuditEvent
+from duecourse.testing.factories import (
     assign,
     make_course,
     make_equivalence,
@@ -16,23 +18,12 @@ from duecourse.assignments.tests.factories import (
     org_unit,
     target,
 )
-from duecourse.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from duecourse.core.models import AuditEvent
+from duecourse.testing.scheduling import frozen_at
 
 pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 6, 15, 9, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def learner(tenant, make_person):
-    return make_person(tenant, name="Lena")
+frozen = frozen_at(NOW)
 
 
 def status_of(assignment) -> str:

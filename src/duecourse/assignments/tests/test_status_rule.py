@@ -15,9 +15,9 @@ from django.db import connection
 from duecourse.assignments import selectors
 from duecourse.assignments.models import Assignment
 from duecourse.assignments.status import UNFINISHED_STATUSES, AssignmentStatus, derive_status
-from duecourse.assignments.tests.factories import make_course
 from duecourse.core.sql import TypedQuery
 from duecourse.reports import selectors as report_selectors
+from duecourse.testing.factories import make_course
 
 pytestmark = pytest.mark.django_db
 

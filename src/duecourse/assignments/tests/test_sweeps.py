@@ -13,10 +13,10 @@ from duecourse.assignments.sweeps import (
     due_for_next_cycle,
     next_cycle_due_date,
 )
-from duecourse.assignments.tests.factories import make_course
 from duecourse.core.actors import SystemActor
 from duecourse.core.models import AuditEvent
-from duecourse.notifications.tests.support import assign_at, utc
+from duecourse.testing.factories import make_course
+from duecourse.testing.scheduling import assign_at, utc
 
 NOW = utc("2026-06-15T09:00")
 

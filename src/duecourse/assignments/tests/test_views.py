@@ -4,30 +4,15 @@ import datetime as dt
 import re
 
 import pytest
-from django.test import Client
 
 from duecourse.assignments.models import Assignment
 from duecourse.assignments.progress import progress_record
-from duecourse.assignments.tests.factories import assign, make_course, make_path
 from duecourse.groups.inputs import GroupInput
 from duecourse.groups.services import group_create
-from duecourse.people.models import Person
-from duecourse.people.services import person_set_password
+from duecourse.testing.factories import assign, make_course, make_path
+from duecourse.testing.web import field_error, nav_labels, text
 
-PASSWORD = "correct-horse"
 TODAY = dt.date.today()
-
-
-def signed_in(person: Person) -> Client:
-    person_set_password(person=person, password=PASSWORD)
-    client = Client()
-    response = client.post("/login/", {"email": person.email, "password": PASSWORD})
-    assert response.status_code == 302, response.content
-    return client
-
-
-def text(response) -> str:
-    return response.content.decode()
 
 
 def days(n: int) -> str:
@@ -37,15 +22,6 @@ def days(n: int) -> str:
 def titles_in_order(html: str, container_id: str) -> list[str]:
     block = html.split(f'id="{container_id}"', 1)[1]
     return re.findall(r'<h3 class="learning-title"><a [^>]*>([^<]+)</a>', block)
-
-
-def field_error(html: str, field: str) -> str:
-    match = re.search(
-        rf'<div class="field has-error[^"]*">\s*<label for="id_{field}">.*?<p class="field-error"[^>]*>(.*?)</p>',
-        html,
-        re.S,
-    )
-    return match.group(1) if match else ""
 
 
 @pytest.fixture
@@ -59,7 +35,7 @@ def team(tenant, make_person, admin):
 # My learning
 
 
-def test_my_learning_puts_overdue_first_then_priority_then_due_date(tenant, admin, team):
+def test_my_learning_puts_overdue_first_then_priority_then_due_date(tenant, admin, team, signed_in):
     alice = team["alice"]
     late = make_course(tenant, title="Fire safety")
     low_soon = make_course(tenant, title="Expense policy")
@@ -88,7 +64,7 @@ def test_my_learning_puts_overdue_first_then_priority_then_due_date(tenant, admi
     assert '<span class="badge badge-completed">Completed</span>' in page
 
 
-def test_my_learning_explains_why_and_offers_begin_then_continue(tenant, admin, team):
+def test_my_learning_explains_why_and_offers_begin_then_continue(tenant, admin, team, signed_in):
     alice = team["alice"]
     course = make_course(tenant, title="Manual handling", launch_url="https://lms.example.com/mh")
     group = group_create(actor=admin, data=GroupInput(name="Drivers", kind="static", member_ids=[alice.pk]))
@@ -123,7 +99,7 @@ def test_my_learning_explains_why_and_offers_begin_then_continue(tenant, admin, 
     assert re.search(r'<progress [^>]*value="40"', page)  # a native <progress>: no inline style under the CSP
 
 
-def test_a_path_begins_with_its_next_incomplete_required_course(tenant, admin, team):
+def test_a_path_begins_with_its_next_incomplete_required_course(tenant, admin, team, signed_in):
     alice = team["alice"]
     first = make_course(tenant, title="Intro", launch_url="https://lms.example.com/intro")
     extra = make_course(tenant, title="Extra reading", launch_url="https://lms.example.com/extra")
@@ -140,7 +116,7 @@ def test_a_path_begins_with_its_next_incomplete_required_course(tenant, admin, t
     assert "Completed " in detail and "Intro" in detail and "Not completed yet" in detail
 
 
-def test_the_home_page_summarises_my_learning(tenant, admin, team):
+def test_the_home_page_summarises_my_learning(tenant, admin, team, signed_in):
     assign(admin, team["alice"], make_course(tenant, title="Fire safety"), due_date="2020-01-31")
     client = signed_in(team["alice"])
     assert "/learning/summary/" in text(client.get("/"))
@@ -151,7 +127,7 @@ def test_the_home_page_summarises_my_learning(tenant, admin, team):
 # One assignment
 
 
-def test_a_learner_cannot_open_someone_elses_assignment(tenant, admin, team, make_person, other_tenant):
+def test_a_learner_cannot_open_someone_elses_assignment(tenant, admin, team, make_person, other_tenant, signed_in):
     theirs = assign(admin, team["bob"], make_course(tenant))
     client = signed_in(team["alice"])
     assert client.get(f"/learning/{theirs.pk}/").status_code == 404
@@ -160,7 +136,7 @@ def test_a_learner_cannot_open_someone_elses_assignment(tenant, admin, team, mak
     assert client.post(f"/learning/{theirs.pk}/withdraw/").status_code == 404
 
 
-def test_the_assignment_page_explains_itself_and_learners_cannot_change_it(tenant, admin, team):
+def test_the_assignment_page_explains_itself_and_learners_cannot_change_it(tenant, admin, team, signed_in):
     a = assign(admin, team["alice"], make_course(tenant, title="Fire safety"), due_in_days=10, reason="Audit 2026")
     page = text(signed_in(team["alice"]).get(f"/learning/{a.pk}/"))
     assert "Why this is assigned" in page and "Individual by Ada Admin" in page
@@ -169,7 +145,7 @@ def test_the_assignment_page_explains_itself_and_learners_cannot_change_it(tenan
     assert signed_in(team["alice"]).post(f"/learning/{a.pk}/withdraw/").status_code == 403
 
 
-def test_an_admin_edits_the_due_date_and_the_page_says_it_was_set_by_hand(tenant, admin, team):
+def test_an_admin_edits_the_due_date_and_the_page_says_it_was_set_by_hand(tenant, admin, team, signed_in):
     a = assign(admin, team["alice"], make_course(tenant), due_in_days=10)
     client = signed_in(admin)
     response = client.post(f"/learning/{a.pk}/edit/", {"due_date": days(20), "priority": "high", "note": ""})
@@ -183,7 +159,7 @@ def test_an_admin_edits_the_due_date_and_the_page_says_it_was_set_by_hand(tenant
     assert field_error(text(bad), "due_date") == "Enter a valid date."
 
 
-def test_withdrawing_completed_training_is_a_conflict_with_a_clear_message(tenant, admin, team):
+def test_withdrawing_completed_training_is_a_conflict_with_a_clear_message(tenant, admin, team, signed_in):
     course = make_course(tenant, title="Fire safety")
     a = assign(admin, team["alice"], course)
     progress_record(actor=admin, person_id=team["alice"].pk, course_id=course.pk, progress=100)
@@ -197,7 +173,7 @@ def test_withdrawing_completed_training_is_a_conflict_with_a_clear_message(tenan
 # A person's training and assigning to one person
 
 
-def test_a_manager_assigns_to_a_report_but_not_to_others(tenant, admin, team):
+def test_a_manager_assigns_to_a_report_but_not_to_others(tenant, admin, team, signed_in):
     course = make_course(tenant, title="Fire safety")
     client = signed_in(team["boss"])
     section = text(client.get(f"/assign/person/{team['alice'].pk}/training/", HTTP_HX_REQUEST="true"))
@@ -226,7 +202,7 @@ def test_a_manager_assigns_to_a_report_but_not_to_others(tenant, admin, team):
     assert "Assign training" not in text(signed_in(team["bob"]).get(f"/assign/person/{team['bob'].pk}/training/"))
 
 
-def test_assign_form_errors_show_beside_their_fields(tenant, admin, team):
+def test_assign_form_errors_show_beside_their_fields(tenant, admin, team, signed_in):
     draft = make_course(tenant, title="Not ready", status="draft")
     client = signed_in(admin)
     missing = client.post(f"/assign/person/{team['alice'].pk}/", {"target": "", "due_mode": "date", "priority": "high"})
@@ -242,7 +218,9 @@ def test_assign_form_errors_show_beside_their_fields(tenant, admin, team):
     assert not Assignment.objects.exists()
 
 
-def test_the_person_page_lists_training_with_sources_and_lets_a_manager_withdraw_their_own(tenant, admin, team):
+def test_the_person_page_lists_training_with_sources_and_lets_a_manager_withdraw_their_own(
+    tenant, admin, team, signed_in
+):
     course = make_course(tenant, title="Fire safety")
     a = assign(team["boss"], team["alice"], course, due_in_days=5)
     client = signed_in(team["boss"])
@@ -264,7 +242,7 @@ def wizard_post(client, **fields):
     return client.post("/assign/", fields, HTTP_HX_REQUEST="true")
 
 
-def test_the_wizard_walks_through_its_steps_keeping_state(tenant, admin, team):
+def test_the_wizard_walks_through_its_steps_keeping_state(tenant, admin, team, signed_in):
     course = make_course(tenant, title="Fire safety")
     client = signed_in(admin)
     first = text(client.get("/assign/"))
@@ -305,7 +283,7 @@ def test_the_wizard_walks_through_its_steps_keeping_state(tenant, admin, team):
     assert "Choose who to assign to" in nobody
 
 
-def test_the_wizard_preview_flags_overloaded_people_then_assigns(tenant, admin, team):
+def test_the_wizard_preview_flags_overloaded_people_then_assigns(tenant, admin, team, signed_in):
     heavy = make_course(tenant, title="Leadership bootcamp", minutes=700)
     course = make_course(tenant, title="Fire safety", minutes=30)
     assign(admin, team["alice"], heavy, due_in_days=10)
@@ -333,7 +311,7 @@ def test_the_wizard_preview_flags_overloaded_people_then_assigns(tenant, admin, 
     assert Assignment.objects.filter(target_id=course.pk, target_type="course").count() == 3
 
 
-def test_a_manager_wizard_reaches_only_direct_reports(tenant, admin, team):
+def test_a_manager_wizard_reaches_only_direct_reports(tenant, admin, team, signed_in):
     course = make_course(tenant, title="Fire safety")
     client = signed_in(team["boss"])
     assert "All my direct reports" in text(
@@ -362,7 +340,7 @@ def test_a_manager_wizard_reaches_only_direct_reports(tenant, admin, team):
     assert signed_in(team["bob"]).get("/assign/").status_code == 403
 
 
-def test_the_team_view_lists_reports_and_overdue_action_items(tenant, admin, team):
+def test_the_team_view_lists_reports_and_overdue_action_items(tenant, admin, team, signed_in):
     assign(team["boss"], team["alice"], make_course(tenant, title="Fire safety"), due_date="2020-01-31")
     assign(admin, team["bob"], make_course(tenant, title="Secret"), due_date="2020-01-31")
     client = signed_in(team["boss"])
@@ -375,10 +353,9 @@ def test_the_team_view_lists_reports_and_overdue_action_items(tenant, admin, tea
     assert signed_in(team["bob"]).get("/team/").status_code == 403
 
 
-def test_navigation_depends_on_roles(tenant, admin, team):
+def test_navigation_depends_on_roles(admin, team, signed_in):
     def labels(client):
-        nav = re.search(r'<nav class="mainnav".*?</nav>', text(client.get("/")), re.S).group(0)
-        return re.findall(r"<a [^>]*>([^<]+)</a>", nav)
+        return nav_labels(text(client.get("/")))
 
     assert labels(signed_in(team["bob"])) == ["Home", "My learning", "Catalog"]
     assert labels(signed_in(team["boss"])) == ["Home", "My learning", "Team", "People", "Catalog", "Assign"]

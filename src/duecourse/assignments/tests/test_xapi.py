@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from duecourse.assignments.models import Assignment, Completion, CourseProgress, XapiStatement
-from duecourse.assignments.tests.factories import assign, make_course
+from duecourse.testing.factories import assign, make_course
 
 pytestmark = pytest.mark.django_db
 

@@ -4,6 +4,10 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # real processes
+
 
 def run_measured(code: str) -> dict:
     launcher = [sys.executable, "-m", "duecourse.bench.peak_memory", "--", sys.executable, "-c", code]

@@ -3,9 +3,9 @@
 import pytest
 
 from duecourse.assignments.models import Assignment
-from duecourse.assignments.tests.factories import make_course, make_path, make_skill
 from duecourse.catalog.models import Course
 from duecourse.core.models import AuditEvent
+from duecourse.testing.factories import make_course, make_path, make_skill
 
 COURSE_KEYS = {"id", "code", "title", "description", "launch_url", "estimated_minutes", "status"}
 
@@ -255,8 +255,8 @@ class TestEquivalences:
             "course_id"
         }
 
-    def test_other_tenant_equivalence_is_404(self, admin_api, other_tenant, make_person):
-        from duecourse.assignments.tests.factories import make_equivalence
+    def test_other_tenant_equivalence_is_404(self, admin_api, other_tenant):
+        from duecourse.testing.factories import make_equivalence
 
         eq = make_equivalence(other_tenant, make_course(other_tenant), make_course(other_tenant))
         assert admin_api.delete(f"equivalences/{eq.pk}").status_code == 404

@@ -2,43 +2,12 @@
 
 import re
 
-import pytest
-from django.test import Client
-
-from duecourse.assignments.tests.factories import make_course, make_equivalence
 from duecourse.catalog.models import Course, LearningPath, Skill
-from duecourse.people.models import Person
-from duecourse.people.services import person_set_password
-
-PASSWORD = "correct-horse"
+from duecourse.testing.factories import make_course, make_equivalence
+from duecourse.testing.web import field_error, text
 
 
-def signed_in(person: Person) -> Client:
-    person_set_password(person=person, password=PASSWORD)
-    client = Client()
-    assert client.post("/login/", {"email": person.email, "password": PASSWORD}).status_code == 302
-    return client
-
-
-def text(response) -> str:
-    return response.content.decode()
-
-
-def field_error(html: str, field: str) -> str:
-    match = re.search(
-        rf'<div class="field has-error[^"]*">\s*<label for="id_{field}">.*?<p class="field-error"[^>]*>(.*?)</p>',
-        html,
-        re.S,
-    )
-    return match.group(1) if match else ""
-
-
-@pytest.fixture
-def learner(tenant, make_person):
-    return make_person(tenant, name="Lea Learner", email="lea@acme.test")
-
-
-def test_learners_read_the_active_catalog_and_cannot_change_it(tenant, learner):
+def test_learners_read_the_active_catalog_and_cannot_change_it(tenant, learner, signed_in):
     make_course(tenant, title="Fire safety")
     draft = make_course(tenant, title="Secret draft", status="draft")
     client = signed_in(learner)
@@ -50,7 +19,7 @@ def test_learners_read_the_active_catalog_and_cannot_change_it(tenant, learner):
     assert not Course.objects.filter(code="X").exists()
 
 
-def test_admins_search_and_filter_courses_by_status(tenant, admin):
+def test_admins_search_and_filter_courses_by_status(tenant, admin, signed_in):
     make_course(tenant, title="Fire safety", code="HS-1")
     make_course(tenant, title="Forklift", code="LOG-7", status="archived")
     make_course(tenant, title="Data protection", code="IT-2", status="draft")
@@ -62,7 +31,7 @@ def test_admins_search_and_filter_courses_by_status(tenant, admin):
     assert "Data protection" in drafts and "Forklift" not in drafts
 
 
-def test_create_edit_and_archive_a_course_with_errors_beside_fields(tenant, admin):
+def test_create_edit_and_archive_a_course_with_errors_beside_fields(tenant, admin, signed_in):
     make_course(tenant, code="HS-1")
     client = signed_in(admin)
     duplicate = client.post(
@@ -91,7 +60,7 @@ def test_create_edit_and_archive_a_course_with_errors_beside_fields(tenant, admi
     assert "is now archived" in text(client.get(f"/catalog/courses/{course.pk}/"))
 
 
-def test_a_learning_path_editor_adds_reorders_and_saves_items(tenant, admin):
+def test_a_learning_path_editor_adds_reorders_and_saves_items(tenant, admin, signed_in):
     intro, advanced, reading = (make_course(tenant, title=t) for t in ("Intro", "Advanced", "Reading"))
     client = signed_in(admin)
     state = {"title": "Onboarding", "status": "active", "item_course": [str(intro.pk), str(advanced.pk)]}
@@ -133,7 +102,7 @@ def test_a_learning_path_editor_adds_reorders_and_saves_items(tenant, admin):
     assert page.index("Advanced") < page.index("Intro") < page.index("Reading")
 
 
-def test_skills_link_courses(tenant, admin):
+def test_skills_link_courses(tenant, admin, signed_in):
     fire, first_aid = make_course(tenant, title="Fire safety"), make_course(tenant, title="First aid")
     client = signed_in(admin)
     response = client.post(
@@ -147,7 +116,7 @@ def test_skills_link_courses(tenant, admin):
     assert field_error(text(duplicate), "name") == "a skill named &#x27;Safety&#x27; already exists"
 
 
-def test_equivalences_show_on_the_course_page_and_can_be_added(tenant, admin, learner):
+def test_equivalences_show_on_the_course_page_and_can_be_added(tenant, admin, learner, signed_in):
     old, new, other = (make_course(tenant, title=t) for t in ("Fire safety 2024", "Fire safety 2026", "Other"))
     make_equivalence(tenant, old, new)
     client = signed_in(admin)

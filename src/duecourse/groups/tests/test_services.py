@@ -13,7 +13,8 @@ from duecourse.groups.signals import group_membership_changed
 from duecourse.people import services as people_services
 from duecourse.people.imports import people_import
 from duecourse.people.inputs import PersonInput
-from duecourse.people.models import OrgUnit, Person
+from duecourse.people.models import Person
+from duecourse.testing.factories import org_unit
 
 
 def members(group) -> set[str]:
@@ -74,12 +75,11 @@ def test_every_bad_condition_is_reported_at_once():
 
 @pytest.fixture
 def org(tenant, make_person):
-    unit = lambda kind, name: OrgUnit.objects.create(tenant=tenant, kind=kind, name=name)  # noqa: E731
     logistics, sales, leeds, york = (
-        unit("department", "Logistics"),
-        unit("department", "Sales"),
-        unit("site", "Leeds"),
-        unit("site", "York"),
+        org_unit(tenant, "department", "Logistics"),
+        org_unit(tenant, "department", "Sales"),
+        org_unit(tenant, "site", "Leeds"),
+        org_unit(tenant, "site", "York"),
     )
     boss = make_person(tenant, email="boss@acme.test", department=sales)
     return {
@@ -116,7 +116,7 @@ def org(tenant, make_person):
 )
 @pytest.mark.parametrize("compiled", ["joined", "org units resolved first"])
 def test_rule_filter_selects_active_matching_people(org, tenant, other_tenant, conditions, expected, compiled):
-    OrgUnit.objects.create(tenant=other_tenant, kind="region", name="North")  # another tenant's unit matches nobody
+    org_unit(other_tenant, "region", "North")  # another tenant's unit matches nobody
     rule = validate_rule({"all": conditions})
 
     if compiled == "joined":
@@ -156,7 +156,7 @@ def test_dynamic_group_membership_follows_every_kind_of_change(admin, org, tenan
     assert members(group) == {"n2@acme.test", "york@acme.test"}
 
 
-def test_a_rule_naming_a_unit_not_created_yet_matches_once_it_is(admin, org, tenant):
+def test_a_rule_naming_a_unit_not_created_yet_matches_once_it_is(admin, org):
     rule = {"all": [{"field": "department", "op": "in", "value": ["Warehouse", "Sales"]}]}
     group = services.group_create(actor=admin, data=GroupInput(name="Stock", kind="dynamic", rule=rule))
     assert members(group) == {"boss@acme.test"}
@@ -174,7 +174,7 @@ def test_a_rule_naming_a_unit_not_created_yet_matches_once_it_is(admin, org, ten
 
 def test_groups_of_other_tenants_are_untouched(admin, org, other_tenant, make_person):
     rule = {"all": [{"field": "site", "op": "eq", "value": "Leeds"}]}
-    outsider = make_person(other_tenant, site=OrgUnit.objects.create(tenant=other_tenant, kind="site", name="Leeds"))
+    outsider = make_person(other_tenant, site=org_unit(other_tenant, "site", "Leeds"))
     group = services.group_create(actor=admin, data=GroupInput(name="Leeds", kind="dynamic", rule=rule))
 
     assert outsider.pk not in set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))

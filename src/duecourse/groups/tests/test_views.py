@@ -4,25 +4,11 @@ import html as html_lib
 import re
 
 import pytest
-from django.test import Client
 
 from duecourse.groups.inputs import GroupInput
 from duecourse.groups.models import Group, GroupMember
 from duecourse.groups.services import group_create
-from duecourse.people.services import org_units_ensure, person_set_password
-
-PASSWORD = "correct-horse"
-
-
-def signed_in(person) -> Client:
-    person_set_password(person=person, password=PASSWORD)
-    client = Client()
-    assert client.post("/login/", {"email": person.email, "password": PASSWORD}).status_code == 302
-    return client
-
-
-def org(tenant, kind: str, name: str) -> int:
-    return org_units_ensure(tenant_id=tenant.pk, kind=kind, names=[name])[name]
+from duecourse.testing.factories import org_unit
 
 
 def members(group: Group) -> set[int]:
@@ -31,13 +17,13 @@ def members(group: Group) -> set[int]:
 
 @pytest.fixture
 def people(tenant, make_person):
-    logistics, finance = org(tenant, "department", "Logistics"), org(tenant, "department", "Finance")
-    leeds, york = org(tenant, "site", "Leeds"), org(tenant, "site", "York")
+    logistics, finance = org_unit(tenant, "department", "Logistics"), org_unit(tenant, "department", "Finance")
+    leeds, york = org_unit(tenant, "site", "Leeds"), org_unit(tenant, "site", "York")
     return {
-        "ann": make_person(tenant, name="Ann Leeds", department_id=logistics, site_id=leeds, hire_date="2026-02-01"),
-        "ben": make_person(tenant, name="Ben Leeds", department_id=logistics, site_id=leeds, hire_date="2025-06-01"),
-        "cat": make_person(tenant, name="Cat York", department_id=logistics, site_id=york),
-        "dan": make_person(tenant, name="Dan Money", department_id=finance, site_id=leeds),
+        "ann": make_person(tenant, name="Ann Leeds", department=logistics, site=leeds, hire_date="2026-02-01"),
+        "ben": make_person(tenant, name="Ben Leeds", department=logistics, site=leeds, hire_date="2025-06-01"),
+        "cat": make_person(tenant, name="Cat York", department=logistics, site=york),
+        "dan": make_person(tenant, name="Dan Money", department=finance, site=leeds),
     }
 
 
@@ -50,7 +36,7 @@ def dynamic_post(name: str, *conditions) -> dict:
     return data
 
 
-def test_group_list_shows_kind_and_member_counts(admin, people):
+def test_group_list_shows_kind_and_member_counts(admin, people, signed_in):
     group_create(actor=admin, data=GroupInput(name="Drivers", kind="static", member_ids=[people["ann"].pk]))
     group_create(
         actor=admin,
@@ -72,7 +58,7 @@ def test_group_list_shows_kind_and_member_counts(admin, people):
     assert "New dynamic group" in html
 
 
-def test_group_list_search_and_kind_filter_with_htmx(admin, people):
+def test_group_list_search_and_kind_filter_with_htmx(admin, people, signed_in):
     group_create(actor=admin, data=GroupInput(name="Drivers", kind="static"))
     group_create(
         actor=admin,
@@ -86,7 +72,7 @@ def test_group_list_search_and_kind_filter_with_htmx(admin, people):
     assert "Drivers" in client.get("/groups/", {"q": "driv"}).content.decode()
 
 
-def test_hr_sees_groups_but_cannot_change_them(tenant, make_person, admin, people):
+def test_hr_sees_groups_but_cannot_change_them(tenant, make_person, admin, people, signed_in):
     group = group_create(actor=admin, data=GroupInput(name="Drivers", kind="static"))
     client = signed_in(make_person(tenant, roles=("hr",)))
     assert "New dynamic group" not in client.get("/groups/").content.decode()
@@ -96,14 +82,14 @@ def test_hr_sees_groups_but_cannot_change_them(tenant, make_person, admin, peopl
     assert Group.objects.filter(pk=group.pk).exists()
 
 
-def test_learners_cannot_see_groups(admin, people):
+def test_learners_cannot_see_groups(admin, people, signed_in):
     group = group_create(actor=admin, data=GroupInput(name="Drivers", kind="static"))
     client = signed_in(people["ann"])
     assert client.get("/groups/").status_code == 403
     assert client.get(f"/groups/{group.pk}/").status_code == 404
 
 
-def test_another_tenants_group_is_not_found(admin, other_tenant, make_person):
+def test_another_tenants_group_is_not_found(admin, other_tenant, make_person, signed_in):
     outsider_admin = make_person(other_tenant, roles=("admin",))
     theirs = group_create(actor=outsider_admin, data=GroupInput(name="Theirs", kind="static"))
     client = signed_in(admin)
@@ -113,7 +99,7 @@ def test_another_tenants_group_is_not_found(admin, other_tenant, make_person):
     assert Group.objects.filter(pk=theirs.pk).exists()
 
 
-def test_create_a_static_group_with_picked_members(admin, people):
+def test_create_a_static_group_with_picked_members(admin, people, signed_in):
     client = signed_in(admin)
     picker = client.get("/groups/people-picker/", {"q": "leeds"}).content.decode()
     assert "Ann Leeds" in picker and "Ben Leeds" in picker and "Cat York" not in picker
@@ -136,7 +122,7 @@ def test_create_a_static_group_with_picked_members(admin, people):
     assert '<span class="count" id="member-count">2</span>' in html
 
 
-def test_create_a_dynamic_group_from_rule_rows(admin, people):
+def test_create_a_dynamic_group_from_rule_rows(admin, people, signed_in):
     client = signed_in(admin)
     response = client.post(
         "/groups/new/",
@@ -154,7 +140,7 @@ def test_create_a_dynamic_group_from_rule_rows(admin, people):
     assert '<span class="count" id="member-count">2</span>' in response.content.decode()
 
 
-def test_rule_errors_appear_beside_their_condition(admin, people):
+def test_rule_errors_appear_beside_their_condition(admin, people, signed_in):
     response = signed_in(admin).post(
         "/groups/new/", dynamic_post("New starters", ("site", "eq", "Leeds"), ("hire_date", "after", "soon"))
     )
@@ -172,14 +158,14 @@ def test_rule_errors_appear_beside_their_condition(admin, people):
     assert not Group.objects.filter(name="New starters").exists()
 
 
-def test_a_rule_needs_a_condition_and_a_name(admin):
+def test_a_rule_needs_a_condition_and_a_name(admin, signed_in):
     response = signed_in(admin).post("/groups/new/", dynamic_post(""))
     html = response.content.decode()
     assert "Rule: needs at least one condition" in html
     assert re.search(r'<label for="id_name">.*?<p class="field-error"[^>]*>is required</p>', html, re.S)
 
 
-def test_a_duplicate_name_is_shown_beside_the_name(admin, people):
+def test_a_duplicate_name_is_shown_beside_the_name(admin, people, signed_in):
     group_create(actor=admin, data=GroupInput(name="Drivers", kind="static"))
     html = html_lib.unescape(
         signed_in(admin).post("/groups/new/", {"kind": "static", "name": "Drivers"}).content.decode()
@@ -189,8 +175,8 @@ def test_a_duplicate_name_is_shown_beside_the_name(admin, people):
     )
 
 
-def test_rule_preview_counts_matching_people(admin, people, tenant, make_person):
-    make_person(tenant, name="Gone Leeds", site_id=org(tenant, "site", "Leeds"), active=False)
+def test_rule_preview_counts_matching_people(admin, people, tenant, make_person, signed_in):
+    make_person(tenant, name="Gone Leeds", site=org_unit(tenant, "site", "Leeds"), active=False)
     client = signed_in(admin)
     html = client.post("/groups/rule-preview/", dynamic_post("", ("site", "eq", "Leeds"))).content.decode()
     assert '<strong id="match-count">3</strong> people match' in html
@@ -202,7 +188,7 @@ def test_rule_preview_counts_matching_people(admin, people, tenant, make_person)
     assert "Complete the conditions" in incomplete
 
 
-def test_rule_row_offers_the_operators_of_its_field(admin):
+def test_rule_row_offers_the_operators_of_its_field(admin, signed_in):
     client = signed_in(admin)
     date_row = client.get("/groups/rule-row/", {"key": "ab12", "cond-ab12-field": "hire_date", "cond-ab12-op": "after"})
     html = date_row.content.decode()
@@ -213,7 +199,7 @@ def test_rule_row_offers_the_operators_of_its_field(admin):
     assert ">is after</option>" not in site_row and 'list="dl-site"' in site_row
 
 
-def test_edit_a_dynamic_groups_rule(admin, people):
+def test_edit_a_dynamic_groups_rule(admin, people, signed_in):
     group = group_create(
         actor=admin,
         data=GroupInput(name="Leeds", kind="dynamic", rule={"all": [{"field": "site", "op": "eq", "value": "Leeds"}]}),
@@ -226,7 +212,7 @@ def test_edit_a_dynamic_groups_rule(admin, people):
     assert group.name == "York" and members(group) == {people["cat"].pk}
 
 
-def test_add_and_remove_members_of_a_static_group(admin, people):
+def test_add_and_remove_members_of_a_static_group(admin, people, signed_in):
     group = group_create(actor=admin, data=GroupInput(name="Drivers", kind="static", member_ids=[people["ann"].pk]))
     client = signed_in(admin)
     picker = client.get("/groups/people-picker/", {"q": "leeds", "group": group.pk}).content.decode()
@@ -237,7 +223,7 @@ def test_add_and_remove_members_of_a_static_group(admin, people):
     assert members(group) == {people["ben"].pk}
 
 
-def test_delete_asks_for_confirmation(admin, people):
+def test_delete_asks_for_confirmation(admin, people, signed_in):
     group = group_create(actor=admin, data=GroupInput(name="Drivers", kind="static", member_ids=[people["ann"].pk]))
     client = signed_in(admin)
     confirm = client.get(f"/groups/{group.pk}/delete/").content.decode()
@@ -248,7 +234,7 @@ def test_delete_asks_for_confirmation(admin, people):
     assert not Group.objects.filter(pk=group.pk).exists()
 
 
-def test_a_member_id_that_is_no_number_is_named_and_nothing_is_created(admin, people):
+def test_a_member_id_that_is_no_number_is_named_and_nothing_is_created(admin, people, signed_in):
     response = signed_in(admin).post(
         "/groups/new/", {"kind": "static", "name": "Wardens", "member_ids": [people["ann"].pk, "x"]}
     )

@@ -4,16 +4,11 @@ import pytest
 import time_machine
 
 from duecourse.assignments.models import Assignment
-from duecourse.assignments.tests.factories import make_course, target
 from duecourse.notifications.models import Notification, NotificationPreference, ReminderSchedule
-from duecourse.notifications.tests.support import assign_at, tick, utc
+from duecourse.testing.factories import make_course, target
+from duecourse.testing.scheduling import assign_at, tick, utc
 
 NOW = utc("2026-03-01T09:00")
-
-
-@pytest.fixture
-def learner(tenant, make_person):
-    return make_person(tenant, name="Lena Learner")
 
 
 @pytest.fixture

@@ -2,22 +2,16 @@
 
 import datetime as dt
 
-import pytest
 import time_machine
 from django.core import mail
 
-from duecourse.assignments.tests.factories import make_course, target
 from duecourse.core import clock
 from duecourse.notifications.models import MessageTemplate, Notification, NotificationPreference, OutboxMessage
 from duecourse.notifications.services import notify_person
-from duecourse.notifications.tests.support import assign_at, inbox, tick, utc
+from duecourse.testing.factories import make_course, target
+from duecourse.testing.scheduling import assign_at, inbox, tick, utc
 
 NOW = utc("2026-03-01T09:00")
-
-
-@pytest.fixture
-def learner(tenant, make_person):
-    return make_person(tenant, name="Lena Learner", email="lena@acme.test")
 
 
 def sent_to(address: str) -> list:
@@ -95,7 +89,7 @@ def test_email_off_for_new_assignments_still_puts_them_in_the_inbox(admin, learn
     assert [n.kind for n in inbox(learner)] == ["assigned"]
 
 
-def test_deactivated_people_get_no_email(admin, learner, tenant):
+def test_deactivated_people_get_no_email(admin, learner):
     assign_at(NOW, admin, learner, due_date="2026-03-20")
     learner.active = False
     learner.save()

@@ -6,7 +6,7 @@ import pytest
 
 from duecourse.assignments.domain import reminder_due_at
 from duecourse.notifications.models import ReminderSchedule
-from duecourse.notifications.tests.support import assign_at, utc
+from duecourse.testing.scheduling import assign_at, utc
 
 pytestmark = pytest.mark.django_db
 

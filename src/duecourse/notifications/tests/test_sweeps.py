@@ -4,10 +4,10 @@ system; due reminders are claimed and written set-based (their behaviour is in s
 import datetime as dt
 
 from duecourse.assignments.models import Assignment
-from duecourse.assignments.tests.factories import make_course
 from duecourse.core.models import AuditEvent
 from duecourse.notifications.sweeps import expiry_notices_send
-from duecourse.notifications.tests.support import assign_at, inbox, utc
+from duecourse.testing.factories import make_course
+from duecourse.testing.scheduling import assign_at, inbox, utc
 
 NOW = utc("2026-06-15T09:00")
 

@@ -3,31 +3,11 @@
 import re
 
 import pytest
-from django.test import Client
 
-from duecourse.assignments.tests.factories import assign, make_course
 from duecourse.notifications.models import Notification, NotificationPreference
 from duecourse.notifications.services import notify_person
-from duecourse.people.models import Person
-from duecourse.people.services import person_set_password
-
-PASSWORD = "correct-horse"
-
-
-def signed_in(person: Person) -> Client:
-    person_set_password(person=person, password=PASSWORD)
-    client = Client()
-    assert client.post("/login/", {"email": person.email, "password": PASSWORD}).status_code == 302
-    return client
-
-
-def text(response) -> str:
-    return response.content.decode()
-
-
-@pytest.fixture
-def learner(tenant, make_person):
-    return make_person(tenant, name="Lea Learner", email="lea@acme.test")
+from duecourse.testing.factories import assign, make_course
+from duecourse.testing.web import text
 
 
 @pytest.fixture
@@ -39,7 +19,7 @@ def notified(tenant, admin, learner):
     return {"assignment": assignment, "first": first, "second": second}
 
 
-def test_the_bell_shows_the_unread_count(learner, notified):
+def test_the_bell_shows_the_unread_count(learner, notified, signed_in):
     client = signed_in(learner)
     assert 'hx-get="/notifications/bell/"' in text(client.get("/"))
     bell = text(client.get("/notifications/bell/", HTTP_HX_REQUEST="true"))
@@ -47,7 +27,7 @@ def test_the_bell_shows_the_unread_count(learner, notified):
     assert 'aria-label="Notifications: 2 unread"' in bell
 
 
-def test_the_inbox_lists_headlines_and_opening_one_marks_it_read(learner, notified):
+def test_the_inbox_lists_headlines_and_opening_one_marks_it_read(learner, notified, signed_in):
     client = signed_in(learner)
     page = text(client.get("/notifications/"))
     assert "New training assigned: Fire safety (due 14 Mar 2030)" in page
@@ -64,13 +44,13 @@ def test_the_inbox_lists_headlines_and_opening_one_marks_it_read(learner, notifi
     assert "bell-count" not in text(client.get("/notifications/bell/"))
 
 
-def test_nobody_opens_someone_elses_notification(admin, notified):
+def test_nobody_opens_someone_elses_notification(admin, notified, signed_in):
     assert signed_in(admin).get(f"/notifications/{notified['first'].pk}/open/").status_code == 404
     notified["first"].refresh_from_db()
     assert notified["first"].read_at is None
 
 
-def test_settings_turn_email_off_per_category_and_say_the_obligation_stays(learner):
+def test_settings_turn_email_off_per_category_and_say_the_obligation_stays(learner, signed_in):
     client = signed_in(learner)
     page = text(client.get("/notifications/settings/"))
     assert "Turning email off never removes what is due." in page

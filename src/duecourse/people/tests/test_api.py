@@ -8,6 +8,7 @@ from django.test import Client
 
 from duecourse.people.models import ApiToken, OrgUnit, Person
 from duecourse.people.services import person_set_password
+from duecourse.testing.factories import org_unit
 
 pytestmark = pytest.mark.usefixtures("api_without_static_files")
 
@@ -169,9 +170,7 @@ def test_unknown_and_other_tenant_ids_are_404(admin_api, other_tenant, make_pers
 def test_no_token_bad_token_and_revoked_token_are_401(api_as, admin):
     assert api_as(None).get("people").status_code == 401
 
-    bad = api_as(None)
-    bad.headers["HTTP_AUTHORIZATION"] = "Bearer dc_000000000000_nope"
-    assert bad.get("people").status_code == 401
+    assert api_as(None, token="dc_000000000000_nope").get("people").status_code == 401
 
     client = api_as(admin)
     assert client.get("people").status_code == 200
@@ -197,8 +196,7 @@ def test_tokens_are_created_shown_once_and_revocable(admin_api, api_as, tenant, 
     created = admin_api.post(f"people/{person.pk}/tokens", {"name": "ci"})
     assert created.status_code == 201
     token = created.json()["token"]
-    client = api_as(None)
-    client.headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    client = api_as(None, token=token)
     assert client.get(f"people/{person.pk}").status_code == 200
 
     listed = admin_api.get(f"people/{person.pk}/tokens").json()
@@ -371,7 +369,7 @@ def test_csv_cells_that_look_like_formulas_are_defused(admin_api):
 
 
 def test_list_query_count_does_not_grow_with_people(admin_api, tenant, make_person, django_assert_max_num_queries):
-    boss = make_person(tenant, department=OrgUnit.objects.create(tenant=tenant, kind="department", name="D"))
+    boss = make_person(tenant, department=org_unit(tenant, "department", "D"))
     for _ in range(30):
         make_person(tenant, manager=boss, department=boss.department)
 

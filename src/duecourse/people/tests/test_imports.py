@@ -159,7 +159,7 @@ def test_a_reporting_cycle_inside_the_file_fails_the_closing_row(admin_api, tena
     assert a.manager_id is None  # b was not written, so a keeps no dangling manager
 
 
-def test_unknown_columns_fail_the_whole_file(admin_api, tenant):
+def test_unknown_columns_fail_the_whole_file(admin_api):
     response = import_csv(admin_api, "email,name,salary\nx@acme.test,X,100\n")
 
     assert response.status_code == 422
@@ -198,7 +198,7 @@ def test_csv_with_a_byte_order_mark_and_quoted_cells(admin_api):
     assert (person.name, person.job_title) == ("Quinn, Q.", 'Driver "senior"')
 
 
-def test_oversized_body_is_413_and_writes_nothing(admin_api, settings, tenant):
+def test_oversized_body_is_413_and_writes_nothing(admin_api, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
 
     response = import_csv(admin_api, HEADER + "E9,big@acme.test,Big,,,,,,UTC,true,\n" * 40)
@@ -218,7 +218,7 @@ def test_bad_query_flag_is_422(admin_api):
 # --- JSON rows ----------------------------------------------------------------------------------
 
 
-def test_json_rows_import(admin_api, admin, tenant):
+def test_json_rows_import(admin_api, admin):
     response = admin_api.post(
         "people/import",
         {
@@ -249,7 +249,7 @@ def test_json_row_errors_name_row_and_field(admin_api):
     assert body["failed"][1]["row"] == 2
 
 
-def test_a_partial_json_row_keeps_the_fields_it_does_not_carry(admin_api, tenant):
+def test_a_partial_json_row_keeps_the_fields_it_does_not_carry(admin_api):
     admin_api.post("people", {"email": "p@acme.test", "name": "P", "department": "Ops", "timezone": "Asia/Tokyo"})
 
     body = admin_api.post("people/import", {"rows": [{"email": "p@acme.test", "name": "Pat"}]}).json()
@@ -274,7 +274,7 @@ def test_import_of_invalid_json_text_is_422(admin_api):
 # --- groups follow imports ----------------------------------------------------------------------
 
 
-def test_imported_and_deactivated_people_join_and_leave_dynamic_groups(admin, admin_api, tenant):
+def test_imported_and_deactivated_people_join_and_leave_dynamic_groups(admin, admin_api):
     group = admin_api.post(
         "groups",
         {

@@ -12,6 +12,7 @@ from duecourse.people.inputs import PersonInput
 from duecourse.people.models import Person
 from duecourse.people.schemas import PersonPatch
 from duecourse.people.validation import clean_person_input
+from duecourse.testing.factories import org_unit
 
 
 def test_create_records_an_audit_event(admin, tenant):
@@ -128,14 +129,14 @@ def test_a_token_gives_the_person_as_the_orm_loads_it(tenant, make_person):
     """Authentication reads token and person in one hand-written query; every field must come back typed."""
     import datetime as dt
 
-    from duecourse.people.models import ApiToken, OrgUnit
+    from duecourse.people.models import ApiToken
 
     boss = make_person(tenant)
     person = make_person(
         tenant,
         roles=("hr",),
         manager=boss,
-        department=OrgUnit.objects.create(tenant=tenant, kind="department", name="Ops"),
+        department=org_unit(tenant, "department", "Ops"),
         hire_date=dt.date(2024, 2, 29),
         timezone="Europe/Rome",
         external_id="E-7",

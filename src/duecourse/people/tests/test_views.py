@@ -9,48 +9,21 @@ from duecourse.core.models import AuditEvent
 from duecourse.groups.inputs import GroupInput
 from duecourse.groups.services import group_create
 from duecourse.people.models import ApiToken, Person
-from duecourse.people.services import org_units_ensure, person_set_password
-
-PASSWORD = "correct-horse"
-
-
-def signed_in(person: Person) -> Client:
-    person_set_password(person=person, password=PASSWORD)
-    client = Client()
-    response = client.post("/login/", {"email": person.email, "password": PASSWORD})
-    assert response.status_code == 302, response.content
-    return client
-
-
-def org(tenant, kind: str, name: str) -> int:
-    return org_units_ensure(tenant_id=tenant.pk, kind=kind, names=[name])[name]
-
-
-def nav_labels(html: str) -> list[str]:
-    nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S).group(0)
-    return re.findall(r"<a [^>]*>([^<]+)</a>", nav)
-
-
-def field_error(html: str, field: str) -> str:
-    """The error text shown in the same form field block as the input named `field`."""
-    match = re.search(
-        rf'<div class="field has-error[^"]*">\s*<label for="id_{field}">.*?<p class="field-error"[^>]*>(.*?)</p>',
-        html,
-        re.S,
-    )
-    return match.group(1) if match else ""
+from duecourse.people.services import person_set_password
+from duecourse.testing.factories import org_unit
+from duecourse.testing.web import PASSWORD, field_error, nav_labels
 
 
 @pytest.fixture
 def directory(tenant, make_person, admin):
-    logistics, finance = org(tenant, "department", "Logistics"), org(tenant, "department", "Finance")
-    leeds = org(tenant, "site", "Leeds")
-    boss = make_person(tenant, name="Mona Manager", email="mona@acme.test", department_id=logistics, job_title="Head")
+    logistics, finance = org_unit(tenant, "department", "Logistics"), org_unit(tenant, "department", "Finance")
+    leeds = org_unit(tenant, "site", "Leeds")
+    boss = make_person(tenant, name="Mona Manager", email="mona@acme.test", department=logistics, job_title="Head")
     alice = make_person(
-        tenant, name="Alice Driver", email="alice@acme.test", manager=boss, department_id=logistics, site_id=leeds
+        tenant, name="Alice Driver", email="alice@acme.test", manager=boss, department=logistics, site=leeds
     )
-    bob = make_person(tenant, name="Bob Ledger", email="bob@acme.test", department_id=finance, job_title="Accountant")
-    gone = make_person(tenant, name="Gina Gone", email="gina@acme.test", department_id=finance, active=False)
+    bob = make_person(tenant, name="Bob Ledger", email="bob@acme.test", department=finance, job_title="Accountant")
+    gone = make_person(tenant, name="Gina Gone", email="gina@acme.test", department=finance, active=False)
     hr = make_person(tenant, roles=("hr",), name="Hana HR", email="hana@acme.test")
     return {"boss": boss, "alice": alice, "bob": bob, "gone": gone, "hr": hr}
 
@@ -81,7 +54,7 @@ def test_login_ignores_an_off_site_next_url(admin):
     assert response["Location"] == "/"
 
 
-def test_logout_is_a_post_and_ends_the_session(admin):
+def test_logout_is_a_post_and_ends_the_session(admin, signed_in):
     client = signed_in(admin)
     assert client.get("/logout/").status_code == 405
     response = client.post("/logout/", follow=True)
@@ -89,7 +62,7 @@ def test_logout_is_a_post_and_ends_the_session(admin):
     assert client.get("/").status_code == 302
 
 
-def test_navigation_shows_only_the_pages_each_role_may_open(tenant, make_person, admin, directory):
+def test_navigation_shows_only_the_pages_each_role_may_open(admin, directory, signed_in):
     learner = directory["bob"]
     assert nav_labels(signed_in(learner).get("/").content.decode()) == ["Home", "My learning", "Catalog"]
     assert nav_labels(signed_in(directory["boss"]).get("/").content.decode()) == [
@@ -119,7 +92,7 @@ def test_navigation_shows_only_the_pages_each_role_may_open(tenant, make_person,
     ]
 
 
-def test_home_shows_roles_and_the_managers_team(directory):
+def test_home_shows_roles_and_the_managers_team(directory, signed_in):
     html = signed_in(directory["boss"]).get("/").content.decode()
     assert "Welcome, Mona Manager" in html
     assert 'class="chip chip-manager">Manager' in html
@@ -127,7 +100,7 @@ def test_home_shows_roles_and_the_managers_team(directory):
     assert "Alice Driver" in html
 
 
-def test_a_deactivated_persons_session_is_ended(directory):
+def test_a_deactivated_persons_session_is_ended(directory, signed_in):
     client = signed_in(directory["bob"])
     Person.objects.filter(pk=directory["bob"].pk).update(active=False)
     assert client.get("/").status_code == 302
@@ -136,7 +109,7 @@ def test_a_deactivated_persons_session_is_ended(directory):
 # Directory
 
 
-def test_admin_directory_lists_active_people_by_default(admin, directory):
+def test_admin_directory_lists_active_people_by_default(admin, directory, signed_in):
     html = signed_in(admin).get("/people/").content.decode()
     for name in ("Ada Admin", "Alice Driver", "Bob Ledger", "Mona Manager"):
         assert name in html
@@ -144,7 +117,7 @@ def test_admin_directory_lists_active_people_by_default(admin, directory):
     assert "Gina Gone" in signed_in(admin).get("/people/", {"active": ""}).content.decode()
 
 
-def test_directory_filters_and_search(admin, directory):
+def test_directory_filters_and_search(admin, directory, signed_in):
     client = signed_in(admin)
     finance = client.get("/people/", {"department": "Finance", "active": ""}).content.decode()
     assert "Bob Ledger" in finance and "Gina Gone" in finance and "Alice Driver" not in finance
@@ -161,7 +134,7 @@ def test_directory_filters_and_search(admin, directory):
     assert "Gina Gone" in deactivated and "Bob Ledger" not in deactivated
 
 
-def test_htmx_requests_get_only_the_results_and_an_updated_csv_link(admin, directory):
+def test_htmx_requests_get_only_the_results_and_an_updated_csv_link(admin, directory, signed_in):
     response = signed_in(admin).get("/people/", {"q": "alice", "site": "Leeds"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert "<html" not in html
@@ -169,7 +142,7 @@ def test_htmx_requests_get_only_the_results_and_an_updated_csv_link(admin, direc
     assert 'href="/api/v1/people?q=alice&amp;site=Leeds&amp;active=true&amp;format=csv"' in html
 
 
-def test_csv_link_exports_the_filtered_people_with_the_session(admin, directory):
+def test_csv_link_exports_the_filtered_people_with_the_session(admin, directory, signed_in):
     client = signed_in(admin)
     response = client.get("/api/v1/people", {"department": "Finance", "active": "true", "format": "csv"})
     body = b"".join(response.streaming_content).decode()
@@ -177,7 +150,7 @@ def test_csv_link_exports_the_filtered_people_with_the_session(admin, directory)
     assert "bob@acme.test" in body and "alice@acme.test" not in body
 
 
-def test_directory_paginates(admin, tenant, make_person):
+def test_directory_paginates(admin, tenant, make_person, signed_in):
     for i in range(30):
         make_person(tenant, name=f"Zed {i:02d}")
     client = signed_in(admin)
@@ -187,13 +160,13 @@ def test_directory_paginates(admin, tenant, make_person):
     assert "Zed 29" in second and "Zed 00" not in second
 
 
-def test_a_manager_sees_only_themselves_and_their_reports(directory):
+def test_a_manager_sees_only_themselves_and_their_reports(directory, signed_in):
     html = signed_in(directory["boss"]).get("/people/").content.decode()
     assert "Alice Driver" in html and "Mona Manager" in html
     assert "Bob Ledger" not in html and "Ada Admin" not in html
 
 
-def test_the_directory_never_shows_another_tenant(admin, other_tenant, make_person):
+def test_the_directory_never_shows_another_tenant(admin, other_tenant, make_person, signed_in):
     make_person(other_tenant, name="Outsider Olga")
     assert "Outsider Olga" not in signed_in(admin).get("/people/", {"q": "Olga"}).content.decode()
 
@@ -201,7 +174,7 @@ def test_the_directory_never_shows_another_tenant(admin, other_tenant, make_pers
 # Person page
 
 
-def test_person_page_shows_fields_manager_reports_and_groups(admin, directory):
+def test_person_page_shows_fields_manager_reports_and_groups(admin, directory, signed_in):
     group_create(actor=admin, data=GroupInput(name="Drivers", kind="static", member_ids=[directory["alice"].pk]))
     client = signed_in(admin)
     alice = client.get(f"/people/{directory['alice'].pk}/").content.decode()
@@ -213,7 +186,7 @@ def test_person_page_shows_fields_manager_reports_and_groups(admin, directory):
     assert "Alice Driver" in boss
 
 
-def test_a_learner_cannot_open_another_persons_page(directory):
+def test_a_learner_cannot_open_another_persons_page(directory, signed_in):
     client = signed_in(directory["bob"])
     response = client.get(f"/people/{directory['alice'].pk}/")
     assert response.status_code == 404
@@ -221,13 +194,13 @@ def test_a_learner_cannot_open_another_persons_page(directory):
     assert client.get(f"/people/{directory['bob'].pk}/").status_code == 200
 
 
-def test_a_manager_opens_a_report_but_not_a_stranger(directory):
+def test_a_manager_opens_a_report_but_not_a_stranger(directory, signed_in):
     client = signed_in(directory["boss"])
     assert client.get(f"/people/{directory['alice'].pk}/").status_code == 200
     assert client.get(f"/people/{directory['bob'].pk}/").status_code == 404
 
 
-def test_another_tenants_person_is_not_found_even_for_an_admin(admin, other_tenant, make_person):
+def test_another_tenants_person_is_not_found_even_for_an_admin(admin, other_tenant, make_person, signed_in):
     outsider = make_person(other_tenant)
     client = signed_in(admin)
     assert client.get(f"/people/{outsider.pk}/").status_code == 404
@@ -236,14 +209,14 @@ def test_another_tenants_person_is_not_found_even_for_an_admin(admin, other_tena
     assert Person.objects.get(pk=outsider.pk).active
 
 
-def test_only_admins_see_the_edit_and_deactivate_actions(admin, directory):
+def test_only_admins_see_the_edit_and_deactivate_actions(admin, directory, signed_in):
     hr_view = signed_in(directory["hr"]).get(f"/people/{directory['alice'].pk}/").content.decode()
     assert "Edit details" not in hr_view and "Deactivate" not in hr_view
     admin_view = signed_in(admin).get(f"/people/{directory['alice'].pk}/").content.decode()
     assert "Edit details" in admin_view and "Deactivate" in admin_view
 
 
-def test_admin_edits_a_person(admin, directory):
+def test_admin_edits_a_person(admin, directory, signed_in):
     client = signed_in(admin)
     alice = directory["alice"]
     form = client.get(f"/people/{alice.pk}/edit/").content.decode()
@@ -276,7 +249,7 @@ def test_admin_edits_a_person(admin, directory):
     assert AuditEvent.objects.filter(action="person.update", object_id=alice.pk, actor_id=admin.pk).exists()
 
 
-def test_validation_errors_appear_beside_their_fields_and_change_nothing(admin, directory):
+def test_validation_errors_appear_beside_their_fields_and_change_nothing(admin, directory, signed_in):
     client = signed_in(admin)
     boss = directory["boss"]
     response = client.post(
@@ -298,7 +271,7 @@ def test_validation_errors_appear_beside_their_fields_and_change_nothing(admin, 
     assert boss.name == "Mona Manager" and boss.timezone == "UTC"
 
 
-def test_a_manager_cycle_is_shown_beside_the_manager_field(admin, directory):
+def test_a_manager_cycle_is_shown_beside_the_manager_field(admin, directory, signed_in):
     boss = directory["boss"]
     response = signed_in(admin).post(
         f"/people/{boss.pk}/edit/", {"name": boss.name, "email": boss.email, "manager_email": "alice@acme.test"}
@@ -306,13 +279,13 @@ def test_a_manager_cycle_is_shown_beside_the_manager_field(admin, directory):
     assert "reporting cycle" in field_error(response.content.decode(), "manager_email")
 
 
-def test_duplicate_email_is_shown_beside_the_email_field(admin, directory):
+def test_duplicate_email_is_shown_beside_the_email_field(admin, directory, signed_in):
     alice = directory["alice"]
     response = signed_in(admin).post(f"/people/{alice.pk}/edit/", {"name": alice.name, "email": "bob@acme.test"})
     assert "already used" in field_error(response.content.decode(), "email")
 
 
-def test_non_admins_cannot_edit(directory):
+def test_non_admins_cannot_edit(directory, signed_in):
     client = signed_in(directory["boss"])
     alice = directory["alice"]
     response = client.post(f"/people/{alice.pk}/edit/", {"name": "Hacked", "email": alice.email})
@@ -322,7 +295,7 @@ def test_non_admins_cannot_edit(directory):
     assert alice.name == "Alice Driver"
 
 
-def test_admin_deactivates_and_reactivates(admin, directory):
+def test_admin_deactivates_and_reactivates(admin, directory, signed_in):
     client = signed_in(admin)
     bob = directory["bob"]
     page = client.post(f"/people/{bob.pk}/active/", {"active": "false"}, follow=True).content.decode()
@@ -334,7 +307,7 @@ def test_admin_deactivates_and_reactivates(admin, directory):
     assert bob.active
 
 
-def test_a_person_creates_their_own_api_token_and_sees_it_once(directory):
+def test_a_person_creates_their_own_api_token_and_sees_it_once(directory, signed_in):
     bob = directory["bob"]
     client = signed_in(bob)
     response = client.post(f"/people/{bob.pk}/tokens/", {"name": "My script"})
@@ -346,7 +319,7 @@ def test_a_person_creates_their_own_api_token_and_sees_it_once(directory):
     assert token not in again and "My script" in again
 
 
-def test_admin_creates_and_revokes_a_token_for_someone_else(admin, directory):
+def test_admin_creates_and_revokes_a_token_for_someone_else(admin, directory, signed_in):
     client = signed_in(admin)
     alice = directory["alice"]
     assert "new-token" in client.post(f"/people/{alice.pk}/tokens/", {"name": "LMS"}).content.decode()
@@ -356,7 +329,7 @@ def test_admin_creates_and_revokes_a_token_for_someone_else(admin, directory):
     assert token.revoked_at is not None
 
 
-def test_a_manager_cannot_create_a_token_for_a_report(directory):
+def test_a_manager_cannot_create_a_token_for_a_report(directory, signed_in):
     client = signed_in(directory["boss"])
     alice = directory["alice"]
     assert "Create API token" not in client.get(f"/people/{alice.pk}/").content.decode()
@@ -367,7 +340,7 @@ def test_a_manager_cannot_create_a_token_for_a_report(directory):
 # Audit log and error pages
 
 
-def test_audit_log_is_for_admins(admin, directory):
+def test_audit_log_is_for_admins(admin, directory, signed_in):
     signed_in(admin).post(f"/people/{directory['bob'].pk}/active/", {"active": "false"})
     html = signed_in(admin).get("/audit/").content.decode()
     assert "person.update" in html and "Ada Admin" in html
@@ -376,7 +349,7 @@ def test_audit_log_is_for_admins(admin, directory):
     assert "You don’t have permission" in response.content.decode()
 
 
-def test_unknown_urls_show_the_404_page(admin):
+def test_unknown_urls_show_the_404_page(admin, signed_in):
     response = signed_in(admin).get("/people/999999999/")
     assert response.status_code == 404
     assert "Back to home" in response.content.decode()

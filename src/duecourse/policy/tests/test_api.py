@@ -5,9 +5,9 @@ import datetime as dt
 
 import pytest
 
-from duecourse.assignments.tests.factories import make_course
 from duecourse.core.models import AuditEvent, Tenant
-from duecourse.notifications.tests.support import assign_at, inbox, pending_reminders, tick, utc
+from duecourse.testing.factories import make_course
+from duecourse.testing.scheduling import assign_at, inbox, pending_reminders, tick, utc
 
 pytestmark = pytest.mark.usefixtures("api_without_static_files")
 

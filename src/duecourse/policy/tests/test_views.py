@@ -1,20 +1,9 @@
 """The organisation-settings page: admins see and change the policy; others are turned away."""
 
 import pytest
-from django.test import Client
 
 from duecourse.core.models import AuditEvent, Tenant
-from duecourse.people.services import person_set_password
 from duecourse.policy.services import tenant_policy
-
-PASSWORD = "correct-horse"
-
-
-def signed_in(person) -> Client:
-    person_set_password(person=person, password=PASSWORD)
-    client = Client()
-    assert client.post("/login/", {"email": person.email, "password": PASSWORD}).status_code == 302
-    return client
 
 
 def form_data(**overrides) -> dict:
@@ -33,7 +22,7 @@ def form_data(**overrides) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_admin_sees_the_policy_in_force_and_the_menu_entry(admin):
+def test_admin_sees_the_policy_in_force_and_the_menu_entry(admin, signed_in):
     page = signed_in(admin).get("/settings/")
     html = page.content.decode()
     assert page.status_code == 200
@@ -43,7 +32,7 @@ def test_admin_sees_the_policy_in_force_and_the_menu_entry(admin):
     assert '<option value="hr" selected>' in html
 
 
-def test_admin_changes_workload_reminders_and_escalation(admin, tenant):
+def test_admin_changes_workload_reminders_and_escalation(admin, tenant, signed_in):
     client = signed_in(admin)
     response = client.post(
         "/settings/",
@@ -82,14 +71,14 @@ def test_admin_changes_workload_reminders_and_escalation(admin, tenant):
     assert 'name="plan-r1_days" value="7"' in page and 'name="plan-r2_days" value="2"' in page
 
 
-def test_a_tier_that_does_nothing_is_refused_and_nothing_is_saved(admin, tenant):
+def test_a_tier_that_does_nothing_is_refused_and_nothing_is_saved(admin, tenant, signed_in):
     response = signed_in(admin).post("/settings/", form_data(**{"esc-e3_flag": None}))
     assert response.status_code == 422
     assert "must notify someone (to) or set the compliance flag" in response.content.decode()
     assert Tenant.objects.get(pk=tenant.pk).settings == {}
 
 
-def test_an_out_of_range_threshold_is_shown_beside_its_field(admin, tenant):
+def test_an_out_of_range_threshold_is_shown_beside_its_field(admin, tenant, signed_in):
     response = signed_in(admin).post("/settings/", form_data(overload_minutes_30d="0"))
     assert response.status_code == 422
     assert "greater than or equal to 1" in response.content.decode()
@@ -97,7 +86,7 @@ def test_an_out_of_range_threshold_is_shown_beside_its_field(admin, tenant):
 
 
 @pytest.mark.parametrize("role", ["instructor", "hr", "manager", "learner"])
-def test_only_admins_reach_the_page(tenant, make_person, role):
+def test_only_admins_reach_the_page(tenant, make_person, role, signed_in):
     person = make_person(tenant, roles=(role,), email=f"{role}@acme.test")
     client = signed_in(person)
     assert client.get("/settings/").status_code == 403

@@ -3,21 +3,16 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from duecourse.assignments.tests.factories import assign, make_course, make_path, org_unit
+from duecourse.testing.factories import assign, make_course, make_path, org_unit
+from duecourse.testing.scheduling import frozen_at
 
 pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 6, 15, 9, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen = frozen_at(NOW)
 
 
 @pytest.fixture

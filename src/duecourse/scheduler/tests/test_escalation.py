@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 import time_machine
 
-from duecourse.assignments.tests.factories import make_course
-from duecourse.notifications.tests.support import assign_at, inbox, tick, utc
+from duecourse.testing.factories import make_course
+from duecourse.testing.scheduling import assign_at, inbox, tick, utc
 
 DUE_END = utc("2026-03-21T00:00")  # end of the due date 20 Mar for someone in UTC
 

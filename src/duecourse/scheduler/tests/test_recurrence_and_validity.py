@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 import time_machine
 
-from duecourse.assignments.tests.factories import make_course
-from duecourse.notifications.tests.support import assign_at, inbox, pending_reminders, tick, utc
+from duecourse.testing.factories import make_course
+from duecourse.testing.scheduling import assign_at, inbox, pending_reminders, tick, utc
 
 
 @pytest.fixture

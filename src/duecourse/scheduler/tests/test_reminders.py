@@ -7,10 +7,10 @@ import time_machine
 from django.db import IntegrityError, transaction
 
 from duecourse.assignments.services import assignment_update, assignment_withdraw
-from duecourse.assignments.tests.factories import make_course
 from duecourse.notifications import events
 from duecourse.notifications.models import OutboxMessage, ReminderPlanBacklog, ReminderSchedule
-from duecourse.notifications.tests.support import assign_at, inbox, pending_reminders, tick, utc, worker_once
+from duecourse.testing.factories import make_course
+from duecourse.testing.scheduling import assign_at, inbox, pending_reminders, tick, utc, worker_once
 
 MINUTE = dt.timedelta(minutes=1)
 

@@ -13,9 +13,9 @@ from django.test import Client
 
 import duecourse
 from duecourse.assignments.models import Assignment
-from duecourse.assignments.tests.factories import assign, make_course
 from duecourse.groups.models import Group
 from duecourse.people.services import person_set_password
+from duecourse.testing.factories import assign, make_course
 
 SRC = Path(duecourse.__file__).parent
 # Emails are not pages: mail clients need inline styles, and no browser loads them under our policy.

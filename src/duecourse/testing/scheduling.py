@@ -1,14 +1,15 @@
-"""Builders and clocks shared by the notification, scheduler and worker tests."""
+"""Clocks, scheduler ticks and inbox readers for the tests that depend on time (notifications, scheduler, policy, …)."""
 
 import datetime as dt
 
+import pytest
 import time_machine
 from django.core.management import call_command
 
-from duecourse.assignments.tests.factories import assign, make_course
 from duecourse.core import clock
 from duecourse.notifications.models import Notification, ReminderSchedule
 from duecourse.scheduler.tick import run_tick
+from duecourse.testing.factories import assign, make_course
 
 UTC = dt.UTC
 
@@ -17,6 +18,17 @@ def utc(text: str) -> dt.datetime:
     """'2026-03-29T23:00' → an aware UTC datetime."""
     moment = dt.datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def frozen_at(moment: dt.datetime):
+    """An autouse fixture that runs each test of the module at `moment`: `frozen = frozen_at(NOW)`."""
+
+    @pytest.fixture(autouse=True)
+    def frozen():
+        with time_machine.travel(moment, tick=False):
+            yield
+
+    return frozen
 
 
 def tick(moment: dt.datetime):
@@ -38,10 +50,6 @@ def assign_at(moment: dt.datetime, actor, person, course=None, **fields):
 def inbox(person, kind: str | None = None) -> list[Notification]:
     items = Notification.objects.filter(person=person).order_by("id")
     return list(items.filter(kind=kind) if kind else items)
-
-
-def kinds(person) -> list[str]:
-    return [n.kind for n in inbox(person)]
 
 
 def pending_reminders(assignment) -> list[tuple[str, str, dt.datetime]]:
