@@ -17,6 +17,7 @@ from duecourse.core.models import Tenant
 from duecourse.core.sql import insert_select_ignore_conflicts, skip_locked
 from duecourse.notifications.models import EMAIL_PENDING, Notification, ReminderSchedule
 from duecourse.notifications.services import NOTIFICATION_COLUMNS
+from duecourse.people import roles
 from duecourse.people.models import Person
 
 EXPIRY_NOTICE_DAYS = 30
@@ -120,7 +121,7 @@ def reminders_send_due(*, now: dt.datetime, batch: int = REMINDER_BATCH) -> int:
                 now,
             )
             if any(kind == "hr" for _, kind in claimed):
-                hr_people = Person.objects.filter(is_hr=True, active=True)
+                hr_people = Person.objects.filter(roles.holders_condition("hr"))
                 for hr in hr_people.filter(tenant_id__in=live.filter(recipient_kind="hr").values("tenant_id")).values(
                     "pk", "tenant_id"
                 ):

@@ -7,7 +7,7 @@ means the same thing in the API, the web UI, the navigation and the CLI.
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 if TYPE_CHECKING:
     from duecourse.people.models import Person
@@ -73,3 +73,11 @@ def is_learning_staff(actor: "Person") -> bool:
 def sees_whole_tenant(actor: "Person") -> bool:
     """Admins, instructors and hr see every person, assignment and report of their tenant."""
     return actor.is_admin or actor.is_instructor or actor.is_hr
+
+
+def holders_condition(role: str) -> Q:
+    """Active people who hold the stored `role`, as a condition on a queryset of people (e.g. the HR
+    contacts that an "hr" reminder or escalation goes to, or the admins who run an import)."""
+    if role not in STORED_ROLES:
+        raise ValueError(f"{role!r} is not a stored role")
+    return Q(**{f"is_{role}": True}, active=True)

@@ -53,3 +53,12 @@ def test_pages_show_a_role_by_its_label():
     )
 
     assert rendered == "HR Manager Learner "
+
+
+def test_holders_of_a_role_are_the_active_people_flagged_with_it(tenant, make_person):
+    hr = make_person(tenant, roles=("hr",))
+    make_person(tenant, roles=("hr",), active=False)
+    make_person(tenant, roles=("admin",))
+    assert list(Person.objects.filter(roles.holders_condition("hr"))) == [hr]
+    with pytest.raises(ValueError):
+        roles.holders_condition("manager")  # derived, not stored: ask has_reports_condition()

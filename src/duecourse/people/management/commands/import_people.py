@@ -6,6 +6,7 @@ from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from duecourse.core.management.base import DuecourseCommand
+from duecourse.people import roles
 from duecourse.people.imports import parse_people_csv, people_import
 from duecourse.people.models import Person
 from duecourse.people.services import tenant_by_name
@@ -38,7 +39,7 @@ class Command(DuecourseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"FILE: {path} does not exist")
-        admins = Person.objects.filter(tenant=tenant, is_admin=True, active=True).order_by("id")
+        admins = Person.objects.filter(roles.holders_condition("admin"), tenant=tenant).order_by("id")
         if options["as_email"]:
             admins = admins.filter(email=options["as_email"].lower())
         actor = admins.first()
