@@ -6,6 +6,8 @@ the assignment is withdrawn (completed ones stay). It runs on save, on membershi
 events, and as a periodic safety net.
 """
 
+import logging
+
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
@@ -27,6 +29,8 @@ from duecourse.core.audit import audit_record
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import AddDays, typed_value
 from duecourse.people.models import Person
+
+logger = logging.getLogger(__name__)
 
 TIMING_POLICIES = ("keep", "extend", "recompute")
 AUDIENCE_KEYS = {"person_ids", "group_ids", "departments", "sites", "regions", "everyone", "new_starters"}
@@ -313,7 +317,14 @@ def rules_reconcile_all(*, tenant_id: int | None = None) -> int:
         rules_qs = rules_qs.filter(tenant_id=tenant_id)
     count = 0
     for rule in rules_qs:
-        rule_reconcile(rule=rule)
+        # One savepoint per rule: a rule that fails is logged and retried next time, and the others
+        # still commit (one bad rule must not hold back every tenant's reconcile).
+        try:
+            with transaction.atomic():
+                rule_reconcile(rule=rule)
+        except Exception:
+            logger.exception("Reconciling assignment rule %s failed; the other rules went on", rule.pk)
+            continue
         count += 1
     return count
 

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 SYSTEM_LABEL = "System"
+# Room for "Rule: " and the longest rule name; longer labels are cut rather than failing the change.
+MAX_ACTOR_LABEL_LENGTH = 300
 
 
 @dataclass(frozen=True)
@@ -26,5 +28,5 @@ class PersonLike(Protocol):
 def audit_actor(actor: PersonLike | SystemActor) -> dict:
     """The audit event's actor columns for this actor: a person's id, or none and the system's label."""
     if isinstance(actor, SystemActor):
-        return {"actor_id": None, "actor_label": actor.label}
+        return {"actor_id": None, "actor_label": actor.label[:MAX_ACTOR_LABEL_LENGTH]}
     return {"actor_id": actor.pk, "actor_label": ""}

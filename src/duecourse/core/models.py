@@ -1,5 +1,7 @@
 from django.db import models
 
+from duecourse.core.actors import MAX_ACTOR_LABEL_LENGTH
+
 
 class Tenant(models.Model):
     """One customer organisation. Every other row belongs to exactly one tenant."""
@@ -46,7 +48,7 @@ class AuditEvent(HighVolumeTenantScopedModel):
 
     actor_id = models.BigIntegerField(null=True, blank=True)  # null: the system did it (no person)
     # Which system actor, when no person did it: "System", or e.g. "Rule: Onboarding".
-    actor_label = models.CharField(max_length=200, blank=True, default="", db_default="")
+    actor_label = models.CharField(max_length=MAX_ACTOR_LABEL_LENGTH, blank=True, default="", db_default="")
     action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=40)
     object_id = models.BigIntegerField(null=True, blank=True)

@@ -327,3 +327,35 @@ class TestDelete:
         assert admin_api.patch(f"rules/{rule_id}", {"name": "x"}).status_code == 404
         assert admin_api.delete(f"rules/{rule_id}").status_code == 404
         assert admin_api.post(f"rules/{rule_id}/preview", {}).status_code == 404
+
+
+class TestSystemActor:
+    def test_a_rule_with_the_longest_name_keeps_adding_joiners_and_audits_them(self, admin_api, admin, course):
+        """PostgreSQL enforces column lengths: "Rule: " + a 200-character name must fit the audit label."""
+        name = "N" * 200
+        make_rule(admin_api, course, name=name, audience={"everyone": True})
+        response = admin_api.post("people", {"email": "joiner@acme.test", "name": "Joiner"})
+        assert response.status_code == 201, response.content
+        joiner = response.json()["id"]
+        (a,) = Assignment.objects.filter(person_id=joiner, withdrawn_at__isnull=True)
+        event = AuditEvent.objects.filter(actor_id__isnull=True, action="assignment.create").latest("id")
+        assert event.actor_label == f"Rule: {name}"
+        assert a.sources.get().kind == "rule"
+
+    def test_the_periodic_reconcile_goes_on_past_a_rule_that_fails(self, admin_api, admin, drivers, course, monkeypatch):
+        from duecourse.assignments import living_rules
+
+        broken = make_rule(admin_api, course, name="Broken")
+        make_rule(admin_api, make_course(admin.tenant, title="Second"), name="Works")
+        real = living_rules.rule_reconcile
+
+        def reconcile_or_fail(*, rule, **kwargs):
+            if rule.pk == broken["id"]:
+                raise RuntimeError("a rule that cannot be applied")
+            return real(rule=rule, **kwargs)
+
+        monkeypatch.setattr(living_rules, "rule_reconcile", reconcile_or_fail)
+        late = org_unit(admin.tenant, "department", "Drivers")
+        newcomer = type(drivers[0]).objects.create(tenant=admin.tenant, email="n@acme.test", name="N", department=late)
+        assert living_rules.rules_reconcile_all(tenant_id=admin.tenant_id) == 1
+        assert [a.target_id for a in open_for(newcomer)] != []  # the working rule still reached the newcomer
