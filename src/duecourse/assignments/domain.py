@@ -53,11 +53,6 @@ def completion_is_valid(completed_at: dt.datetime, validity_months: int | None, 
     return expires is None or expires > now
 
 
-def validity_cutoff(now: dt.datetime, validity_months: int | None) -> dt.datetime | None:
-    """Completions at or after this instant are still valid (None: any completion is)."""
-    return add_months(now, -validity_months) if validity_months else None
-
-
 def required_done_at(
     *,
     required: Sequence[Collection[int]],
@@ -90,9 +85,15 @@ def is_complete(
 ) -> bool:
     """A target is complete when every required course has a valid completion after `after`; a target
     that requires nothing never is (it could not be assigned)."""
-    done_at = required_done_at(
-        required=required, completions=completions, after=after, validity_months=validity_months, now=now
+    return all_done(
+        required_done_at(
+            required=required, completions=completions, after=after, validity_months=validity_months, now=now
+        )
     )
+
+
+def all_done(done_at: Sequence[dt.datetime | None]) -> bool:
+    """`is_complete` from `required_done_at`'s answer, for callers that need both."""
     return bool(done_at) and all(done_at)
 
 

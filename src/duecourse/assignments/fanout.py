@@ -367,8 +367,8 @@ def recompute_due_dates(assignments: QuerySet) -> int:
     )
     ids = list(moved.values_list("pk", flat=True))
     person_timezone = Person.objects.filter(pk=OuterRef("person_id")).values("timezone")[:1]
-    for start in range(0, len(ids), 5000):
-        chunk = Assignment.objects.filter(pk__in=ids[start : start + 5000])
+    for start in range(0, len(ids), CHUNK):
+        chunk = Assignment.objects.filter(pk__in=ids[start : start + CHUNK])
         chunk.update(due_date=Subquery(earliest, output_field=DateField()))
         chunk.filter(due_date__isnull=True).update(due_at=None)
         chunk.filter(due_date__isnull=False).update(
@@ -392,7 +392,7 @@ def _rescheduled(ids: list[int]) -> None:
 
 
 def refresh_due_instants(*, tenant_id: int, person_ids=None) -> int:
-    """Recompute `due_at` of these people's open assignments (after a time-zone change); one UPDATE.
+    """Recompute `due_at` of these people's open assignments (after a time-zone change), in chunks of CHUNK ids.
 
     Rows whose instant is already right are not written, so a directory import that changes nothing
     touches no assignment.
@@ -403,8 +403,8 @@ def refresh_due_instants(*, tenant_id: int, person_ids=None) -> int:
     if person_ids is not None:
         scope = scope.filter(person_id__in=list(person_ids))
     ids = list(scope.annotate(new_due_at=instant).exclude(due_at=F("new_due_at")).values_list("pk", flat=True))
-    for start in range(0, len(ids), 5000):
-        Assignment.objects.filter(pk__in=ids[start : start + 5000]).update(due_at=instant)
+    for start in range(0, len(ids), CHUNK):
+        Assignment.objects.filter(pk__in=ids[start : start + CHUNK]).update(due_at=instant)
     _rescheduled(ids)
     return len(ids)
 

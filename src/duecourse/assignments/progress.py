@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from duecourse.assignments import permissions
-from duecourse.assignments.domain import completion_expires_at, is_complete, required_done_at
+from duecourse.assignments.domain import all_done, completion_expires_at, required_done_at
 from duecourse.assignments.models import Assignment, Completion, CourseProgress
 from duecourse.catalog import selectors as catalog
 from duecourse.catalog.models import Course
@@ -69,7 +69,7 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
             validity_months=a.validity_months,
             now=now,
         )
-        complete = is_complete(satisfied_by, by_course, a.completions_after, validity_months=a.validity_months, now=now)
+        complete = all_done(done_at)
         course_percent = [
             100 if done else max((_open_percent(percents.get((a.person_id, s), 0)) for s in satisfying[c]), default=0)
             for c, done in zip(required, done_at, strict=True)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, CharField, F, IntegerField, Q, QuerySet, TextField, Value, When
 
 from duecourse.assignments import permissions
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource
@@ -73,8 +73,8 @@ def status_filter(status: str, now: dt.datetime) -> Q:
 
 
 def statuses_filter(statuses: Iterable[str], now: dt.datetime) -> Q:
-    """Any of these statuses (`status_filter`'s clauses joined by OR)."""
-    condition = Q()
+    """Any of these statuses (`status_filter`'s clauses joined by OR); none at all matches nothing."""
+    condition = Q(pk__in=[])
     for status in statuses:
         condition |= status_filter(status, now)
     return condition
@@ -329,7 +329,3 @@ def access_rule(*, actor: Person, rule_id: int) -> AssignmentRule:
         # Learners see a rule's id and name among their assignment's sources, so it is no secret that it exists.
         raise forbidden("see assignment rules")
     return rule
-
-
-def sources_exist(queryset: QuerySet) -> QuerySet:
-    return queryset.annotate(has_sources=Exists(AssignmentSource.objects.filter(assignment_id=OuterRef("pk"))))

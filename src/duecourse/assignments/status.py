@@ -161,7 +161,9 @@ def status_conjunction(status: str) -> tuple[Condition, ...]:
     condition contradicts it, or else the negation of its one condition not yet held is added.
     """
     rows = list(STATUS_RULE)
-    index = next(i for i, (row_status, _) in enumerate(rows) if row_status == status)
+    index = next((i for i, (row_status, _) in enumerate(rows) if row_status == status), None)
+    if index is None:
+        raise ValueError(f"{status!r} is not a status; the statuses are {', '.join(AssignmentStatus.values)}")
     held = list(rows[index][1])
     pending = [conditions for _, conditions in rows[:index]]
     while pending:

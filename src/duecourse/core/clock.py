@@ -14,13 +14,9 @@ def now() -> dt.datetime:
     return frozen if frozen is not None else timezone.now()
 
 
-def today_utc() -> dt.date:
-    return now().date()
-
-
 @contextlib.contextmanager
 def running_at(moment: dt.datetime):
-    """Run a block as if it were `moment` (used by `duecourse worker --now`)."""
+    """Run a block as if it were `moment` (a scheduler tick, `duecourse worker --now`, the benchmark)."""
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=dt.UTC)
     token = _frozen_now.set(moment)

@@ -2,11 +2,13 @@ from django.db import models
 
 from duecourse.core.actors import MAX_ACTOR_LABEL_LENGTH
 
+MAX_TENANT_NAME_LENGTH = 200
+
 
 class Tenant(models.Model):
     """One customer organisation. Every other row belongs to exactly one tenant."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=MAX_TENANT_NAME_LENGTH, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     settings = models.JSONField(default=dict, blank=True)
 

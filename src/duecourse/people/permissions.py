@@ -22,10 +22,6 @@ def can_view_person(actor: Person, person: Person) -> bool:
     return sees_whole_tenant(actor) or person.pk == actor.pk or person.manager_id == actor.pk
 
 
-def can_list_people(actor: Person) -> bool:
-    return True  # everyone may list; the list holds only whom they may see
-
-
 def can_manage_people(actor: Person) -> bool:
     """people.change_person: create, edit, deactivate, import, set roles."""
     return is_admin(actor)

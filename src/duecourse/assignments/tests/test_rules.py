@@ -342,7 +342,9 @@ class TestSystemActor:
         assert event.actor_label == f"Rule: {name}"
         assert a.sources.get().kind == "rule"
 
-    def test_the_periodic_reconcile_goes_on_past_a_rule_that_fails(self, admin_api, admin, drivers, course, monkeypatch):
+    def test_the_periodic_reconcile_goes_on_past_a_rule_that_fails(
+        self, admin_api, admin, drivers, course, monkeypatch
+    ):
         from duecourse.assignments import living_rules
 
         broken = make_rule(admin_api, course, name="Broken")

@@ -107,3 +107,21 @@ class TestStatusConjunction:
                             }
                             held = all(c.holds(facts, now) for c in status_conjunction(status))
                             assert held == (derive_status(**facts, now=now) == status), facts
+
+
+def test_an_unknown_status_is_named_not_a_stop_iteration():
+    with pytest.raises(ValueError, match="'late' is not a status"):
+        status_conjunction("late")
+
+
+@pytest.mark.django_db
+def test_asking_for_no_status_at_all_matches_no_assignment(tenant, make_person):
+    from duecourse.assignments.models import Assignment
+    from duecourse.assignments.selectors import statuses_filter
+    from duecourse.testing.factories import assign, make_course
+
+    admin = make_person(tenant, roles=("admin",))
+    assign(admin, make_person(tenant), make_course(tenant))
+    now = dt.datetime.now(UTC)
+    assert Assignment.objects.filter(statuses_filter([], now)).count() == 0
+    assert Assignment.objects.filter(statuses_filter(["assigned"], now)).count() == 1
