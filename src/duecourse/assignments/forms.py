@@ -5,7 +5,7 @@ They only shape browser input into the inputs `assignments.services` takes; the 
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -91,8 +91,9 @@ class TimingMixin(forms.Form):
     # The service's field names, as this form shows them.
     SERVICE_FIELD_MAP = {"target.type": "target", "target.id": "target", "targets": "targets"}
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         mode = data.get("due_mode")
         if mode == "date" and not data.get("due_date") and "due_date" not in self.errors:
             self.add_error("due_date", "Choose the due date.")
@@ -119,7 +120,7 @@ class AssignForm(TimingMixin):
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = [("", "Choose a course, path or skill…"), *targets]
+        cast(forms.ChoiceField, self.fields["target"]).choices = [("", "Choose a course, path or skill…"), *targets]
 
     def to_input(self, person_id: int) -> AssignmentInput:
         return AssignmentInput.model_validate(
@@ -186,7 +187,7 @@ class BulkTargetsForm(TimingMixin):
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["targets"].choices = targets
+        cast(forms.ChoiceField, self.fields["targets"]).choices = targets
 
     def targets_data(self) -> dict[str, Any]:
         return {"targets": [parse_target(v) for v in self.cleaned_data["targets"]], **self.timing_data()}
@@ -207,16 +208,17 @@ class BulkPeopleForm(forms.Form):
 
     def __init__(self, *args, groups=(), org_units=None, tenant_wide=True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["group_ids"].choices = [(g.pk, g.name) for g in groups]
+        cast(forms.ChoiceField, self.fields["group_ids"]).choices = [(g.pk, g.name) for g in groups]
         for key, names in (org_units or {}).items():
-            self.fields[key].choices = [(n, n) for n in names]
+            cast(forms.ChoiceField, self.fields[key]).choices = [(n, n) for n in names]
         if tenant_wide:
             del self.fields["my_reports"]
         else:
             del self.fields["everyone"]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not self.errors and not any(data.get(k) for k in self.fields):
             raise forms.ValidationError(
                 "Choose who to assign to: people, groups, departments, sites, regions or everyone."
@@ -281,8 +283,9 @@ class BulkRemindersForm(forms.Form):
     def rows(self):
         return [(self[f"r{n}_days"], self[f"r{n}_when"], self[f"r{n}_recipients"]) for n in range(1, REMINDER_ROWS + 1)]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("reminder_mode") == "custom":
             used = [n for n in range(1, REMINDER_ROWS + 1) if data.get(f"r{n}_days") is not None]
             if not used and not self.errors:

@@ -6,10 +6,12 @@ the assignment is withdrawn (completed ones stay). It runs on save, on membershi
 events, and as a periodic safety net.
 """
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Expression, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 
 from duecourse.assignments import fanout, permissions
@@ -30,6 +32,8 @@ from duecourse.core.audit import audit_record
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import AddDays, typed_value
 from duecourse.people.models import Person
+
+RuleStateKey = tuple[int, str, int]  # (person_id, target_type, target_id) of an open assignment the rule holds
 
 
 # --- input ---------------------------------------------------------------------------------------
@@ -214,7 +218,7 @@ def _items(rule: AssignmentRule) -> list[fanout.TargetSpec]:
     return specs
 
 
-def _rule_sources(rule: AssignmentRule) -> QuerySet:
+def _rule_sources(rule: AssignmentRule) -> QuerySet[AssignmentSource]:
     return AssignmentSource.objects.filter(tenant_id=rule.tenant_id, kind="rule", ref_id=rule.pk)
 
 
@@ -224,7 +228,9 @@ def rule_actor(rule: AssignmentRule) -> SystemActor:
     return SystemActor(tenant_id=rule.tenant_id, label=f"Rule: {rule.name}")
 
 
-def rule_reconcile(*, rule: AssignmentRule, person_ids=None, actor: Person | SystemActor | None = None) -> dict:
+def rule_reconcile(
+    *, rule: AssignmentRule, person_ids: Iterable[int] | None = None, actor: Person | SystemActor | None = None
+) -> dict[str, int]:
     """Apply the rule to its audience (optionally only to some people); returns {"added", "removed"}.
 
     `actor` is the person saving the rule; reconciles that follow events or the scheduler are the
@@ -290,12 +296,12 @@ def rule_reconcile(*, rule: AssignmentRule, person_ids=None, actor: Person | Sys
     return {"added": added, "removed": removed}
 
 
-def rules_reconcile_for_people(*, tenant_id: int, person_ids) -> None:
+def rules_reconcile_for_people(*, tenant_id: int, person_ids: Iterable[int]) -> None:
     for rule in AssignmentRule.objects.filter(tenant_id=tenant_id, active=True):
         rule_reconcile(rule=rule, person_ids=person_ids)
 
 
-def rules_reconcile_for_groups(*, tenant_id: int, group_ids, person_ids) -> None:
+def rules_reconcile_for_groups(*, tenant_id: int, group_ids: Iterable[int], person_ids: Iterable[int]) -> None:
     for rule in AssignmentRule.objects.filter(tenant_id=tenant_id, active=True):
         if set(rule.audience.get("group_ids") or []) & set(group_ids):
             rule_reconcile(rule=rule, person_ids=person_ids)
@@ -314,14 +320,14 @@ def rules_reconcile_all(*, tenant_id: int | None = None) -> int:
 
 
 # --- create, change, delete, preview -------------------------------------------------------------
-def _write_items(rule: AssignmentRule, items: list[dict]) -> None:
+def _write_items(rule: AssignmentRule, items: list[dict[str, Any]]) -> None:
     RuleItem.objects.filter(rule=rule).delete()
     RuleItem.objects.bulk_create(
         [RuleItem(tenant_id=rule.tenant_id, rule=rule, position=i, **item) for i, item in enumerate(items)]
     )
 
 
-def rule_snapshot(rule: AssignmentRule) -> dict:
+def rule_snapshot(rule: AssignmentRule) -> dict[str, Any]:
     return {
         "name": rule.name,
         "active": rule.active,
@@ -346,7 +352,7 @@ def rule_snapshot(rule: AssignmentRule) -> dict:
     }
 
 
-def _apply_fields(rule: AssignmentRule, clean: dict) -> None:
+def _apply_fields(rule: AssignmentRule, clean: dict[str, Any]) -> None:
     for key in (
         "name",
         "active",
@@ -366,7 +372,7 @@ def _apply_fields(rule: AssignmentRule, clean: dict) -> None:
         rule.new_starters_since = clock.now().date()
 
 
-def rule_create(*, actor: Person, data: RuleInput) -> tuple[AssignmentRule, dict]:
+def rule_create(*, actor: Person, data: RuleInput) -> tuple[AssignmentRule, dict[str, int]]:
     if not permissions.can_manage_rules(actor):
         raise forbidden("create assignment rules")
     clean = clean_rule_input(actor=actor, data=data, rule=None)
@@ -423,7 +429,7 @@ def rule_update(
     return rule, outcome
 
 
-def _source_due_expression(rule: AssignmentRule, due: DueSpec):
+def _source_due_expression(rule: AssignmentRule, due: DueSpec) -> Expression:
     if due.fixed:
         return typed_value(due.fixed, fanout.DateField())
     if due.days is None:
@@ -452,7 +458,7 @@ def _retime_sources(rule: AssignmentRule, due: DueSpec, *, extend_only: bool) ->
     fanout.recompute_due_dates(affected)
 
 
-def rule_delete(*, actor: Person, rule: AssignmentRule) -> dict:
+def rule_delete(*, actor: Person, rule: AssignmentRule) -> dict[str, int]:
     if not permissions.can_manage_rules(actor):
         raise forbidden("delete assignment rules")
     with transaction.atomic():
@@ -484,7 +490,7 @@ def rule_preview(
         pass
 
     before = _open_rule_state(tenant_id, rule)
-    outcome: dict = {}
+    outcome: dict[str, Any] = {}
     try:
         with transaction.atomic():
             if rule is None:
@@ -506,7 +512,7 @@ def rule_preview(
         else {}
     )
 
-    def row(key, due):
+    def row(key: RuleStateKey, due: dt.date | None) -> dict[str, Any]:
         person_id, target_type, target_id = key
         return {
             "person_id": person_id,
@@ -525,7 +531,7 @@ def rule_preview(
     return {"add": add, "remove": remove, "due_changes": due_changes}
 
 
-def _open_rule_state(tenant_id: int, rule: AssignmentRule | None) -> dict:
+def _open_rule_state(tenant_id: int, rule: AssignmentRule | None) -> dict[RuleStateKey, dt.date | None]:
     if rule is None:
         return {}
     rows = (

@@ -130,7 +130,7 @@ def overload_threshold(tenant_id: int) -> int:
     return overload_threshold_in(settings)
 
 
-def workload_30d(*, tenant_id: int, people: QuerySet, now: dt.datetime) -> dict[int, int]:
+def workload_30d(*, tenant_id: int, people: QuerySet[Person], now: dt.datetime) -> dict[int, int]:
     """Minutes of open, not completed work due in the next 30 days, per person (one grouped query)."""
     rows = (
         Assignment.objects.filter(
@@ -150,8 +150,8 @@ def workload_30d(*, tenant_id: int, people: QuerySet, now: dt.datetime) -> dict[
 
 
 def _preview(
-    *, tenant_id: int, people: QuerySet, targets: list[fanout.TargetSpec], due: DueSpec, now: dt.datetime
-) -> tuple[list[dict], int, int]:
+    *, tenant_id: int, people: QuerySet[Person], targets: list[fanout.TargetSpec], due: DueSpec, now: dt.datetime
+) -> tuple[list[dict[str, Any]], int, int]:
     """What a real run would do, person by person, with each person's workload: two queries in all."""
     workload = workload_30d(tenant_id=tenant_id, people=people, now=now)
     threshold = overload_threshold(tenant_id)
@@ -293,14 +293,14 @@ def audience_parts(
     assignees: Audience,
     individual_source: fanout.SourceSpec | None,
     where: str,
-) -> tuple[list[fanout.AudiencePart], list[dict]]:
+) -> tuple[list[fanout.AudiencePart], list[dict[str, Any]]]:
     """Turn an assignees/audience object into source-labelled people querysets; bad people fail alone.
 
     A person reaches whom they may assign to; the system (a living rule keeping its audience current)
     reaches the whole tenant, because the rule's audience was checked against its author when saved.
     """
     assigned_by_id = None if isinstance(actor, SystemActor) else actor.pk
-    failed: list[dict] = []
+    failed: list[dict[str, Any]] = []
     parts: list[fanout.AudiencePart] = []
     person_ids = list(dict.fromkeys(assignees.person_ids))
     if person_ids:
@@ -550,7 +550,9 @@ def assignment_withdraw(*, actor: Person, assignment: Assignment, reason: str = 
     return locked
 
 
-def withdraw_sourceless(*, tenant_id: int, assignments: QuerySet, actor: Person | SystemActor, reason: str) -> int:
+def withdraw_sourceless(
+    *, tenant_id: int, assignments: QuerySet[Assignment], actor: Person | SystemActor, reason: str
+) -> int:
     """Withdraw open, not completed assignments that no source holds any more (set-based)."""
     now = clock.now()
     orphans = assignments.filter(withdrawn_at__isnull=True, completed_at__isnull=True).exclude(

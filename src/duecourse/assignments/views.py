@@ -29,7 +29,7 @@ from duecourse.assignments.forms import (
 from duecourse.assignments.inputs import BulkAssignInput
 from duecourse.assignments.limits import MAX_FILTER_TEXT_LENGTH
 from duecourse.assignments.models import Completion
-from duecourse.assignments.presenters import present, titles_for
+from duecourse.assignments.presenters import Item, present, titles_for
 from duecourse.assignments.status import OPEN_STATUSES, STATUS_LABELS, AssignmentStatus
 from duecourse.catalog import selectors as catalog_selectors
 from duecourse.catalog.models import ACTIVE
@@ -47,13 +47,18 @@ HOME_ITEMS = 4
 
 
 # --- My learning ---------------------------------------------------------------------------------
+def _completed_at(item: Item) -> dt.datetime:
+    """The order of completed items (every one has its completion instant)."""
+    return item.assignment.completed_at or dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
 @person_view
 def my_learning_view(request):
     items = present(request.actor, list(selectors.my_assignments(actor=request.actor)), launch=True)
     todo = [i for i in items if i.assignment.status != AssignmentStatus.COMPLETED]
     done = sorted(
         (i for i in items if i.assignment.status == AssignmentStatus.COMPLETED),
-        key=lambda i: i.assignment.completed_at,
+        key=_completed_at,
         reverse=True,
     )
     counts = {s: sum(1 for i in items if i.assignment.status == s) for s in STATUS_LABELS}
@@ -173,7 +178,7 @@ def assignment_edit_view(request, assignment_id: int):
             text = "Saved the changes." if changes.given() else "Nothing changed."
             return _after_change(request, assignment, notice=text)
     if from_person:
-        message = "; ".join(e for errors in form.errors.values() for e in errors)
+        message = "; ".join(str(e) for errors in form.errors.values() for e in errors)
         return _after_change(request, assignment, error=f"Due date: {message}", status=422)
     return _assignment_page(request, assignment, form=form, status=422)
 
@@ -225,7 +230,7 @@ def _person_section(request, person, *, form=None, notice=None, error=None):
     actor = request.actor
     assignments = list(selectors.assignment_list(actor=actor, person_id=person.pk, statuses=OPEN_STATUSES))
     items = present(actor, assignments, changes=True)
-    rank = {
+    rank: dict[str, int] = {
         AssignmentStatus.OVERDUE: 0,
         AssignmentStatus.EXPIRED: 1,
         AssignmentStatus.IN_PROGRESS: 2,
@@ -237,7 +242,7 @@ def _person_section(request, person, *, form=None, notice=None, error=None):
     )
     history = sorted(
         (i for i in items if i.assignment.status == AssignmentStatus.COMPLETED),
-        key=lambda i: i.assignment.completed_at,
+        key=_completed_at,
         reverse=True,
     )
     can_assign = permissions.can_assign_to(actor, person) and person.active
