@@ -88,9 +88,6 @@ class TimingMixin(forms.Form):
         help_text="Kept in the audit log; learners do not see it.",
     )
 
-    # The service's field names, as this form shows them.
-    SERVICE_FIELD_MAP = {"target.type": "target", "target.id": "target", "targets": "targets"}
-
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data

@@ -280,7 +280,7 @@ def person_assign_view(request, person_id: int):
             try:
                 assignment, created = services.assignment_create(actor=actor, data=form.to_input(person.pk))
             except ValidationFailed as exc:
-                add_field_errors(form, exc, AssignForm.SERVICE_FIELD_MAP)
+                add_field_errors(form, exc)
             else:
                 title = titles_for([assignment]).get((assignment.target_type, assignment.target_id), "")
                 notice = (
