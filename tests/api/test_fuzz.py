@@ -12,6 +12,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
+from duecourse.assignments.inputs import RuleInput
 from duecourse.assignments.living_rules import rule_create
 from duecourse.config.wsgi import application
 from duecourse.testing.api import api_token
@@ -47,7 +48,9 @@ def admin_bearer(admin, tenant, make_person) -> dict[str, str]:
     assign(admin, learner, course, due_in_days=10)
     rule_create(
         actor=admin,
-        data={"name": "Everyone", "audience": {"everyone": True}, "items": [{"target": target(course)}]},
+        data=RuleInput.model_validate(
+            {"name": "Everyone", "audience": {"everyone": True}, "items": [{"target": target(course)}]}
+        ),
     )
     return {"Authorization": f"Bearer {api_token(admin, name='fuzz')}"}
 

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import transaction
 
+from duecourse.assignments.inputs import RuleInput
 from duecourse.assignments.living_rules import rule_create
 from duecourse.testing.factories import assign, make_course, make_equivalence, make_path, make_skill
 
@@ -123,11 +124,13 @@ def build_tenant(tenant, make_person):
     outsider_assignment = assign(admin, outsider, course)
     rule, _ = rule_create(
         actor=admin,
-        data={
-            "name": "Matrix rule",
-            "audience": {"person_ids": [outsider.pk]},
-            "items": [{"target": {"type": "skill", "id": skill.pk}}],
-        },
+        data=RuleInput.model_validate(
+            {
+                "name": "Matrix rule",
+                "audience": {"person_ids": [outsider.pk]},
+                "items": [{"target": {"type": "skill", "id": skill.pk}}],
+            }
+        ),
     )
     return SimpleNamespace(**{k: v for k, v in locals().items() if k not in ("tenant", "make_person")})
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from duecourse.assignments.inputs import AssignmentInput
 from duecourse.assignments.models import Assignment
 from duecourse.assignments.progress import progress_record
 from duecourse.assignments.services import assignment_create
@@ -66,7 +67,9 @@ def company(tenant, ada):
     # Luca already carries a heavy load; Olivia has some history and work in progress.
     assignment_create(
         actor=ada,
-        data={"person_id": luca.pk, "target": {"type": "course", "id": courses["LOG-300"].pk}, "due_in_days": 12},
+        data=AssignmentInput.model_validate(
+            {"person_id": luca.pk, "target": {"type": "course", "id": courses["LOG-300"].pk}, "due_in_days": 12}
+        ),
     )
     for code, fields in (
         ("HR-050", {"due_date": (today - dt.timedelta(days=4)).isoformat(), "priority": "high"}),
@@ -74,7 +77,10 @@ def company(tenant, ada):
         ("HS-101", {"due_in_days": 60}),
     ):
         assignment_create(
-            actor=ada, data={"person_id": olivia.pk, "target": {"type": "course", "id": courses[code].pk}, **fields}
+            actor=ada,
+            data=AssignmentInput.model_validate(
+                {"person_id": olivia.pk, "target": {"type": "course", "id": courses[code].pk}, **fields}
+            ),
         )
     progress_record(actor=ada, person_id=olivia.pk, course_id=courses["IT-120"].pk, progress=40)
     progress_record(actor=ada, person_id=olivia.pk, course_id=courses["HS-101"].pk, progress=100)

@@ -23,6 +23,7 @@ import time_machine
 from django.db import connection
 
 from duecourse.assignments import services
+from duecourse.assignments.inputs import BulkAssignInput
 from duecourse.core import clock
 from duecourse.notifications.delivery import compose_emails
 from duecourse.notifications.models import EMAIL_SENT, Notification, OutboxMessage, ReminderSchedule
@@ -87,11 +88,13 @@ def due_reminders(tenant, admin):
         with time_machine.travel(ASSIGNED_AT, tick=False):
             services.bulk_assign(
                 actor=admin,
-                data={
-                    "targets": [target(make_course(tenant))],
-                    "assignees": {"everyone": True},
-                    "due_date": "2026-03-20",
-                },
+                data=BulkAssignInput.model_validate(
+                    {
+                        "targets": [target(make_course(tenant))],
+                        "assignees": {"everyone": True},
+                        "due_date": "2026-03-20",
+                    }
+                ),
             )
         Notification.objects.update(email_state="skipped")  # the "assigned" emails are not what this is about
         return list(Person.objects.filter(tenant=tenant))  # everyone: the learners and the admin
@@ -196,7 +199,9 @@ def test_two_workers_fan_out_big_operations_once_and_every_notice_reaches_an_ema
         for course in courses:
             result = services.bulk_assign(
                 actor=admin,
-                data={"targets": [target(course)], "assignees": {"everyone": True}, "due_date": "2026-03-20"},
+                data=BulkAssignInput.model_validate(
+                    {"targets": [target(course)], "assignees": {"everyone": True}, "due_date": "2026-03-20"}
+                ),
             )
             assert result.created == len(people) + 1  # and the admin
     assert not Notification.objects.exists()  # nothing written inline for a big operation

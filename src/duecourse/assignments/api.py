@@ -4,7 +4,6 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from duecourse.assignments import audit, living_rules, permissions, progress, selectors, services
-from duecourse.assignments.limits import MAX_REASON_LENGTH
 from duecourse.assignments.models import AssignmentRule
 from duecourse.assignments.presenters import (
     ASSIGNMENT_CSV_COLUMNS,
@@ -96,11 +95,7 @@ def list_assignments(request: HttpRequest, filters: Query[AssignmentFilters]):
 )
 def create_assignment(request: HttpRequest, payload: AssignmentIn):
     actor = actor_of(request)
-    data = payload.dict(exclude_unset=True)
-    data["target"] = payload.target.dict()
-    if payload.reminders is not None:
-        data["reminders"] = [r.dict(exclude_none=True) for r in payload.reminders]
-    assignment, created = services.assignment_create(actor=actor, data=data)
+    assignment, created = services.assignment_create(actor=actor, data=payload.to_input())
     out = assignment_as_dict(selectors.access_assignment(actor=actor, assignment_id=assignment.pk))
     return Status(201 if created else 200, out)
 
@@ -112,10 +107,7 @@ def create_assignment(request: HttpRequest, payload: AssignmentIn):
     summary="Assign targets to many people (dry_run previews)",
 )
 def bulk_assign(request: HttpRequest, payload: BulkIn):
-    data = payload.dict()
-    if payload.reminders is not None:
-        data["reminders"] = [r.dict(exclude_none=True) for r in payload.reminders]
-    result = services.bulk_assign(actor=actor_of(request), data=data)
+    result = services.bulk_assign(actor=actor_of(request), data=payload.to_input())
     return {
         "created": result.created,
         "skipped": result.skipped,
@@ -144,10 +136,7 @@ def get_assignment(request: HttpRequest, assignment_id: int):
 def patch_assignment(request: HttpRequest, assignment_id: int, payload: AssignmentPatch):
     actor = actor_of(request)
     assignment = selectors.access_assignment(actor=actor, assignment_id=assignment_id)
-    data = payload.dict(exclude_unset=True)
-    if payload.reminders is not None:
-        data["reminders"] = [r.dict(exclude_none=True) for r in payload.reminders]
-    services.assignment_update(actor=actor, assignment=assignment, data=data)
+    services.assignment_update(actor=actor, assignment=assignment, data=payload.to_input())
     return assignment_as_dict(selectors.access_assignment(actor=actor, assignment_id=assignment_id))
 
 
@@ -160,7 +149,7 @@ def patch_assignment(request: HttpRequest, assignment_id: int, payload: Assignme
 def withdraw_assignment(request: HttpRequest, assignment_id: int, reason: str = ""):
     actor = actor_of(request)
     assignment = selectors.access_assignment(actor=actor, assignment_id=assignment_id)
-    services.assignment_withdraw(actor=actor, assignment=assignment, reason=reason[:MAX_REASON_LENGTH])
+    services.assignment_withdraw(actor=actor, assignment=assignment, reason=reason)
     return assignment_as_dict(selectors.access_assignment(actor=actor, assignment_id=assignment_id))
 
 
@@ -212,18 +201,6 @@ def rule_as_dict(rule: AssignmentRule, applied: dict | None = None) -> dict:
     }
 
 
-def _rule_data(payload, *, exclude_unset: bool) -> dict:
-    data = payload.dict(exclude_unset=exclude_unset)
-    data.pop("timing_policy", None)
-    if "items" in data and payload.items is not None:
-        data["items"] = [{**i.dict(), "target": i.target.dict()} for i in payload.items]
-    if "audience" in data and payload.audience is not None:
-        data["audience"] = payload.audience.dict()
-    if getattr(payload, "reminders", None) is not None:
-        data["reminders"] = [r.dict(exclude_none=True) for r in payload.reminders]
-    return data
-
-
 @router.get("/rules", response={200: RuleList, **ERROR_RESPONSES}, tags=["rules"], summary="List assignment rules")
 def list_rules(request: HttpRequest, params: Query[ListParams]):
     actor = actor_of(request)
@@ -239,7 +216,7 @@ def list_rules(request: HttpRequest, params: Query[ListParams]):
 )
 def create_rule(request: HttpRequest, payload: RuleIn):
     actor = actor_of(request)
-    rule, outcome = living_rules.rule_create(actor=actor, data=_rule_data(payload, exclude_unset=False))
+    rule, outcome = living_rules.rule_create(actor=actor, data=payload.to_input())
     return Status(201, rule_as_dict(selectors.access_rule(actor=actor, rule_id=rule.pk), outcome))
 
 
@@ -258,7 +235,7 @@ def patch_rule(request: HttpRequest, rule_id: int, payload: RulePatch):
     actor = actor_of(request)
     rule = selectors.access_rule(actor=actor, rule_id=rule_id)
     rule, outcome = living_rules.rule_update(
-        actor=actor, rule=rule, data=_rule_data(payload, exclude_unset=True), timing_policy=payload.timing_policy
+        actor=actor, rule=rule, data=payload.to_input(), timing_policy=payload.timing_policy
     )
     return rule_as_dict(selectors.access_rule(actor=actor, rule_id=rule.pk), outcome)
 
@@ -286,7 +263,7 @@ def preview_rule(request: HttpRequest, rule_id: int, payload: RulePatch):
     actor = actor_of(request)
     rule = selectors.access_rule(actor=actor, rule_id=rule_id)
     return living_rules.rule_preview(
-        actor=actor, rule=rule, data=_rule_data(payload, exclude_unset=True), timing_policy=payload.timing_policy
+        actor=actor, rule=rule, data=payload.to_input(), timing_policy=payload.timing_policy
     )
 
 
@@ -297,7 +274,7 @@ def preview_rule(request: HttpRequest, rule_id: int, payload: RulePatch):
     summary="What creating this rule would assign, without changing anything",
 )
 def preview_new_rule(request: HttpRequest, payload: RuleIn):
-    return living_rules.rule_preview(actor=actor_of(request), rule=None, data=_rule_data(payload, exclude_unset=False))
+    return living_rules.rule_preview(actor=actor_of(request), rule=None, data=payload.to_input())
 
 
 # --- progress and audit --------------------------------------------------------------------------

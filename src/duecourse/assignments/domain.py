@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import TextChoices
 
@@ -114,7 +115,7 @@ def next_cycle(
     return cycle + 1, previous + dt.timedelta(weeks=recurrence_weeks)
 
 
-def overload_threshold_in(settings: dict) -> int:
+def overload_threshold_in(settings: Mapping[str, object]) -> int:
     """A tenant's overload threshold from its settings; anything but a positive whole number is the default."""
     value = settings.get("overload_minutes_30d", DEFAULT_OVERLOAD_MINUTES_30D)
     return (
@@ -152,7 +153,7 @@ def reminder_due_at(*, due_date: dt.date, days_before: int, timezone_name: str |
     return local_day_end(due_date - dt.timedelta(days=days_before + 1), timezone_name)
 
 
-def validate_reminder_plan(plan) -> list[dict] | None:
+def validate_reminder_plan(plan: object) -> list[dict[str, Any]] | None:
     """A clean reminder plan, or ValueError saying what is wrong (the caller names the field)."""
     if plan is None:
         return None

@@ -8,7 +8,9 @@ calls can never duplicate (ON CONFLICT DO NOTHING).
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import (
@@ -20,6 +22,7 @@ from django.db.models import (
     DateField,
     DateTimeField,
     Exists,
+    Expression,
     F,
     FilteredRelation,
     IntegerField,
@@ -75,7 +78,7 @@ class AssignmentFields:
     note: str = ""
     reason: str = ""
     recurrence_weeks: int | None = None
-    reminder_plan: list | None = None
+    reminder_plan: list[dict[str, Any]] | None = None
     validity_months: int | None = None
     assigned_by_id: int | None = None
     operation_id: int | None = None
@@ -86,19 +89,19 @@ class AudiencePart:
     """Some people and the source that assigns them (a group, an org unit, a rule, the caller by hand)."""
 
     source: SourceSpec
-    people: QuerySet
+    people: QuerySet[Person]
 
 
 @dataclass
 class FanOutResult:
     created: int = 0
     skipped: int = 0
-    failed: list[dict] = field(default_factory=list)
-    preview: list[dict] | None = None
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    preview: list[dict[str, Any]] | None = None
     operation_id: int | None = None
 
 
-def _due_date_expression(due: DueSpec, today: dt.date):
+def _due_date_expression(due: DueSpec, today: dt.date) -> Expression:
     """The due date as an expression over Person, so hire-date-relative dates stay set-based."""
     if due.fixed:
         return typed_value(due.fixed, DateField())
@@ -111,7 +114,13 @@ def _due_date_expression(due: DueSpec, today: dt.date):
 
 
 def _insert_assignments(
-    *, tenant_id: int, people: QuerySet, target: TargetSpec, due: DueSpec, fields: AssignmentFields, now: dt.datetime
+    *,
+    tenant_id: int,
+    people: QuerySet[Person],
+    target: TargetSpec,
+    due: DueSpec,
+    fields: AssignmentFields,
+    now: dt.datetime,
 ) -> int:
     """Create the open assignment for everyone in `people` who has none; returns how many it created."""
     due_expr = _due_date_expression(due, now.date())
@@ -183,7 +192,7 @@ def _insert_assignments(
     return insert_select_ignore_conflicts(Assignment._meta.db_table, columns, select)
 
 
-def _open_assignments_of(*, tenant_id: int, people: QuerySet, target: TargetSpec) -> QuerySet:
+def _open_assignments_of(*, tenant_id: int, people: QuerySet[Person], target: TargetSpec) -> QuerySet[Assignment]:
     return Assignment.objects.filter(
         tenant_id=tenant_id,
         target_type=target.type,
@@ -206,8 +215,8 @@ class _HeldBefore:
 def _held_before(
     *,
     tenant_id: int,
-    people: QuerySet,
-    parts: list[tuple[QuerySet, SourceSpec]],
+    people: QuerySet[Person],
+    parts: list[tuple[QuerySet[Person], SourceSpec]],
     target: TargetSpec,
     due: DueSpec,
     now: dt.datetime,
@@ -271,7 +280,7 @@ def _held_before(
 def _attach_sources(
     *,
     tenant_id: int,
-    people: QuerySet,
+    people: QuerySet[Person],
     target: TargetSpec,
     source: SourceSpec,
     due: DueSpec,
@@ -294,7 +303,7 @@ def _attach_sources(
 
 
 def _attach_source_where_missing(
-    *, tenant_id: int, people: QuerySet, target: TargetSpec, source: SourceSpec, due: DueSpec, now: dt.datetime
+    *, tenant_id: int, people: QuerySet[Person], target: TargetSpec, source: SourceSpec, due: DueSpec, now: dt.datetime
 ) -> int:
     """Attach the source to every open assignment of `people` for the target that lacks it (an anti-join)."""
     attached_already = AssignmentSource.objects.filter(
@@ -317,7 +326,9 @@ def _move_source_dates_earlier(source_ids: list[int], *, due: DueSpec, now: dt.d
     )
 
 
-def _insert_sources(assignments: QuerySet, *, tenant_id: int, source: SourceSpec, due: DueSpec, now) -> int:
+def _insert_sources(
+    assignments: QuerySet[Assignment], *, tenant_id: int, source: SourceSpec, due: DueSpec, now: dt.datetime
+) -> int:
     person_due = Person.objects.filter(pk=OuterRef("person_id")).values_list(_due_date_expression(due, now.date()))[:1]
     select = assignments.values_list(
         typed_value(tenant_id, BigIntegerField()),
@@ -346,7 +357,7 @@ def _insert_sources(assignments: QuerySet, *, tenant_id: int, source: SourceSpec
     return insert_select_ignore_conflicts(AssignmentSource._meta.db_table, columns, select)
 
 
-def recompute_due_dates(assignments: QuerySet) -> int:
+def recompute_due_dates(assignments: QuerySet[Assignment]) -> int:
     """Each non-manual open assignment takes the earliest due date among its sources (set-based).
 
     Only rows whose date actually changes are written (the date, then the instant it ends in the
@@ -391,7 +402,7 @@ def _rescheduled(ids: list[int]) -> None:
         )
 
 
-def refresh_due_instants(*, tenant_id: int, person_ids=None) -> int:
+def refresh_due_instants(*, tenant_id: int, person_ids: Iterable[int] | None = None) -> int:
     """Recompute `due_at` of these people's open assignments (after a time-zone change), in chunks of CHUNK ids.
 
     Rows whose instant is already right are not written, so a directory import that changes nothing
@@ -410,7 +421,13 @@ def refresh_due_instants(*, tenant_id: int, person_ids=None) -> int:
 
 
 def _audit_created(
-    *, tenant_id: int, operation_id: int, actor: Person | SystemActor, after: dict, reason: str, now: dt.datetime
+    *,
+    tenant_id: int,
+    operation_id: int,
+    actor: Person | SystemActor,
+    after: dict[str, Any],
+    reason: str,
+    now: dt.datetime,
 ) -> None:
     """One audit event per creating operation: about the assignment when it made one, else about the
     operation. Every assignment names its operation and the audit look-up of an assignment includes its
@@ -451,7 +468,7 @@ def _satisfy_from_prior_completions(
     sync_assignments(assignments=new.filter(person_id__in=holders), now=now)
 
 
-def audience_of(*, tenant_id: int, parts: list[AudiencePart]) -> QuerySet:
+def audience_of(*, tenant_id: int, parts: list[AudiencePart]) -> QuerySet[Person]:
     """The active people of all parts together, as one queryset."""
     union_ids = Q(pk__in=[])
     for part in parts:
@@ -468,7 +485,7 @@ def assignments_fan_out(
     targets: list[TargetSpec],
     due: DueSpec,
     fields: AssignmentFields,
-    params: dict,
+    params: dict[str, Any],
     audit_reason: str,
     now: dt.datetime,
     own_sources_move: bool = True,
@@ -538,8 +555,8 @@ def assignments_fan_out(
 def _fan_out_target(
     *,
     tenant_id: int,
-    people: QuerySet,
-    audience: list[tuple[QuerySet, SourceSpec]],
+    people: QuerySet[Person],
+    audience: list[tuple[QuerySet[Person], SourceSpec]],
     audience_size: int,
     target: TargetSpec,
     due: DueSpec,

@@ -1,14 +1,18 @@
 """Web forms for assigning: one person, the bulk wizard's steps, and an assignment's edit.
 
-They only shape browser input into the dicts `assignments.services` takes; the services check every rule.
+They only shape browser input into the inputs `assignments.services` takes; the services check every rule.
 """
 
 import re
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 
 from duecourse.assignments.domain import RECIPIENT_LABELS, RECIPIENTS
+from duecourse.assignments.inputs import AssignmentChange, AssignmentInput, Audience, BulkAssignInput, TargetRef
 from duecourse.assignments.limits import MAX_DUE_DAYS, MAX_NOTE_LENGTH, MAX_REASON_LENGTH, MAX_REMINDER_DAYS
+from duecourse.assignments.models import Assignment
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
 
 DUE_MODES = [("none", "No due date"), ("date", "On a date"), ("days", "Days after assignment")]
@@ -21,9 +25,9 @@ REMINDER_ROWS = 3
 TARGET_VALUE = re.compile(r"^(course|path|skill):(\d{1,18})$")
 
 
-def parse_target(value: str) -> dict | None:
+def parse_target(value: str) -> TargetRef | None:
     match = TARGET_VALUE.match(value or "")
-    return {"type": match.group(1), "id": int(match.group(2))} if match else None
+    return TargetRef.model_validate({"type": match.group(1), "id": int(match.group(2))}) if match else None
 
 
 def target_choices(*, courses, paths, skills) -> list:
@@ -84,11 +88,9 @@ class TimingMixin(forms.Form):
         help_text="Kept in the audit log; learners do not see it.",
     )
 
-    # The service's field names, as this form shows them.
-    SERVICE_FIELD_MAP = {"target.type": "target", "target.id": "target", "targets": "targets"}
-
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         mode = data.get("due_mode")
         if mode == "date" and not data.get("due_date") and "due_date" not in self.errors:
             self.add_error("due_date", "Choose the due date.")
@@ -96,11 +98,12 @@ class TimingMixin(forms.Form):
             self.add_error("due_in_days", "Give the number of days.")
         return data
 
-    def timing_data(self) -> dict:
+    def timing_data(self) -> dict[str, Any]:
+        """The valid form's timing and fields, as `AssignmentTerms` names them (only the due mode chosen)."""
         data = self.cleaned_data
         timing = {"priority": data["priority"], "note": data["note"], "reason": data["reason"]}
         if data["due_mode"] == "date":
-            timing["due_date"] = data["due_date"].isoformat()
+            timing["due_date"] = data["due_date"]
         elif data["due_mode"] == "days":
             timing["due_in_days"] = data["due_in_days"]
         return timing
@@ -114,10 +117,12 @@ class AssignForm(TimingMixin):
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = [("", "Choose a course, path or skill…"), *targets]
+        cast(forms.ChoiceField, self.fields["target"]).choices = [("", "Choose a course, path or skill…"), *targets]
 
-    def service_data(self, person_id: int) -> dict:
-        return {"person_id": person_id, "target": parse_target(self.cleaned_data["target"]), **self.timing_data()}
+    def to_input(self, person_id: int) -> AssignmentInput:
+        return AssignmentInput.model_validate(
+            {"person_id": person_id, "target": parse_target(self.cleaned_data["target"]), **self.timing_data()}
+        )
 
 
 class AssignmentEditForm(forms.Form):
@@ -146,21 +151,24 @@ class AssignmentEditForm(forms.Form):
     def initial_for(cls, assignment) -> dict:
         return {"due_date": assignment.due_date, "priority": assignment.priority, "note": assignment.note}
 
-    def changes(self, assignment) -> dict:
+    def to_input(self, assignment: Assignment) -> AssignmentChange:
         """Only what changed: re-sending an unchanged due date would mark it as set by hand."""
         data = self.cleaned_data
-        changes = {k: data[k] for k in ("priority", "note") if data[k] != getattr(assignment, k)}
-        if data["due_date"] != assignment.due_date:
-            changes["due_date"] = data["due_date"].isoformat() if data["due_date"] else None
+        changes = {k: data[k] for k in ("priority", "note", "due_date") if data[k] != getattr(assignment, k)}
         if changes and data["reason"]:
             changes["reason"] = data["reason"]
-        return changes
+        return AssignmentChange.model_validate(changes)
 
 
 class DueDateForm(forms.Form):
     """The quick 'change due date' of a row on the person page."""
 
     due_date = forms.DateField(required=False, label="New due date", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def to_input(self, assignment: Assignment) -> AssignmentChange:
+        """The new due date, if it is new (an unchanged one would mark it as set by hand)."""
+        new = self.cleaned_data["due_date"]
+        return AssignmentChange(due_date=new) if new != assignment.due_date else AssignmentChange()
 
 
 # --- the bulk wizard -----------------------------------------------------------------------------
@@ -176,9 +184,9 @@ class BulkTargetsForm(TimingMixin):
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["targets"].choices = targets
+        cast(forms.ChoiceField, self.fields["targets"]).choices = targets
 
-    def service_data(self) -> dict:
+    def targets_data(self) -> dict[str, Any]:
         return {"targets": [parse_target(v) for v in self.cleaned_data["targets"]], **self.timing_data()}
 
 
@@ -197,23 +205,24 @@ class BulkPeopleForm(forms.Form):
 
     def __init__(self, *args, groups=(), org_units=None, tenant_wide=True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["group_ids"].choices = [(g.pk, g.name) for g in groups]
+        cast(forms.ChoiceField, self.fields["group_ids"]).choices = [(g.pk, g.name) for g in groups]
         for key, names in (org_units or {}).items():
-            self.fields[key].choices = [(n, n) for n in names]
+            cast(forms.ChoiceField, self.fields[key]).choices = [(n, n) for n in names]
         if tenant_wide:
             del self.fields["my_reports"]
         else:
             del self.fields["everyone"]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not self.errors and not any(data.get(k) for k in self.fields):
             raise forms.ValidationError(
                 "Choose who to assign to: people, groups, departments, sites, regions or everyone."
             )
         return data
 
-    def assignees(self, report_ids=()) -> dict:
+    def assignees(self, report_ids: Iterable[int] = ()) -> Audience:
         data = self.cleaned_data
         person_ids = list(data["person_ids"])
         if data.get("my_reports"):
@@ -228,7 +237,7 @@ class BulkPeopleForm(forms.Form):
         assignees = {k: v for k, v in assignees.items() if v}
         if data.get("everyone"):
             assignees["everyone"] = True
-        return assignees
+        return Audience.model_validate(assignees)
 
 
 class BulkRemindersForm(forms.Form):
@@ -271,8 +280,9 @@ class BulkRemindersForm(forms.Form):
     def rows(self):
         return [(self[f"r{n}_days"], self[f"r{n}_when"], self[f"r{n}_recipients"]) for n in range(1, REMINDER_ROWS + 1)]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("reminder_mode") == "custom":
             used = [n for n in range(1, REMINDER_ROWS + 1) if data.get(f"r{n}_days") is not None]
             if not used and not self.errors:
@@ -282,7 +292,7 @@ class BulkRemindersForm(forms.Form):
                     self.add_error(f"r{n}_recipients", "Choose who receives this reminder.")
         return data
 
-    def plan(self) -> list[dict] | None:
+    def plan(self) -> list[dict[str, Any]] | None:
         """None keeps the standard plan; [] sends no reminders."""
         data = self.cleaned_data
         if data["reminder_mode"] == "default":
@@ -298,7 +308,27 @@ class BulkRemindersForm(forms.Form):
         return plan
 
 
-def describe_plan(plan: list[dict] | None) -> list[str]:
+def bulk_input(
+    *,
+    targets: BulkTargetsForm,
+    people: BulkPeopleForm,
+    reminders: BulkRemindersForm | None,
+    report_ids: Iterable[int],
+    dry_run: bool,
+) -> BulkAssignInput:
+    """The wizard's valid steps as one bulk call; without the reminders step the standard plan applies."""
+    plan = reminders.plan() if reminders is not None else None
+    return BulkAssignInput.model_validate(
+        {
+            **targets.targets_data(),
+            "assignees": people.assignees(report_ids),
+            **({"reminders": plan} if plan is not None else {}),
+            "dry_run": dry_run,
+        }
+    )
+
+
+def describe_plan(plan: list[dict[str, Any]] | None) -> list[str]:
     if plan is None:
         return ["Learner, 3 days before the due date"]
     if not plan:

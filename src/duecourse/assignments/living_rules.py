@@ -6,14 +6,18 @@ the assignment is withdrawn (completed ones stay). It runs on save, on membershi
 events, and as a periodic safety net.
 """
 
+import datetime as dt
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Expression, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 
 from duecourse.assignments import fanout, permissions
 from duecourse.assignments.domain import DueSpec
+from duecourse.assignments.inputs import RuleAudience, RuleInput, RuleItemInput, TimingPolicy
 from duecourse.assignments.limits import MAX_RECURRENCE_WEEKS, MAX_RULE_ITEMS, MAX_RULE_NAME_LENGTH, MAX_VALIDITY_MONTHS
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource, RuleItem
 from duecourse.assignments.services import (
@@ -32,28 +36,30 @@ from duecourse.people.models import Person
 
 logger = logging.getLogger(__name__)
 
-TIMING_POLICIES = ("keep", "extend", "recompute")
-AUDIENCE_KEYS = {"person_ids", "group_ids", "departments", "sites", "regions", "everyone", "new_starters"}
+RuleStateKey = tuple[int, str, int]  # (person_id, target_type, target_id) of an open assignment the rule holds
 
 
 # --- input ---------------------------------------------------------------------------------------
-def clean_rule_input(*, actor: Person, data: dict, rule: AssignmentRule | None) -> dict:
+def clean_rule_input(*, actor: Person, data: RuleInput, rule: AssignmentRule | None) -> dict[str, Any]:
+    """The rule's fields to save, checked: all of them for a new rule (`rule` None), else those given."""
+    given = data.given()
+    creating = rule is None
     errors: list[FieldError] = []
-    clean: dict = {}
-    if "name" in data or rule is None:
-        name = data.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name) > MAX_RULE_NAME_LENGTH:
+    clean: dict[str, Any] = {}
+    if "name" in given or creating:
+        name = data.name
+        if name is None or not name.strip() or len(name) > MAX_RULE_NAME_LENGTH:
             errors.append(FieldError("name", f"is required (at most {MAX_RULE_NAME_LENGTH} characters)"))
         else:
             clean["name"] = name.strip()
-    if "active" in data:
-        if not isinstance(data["active"], bool):
+    if "active" in given:
+        if data.active is None:
             errors.append(FieldError("active", "must be true or false"))
         else:
-            clean["active"] = data["active"]
-    if "audience" in data or rule is None:
-        audience = data.get("audience")
-        if not isinstance(audience, dict):
+            clean["active"] = data.active
+    if "audience" in given or creating:
+        audience = data.audience
+        if audience is None:
             errors.append(
                 FieldError(
                     "audience",
@@ -61,46 +67,40 @@ def clean_rule_input(*, actor: Person, data: dict, rule: AssignmentRule | None) 
                 )
             )
         else:
-            unknown = set(audience) - AUDIENCE_KEYS
-            if unknown:
-                errors.append(FieldError(f"audience.{sorted(unknown)[0]}", "is not an audience field"))
-            else:
-                try:
-                    audience_people(actor=actor, audience=audience, rule=rule, validate_only=True)
-                    clean["audience"] = {k: v for k, v in audience.items() if v not in (None, [], False)}
-                except ValidationFailed as exc:
-                    errors.extend(exc.errors)
-                if not errors and not clean["audience"]:
-                    errors.append(
-                        FieldError("audience", "is empty: name people, groups, org units, everyone or new starters")
-                    )
-    if "items" in data or rule is None:
-        clean["items"] = _clean_items(actor.tenant_id, data.get("items"), errors)
-    due_from = data.get("due_from", rule.due_from if rule else "assignment")
-    if due_from not in ("assignment", "hire_date"):
+            try:
+                audience_people(actor=actor, audience=audience, rule=rule)
+                stored = audience.model_dump()
+                clean["audience"] = {k: v for k, v in stored.items() if v not in (None, [], False)}
+            except ValidationFailed as exc:
+                errors.extend(exc.errors)
+            if not errors and not clean["audience"]:
+                errors.append(
+                    FieldError("audience", "is empty: name people, groups, org units, everyone or new starters")
+                )
+    if "items" in given or creating:
+        clean["items"] = _clean_items(actor.tenant_id, data.items, errors)
+    if "due_from" in given and data.due_from is None:
         errors.append(FieldError("due_from", "must be assignment or hire_date"))
     else:
-        clean["due_from"] = due_from
-    if {"due_date", "due_in_days"} & set(data):
+        clean["due_from"] = data.due_from or (rule.due_from if rule else "assignment")
+    if {"due_date", "due_in_days"} & set(given):
         try:
-            due = clean_due({"due_date": data.get("due_date"), "due_in_days": data.get("due_in_days")})
+            due = clean_due(due_date=data.due_date, due_in_days=data.due_in_days)
             clean["due_date"], clean["due_in_days"] = due.fixed, due.days
         except ValidationFailed as exc:
             errors.extend(exc.errors)
-    if "recurrence_weeks" in data:
-        weeks = data["recurrence_weeks"]
-        if weeks is not None and (
-            isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_RECURRENCE_WEEKS
-        ):
+    if "recurrence_weeks" in given:
+        weeks = data.recurrence_weeks
+        if weeks is not None and not 1 <= weeks <= MAX_RECURRENCE_WEEKS:
             errors.append(FieldError("recurrence_weeks", f"must be a whole number from 1 to {MAX_RECURRENCE_WEEKS}"))
         else:
             clean["recurrence_weeks"] = weeks
-    clean.update(clean_priority_note_reminders(data, errors))
-    if "certificate" in data:
-        if not isinstance(data["certificate"], bool):
+    clean.update(clean_priority_note_reminders(given, errors))
+    if "certificate" in given:
+        if data.certificate is None:
             errors.append(FieldError("certificate", "must be true or false"))
         else:
-            clean["certificate"] = data["certificate"]
+            clean["certificate"] = data.certificate
     if errors:
         raise ValidationFailed(
             detail="Invalid rule: " + "; ".join(f"{e.field} {e.message}" for e in errors), errors=errors
@@ -108,35 +108,27 @@ def clean_rule_input(*, actor: Person, data: dict, rule: AssignmentRule | None) 
     return clean
 
 
-def _clean_items(tenant_id: int, items, errors: list[FieldError]) -> list[dict]:
-    if not isinstance(items, list) or not items:
+def _clean_items(tenant_id: int, items: list[RuleItemInput] | None, errors: list[FieldError]) -> list[dict[str, Any]]:
+    if not items:
         errors.append(FieldError("items", "give at least one item {target, visibility, validity_months}"))
         return []
     if len(items) > MAX_RULE_ITEMS:
         errors.append(FieldError("items", f"at most {MAX_RULE_ITEMS} items"))
         return []
-    clean, seen = [], set()
+    clean: list[dict[str, Any]] = []
+    seen: set[tuple[str, int]] = set()
     for index, item in enumerate(items):
         where = f"items[{index}]"
-        if not isinstance(item, dict):
-            errors.append(FieldError(where, "must be {target, visibility, validity_months}"))
-            continue
         try:
-            target = resolve_target(tenant_id, item.get("target"), f"{where}.target")
+            target = resolve_target(tenant_id, item.target, f"{where}.target")
         except ValidationFailed as exc:
             errors.extend(exc.errors)
             continue
         except Exception as exc:  # NotFound for an unknown target is a field error inside a rule
             errors.append(FieldError(f"{where}.target", str(exc)))
             continue
-        visibility = item.get("visibility", "required")
-        if visibility not in ("required", "optional", "hidden"):
-            errors.append(FieldError(f"{where}.visibility", "must be required, optional or hidden"))
-            continue
-        validity = item.get("validity_months")
-        if validity is not None and (
-            isinstance(validity, bool) or not isinstance(validity, int) or not 1 <= validity <= MAX_VALIDITY_MONTHS
-        ):
+        validity = item.validity_months
+        if validity is not None and not 1 <= validity <= MAX_VALIDITY_MONTHS:
             errors.append(
                 FieldError(f"{where}.validity_months", f"must be a whole number from 1 to {MAX_VALIDITY_MONTHS}")
             )
@@ -146,7 +138,12 @@ def _clean_items(tenant_id: int, items, errors: list[FieldError]) -> list[dict]:
             continue
         seen.add((target.type, target.id))
         clean.append(
-            {"target_type": target.type, "target_id": target.id, "visibility": visibility, "validity_months": validity}
+            {
+                "target_type": target.type,
+                "target_id": target.id,
+                "visibility": item.visibility,
+                "validity_months": validity,
+            }
         )
     return clean
 
@@ -155,10 +152,9 @@ def _clean_items(tenant_id: int, items, errors: list[FieldError]) -> list[dict]:
 def audience_people(
     *,
     actor: Person | SystemActor,
-    audience: dict,
+    audience: RuleAudience,
     rule: AssignmentRule | None,
-    validate_only: bool = False,
-) -> QuerySet:
+) -> QuerySet[Person]:
     """The active people a rule's audience names, as one queryset.
 
     Saving a rule checks its audience against its author (`actor` a person); keeping it current is the
@@ -168,7 +164,7 @@ def audience_people(
     parts, failed = audience_parts(
         actor=actor,
         tenant_id=tenant_id,
-        assignees={k: v for k, v in audience.items() if k != "new_starters"},
+        assignees=audience,
         individual_source=fanout.SourceSpec("rule", 0, "rule"),
         where="audience",
     )
@@ -177,16 +173,18 @@ def audience_people(
             detail="Invalid audience",
             errors=[FieldError("audience.person_ids", f"{f['person_id']}: {f['reason']}") for f in failed],
         )
-    new_starters = audience.get("new_starters", False)
-    if not isinstance(new_starters, bool):
-        raise ValidationFailed.on("audience.new_starters", "must be true or false")
     union = Q(pk__in=[])
     for part in parts:
         union |= Q(pk__in=part.people.values("pk"))
-    if new_starters:
+    if audience.new_starters:
         since = rule.new_starters_since if rule and rule.new_starters_since else clock.now().date()
         union |= Q(hire_date__gte=since)
     return Person.objects.filter(tenant_id=tenant_id, active=True).filter(union)
+
+
+def stored_audience(rule: AssignmentRule) -> RuleAudience:
+    """A saved rule's audience (JSON checked when it was saved) as the audience input it was."""
+    return RuleAudience.model_validate(rule.audience)
 
 
 def _rule_due(rule: AssignmentRule) -> DueSpec:
@@ -223,7 +221,7 @@ def _items(rule: AssignmentRule) -> list[fanout.TargetSpec]:
     return specs
 
 
-def _rule_sources(rule: AssignmentRule) -> QuerySet:
+def _rule_sources(rule: AssignmentRule) -> QuerySet[AssignmentSource]:
     return AssignmentSource.objects.filter(tenant_id=rule.tenant_id, kind="rule", ref_id=rule.pk)
 
 
@@ -233,7 +231,9 @@ def rule_actor(rule: AssignmentRule) -> SystemActor:
     return SystemActor(tenant_id=rule.tenant_id, label=f"Rule: {rule.name}")
 
 
-def rule_reconcile(*, rule: AssignmentRule, person_ids=None, actor: Person | SystemActor | None = None) -> dict:
+def rule_reconcile(
+    *, rule: AssignmentRule, person_ids: Iterable[int] | None = None, actor: Person | SystemActor | None = None
+) -> dict[str, int]:
     """Apply the rule to its audience (optionally only to some people); returns {"added", "removed"}.
 
     `actor` is the person saving the rule; reconciles that follow events or the scheduler are the
@@ -243,7 +243,7 @@ def rule_reconcile(*, rule: AssignmentRule, person_ids=None, actor: Person | Sys
     now = clock.now()
     with transaction.atomic():
         people = (
-            audience_people(actor=rule_actor(rule), audience=rule.audience, rule=rule)
+            audience_people(actor=rule_actor(rule), audience=stored_audience(rule), rule=rule)
             if rule.active
             else Person.objects.none()
         )
@@ -299,12 +299,12 @@ def rule_reconcile(*, rule: AssignmentRule, person_ids=None, actor: Person | Sys
     return {"added": added, "removed": removed}
 
 
-def rules_reconcile_for_people(*, tenant_id: int, person_ids) -> None:
+def rules_reconcile_for_people(*, tenant_id: int, person_ids: Iterable[int]) -> None:
     for rule in AssignmentRule.objects.filter(tenant_id=tenant_id, active=True):
         rule_reconcile(rule=rule, person_ids=person_ids)
 
 
-def rules_reconcile_for_groups(*, tenant_id: int, group_ids, person_ids) -> None:
+def rules_reconcile_for_groups(*, tenant_id: int, group_ids: Iterable[int], person_ids: Iterable[int]) -> None:
     for rule in AssignmentRule.objects.filter(tenant_id=tenant_id, active=True):
         if set(rule.audience.get("group_ids") or []) & set(group_ids):
             rule_reconcile(rule=rule, person_ids=person_ids)
@@ -330,14 +330,14 @@ def rules_reconcile_all(*, tenant_id: int | None = None) -> int:
 
 
 # --- create, change, delete, preview -------------------------------------------------------------
-def _write_items(rule: AssignmentRule, items: list[dict]) -> None:
+def _write_items(rule: AssignmentRule, items: list[dict[str, Any]]) -> None:
     RuleItem.objects.filter(rule=rule).delete()
     RuleItem.objects.bulk_create(
         [RuleItem(tenant_id=rule.tenant_id, rule=rule, position=i, **item) for i, item in enumerate(items)]
     )
 
 
-def rule_snapshot(rule: AssignmentRule) -> dict:
+def rule_snapshot(rule: AssignmentRule) -> dict[str, Any]:
     return {
         "name": rule.name,
         "active": rule.active,
@@ -362,7 +362,7 @@ def rule_snapshot(rule: AssignmentRule) -> dict:
     }
 
 
-def _apply_fields(rule: AssignmentRule, clean: dict) -> None:
+def _apply_fields(rule: AssignmentRule, clean: dict[str, Any]) -> None:
     for key in (
         "name",
         "active",
@@ -382,7 +382,7 @@ def _apply_fields(rule: AssignmentRule, clean: dict) -> None:
         rule.new_starters_since = clock.now().date()
 
 
-def rule_create(*, actor: Person, data: dict) -> tuple[AssignmentRule, dict]:
+def rule_create(*, actor: Person, data: RuleInput) -> tuple[AssignmentRule, dict[str, int]]:
     if not permissions.can_manage_rules(actor):
         raise forbidden("create assignment rules")
     clean = clean_rule_input(actor=actor, data=data, rule=None)
@@ -405,12 +405,10 @@ def rule_create(*, actor: Person, data: dict) -> tuple[AssignmentRule, dict]:
 
 
 def rule_update(
-    *, actor: Person, rule: AssignmentRule, data: dict, timing_policy: str = "keep"
-) -> tuple[AssignmentRule, dict]:
+    *, actor: Person, rule: AssignmentRule, data: RuleInput, timing_policy: TimingPolicy = "keep"
+) -> tuple[AssignmentRule, dict[str, int]]:
     if not permissions.can_manage_rules(actor):
         raise forbidden("change assignment rules")
-    if timing_policy not in TIMING_POLICIES:
-        raise ValidationFailed.on("timing_policy", f"must be one of {', '.join(TIMING_POLICIES)}")
     clean = clean_rule_input(actor=actor, data=data, rule=rule)
     with transaction.atomic():
         rule = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
@@ -441,7 +439,7 @@ def rule_update(
     return rule, outcome
 
 
-def _source_due_expression(rule: AssignmentRule, due: DueSpec):
+def _source_due_expression(rule: AssignmentRule, due: DueSpec) -> Expression:
     if due.fixed:
         return typed_value(due.fixed, fanout.DateField())
     if due.days is None:
@@ -470,7 +468,7 @@ def _retime_sources(rule: AssignmentRule, due: DueSpec, *, extend_only: bool) ->
     fanout.recompute_due_dates(affected)
 
 
-def rule_delete(*, actor: Person, rule: AssignmentRule) -> dict:
+def rule_delete(*, actor: Person, rule: AssignmentRule) -> dict[str, int]:
     if not permissions.can_manage_rules(actor):
         raise forbidden("delete assignment rules")
     with transaction.atomic():
@@ -490,7 +488,9 @@ def rule_delete(*, actor: Person, rule: AssignmentRule) -> dict:
         return rule_reconcile(rule=rule, actor=actor)
 
 
-def rule_preview(*, actor: Person, rule: AssignmentRule | None, data: dict, timing_policy: str = "keep") -> dict:
+def rule_preview(
+    *, actor: Person, rule: AssignmentRule | None, data: RuleInput, timing_policy: TimingPolicy = "keep"
+) -> dict[str, list[dict[str, Any]]]:
     """What saving `data` would change, computed by doing it and rolling back (so it can never disagree)."""
     if not permissions.can_manage_rules(actor):
         raise forbidden("preview assignment rules")
@@ -500,7 +500,7 @@ def rule_preview(*, actor: Person, rule: AssignmentRule | None, data: dict, timi
         pass
 
     before = _open_rule_state(tenant_id, rule)
-    outcome: dict = {}
+    outcome: dict[str, Any] = {}
     try:
         with transaction.atomic():
             if rule is None:
@@ -522,7 +522,7 @@ def rule_preview(*, actor: Person, rule: AssignmentRule | None, data: dict, timi
         else {}
     )
 
-    def row(key, due):
+    def row(key: RuleStateKey, due: dt.date | None) -> dict[str, Any]:
         person_id, target_type, target_id = key
         return {
             "person_id": person_id,
@@ -541,7 +541,7 @@ def rule_preview(*, actor: Person, rule: AssignmentRule | None, data: dict, timi
     return {"add": add, "remove": remove, "due_changes": due_changes}
 
 
-def _open_rule_state(tenant_id: int, rule: AssignmentRule | None) -> dict:
+def _open_rule_state(tenant_id: int, rule: AssignmentRule | None) -> dict[RuleStateKey, dt.date | None]:
     if rule is None:
         return {}
     rows = (

@@ -65,6 +65,8 @@ class Assignment(HighVolumeTenantScopedModel):
     compliance_flag = models.BooleanField(default=False)
     reminder_plan = models.JSONField(null=True, blank=True)
     assigned_at = models.DateTimeField()
+    # Derived, never stored: `selectors.with_status` annotates the rows that show it (the one status rule).
+    status: str
     # Who and which operation: looked up from here, never the other way round, so no index or
     # database-level check of their own (a check per row at COMMIT is what big fan-outs paid for).
     assigned_by = models.ForeignKey(

@@ -12,8 +12,10 @@ from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
 from duecourse.assignments.selectors import AssignmentRow, explain_assignment, explain_sources
 from duecourse.assignments.status import STATUS_LABELS, AssignmentStatus
 from duecourse.catalog import selectors as catalog_selectors
+from duecourse.catalog.models import Course
 from duecourse.catalog.selectors import target_titles
 from duecourse.core import clock
+from duecourse.people.models import Person
 
 TYPE_LABELS = {"course": "Course", "path": "Learning path", "skill": "Skill"}
 
@@ -209,7 +211,7 @@ def due_text(*, status: str, due_date: dt.date | None, today: dt.date) -> tuple[
     return f"Due in {days} days", "warning" if days <= 7 else ""
 
 
-def _next_courses(actor, assignments: list[Assignment], now: dt.datetime) -> dict[int, object]:
+def _next_courses(actor: Person, assignments: list[Assignment], now: dt.datetime) -> dict[int, Course | None]:
     """For each assignment, the course its Begin / Continue button opens: a path's or skill's next
     required course without a valid completion (equivalent courses count), else its first one."""
     if not assignments:
@@ -230,11 +232,11 @@ def _next_courses(actor, assignments: list[Assignment], now: dt.datetime) -> dic
     for person_id, course_id, completed_at in rows:
         completions.setdefault((person_id, course_id), []).append(completed_at)
     courses = catalog_selectors.course_list(actor=actor).in_bulk(course_ids)
-    result = {}
+    result: dict[int, Course | None] = {}
     for a in assignments:
         ids = required[(a.target_type, a.target_id)]
 
-        def done(course_id, a=a):
+        def done(course_id: int, a: Assignment = a) -> bool:
             return any(
                 completion_is_valid(at, a.validity_months, now)
                 for c in satisfying.get(course_id, {course_id})
@@ -242,8 +244,8 @@ def _next_courses(actor, assignments: list[Assignment], now: dt.datetime) -> dic
             )
 
         pending = [c for c in ids if not done(c)]
-        pick = (pending or ids or [None])[0]
-        result[a.pk] = courses.get(pick)
+        pick = (pending or ids)[0] if pending or ids else None
+        result[a.pk] = courses.get(pick) if pick is not None else None
     return result
 
 

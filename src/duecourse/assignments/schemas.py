@@ -5,6 +5,16 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from duecourse.assignments.domain import RECIPIENTS, Recipient
+from duecourse.assignments.inputs import (
+    AssignmentChange,
+    AssignmentInput,
+    BulkAssignInput,
+    DueFrom,
+    RuleInput,
+    TargetType,
+    TimingPolicy,
+    Visibility,
+)
 from duecourse.assignments.limits import (
     FULL_PROGRESS,
     MAX_ASSIGNEE_IDS,
@@ -28,8 +38,6 @@ from duecourse.catalog.limits import MAX_CODE_LENGTH
 from duecourse.core.api import Id, ListParams
 from duecourse.people.limits import MAX_EMAIL_LENGTH
 
-TargetType = Literal["course", "path", "skill"]
-
 
 class TargetIn(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -50,6 +58,17 @@ class ReminderRule(Schema):
     days: int = Field(..., ge=-MAX_REMINDER_DAYS, le=MAX_REMINDER_DAYS)
     recipients: list[Recipient] = Field([Recipient.LEARNER], min_length=1, max_length=len(RECIPIENTS))
     template: str | None = Field(None, max_length=MAX_TEMPLATE_NAME_LENGTH)
+
+
+def _reminders_out(reminders: list[ReminderRule] | None) -> list[dict[str, Any]] | None:
+    """A reminder plan as stored: a rule without a template has no template key."""
+    return None if reminders is None else [rule.model_dump(exclude_none=True) for rule in reminders]
+
+
+def _with_plan(fields: dict[str, Any], reminders: list[ReminderRule] | None) -> dict[str, Any]:
+    if "reminders" in fields:
+        fields["reminders"] = _reminders_out(reminders)
+    return fields
 
 
 class SourceOut(Schema):
@@ -102,6 +121,9 @@ class AssignmentIn(Schema):
     recurrence_weeks: int | None = Field(None, ge=1, le=MAX_RECURRENCE_WEEKS)
     validity_months: int | None = Field(None, ge=1, le=MAX_VALIDITY_MONTHS)
 
+    def to_input(self) -> AssignmentInput:
+        return AssignmentInput.model_validate(_with_plan(self.model_dump(exclude_unset=True), self.reminders))
+
 
 class Assignees(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -128,6 +150,9 @@ class BulkIn(Schema):
     recurrence_weeks: int | None = Field(None, ge=1, le=MAX_RECURRENCE_WEEKS)
     validity_months: int | None = Field(None, ge=1, le=MAX_VALIDITY_MONTHS)
     dry_run: bool = False
+
+    def to_input(self) -> BulkAssignInput:
+        return BulkAssignInput.model_validate(_with_plan(self.model_dump(exclude_unset=False), self.reminders))
 
 
 class BulkFailure(Schema):
@@ -163,6 +188,9 @@ class AssignmentPatch(Schema):
     reminders: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
     reason: str | None = Field(None, max_length=MAX_REASON_LENGTH)
 
+    def to_input(self) -> AssignmentChange:
+        return AssignmentChange.model_validate(_with_plan(self.model_dump(exclude_unset=True), self.reminders))
+
 
 class AssignmentFilters(ListParams):
     person_id: Id | None = None
@@ -192,7 +220,7 @@ class RuleItemIO(Schema):
     model_config = ConfigDict(extra="forbid")
 
     target: TargetIn
-    visibility: Literal["required", "optional", "hidden"] = "required"
+    visibility: Visibility = "required"
     validity_months: int | None = Field(None, ge=1, le=MAX_VALIDITY_MONTHS)
 
 
@@ -211,12 +239,15 @@ class RuleIn(Schema):
     items: list[RuleItemIO] = Field(..., min_length=1, max_length=MAX_RULE_ITEMS)
     due_in_days: int | None = Field(None, ge=0, le=MAX_DUE_DAYS)
     due_date: dt.date | None = None
-    due_from: Literal["assignment", "hire_date"] = "assignment"
+    due_from: DueFrom = "assignment"
     recurrence_weeks: int | None = Field(None, ge=1, le=MAX_RECURRENCE_WEEKS)
     priority: Priority = DEFAULT_PRIORITY
     note: str = Field("", max_length=MAX_NOTE_LENGTH)
     reminders: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
     certificate: bool = False
+
+    def to_input(self) -> RuleInput:
+        return RuleInput.model_validate(_with_plan(self.model_dump(exclude_unset=False), self.reminders))
 
 
 class RulePatch(Schema):
@@ -228,13 +259,19 @@ class RulePatch(Schema):
     items: list[RuleItemIO] | None = Field(None, min_length=1, max_length=MAX_RULE_ITEMS)
     due_in_days: int | None = Field(None, ge=0, le=MAX_DUE_DAYS)
     due_date: dt.date | None = None
-    due_from: Literal["assignment", "hire_date"] | None = None
+    due_from: DueFrom | None = None
     recurrence_weeks: int | None = Field(None, ge=1, le=MAX_RECURRENCE_WEEKS)
     priority: Priority | None = None
     note: str | None = Field(None, max_length=MAX_NOTE_LENGTH)
     reminders: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
     certificate: bool | None = None
-    timing_policy: Literal["keep", "extend", "recompute"] = "keep"
+    timing_policy: TimingPolicy = "keep"
+
+    def to_input(self) -> RuleInput:
+        """The rule's fields given (the timing policy is the service's own argument)."""
+        return RuleInput.model_validate(
+            _with_plan(self.model_dump(exclude_unset=True, exclude={"timing_policy"}), self.reminders)
+        )
 
 
 class RuleOut(Schema):

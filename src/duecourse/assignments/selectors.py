@@ -260,7 +260,7 @@ def my_assignments_page(*, actor: Person, offset: int, limit: int) -> tuple[int,
     params = [now] * _STATUS_SQL.count("%s") + [actor.tenant_id, actor.pk] + [now] * _OVERDUE_SQL.count("%s")
     rows = _my_page_query(connection.vendor).fetch([*params, limit, offset])
     total = rows[0][-1] if rows else _MY_COUNT.fetch([actor.tenant_id, actor.pk])[0][0]
-    return total, [AssignmentRow(*row[:-2], _source_rows(row[-2])) for row in rows]
+    return total, [AssignmentRow._make([*row[:-2], _source_rows(row[-2])]) for row in rows]
 
 
 def access_assignment(*, actor: Person, assignment_id: int) -> Assignment:

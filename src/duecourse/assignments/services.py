@@ -7,12 +7,21 @@ transaction as the change.
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import BooleanField, Case, QuerySet, Sum, Value, When
 
 from duecourse.assignments import fanout, permissions
 from duecourse.assignments.domain import DueSpec, overload_threshold_in, validate_reminder_plan
+from duecourse.assignments.inputs import (
+    AssignmentChange,
+    AssignmentInput,
+    AssignmentTerms,
+    Audience,
+    BulkAssignInput,
+    TargetRef,
+)
 from duecourse.assignments.limits import (
     EARLIEST_DUE_DATE,
     LATEST_DUE_DATE,
@@ -41,59 +50,44 @@ PREVIEW_LIMIT_REAL_RUN = 1000
 
 
 # --- input ---------------------------------------------------------------------------------------
-def resolve_target(tenant_id: int, target, where: str = "target") -> fanout.TargetSpec:
-    if not isinstance(target, dict) or target.get("type") not in catalog.TARGET_MODELS:
-        raise ValidationFailed.on(f"{where}.type", "must be course, path or skill")
-    target_id = target.get("id")
-    if isinstance(target_id, bool) or not isinstance(target_id, int):
-        raise ValidationFailed.on(f"{where}.id", "must be an id")
-    obj = catalog.target_object(tenant_id=tenant_id, target_type=target["type"], target_id=target_id)
+def resolve_target(tenant_id: int, target: TargetRef, where: str = "target") -> fanout.TargetSpec:
+    """The catalog object a target names, if it can be assigned (404 when there is none)."""
+    obj = catalog.target_object(tenant_id=tenant_id, target_type=target.type, target_id=target.id)
     if obj is None:
-        raise not_found(target["type"].capitalize() if target["type"] != "path" else "Learning path")
+        raise not_found(target.type.capitalize() if target.type != "path" else "Learning path")
     if not catalog.target_is_assignable(obj):
-        raise ValidationFailed.on(
-            where, f"{target['type']} {target_id} is {obj.status}; only active ones can be assigned"
-        )
-    required = catalog.target_required_course_ids(target_type=target["type"], target_id=target_id)
+        raise ValidationFailed.on(where, f"{target.type} {target.id} is {obj.status}; only active ones can be assigned")
+    required = catalog.target_required_course_ids(target_type=target.type, target_id=target.id)
     if not required:
         raise ValidationFailed.on(
-            where, f"{target['type']} {target_id} has no required course, so it could never be completed"
+            where, f"{target.type} {target.id} has no required course, so it could never be completed"
         )
     return fanout.TargetSpec(
-        type=target["type"],
-        id=target_id,
+        type=target.type,
+        id=target.id,
         title=getattr(obj, "title", None) or obj.name,
-        estimated_minutes=catalog.target_estimated_minutes(target_type=target["type"], target_id=target_id),
+        estimated_minutes=catalog.target_estimated_minutes(target_type=target.type, target_id=target.id),
     )
 
 
-def clean_due(data: dict, *, from_hire_date: bool = False) -> DueSpec:
-    due_date, due_in_days = data.get("due_date"), data.get("due_in_days")
+def clean_due(*, due_date: dt.date | None, due_in_days: int | None, from_hire_date: bool = False) -> DueSpec:
     if due_date is not None and due_in_days is not None:
         raise ValidationFailed.on("due_in_days", "give due_date or due_in_days, not both")
     if due_date is not None:
-        if isinstance(due_date, str):
-            try:
-                due_date = dt.date.fromisoformat(due_date)
-            except ValueError:
-                raise ValidationFailed.on("due_date", f"{due_date!r} is not a date (YYYY-MM-DD)") from None
-        if not isinstance(due_date, dt.date) or not EARLIEST_DUE_DATE <= due_date <= LATEST_DUE_DATE:
+        if not EARLIEST_DUE_DATE <= due_date <= LATEST_DUE_DATE:
             raise ValidationFailed.on(
                 "due_date", f"must be a date between {EARLIEST_DUE_DATE.year} and {LATEST_DUE_DATE.year}"
             )
         return DueSpec(fixed=due_date)
     if due_in_days is not None:
-        if isinstance(due_in_days, bool) or not isinstance(due_in_days, int) or not 0 <= due_in_days <= MAX_DUE_DAYS:
+        if not 0 <= due_in_days <= MAX_DUE_DAYS:
             raise ValidationFailed.on("due_in_days", f"must be a whole number of days from 0 to {MAX_DUE_DAYS}")
         return DueSpec(days=due_in_days, from_hire_date=from_hire_date)
     return DueSpec()
 
 
-def _clean_small_int(data: dict, key: str, low: int, high: int, errors: list[FieldError]) -> int | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+def _clean_small_int(value: int | None, key: str, low: int, high: int, errors: list[FieldError]) -> int | None:
+    if value is not None and not low <= value <= high:
         errors.append(FieldError(key, f"must be a whole number from {low} to {high}"))
         return None
     return value
@@ -104,30 +98,27 @@ class CommonInput:
     priority: str = DEFAULT_PRIORITY
     note: str = ""
     reason: str = ""
-    reminders: list | None = None
+    reminders: list[dict[str, Any]] | None = None
     recurrence_weeks: int | None = None
     validity_months: int | None = None
 
 
-def clean_common(data: dict) -> CommonInput:
+def clean_common(terms: AssignmentTerms) -> CommonInput:
     errors: list[FieldError] = []
-    clean = CommonInput()
-    priority = data.get("priority") or DEFAULT_PRIORITY
-    if priority not in Priority.values:
-        errors.append(FieldError("priority", "must be high, medium or low"))
-    clean.priority = priority
-    for key, limit in (("note", MAX_NOTE_LENGTH), ("reason", MAX_REASON_LENGTH)):
-        value = data.get(key) or ""
-        if not isinstance(value, str) or len(value) > limit or "\x00" in value:
+    clean = CommonInput(priority=terms.priority.value)
+    for key, value, limit in (("note", terms.note, MAX_NOTE_LENGTH), ("reason", terms.reason, MAX_REASON_LENGTH)):
+        if len(value) > limit or "\x00" in value:
             errors.append(FieldError(key, f"must be text of at most {limit} characters"))
         else:
             setattr(clean, key, value.strip())
     try:
-        clean.reminders = validate_reminder_plan(data.get("reminders"))
+        clean.reminders = validate_reminder_plan(terms.reminders)
     except ValueError as exc:
         errors.append(FieldError("reminders", str(exc)))
-    clean.recurrence_weeks = _clean_small_int(data, "recurrence_weeks", 1, MAX_RECURRENCE_WEEKS, errors)
-    clean.validity_months = _clean_small_int(data, "validity_months", 1, MAX_VALIDITY_MONTHS, errors)
+    clean.recurrence_weeks = _clean_small_int(
+        terms.recurrence_weeks, "recurrence_weeks", 1, MAX_RECURRENCE_WEEKS, errors
+    )
+    clean.validity_months = _clean_small_int(terms.validity_months, "validity_months", 1, MAX_VALIDITY_MONTHS, errors)
     if errors:
         raise ValidationFailed(detail="Invalid assignment", errors=errors)
     return clean
@@ -139,7 +130,7 @@ def overload_threshold(tenant_id: int) -> int:
     return overload_threshold_in(settings)
 
 
-def workload_30d(*, tenant_id: int, people: QuerySet, now: dt.datetime) -> dict[int, int]:
+def workload_30d(*, tenant_id: int, people: QuerySet[Person], now: dt.datetime) -> dict[int, int]:
     """Minutes of open, not completed work due in the next 30 days, per person (one grouped query)."""
     rows = (
         Assignment.objects.filter(
@@ -159,8 +150,8 @@ def workload_30d(*, tenant_id: int, people: QuerySet, now: dt.datetime) -> dict[
 
 
 def _preview(
-    *, tenant_id: int, people: QuerySet, targets: list[fanout.TargetSpec], due: DueSpec, now: dt.datetime
-) -> tuple[list[dict], int, int]:
+    *, tenant_id: int, people: QuerySet[Person], targets: list[fanout.TargetSpec], due: DueSpec, now: dt.datetime
+) -> tuple[list[dict[str, Any]], int, int]:
     """What a real run would do, person by person, with each person's workload: two queries in all."""
     workload = workload_30d(tenant_id=tenant_id, people=people, now=now)
     threshold = overload_threshold(tenant_id)
@@ -224,12 +215,9 @@ def _fields(actor: Person, common: CommonInput) -> fanout.AssignmentFields:
 
 
 # --- single assignment ---------------------------------------------------------------------------
-def assignment_create(*, actor: Person, data: dict) -> tuple[Assignment, bool]:
+def assignment_create(*, actor: Person, data: AssignmentInput) -> tuple[Assignment, bool]:
     """Assign one target to one person; returns (assignment, created). An existing open one gains a source."""
-    person_id = data.get("person_id")
-    person = (
-        Person.objects.filter(tenant_id=actor.tenant_id, pk=person_id).first() if isinstance(person_id, int) else None
-    )
+    person = Person.objects.filter(tenant_id=actor.tenant_id, pk=data.person_id).first()
     if person is None:
         raise not_found("Person")
     if not permissions.can_assign_to(actor, person):
@@ -243,8 +231,8 @@ def assignment_create(*, actor: Person, data: dict) -> tuple[Assignment, bool]:
         raise not_found("Person")
     if not person.active:
         raise ValidationFailed.on("person_id", "this person is deactivated")
-    target = resolve_target(actor.tenant_id, data.get("target"))
-    due = clean_due(data)
+    target = resolve_target(actor.tenant_id, data.target)
+    due = clean_due(due_date=data.due_date, due_in_days=data.due_in_days)
     common = clean_common(data)
     source = fanout.SourceSpec(
         kind="individual", ref_id=actor.pk, label=f"Individual by {actor.name}", assigned_by_id=actor.pk
@@ -271,58 +259,50 @@ def assignment_create(*, actor: Person, data: dict) -> tuple[Assignment, bool]:
     return assignment, bool(result.created)
 
 
-def _params(data: dict) -> dict:
-    keep = (
-        "target",
-        "targets",
-        "assignees",
-        "due_date",
-        "due_in_days",
-        "priority",
-        "note",
-        "recurrence_weeks",
-        "validity_months",
-        "reminders",
-    )
-    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items() if k in keep and v is not None}
+_PARAM_KEYS = (
+    "target",
+    "targets",
+    "assignees",
+    "due_date",
+    "due_in_days",
+    "priority",
+    "note",
+    "recurrence_weeks",
+    "validity_months",
+    "reminders",
+)
+
+
+def _params(data: AssignmentInput | BulkAssignInput) -> dict[str, Any]:
+    """What the caller asked for, as the operation records it: the fields given, in JSON form."""
+    given = data.model_dump(mode="json", include=data.model_fields_set & set(_PARAM_KEYS))
+    return {key: value for key, value in given.items() if value is not None}
 
 
 # --- bulk ----------------------------------------------------------------------------------------
-def _ids(value, where: str) -> list[int]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in value):
-        raise ValidationFailed.on(where, "must be a list of ids")
-    return list(dict.fromkeys(value))
-
-
-def _names(value, where: str) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or any(not isinstance(n, str) or not n.strip() for n in value):
+def _names(names: list[str], where: str) -> list[str]:
+    if any(not name.strip() for name in names):
         raise ValidationFailed.on(where, "must be a list of names")
-    return list(dict.fromkeys(n.strip() for n in value))
+    return list(dict.fromkeys(name.strip() for name in names))
 
 
 def audience_parts(
     *,
     actor: Person | SystemActor,
     tenant_id: int,
-    assignees: object,
+    assignees: Audience,
     individual_source: fanout.SourceSpec | None,
     where: str,
-) -> tuple[list[fanout.AudiencePart], list[dict]]:
+) -> tuple[list[fanout.AudiencePart], list[dict[str, Any]]]:
     """Turn an assignees/audience object into source-labelled people querysets; bad people fail alone.
 
     A person reaches whom they may assign to; the system (a living rule keeping its audience current)
     reaches the whole tenant, because the rule's audience was checked against its author when saved.
     """
-    if not isinstance(assignees, dict):
-        raise ValidationFailed.on(where, "must be an object")
     assigned_by_id = None if isinstance(actor, SystemActor) else actor.pk
-    failed: list[dict] = []
+    failed: list[dict[str, Any]] = []
     parts: list[fanout.AudiencePart] = []
-    person_ids = _ids(assignees.get("person_ids"), f"{where}.person_ids")
+    person_ids = list(dict.fromkeys(assignees.person_ids))
     if person_ids:
         found = {p.pk: p for p in Person.objects.filter(tenant_id=tenant_id, pk__in=person_ids)}
         ok = []
@@ -338,7 +318,7 @@ def audience_parts(
                 ok.append(pid)
         if ok and individual_source is not None:
             parts.append(fanout.AudiencePart(individual_source, Person.objects.filter(tenant_id=tenant_id, pk__in=ok)))
-    group_ids = _ids(assignees.get("group_ids"), f"{where}.group_ids")
+    group_ids = list(dict.fromkeys(assignees.group_ids))
     groups = {g.pk: g for g in Group.objects.filter(tenant_id=tenant_id, pk__in=group_ids)}
     for gid in group_ids:
         if gid not in groups:
@@ -348,18 +328,19 @@ def audience_parts(
         )
         source = fanout.SourceSpec("group", gid, f"Group: {groups[gid].name}", assigned_by_id)
         parts.append(fanout.AudiencePart(source, members))
-    for kind, key in (("department", "departments"), ("site", "sites"), ("region", "regions")):
-        for name in _names(assignees.get(key), f"{where}.{key}"):
+    for kind, key, names in (
+        ("department", "departments", assignees.departments),
+        ("site", "sites", assignees.sites),
+        ("region", "regions", assignees.regions),
+    ):
+        for name in _names(names, f"{where}.{key}"):
             unit = OrgUnit.objects.filter(tenant_id=tenant_id, kind=kind, name=name).first()
             if unit is None:
                 raise ValidationFailed.on(f"{where}.{key}", f"no {kind} named {name!r}")
             members = Person.objects.filter(tenant_id=tenant_id, **{f"{kind}_id": unit.pk})
             source = fanout.SourceSpec("org_unit", unit.pk, f"{kind.capitalize()}: {name}", assigned_by_id)
             parts.append(fanout.AudiencePart(source, members))
-    everyone = assignees.get("everyone", False)
-    if not isinstance(everyone, bool):
-        raise ValidationFailed.on(f"{where}.everyone", "must be true or false")
-    if everyone:
+    if assignees.everyone:
         parts.append(
             fanout.AudiencePart(
                 fanout.SourceSpec("everyone", 0, "Everyone", assigned_by_id), Person.objects.filter(tenant_id=tenant_id)
@@ -371,9 +352,9 @@ def audience_parts(
     return parts, failed
 
 
-def bulk_assign(*, actor: Person, data: dict) -> fanout.FanOutResult:
-    targets_in = data.get("targets")
-    if not isinstance(targets_in, list) or not targets_in:
+def bulk_assign(*, actor: Person, data: BulkAssignInput) -> fanout.FanOutResult:
+    targets_in = data.targets
+    if not targets_in:
         raise ValidationFailed.on("targets", "give at least one target")
     if len(targets_in) > MAX_TARGETS:
         raise ValidationFailed.on("targets", f"at most {MAX_TARGETS} targets per call")
@@ -383,16 +364,14 @@ def bulk_assign(*, actor: Person, data: dict) -> fanout.FanOutResult:
         raise forbidden("assign training")
     if len({(t.type, t.id) for t in targets}) != len(targets):
         raise ValidationFailed.on("targets", "a target is listed twice")
-    due = clean_due(data)
+    due = clean_due(due_date=data.due_date, due_in_days=data.due_in_days)
     common = clean_common(data)
-    dry_run = data.get("dry_run", False)
-    if not isinstance(dry_run, bool):
-        raise ValidationFailed.on("dry_run", "must be true or false")
+    dry_run = data.dry_run
     source = fanout.SourceSpec("individual", actor.pk, f"Individual by {actor.name}", actor.pk)
     parts, failed = audience_parts(
         actor=actor,
         tenant_id=actor.tenant_id,
-        assignees=data.get("assignees"),
+        assignees=data.assignees,
         individual_source=source,
         where="assignees",
     )
@@ -435,46 +414,47 @@ def bulk_assign(*, actor: Person, data: dict) -> fanout.FanOutResult:
 
 
 # --- change and withdraw -------------------------------------------------------------------------
-def clean_priority_note_reminders(data: dict, errors: list[FieldError]) -> dict:
-    """The present ones of priority, note and reminders, checked; shared by assignment and rule edits."""
-    clean: dict = {}
-    if "priority" in data:
-        if data["priority"] not in Priority.values:
+def clean_priority_note_reminders(given: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]:
+    """The given ones of priority, note and reminders, checked; shared by assignment and rule edits."""
+    clean: dict[str, Any] = {}
+    if "priority" in given:
+        if given["priority"] is None:
             errors.append(FieldError("priority", "must be high, medium or low"))
         else:
-            clean["priority"] = data["priority"]
-    if "note" in data:
-        note = data["note"] or ""
-        if not isinstance(note, str) or len(note) > MAX_NOTE_LENGTH:
+            clean["priority"] = Priority(given["priority"]).value
+    if "note" in given:
+        note = given["note"] or ""
+        if len(note) > MAX_NOTE_LENGTH:
             errors.append(FieldError("note", f"must be text of at most {MAX_NOTE_LENGTH} characters"))
         else:
             clean["note"] = note.strip()
-    if "reminders" in data:
+    if "reminders" in given:
         try:
-            clean["reminders"] = validate_reminder_plan(data["reminders"])
+            clean["reminders"] = validate_reminder_plan(given["reminders"])
         except ValueError as exc:
             errors.append(FieldError("reminders", str(exc)))
     return clean
 
 
-def assignment_update(*, actor: Person, assignment: Assignment, data: dict) -> Assignment:
+def assignment_update(*, actor: Person, assignment: Assignment, data: AssignmentChange) -> Assignment:
+    """Change the fields given; a due date set by hand is marked so, and the change is audited."""
     own = AssignmentSource.objects.filter(assignment=assignment, kind="individual", ref_id=actor.pk).exists()
     if not permissions.can_change_assignment(actor, assignment, own_source=own):
         raise forbidden("change this assignment")
+    given = data.given()
     errors: list[FieldError] = []
-    changes: dict = {}
-    if "due_date" in data:
-        if data["due_date"] is None:
-            changes["due_date"] = None
-        else:
-            changes["due_date"] = clean_due({"due_date": data["due_date"]}).fixed
-    editable = clean_priority_note_reminders(data, errors)
+    changes: dict[str, Any] = {}
+    if "due_date" in given:
+        changes["due_date"] = (
+            None if data.due_date is None else clean_due(due_date=data.due_date, due_in_days=None).fixed
+        )
+    editable = clean_priority_note_reminders(given, errors)
     if "reminders" in editable:
         editable["reminder_plan"] = editable.pop("reminders")
     changes.update(editable)
     if errors:
         raise ValidationFailed(detail="Invalid change", errors=errors)
-    reason = data.get("reason") or ""
+    reason = data.reason or ""
     with transaction.atomic():
         locked = Assignment.objects.select_for_update().select_related("person").get(pk=assignment.pk)
         if locked.withdrawn_at is not None:
@@ -509,7 +489,7 @@ def assignment_update(*, actor: Person, assignment: Assignment, data: dict) -> A
     return locked
 
 
-def _jsonable(value):
+def _jsonable(value: object) -> object:
     return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
 
 
@@ -517,7 +497,9 @@ def assignment_withdraw(*, actor: Person, assignment: Assignment, reason: str = 
     """Remove the caller's own source; the assignment is withdrawn when no source holds it any more.
 
     Admins and instructors remove every source except living rules' (change the rule's audience for those).
+    A longer reason than the audit log keeps is cut to fit.
     """
+    reason = reason[:MAX_REASON_LENGTH]
     own = AssignmentSource.objects.filter(assignment=assignment, kind="individual", ref_id=actor.pk)
     if not permissions.can_change_assignment(actor, assignment, own_source=own.exists()):
         raise forbidden("withdraw this assignment")
@@ -568,7 +550,9 @@ def assignment_withdraw(*, actor: Person, assignment: Assignment, reason: str = 
     return locked
 
 
-def withdraw_sourceless(*, tenant_id: int, assignments: QuerySet, actor: Person | SystemActor, reason: str) -> int:
+def withdraw_sourceless(
+    *, tenant_id: int, assignments: QuerySet[Assignment], actor: Person | SystemActor, reason: str
+) -> int:
     """Withdraw open, not completed assignments that no source holds any more (set-based)."""
     now = clock.now()
     orphans = assignments.filter(withdrawn_at__isnull=True, completed_at__isnull=True).exclude(

@@ -6,6 +6,7 @@ Every read goes through `assignments.selectors` (visibility is decided there) an
 
 import datetime as dt
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -21,12 +22,14 @@ from duecourse.assignments.forms import (
     BulkRemindersForm,
     BulkTargetsForm,
     DueDateForm,
+    bulk_input,
     describe_plan,
     target_choices,
 )
-from duecourse.assignments.limits import MAX_FILTER_TEXT_LENGTH, MAX_REASON_LENGTH
+from duecourse.assignments.inputs import BulkAssignInput
+from duecourse.assignments.limits import MAX_FILTER_TEXT_LENGTH
 from duecourse.assignments.models import Completion
-from duecourse.assignments.presenters import present, titles_for
+from duecourse.assignments.presenters import Item, present, titles_for
 from duecourse.assignments.status import OPEN_STATUSES, STATUS_LABELS, AssignmentStatus
 from duecourse.catalog import selectors as catalog_selectors
 from duecourse.catalog.models import ACTIVE
@@ -44,13 +47,18 @@ HOME_ITEMS = 4
 
 
 # --- My learning ---------------------------------------------------------------------------------
+def _completed_at(item: Item) -> dt.datetime:
+    """The order of completed items (every one has its completion instant)."""
+    return item.assignment.completed_at or dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
 @person_view
 def my_learning_view(request):
     items = present(request.actor, list(selectors.my_assignments(actor=request.actor)), launch=True)
     todo = [i for i in items if i.assignment.status != AssignmentStatus.COMPLETED]
     done = sorted(
         (i for i in items if i.assignment.status == AssignmentStatus.COMPLETED),
-        key=lambda i: i.assignment.completed_at,
+        key=_completed_at,
         reverse=True,
     )
     counts = {s: sum(1 for i in items if i.assignment.status == s) for s in STATUS_LABELS}
@@ -158,23 +166,19 @@ def assignment_edit_view(request, assignment_id: int):
     from_person = request.POST.get("from") == "person"
     form = DueDateForm(request.POST) if from_person else AssignmentEditForm(request.POST)
     if form.is_valid():
-        if from_person:
-            new = form.cleaned_data["due_date"]
-            changes = {"due_date": new.isoformat() if new else None} if new != assignment.due_date else {}
-        else:
-            changes = form.changes(assignment)
+        changes = form.to_input(assignment)
         try:
-            if changes:
+            if changes.given():
                 services.assignment_update(actor=actor, assignment=assignment, data=changes)
         except ValidationFailed as exc:
             add_field_errors(form, exc)
         except Conflict as exc:
             return _after_change(request, assignment, error=exc.detail, status=409)
         else:
-            text = "Saved the changes." if changes else "Nothing changed."
+            text = "Saved the changes." if changes.given() else "Nothing changed."
             return _after_change(request, assignment, notice=text)
     if from_person:
-        message = "; ".join(e for errors in form.errors.values() for e in errors)
+        message = "; ".join(str(e) for errors in form.errors.values() for e in errors)
         return _after_change(request, assignment, error=f"Due date: {message}", status=422)
     return _assignment_page(request, assignment, form=form, status=422)
 
@@ -186,9 +190,7 @@ def assignment_withdraw_view(request, assignment_id: int):
     assignment = selectors.access_assignment(actor=actor, assignment_id=assignment_id)
     _require_change(actor, assignment, "withdraw this assignment")
     try:
-        result = services.assignment_withdraw(
-            actor=actor, assignment=assignment, reason=request.POST.get("reason", "")[:MAX_REASON_LENGTH]
-        )
+        result = services.assignment_withdraw(actor=actor, assignment=assignment, reason=request.POST.get("reason", ""))
     except Conflict as exc:
         return _after_change(request, assignment, error=exc.detail, status=409)
     if result.withdrawn_at is not None:
@@ -228,7 +230,7 @@ def _person_section(request, person, *, form=None, notice=None, error=None):
     actor = request.actor
     assignments = list(selectors.assignment_list(actor=actor, person_id=person.pk, statuses=OPEN_STATUSES))
     items = present(actor, assignments, changes=True)
-    rank = {
+    rank: dict[str, int] = {
         AssignmentStatus.OVERDUE: 0,
         AssignmentStatus.EXPIRED: 1,
         AssignmentStatus.IN_PROGRESS: 2,
@@ -240,7 +242,7 @@ def _person_section(request, person, *, form=None, notice=None, error=None):
     )
     history = sorted(
         (i for i in items if i.assignment.status == AssignmentStatus.COMPLETED),
-        key=lambda i: i.assignment.completed_at,
+        key=_completed_at,
         reverse=True,
     )
     can_assign = permissions.can_assign_to(actor, person) and person.active
@@ -276,9 +278,9 @@ def person_assign_view(request, person_id: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                assignment, created = services.assignment_create(actor=actor, data=form.service_data(person.pk))
+                assignment, created = services.assignment_create(actor=actor, data=form.to_input(person.pk))
             except ValidationFailed as exc:
-                add_field_errors(form, exc, AssignForm.SERVICE_FIELD_MAP)
+                add_field_errors(form, exc)
             else:
                 title = titles_for([assignment]).get((assignment.target_type, assignment.target_id), "")
                 notice = (
@@ -310,18 +312,17 @@ class Wizard:
         post = request.POST if request.method == "POST" else None
         self.seen = {int(s) for s in (post.getlist("seen") if post else []) if s in ("1", "2", "3")}
         initial_targets = [request.GET["target"]] if request.GET.get("target") else []
-        self.forms = {
-            1: BulkTargetsForm(
-                post if 1 in self.seen else None, initial={"targets": initial_targets}, targets=self._targets()
-            ),
-            2: BulkPeopleForm(
-                post if 2 in self.seen else None,
-                groups=self._groups(),
-                org_units=self._org_units(),
-                tenant_wide=self.tenant_wide,
-            ),
-            3: BulkRemindersForm(post if 3 in self.seen else None),
-        }
+        self.targets_form = BulkTargetsForm(
+            post if 1 in self.seen else None, initial={"targets": initial_targets}, targets=self._targets()
+        )
+        self.people_form = BulkPeopleForm(
+            post if 2 in self.seen else None,
+            groups=self._groups(),
+            org_units=self._org_units(),
+            tenant_wide=self.tenant_wide,
+        )
+        self.reminders_form = BulkRemindersForm(post if 3 in self.seen else None)
+        self.forms: dict[int, forms.Form] = {1: self.targets_form, 2: self.people_form, 3: self.reminders_form}
 
     def _targets(self):
         return _active_targets(self.actor)
@@ -350,12 +351,14 @@ class Wizard:
     def report_ids(self) -> list[int]:
         return list(self.actor.reports.filter(active=True).values_list("pk", flat=True))
 
-    def service_data(self) -> dict:
-        reminders = self.forms[3].plan() if 3 in self.seen else None
-        data = {**self.forms[1].service_data(), "assignees": self.forms[2].assignees(self.report_ids())}
-        if reminders is not None:
-            data["reminders"] = reminders
-        return data
+    def to_input(self, *, dry_run: bool) -> BulkAssignInput:
+        return bulk_input(
+            targets=self.targets_form,
+            people=self.people_form,
+            reminders=self.reminders_form if 3 in self.seen else None,
+            report_ids=self.report_ids(),
+            dry_run=dry_run,
+        )
 
     def attach_errors(self, exc: ValidationFailed) -> int:
         """Put a service's errors beside the fields of the step that owns them; returns the first such step."""
@@ -419,7 +422,7 @@ def _wizard_render(request, wizard, step, *, preview=None, result=None, status=2
 
 
 def _summary(wizard) -> dict:
-    f1, f2 = wizard.forms[1], wizard.forms[2]
+    f1, f2 = wizard.targets_form, wizard.people_form
     labels = dict(o for _, opts in wizard._targets() for o in opts)
     data = f1.cleaned_data
     if data["due_mode"] == "date":
@@ -442,7 +445,7 @@ def _summary(wizard) -> dict:
         audience += [f"{label}: {n}" for n in people[key]]
     if people.get("everyone"):
         audience.append("Everyone")
-    plan = wizard.forms[3].plan() if 3 in wizard.seen else None
+    plan = wizard.reminders_form.plan() if 3 in wizard.seen else None
     return {
         "targets": [labels.get(t, t) for t in data["targets"]],
         "due": due,
@@ -478,7 +481,7 @@ def bulk_view(request):
         return _wizard_render(request, wizard, broken, status=422)
     dry_run = go != "confirm"
     try:
-        result = services.bulk_assign(actor=actor, data={**wizard.service_data(), "dry_run": dry_run})
+        result = services.bulk_assign(actor=actor, data=wizard.to_input(dry_run=dry_run))
     except ValidationFailed as exc:
         return _wizard_render(request, wizard, wizard.attach_errors(exc), status=422)
     if dry_run:

@@ -6,6 +6,7 @@ progress records: completed / passed → completion; progressed → percent.
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -36,7 +37,13 @@ class XapiBadRequest(DomainError):
     status_code = 400
 
 
-def _parse_timestamp(value, where: str, errors: list[FieldError]) -> dt.datetime | None:
+def _member(container: dict[str, Any], key: str) -> dict[str, Any]:
+    """An object member of a statement, or an empty one when it is missing or not an object."""
+    value = container.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _parse_timestamp(value: object, where: str, errors: list[FieldError]) -> dt.datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
@@ -49,13 +56,13 @@ def _parse_timestamp(value, where: str, errors: list[FieldError]) -> dt.datetime
     return None
 
 
-def _progress_from_result(result: dict) -> int | None:
-    extensions = result.get("extensions") if isinstance(result.get("extensions"), dict) else {}
+def _progress_from_result(result: dict[str, Any]) -> int | None:
+    extensions = _member(result, "extensions")
     for key in PROGRESS_EXTENSIONS:
         value = extensions.get(key)
         if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 100:
             return round(value)
-    score = result.get("score") if isinstance(result.get("score"), dict) else {}
+    score = _member(result, "score")
     scaled = score.get("scaled")
     if isinstance(scaled, int | float) and not isinstance(scaled, bool) and 0 <= scaled <= 1:
         return round(scaled * 100)
@@ -65,15 +72,16 @@ def _progress_from_result(result: dict) -> int | None:
 class _Lookups:
     """People by email and courses by launch URL or code for a whole batch: two queries, not two per statement."""
 
-    def __init__(self, tenant_id: int, statements: list):
-        emails, activities = set(), set()
+    def __init__(self, tenant_id: int, statements: list[Any]):
+        emails: set[str] = set()
+        activities: set[str] = set()
         for statement in statements:
             if isinstance(statement, dict):
-                actor = statement.get("actor") if isinstance(statement.get("actor"), dict) else {}
+                actor = _member(statement, "actor")
                 mbox = actor.get("mbox")
                 if isinstance(mbox, str) and mbox.startswith("mailto:"):
                     emails.add(mbox[len("mailto:") :].strip().lower())
-                obj = statement.get("object") if isinstance(statement.get("object"), dict) else {}
+                obj = _member(statement, "object")
                 if isinstance(obj.get("id"), str):
                     activities.add(obj["id"])
         self.person_ids = dict(
@@ -89,7 +97,7 @@ class _Lookups:
         self.course_ids.update({url: pk for pk, _, url in courses if url})  # a launch URL wins over a code
 
 
-def _interpret(lookups: _Lookups, index: int, statement, errors: list[FieldError]) -> dict | None:
+def _interpret(lookups: _Lookups, index: int, statement: Any, errors: list[FieldError]) -> dict[str, Any] | None:
     where = f"statements[{index}]"
     if not isinstance(statement, dict):
         errors.append(FieldError(where, "must be an xAPI statement object"))
@@ -102,7 +110,7 @@ def _interpret(lookups: _Lookups, index: int, statement, errors: list[FieldError
     except ValueError:
         errors.append(FieldError(f"{where}.id", "must be a UUID"))
         return None
-    actor = statement.get("actor") if isinstance(statement.get("actor"), dict) else {}
+    actor = _member(statement, "actor")
     mbox = actor.get("mbox")
     if not isinstance(mbox, str) or not mbox.startswith("mailto:"):
         errors.append(FieldError(f"{where}.actor.mbox", "must be mailto:<email> (the actor is found by email)"))
@@ -111,12 +119,12 @@ def _interpret(lookups: _Lookups, index: int, statement, errors: list[FieldError
     if person_id is None:
         errors.append(FieldError(f"{where}.actor.mbox", f"no person with email {mbox[len('mailto:') :]}"))
         return None
-    verb = statement.get("verb") if isinstance(statement.get("verb"), dict) else {}
+    verb = _member(statement, "verb")
     verb_id = verb.get("id")
     if not isinstance(verb_id, str) or not verb_id:
         errors.append(FieldError(f"{where}.verb.id", "is required"))
         return None
-    obj = statement.get("object") if isinstance(statement.get("object"), dict) else {}
+    obj = _member(statement, "object")
     activity = obj.get("id")
     if not isinstance(activity, str) or not activity:
         errors.append(FieldError(f"{where}.object.id", "is required"))
@@ -125,9 +133,9 @@ def _interpret(lookups: _Lookups, index: int, statement, errors: list[FieldError
     if course_id is None:
         errors.append(FieldError(f"{where}.object.id", f"no course has launch URL or code {activity}"))
         return None
-    result = statement.get("result") if isinstance(statement.get("result"), dict) else {}
+    result = _member(statement, "result")
     timestamp = _parse_timestamp(statement.get("timestamp"), f"{where}.timestamp", errors)
-    action = {
+    action: dict[str, Any] = {
         "statement_id": statement_id,
         "person_id": person_id,
         "course_id": course_id,
@@ -136,7 +144,7 @@ def _interpret(lookups: _Lookups, index: int, statement, errors: list[FieldError
     }
     if verb_id in (VERB_COMPLETED, VERB_PASSED):
         action["completed_at"] = min(timestamp or clock.now(), clock.now())
-        score = result.get("score") if isinstance(result.get("score"), dict) else {}
+        score = _member(result, "score")
         raw_score = score.get("raw", score.get("scaled"))
         action["score"] = raw_score if isinstance(raw_score, int | float) and not isinstance(raw_score, bool) else None
     elif verb_id == VERB_PROGRESSED:
@@ -148,7 +156,7 @@ def _interpret(lookups: _Lookups, index: int, statement, errors: list[FieldError
     return action
 
 
-def statements_store(*, actor: Person, body, statement_id: str | None = None) -> list[str]:
+def statements_store(*, actor: Person, body: Any, statement_id: str | None = None) -> list[str]:
     """Store one statement or a list; returns their ids. Known ids are not stored (or applied) twice."""
     if not permissions.can_record_progress(actor):
         raise forbidden("send xAPI statements")
@@ -164,8 +172,9 @@ def statements_store(*, actor: Person, body, statement_id: str | None = None) ->
         )
     errors: list[FieldError] = []
     lookups = _Lookups(actor.tenant_id, statements)
-    actions = [_interpret(lookups, i, s, errors) for i, s in enumerate(statements)]
-    ids = [a["statement_id"] for a in actions if a]
+    interpreted = [_interpret(lookups, i, s, errors) for i, s in enumerate(statements)]
+    actions = [a for a in interpreted if a is not None]  # all of them when there are no errors
+    ids = [a["statement_id"] for a in actions]
     if len(set(ids)) != len(ids):
         errors.append(FieldError("statements", "the batch holds the same statement id twice"))
     if errors:
@@ -197,7 +206,7 @@ def statements_store(*, actor: Person, body, statement_id: str | None = None) ->
     return ids
 
 
-def _store_new(tenant_id: int, actions: list[dict], now) -> set[str]:
+def _store_new(tenant_id: int, actions: list[dict[str, Any]], now: dt.datetime) -> set[str]:
     """Store the statements not stored yet; returns the ids stored now (stored once, applied once).
 
     One `INSERT … ON CONFLICT DO NOTHING RETURNING`: a known id, or one another request is storing

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from duecourse.assignments import services as assignment_services
+from duecourse.assignments.inputs import BulkAssignInput
 from duecourse.assignments.models import Assignment, AssignmentOperation
 from duecourse.bench.dataset import Dataset
 from duecourse.core import clock
@@ -108,7 +109,10 @@ def _raw_insert_select(ds: Dataset, course_id: int, now: dt.datetime) -> None:
 def bulk_scenarios(ds: Dataset, repeat: int) -> list[Result]:
     course = ds.spare_course_id
     admin = _admin(ds)
-    data = {"targets": [{"type": "course", "id": course}], "assignees": {"group_ids": [ds.group_id]}, "due_in_days": 30}
+    data = BulkAssignInput.model_validate(
+        {"targets": [{"type": "course", "id": course}], "assignees": {"group_ids": [ds.group_id]}, "due_in_days": 30}
+    )
+    dry_run = data.model_copy(update={"dry_run": True})
     now = clock.now()
     baseline = median_of(repeat, lambda: _raw_insert_select(ds, course, now), reset=lambda: _clear_course(ds, course))
     _clear_course(ds, course)
@@ -116,7 +120,7 @@ def bulk_scenarios(ds: Dataset, repeat: int) -> list[Result]:
         repeat, lambda: assignment_services.bulk_assign(actor=admin, data=data), reset=lambda: _clear_course(ds, course)
     )
     repeat_call = median_of(repeat, lambda: assignment_services.bulk_assign(actor=admin, data=data))
-    preview = median_of(repeat, lambda: assignment_services.bulk_assign(actor=admin, data={**data, "dry_run": True}))
+    preview = median_of(repeat, lambda: assignment_services.bulk_assign(actor=admin, data=dry_run))
     _clear_course(ds, course)
     return [
         Result("bulk_assign", ds.people, bulk, "s", baseline),

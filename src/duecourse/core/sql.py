@@ -3,17 +3,28 @@
 import datetime as dt
 import functools
 import json
+from typing import Any, overload
 
 from django.db import connection
 from django.db.backends.signals import connection_created
-from django.db.models import DateField, DateTimeField, Func, QuerySet, Value
+from django.db.models import DateField, DateTimeField, Expression, Field, Func, QuerySet, Value
 from django.db.models.functions import Cast
 from django.dispatch import receiver
 
 from duecourse.core.timezones import local_day_end
 
 
-def insert_select_ignore_conflicts(table: str, columns: list[str], select: QuerySet, *, returning: str | None = None):
+@overload
+def insert_select_ignore_conflicts(
+    table: str, columns: list[str], select: QuerySet[Any, Any], *, returning: None = None
+) -> int: ...
+@overload
+def insert_select_ignore_conflicts(
+    table: str, columns: list[str], select: QuerySet[Any, Any], *, returning: str
+) -> list[Any]: ...
+def insert_select_ignore_conflicts(
+    table: str, columns: list[str], select: QuerySet[Any, Any], *, returning: str | None = None
+) -> int | list[Any]:
     """INSERT INTO table (columns) SELECT … ON CONFLICT DO NOTHING.
 
     `select` must be a `.values_list(...)` queryset with a WHERE clause (SQLite needs one to parse ON
@@ -29,7 +40,8 @@ def insert_select_ignore_conflicts(table: str, columns: list[str], select: Query
         cursor.execute(statement, params)
         if returning:
             return [row[0] for row in cursor.fetchall()]
-        return cursor.rowcount
+        rowcount: int = cursor.rowcount
+        return rowcount
 
 
 class LocalDayEnd(Func):
@@ -67,7 +79,7 @@ def _sqlite_local_day_end(day: str | None, timezone_name: str | None) -> str | N
     return local_day_end(dt.date.fromisoformat(day[:10]), timezone_name).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def typed_value(value, field):
+def typed_value(value: object, field: "Field[Any, Any]") -> Expression:
     """A constant for a SELECT list with its SQL type, NULL included (PostgreSQL needs the type)."""
     if value is None:
         return Cast(Value(None), output_field=field)

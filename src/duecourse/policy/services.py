@@ -8,6 +8,8 @@ They live in `tenant.settings` (JSON). Readers elsewhere fall back to the defaul
 is malformed; this module is the one writer, so what is stored is always valid.
 """
 
+from typing import Any
+
 from django.db import transaction
 
 from duecourse.assignments.domain import overload_threshold_in, validate_reminder_plan
@@ -24,13 +26,13 @@ POLICY_KEYS = ("overload_minutes_30d", "default_reminder_plan", "escalation")
 MAX_OVERLOAD_MINUTES = 100_000
 
 
-def tenant_policy(tenant_id: int) -> dict:
+def tenant_policy(tenant_id: int) -> dict[str, Any]:
     """The policy in force: what the tenant set, and the defaults for the rest."""
     stored = Tenant.objects.filter(pk=tenant_id).values_list("settings", flat=True).first() or {}
     return _effective(stored, tenant_id)
 
 
-def _effective(stored: dict, tenant_id: int) -> dict:
+def _effective(stored: dict[str, Any], tenant_id: int) -> dict[str, Any]:
     # The same readers the product uses, so this shows exactly what is in force.
     return {
         "overload_minutes_30d": overload_threshold_in(stored),
@@ -40,7 +42,7 @@ def _effective(stored: dict, tenant_id: int) -> dict:
     }
 
 
-def tenant_policy_update(*, actor: Person, data: TenantPolicyInput) -> dict:
+def tenant_policy_update(*, actor: Person, data: TenantPolicyInput) -> dict[str, Any]:
     """Change the settings given (admins only); `None` for one goes back to its default. Audited."""
     if not permissions.can_manage_settings(actor):
         raise forbidden("change the organisation's settings")
@@ -68,7 +70,7 @@ def tenant_policy_update(*, actor: Person, data: TenantPolicyInput) -> dict:
     return _effective(stored, actor.tenant_id)
 
 
-def _validated(key: str, value):
+def _validated(key: str, value: Any) -> Any:
     if key not in POLICY_KEYS:
         raise ValidationFailed.on(key, f"unknown setting; the settings are {', '.join(POLICY_KEYS)}")
     if value is None:

@@ -13,6 +13,7 @@ sign_in(person)            tests/e2e: signs the Playwright `page` in; `ada` is t
 import itertools
 
 from duecourse.assignments import services
+from duecourse.assignments.inputs import AssignmentInput
 from duecourse.catalog.models import Course, CourseEquivalence, LearningPath, PathItem, Skill, SkillCourse
 from duecourse.core.models import Tenant
 from duecourse.people.models import OrgUnit, Person
@@ -82,6 +83,6 @@ def target(obj) -> dict:
 def assign(actor, person, obj, **fields):
     """Assign through the service; returns the open assignment."""
     assignment, _ = services.assignment_create(
-        actor=actor, data={"person_id": person.pk, "target": target(obj), **fields}
+        actor=actor, data=AssignmentInput.model_validate({"person_id": person.pk, "target": target(obj), **fields})
     )
     return assignment

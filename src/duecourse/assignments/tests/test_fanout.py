@@ -9,6 +9,7 @@ import time_machine
 
 from duecourse.assignments import living_rules, services
 from duecourse.assignments.audit import audit_events
+from duecourse.assignments.inputs import AssignmentInput, BulkAssignInput, RuleInput
 from duecourse.assignments.models import Assignment, AssignmentOperation
 from duecourse.core.models import AuditEvent
 from duecourse.people.models import Person
@@ -35,7 +36,8 @@ def world(tenant, admin, make_person):
     holder = make_person(tenant, name="Holder", department=drivers)
     other_admin = make_person(tenant, roles=("admin",), name="Other Admin")
     services.assignment_create(
-        actor=other_admin, data={"person_id": holder.pk, "target": target(course), "due_in_days": 60}
+        actor=other_admin,
+        data=AssignmentInput.model_validate({"person_id": holder.pk, "target": target(course), "due_in_days": 60}),
     )
     return {"course": course, "newcomer": newcomer, "holder": holder, "drivers": drivers}
 
@@ -43,18 +45,23 @@ def world(tenant, admin, make_person):
 def _single(admin, world):
     for person in (world["newcomer"], world["holder"]):
         services.assignment_create(
-            actor=admin, data={"person_id": person.pk, "target": target(world["course"]), "due_in_days": 10}
+            actor=admin,
+            data=AssignmentInput.model_validate(
+                {"person_id": person.pk, "target": target(world["course"]), "due_in_days": 10}
+            ),
         )
 
 
 def _bulk(admin, world):
     services.bulk_assign(
         actor=admin,
-        data={
-            "targets": [target(world["course"])],
-            "assignees": {"person_ids": [world["newcomer"].pk, world["holder"].pk]},
-            "due_in_days": 10,
-        },
+        data=BulkAssignInput.model_validate(
+            {
+                "targets": [target(world["course"])],
+                "assignees": {"person_ids": [world["newcomer"].pk, world["holder"].pk]},
+                "due_in_days": 10,
+            }
+        ),
     )
 
 
@@ -62,14 +69,18 @@ RULE = {"name": "Drivers' safety", "audience": {"departments": ["Drivers"]}, "du
 
 
 def _rule_apply(admin, world):
-    living_rules.rule_create(actor=admin, data={**RULE, "items": [{"target": target(world["course"])}]})
+    living_rules.rule_create(
+        actor=admin, data=RuleInput.model_validate({**RULE, "items": [{"target": target(world["course"])}]})
+    )
 
 
 def _rule_reconcile(admin, world):
     """The rule is saved while Drivers is empty; the drivers join later and the system's reconcile
     (what the scheduler's hourly safety net runs) assigns them."""
     Person.objects.filter(department=world["drivers"]).update(department=None)
-    living_rules.rule_create(actor=admin, data={**RULE, "items": [{"target": target(world["course"])}]})
+    living_rules.rule_create(
+        actor=admin, data=RuleInput.model_validate({**RULE, "items": [{"target": target(world["course"])}]})
+    )
     Person.objects.filter(pk__in=[world["newcomer"].pk, world["holder"].pk]).update(department=world["drivers"])
     living_rules.rules_reconcile_all(tenant_id=admin.tenant_id)
 

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from duecourse.assignments import progress, selectors, services
+from duecourse.assignments.inputs import AssignmentChange, AssignmentInput, BulkAssignInput
 from duecourse.assignments.models import Assignment, AssignmentSource, Completion
 from duecourse.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from duecourse.core.models import AuditEvent
@@ -38,10 +39,10 @@ class TestCreate:
     def test_created_flag_and_one_open_row(self, admin, learner, tenant):
         course = make_course(tenant)
         first, created = services.assignment_create(
-            actor=admin, data={"person_id": learner.pk, "target": target(course)}
+            actor=admin, data=AssignmentInput.model_validate({"person_id": learner.pk, "target": target(course)})
         )
         again, created_again = services.assignment_create(
-            actor=admin, data={"person_id": learner.pk, "target": target(course)}
+            actor=admin, data=AssignmentInput.model_validate({"person_id": learner.pk, "target": target(course)})
         )
         assert (created, created_again) == (True, False)
         assert first.pk == again.pk
@@ -72,7 +73,9 @@ class TestCreate:
         people = [make_person(tenant) for _ in range(3)]
         result = services.bulk_assign(
             actor=admin,
-            data={"targets": [target(make_course(tenant))], "assignees": {"person_ids": [p.pk for p in people]}},
+            data=BulkAssignInput.model_validate(
+                {"targets": [target(make_course(tenant))], "assignees": {"person_ids": [p.pk for p in people]}}
+            ),
         )
         assert result.created == 3 and result.operation_id
         assert Assignment.objects.filter(operation_id=result.operation_id).count() == 3
@@ -119,7 +122,10 @@ class TestPriorCompletions:
         veteran, rookie = make_person(tenant), make_person(tenant)
         record(admin, veteran, old, progress=100)
         services.bulk_assign(
-            actor=admin, data={"targets": [target(new)], "assignees": {"person_ids": [veteran.pk, rookie.pk]}}
+            actor=admin,
+            data=BulkAssignInput.model_validate(
+                {"targets": [target(new)], "assignees": {"person_ids": [veteran.pk, rookie.pk]}}
+            ),
         )
         statuses = {a.person_id: status_of(a) for a in Assignment.objects.select_related("person")}
         assert statuses == {veteran.pk: "completed", rookie.pk: "assigned"}
@@ -235,7 +241,9 @@ class TestWithdraw:
         a = assign(admin, learner, course, due_date="2026-07-01")
         services.bulk_assign(
             actor=admin,
-            data={"targets": [target(course)], "assignees": {"group_ids": [group.pk]}, "due_date": "2026-09-01"},
+            data=BulkAssignInput.model_validate(
+                {"targets": [target(course)], "assignees": {"group_ids": [group.pk]}, "due_date": "2026-09-01"}
+            ),
         )
         a.refresh_from_db()
         assert a.due_date == dt.date(2026, 7, 1)
@@ -262,7 +270,9 @@ class TestWithdraw:
         a = assign(admin, learner, make_course(tenant))
         services.assignment_withdraw(actor=admin, assignment=a)
         with pytest.raises(Conflict):  # even when the caller still holds the object as it was
-            services.assignment_update(actor=admin, assignment=a, data={"priority": "low"})
+            services.assignment_update(
+                actor=admin, assignment=a, data=AssignmentChange.model_validate({"priority": "low"})
+            )
 
 
 class TestBulkService:
@@ -273,7 +283,9 @@ class TestBulkService:
         make_person(tenant)
         result = services.bulk_assign(
             actor=admin,
-            data={"targets": [target(make_course(tenant))], "assignees": {"sites": ["Leeds"], "regions": ["North"]}},
+            data=BulkAssignInput.model_validate(
+                {"targets": [target(make_course(tenant))], "assignees": {"sites": ["Leeds"], "regions": ["North"]}}
+            ),
         )
         assert result.created == 2
         labels = dict(AssignmentSource.objects.values_list("assignment__person_id", "label"))
@@ -284,7 +296,10 @@ class TestBulkService:
         reports = {make_person(tenant, manager=manager).pk for _ in range(2)}
         make_person(tenant)
         result = services.bulk_assign(
-            actor=manager, data={"targets": [target(make_course(tenant))], "assignees": {"everyone": True}}
+            actor=manager,
+            data=BulkAssignInput.model_validate(
+                {"targets": [target(make_course(tenant))], "assignees": {"everyone": True}}
+            ),
         )
         assert result.created == 2
         assert set(Assignment.objects.values_list("person_id", flat=True)) == reports
@@ -297,7 +312,9 @@ class TestBulkService:
 
         services.bulk_assign(
             actor=admin,
-            data={"targets": [target(course)], "assignees": {"person_ids": [early.pk, none.pk]}, "due_in_days": 30},
+            data=BulkAssignInput.model_validate(
+                {"targets": [target(course)], "assignees": {"person_ids": [early.pk, none.pk]}, "due_in_days": 30}
+            ),
         )
         dates = dict(Assignment.objects.values_list("person_id", "due_date"))
         assert dates == {early.pk: dt.date(2026, 7, 15), none.pk: dt.date(2026, 7, 15)}
@@ -305,5 +322,8 @@ class TestBulkService:
     def test_unknown_target_is_404(self, admin, learner):
         with pytest.raises(NotFound):
             services.bulk_assign(
-                actor=admin, data={"targets": [{"type": "course", "id": 424242}], "assignees": {"everyone": True}}
+                actor=admin,
+                data=BulkAssignInput.model_validate(
+                    {"targets": [{"type": "course", "id": 424242}], "assignees": {"everyone": True}}
+                ),
             )

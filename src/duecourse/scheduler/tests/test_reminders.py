@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 
+from duecourse.assignments.inputs import AssignmentChange
 from duecourse.assignments.services import assignment_update, assignment_withdraw
 from duecourse.notifications import events
 from duecourse.notifications.models import OutboxMessage, ReminderPlanBacklog, ReminderSchedule
@@ -281,7 +282,9 @@ def test_a_due_date_moved_before_the_tick_keeps_the_plan_its_change_made(admin, 
     # On 3 Apr the date moves to 5 Apr: the "3 days before" moment (2 Apr) has passed, so only the
     # overdue notice is ahead. The worker's late fan-out must not bring the passed reminder back.
     with time_machine.travel(utc("2026-04-03T10:00"), tick=False):
-        assignment_update(actor=admin, assignment=assignment, data={"due_date": dt.date(2026, 4, 5)})
+        assignment_update(
+            actor=admin, assignment=assignment, data=AssignmentChange.model_validate({"due_date": dt.date(2026, 4, 5)})
+        )
     tick(utc("2026-04-03T10:01"))
     assert inbox(learner, "reminder") == []
     assert [(key, who) for key, who, _ in pending_reminders(assignment)] == [("overdue", "learner")]
