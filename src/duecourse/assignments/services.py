@@ -44,6 +44,7 @@ from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbid
 from duecourse.core.models import AuditEvent, Tenant
 from duecourse.core.timezones import local_day_end
 from duecourse.groups.models import Group, GroupMember
+from duecourse.people import permissions as people_permissions
 from duecourse.people.models import OrgUnit, Person
 
 PREVIEW_LIMIT_REAL_RUN = 1000
@@ -221,12 +222,8 @@ def assignment_create(*, actor: Person, data: AssignmentInput) -> tuple[Assignme
     if person is None:
         raise not_found("Person")
     if not permissions.can_assign_to(actor, person):
-        if (
-            person.pk == actor.pk
-            or person.manager_id == actor.pk
-            or permissions.assigns_tenant_wide(actor)
-            or actor.is_hr
-        ):
+        # Someone the actor may see is forbidden; anyone else is simply not found.
+        if people_permissions.can_view_person(actor, person):
             raise forbidden("assign to this person")
         raise not_found("Person")
     if not person.active:
