@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from duecourse.core.actors import SystemActor
 from duecourse.core.models import AuditEvent
 from duecourse.groups.models import Group
 from duecourse.people.models import Person
@@ -127,7 +128,7 @@ def test_permission_matrix(api_as, world, method, path, target, body, role, expe
     obj = world.people["learner"] if (target, role) == ("self", "anonymous") else _target(world, target, role)
     url = path.replace("{id}", str(obj.pk)) if obj is not None else path
     if "{token}" in url:
-        token, _ = api_token_create(actor=None, person=obj, name="victim")
+        token, _ = api_token_create(actor=SystemActor(tenant_id=obj.tenant_id), person=obj, name="victim")
         url = url.replace("{token}", str(token.pk))
     client = api_as(None if role == "anonymous" else world.people[role])
     audit_before = AuditEvent.objects.count()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from duecourse.core.actors import SystemActor
 from duecourse.people.inputs import PersonInput
 from duecourse.people.services import person_create
 from duecourse.testing.web import sign_in_page
@@ -66,7 +67,7 @@ def sign_in(page):
 def ada(tenant):
     """Ada Lovelace, the admin who signs in first in every browser test, made through the service."""
     return person_create(
-        actor=None,
+        actor=SystemActor(tenant_id=tenant.pk),
         tenant_id=tenant.pk,
         data=PersonInput(
             email="ada@acme.test",

@@ -12,6 +12,7 @@ from duecourse.assignments.progress import progress_record
 from duecourse.assignments.services import assignment_create
 from duecourse.catalog.inputs import CourseInput
 from duecourse.catalog.services import course_create
+from duecourse.core.actors import SystemActor
 from duecourse.groups.inputs import GroupInput
 from duecourse.groups.services import group_create
 from duecourse.people.inputs import PersonInput
@@ -34,7 +35,7 @@ def company(tenant, ada):
     drivers = []
     for index, name in enumerate(DRIVERS):
         person = person_create(
-            actor=None,
+            actor=SystemActor(tenant_id=tenant.pk),
             tenant_id=tenant.pk,
             data=PersonInput(
                 email=f"{name.split()[0].lower()}@acme.test",

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from duecourse.core.actors import SystemActor
 from duecourse.groups.models import Group
 from duecourse.people.inputs import PersonInput
 from duecourse.people.services import person_create
@@ -29,7 +30,7 @@ def company(tenant, ada):
         first, last = FIRST[index % len(FIRST)], LAST[(index * 5 + index // 12) % len(LAST)]
         lead = managers.get((department, site))
         person = person_create(
-            actor=None,
+            actor=SystemActor(tenant_id=tenant.pk),
             tenant_id=tenant.pk,
             data=PersonInput(
                 email=f"{first}.{last}{index}@acme.test".lower(),

@@ -21,6 +21,7 @@ from duecourse.assignments.inputs import BulkAssignInput
 from duecourse.assignments.models import Assignment, AssignmentOperation
 from duecourse.bench.dataset import Dataset
 from duecourse.core import clock
+from duecourse.core.actors import SystemActor
 from duecourse.notifications.models import Notification, OutboxMessage, ReminderPlanBacklog, ReminderSchedule
 from duecourse.people.imports import people_import
 from duecourse.people.models import Person
@@ -308,9 +309,9 @@ def http_scenarios(ds: Dataset, database_url: str, requests: int, batches: int) 
     learner = Person.objects.get(pk=ds.learner_id)
     manager = Person.objects.get(pk=ds.manager_id)
     admin = _admin(ds)
-    _, learner_token = api_token_create(actor=None, person=learner, name="bench")
-    _, manager_token = api_token_create(actor=None, person=manager, name="bench")
-    _, admin_token = api_token_create(actor=None, person=admin, name="bench")
+    _, learner_token = api_token_create(actor=SystemActor(tenant_id=learner.tenant_id), person=learner, name="bench")
+    _, manager_token = api_token_create(actor=SystemActor(tenant_id=manager.tenant_id), person=manager, name="bench")
+    _, admin_token = api_token_create(actor=SystemActor(tenant_id=admin.tenant_id), person=admin, name="bench")
     total = Assignment.objects.filter(tenant_id=ds.tenant_id).count()
     with running_server(database_url) as base:
         mine = latency_p95(f"{base}/api/v1/me/assignments?limit=10", learner_token, requests)

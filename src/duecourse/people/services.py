@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Field
 
 from duecourse.core import clock
+from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.audit import audit_record, changed_fields
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.models import Tenant
@@ -141,9 +142,9 @@ def _save_or_conflict(person: Person) -> None:
         raise ValidationFailed.on("email", f"{person.email} is already used by another person") from None
 
 
-def person_create(*, actor: Person | None, tenant_id: int, data: PersonInput) -> Person:
-    """A new person; `actor` None is the system (a new tenant's first admin)."""
-    if actor is not None and not permissions.can_manage_people(actor):
+def person_create(*, actor: Person | SystemActor, tenant_id: int, data: PersonInput) -> Person:
+    """A new person, by an admin or by the system (a new tenant's first admin, the demo loader)."""
+    if not isinstance(actor, SystemActor) and not permissions.can_manage_people(actor):
         raise forbidden("create people")
     clean, errors = clean_person_input(data.given(), partial=False)
     _resolve_manager(tenant_id, clean, errors)
@@ -156,7 +157,7 @@ def person_create(*, actor: Person | None, tenant_id: int, data: PersonInput) ->
         _save_or_conflict(person)
         audit_record(
             tenant_id=tenant_id,
-            actor_id=actor.pk if actor else None,
+            **audit_actor(actor),
             action="person.create",
             object_type="person",
             object_id=person.pk,
@@ -241,9 +242,10 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def api_token_create(*, actor: Person | None, person: Person, name: str = "") -> tuple[ApiToken, str]:
-    """A new token; the plain text is returned once and never stored."""
-    if actor is not None and not permissions.can_manage_tokens(actor, person):
+def api_token_create(*, actor: Person | SystemActor, person: Person, name: str = "") -> tuple[ApiToken, str]:
+    """A new token, by its person, an admin, or the system (the `token` command, the demo loader); the
+    plain text is returned once and never stored."""
+    if not isinstance(actor, SystemActor) and not permissions.can_manage_tokens(actor, person):
         raise forbidden("create tokens for this person")
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
@@ -257,7 +259,7 @@ def api_token_create(*, actor: Person | None, person: Person, name: str = "") ->
         )
         audit_record(
             tenant_id=person.tenant_id,
-            actor_id=actor.pk if actor else None,
+            **audit_actor(actor),
             action="token.create",
             object_type="api_token",
             object_id=token.pk,
@@ -327,7 +329,7 @@ def tenant_create(*, name: str, admin_email: str, admin_name: str = "") -> tuple
     with transaction.atomic():
         tenant = Tenant.objects.create(name=name)
         admin = person_create(
-            actor=None,
+            actor=SystemActor(tenant_id=tenant.pk, label="System: new organisation"),
             tenant_id=tenant.pk,
             data=PersonInput(email=admin_email, name=admin_name or admin_email, roles=["admin"]),
         )

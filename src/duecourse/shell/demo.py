@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from duecourse.core.actors import SystemActor
 from duecourse.core.models import Tenant
 from duecourse.groups.inputs import GroupInput
 from duecourse.groups.services import group_create
@@ -358,7 +359,9 @@ def demo_load() -> DemoResult:
     admin = Person.objects.filter(tenant=tenant, email=LOGINS[0].email, active=True).first()
     tokens = {}
     if admin is not None:
-        _, tokens[admin.email] = api_token_create(actor=None, person=admin, name="demo (serve --demo)")
+        _, tokens[admin.email] = api_token_create(
+            actor=SystemActor(tenant_id=admin.tenant_id, label="Demo loader"), person=admin, name="demo (serve --demo)"
+        )
     return DemoResult(
         tenant=tenant,
         created=created,

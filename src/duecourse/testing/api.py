@@ -4,13 +4,14 @@ import json
 
 from django.test import Client
 
+from duecourse.core.actors import SystemActor
 from duecourse.people.models import Person
 from duecourse.people.services import api_token_create
 
 
 def api_token(person: Person, *, name: str = "test") -> str:
     """A new API token of `person`, in plain text (what goes after "Bearer ")."""
-    _, token = api_token_create(actor=None, person=person, name=name)
+    _, token = api_token_create(actor=SystemActor(tenant_id=person.tenant_id), person=person, name=name)
     return token
 
 

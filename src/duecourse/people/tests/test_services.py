@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from duecourse.core.actors import SystemActor
 from duecourse.core.errors import PermissionDenied, ValidationFailed
 from duecourse.core.models import AuditEvent
 from duecourse.people import services
@@ -141,7 +142,7 @@ def test_a_token_gives_the_person_as_the_orm_loads_it(tenant, make_person):
         timezone="Europe/Rome",
         external_id="E-7",
     )
-    token, plain = services.api_token_create(actor=None, person=person)
+    token, plain = services.api_token_create(actor=SystemActor(tenant_id=person.tenant_id), person=person)
 
     found = services.api_token_authenticate(plain)
     expected = Person.objects.get(pk=person.pk)
@@ -202,3 +203,11 @@ def test_a_patch_changes_only_the_fields_sent(admin, tenant, make_person):
 
     person.refresh_from_db()
     assert (person.name, person.job_title, person.active) == ("Ann", "", True)
+
+
+@pytest.mark.django_db
+def test_the_system_creates_a_new_organisations_first_admin_and_says_so():
+    tenant, admin = services.tenant_create(name="Globex", admin_email="boss@globex.test")
+    event = AuditEvent.objects.get(tenant=tenant, action="person.create", object_id=admin.pk)
+    assert (event.actor_id, event.actor_label) == (None, "System: new organisation")
+    assert admin.is_admin

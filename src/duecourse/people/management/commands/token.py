@@ -1,3 +1,4 @@
+from duecourse.core.actors import SystemActor
 from duecourse.core.management.base import DuecourseCommand
 from duecourse.people.services import api_token_create, person_find_by_email
 
@@ -19,5 +20,7 @@ class Command(DuecourseCommand):
 
     def handle(self, *args, **options):
         person = person_find_by_email(email=options["email"], tenant_name=options["tenant"])
-        _, plain = api_token_create(actor=None, person=person, name=options["name"])
+        _, plain = api_token_create(
+            actor=SystemActor(tenant_id=person.tenant_id, label="Command line"), person=person, name=options["name"]
+        )
         self.stdout.write(plain)
