@@ -162,17 +162,26 @@ def audience_people(
     """The active people a rule's audience names, as one queryset.
 
     Saving a rule checks its audience against its author (`actor` a person); keeping it current is the
-    system's work and reaches whom the saved audience names (`actor` the rule's system actor).
+    system's work and reaches whom the saved audience names (`actor` the rule's system actor), never
+    re-validating it: a named person who has since left (deactivated) is simply not reached, like a
+    group member who left. On save, a leaver the rule already names may stay named (the rule's own
+    GET returns them, in `inactive_person_ids`); naming a deactivated person anew is refused.
     """
     tenant_id = actor.tenant_id
+    assignees = {k: v for k, v in audience.items() if k != "new_starters"}
+    if not isinstance(actor, SystemActor) and rule is not None:
+        leavers = set(named_leavers(rule))
+        named = assignees.get("person_ids")
+        if leavers and isinstance(named, list):
+            assignees["person_ids"] = [pid for pid in named if isinstance(pid, bool) or pid not in leavers]
     parts, failed = audience_parts(
         actor=actor,
         tenant_id=tenant_id,
-        assignees={k: v for k, v in audience.items() if k != "new_starters"},
+        assignees=assignees,
         individual_source=fanout.SourceSpec("rule", 0, "rule"),
         where="audience",
     )
-    if failed:
+    if failed and not isinstance(actor, SystemActor):
         raise ValidationFailed(
             detail="Invalid audience",
             errors=[FieldError("audience.person_ids", f"{f['person_id']}: {f['reason']}") for f in failed],
@@ -187,6 +196,17 @@ def audience_people(
         since = rule.new_starters_since if rule and rule.new_starters_since else clock.now().date()
         union |= Q(hire_date__gte=since)
     return Person.objects.filter(tenant_id=tenant_id, active=True).filter(union)
+
+
+def named_leavers(rule: AssignmentRule) -> list[int]:
+    """The people a saved rule names in `audience.person_ids` who are deactivated (it reaches them no more)."""
+    named = [pid for pid in rule.audience.get("person_ids") or [] if isinstance(pid, int)]
+    if not named:
+        return []
+    inactive = set(
+        Person.objects.filter(tenant_id=rule.tenant_id, pk__in=named, active=False).values_list("pk", flat=True)
+    )
+    return [pid for pid in named if pid in inactive]
 
 
 def _rule_due(rule: AssignmentRule) -> DueSpec:

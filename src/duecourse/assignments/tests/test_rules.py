@@ -361,3 +361,67 @@ class TestSystemActor:
         newcomer = type(drivers[0]).objects.create(tenant=admin.tenant, email="n@acme.test", name="N", department=late)
         assert living_rules.rules_reconcile_all(tenant_id=admin.tenant_id) == 1
         assert [a.target_id for a in open_for(newcomer)] != []  # the working rule still reached the newcomer
+
+
+class TestNamedLeavers:
+    """A person named in a rule's audience (`person_ids`) leaves like anyone else."""
+
+    @pytest.fixture
+    def named(self, admin_api, tenant, make_person, drivers, course):
+        pia = make_person(tenant, name="Pia Named", email="pia@acme.test")
+        rule = make_rule(admin_api, course, audience={"departments": ["Drivers"], "person_ids": [pia.pk]})
+        assert len(open_for(pia)) == 1
+        return pia, rule
+
+    def test_patch_deactivates_them_and_withdraws_what_only_the_rule_held(self, admin_api, named, drivers, course):
+        pia, rule = named
+        response = admin_api.patch(f"people/{pia.pk}", {"active": False})
+        assert response.status_code == 200, response.content
+        assert response.json()["active"] is False
+        assert open_for(pia) == []
+        assert all(len(open_for(d)) == 1 for d in drivers)  # the rest of the audience keeps theirs
+
+    def test_the_rule_still_loads_saves_and_reaches_joiners(self, admin_api, tenant, make_person, named, course):
+        pia, rule = named
+        admin_api.patch(f"people/{pia.pk}", {"active": False})
+        body = admin_api.get(f"rules/{rule['id']}").json()
+        assert body["audience"]["person_ids"] == [pia.pk]  # still named; reaches nobody while inactive
+        assert body["inactive_person_ids"] == [pia.pk]
+        saved = admin_api.patch(f"rules/{rule['id']}", {"audience": body["audience"], "priority": "high"})
+        assert saved.status_code == 200, saved.content
+        assert open_for(pia) == []
+        joiner = admin_api.patch(f"people/{make_person(tenant).pk}", {"department": "Drivers"})
+        assert joiner.status_code == 200 and len(open_for(joiner.json()["id"])) == 1
+        assert admin_api.post(f"rules/{rule['id']}/preview", {"priority": "low"}).status_code == 200
+
+    def test_naming_a_deactivated_person_anew_is_still_422(self, admin_api, tenant, make_person, named, course):
+        _, rule = named
+        gone = make_person(tenant, active=False)
+        response = admin_api.patch(f"rules/{rule['id']}", {"audience": {"person_ids": [gone.pk]}})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "audience.person_ids"
+
+    def test_reactivating_them_brings_the_training_back(self, admin_api, named):
+        pia, _ = named
+        admin_api.patch(f"people/{pia.pk}", {"active": False})
+        assert admin_api.patch(f"people/{pia.pk}", {"active": True}).status_code == 200
+        assert len(open_for(pia)) == 1
+
+    def test_the_web_page_deactivates_them(self, admin, named, signed_in):
+        pia, _ = named
+        client = signed_in(admin)
+        response = client.post(f"/people/{pia.pk}/active/", {"active": "false"}, follow=True)
+        assert response.status_code == 200
+        assert "Pia Named is deactivated." in response.content.decode()
+        pia.refresh_from_db()
+        assert not pia.active and open_for(pia) == []
+
+    def test_the_hr_import_deactivates_them_with_the_rest(self, admin_api, named, drivers):
+        pia, _ = named
+        rows = [{"email": d.email, "name": d.name, "department": "Drivers"} for d in drivers]
+        response = admin_api.post("people/import", {"rows": rows, "deactivate_missing": True})
+        assert response.status_code == 200, response.content
+        assert response.json()["deactivated"] >= 1 and response.json()["failed"] == []
+        pia.refresh_from_db()
+        assert not pia.active and open_for(pia) == []
+        assert all(len(open_for(d)) == 1 for d in drivers)
