@@ -27,6 +27,7 @@ from duecourse.core import clock
 from duecourse.core.actors import SystemActor
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
+from duecourse.groups.models import Group
 from duecourse.core.sql import AddDays, typed_value
 from duecourse.people.models import Person
 
@@ -330,6 +331,55 @@ def rules_reconcile_for_groups(*, tenant_id: int, group_ids, person_ids) -> None
             rule_reconcile(rule=rule, person_ids=person_ids)
 
 
+def _names_group(rule: AssignmentRule, group_id: int) -> bool:
+    return group_id in (rule.audience.get("group_ids") or [])
+
+
+def rules_using_group(*, tenant_id: int, group_id: int) -> list[FieldError]:
+    """One `rules` error per active rule whose audience names the group: deleting it is refused (409)."""
+    rules = AssignmentRule.objects.filter(tenant_id=tenant_id, active=True).order_by("name")
+    return [FieldError("rules", rule.name) for rule in rules if _names_group(rule, group_id)]
+
+
+def rules_forget_group(*, tenant_id: int, group_id: int, name: str, actor: Person) -> None:
+    """A deleted group leaves the audiences of the inactive rules that still named it (audited)."""
+    for rule in AssignmentRule.objects.select_for_update().filter(tenant_id=tenant_id, active=False):
+        if not _names_group(rule, group_id):
+            continue
+        before = {"audience": dict(rule.audience)}
+        rest = [gid for gid in rule.audience.get("group_ids") or [] if gid != group_id]
+        rule.audience = {k: v for k, v in rule.audience.items() if k != "group_ids"} | (
+            {"group_ids": rest} if rest else {}
+        )
+        rule.updated_at = clock.now()
+        rule.save(update_fields=["audience", "updated_at"])
+        audit_record(
+            tenant_id=tenant_id,
+            actor_id=actor.pk,
+            action="rule.update",
+            object_type="rule",
+            object_id=rule.pk,
+            before=before,
+            after={"audience": rule.audience},
+            reason=f"Group {name} deleted",
+        )
+
+
+def _lock_audience_groups(rule: AssignmentRule) -> None:
+    """Lock the groups an active rule names (a concurrent group delete waits, then sees the rule)."""
+    group_ids = [gid for gid in rule.audience.get("group_ids") or [] if isinstance(gid, int)]
+    if not rule.active or not group_ids:
+        return
+    found = set(
+        Group.objects.select_for_update()
+        .filter(tenant_id=rule.tenant_id, pk__in=group_ids)
+        .values_list("pk", flat=True)
+    )
+    missing = [gid for gid in group_ids if gid not in found]
+    if missing:
+        raise ValidationFailed.on("audience.group_ids", f"no group with id {missing[0]}")
+
+
 def rules_reconcile_all(*, tenant_id: int | None = None) -> int:
     """The periodic safety net: every active rule against its whole audience."""
     rules_qs = AssignmentRule.objects.filter(active=True)
@@ -410,6 +460,7 @@ def rule_create(*, actor: Person, data: dict) -> tuple[AssignmentRule, dict]:
     with transaction.atomic():
         rule = AssignmentRule(tenant_id=actor.tenant_id, created_by=actor, created_at=now, updated_at=now)
         _apply_fields(rule, clean)
+        _lock_audience_groups(rule)
         rule.save()
         _write_items(rule, clean["items"])
         audit_record(
@@ -438,6 +489,7 @@ def rule_update(
         old_due = _rule_due(rule)
         _apply_fields(rule, clean)
         rule.updated_at = clock.now()
+        _lock_audience_groups(rule)
         rule.save()
         if "items" in clean:
             _write_items(rule, clean["items"])

@@ -425,3 +425,64 @@ class TestNamedLeavers:
         pia.refresh_from_db()
         assert not pia.active and open_for(pia) == []
         assert all(len(open_for(d)) == 1 for d in drivers)
+
+
+class TestGroupsRulesTarget:
+    """A rule never points at a group that no longer exists: an active rule's group cannot be deleted."""
+
+    @pytest.fixture
+    def crew(self, admin_api, tenant, make_person):
+        member = make_person(tenant)
+        return admin_api.post("groups", {"name": "Crew", "kind": "static", "member_ids": [member.pk]}).json()
+
+    def test_api_delete_is_409_naming_each_rule_and_deletes_nothing(self, admin_api, crew, drivers, course):
+        from duecourse.groups.models import Group
+
+        make_rule(admin_api, course, name="Crew safety", audience={"group_ids": [crew["id"]]})
+        make_rule(admin_api, make_course(course.tenant), name="Crew first aid", audience={"group_ids": [crew["id"]]})
+        make_rule(admin_api, course, name="Drivers only")
+        response = admin_api.delete(f"groups/{crew['id']}")
+        assert response.status_code == 409, response.content
+        assert sorted(response.json()["errors"], key=lambda e: e["message"]) == [
+            {"field": "rules", "message": "Crew first aid"},
+            {"field": "rules", "message": "Crew safety"},
+        ]
+        assert "Crew" in response.json()["detail"]
+        assert Group.objects.filter(pk=crew["id"]).exists()
+        assert not AuditEvent.objects.filter(action="group.delete").exists()
+        assert Assignment.objects.filter(withdrawn_at__isnull=True).count() == 2 + 3  # the member keeps both
+
+    def test_the_web_page_shows_the_rule_and_deletes_nothing(self, admin, admin_api, crew, course, signed_in):
+        from duecourse.groups.models import Group
+
+        make_rule(admin_api, course, name="Crew safety", audience={"group_ids": [crew["id"]]})
+        client = signed_in(admin)
+        confirm = client.get(f"/groups/{crew['id']}/delete/").content.decode()
+        assert "Rule: Crew safety" in confirm and "Delete group</button>" not in confirm
+        response = client.post(f"/groups/{crew['id']}/delete/")
+        assert response.status_code == 409
+        page = response.content.decode()
+        assert "Crew safety" in page and "cannot be deleted" in page
+        assert Group.objects.filter(pk=crew["id"]).exists()
+
+    def test_once_no_active_rule_targets_it_it_is_deleted_and_inactive_rules_forget_it(
+        self, admin_api, admin, crew, course
+    ):
+        rule = make_rule(admin_api, course, name="Crew safety", audience={"group_ids": [crew["id"]], "sites": []})
+        assert admin_api.delete(f"rules/{rule['id']}").status_code in (200, 204)
+        response = admin_api.delete(f"groups/{crew['id']}")
+        assert response.status_code == 204, response.content
+        body = admin_api.get(f"rules/{rule['id']}").json()
+        assert crew["id"] not in body["audience"].get("group_ids", [])
+        event = AuditEvent.objects.filter(action="rule.update", object_id=rule["id"]).latest("id")
+        assert event.actor_id == admin.pk and "Crew" in event.reason
+        # Reactivating the rule reaches no group that is gone, and never fails.
+        assert admin_api.patch(f"rules/{rule['id']}", {"active": True}).status_code == 200
+
+    def test_a_rule_cannot_name_a_deleted_group(self, admin_api, crew, course):
+        assert admin_api.delete(f"groups/{crew['id']}").status_code == 204
+        response = admin_api.post(
+            "rules", {"name": "Late", "audience": {"group_ids": [crew["id"]]}, "items": [{"target": target(course)}]}
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "audience.group_ids"
