@@ -96,7 +96,7 @@ def clean_rule_input(*, actor: Person, data: dict, rule: AssignmentRule | None) 
             errors.append(FieldError("recurrence_weeks", f"must be a whole number from 1 to {MAX_RECURRENCE_WEEKS}"))
         else:
             clean["recurrence_weeks"] = weeks
-    clean.update(clean_priority_note_reminders(data, errors))
+    clean.update(clean_priority_note_reminders(data, errors, tenant_id=actor.tenant_id))
     if "certificate" in data:
         if not isinstance(data["certificate"], bool):
             errors.append(FieldError("certificate", "must be true or false"))

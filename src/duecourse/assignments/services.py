@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import BooleanField, Case, QuerySet, Sum, Value, When
 
 from duecourse.assignments import fanout, permissions
-from duecourse.assignments.domain import DueSpec, overload_threshold_in, validate_reminder_plan
+from duecourse.assignments.domain import DueSpec, overload_threshold_in
 from duecourse.assignments.limits import (
     EARLIEST_DUE_DATE,
     LATEST_DUE_DATE,
@@ -26,6 +26,7 @@ from duecourse.assignments.limits import (
 )
 from duecourse.assignments.models import Assignment, AssignmentSource
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
+from duecourse.assignments.reminder_plans import clean_reminder_plan
 from duecourse.assignments.signals import assignments_changed
 from duecourse.catalog import selectors as catalog
 from duecourse.core import clock
@@ -109,7 +110,7 @@ class CommonInput:
     validity_months: int | None = None
 
 
-def clean_common(data: dict) -> CommonInput:
+def clean_common(data: dict, *, tenant_id: int) -> CommonInput:
     errors: list[FieldError] = []
     clean = CommonInput()
     priority = data.get("priority") or DEFAULT_PRIORITY
@@ -123,7 +124,7 @@ def clean_common(data: dict) -> CommonInput:
         else:
             setattr(clean, key, value.strip())
     try:
-        clean.reminders = validate_reminder_plan(data.get("reminders"))
+        clean.reminders = clean_reminder_plan(data.get("reminders"), tenant_id=tenant_id)
     except ValueError as exc:
         errors.append(FieldError("reminders", str(exc)))
     clean.recurrence_weeks = _clean_small_int(data, "recurrence_weeks", 1, MAX_RECURRENCE_WEEKS, errors)
@@ -245,7 +246,7 @@ def assignment_create(*, actor: Person, data: dict) -> tuple[Assignment, bool]:
         raise ValidationFailed.on("person_id", "this person is deactivated")
     target = resolve_target(actor.tenant_id, data.get("target"))
     due = clean_due(data)
-    common = clean_common(data)
+    common = clean_common(data, tenant_id=actor.tenant_id)
     source = fanout.SourceSpec(
         kind="individual", ref_id=actor.pk, label=f"Individual by {actor.name}", assigned_by_id=actor.pk
     )
@@ -384,7 +385,7 @@ def bulk_assign(*, actor: Person, data: dict) -> fanout.FanOutResult:
     if len({(t.type, t.id) for t in targets}) != len(targets):
         raise ValidationFailed.on("targets", "a target is listed twice")
     due = clean_due(data)
-    common = clean_common(data)
+    common = clean_common(data, tenant_id=actor.tenant_id)
     dry_run = data.get("dry_run", False)
     if not isinstance(dry_run, bool):
         raise ValidationFailed.on("dry_run", "must be true or false")
@@ -435,7 +436,7 @@ def bulk_assign(*, actor: Person, data: dict) -> fanout.FanOutResult:
 
 
 # --- change and withdraw -------------------------------------------------------------------------
-def clean_priority_note_reminders(data: dict, errors: list[FieldError]) -> dict:
+def clean_priority_note_reminders(data: dict, errors: list[FieldError], *, tenant_id: int) -> dict:
     """The present ones of priority, note and reminders, checked; shared by assignment and rule edits."""
     clean: dict = {}
     if "priority" in data:
@@ -451,7 +452,7 @@ def clean_priority_note_reminders(data: dict, errors: list[FieldError]) -> dict:
             clean["note"] = note.strip()
     if "reminders" in data:
         try:
-            clean["reminders"] = validate_reminder_plan(data["reminders"])
+            clean["reminders"] = clean_reminder_plan(data["reminders"], tenant_id=tenant_id)
         except ValueError as exc:
             errors.append(FieldError("reminders", str(exc)))
     return clean
@@ -468,7 +469,7 @@ def assignment_update(*, actor: Person, assignment: Assignment, data: dict) -> A
             changes["due_date"] = None
         else:
             changes["due_date"] = clean_due({"due_date": data["due_date"]}).fixed
-    editable = clean_priority_note_reminders(data, errors)
+    editable = clean_priority_note_reminders(data, errors, tenant_id=actor.tenant_id)
     if "reminders" in editable:
         editable["reminder_plan"] = editable.pop("reminders")
     changes.update(editable)
