@@ -180,7 +180,9 @@ def validate_reminder_plan(plan, *, templates: Collection[str] | None = None) ->
                 raise ValueError(f"[{index}].template must be a template name")
             if template and templates is not None and template not in templates:
                 known = ", ".join(sorted(templates)) or "none"
-                raise ValueError(f"[{index}].template: there is no message template named {template!r} (known: {known})")
+                raise ValueError(
+                    f"[{index}].template: there is no message template named {template!r} (known: {known})"
+                )
             entry["template"] = template
         clean.append(entry)
     return clean

@@ -27,8 +27,8 @@ from duecourse.core import clock
 from duecourse.core.actors import SystemActor
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
-from duecourse.groups.models import Group
 from duecourse.core.sql import AddDays, typed_value
+from duecourse.groups.models import Group
 from duecourse.people.models import Person
 
 logger = logging.getLogger(__name__)

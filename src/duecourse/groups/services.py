@@ -191,7 +191,10 @@ def group_delete(*, actor: Person, group: Group) -> None:
 def group_delete_blockers_of(group: Group) -> list[FieldError]:
     """What still depends on a group, as the apps above groups answer `group_delete_blockers`."""
     answers = group_delete_blockers.send(sender=Group, tenant_id=group.tenant_id, group_id=group.pk)
-    return [error for _, errors in answers for error in errors or []]
+    blockers: list[FieldError] = []
+    for _, errors in answers:
+        blockers.extend(errors or [])
+    return blockers
 
 
 def _static_members_set(group: Group, person_ids: list[int]) -> None:

@@ -139,7 +139,9 @@ class TestReminderPlan:
             {"days": 1, "recipients": ["learner"], "template": "gentle"},
             {"days": 0, "recipients": ["learner"], "template": ""},
         ]
-        with pytest.raises(ValueError, match=r"\[0\]\.template: there is no message template named 'gentle' \(known: stern\)"):
+        with pytest.raises(
+            ValueError, match=r"\[0\]\.template: there is no message template named 'gentle' \(known: stern\)"
+        ):
             validate_reminder_plan(plan, templates={"stern"})
 
     @pytest.mark.parametrize(

@@ -33,7 +33,9 @@ def assert_refused(response) -> None:
 
 
 def test_assignment_create_and_bulk(admin_api, learner, course, gentle):
-    assert_refused(admin_api.post("assignments", {"person_id": learner.pk, "target": target(course), "reminders": TYPO}))
+    assert_refused(
+        admin_api.post("assignments", {"person_id": learner.pk, "target": target(course), "reminders": TYPO})
+    )
     bulk = {"targets": [target(course)], "assignees": {"person_ids": [learner.pk]}, "reminders": TYPO}
     assert_refused(admin_api.post("assignments/bulk", bulk))
     assert not Assignment.objects.exists()

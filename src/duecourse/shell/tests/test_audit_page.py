@@ -89,7 +89,11 @@ def drive_the_product(admin, admin_api, tenant) -> None:
     ok(admin_api.patch(f"skills/{skill['id']}", {"name": "Climbing safely"}))
     eq = ok(admin_api.post("equivalences", {"course_id": other.pk, "satisfies_id": course["id"]}))
     ok(admin_api.delete(f"equivalences/{eq['id']}"))
-    body = {"name": "Ops ladders", "audience": {"departments": ["Ops"]}, "items": [{"target": {"type": "path", "id": path["id"]}}]}
+    body = {
+        "name": "Ops ladders",
+        "audience": {"departments": ["Ops"]},
+        "items": [{"target": {"type": "path", "id": path["id"]}}],
+    }
     rule = ok(admin_api.post("rules", {**body, "due_in_days": 10}))
     ok(admin_api.patch(f"rules/{rule['id']}", {"priority": "high", "note": "Before the season"}))
     ok(admin_api.delete(f"groups/{crew['id']}"))
@@ -101,7 +105,12 @@ def drive_the_product(admin, admin_api, tenant) -> None:
     done = ok(
         admin_api.post(
             "assignments",
-            {"person_id": learner.pk, "target": {"type": "course", "id": course["id"]}, "recurrence_weeks": 1, "validity_months": 1},
+            {
+                "person_id": learner.pk,
+                "target": {"type": "course", "id": course["id"]},
+                "recurrence_weeks": 1,
+                "validity_months": 1,
+            },
         )
     )
     ok(admin_api.post("progress", {"person_id": learner.pk, "course_id": course["id"], "progress": 100}))
@@ -128,7 +137,9 @@ def test_the_audit_page_renders_one_event_of_every_kind(admin, admin_api, tenant
         audit_record(
             tenant_id=tenant.pk, actor_id=None, action=kind, object_type="x", object_id=1, before=awkward, after=awkward
         )
-    audit_record(tenant_id=tenant.pk, actor_id=admin.pk, action="odd.shapes", object_type="x", object_id=None, after=[1, 2])
+    audit_record(
+        tenant_id=tenant.pk, actor_id=admin.pk, action="odd.shapes", object_type="x", object_id=None, after=[1, 2]
+    )
     client = signed_in(admin)
     shown: set[str] = set()
     page_number = 1
@@ -149,7 +160,11 @@ def test_a_rule_save_shows_its_items_and_the_changed_fields(admin, admin_api, te
 
     org_unit(tenant, "department", "Ops")
     course = make_course(tenant, title="Ladders")
-    body = {"name": "Ops", "audience": {"departments": ["Ops"]}, "items": [{"target": {"type": "course", "id": course.pk}}]}
+    body = {
+        "name": "Ops",
+        "audience": {"departments": ["Ops"]},
+        "items": [{"target": {"type": "course", "id": course.pk}}],
+    }
     rule = admin_api.post("rules", body).json()
     admin_api.patch(f"rules/{rule['id']}", {"priority": "high"})
     response = signed_in(admin).get("/audit/")
