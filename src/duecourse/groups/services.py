@@ -1,7 +1,7 @@
 """Every change to groups and their membership goes through here. Membership is set-based SQL."""
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, Value
@@ -192,8 +192,8 @@ def group_delete_blockers_of(group: Group) -> list[FieldError]:
     """What still depends on a group, as the apps above groups answer `group_delete_blockers`."""
     answers = group_delete_blockers.send(sender=Group, tenant_id=group.tenant_id, group_id=group.pk)
     blockers: list[FieldError] = []
-    for _, errors in answers:
-        blockers.extend(errors or [])
+    for _receiver, errors in answers:
+        blockers.extend(cast("list[FieldError]", errors or []))
     return blockers
 
 
