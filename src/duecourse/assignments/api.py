@@ -177,6 +177,7 @@ def rule_as_dict(rule: AssignmentRule, applied: dict | None = None) -> dict:
         "name": rule.name,
         "active": rule.active,
         "audience": rule.audience,
+        "inactive_person_ids": living_rules.named_leavers(rule),
         "items": [
             {
                 "target": {

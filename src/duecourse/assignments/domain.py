@@ -153,8 +153,12 @@ def reminder_due_at(*, due_date: dt.date, days_before: int, timezone_name: str |
     return local_day_end(due_date - dt.timedelta(days=days_before + 1), timezone_name)
 
 
-def validate_reminder_plan(plan: object) -> list[dict[str, Any]] | None:
-    """A clean reminder plan, or ValueError saying what is wrong (the caller names the field)."""
+def validate_reminder_plan(plan: object, *, templates: Collection[str] | None = None) -> list[dict[str, Any]] | None:
+    """A clean reminder plan, or ValueError saying what is wrong (the caller names the field).
+
+    `templates`, when given, are the message template names that exist (`reminder_plans.clean_reminder_plan`
+    asks the tenant's); a rule naming another one is refused. An empty name means the default email.
+    """
     if plan is None:
         return None
     if not isinstance(plan, list):
@@ -175,6 +179,11 @@ def validate_reminder_plan(plan: object) -> list[dict[str, Any]] | None:
         if template is not None:
             if not isinstance(template, str) or len(template) > MAX_TEMPLATE_NAME_LENGTH:
                 raise ValueError(f"[{index}].template must be a template name")
+            if template and templates is not None and template not in templates:
+                known = ", ".join(sorted(templates)) or "none"
+                raise ValueError(
+                    f"[{index}].template: there is no message template named {template!r} (known: {known})"
+                )
             entry["template"] = template
         clean.append(entry)
     return clean

@@ -1,7 +1,7 @@
 from django.dispatch import receiver
 
 from duecourse.assignments import fanout, living_rules
-from duecourse.groups.signals import group_membership_changed
+from duecourse.groups.signals import group_delete_blockers, group_deleted, group_membership_changed
 from duecourse.people.signals import people_changed
 
 
@@ -18,3 +18,13 @@ def reconcile_rules_for_people(sender, tenant_id, person_ids, **kwargs):
 @receiver(group_membership_changed, dispatch_uid="assignments.rules_for_groups")
 def reconcile_rules_for_groups(sender, tenant_id, group_ids, person_ids, **kwargs):
     living_rules.rules_reconcile_for_groups(tenant_id=tenant_id, group_ids=group_ids, person_ids=person_ids)
+
+
+@receiver(group_delete_blockers, dispatch_uid="assignments.rules_using_group")
+def rules_block_group_delete(sender, tenant_id, group_id, **kwargs):
+    return living_rules.rules_using_group(tenant_id=tenant_id, group_id=group_id)
+
+
+@receiver(group_deleted, dispatch_uid="assignments.rules_forget_group")
+def inactive_rules_forget_group(sender, tenant_id, group_id, name, actor, **kwargs):
+    living_rules.rules_forget_group(tenant_id=tenant_id, group_id=group_id, name=name, actor=actor)

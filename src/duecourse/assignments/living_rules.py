@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from duecourse.assignments import fanout, permissions
 from duecourse.assignments.domain import DueSpec
-from duecourse.assignments.inputs import RuleAudience, RuleInput, RuleItemInput, TimingPolicy
+from duecourse.assignments.inputs import Audience, RuleAudience, RuleInput, RuleItemInput, TimingPolicy
 from duecourse.assignments.limits import MAX_RECURRENCE_WEEKS, MAX_RULE_ITEMS, MAX_RULE_NAME_LENGTH, MAX_VALIDITY_MONTHS
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource, RuleItem
 from duecourse.assignments.services import (
@@ -32,6 +32,7 @@ from duecourse.core.actors import SystemActor
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import AddDays, typed_value
+from duecourse.groups.models import Group
 from duecourse.people.models import Person
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def clean_rule_input(*, actor: Person, data: RuleInput, rule: AssignmentRule | N
             errors.append(FieldError("recurrence_weeks", f"must be a whole number from 1 to {MAX_RECURRENCE_WEEKS}"))
         else:
             clean["recurrence_weeks"] = weeks
-    clean.update(clean_priority_note_reminders(given, errors))
+    clean.update(clean_priority_note_reminders(given, errors, tenant_id=actor.tenant_id))
     if "certificate" in given:
         if data.certificate is None:
             errors.append(FieldError("certificate", "must be true or false"))
@@ -158,17 +159,26 @@ def audience_people(
     """The active people a rule's audience names, as one queryset.
 
     Saving a rule checks its audience against its author (`actor` a person); keeping it current is the
-    system's work and reaches whom the saved audience names (`actor` the rule's system actor).
+    system's work and reaches whom the saved audience names (`actor` the rule's system actor), never
+    re-validating it: a named person who has since left (deactivated) is simply not reached, like a
+    group member who left. On save, a leaver the rule already names may stay named (the rule's own
+    GET returns them, in `inactive_person_ids`); naming a deactivated person anew is refused.
     """
     tenant_id = actor.tenant_id
+    assignees: Audience = audience
+    if not isinstance(actor, SystemActor) and rule is not None:
+        leavers = set(named_leavers(rule))
+        if leavers:
+            kept = [pid for pid in audience.person_ids if pid not in leavers]
+            assignees = audience.model_copy(update={"person_ids": kept})
     parts, failed = audience_parts(
         actor=actor,
         tenant_id=tenant_id,
-        assignees=audience,
+        assignees=assignees,
         individual_source=fanout.SourceSpec("rule", 0, "rule"),
         where="audience",
     )
-    if failed:
+    if failed and not isinstance(actor, SystemActor):
         raise ValidationFailed(
             detail="Invalid audience",
             errors=[FieldError("audience.person_ids", f"{f['person_id']}: {f['reason']}") for f in failed],
@@ -185,6 +195,17 @@ def audience_people(
 def stored_audience(rule: AssignmentRule) -> RuleAudience:
     """A saved rule's audience (JSON checked when it was saved) as the audience input it was."""
     return RuleAudience.model_validate(rule.audience)
+
+
+def named_leavers(rule: AssignmentRule) -> list[int]:
+    """The people a saved rule names in `audience.person_ids` who are deactivated (it reaches them no more)."""
+    named = [pid for pid in rule.audience.get("person_ids") or [] if isinstance(pid, int)]
+    if not named:
+        return []
+    inactive = set(
+        Person.objects.filter(tenant_id=rule.tenant_id, pk__in=named, active=False).values_list("pk", flat=True)
+    )
+    return [pid for pid in named if pid in inactive]
 
 
 def _rule_due(rule: AssignmentRule) -> DueSpec:
@@ -310,6 +331,55 @@ def rules_reconcile_for_groups(*, tenant_id: int, group_ids: Iterable[int], pers
             rule_reconcile(rule=rule, person_ids=person_ids)
 
 
+def _names_group(rule: AssignmentRule, group_id: int) -> bool:
+    return group_id in (rule.audience.get("group_ids") or [])
+
+
+def rules_using_group(*, tenant_id: int, group_id: int) -> list[FieldError]:
+    """One `rules` error per active rule whose audience names the group: deleting it is refused (409)."""
+    rules = AssignmentRule.objects.filter(tenant_id=tenant_id, active=True).order_by("name")
+    return [FieldError("rules", rule.name) for rule in rules if _names_group(rule, group_id)]
+
+
+def rules_forget_group(*, tenant_id: int, group_id: int, name: str, actor: Person) -> None:
+    """A deleted group leaves the audiences of the inactive rules that still named it (audited)."""
+    for rule in AssignmentRule.objects.select_for_update().filter(tenant_id=tenant_id, active=False):
+        if not _names_group(rule, group_id):
+            continue
+        before = {"audience": dict(rule.audience)}
+        rest = [gid for gid in rule.audience.get("group_ids") or [] if gid != group_id]
+        rule.audience = {k: v for k, v in rule.audience.items() if k != "group_ids"} | (
+            {"group_ids": rest} if rest else {}
+        )
+        rule.updated_at = clock.now()
+        rule.save(update_fields=["audience", "updated_at"])
+        audit_record(
+            tenant_id=tenant_id,
+            actor_id=actor.pk,
+            action="rule.update",
+            object_type="rule",
+            object_id=rule.pk,
+            before=before,
+            after={"audience": rule.audience},
+            reason=f"Group {name} deleted",
+        )
+
+
+def _lock_audience_groups(rule: AssignmentRule) -> None:
+    """Lock the groups an active rule names (a concurrent group delete waits, then sees the rule)."""
+    group_ids = [gid for gid in rule.audience.get("group_ids") or [] if isinstance(gid, int)]
+    if not rule.active or not group_ids:
+        return
+    found = set(
+        Group.objects.select_for_update()
+        .filter(tenant_id=rule.tenant_id, pk__in=group_ids)
+        .values_list("pk", flat=True)
+    )
+    missing = [gid for gid in group_ids if gid not in found]
+    if missing:
+        raise ValidationFailed.on("audience.group_ids", f"no group with id {missing[0]}")
+
+
 def rules_reconcile_all(*, tenant_id: int | None = None) -> int:
     """The periodic safety net: every active rule against its whole audience."""
     rules_qs = AssignmentRule.objects.filter(active=True)
@@ -390,6 +460,7 @@ def rule_create(*, actor: Person, data: RuleInput) -> tuple[AssignmentRule, dict
     with transaction.atomic():
         rule = AssignmentRule(tenant_id=actor.tenant_id, created_by=actor, created_at=now, updated_at=now)
         _apply_fields(rule, clean)
+        _lock_audience_groups(rule)
         rule.save()
         _write_items(rule, clean["items"])
         audit_record(
@@ -416,6 +487,7 @@ def rule_update(
         old_due = _rule_due(rule)
         _apply_fields(rule, clean)
         rule.updated_at = clock.now()
+        _lock_audience_groups(rule)
         rule.save()
         if "items" in clean:
             _write_items(rule, clean["items"])

@@ -279,6 +279,9 @@ class RuleOut(Schema):
     name: str
     active: bool
     audience: dict[str, Any]
+    inactive_person_ids: list[int] = Field(
+        default_factory=list, description="people the audience names who are deactivated (it reaches them no more)"
+    )
     items: list[RuleItemOut]
     due_in_days: int | None
     due_date: dt.date | None

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import BooleanField, Case, QuerySet, Sum, Value, When
 
 from duecourse.assignments import fanout, permissions
-from duecourse.assignments.domain import DueSpec, overload_threshold_in, validate_reminder_plan
+from duecourse.assignments.domain import DueSpec, overload_threshold_in
 from duecourse.assignments.inputs import (
     AssignmentChange,
     AssignmentInput,
@@ -35,6 +35,7 @@ from duecourse.assignments.limits import (
 )
 from duecourse.assignments.models import Assignment, AssignmentSource
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
+from duecourse.assignments.reminder_plans import clean_reminder_plan
 from duecourse.assignments.signals import assignments_changed
 from duecourse.catalog import selectors as catalog
 from duecourse.core import clock
@@ -104,7 +105,7 @@ class CommonInput:
     validity_months: int | None = None
 
 
-def clean_common(terms: AssignmentTerms) -> CommonInput:
+def clean_common(terms: AssignmentTerms, *, tenant_id: int) -> CommonInput:
     errors: list[FieldError] = []
     clean = CommonInput(priority=terms.priority.value)
     for key, value, limit in (("note", terms.note, MAX_NOTE_LENGTH), ("reason", terms.reason, MAX_REASON_LENGTH)):
@@ -113,7 +114,7 @@ def clean_common(terms: AssignmentTerms) -> CommonInput:
         else:
             setattr(clean, key, value.strip())
     try:
-        clean.reminders = validate_reminder_plan(terms.reminders)
+        clean.reminders = clean_reminder_plan(terms.reminders, tenant_id=tenant_id)
     except ValueError as exc:
         errors.append(FieldError("reminders", str(exc)))
     clean.recurrence_weeks = _clean_small_int(
@@ -230,7 +231,7 @@ def assignment_create(*, actor: Person, data: AssignmentInput) -> tuple[Assignme
         raise ValidationFailed.on("person_id", "this person is deactivated")
     target = resolve_target(actor.tenant_id, data.target)
     due = clean_due(due_date=data.due_date, due_in_days=data.due_in_days)
-    common = clean_common(data)
+    common = clean_common(data, tenant_id=actor.tenant_id)
     source = fanout.SourceSpec(
         kind="individual", ref_id=actor.pk, label=f"Individual by {actor.name}", assigned_by_id=actor.pk
     )
@@ -362,7 +363,7 @@ def bulk_assign(*, actor: Person, data: BulkAssignInput) -> fanout.FanOutResult:
     if len({(t.type, t.id) for t in targets}) != len(targets):
         raise ValidationFailed.on("targets", "a target is listed twice")
     due = clean_due(due_date=data.due_date, due_in_days=data.due_in_days)
-    common = clean_common(data)
+    common = clean_common(data, tenant_id=actor.tenant_id)
     dry_run = data.dry_run
     source = fanout.SourceSpec("individual", actor.pk, f"Individual by {actor.name}", actor.pk)
     parts, failed = audience_parts(
@@ -411,7 +412,7 @@ def bulk_assign(*, actor: Person, data: BulkAssignInput) -> fanout.FanOutResult:
 
 
 # --- change and withdraw -------------------------------------------------------------------------
-def clean_priority_note_reminders(given: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]:
+def clean_priority_note_reminders(given: dict[str, Any], errors: list[FieldError], *, tenant_id: int) -> dict[str, Any]:
     """The given ones of priority, note and reminders, checked; shared by assignment and rule edits."""
     clean: dict[str, Any] = {}
     if "priority" in given:
@@ -427,7 +428,7 @@ def clean_priority_note_reminders(given: dict[str, Any], errors: list[FieldError
             clean["note"] = note.strip()
     if "reminders" in given:
         try:
-            clean["reminders"] = validate_reminder_plan(given["reminders"])
+            clean["reminders"] = clean_reminder_plan(given["reminders"], tenant_id=tenant_id)
         except ValueError as exc:
             errors.append(FieldError("reminders", str(exc)))
     return clean
@@ -445,7 +446,7 @@ def assignment_update(*, actor: Person, assignment: Assignment, data: Assignment
         changes["due_date"] = (
             None if data.due_date is None else clean_due(due_date=data.due_date, due_in_days=None).fixed
         )
-    editable = clean_priority_note_reminders(given, errors)
+    editable = clean_priority_note_reminders(given, errors, tenant_id=actor.tenant_id)
     if "reminders" in editable:
         editable["reminder_plan"] = editable.pop("reminders")
     changes.update(editable)

@@ -6,3 +6,9 @@ from django.dispatch import Signal
 # "due_date_changed", "updated", "rescheduled", "recurrence", "withdrawn"), and optionally count (how many
 # assignments an operation created).
 assignments_changed = Signal()
+
+# Asked when a reminder plan is saved (assignments, rules, the organisation's default plan): which
+# message template names exist for a tenant. notifications (above assignments) answers it from its
+# one home, `notifications.rendering.template_names`. kwargs: tenant_id; each receiver returns a
+# collection of names.
+reminder_template_names = Signal()

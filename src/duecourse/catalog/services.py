@@ -284,6 +284,13 @@ def _clean_skill(tenant_id: int, skill_input: SkillInput, skill: Skill | None) -
     same_name = Skill.objects.filter(tenant_id=tenant_id, name=name).exclude(pk__in=[skill.pk] if skill else [])
     if name and same_name.exists():
         errors.append(FieldError("name", f"a skill named {name!r} already exists"))
+    # As a path needs a required course: a skill with no course could never be completed, so its open
+    # assignments would stay open for ever.
+    course_ids = data.get("course_ids")
+    if course_ids is None and skill is not None:
+        course_ids = list(skill.courses.values_list("id", flat=True))
+    if not errors and not course_ids:
+        errors.append(FieldError("course_ids", "a skill needs at least one course"))
     _raise(errors, "skill")
     return data
 

@@ -57,7 +57,11 @@ def patch_group(request: HttpRequest, group_id: int, payload: GroupPatch):
     return group_as_dict(selectors.access_group(actor=actor, group_id=group_id), with_members=True)
 
 
-@router.delete("/{int:group_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a group")
+@router.delete(
+    "/{int:group_id}",
+    response={204: None, **ERROR_RESPONSES},
+    summary="Delete a group (409 naming each active assignment rule that targets it)",
+)
 def delete_group(request: HttpRequest, group_id: int):
     actor = actor_of(request)
     group = selectors.access_group(actor=actor, group_id=group_id)

@@ -1,21 +1,21 @@
 """Every change to groups and their membership goes through here. Membership is set-based SQL."""
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, Value
 
 from duecourse.core.api import MAX_ID
 from duecourse.core.audit import audit_record
-from duecourse.core.errors import FieldError, ValidationFailed, forbidden
+from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import insert_select_ignore_conflicts
 from duecourse.groups import permissions
 from duecourse.groups.dynamic_rules import tenant_rule_filter, validate_rule
 from duecourse.groups.inputs import GroupInput
 from duecourse.groups.limits import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH
 from duecourse.groups.models import Group, GroupMember
-from duecourse.groups.signals import group_membership_changed
+from duecourse.groups.signals import group_delete_blockers, group_deleted, group_membership_changed
 from duecourse.people.models import Person
 
 MAX_STATIC_MEMBERS_PER_CALL = 100_000
@@ -159,6 +159,18 @@ def group_delete(*, actor: Person, group: Group) -> None:
     if not permissions.can_manage_groups(actor):
         raise forbidden("delete groups")
     with transaction.atomic():
+        # The row lock orders this delete with a rule save naming the group (which locks it too).
+        group = Group.objects.select_for_update().get(pk=group.pk, tenant_id=actor.tenant_id)
+        blockers = group_delete_blockers_of(group)
+        if blockers:
+            by_field: dict[str, list[str]] = {}
+            for error in blockers:
+                by_field.setdefault(error.field, []).append(error.message)
+            uses = "; ".join(f"{field} {', '.join(names)}" for field, names in by_field.items())
+            raise Conflict(
+                detail=f"The group {group.name} cannot be deleted: it is used by {uses}. Change or delete those first.",
+                errors=blockers,
+            )
         member_ids = list(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
         audit_record(
             tenant_id=actor.tenant_id,
@@ -168,11 +180,21 @@ def group_delete(*, actor: Person, group: Group) -> None:
             object_id=group.pk,
             before={"name": group.name, "kind": group.kind, "rule": group.rule, "member_count": len(member_ids)},
         )
-        group_id = group.pk
+        group_id, name = group.pk, group.name
         group.delete()
+        group_deleted.send(sender=Group, tenant_id=actor.tenant_id, group_id=group_id, name=name, actor=actor)
         group_membership_changed.send(
             sender=Group, tenant_id=actor.tenant_id, group_ids=[group_id], person_ids=member_ids
         )
+
+
+def group_delete_blockers_of(group: Group) -> list[FieldError]:
+    """What still depends on a group, as the apps above groups answer `group_delete_blockers`."""
+    answers = group_delete_blockers.send(sender=Group, tenant_id=group.tenant_id, group_id=group.pk)
+    blockers: list[FieldError] = []
+    for _receiver, errors in answers:
+        blockers.extend(cast("list[FieldError]", errors or []))
+    return blockers
 
 
 def _static_members_set(group: Group, person_ids: list[int]) -> None:

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from duecourse.core.errors import ValidationFailed, forbidden
+from duecourse.core.errors import Conflict, ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, is_htmx, person_view
 from duecourse.groups import permissions, selectors, services
 from duecourse.groups.dynamic_rules import describe_rule, rule_filter, validate_rule
@@ -166,10 +166,15 @@ def group_delete_view(request, group_id: int):
     group = selectors.access_group(actor=actor, group_id=group_id)
     _require_manage(actor)
     if request.method == "POST":
-        services.group_delete(actor=actor, group=group)
+        try:
+            services.group_delete(actor=actor, group=group)
+        except Conflict as exc:
+            context = {"group": group, "blockers": exc.errors}
+            return render(request, "groups/group_confirm_delete.html", context, status=409)
         messages.success(request, f"Deleted the group {group.name}.")
         return HttpResponseRedirect(reverse("groups:list"))
-    return render(request, "groups/group_confirm_delete.html", {"group": group})
+    context = {"group": group, "blockers": services.group_delete_blockers_of(group)}
+    return render(request, "groups/group_confirm_delete.html", context)
 
 
 @require_GET

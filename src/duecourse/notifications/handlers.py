@@ -1,7 +1,7 @@
 from django.dispatch import receiver
 
-from duecourse.assignments.signals import assignments_changed
-from duecourse.notifications import events
+from duecourse.assignments.signals import assignments_changed, reminder_template_names
+from duecourse.notifications import events, rendering
 
 
 @receiver(assignments_changed, dispatch_uid="notifications.assignments_changed")
@@ -9,3 +9,8 @@ def on_assignments_changed(sender, tenant_id, operation_id, assignment_ids, even
     events.assignments_changed(
         tenant_id=tenant_id, operation_id=operation_id, assignment_ids=assignment_ids, event=event, count=count
     )
+
+
+@receiver(reminder_template_names, dispatch_uid="notifications.reminder_template_names")
+def known_template_names(sender, tenant_id, **kwargs):
+    return rendering.template_names(tenant_id)

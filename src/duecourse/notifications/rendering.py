@@ -74,6 +74,13 @@ def items_for(notifications: list[Notification], *, known_titles: dict | None = 
     return items
 
 
+def template_names(tenant_id: int) -> set[str]:
+    """The names a reminder rule may give as its `template`: the tenant's message templates, which
+    `render_email` looks up by the same name. Saving a plan checks against these (a 422 then, not a
+    held email later); `handlers.py` answers `assignments.signals.reminder_template_names` with them."""
+    return set(MessageTemplate.objects.filter(tenant_id=tenant_id).values_list("name", flat=True))
+
+
 class TemplateFailed(Exception):
     pass
 

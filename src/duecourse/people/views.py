@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from duecourse.core.errors import ValidationFailed
+from duecourse.core.errors import Conflict, ValidationFailed
 from duecourse.core.web import add_field_errors, is_htmx, person_view
 from duecourse.people import permissions, roles, selectors, services
 from duecourse.people.forms import PAGE_SIZE, PersonFilterForm, PersonForm, TokenForm
@@ -110,7 +110,11 @@ def person_set_active_view(request, person_id: int):
     actor = request.actor
     person = selectors.access_person(actor=actor, person_id=person_id)
     active = request.POST.get("active") == "true"
-    services.person_update(actor=actor, person=person, data=PersonInput(active=active))
+    try:
+        services.person_update(actor=actor, person=person, data=PersonInput(active=active))
+    except (ValidationFailed, Conflict) as exc:  # e.g. an admin deactivating themself: said, never a 500
+        messages.error(request, "; ".join(e.message for e in exc.errors) or exc.detail)
+        return render(request, "people/person_detail.html", _detail_context(request, person), status=exc.status_code)
     messages.success(request, f"{person.name} is {'active again' if active else 'deactivated'}.")
     return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from django.db import transaction
 
-from duecourse.assignments.domain import overload_threshold_in, validate_reminder_plan
+from duecourse.assignments.domain import overload_threshold_in
+from duecourse.assignments.reminder_plans import clean_reminder_plan
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.models import Tenant
@@ -46,7 +47,7 @@ def tenant_policy_update(*, actor: Person, data: TenantPolicyInput) -> dict[str,
     """Change the settings given (admins only); `None` for one goes back to its default. Audited."""
     if not permissions.can_manage_settings(actor):
         raise forbidden("change the organisation's settings")
-    clean = {key: _validated(key, value) for key, value in data.given().items()}
+    clean = {key: _validated(key, value, actor.tenant_id) for key, value in data.given().items()}
     with transaction.atomic():
         tenant = Tenant.objects.select_for_update().get(pk=actor.tenant_id)
         stored = dict(tenant.settings or {})
@@ -70,7 +71,7 @@ def tenant_policy_update(*, actor: Person, data: TenantPolicyInput) -> dict[str,
     return _effective(stored, actor.tenant_id)
 
 
-def _validated(key: str, value: Any) -> Any:
+def _validated(key: str, value: Any, tenant_id: int) -> Any:
     if key not in POLICY_KEYS:
         raise ValidationFailed.on(key, f"unknown setting; the settings are {', '.join(POLICY_KEYS)}")
     if value is None:
@@ -81,7 +82,7 @@ def _validated(key: str, value: Any) -> Any:
         return value
     if key == "default_reminder_plan":
         try:
-            return validate_reminder_plan(value)
+            return clean_reminder_plan(value, tenant_id=tenant_id)
         except ValueError as error:
             raise ValidationFailed.on(key, str(error)) from None
     return validated_escalation(value)

@@ -30,17 +30,28 @@ _TEAM_COUNTS = [
     status_in_sql([AssignmentStatus.COMPLETED], "a"),
     status_in_sql([AssignmentStatus.OVERDUE], "a"),
 ]
-_TEAM_STATUS = TypedQuery(
-    "SELECT p.id, p.name, "
-    + ", ".join(f"COUNT(CASE WHEN {condition} THEN 1 END)" for condition in _TEAM_COUNTS)
-    + """
+
+
+def team_status_query(conditions: list[str]) -> TypedQuery:
+    """One row per active direct report with one count per condition over their assignments.
+
+    A report with no assignment still gets a row (the LEFT JOIN), but that row's NULL columns are no
+    assignment: each count asks `a.id IS NOT NULL` first, so nothing is counted for them whatever a
+    condition says about NULLs (counting the empty row showed "1 open" for a report with none)."""
+    counts = ", ".join(f"COUNT(CASE WHEN a.id IS NOT NULL AND ({condition}) THEN 1 END)" for condition in conditions)
+    return TypedQuery(
+        f"SELECT p.id, p.name, {counts}"
+        + """
 FROM person p LEFT JOIN assignment a ON a.person_id = p.id
 WHERE p.tenant_id = %s AND p.manager_id = %s AND p.active
 GROUP BY p.id, p.name
 ORDER BY p.name, p.id
 """,
-    [IntegerField(), CharField(), IntegerField(), IntegerField(), IntegerField()],
-)
+        [IntegerField(), CharField(), *[IntegerField()] * len(conditions)],
+    )
+
+
+_TEAM_STATUS = team_status_query(_TEAM_COUNTS)
 _TEAM_NOW_PARAMS = sum(condition.count("%s") for condition in _TEAM_COUNTS)
 
 

@@ -18,6 +18,7 @@ from duecourse.people import roles
 from duecourse.people import selectors as people_selectors
 from duecourse.people.authentication import EmailPasswordBackend
 from duecourse.shell.forms import LoginForm
+from duecourse.shell.presenters import audit_row
 
 AUDIT_PAGE_SIZE = 50
 
@@ -79,5 +80,5 @@ def audit_log(request):
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     actor_ids = {event.actor_id for event in page.object_list if event.actor_id}
     actors = {p.pk: p for p in people_selectors.person_list(actor=actor).filter(pk__in=actor_ids)}
-    rows = [{"event": event, "actor": actors.get(event.actor_id)} for event in page.object_list]
+    rows = [audit_row(event, actors.get(event.actor_id)) for event in page.object_list]
     return render(request, "shell/audit_log.html", {"page": page, "rows": rows})

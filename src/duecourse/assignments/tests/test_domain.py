@@ -133,6 +133,17 @@ class TestReminderPlan:
             {"days": 1, "recipients": ["learner"], "template": "gentle"}
         ]
 
+    def test_template_names_are_checked_against_the_known_ones_when_given(self):
+        plan = [{"days": 1, "template": "gentle"}, {"days": 0, "template": ""}]
+        assert validate_reminder_plan(plan, templates={"gentle"}) == [
+            {"days": 1, "recipients": ["learner"], "template": "gentle"},
+            {"days": 0, "recipients": ["learner"], "template": ""},
+        ]
+        with pytest.raises(
+            ValueError, match=r"\[0\]\.template: there is no message template named 'gentle' \(known: stern\)"
+        ):
+            validate_reminder_plan(plan, templates={"stern"})
+
     @pytest.mark.parametrize(
         "plan, message",
         [

@@ -361,3 +361,128 @@ class TestSystemActor:
         newcomer = type(drivers[0]).objects.create(tenant=admin.tenant, email="n@acme.test", name="N", department=late)
         assert living_rules.rules_reconcile_all(tenant_id=admin.tenant_id) == 1
         assert [a.target_id for a in open_for(newcomer)] != []  # the working rule still reached the newcomer
+
+
+class TestNamedLeavers:
+    """A person named in a rule's audience (`person_ids`) leaves like anyone else."""
+
+    @pytest.fixture
+    def named(self, admin_api, tenant, make_person, drivers, course):
+        pia = make_person(tenant, name="Pia Named", email="pia@acme.test")
+        rule = make_rule(admin_api, course, audience={"departments": ["Drivers"], "person_ids": [pia.pk]})
+        assert len(open_for(pia)) == 1
+        return pia, rule
+
+    def test_patch_deactivates_them_and_withdraws_what_only_the_rule_held(self, admin_api, named, drivers, course):
+        pia, rule = named
+        response = admin_api.patch(f"people/{pia.pk}", {"active": False})
+        assert response.status_code == 200, response.content
+        assert response.json()["active"] is False
+        assert open_for(pia) == []
+        assert all(len(open_for(d)) == 1 for d in drivers)  # the rest of the audience keeps theirs
+
+    def test_the_rule_still_loads_saves_and_reaches_joiners(self, admin_api, tenant, make_person, named, course):
+        pia, rule = named
+        admin_api.patch(f"people/{pia.pk}", {"active": False})
+        body = admin_api.get(f"rules/{rule['id']}").json()
+        assert body["audience"]["person_ids"] == [pia.pk]  # still named; reaches nobody while inactive
+        assert body["inactive_person_ids"] == [pia.pk]
+        saved = admin_api.patch(f"rules/{rule['id']}", {"audience": body["audience"], "priority": "high"})
+        assert saved.status_code == 200, saved.content
+        assert open_for(pia) == []
+        joiner = admin_api.patch(f"people/{make_person(tenant).pk}", {"department": "Drivers"})
+        assert joiner.status_code == 200 and len(open_for(joiner.json()["id"])) == 1
+        assert admin_api.post(f"rules/{rule['id']}/preview", {"priority": "low"}).status_code == 200
+
+    def test_naming_a_deactivated_person_anew_is_still_422(self, admin_api, tenant, make_person, named, course):
+        _, rule = named
+        gone = make_person(tenant, active=False)
+        response = admin_api.patch(f"rules/{rule['id']}", {"audience": {"person_ids": [gone.pk]}})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "audience.person_ids"
+
+    def test_reactivating_them_brings_the_training_back(self, admin_api, named):
+        pia, _ = named
+        admin_api.patch(f"people/{pia.pk}", {"active": False})
+        assert admin_api.patch(f"people/{pia.pk}", {"active": True}).status_code == 200
+        assert len(open_for(pia)) == 1
+
+    def test_the_web_page_deactivates_them(self, admin, named, signed_in):
+        pia, _ = named
+        client = signed_in(admin)
+        response = client.post(f"/people/{pia.pk}/active/", {"active": "false"}, follow=True)
+        assert response.status_code == 200
+        assert "Pia Named is deactivated." in response.content.decode()
+        pia.refresh_from_db()
+        assert not pia.active and open_for(pia) == []
+
+    def test_the_hr_import_deactivates_them_with_the_rest(self, admin_api, named, drivers):
+        pia, _ = named
+        rows = [{"email": d.email, "name": d.name, "department": "Drivers"} for d in drivers]
+        response = admin_api.post("people/import", {"rows": rows, "deactivate_missing": True})
+        assert response.status_code == 200, response.content
+        assert response.json()["deactivated"] >= 1 and response.json()["failed"] == []
+        pia.refresh_from_db()
+        assert not pia.active and open_for(pia) == []
+        assert all(len(open_for(d)) == 1 for d in drivers)
+
+
+class TestGroupsRulesTarget:
+    """A rule never points at a group that no longer exists: an active rule's group cannot be deleted."""
+
+    @pytest.fixture
+    def crew(self, admin_api, tenant, make_person):
+        member = make_person(tenant)
+        return admin_api.post("groups", {"name": "Crew", "kind": "static", "member_ids": [member.pk]}).json()
+
+    def test_api_delete_is_409_naming_each_rule_and_deletes_nothing(self, admin_api, crew, drivers, course):
+        from duecourse.groups.models import Group
+
+        make_rule(admin_api, course, name="Crew safety", audience={"group_ids": [crew["id"]]})
+        make_rule(admin_api, make_course(course.tenant), name="Crew first aid", audience={"group_ids": [crew["id"]]})
+        make_rule(admin_api, course, name="Drivers only")
+        response = admin_api.delete(f"groups/{crew['id']}")
+        assert response.status_code == 409, response.content
+        assert sorted(response.json()["errors"], key=lambda e: e["message"]) == [
+            {"field": "rules", "message": "Crew first aid"},
+            {"field": "rules", "message": "Crew safety"},
+        ]
+        assert "Crew" in response.json()["detail"]
+        assert Group.objects.filter(pk=crew["id"]).exists()
+        assert not AuditEvent.objects.filter(action="group.delete").exists()
+        assert Assignment.objects.filter(withdrawn_at__isnull=True).count() == 2 + 3  # the member keeps both
+
+    def test_the_web_page_shows_the_rule_and_deletes_nothing(self, admin, admin_api, crew, course, signed_in):
+        from duecourse.groups.models import Group
+
+        make_rule(admin_api, course, name="Crew safety", audience={"group_ids": [crew["id"]]})
+        client = signed_in(admin)
+        confirm = client.get(f"/groups/{crew['id']}/delete/").content.decode()
+        assert "Rule: Crew safety" in confirm and "Delete group</button>" not in confirm
+        response = client.post(f"/groups/{crew['id']}/delete/")
+        assert response.status_code == 409
+        page = response.content.decode()
+        assert "Crew safety" in page and "cannot be deleted" in page
+        assert Group.objects.filter(pk=crew["id"]).exists()
+
+    def test_once_no_active_rule_targets_it_it_is_deleted_and_inactive_rules_forget_it(
+        self, admin_api, admin, crew, course
+    ):
+        rule = make_rule(admin_api, course, name="Crew safety", audience={"group_ids": [crew["id"]], "sites": []})
+        assert admin_api.delete(f"rules/{rule['id']}").status_code in (200, 204)
+        response = admin_api.delete(f"groups/{crew['id']}")
+        assert response.status_code == 204, response.content
+        body = admin_api.get(f"rules/{rule['id']}").json()
+        assert crew["id"] not in body["audience"].get("group_ids", [])
+        event = AuditEvent.objects.filter(action="rule.update", object_id=rule["id"]).latest("id")
+        assert event.actor_id == admin.pk and "Crew" in event.reason
+        # Reactivating the rule reaches no group that is gone, and never fails.
+        assert admin_api.patch(f"rules/{rule['id']}", {"active": True}).status_code == 200
+
+    def test_a_rule_cannot_name_a_deleted_group(self, admin_api, crew, course):
+        assert admin_api.delete(f"groups/{crew['id']}").status_code == 204
+        response = admin_api.post(
+            "rules", {"name": "Late", "audience": {"group_ids": [crew["id"]]}, "items": [{"target": target(course)}]}
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "audience.group_ids"

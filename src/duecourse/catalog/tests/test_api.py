@@ -260,3 +260,26 @@ class TestEquivalences:
 
         eq = make_equivalence(other_tenant, make_course(other_tenant), make_course(other_tenant))
         assert admin_api.delete(f"equivalences/{eq.pk}").status_code == 404
+
+
+class TestSkillsCanAlwaysComplete:
+    """A skill can never be left with open assignments that cannot complete (as a path needs a required course)."""
+
+    def test_emptying_a_skill_is_422_and_changes_nothing(self, admin, admin_api, tenant, make_person):
+        from duecourse.assignments.models import Assignment
+        from duecourse.testing.factories import assign, make_skill
+
+        course = make_course(tenant)
+        skill = make_skill(tenant, [course], name="First aid")
+        assign(admin, make_person(tenant), skill)
+        response = admin_api.patch(f"skills/{skill.pk}", {"course_ids": []})
+        assert response.status_code == 422
+        assert fields_of(response) == {"course_ids"}
+        assert admin_api.get(f"skills/{skill.pk}").json()["course_ids"] == [course.pk]
+        assert Assignment.objects.get(target_id=skill.pk).completed_at is None
+
+    def test_a_new_skill_needs_a_course(self, admin_api):
+        response = admin_api.post("skills", {"name": "Nothing yet"})
+        assert response.status_code == 422 and fields_of(response) == {"course_ids"}
+        response = admin_api.post("skills", {"name": "Nothing yet", "course_ids": []})
+        assert response.status_code == 422 and fields_of(response) == {"course_ids"}

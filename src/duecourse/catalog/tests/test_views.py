@@ -129,3 +129,16 @@ def test_equivalences_show_on_the_course_page_and_can_be_added(tenant, admin, le
     assert response.status_code == 302
     assert "Other" in text(client.get(f"/catalog/courses/{new.pk}/")).split("also counts for", 1)[1]
     assert "Add equivalence" not in text(signed_in(learner).get(f"/catalog/courses/{new.pk}/"))
+
+
+def test_emptying_a_skill_in_the_web_form_is_refused_beside_the_courses(tenant, admin, signed_in):
+    from duecourse.testing.factories import make_skill
+
+    fire = make_course(tenant, title="Fire safety")
+    skill = make_skill(tenant, [fire], name="Safety")
+    client = signed_in(admin)
+    response = client.post(f"/catalog/skills/{skill.pk}/edit/", {"name": "Safety", "status": "active"})
+    assert response.status_code == 422
+    error = re.search(r'<p class="field-error" id="id_course_ids_error">(.*?)</p>', text(response))
+    assert error and error.group(1) == "a skill needs at least one course"
+    assert list(skill.courses.all()) == [fire]

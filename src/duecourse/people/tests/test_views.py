@@ -353,3 +353,11 @@ def test_unknown_urls_show_the_404_page(admin, signed_in):
     response = signed_in(admin).get("/people/999999999/")
     assert response.status_code == 404
     assert "Back to home" in response.content.decode()
+
+
+def test_deactivating_yourself_on_the_page_is_refused_with_a_message_not_a_500(admin, signed_in):
+    response = signed_in(admin).post(f"/people/{admin.pk}/active/", {"active": "false"})
+    assert response.status_code == 422
+    assert 'class="flash flash-error"' in response.content.decode()
+    admin.refresh_from_db()
+    assert admin.active

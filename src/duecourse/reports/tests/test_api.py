@@ -1,6 +1,7 @@
 """Reports: team status per report and compliance rate by department, site, region and course."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -64,6 +65,32 @@ class TestTeamStatus:
         lines = b"".join(response.streaming_content).decode().splitlines()
         assert lines[0] == "person_id,name,active,completed,overdue"
         assert len(lines) == 4
+
+    def test_a_report_with_no_assignments_counts_zero(self, api_as, tenant, make_person, signed_in):
+        """The LEFT JOIN's empty row is no assignment: nothing open, not one."""
+        boss = make_person(tenant, name="Boss")
+        new = make_person(tenant, name="Nell New", manager=boss)
+        response = api_as(boss).get("reports/team-status")
+        assert response.status_code == 200, response.content
+        assert response.json() == {
+            "items": [{"person_id": new.pk, "name": "Nell New", "active": 0, "completed": 0, "overdue": 0}]
+        }
+        page = signed_in(boss).get("/team/")
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert re.search(r'<span class="stat-number">0</span><span>open items</span>', html)
+        row = re.search(r"Nell New</a></div></td>\s*<td class=\"right num\">(\d+)</td>", html)
+        assert row and row.group(1) == "0"
+
+    def test_the_empty_row_of_a_report_with_none_is_never_counted(self, tenant, make_person):
+        """Whatever a count's condition says about NULL columns (the old ones said "open" for them)."""
+        from duecourse.reports.selectors import team_status_query
+
+        boss = make_person(tenant)
+        make_person(tenant, manager=boss)
+        old_open = "a.withdrawn_at IS NULL AND a.completed_at IS NULL"
+        [(_, _, opened, anything)] = team_status_query([old_open, "1 = 1"]).fetch([tenant.pk, boss.pk])
+        assert (opened, anything) == (0, 0)
 
     def test_exact_json_and_csv_in_two_queries(self, api_as, org):
         """The hot team view is rendered without response validation: pin its bytes, not just its values."""

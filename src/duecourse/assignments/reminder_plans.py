@@ -1,0 +1,27 @@
+"""A reminder plan as it is saved: the pure checks of `domain.validate_reminder_plan`, plus that each
+named template exists for the tenant (so a typo is a 422 when the plan is saved, not an email held
+at send time). The names come from notifications through the `reminder_template_names` hook, because
+notifications sits above assignments and owns the templates."""
+
+from collections.abc import Collection
+
+from duecourse.assignments.domain import validate_reminder_plan
+from duecourse.assignments.signals import reminder_template_names
+
+
+def template_names(tenant_id: int) -> set[str]:
+    """The message template names a reminder rule of this tenant may give."""
+    answers = reminder_template_names.send(sender=None, tenant_id=tenant_id)
+    return {name for _, names in answers for name in names or ()}
+
+
+def _names_a_template(plan: object) -> bool:
+    return isinstance(plan, list) and any(isinstance(rule, dict) and rule.get("template") for rule in plan)
+
+
+def clean_reminder_plan(plan: object, *, tenant_id: int) -> list[dict] | None:
+    """A clean plan whose templates exist, or ValueError saying what is wrong (the caller names the field).
+
+    The tenant's templates are looked up only when the plan names one."""
+    templates: Collection[str] | None = template_names(tenant_id) if _names_a_template(plan) else None
+    return validate_reminder_plan(plan, templates=templates)
