@@ -39,7 +39,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from duecourse.assignments.domain import DueSpec
-from duecourse.assignments.models import Assignment, AssignmentOperation, AssignmentSource, Completion
+from duecourse.assignments.models import (
+    Assignment,
+    AssignmentOperation,
+    AssignmentSource,
+    Completion,
+    CourseProgress,
+)
 from duecourse.assignments.progress import sync_assignments
 from duecourse.assignments.signals import assignments_changed
 from duecourse.catalog import selectors as catalog
@@ -82,6 +88,7 @@ class AssignmentFields:
     validity_months: int | None = None
     assigned_by_id: int | None = None
     operation_id: int | None = None
+    retake: bool = False  # a completed or expired assignment re-opens as a new cycle (else it is left as is)
 
 
 @dataclass(frozen=True)
@@ -236,7 +243,7 @@ def _held_before(
     dated = due.fixed or due.days is not None
     new_due = due.date_for(today=now.date(), hire_date=None) if dated and not due.from_hire_date else None
     own_moves_to = new_due if own_sources_move else None
-    movable = Q(due_date_manual=False)
+    movable = Q(due_date_manual=False, completed_at__isnull=True)  # a completed one keeps its dates
     if new_due is not None:
         movable &= Q(due_date__isnull=True) | Q(due_date__gt=new_due)
     own_later = Q(own__id__isnull=False) & (Q(own__due_date__isnull=True) | Q(own__due_date__gt=own_moves_to))
@@ -455,7 +462,8 @@ def _audit_created(
 def _satisfy_from_prior_completions(
     *, tenant_id: int, operation_id: int, targets: list[TargetSpec], now: dt.datetime
 ) -> None:
-    """A completion that already exists and is still valid satisfies a new assignment at once."""
+    """A completion that already exists and is still valid satisfies a new assignment at once, and
+    progress reported before the assignment existed counts at once too (its percent and started_at)."""
     course_ids: set[int] = set()
     for target in targets:
         course_ids.update(catalog.target_required_course_ids(target_type=target.type, target_id=target.id))
@@ -465,7 +473,10 @@ def _satisfy_from_prior_completions(
     holders = Completion.objects.filter(
         tenant_id=tenant_id, course_id__in=all_courses, person_id__in=new.values("person_id")
     ).values("person_id")
-    sync_assignments(assignments=new.filter(person_id__in=holders), now=now)
+    progressed = CourseProgress.objects.filter(
+        tenant_id=tenant_id, course_id__in=all_courses, person_id__in=new.values("person_id"), percent__gt=0
+    ).values("person_id")
+    sync_assignments(assignments=new.filter(Q(person_id__in=holders) | Q(person_id__in=progressed)), now=now)
 
 
 def audience_of(*, tenant_id: int, parts: list[AudiencePart]) -> QuerySet[Person]:
@@ -575,13 +586,17 @@ def _fan_out_target(
         now=now,
         own_sources_move=own_sources_move,
     )
-    created = 0
+    created = retaken = 0
+    if fields.retake and held.count:
+        created = retaken = _reopen_for_retake(
+            tenant_id=tenant_id, people=people, target=target, due=due, fields=fields, now=now
+        )
     if held.count < audience_size:  # a repeated call, where everyone holds one already, writes nothing
-        created = _insert_assignments(
+        created += _insert_assignments(
             tenant_id=tenant_id, people=people, target=target, due=due, fields=fields, now=now
         )
     # Rows a concurrent call inserted first (ON CONFLICT waited for it) were not seen before.
-    raced = max(0, audience_size - held.count - created)
+    raced = max(0, audience_size - held.count - (created - retaken))
     for index, (part_people, source) in enumerate(audience):
         _move_source_dates_earlier(held.own_source_later.get(index, []), due=due, now=now)
         _attach_sources(
@@ -605,4 +620,70 @@ def _fan_out_target(
         )
     for start in range(0, len(held.may_move_earlier), CHUNK):
         recompute_due_dates(Assignment.objects.filter(pk__in=held.may_move_earlier[start : start + CHUNK]))
-    return created, held.count + raced
+    return created, held.count + raced - retaken
+
+
+def _reopen_for_retake(
+    *,
+    tenant_id: int,
+    people: QuerySet[Person],
+    target: TargetSpec,
+    due: DueSpec,
+    fields: AssignmentFields,
+    now: dt.datetime,
+) -> int:
+    """Re-open the audience's completed or expired assignments of the target as a new cycle (a retake).
+
+    The cycle counts up, the previous cycle's completions stop counting (they stay in the history), and
+    the due date is the request's: every source's date moves to it, as a new recurring cycle moves them.
+    Returns how many re-opened.
+    """
+    rows = _open_assignments_of(tenant_id=tenant_id, people=people, target=target).filter(
+        completed_at__isnull=False
+    )
+    ids = list(rows.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    due_expr = _due_date_expression(due, now.date())
+    person_due = Person.objects.filter(pk=OuterRef("person_id")).values_list(due_expr)[:1]
+    person_timezone = Person.objects.filter(pk=OuterRef("person_id")).values("timezone")[:1]
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        scope = Assignment.objects.filter(pk__in=chunk)
+        # One UPDATE: every right-hand side reads the row as it was (the previous cycle's completion).
+        scope.update(
+            cycle=F("cycle") + 1,
+            completions_after=F("completed_at"),
+            completed_at=None,
+            expires_at=None,
+            started_at=None,
+            progress=0,
+            compliance_flag=False,
+            due_date=Subquery(person_due, output_field=DateField()),
+            due_date_manual=False,
+            due_explanation="",
+        )
+        scope.update(due_at=LocalDayEnd(F("due_date"), Subquery(person_timezone, output_field=CharField())))
+        source_due = Subquery(
+            Assignment.objects.filter(pk=OuterRef("assignment_id")).values("due_date")[:1], output_field=DateField()
+        )
+        AssignmentSource.objects.filter(assignment_id__in=chunk).update(due_date=source_due, due_rule=due.describe())
+        AuditEvent.objects.bulk_create(
+            [
+                AuditEvent(
+                    tenant_id=tenant_id,
+                    actor_id=fields.assigned_by_id,
+                    action="assignment.retake",
+                    object_type="assignment",
+                    object_id=pk,
+                    after={"due_date": due.describe()},
+                    reason=fields.reason,
+                    at=now,
+                )
+                for pk in chunk
+            ]
+        )
+    assignments_changed.send(
+        sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=ids, event="recurrence"
+    )
+    return len(ids)

@@ -203,8 +203,9 @@ def _preview(
     return rows, created, skipped
 
 
-def _fields(actor: Person, common: CommonInput) -> fanout.AssignmentFields:
+def _fields(actor: Person, common: CommonInput, *, retake: bool = False) -> fanout.AssignmentFields:
     return fanout.AssignmentFields(
+        retake=retake,
         priority=common.priority,
         note=common.note,
         reason=common.reason,
@@ -241,7 +242,7 @@ def assignment_create(*, actor: Person, data: AssignmentInput) -> tuple[Assignme
         parts=[fanout.AudiencePart(source=source, people=Person.objects.filter(pk=person.pk))],
         targets=[target],
         due=due,
-        fields=_fields(actor, common),
+        fields=_fields(actor, common, retake=data.retake),
         params=_params(data),
         audit_reason=common.reason,
         now=clock.now(),
@@ -267,6 +268,7 @@ _PARAM_KEYS = (
     "recurrence_weeks",
     "validity_months",
     "reminders",
+    "retake",
 )
 
 
@@ -398,7 +400,7 @@ def bulk_assign(*, actor: Person, data: BulkAssignInput) -> fanout.FanOutResult:
                 parts=parts,
                 targets=targets,
                 due=due,
-                fields=_fields(actor, common),
+                fields=_fields(actor, common, retake=data.retake),
                 params=_params(data),
                 audit_reason=common.reason,
                 now=now,
