@@ -492,27 +492,65 @@ def _jsonable(value: object) -> object:
     return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
 
 
-def assignment_withdraw(*, actor: Person, assignment: Assignment, reason: str = "") -> Assignment:
-    """Remove the caller's own source; the assignment is withdrawn when no source holds it any more.
+BLOCKING_SOURCE_KINDS = ("group", "org_unit", "everyone", "new_starter", "rule")
 
-    Admins and instructors remove every source except living rules' (change the rule's audience for those).
-    A longer reason than the audit log keeps is cut to fit.
+
+@dataclass
+class Withdrawal:
+    """What a withdrawal did: the assignment as it is now and the labels of the sources it removed."""
+
+    assignment: Assignment
+    removed: list[str]
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.assignment.withdrawn_at is not None
+
+
+def assignment_withdraw(*, actor: Person, assignment: Assignment, reason: str = "") -> Withdrawal:
+    """Withdraw as the caller may: remove their own source, or withdraw what only individuals hold.
+
+    - The caller holds an individual source: it is removed; the assignment is withdrawn when no source
+      remains, and stays open (its effective values recomputed) while others do.
+    - The caller holds none and a group, org-unit, everyone, new-starter or rule source remains: a
+      Conflict naming each (field "sources"), and nothing changes — remove the person from the group
+      or change its training, or grant an exemption.
+    - Held only by other people's individual sources: admins and instructors withdraw it; others may not.
+    A completed assignment is a Conflict (completions are history). A longer reason than the audit log
+    keeps is cut to fit.
     """
     reason = reason[:MAX_REASON_LENGTH]
     own = AssignmentSource.objects.filter(assignment=assignment, kind="individual", ref_id=actor.pk)
-    if not permissions.can_change_assignment(actor, assignment, own_source=own.exists()):
+    holds_own = own.exists()
+    if holds_own and not permissions.can_change_assignment(actor, assignment, own_source=True):
         raise forbidden("withdraw this assignment")
     with transaction.atomic():
         locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
         if locked.withdrawn_at is not None:
-            return locked
+            return Withdrawal(locked, [])
         if locked.completed_at is not None:
             raise Conflict(detail="A completed assignment cannot be withdrawn; completions are kept for history")
         sources = AssignmentSource.objects.filter(assignment=locked)
-        removable = sources.exclude(kind="rule") if permissions.assigns_tenant_wide(actor) and not own.exists() else own
-        removed = list(removable.values_list("label", flat=True))
+        if holds_own:
+            removable = own
+        else:
+            blocking = list(
+                sources.filter(kind__in=BLOCKING_SOURCE_KINDS).order_by("pk").values_list("label", flat=True)
+            )
+            if blocking:
+                raise Conflict(
+                    detail=(
+                        f"Still held by {', '.join(blocking)}: remove the person from the group or change its "
+                        "training, or grant an exemption"
+                    ),
+                    errors=[FieldError("sources", label) for label in blocking],
+                )
+            if not permissions.can_change_assignment(actor, assignment, own_source=False):
+                raise forbidden("withdraw this assignment")
+            removable = sources
+        removed = list(removable.order_by("pk").values_list("label", flat=True))
         removable.delete()
-        remaining = list(sources.values_list("label", flat=True))
+        remaining = list(sources.order_by("pk").values_list("label", flat=True))
         if remaining:
             fanout.recompute_due_dates(Assignment.objects.filter(pk=locked.pk))
             audit_record(
@@ -546,7 +584,7 @@ def assignment_withdraw(*, actor: Person, assignment: Assignment, reason: str = 
                 event="withdrawn",
             )
         locked.refresh_from_db()
-    return locked
+    return Withdrawal(locked, removed)
 
 
 def withdraw_sourceless(
