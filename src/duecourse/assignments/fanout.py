@@ -38,7 +38,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from duecourse.assignments.domain import DueSpec
+from duecourse.assignments.domain import DueSpec, SourceTerms, default_plan_in_settings, effective_terms
 from duecourse.assignments.models import (
     Assignment,
     AssignmentOperation,
@@ -50,7 +50,7 @@ from duecourse.assignments.progress import sync_assignments
 from duecourse.assignments.signals import assignments_changed
 from duecourse.catalog import selectors as catalog
 from duecourse.core.actors import SystemActor, audit_actor
-from duecourse.core.models import AuditEvent
+from duecourse.core.models import AuditEvent, Tenant
 from duecourse.core.sql import AddDays, LocalDayEnd, insert_select_ignore_conflicts, typed_value
 from duecourse.people.models import Person
 
@@ -291,6 +291,7 @@ def _attach_sources(
     target: TargetSpec,
     source: SourceSpec,
     due: DueSpec,
+    fields: AssignmentFields,
     now: dt.datetime,
     operation_id: int,
     only_audience: bool,
@@ -302,22 +303,36 @@ def _attach_sources(
     )
     if not only_audience:  # several audience parts: each part's source goes to its own people only
         new_rows = new_rows.filter(person_id__in=people.values("pk"))
-    attached = _insert_sources(new_rows, tenant_id=tenant_id, source=source, due=due, now=now)
+    attached = _insert_sources(new_rows, tenant_id=tenant_id, source=source, due=due, fields=fields, now=now)
     for start in range(0, len(held_lacking), CHUNK):
         older = Assignment.objects.filter(pk__in=held_lacking[start : start + CHUNK])
-        attached += _insert_sources(older, tenant_id=tenant_id, source=source, due=due, now=now)
+        attached += _insert_sources(older, tenant_id=tenant_id, source=source, due=due, fields=fields, now=now)
+        recompute_terms(older)
     return attached
 
 
 def _attach_source_where_missing(
-    *, tenant_id: int, people: QuerySet[Person], target: TargetSpec, source: SourceSpec, due: DueSpec, now: dt.datetime
+    *,
+    tenant_id: int,
+    people: QuerySet[Person],
+    target: TargetSpec,
+    source: SourceSpec,
+    due: DueSpec,
+    fields: AssignmentFields,
+    now: dt.datetime,
 ) -> int:
     """Attach the source to every open assignment of `people` for the target that lacks it (an anti-join)."""
     attached_already = AssignmentSource.objects.filter(
         assignment_id=OuterRef("pk"), kind=source.kind, ref_id=source.ref_id
     )
     missing = _open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(Exists(attached_already))
-    return _insert_sources(missing, tenant_id=tenant_id, source=source, due=due, now=now)
+    ids = list(missing.values_list("pk", flat=True))
+    attached = 0
+    for start in range(0, len(ids), CHUNK):
+        rows = Assignment.objects.filter(pk__in=ids[start : start + CHUNK])
+        attached += _insert_sources(rows, tenant_id=tenant_id, source=source, due=due, fields=fields, now=now)
+        recompute_terms(rows)
+    return attached
 
 
 def _move_source_dates_earlier(source_ids: list[int], *, due: DueSpec, now: dt.datetime) -> int:
@@ -334,7 +349,13 @@ def _move_source_dates_earlier(source_ids: list[int], *, due: DueSpec, now: dt.d
 
 
 def _insert_sources(
-    assignments: QuerySet[Assignment], *, tenant_id: int, source: SourceSpec, due: DueSpec, now: dt.datetime
+    assignments: QuerySet[Assignment],
+    *,
+    tenant_id: int,
+    source: SourceSpec,
+    due: DueSpec,
+    fields: AssignmentFields,
+    now: dt.datetime,
 ) -> int:
     person_due = Person.objects.filter(pk=OuterRef("person_id")).values_list(_due_date_expression(due, now.date()))[:1]
     select = assignments.values_list(
@@ -347,6 +368,9 @@ def _insert_sources(
         typed_value(source.rule_id, BigIntegerField()),
         Subquery(person_due, output_field=DateField()) if due.from_hire_date else _due_date_expression(due, now.date()),
         typed_value(due.describe(), CharField()),
+        typed_value(fields.priority, CharField()),
+        typed_value(fields.reminder_plan, JSONField()),
+        typed_value(fields.note, TextField()),
         typed_value(now, DateTimeField()),
     )
     columns = [
@@ -359,6 +383,9 @@ def _insert_sources(
         "rule_id",
         "due_date",
         "due_rule",
+        "priority",
+        "reminder_plan",
+        "note",
         "created_at",
     ]
     return insert_select_ignore_conflicts(AssignmentSource._meta.db_table, columns, select)
@@ -383,7 +410,10 @@ def recompute_due_dates(assignments: QuerySet[Assignment]) -> int:
         | Q(new_due__isnull=False, due_date__isnull=True)
         | (Q(new_due__isnull=False, due_date__isnull=False) & ~Q(due_date=F("new_due")))
     )
-    ids = list(moved.values_list("pk", flat=True))
+    rows = list(moved.values_list("pk", "due_date", "new_due"))
+    ids = [pk for pk, _, _ in rows]
+    # The learner is told when the date moves earlier; any other move only re-plans reminders.
+    earlier = [pk for pk, old, new in rows if new is not None and (old is None or new < old)]
     person_timezone = Person.objects.filter(pk=OuterRef("person_id")).values("timezone")[:1]
     for start in range(0, len(ids), CHUNK):
         chunk = Assignment.objects.filter(pk__in=ids[start : start + CHUNK])
@@ -392,12 +422,72 @@ def recompute_due_dates(assignments: QuerySet[Assignment]) -> int:
         chunk.filter(due_date__isnull=False).update(
             due_at=LocalDayEnd(F("due_date"), Subquery(person_timezone, output_field=CharField()))
         )
-    _rescheduled(ids)
+    told = set(earlier)
+    _rescheduled([pk for pk in ids if pk not in told])
+    _rescheduled(earlier, event="due_date_changed")
     return len(ids)
 
 
-def _rescheduled(ids: list[int]) -> None:
-    """Tell listeners (reminder planning) that these assignments' due instants moved."""
+def source_terms_of(assignment_ids: list[int]) -> dict[int, list[SourceTerms]]:
+    """Each assignment's sources as `domain.SourceTerms` (one query)."""
+    terms: dict[int, list[SourceTerms]] = {pk: [] for pk in assignment_ids}
+    for assignment_id, due_date, priority, plan, note, created_at in (
+        AssignmentSource.objects.filter(assignment_id__in=assignment_ids)
+        .order_by("pk")
+        .values_list("assignment_id", "due_date", "priority", "reminder_plan", "note", "created_at")
+    ):
+        terms[assignment_id].append(SourceTerms(due_date, priority, plan, note, created_at))
+    return terms
+
+
+def tenant_default_plan(tenant_id: int) -> list[dict[str, Any]]:
+    settings = Tenant.objects.filter(pk=tenant_id).values_list("settings", flat=True).first() or {}
+    return default_plan_in_settings(settings)
+
+
+def recompute_terms(assignments: QuerySet[Assignment]) -> list[int]:
+    """Each open assignment takes the priority, reminders and note its sources ask for together
+    (`domain.effective_terms`); the due date is `recompute_due_dates`'. Only rows that change are
+    written, and listeners re-plan their reminders. Returns the ids that changed."""
+    # A completed one keeps its values (a retake re-opens it, and recomputes them then).
+    rows = list(
+        assignments.filter(withdrawn_at__isnull=True, completed_at__isnull=True).values_list(
+            "pk", "tenant_id", "priority", "reminder_plan", "note"
+        )
+    )
+    changed: list[int] = []
+    defaults: dict[int, list[dict[str, Any]]] = {}
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        terms = source_terms_of([row[0] for row in chunk])
+        updates: list[Assignment] = []
+        for pk, tenant_id, priority, plan, note in chunk:
+            if not terms[pk]:
+                continue  # no source left: withdrawn by the caller, values kept as history
+            if tenant_id not in defaults:
+                defaults[tenant_id] = tenant_default_plan(tenant_id)
+            effective = effective_terms(terms[pk], default_plan=defaults[tenant_id])
+            if (effective.priority, effective.reminder_plan, effective.note) != (priority, plan, note):
+                updates.append(
+                    Assignment(
+                        pk=pk, priority=effective.priority, reminder_plan=effective.reminder_plan, note=effective.note
+                    )
+                )
+        Assignment.objects.bulk_update(updates, ["priority", "reminder_plan", "note"])
+        changed += [a.pk for a in updates]
+    _rescheduled(changed)
+    return changed
+
+
+def recompute_effective(assignments: QuerySet[Assignment]) -> None:
+    """The due date, priority, reminders and note from the sources (after a source was added, removed or
+    changed)."""
+    recompute_due_dates(assignments)
+    recompute_terms(assignments)
+
+
+def _rescheduled(ids: list[int], *, event: str = "rescheduled") -> None:
+    """Tell listeners (reminder planning; the learner too for "due_date_changed") that these moved."""
     if not ids:
         return
     by_tenant: dict[int, list[int]] = {}
@@ -405,7 +495,7 @@ def _rescheduled(ids: list[int]) -> None:
         by_tenant.setdefault(tenant_id, []).append(pk)
     for tenant_id, tenant_ids in by_tenant.items():
         assignments_changed.send(
-            sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=tenant_ids, event="rescheduled"
+            sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=tenant_ids, event=event
         )
 
 
@@ -605,6 +695,7 @@ def _fan_out_target(
             target=target,
             source=source,
             due=due,
+            fields=fields,
             now=now,
             operation_id=operation_id,
             only_audience=len(audience) == 1,
@@ -613,7 +704,7 @@ def _fan_out_target(
     if raced:
         for part_people, source in audience:
             _attach_source_where_missing(
-                tenant_id=tenant_id, people=part_people, target=target, source=source, due=due, now=now
+                tenant_id=tenant_id, people=part_people, target=target, source=source, due=due, fields=fields, now=now
             )
         recompute_due_dates(
             _open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(operation_id=operation_id)
@@ -683,6 +774,7 @@ def _reopen_for_retake(
                 for pk in chunk
             ]
         )
+    recompute_terms(Assignment.objects.filter(pk__in=ids))
     assignments_changed.send(
         sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=ids, event="recurrence"
     )

@@ -77,6 +77,7 @@ class SourceOut(Schema):
     assigned_by_id: int | None
     rule_id: int | None
     due_date: dt.date | None = None
+    note: str = ""
 
 
 class AssignmentOut(Schema):

@@ -436,9 +436,15 @@ def clean_priority_note_reminders(given: dict[str, Any], errors: list[FieldError
 
 
 def assignment_update(*, actor: Person, assignment: Assignment, data: AssignmentChange) -> Assignment:
-    """Change the fields given; a due date set by hand is marked so, and the change is audited."""
-    own = AssignmentSource.objects.filter(assignment=assignment, kind="individual", ref_id=actor.pk).exists()
-    if not permissions.can_change_assignment(actor, assignment, own_source=own):
+    """Change the fields given, audited.
+
+    A manager (anyone but learning staff) changes only what their own source contributes: the assignment
+    keeps the effective values of all its sources together (`domain.effective_terms`: the earliest due
+    date, the highest priority, the union of reminder plans, the notes joined). Admins and instructors set
+    the values on the assignment by hand; a due date set so is marked so and no source moves it again.
+    """
+    own = AssignmentSource.objects.filter(assignment=assignment, kind="individual", ref_id=actor.pk)
+    if not permissions.can_change_assignment(actor, assignment, own_source=own.exists()):
         raise forbidden("change this assignment")
     given = data.given()
     errors: list[FieldError] = []
@@ -458,6 +464,10 @@ def assignment_update(*, actor: Person, assignment: Assignment, data: Assignment
         locked = Assignment.objects.select_for_update().select_related("person").get(pk=assignment.pk)
         if locked.withdrawn_at is not None:
             raise Conflict(detail="This assignment is withdrawn; assign again instead")
+        # Learning staff set values by hand; anyone else changes only their own source.
+        source = None if permissions.assigns_tenant_wide(actor) else own.first()
+        if source is not None:
+            return _update_own_source(actor=actor, assignment=locked, source=source, changes=changes, reason=reason)
         before = {k: getattr(locked, k) for k in changes}
         for key, value in changes.items():
             setattr(locked, key, value)
@@ -468,16 +478,7 @@ def assignment_update(*, actor: Person, assignment: Assignment, data: Assignment
         after = {k: getattr(locked, k) for k in changes}
         if after != before:
             locked.save()
-            audit_record(
-                tenant_id=locked.tenant_id,
-                actor_id=actor.pk,
-                action="assignment.update",
-                object_type="assignment",
-                object_id=locked.pk,
-                before={k: _jsonable(v) for k, v in before.items()},
-                after={k: _jsonable(v) for k, v in after.items()},
-                reason=reason,
-            )
+            _audit_update(actor, locked, before, after, reason)
             assignments_changed.send(
                 sender=Assignment,
                 tenant_id=locked.tenant_id,
@@ -486,6 +487,44 @@ def assignment_update(*, actor: Person, assignment: Assignment, data: Assignment
                 event="due_date_changed" if "due_date" in changes else "updated",
             )
     return locked
+
+
+def _audit_update(
+    actor: Person, assignment: Assignment, before: dict[str, Any], after: dict[str, Any], reason: str
+) -> None:
+    audit_record(
+        tenant_id=assignment.tenant_id,
+        actor_id=actor.pk,
+        action="assignment.update",
+        object_type="assignment",
+        object_id=assignment.pk,
+        before={k: _jsonable(v) for k, v in before.items()},
+        after={k: _jsonable(v) for k, v in after.items()},
+        reason=reason,
+    )
+
+
+def _update_own_source(
+    *, actor: Person, assignment: Assignment, source: AssignmentSource, changes: dict[str, Any], reason: str
+) -> Assignment:
+    """The caller's own source takes the changes; the assignment then takes its sources' effective values
+    (the learner is told when the effective due date moves earlier)."""
+    if "due_date" in changes:
+        source.due_rule = f"set by {actor.name} on {clock.now():%Y-%m-%d}"
+    before = {k: getattr(source, k) for k in changes}
+    for key, value in changes.items():
+        setattr(source, key, value)
+    after = {k: getattr(source, k) for k in changes}
+    if after == before:
+        return assignment
+    source.save()
+    scope = Assignment.objects.filter(pk=assignment.pk)
+    fanout.recompute_effective(scope)
+    _audit_update(
+        actor, assignment, {"source": source.label, **before}, {"source": source.label, **after}, reason
+    )
+    assignment.refresh_from_db()
+    return assignment
 
 
 def _jsonable(value: object) -> object:
@@ -552,7 +591,7 @@ def assignment_withdraw(*, actor: Person, assignment: Assignment, reason: str = 
         removable.delete()
         remaining = list(sources.order_by("pk").values_list("label", flat=True))
         if remaining:
-            fanout.recompute_due_dates(Assignment.objects.filter(pk=locked.pk))
+            fanout.recompute_effective(Assignment.objects.filter(pk=locked.pk))
             audit_record(
                 tenant_id=locked.tenant_id,
                 actor_id=actor.pk,
