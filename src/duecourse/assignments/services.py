@@ -151,9 +151,20 @@ def workload_30d(*, tenant_id: int, people: QuerySet[Person], now: dt.datetime) 
 
 
 def _preview(
-    *, tenant_id: int, people: QuerySet[Person], targets: list[fanout.TargetSpec], due: DueSpec, now: dt.datetime
+    *,
+    tenant_id: int,
+    people: QuerySet[Person],
+    targets: list[fanout.TargetSpec],
+    due: DueSpec,
+    now: dt.datetime,
+    retake: bool = False,
 ) -> tuple[list[dict[str, Any]], int, int]:
-    """What a real run would do, person by person, with each person's workload: two queries in all."""
+    """What a real run would do, person by person, with each person's workload: two queries in all.
+
+    With `retake`, a completed or expired assignment counts as created (it re-opens as a new cycle)."""
+    holding = Assignment.objects.filter(tenant_id=tenant_id, withdrawn_at__isnull=True)
+    if retake:
+        holding = holding.filter(completed_at__isnull=True)
     workload = workload_30d(tenant_id=tenant_id, people=people, now=now)
     threshold = overload_threshold(tenant_id)
     today = now.date()
@@ -163,9 +174,7 @@ def _preview(
     holds = {
         f"holds_{index}": Case(
             When(
-                pk__in=Assignment.objects.filter(
-                    tenant_id=tenant_id, target_type=target.type, target_id=target.id, withdrawn_at__isnull=True
-                ).values("person_id"),
+                pk__in=holding.filter(target_type=target.type, target_id=target.id).values("person_id"),
                 then=Value(True),
             ),
             default=Value(False),
@@ -382,14 +391,16 @@ def bulk_assign(*, actor: Person, data: BulkAssignInput) -> fanout.FanOutResult:
         people = fanout.audience_of(tenant_id=actor.tenant_id, parts=parts)
         if dry_run:
             rows, created, skipped = _preview(
-                tenant_id=actor.tenant_id, people=people, targets=targets, due=due, now=now
+                tenant_id=actor.tenant_id, people=people, targets=targets, due=due, now=now, retake=data.retake
             )
             result = fanout.FanOutResult(created=created, skipped=skipped, preview=rows)
         else:
             # A real run answers the preview only when it is small; 100,000 rows are never built in Python.
             small = people[: PREVIEW_LIMIT_REAL_RUN + 1].count() * len(targets) <= PREVIEW_LIMIT_REAL_RUN
             preview = (
-                _preview(tenant_id=actor.tenant_id, people=people, targets=targets, due=due, now=now)[0]
+                _preview(
+                    tenant_id=actor.tenant_id, people=people, targets=targets, due=due, now=now, retake=data.retake
+                )[0]
                 if small
                 else None
             )

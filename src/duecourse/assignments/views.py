@@ -286,11 +286,14 @@ def person_assign_view(request, person_id: int):
                 add_field_errors(form, exc)
             else:
                 title = titles_for([assignment]).get((assignment.target_type, assignment.target_id), "")
-                notice = (
-                    f"Assigned {title} to {person.name}."
-                    if created
-                    else f"{person.name} already had {title}; your assignment was added as another source."
-                )
+                if created and assignment.cycle > 1:
+                    notice = f"Re-opened {title} for {person.name} as a retake (cycle {assignment.cycle})."
+                elif created:
+                    notice = f"Assigned {title} to {person.name}."
+                elif assignment.completed_at is not None:
+                    notice = f"{person.name} has already completed {title}; it stays completed (tick Retake to re-open it as a new cycle)."
+                else:
+                    notice = f"{person.name} already had {title}; your assignment was added as another source."
                 if is_htmx(request):
                     return _person_section(request, person, notice=notice)
                 messages.success(request, notice)

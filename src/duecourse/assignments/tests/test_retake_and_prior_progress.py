@@ -1,12 +1,14 @@
 """Retakes (`"retake": true`) and progress reported before an assignment existed, through the API."""
 
 import datetime as dt
+import re
 
 import pytest
 
 from duecourse.assignments.models import Assignment, Completion
 from duecourse.core.models import AuditEvent
 from duecourse.testing.factories import make_course, target
+from duecourse.testing.web import text
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +101,42 @@ class TestProgressBeforeTheAssignment:
         admin_api.post("progress", {"person_id": learner.pk, "course_id": course.pk, "progress": 25})
         admin_api.post("assignments/bulk", {"targets": [target(course)], "assignees": {"person_ids": [learner.pk]}})
         assert Assignment.objects.get(person=learner).progress == 25
+
+
+class TestRetakeOnThePages:
+    def test_the_assign_form_re_opens_completed_training_only_when_retake_is_ticked(
+        self, admin, admin_api, signed_in, learner, course
+    ):
+        admin_api.post("assignments", {"person_id": learner.pk, "target": target(course)})
+        complete(admin_api, learner, course)
+        client = signed_in(admin)
+        form = {"target": f"course:{course.pk}", "due_mode": "days", "due_in_days": "10", "priority": "medium"}
+        page = text(client.get(f"/assign/person/{learner.pk}/training/", HTTP_HX_REQUEST="true"))
+        assert 'name="retake"' in page
+        plain = client.post(f"/assign/person/{learner.pk}/", form, HTTP_HX_REQUEST="true")
+        assert "already completed" in text(plain) and "Re-opened" not in text(plain)
+        assert Assignment.objects.get(person=learner).cycle == 1
+        retake = client.post(f"/assign/person/{learner.pk}/", {**form, "retake": "on"}, HTTP_HX_REQUEST="true")
+        assert "Re-opened" in text(retake)
+        again = Assignment.objects.get(person=learner)
+        assert again.cycle == 2 and again.completed_at is None and again.due_date == dt.date.fromisoformat(in_days(10))
+
+    def test_the_wizard_passes_retake_and_its_preview_counts_it(self, admin, admin_api, signed_in, learner, course):
+        admin_api.post("assignments", {"person_id": learner.pk, "target": target(course)})
+        complete(admin_api, learner, course)
+        client = signed_in(admin)
+        state = {
+            "seen": ["1", "2", "3"],
+            "targets": f"course:{course.pk}",
+            "due_mode": "days",
+            "due_in_days": "20",
+            "priority": "high",
+            "person_ids": [str(learner.pk)],
+            "reminder_mode": "default",
+            "retake": "on",
+        }
+        preview = text(client.post("/assign/", {**state, "step": "3", "go": "preview"}, HTTP_HX_REQUEST="true"))
+        assert re.search(r'id="count-create">1<', preview), preview
+        result = text(client.post("/assign/", {**state, "step": "4", "go": "confirm"}, HTTP_HX_REQUEST="true"))
+        assert re.search(r'id="result-created">1<', result)
+        assert Assignment.objects.get(person=learner).cycle == 2
