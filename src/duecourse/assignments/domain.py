@@ -234,9 +234,7 @@ def effective_terms(
     is the one rule that combines them (the fan-out's recompute writes it, held to it by a test)."""
     dates = [s.due_date for s in sources if s.due_date is not None]
     known = [s.priority for s in sources if s.priority]
-    newest_first = sorted(
-        sources, key=lambda s: s.created_at or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True
-    )
+    newest_first = sorted(sources, key=lambda s: s.created_at or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True)
     notes = list(dict.fromkeys(s.note.strip() for s in newest_first if s.note and s.note.strip()))
     return EffectiveTerms(
         due_date=min(dates) if dates else None,

@@ -729,9 +729,7 @@ def _reopen_for_retake(
     the due date is the request's: every source's date moves to it, as a new recurring cycle moves them.
     Returns how many re-opened.
     """
-    rows = _open_assignments_of(tenant_id=tenant_id, people=people, target=target).filter(
-        completed_at__isnull=False
-    )
+    rows = _open_assignments_of(tenant_id=tenant_id, people=people, target=target).filter(completed_at__isnull=False)
     ids = list(rows.values_list("pk", flat=True))
     if not ids:
         return 0

@@ -249,9 +249,7 @@ def _sources_json_sql(vendor: str) -> str:
 
 def _source_rows(sources_json: str | None) -> list[SourceRow]:
     rows = [
-        SourceRow(
-            pk, kind, label, assigned_by_id, rule_id, dt.date.fromisoformat(due) if due else None, due_rule, note
-        )
+        SourceRow(pk, kind, label, assigned_by_id, rule_id, dt.date.fromisoformat(due) if due else None, due_rule, note)
         for pk, kind, label, assigned_by_id, rule_id, due, due_rule, note in json.loads(sources_json or "[]")
     ]
     return sorted(rows, key=lambda s: s.pk)

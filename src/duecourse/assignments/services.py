@@ -531,9 +531,7 @@ def _update_own_source(
     source.save()
     scope = Assignment.objects.filter(pk=assignment.pk)
     fanout.recompute_effective(scope)
-    _audit_update(
-        actor, assignment, {"source": source.label, **before}, {"source": source.label, **after}, reason
-    )
+    _audit_update(actor, assignment, {"source": source.label, **before}, {"source": source.label, **after}, reason)
     assignment.refresh_from_db()
     return assignment
 

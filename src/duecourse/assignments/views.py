@@ -195,9 +195,7 @@ def assignment_withdraw_view(request, assignment_id: int):
     if result.withdrawn:
         notice = f"Withdrew the assignment from {assignment.person.name}; they have been notified."
     elif result.removed:
-        notice = (
-            f"Removed {', '.join(result.removed)}; the assignment stays because other sources still hold it."
-        )
+        notice = f"Removed {', '.join(result.removed)}; the assignment stays because other sources still hold it."
     else:
         notice = "Nothing changed."
     return _after_change(request, assignment, notice=notice, withdrawn=result.withdrawn)
@@ -291,7 +289,10 @@ def person_assign_view(request, person_id: int):
                 elif created:
                     notice = f"Assigned {title} to {person.name}."
                 elif assignment.completed_at is not None:
-                    notice = f"{person.name} has already completed {title}; it stays completed (tick Retake to re-open it as a new cycle)."
+                    notice = (
+                        f"{person.name} has already completed {title}; it stays completed "
+                        "(tick Retake to re-open it as a new cycle)."
+                    )
                 else:
                     notice = f"{person.name} already had {title}; your assignment was added as another source."
                 if is_htmx(request):

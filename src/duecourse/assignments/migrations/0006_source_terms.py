@@ -27,25 +27,26 @@ def copy_terms_to_sources(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assignments', '0005_lean_keys_for_bulk_writes'),
+        ("assignments", "0005_lean_keys_for_bulk_writes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assignmentsource',
-            name='note',
-            field=models.TextField(blank=True, default=''),
+            model_name="assignmentsource",
+            name="note",
+            field=models.TextField(blank=True, default=""),
         ),
         migrations.AddField(
-            model_name='assignmentsource',
-            name='priority',
-            field=models.CharField(choices=[('high', 'High'), ('medium', 'Medium'), ('low', 'Low')], default='medium', max_length=10),
+            model_name="assignmentsource",
+            name="priority",
+            field=models.CharField(
+                choices=[("high", "High"), ("medium", "Medium"), ("low", "Low")], default="medium", max_length=10
+            ),
         ),
         migrations.AddField(
-            model_name='assignmentsource',
-            name='reminder_plan',
+            model_name="assignmentsource",
+            name="reminder_plan",
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.RunPython(copy_terms_to_sources, migrations.RunPython.noop),

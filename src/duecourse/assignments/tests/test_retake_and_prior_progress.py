@@ -28,9 +28,7 @@ def complete(api, person, course):
 
 
 class TestRetake:
-    def test_a_completed_assignment_reopens_as_a_new_cycle_with_the_requests_due_date(
-        self, admin_api, learner, course
-    ):
+    def test_a_completed_assignment_reopens_as_a_new_cycle_with_the_requests_due_date(self, admin_api, learner, course):
         first = admin_api.post("assignments", {"person_id": learner.pk, "target": target(course)}).json()
         complete(admin_api, learner, course)
         response = admin_api.post(

@@ -111,7 +111,11 @@ class TestTheRecomputeIsTheDomainRule:
         base = AssignmentSource.objects.get(assignment=a)
         plans = [None, [], [{"days": 2, "recipients": ["manager"]}], [{"days": 2, "recipients": ["learner"]}]]
         for index, (due, priority, plan, note) in enumerate(
-            [("2030-04-01", "medium", plans[1], "second"), (None, "high", plans[2], ""), ("2030-09-01", "low", plans[3], "third")]
+            [
+                ("2030-04-01", "medium", plans[1], "second"),
+                (None, "high", plans[2], ""),
+                ("2030-09-01", "low", plans[3], "third"),
+            ]
         ):
             AssignmentSource.objects.create(
                 tenant=tenant,

@@ -45,9 +45,7 @@ class TestWithdrawThroughTheApi:
         assert response.json()["errors"] == [{"field": "sources", "message": "Group: Drivers"}]
         assert state(a) == before and AuditEvent.objects.count() == events
 
-    def test_the_callers_own_source_goes_and_the_group_keeps_it_open(
-        self, admin, admin_api, learner, drivers, course
-    ):
+    def test_the_callers_own_source_goes_and_the_group_keeps_it_open(self, admin, admin_api, learner, drivers, course):
         assign_group(admin_api, drivers, course)
         a = assign(admin, learner, course)
         response = admin_api.delete(f"assignments/{a.pk}")
@@ -93,9 +91,7 @@ class TestWithdrawOnThePage:
         assert "Group: Drivers" in page and "Removed" not in page
         assert state(a)[0] is None
 
-    def test_removing_an_own_source_names_what_was_removed(
-        self, admin, admin_api, signed_in, learner, drivers, course
-    ):
+    def test_removing_an_own_source_names_what_was_removed(self, admin, admin_api, signed_in, learner, drivers, course):
         assign_group(admin_api, drivers, course)
         a = assign(admin, learner, course)
         response = signed_in(admin).post(f"/learning/{a.pk}/withdraw/", follow=True)
