@@ -106,12 +106,9 @@ class TimingMixin(forms.Form):
     def timing_data(self) -> dict[str, Any]:
         """The valid form's timing and fields, as `AssignmentTerms` names them (only the due mode chosen)."""
         data = self.cleaned_data
-        timing = {
-            "priority": data["priority"],
-            "note": data["note"],
-            "reason": data["reason"],
-            "retake": bool(data.get("retake")),
-        }
+        timing: dict[str, Any] = {"priority": data["priority"], "note": data["note"], "reason": data["reason"]}
+        if data.get("retake"):
+            timing["retake"] = True
         if data["due_mode"] == "date":
             timing["due_date"] = data["due_date"]
         elif data["due_mode"] == "days":
