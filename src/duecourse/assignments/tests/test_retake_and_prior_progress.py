@@ -1,6 +1,7 @@
 """Retakes (`"retake": true`) and progress reported before an assignment existed, through the API."""
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -138,3 +139,21 @@ class TestRetakeOnThePages:
         result = text(client.post("/assign/", {**state, "step": "4", "go": "confirm"}, HTTP_HX_REQUEST="true"))
         assert re.search(r'id="result-created">1<', result)
         assert Assignment.objects.get(person=learner).cycle == 2
+
+    def test_xapi_progress_before_a_rule_assigns_it_counts_at_once(self, admin_api, learner, tenant):
+        course = make_course(tenant, code="FORK-1", launch_url="https://lms.example.com/forklift")
+        statement = {
+            "actor": {"objectType": "Agent", "mbox": f"mailto:{learner.email}"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/progressed", "display": {"en-US": "progressed"}},
+            "object": {"objectType": "Activity", "id": "https://lms.example.com/forklift"},
+            "result": {"score": {"scaled": 0.6}},
+        }
+        response = admin_api.post("xapi/statements", json.dumps(statement), HTTP_X_EXPERIENCE_API_VERSION="1.0.3")
+        assert response.status_code == 200, response.content
+        rule = admin_api.post(
+            "rules",
+            {"name": "Forklift", "audience": {"person_ids": [learner.pk]}, "items": [{"target": target(course)}]},
+        )
+        assert rule.status_code == 201, rule.content
+        body = admin_api.get("assignments", {"person_id": learner.pk}).json()["items"][0]
+        assert body["progress"] == 60 and body["status"] == "in_progress"

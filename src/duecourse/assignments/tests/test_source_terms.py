@@ -148,3 +148,19 @@ class TestTheRecomputeIsTheDomainRule:
             {"days": 3, "recipients": ["learner"]},
             {"days": 2, "recipients": ["learner", "manager"]},
         ]
+
+
+class TestARulesOwnTerms:
+    def test_changing_the_rules_priority_note_and_reminders_reaches_its_sources_only(
+        self, admin_api, api_as, manager, report, course, rule_held
+    ):
+        add_own_source(api_as(manager), report, course, priority="medium", note="Team first")
+        rule_id = AssignmentSource.objects.get(kind="rule").rule_id
+        response = admin_api.patch(f"rules/{rule_id}", {"priority": "low", "note": "Law", "reminders": []})
+        assert response.status_code == 200, response.content
+        body = admin_api.get(f"assignments/{rule_held.pk}").json()
+        by_kind = {s["kind"]: s for s in body["sources"]}
+        assert by_kind["rule"]["note"] == "Law" and by_kind["individual"]["note"] == "Team first"
+        assert body["priority"] == "medium"  # the manager's source is now the highest
+        assert body["note"] == "Team first\n\nLaw"
+        assert body["reminders"] == [{"days": 3, "recipients": ["learner"]}]  # the manager's: the default plan
