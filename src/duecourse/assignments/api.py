@@ -92,6 +92,12 @@ def list_assignments(request: HttpRequest, filters: Query[AssignmentFilters]):
     response={200: AssignmentOut, 201: AssignmentOut, **ERROR_RESPONSES},
     tags=["assignments"],
     summary="Assign a target to one person (200 with the existing open one, a new source attached)",
+    description=(
+        "201 when created. An existing open one answers 200 with the caller's source attached; a completed "
+        'or expired one answers 200 unchanged unless `"retake": true`, which re-opens it as a new cycle '
+        "(`cycle` + 1, status assigned, the due date from the request) and answers 201. `retake` on an open "
+        "assignment is ignored."
+    ),
 )
 def create_assignment(request: HttpRequest, payload: AssignmentIn):
     actor = actor_of(request)
@@ -105,6 +111,10 @@ def create_assignment(request: HttpRequest, payload: AssignmentIn):
     response={200: BulkOut, **ERROR_RESPONSES},
     tags=["assignments"],
     summary="Assign targets to many people (dry_run previews)",
+    description=(
+        'Completed or expired assignments count as `skipped` unless `"retake": true`, which re-opens them as '
+        "a new cycle and counts them as `created` (the dry run counts the same)."
+    ),
 )
 def bulk_assign(request: HttpRequest, payload: BulkIn):
     result = services.bulk_assign(actor=actor_of(request), data=payload.to_input())
@@ -132,6 +142,12 @@ def get_assignment(request: HttpRequest, assignment_id: int):
     response={200: AssignmentOut, **ERROR_RESPONSES},
     tags=["assignments"],
     summary="Change due date, priority, note or reminders (audited)",
+    description=(
+        "A manager changes only what their own source contributes; the assignment keeps its sources' effective "
+        "values (the earliest due date, the highest priority, the union of reminder plans, the notes joined "
+        "newest first). Admins and instructors set the values by hand. The learner is told when the effective "
+        "due date moves earlier."
+    ),
 )
 def patch_assignment(request: HttpRequest, assignment_id: int, payload: AssignmentPatch):
     actor = actor_of(request)
@@ -145,6 +161,13 @@ def patch_assignment(request: HttpRequest, assignment_id: int, payload: Assignme
     response={200: AssignmentOut, **ERROR_RESPONSES},
     tags=["assignments"],
     summary="Withdraw (or remove the caller's own source when others remain)",
+    description=(
+        "Removes the caller's own source if they hold one (200; it stays open while others remain). If they "
+        "hold none and a group, org-unit, everyone, new-starter or rule source remains: 409 with one "
+        '`{"field": "sources", "message": "<source label>"}` per blocking source, nothing changed. Held only '
+        "by other people's individual sources: admins and instructors withdraw it (200), others 403. A "
+        "completed assignment: 409."
+    ),
 )
 def withdraw_assignment(request: HttpRequest, assignment_id: int, reason: str = ""):
     actor = actor_of(request)

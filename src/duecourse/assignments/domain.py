@@ -16,6 +16,7 @@ from duecourse.assignments.limits import (
     MAX_REMINDER_RULES,
     MAX_TEMPLATE_NAME_LENGTH,
 )
+from duecourse.assignments.priorities import DEFAULT_PRIORITY, priority_rank
 from duecourse.core.timezones import local_day_end, zone_of
 
 
@@ -187,3 +188,77 @@ def validate_reminder_plan(plan: object, *, templates: Collection[str] | None = 
             entry["template"] = template
         clean.append(entry)
     return clean
+
+
+# --- effective values from sources ---------------------------------------------------------------
+@dataclass(frozen=True)
+class SourceTerms:
+    """What one source contributes to its assignment (`AssignmentSource`'s own fields)."""
+
+    due_date: dt.date | None = None
+    priority: str = DEFAULT_PRIORITY
+    reminder_plan: list[dict[str, Any]] | None = None  # None: the tenant's default plan
+    note: str = ""
+    created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class EffectiveTerms:
+    due_date: dt.date | None
+    priority: str
+    reminder_plan: list[dict[str, Any]] | None
+    note: str
+
+
+NOTE_SEPARATOR = "\n\n"
+
+
+def union_of_plans(
+    plans: Sequence[list[dict[str, Any]] | None], default_plan: list[dict[str, Any]]
+) -> list[dict[str, Any]] | None:
+    """The reminders of every plan together: None when every source uses the default plan, else each
+    rule once (same days and template: recipients joined), a source without a plan bringing the default,
+    an empty plan (no reminders) bringing nothing."""
+    if all(plan is None for plan in plans):
+        return None
+    merged: dict[tuple[int, str | None], dict[str, Any]] = {}
+    for plan in plans:
+        for rule in default_plan if plan is None else plan:
+            key = (rule["days"], rule.get("template"))
+            entry = merged.setdefault(key, {"days": rule["days"], "recipients": []})
+            if rule.get("template") is not None:
+                entry["template"] = rule["template"]
+            entry["recipients"] = sorted(
+                set(entry["recipients"]) | set(rule.get("recipients", [Recipient.LEARNER.value])),
+                key=RECIPIENTS.index,
+            )
+    return sorted(merged.values(), key=lambda r: (-r["days"], r.get("template") or ""))
+
+
+def effective_terms(
+    sources: Sequence[SourceTerms], *, default_plan: list[dict[str, Any]] | None = None
+) -> EffectiveTerms:
+    """What an assignment's sources together ask: the earliest due date, the highest priority, the union
+    of their reminder plans, and their notes joined, newest first. Each source keeps its own values; this
+    is the one rule that combines them (the fan-out's recompute writes it, held to it by a test)."""
+    dates = [s.due_date for s in sources if s.due_date is not None]
+    known = [s.priority for s in sources if s.priority]
+    newest_first = sorted(sources, key=lambda s: s.created_at or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True)
+    notes = list(dict.fromkeys(s.note.strip() for s in newest_first if s.note and s.note.strip()))
+    return EffectiveTerms(
+        due_date=min(dates) if dates else None,
+        priority=min(known, key=priority_rank) if known else str(DEFAULT_PRIORITY),
+        reminder_plan=union_of_plans(
+            [s.reminder_plan for s in sources], DEFAULT_REMINDER_PLAN if default_plan is None else default_plan
+        ),
+        note=NOTE_SEPARATOR.join(notes),
+    )
+
+
+def default_plan_in_settings(settings: Mapping[str, object]) -> list[dict[str, Any]]:
+    """A tenant's default reminder plan from its settings; a malformed one counts as the standard plan."""
+    try:
+        clean = validate_reminder_plan(settings.get("default_reminder_plan"))
+    except ValueError:
+        return DEFAULT_REMINDER_PLAN
+    return DEFAULT_REMINDER_PLAN if clean is None else clean

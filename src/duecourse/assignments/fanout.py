@@ -38,13 +38,19 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from duecourse.assignments.domain import DueSpec
-from duecourse.assignments.models import Assignment, AssignmentOperation, AssignmentSource, Completion
+from duecourse.assignments.domain import DueSpec, SourceTerms, default_plan_in_settings, effective_terms
+from duecourse.assignments.models import (
+    Assignment,
+    AssignmentOperation,
+    AssignmentSource,
+    Completion,
+    CourseProgress,
+)
 from duecourse.assignments.progress import sync_assignments
 from duecourse.assignments.signals import assignments_changed
 from duecourse.catalog import selectors as catalog
 from duecourse.core.actors import SystemActor, audit_actor
-from duecourse.core.models import AuditEvent
+from duecourse.core.models import AuditEvent, Tenant
 from duecourse.core.sql import AddDays, LocalDayEnd, insert_select_ignore_conflicts, typed_value
 from duecourse.people.models import Person
 
@@ -82,6 +88,7 @@ class AssignmentFields:
     validity_months: int | None = None
     assigned_by_id: int | None = None
     operation_id: int | None = None
+    retake: bool = False  # a completed or expired assignment re-opens as a new cycle (else it is left as is)
 
 
 @dataclass(frozen=True)
@@ -236,7 +243,7 @@ def _held_before(
     dated = due.fixed or due.days is not None
     new_due = due.date_for(today=now.date(), hire_date=None) if dated and not due.from_hire_date else None
     own_moves_to = new_due if own_sources_move else None
-    movable = Q(due_date_manual=False)
+    movable = Q(due_date_manual=False, completed_at__isnull=True)  # a completed one keeps its dates
     if new_due is not None:
         movable &= Q(due_date__isnull=True) | Q(due_date__gt=new_due)
     own_later = Q(own__id__isnull=False) & (Q(own__due_date__isnull=True) | Q(own__due_date__gt=own_moves_to))
@@ -284,6 +291,7 @@ def _attach_sources(
     target: TargetSpec,
     source: SourceSpec,
     due: DueSpec,
+    fields: AssignmentFields,
     now: dt.datetime,
     operation_id: int,
     only_audience: bool,
@@ -295,22 +303,36 @@ def _attach_sources(
     )
     if not only_audience:  # several audience parts: each part's source goes to its own people only
         new_rows = new_rows.filter(person_id__in=people.values("pk"))
-    attached = _insert_sources(new_rows, tenant_id=tenant_id, source=source, due=due, now=now)
+    attached = _insert_sources(new_rows, tenant_id=tenant_id, source=source, due=due, fields=fields, now=now)
     for start in range(0, len(held_lacking), CHUNK):
         older = Assignment.objects.filter(pk__in=held_lacking[start : start + CHUNK])
-        attached += _insert_sources(older, tenant_id=tenant_id, source=source, due=due, now=now)
+        attached += _insert_sources(older, tenant_id=tenant_id, source=source, due=due, fields=fields, now=now)
+        recompute_terms(older)
     return attached
 
 
 def _attach_source_where_missing(
-    *, tenant_id: int, people: QuerySet[Person], target: TargetSpec, source: SourceSpec, due: DueSpec, now: dt.datetime
+    *,
+    tenant_id: int,
+    people: QuerySet[Person],
+    target: TargetSpec,
+    source: SourceSpec,
+    due: DueSpec,
+    fields: AssignmentFields,
+    now: dt.datetime,
 ) -> int:
     """Attach the source to every open assignment of `people` for the target that lacks it (an anti-join)."""
     attached_already = AssignmentSource.objects.filter(
         assignment_id=OuterRef("pk"), kind=source.kind, ref_id=source.ref_id
     )
     missing = _open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(Exists(attached_already))
-    return _insert_sources(missing, tenant_id=tenant_id, source=source, due=due, now=now)
+    ids = list(missing.values_list("pk", flat=True))
+    attached = 0
+    for start in range(0, len(ids), CHUNK):
+        rows = Assignment.objects.filter(pk__in=ids[start : start + CHUNK])
+        attached += _insert_sources(rows, tenant_id=tenant_id, source=source, due=due, fields=fields, now=now)
+        recompute_terms(rows)
+    return attached
 
 
 def _move_source_dates_earlier(source_ids: list[int], *, due: DueSpec, now: dt.datetime) -> int:
@@ -327,7 +349,13 @@ def _move_source_dates_earlier(source_ids: list[int], *, due: DueSpec, now: dt.d
 
 
 def _insert_sources(
-    assignments: QuerySet[Assignment], *, tenant_id: int, source: SourceSpec, due: DueSpec, now: dt.datetime
+    assignments: QuerySet[Assignment],
+    *,
+    tenant_id: int,
+    source: SourceSpec,
+    due: DueSpec,
+    fields: AssignmentFields,
+    now: dt.datetime,
 ) -> int:
     person_due = Person.objects.filter(pk=OuterRef("person_id")).values_list(_due_date_expression(due, now.date()))[:1]
     select = assignments.values_list(
@@ -340,6 +368,9 @@ def _insert_sources(
         typed_value(source.rule_id, BigIntegerField()),
         Subquery(person_due, output_field=DateField()) if due.from_hire_date else _due_date_expression(due, now.date()),
         typed_value(due.describe(), CharField()),
+        typed_value(fields.priority, CharField()),
+        typed_value(fields.reminder_plan, JSONField()),
+        typed_value(fields.note, TextField()),
         typed_value(now, DateTimeField()),
     )
     columns = [
@@ -352,6 +383,9 @@ def _insert_sources(
         "rule_id",
         "due_date",
         "due_rule",
+        "priority",
+        "reminder_plan",
+        "note",
         "created_at",
     ]
     return insert_select_ignore_conflicts(AssignmentSource._meta.db_table, columns, select)
@@ -376,7 +410,10 @@ def recompute_due_dates(assignments: QuerySet[Assignment]) -> int:
         | Q(new_due__isnull=False, due_date__isnull=True)
         | (Q(new_due__isnull=False, due_date__isnull=False) & ~Q(due_date=F("new_due")))
     )
-    ids = list(moved.values_list("pk", flat=True))
+    rows = list(moved.values_list("pk", "due_date", "new_due"))
+    ids = [pk for pk, _, _ in rows]
+    # The learner is told when the date moves earlier; any other move only re-plans reminders.
+    earlier = [pk for pk, old, new in rows if new is not None and (old is None or new < old)]
     person_timezone = Person.objects.filter(pk=OuterRef("person_id")).values("timezone")[:1]
     for start in range(0, len(ids), CHUNK):
         chunk = Assignment.objects.filter(pk__in=ids[start : start + CHUNK])
@@ -385,12 +422,72 @@ def recompute_due_dates(assignments: QuerySet[Assignment]) -> int:
         chunk.filter(due_date__isnull=False).update(
             due_at=LocalDayEnd(F("due_date"), Subquery(person_timezone, output_field=CharField()))
         )
-    _rescheduled(ids)
+    told = set(earlier)
+    _rescheduled([pk for pk in ids if pk not in told])
+    _rescheduled(earlier, event="due_date_changed")
     return len(ids)
 
 
-def _rescheduled(ids: list[int]) -> None:
-    """Tell listeners (reminder planning) that these assignments' due instants moved."""
+def source_terms_of(assignment_ids: list[int]) -> dict[int, list[SourceTerms]]:
+    """Each assignment's sources as `domain.SourceTerms` (one query)."""
+    terms: dict[int, list[SourceTerms]] = {pk: [] for pk in assignment_ids}
+    for assignment_id, due_date, priority, plan, note, created_at in (
+        AssignmentSource.objects.filter(assignment_id__in=assignment_ids)
+        .order_by("pk")
+        .values_list("assignment_id", "due_date", "priority", "reminder_plan", "note", "created_at")
+    ):
+        terms[assignment_id].append(SourceTerms(due_date, priority, plan, note, created_at))
+    return terms
+
+
+def tenant_default_plan(tenant_id: int) -> list[dict[str, Any]]:
+    settings = Tenant.objects.filter(pk=tenant_id).values_list("settings", flat=True).first() or {}
+    return default_plan_in_settings(settings)
+
+
+def recompute_terms(assignments: QuerySet[Assignment]) -> list[int]:
+    """Each open assignment takes the priority, reminders and note its sources ask for together
+    (`domain.effective_terms`); the due date is `recompute_due_dates`'. Only rows that change are
+    written, and listeners re-plan their reminders. Returns the ids that changed."""
+    # A completed one keeps its values (a retake re-opens it, and recomputes them then).
+    rows = list(
+        assignments.filter(withdrawn_at__isnull=True, completed_at__isnull=True).values_list(
+            "pk", "tenant_id", "priority", "reminder_plan", "note"
+        )
+    )
+    changed: list[int] = []
+    defaults: dict[int, list[dict[str, Any]]] = {}
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        terms = source_terms_of([row[0] for row in chunk])
+        updates: list[Assignment] = []
+        for pk, tenant_id, priority, plan, note in chunk:
+            if not terms[pk]:
+                continue  # no source left: withdrawn by the caller, values kept as history
+            if tenant_id not in defaults:
+                defaults[tenant_id] = tenant_default_plan(tenant_id)
+            effective = effective_terms(terms[pk], default_plan=defaults[tenant_id])
+            if (effective.priority, effective.reminder_plan, effective.note) != (priority, plan, note):
+                updates.append(
+                    Assignment(
+                        pk=pk, priority=effective.priority, reminder_plan=effective.reminder_plan, note=effective.note
+                    )
+                )
+        Assignment.objects.bulk_update(updates, ["priority", "reminder_plan", "note"])
+        changed += [a.pk for a in updates]
+    _rescheduled(changed)
+    return changed
+
+
+def recompute_effective(assignments: QuerySet[Assignment]) -> None:
+    """The due date, priority, reminders and note from the sources (after a source was added, removed or
+    changed)."""
+    recompute_due_dates(assignments)
+    recompute_terms(assignments)
+
+
+def _rescheduled(ids: list[int], *, event: str = "rescheduled") -> None:
+    """Tell listeners (reminder planning; the learner too for "due_date_changed") that these moved."""
     if not ids:
         return
     by_tenant: dict[int, list[int]] = {}
@@ -398,7 +495,7 @@ def _rescheduled(ids: list[int]) -> None:
         by_tenant.setdefault(tenant_id, []).append(pk)
     for tenant_id, tenant_ids in by_tenant.items():
         assignments_changed.send(
-            sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=tenant_ids, event="rescheduled"
+            sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=tenant_ids, event=event
         )
 
 
@@ -455,7 +552,8 @@ def _audit_created(
 def _satisfy_from_prior_completions(
     *, tenant_id: int, operation_id: int, targets: list[TargetSpec], now: dt.datetime
 ) -> None:
-    """A completion that already exists and is still valid satisfies a new assignment at once."""
+    """A completion that already exists and is still valid satisfies a new assignment at once, and
+    progress reported before the assignment existed counts at once too (its percent and started_at)."""
     course_ids: set[int] = set()
     for target in targets:
         course_ids.update(catalog.target_required_course_ids(target_type=target.type, target_id=target.id))
@@ -465,7 +563,10 @@ def _satisfy_from_prior_completions(
     holders = Completion.objects.filter(
         tenant_id=tenant_id, course_id__in=all_courses, person_id__in=new.values("person_id")
     ).values("person_id")
-    sync_assignments(assignments=new.filter(person_id__in=holders), now=now)
+    progressed = CourseProgress.objects.filter(
+        tenant_id=tenant_id, course_id__in=all_courses, person_id__in=new.values("person_id"), percent__gt=0
+    ).values("person_id")
+    sync_assignments(assignments=new.filter(Q(person_id__in=holders) | Q(person_id__in=progressed)), now=now)
 
 
 def audience_of(*, tenant_id: int, parts: list[AudiencePart]) -> QuerySet[Person]:
@@ -575,13 +676,17 @@ def _fan_out_target(
         now=now,
         own_sources_move=own_sources_move,
     )
-    created = 0
+    created = retaken = 0
+    if fields.retake and held.count:
+        created = retaken = _reopen_for_retake(
+            tenant_id=tenant_id, people=people, target=target, due=due, fields=fields, now=now
+        )
     if held.count < audience_size:  # a repeated call, where everyone holds one already, writes nothing
-        created = _insert_assignments(
+        created += _insert_assignments(
             tenant_id=tenant_id, people=people, target=target, due=due, fields=fields, now=now
         )
     # Rows a concurrent call inserted first (ON CONFLICT waited for it) were not seen before.
-    raced = max(0, audience_size - held.count - created)
+    raced = max(0, audience_size - held.count - (created - retaken))
     for index, (part_people, source) in enumerate(audience):
         _move_source_dates_earlier(held.own_source_later.get(index, []), due=due, now=now)
         _attach_sources(
@@ -590,6 +695,7 @@ def _fan_out_target(
             target=target,
             source=source,
             due=due,
+            fields=fields,
             now=now,
             operation_id=operation_id,
             only_audience=len(audience) == 1,
@@ -598,11 +704,76 @@ def _fan_out_target(
     if raced:
         for part_people, source in audience:
             _attach_source_where_missing(
-                tenant_id=tenant_id, people=part_people, target=target, source=source, due=due, now=now
+                tenant_id=tenant_id, people=part_people, target=target, source=source, due=due, fields=fields, now=now
             )
         recompute_due_dates(
             _open_assignments_of(tenant_id=tenant_id, people=people, target=target).exclude(operation_id=operation_id)
         )
     for start in range(0, len(held.may_move_earlier), CHUNK):
         recompute_due_dates(Assignment.objects.filter(pk__in=held.may_move_earlier[start : start + CHUNK]))
-    return created, held.count + raced
+    return created, held.count + raced - retaken
+
+
+def _reopen_for_retake(
+    *,
+    tenant_id: int,
+    people: QuerySet[Person],
+    target: TargetSpec,
+    due: DueSpec,
+    fields: AssignmentFields,
+    now: dt.datetime,
+) -> int:
+    """Re-open the audience's completed or expired assignments of the target as a new cycle (a retake).
+
+    The cycle counts up, the previous cycle's completions stop counting (they stay in the history), and
+    the due date is the request's: every source's date moves to it, as a new recurring cycle moves them.
+    Returns how many re-opened.
+    """
+    rows = _open_assignments_of(tenant_id=tenant_id, people=people, target=target).filter(completed_at__isnull=False)
+    ids = list(rows.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    due_expr = _due_date_expression(due, now.date())
+    person_due = Person.objects.filter(pk=OuterRef("person_id")).values_list(due_expr)[:1]
+    person_timezone = Person.objects.filter(pk=OuterRef("person_id")).values("timezone")[:1]
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        scope = Assignment.objects.filter(pk__in=chunk)
+        # One UPDATE: every right-hand side reads the row as it was (the previous cycle's completion).
+        scope.update(
+            cycle=F("cycle") + 1,
+            completions_after=F("completed_at"),
+            completed_at=None,
+            expires_at=None,
+            started_at=None,
+            progress=0,
+            compliance_flag=False,
+            due_date=Subquery(person_due, output_field=DateField()),
+            due_date_manual=False,
+            due_explanation="",
+        )
+        scope.update(due_at=LocalDayEnd(F("due_date"), Subquery(person_timezone, output_field=CharField())))
+        source_due = Subquery(
+            Assignment.objects.filter(pk=OuterRef("assignment_id")).values("due_date")[:1], output_field=DateField()
+        )
+        AssignmentSource.objects.filter(assignment_id__in=chunk).update(due_date=source_due, due_rule=due.describe())
+        AuditEvent.objects.bulk_create(
+            [
+                AuditEvent(
+                    tenant_id=tenant_id,
+                    actor_id=fields.assigned_by_id,
+                    action="assignment.retake",
+                    object_type="assignment",
+                    object_id=pk,
+                    after={"due_date": due.describe()},
+                    reason=fields.reason,
+                    at=now,
+                )
+                for pk in chunk
+            ]
+        )
+    recompute_terms(Assignment.objects.filter(pk__in=ids))
+    assignments_changed.send(
+        sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=ids, event="recurrence"
+    )
+    return len(ids)

@@ -87,6 +87,11 @@ class TimingMixin(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "e.g. Annual compliance refresh"}),
         help_text="Kept in the audit log; learners do not see it.",
     )
+    retake = forms.BooleanField(
+        required=False,
+        label="Retake: re-open completed or expired training as a new cycle",
+        help_text="Without it, whoever has completed the training keeps the completion and is left as is.",
+    )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -101,7 +106,9 @@ class TimingMixin(forms.Form):
     def timing_data(self) -> dict[str, Any]:
         """The valid form's timing and fields, as `AssignmentTerms` names them (only the due mode chosen)."""
         data = self.cleaned_data
-        timing = {"priority": data["priority"], "note": data["note"], "reason": data["reason"]}
+        timing: dict[str, Any] = {"priority": data["priority"], "note": data["note"], "reason": data["reason"]}
+        if data.get("retake"):
+            timing["retake"] = True
         if data["due_mode"] == "date":
             timing["due_date"] = data["due_date"]
         elif data["due_mode"] == "days":
@@ -113,7 +120,7 @@ class AssignForm(TimingMixin):
     """Assign one target to one person (the person page and the team view)."""
 
     target = forms.ChoiceField(label="Training")
-    field_order = ["target", "due_mode", "due_date", "due_in_days", "priority", "note", "reason"]
+    field_order = ["target", "due_mode", "due_date", "due_in_days", "priority", "note", "reason", "retake"]
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,7 +187,7 @@ class BulkTargetsForm(TimingMixin):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Pick at least one course, path or skill."},
     )
-    field_order = ["targets", "due_mode", "due_date", "due_in_days", "priority", "note", "reason"]
+    field_order = ["targets", "due_mode", "due_date", "due_in_days", "priority", "note", "reason", "retake"]
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -52,6 +52,8 @@ class AssignmentTerms(ServiceInput):
     reminders: list[dict[str, Any]] | None = None
     recurrence_weeks: int | None = None
     validity_months: int | None = None
+    # A completed or expired assignment re-opens as a new cycle; ignored on an open one.
+    retake: bool = False
 
 
 class AssignmentInput(AssignmentTerms):

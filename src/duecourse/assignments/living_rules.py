@@ -310,7 +310,7 @@ def rule_reconcile(
             removed += AssignmentSource.objects.filter(
                 tenant_id=rule.tenant_id, kind="rule", ref_id=rule.pk, assignment_id__in=chunk
             ).delete()[0]
-            fanout.recompute_due_dates(Assignment.objects.filter(pk__in=chunk))
+            fanout.recompute_effective(Assignment.objects.filter(pk__in=chunk))
             withdraw_sourceless(
                 tenant_id=rule.tenant_id,
                 assignments=Assignment.objects.filter(pk__in=chunk),
@@ -493,6 +493,12 @@ def rule_update(
             _write_items(rule, clean["items"])
         if "name" in clean:
             _rule_sources(rule).update(label=f"Rule: {rule.name}")
+        if {"priority", "note", "reminders"} & set(clean):
+            # The rule's sources carry what it asks; each assignment takes its sources' effective values.
+            _rule_sources(rule).update(priority=rule.priority, note=rule.note, reminder_plan=rule.reminders)
+            fanout.recompute_terms(
+                Assignment.objects.filter(pk__in=_rule_sources(rule).values("assignment_id"), withdrawn_at__isnull=True)
+            )
         new_due = _rule_due(rule)
         if new_due != old_due and timing_policy != "keep":
             _retime_sources(rule, new_due, extend_only=timing_policy == "extend")

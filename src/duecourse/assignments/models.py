@@ -129,6 +129,10 @@ class AssignmentSource(HighVolumeTenantScopedModel):
     rule_id = models.BigIntegerField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
     due_rule = models.CharField(max_length=100, blank=True, default="")
+    # What this source asks for; the assignment's own fields are `domain.effective_terms` of all its sources.
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=DEFAULT_PRIORITY)
+    reminder_plan = models.JSONField(null=True, blank=True)
+    note = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
 
     class Meta:

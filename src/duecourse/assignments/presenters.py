@@ -82,6 +82,7 @@ def assignment_as_dict(assignment: Assignment, titles: dict | None = None) -> di
                 "assigned_by_id": s.assigned_by_id,
                 "rule_id": s.rule_id,
                 "due_date": s.due_date,
+                "note": s.note,
             }
             for s in sources
         ],
@@ -130,6 +131,7 @@ def assignment_row_as_dict(row: AssignmentRow) -> dict:
                 "assigned_by_id": s.assigned_by_id,
                 "rule_id": s.rule_id,
                 "due_date": _when(s.due_date),
+                "note": s.note,
             }
             for s in row.sources
         ],

@@ -51,12 +51,13 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
         tenant_id=tenant_id, person_id__in=person_ids, course_id__in=relevant_courses
     ).values_list("person_id", "course_id", "completed_at"):
         completions.setdefault(person_id, {}).setdefault(course_id, []).append(completed_at)
-    percents = {
-        (p, c): pct
-        for p, c, pct in CourseProgress.objects.filter(
-            tenant_id=tenant_id, person_id__in=person_ids, course_id__in=relevant_courses
-        ).values_list("person_id", "course_id", "percent")
-    }
+    percents: dict[tuple[int, int], int] = {}
+    reported_at: dict[tuple[int, int], dt.datetime] = {}  # when progress was last reported, person+course
+    for p, c, pct, updated_at in CourseProgress.objects.filter(
+        tenant_id=tenant_id, person_id__in=person_ids, course_id__in=relevant_courses
+    ).values_list("person_id", "course_id", "percent", "updated_at"):
+        percents[(p, c)] = pct
+        reported_at[(p, c)] = updated_at
     changed = []
     for a in rows:
         by_course = completions.get(a.person_id, {})
@@ -78,7 +79,15 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
         before = (a.progress, a.completed_at, a.expires_at, a.started_at)
         a.progress = 100 if complete else min(progress, 99)
         if a.progress > 0 and a.started_at is None:
-            a.started_at = now
+            # Progress reported before the assignment existed: it started then, not now.
+            earlier = [
+                moment
+                for c in required
+                for s in satisfying[c]
+                for moment in [reported_at.get((a.person_id, s)), *by_course.get(s, ())]
+                if moment is not None and moment < now and (a.completions_after is None or moment > a.completions_after)
+            ]
+            a.started_at = min(earlier, default=now)
         if complete:
             finished = [moment for moment in done_at if moment is not None]
             a.completed_at = max(finished)

@@ -77,6 +77,7 @@ class SourceOut(Schema):
     assigned_by_id: int | None
     rule_id: int | None
     due_date: dt.date | None = None
+    note: str = ""
 
 
 class AssignmentOut(Schema):
@@ -120,6 +121,7 @@ class AssignmentIn(Schema):
     reminders: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
     recurrence_weeks: int | None = Field(None, ge=1, le=MAX_RECURRENCE_WEEKS)
     validity_months: int | None = Field(None, ge=1, le=MAX_VALIDITY_MONTHS)
+    retake: bool = False
 
     def to_input(self) -> AssignmentInput:
         return AssignmentInput.model_validate(_with_plan(self.model_dump(exclude_unset=True), self.reminders))
@@ -150,6 +152,7 @@ class BulkIn(Schema):
     recurrence_weeks: int | None = Field(None, ge=1, le=MAX_RECURRENCE_WEEKS)
     validity_months: int | None = Field(None, ge=1, le=MAX_VALIDITY_MONTHS)
     dry_run: bool = False
+    retake: bool = False
 
     def to_input(self) -> BulkAssignInput:
         return BulkAssignInput.model_validate(_with_plan(self.model_dump(exclude_unset=False), self.reminders))

@@ -173,6 +173,7 @@ class SourceRow(NamedTuple):
     rule_id: int | None
     due_date: dt.date | None
     due_rule: str
+    note: str = ""
 
 
 class AssignmentRow(NamedTuple):
@@ -217,7 +218,7 @@ _ROW_COLUMNS = [
     "compliance_flag", "due_date_manual", "due_explanation",
 ]  # fmt: skip
 _MINE = "a.tenant_id = %s AND a.person_id = %s AND a.withdrawn_at IS NULL AND a.visibility <> 'hidden'"
-_SOURCE_COLUMNS = ["id", "kind", "label", "assigned_by_id", "rule_id", "due_date", "due_rule"]
+_SOURCE_COLUMNS = ["id", "kind", "label", "assigned_by_id", "rule_id", "due_date", "due_rule", "note"]
 _MY_COUNT = TypedQuery(f"SELECT COUNT(*) FROM assignment a WHERE {_MINE}", [IntegerField()])
 
 
@@ -248,8 +249,8 @@ def _sources_json_sql(vendor: str) -> str:
 
 def _source_rows(sources_json: str | None) -> list[SourceRow]:
     rows = [
-        SourceRow(pk, kind, label, assigned_by_id, rule_id, dt.date.fromisoformat(due) if due else None, due_rule)
-        for pk, kind, label, assigned_by_id, rule_id, due, due_rule in json.loads(sources_json or "[]")
+        SourceRow(pk, kind, label, assigned_by_id, rule_id, dt.date.fromisoformat(due) if due else None, due_rule, note)
+        for pk, kind, label, assigned_by_id, rule_id, due, due_rule, note in json.loads(sources_json or "[]")
     ]
     return sorted(rows, key=lambda s: s.pk)
 

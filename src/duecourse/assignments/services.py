@@ -152,9 +152,20 @@ def workload_30d(*, tenant_id: int, people: QuerySet[Person], now: dt.datetime) 
 
 
 def _preview(
-    *, tenant_id: int, people: QuerySet[Person], targets: list[fanout.TargetSpec], due: DueSpec, now: dt.datetime
+    *,
+    tenant_id: int,
+    people: QuerySet[Person],
+    targets: list[fanout.TargetSpec],
+    due: DueSpec,
+    now: dt.datetime,
+    retake: bool = False,
 ) -> tuple[list[dict[str, Any]], int, int]:
-    """What a real run would do, person by person, with each person's workload: two queries in all."""
+    """What a real run would do, person by person, with each person's workload: two queries in all.
+
+    With `retake`, a completed or expired assignment counts as created (it re-opens as a new cycle)."""
+    holding = Assignment.objects.filter(tenant_id=tenant_id, withdrawn_at__isnull=True)
+    if retake:
+        holding = holding.filter(completed_at__isnull=True)
     workload = workload_30d(tenant_id=tenant_id, people=people, now=now)
     threshold = overload_threshold(tenant_id)
     today = now.date()
@@ -164,9 +175,7 @@ def _preview(
     holds = {
         f"holds_{index}": Case(
             When(
-                pk__in=Assignment.objects.filter(
-                    tenant_id=tenant_id, target_type=target.type, target_id=target.id, withdrawn_at__isnull=True
-                ).values("person_id"),
+                pk__in=holding.filter(target_type=target.type, target_id=target.id).values("person_id"),
                 then=Value(True),
             ),
             default=Value(False),
@@ -204,8 +213,9 @@ def _preview(
     return rows, created, skipped
 
 
-def _fields(actor: Person, common: CommonInput) -> fanout.AssignmentFields:
+def _fields(actor: Person, common: CommonInput, *, retake: bool = False) -> fanout.AssignmentFields:
     return fanout.AssignmentFields(
+        retake=retake,
         priority=common.priority,
         note=common.note,
         reason=common.reason,
@@ -242,7 +252,7 @@ def assignment_create(*, actor: Person, data: AssignmentInput) -> tuple[Assignme
         parts=[fanout.AudiencePart(source=source, people=Person.objects.filter(pk=person.pk))],
         targets=[target],
         due=due,
-        fields=_fields(actor, common),
+        fields=_fields(actor, common, retake=data.retake),
         params=_params(data),
         audit_reason=common.reason,
         now=clock.now(),
@@ -268,6 +278,7 @@ _PARAM_KEYS = (
     "recurrence_weeks",
     "validity_months",
     "reminders",
+    "retake",
 )
 
 
@@ -381,14 +392,16 @@ def bulk_assign(*, actor: Person, data: BulkAssignInput) -> fanout.FanOutResult:
         people = fanout.audience_of(tenant_id=actor.tenant_id, parts=parts)
         if dry_run:
             rows, created, skipped = _preview(
-                tenant_id=actor.tenant_id, people=people, targets=targets, due=due, now=now
+                tenant_id=actor.tenant_id, people=people, targets=targets, due=due, now=now, retake=data.retake
             )
             result = fanout.FanOutResult(created=created, skipped=skipped, preview=rows)
         else:
             # A real run answers the preview only when it is small; 100,000 rows are never built in Python.
             small = people[: PREVIEW_LIMIT_REAL_RUN + 1].count() * len(targets) <= PREVIEW_LIMIT_REAL_RUN
             preview = (
-                _preview(tenant_id=actor.tenant_id, people=people, targets=targets, due=due, now=now)[0]
+                _preview(
+                    tenant_id=actor.tenant_id, people=people, targets=targets, due=due, now=now, retake=data.retake
+                )[0]
                 if small
                 else None
             )
@@ -399,7 +412,7 @@ def bulk_assign(*, actor: Person, data: BulkAssignInput) -> fanout.FanOutResult:
                 parts=parts,
                 targets=targets,
                 due=due,
-                fields=_fields(actor, common),
+                fields=_fields(actor, common, retake=data.retake),
                 params=_params(data),
                 audit_reason=common.reason,
                 now=now,
@@ -435,9 +448,15 @@ def clean_priority_note_reminders(given: dict[str, Any], errors: list[FieldError
 
 
 def assignment_update(*, actor: Person, assignment: Assignment, data: AssignmentChange) -> Assignment:
-    """Change the fields given; a due date set by hand is marked so, and the change is audited."""
-    own = AssignmentSource.objects.filter(assignment=assignment, kind="individual", ref_id=actor.pk).exists()
-    if not permissions.can_change_assignment(actor, assignment, own_source=own):
+    """Change the fields given, audited.
+
+    A manager (anyone but learning staff) changes only what their own source contributes: the assignment
+    keeps the effective values of all its sources together (`domain.effective_terms`: the earliest due
+    date, the highest priority, the union of reminder plans, the notes joined). Admins and instructors set
+    the values on the assignment by hand; a due date set so is marked so and no source moves it again.
+    """
+    own = AssignmentSource.objects.filter(assignment=assignment, kind="individual", ref_id=actor.pk)
+    if not permissions.can_change_assignment(actor, assignment, own_source=own.exists()):
         raise forbidden("change this assignment")
     given = data.given()
     errors: list[FieldError] = []
@@ -457,6 +476,10 @@ def assignment_update(*, actor: Person, assignment: Assignment, data: Assignment
         locked = Assignment.objects.select_for_update().select_related("person").get(pk=assignment.pk)
         if locked.withdrawn_at is not None:
             raise Conflict(detail="This assignment is withdrawn; assign again instead")
+        # Learning staff set values by hand; anyone else changes only their own source.
+        source = None if permissions.assigns_tenant_wide(actor) else own.first()
+        if source is not None:
+            return _update_own_source(actor=actor, assignment=locked, source=source, changes=changes, reason=reason)
         before = {k: getattr(locked, k) for k in changes}
         for key, value in changes.items():
             setattr(locked, key, value)
@@ -467,16 +490,7 @@ def assignment_update(*, actor: Person, assignment: Assignment, data: Assignment
         after = {k: getattr(locked, k) for k in changes}
         if after != before:
             locked.save()
-            audit_record(
-                tenant_id=locked.tenant_id,
-                actor_id=actor.pk,
-                action="assignment.update",
-                object_type="assignment",
-                object_id=locked.pk,
-                before={k: _jsonable(v) for k, v in before.items()},
-                after={k: _jsonable(v) for k, v in after.items()},
-                reason=reason,
-            )
+            _audit_update(actor, locked, before, after, reason)
             assignments_changed.send(
                 sender=Assignment,
                 tenant_id=locked.tenant_id,
@@ -487,33 +501,107 @@ def assignment_update(*, actor: Person, assignment: Assignment, data: Assignment
     return locked
 
 
+def _audit_update(
+    actor: Person, assignment: Assignment, before: dict[str, Any], after: dict[str, Any], reason: str
+) -> None:
+    audit_record(
+        tenant_id=assignment.tenant_id,
+        actor_id=actor.pk,
+        action="assignment.update",
+        object_type="assignment",
+        object_id=assignment.pk,
+        before={k: _jsonable(v) for k, v in before.items()},
+        after={k: _jsonable(v) for k, v in after.items()},
+        reason=reason,
+    )
+
+
+def _update_own_source(
+    *, actor: Person, assignment: Assignment, source: AssignmentSource, changes: dict[str, Any], reason: str
+) -> Assignment:
+    """The caller's own source takes the changes; the assignment then takes its sources' effective values
+    (the learner is told when the effective due date moves earlier)."""
+    if "due_date" in changes:
+        source.due_rule = f"set by {actor.name} on {clock.now():%Y-%m-%d}"
+    before = {k: getattr(source, k) for k in changes}
+    for key, value in changes.items():
+        setattr(source, key, value)
+    after = {k: getattr(source, k) for k in changes}
+    if after == before:
+        return assignment
+    source.save()
+    scope = Assignment.objects.filter(pk=assignment.pk)
+    fanout.recompute_effective(scope)
+    _audit_update(actor, assignment, {"source": source.label, **before}, {"source": source.label, **after}, reason)
+    assignment.refresh_from_db()
+    return assignment
+
+
 def _jsonable(value: object) -> object:
     return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
 
 
-def assignment_withdraw(*, actor: Person, assignment: Assignment, reason: str = "") -> Assignment:
-    """Remove the caller's own source; the assignment is withdrawn when no source holds it any more.
+BLOCKING_SOURCE_KINDS = ("group", "org_unit", "everyone", "new_starter", "rule")
 
-    Admins and instructors remove every source except living rules' (change the rule's audience for those).
-    A longer reason than the audit log keeps is cut to fit.
+
+@dataclass
+class Withdrawal:
+    """What a withdrawal did: the assignment as it is now and the labels of the sources it removed."""
+
+    assignment: Assignment
+    removed: list[str]
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.assignment.withdrawn_at is not None
+
+
+def assignment_withdraw(*, actor: Person, assignment: Assignment, reason: str = "") -> Withdrawal:
+    """Withdraw as the caller may: remove their own source, or withdraw what only individuals hold.
+
+    - The caller holds an individual source: it is removed; the assignment is withdrawn when no source
+      remains, and stays open (its effective values recomputed) while others do.
+    - The caller holds none and a group, org-unit, everyone, new-starter or rule source remains: a
+      Conflict naming each (field "sources"), and nothing changes — remove the person from the group
+      or change its training, or grant an exemption.
+    - Held only by other people's individual sources: admins and instructors withdraw it; others may not.
+    A completed assignment is a Conflict (completions are history). A longer reason than the audit log
+    keeps is cut to fit.
     """
     reason = reason[:MAX_REASON_LENGTH]
     own = AssignmentSource.objects.filter(assignment=assignment, kind="individual", ref_id=actor.pk)
-    if not permissions.can_change_assignment(actor, assignment, own_source=own.exists()):
+    holds_own = own.exists()
+    if holds_own and not permissions.can_change_assignment(actor, assignment, own_source=True):
         raise forbidden("withdraw this assignment")
     with transaction.atomic():
         locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
         if locked.withdrawn_at is not None:
-            return locked
+            return Withdrawal(locked, [])
         if locked.completed_at is not None:
             raise Conflict(detail="A completed assignment cannot be withdrawn; completions are kept for history")
         sources = AssignmentSource.objects.filter(assignment=locked)
-        removable = sources.exclude(kind="rule") if permissions.assigns_tenant_wide(actor) and not own.exists() else own
-        removed = list(removable.values_list("label", flat=True))
+        if holds_own:
+            removable = own
+        else:
+            blocking = list(
+                sources.filter(kind__in=BLOCKING_SOURCE_KINDS).order_by("pk").values_list("label", flat=True)
+            )
+            if blocking:
+                raise Conflict(
+                    detail=(
+                        f"Still held by {', '.join(blocking)}: remove the person from the group or change its "
+                        "training, or grant an exemption"
+                    ),
+                    errors=[FieldError("sources", label) for label in blocking],
+                )
+            if not permissions.can_change_assignment(actor, assignment, own_source=False):
+                raise forbidden("withdraw this assignment")
+            removable = sources
+        removed = list(removable.order_by("pk").values_list("label", flat=True))
         removable.delete()
-        remaining = list(sources.values_list("label", flat=True))
+        remaining = list(sources.order_by("pk").values_list("label", flat=True))
         if remaining:
-            fanout.recompute_due_dates(Assignment.objects.filter(pk=locked.pk))
+            fanout.recompute_effective(Assignment.objects.filter(pk=locked.pk))
             audit_record(
                 tenant_id=locked.tenant_id,
                 actor_id=actor.pk,
@@ -545,7 +633,7 @@ def assignment_withdraw(*, actor: Person, assignment: Assignment, reason: str = 
                 event="withdrawn",
             )
         locked.refresh_from_db()
-    return locked
+    return Withdrawal(locked, removed)
 
 
 def withdraw_sourceless(

@@ -188,16 +188,17 @@ def assignment_edit_view(request, assignment_id: int):
 def assignment_withdraw_view(request, assignment_id: int):
     actor = request.actor
     assignment = selectors.access_assignment(actor=actor, assignment_id=assignment_id)
-    _require_change(actor, assignment, "withdraw this assignment")
     try:
         result = services.assignment_withdraw(actor=actor, assignment=assignment, reason=request.POST.get("reason", ""))
     except Conflict as exc:
         return _after_change(request, assignment, error=exc.detail, status=409)
-    if result.withdrawn_at is not None:
+    if result.withdrawn:
         notice = f"Withdrew the assignment from {assignment.person.name}; they have been notified."
+    elif result.removed:
+        notice = f"Removed {', '.join(result.removed)}; the assignment stays because other sources still hold it."
     else:
-        notice = "Removed your source; the assignment stays because other sources still hold it."
-    return _after_change(request, assignment, notice=notice, withdrawn=result.withdrawn_at is not None)
+        notice = "Nothing changed."
+    return _after_change(request, assignment, notice=notice, withdrawn=result.withdrawn)
 
 
 def _after_change(request, assignment, *, notice=None, error=None, status=200, withdrawn=False):
@@ -283,11 +284,17 @@ def person_assign_view(request, person_id: int):
                 add_field_errors(form, exc)
             else:
                 title = titles_for([assignment]).get((assignment.target_type, assignment.target_id), "")
-                notice = (
-                    f"Assigned {title} to {person.name}."
-                    if created
-                    else f"{person.name} already had {title}; your assignment was added as another source."
-                )
+                if created and assignment.cycle > 1:
+                    notice = f"Re-opened {title} for {person.name} as a retake (cycle {assignment.cycle})."
+                elif created:
+                    notice = f"Assigned {title} to {person.name}."
+                elif assignment.completed_at is not None:
+                    notice = (
+                        f"{person.name} has already completed {title}; it stays completed "
+                        "(tick Retake to re-open it as a new cycle)."
+                    )
+                else:
+                    notice = f"{person.name} already had {title}; your assignment was added as another source."
                 if is_htmx(request):
                     return _person_section(request, person, notice=notice)
                 messages.success(request, notice)

@@ -131,8 +131,8 @@ def build(*, people: int, name: str, now: dt.datetime, progress=lambda msg: None
                 )
             cursor.execute(
                 "INSERT INTO assignment_source (tenant_id, assignment_id, kind, ref_id, label, due_date, due_rule, "
-                "created_at) SELECT tenant_id, id, 'group', %s, 'Group: Everyone (bench)', due_date, 'fixed date', "
-                "assigned_at FROM assignment WHERE tenant_id = %s",
+                "priority, note, created_at) SELECT tenant_id, id, 'group', %s, 'Group: Everyone (bench)', due_date, "
+                "'fixed date', 'medium', '', assigned_at FROM assignment WHERE tenant_id = %s",
                 [group.pk, t],
             )
     if connection.vendor == "postgresql":

@@ -66,6 +66,7 @@ class TestSingleAssignment:
                 "assigned_by_id": admin.pk,
                 "rule_id": None,
                 "due_date": body["due_date"],
+                "note": "Before your first shift",
             }
         ]
         assert body["completed_at"] is None and body["compliance_flag"] is False

@@ -107,13 +107,14 @@ item.keys_in_order = (
 )  # fmt: skip
 
 
-def by_admin(admin, due_date, label=None):
+def by_admin(admin, due_date, label=None, note=""):
     return {
         "kind": "individual",
         "label": label or f"Individual by {admin.name}",
         "assigned_by_id": admin.pk,
         "rule_id": None,
         "due_date": due_date,
+        "note": note,
     }
 
 
@@ -142,8 +143,9 @@ def expected_items(w):
             due_date="2026-06-20",
             note="Before your first shift",
             recurrence_weeks=52,
-            sources=[by_admin(admin, "2026-07-01"), by_admin(instructor, "2026-06-20")],
-            reminders=[{"days": 5, "recipients": ["learner", "manager"]}],
+            sources=[by_admin(admin, "2026-07-01", note="Before your first shift"), by_admin(instructor, "2026-06-20")],
+            # The union of the sources' plans: the instructor's source brings the default plan.
+            reminders=[{"days": 5, "recipients": ["learner", "manager"]}, {"days": 3, "recipients": ["learner"]}],
             why=f"Source: Individual by {instructor.name}; {admin_label}",
             due_date_from=f"Individual by {instructor.name}: fixed date 2026-06-20",
         ),
