@@ -35,7 +35,8 @@ def staff(tenant, ada):
         for name in NAMES
     }
     course = course_create(
-        actor=ada, data=CourseInput(code="HS-101", title="Fire safety essentials", estimated_minutes=45, status="active")
+        actor=ada,
+        data=CourseInput(code="HS-101", title="Fire safety essentials", estimated_minutes=45, status="active"),
     )
     return {"people": people, "course": course, "manager": manager}
 
