@@ -1,12 +1,18 @@
-"""htmx attribute inheritance: an element that swaps itself must not hand its target or swap to the htmx elements
+"""htmx attributes in the templates: what htmx would misread.
+
+Inheritance: an element that swaps itself must not hand its target or swap to the htmx elements
 inside it.
 
 htmx lets an element inherit hx-target, hx-swap, hx-push-url … from any ancestor. The bulk wizard's form swaps
 itself (hx-target="this" hx-swap="outerHTML"); the people search inside it inherited the outerHTML swap, so its
 first answer replaced the results list itself and every later search had no target (issue 10). An ancestor that
 issues requests and sets these attributes must say hx-disinherit (or each descendant must set its own).
+
+Triggers: `from:` takes a selector up to the next space, so a selector with a space must be in parentheses
+(`from:(.filter select)`); the people list's `change from:.filter select` logged htmx:syntax:error on every load.
 """
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,9 +22,12 @@ SRC = Path(duecourse.__file__).parent
 REQUESTS = {"hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete"}
 LEAKY = ("hx-target", "hx-swap", "hx-push-url", "hx-select", "hx-include", "hx-vals")
 VOID = {"input", "br", "img", "meta", "link", "hr", "source", "col", "area", "wbr"}
+TRIGGER_MODIFIERS = (
+    "changed", "once", "delay:", "throttle:", "from:", "target:", "consume", "queue:", "root:", "threshold:"
+)  # fmt: skip
 
 
-class InheritanceFinder(HTMLParser):
+class HtmxAttributeFinder(HTMLParser):
     def __init__(self):
         super().__init__()
         self.stack: list[tuple[str, dict]] = []
@@ -32,6 +41,10 @@ class InheritanceFinder(HTMLParser):
                 for name in LEAKY:
                     if name in ancestor and name not in attributes and not {"*", name} & set(disinherited):
                         self.problems.append(f"<{tag}> inherits {name} from its <{ancestor_tag}>")
+        trigger = attributes.get("hx-trigger", "")
+        for selector, rest in re.findall(r"from:([^\s,(][^\s,]*)\s+([^\s,]+)", trigger):
+            if not rest.startswith(TRIGGER_MODIFIERS):
+                self.problems.append(f'<{tag}> hx-trigger "from:{selector} {rest}": put a selector with a space in ()')
         if tag not in VOID:
             self.stack.append((tag, attributes))
 
@@ -42,10 +55,10 @@ class InheritanceFinder(HTMLParser):
                 return
 
 
-def test_no_template_leaks_a_swap_to_the_htmx_elements_inside_it():
+def test_no_template_leaks_a_swap_to_the_htmx_elements_inside_it_or_misspells_a_trigger():
     problems = []
     for template in sorted(SRC.glob("*/templates/**/*.html")):
-        finder = InheritanceFinder()
+        finder = HtmxAttributeFinder()
         finder.feed(template.read_text())
         problems += [f"{template.relative_to(SRC)}: {p}" for p in finder.problems]
     assert problems == []
