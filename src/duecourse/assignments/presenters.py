@@ -296,8 +296,12 @@ def checklist(actor, assignment: Assignment, now: dt.datetime) -> Checklist:
         path = catalog_selectors.access_path(actor=actor, path_id=assignment.target_id)
         entries = [(i.course_id, i.required) for i in path.items.all().order_by("position")]
     else:
-        skill = catalog_selectors.access_skill(actor=actor, skill_id=assignment.target_id)
-        entries = [(c.pk, True) for c in skill.courses.all()]
+        catalog_selectors.access_skill(actor=actor, skill_id=assignment.target_id)
+        # In the order the Begin button walks them (`_next_courses`).
+        entries = [
+            (c, True)
+            for c in catalog_selectors.target_required_course_ids(target_type="skill", target_id=assignment.target_id)
+        ]
     course_ids = [c for c, _ in entries]
     satisfying = catalog_selectors.courses_satisfying(tenant_id=assignment.tenant_id, course_ids=course_ids)
     completions = _completion_dates(

@@ -25,6 +25,11 @@ def checklist(html: str) -> tuple[str, list[str]]:
     return count, sorted(done)
 
 
+def listed(html: str) -> list[str]:
+    block = html.split('id="checklist"', 1)[1].split("</ol>", 1)[0]
+    return re.findall(r'<span class="strong">([^<]+)</span>', block)
+
+
 def launch_href(html: str) -> str:
     return re.search(r'<a class="btn btn-primary" href="([^"]+)"', html).group(1)
 
@@ -64,6 +69,7 @@ def test_a_new_cycle_starts_with_nothing_ticked_and_counts_this_cycles_completio
 
     page = text(client.get(f"/learning/{a.pk}/"))
     assert checklist(page) == ("0 of 2 done", [])
+    assert listed(page) == ["Manual handling", "Ladder safety"]  # in the order the Begin button takes them
     assert "cycle 2" in page
     assert launch_href(page) == "https://lms.example.com/handling"
     body = api_as(learner).get(f"/api/v1/assignments/{a.pk}").json()
