@@ -11,6 +11,7 @@ from duecourse.groups.models import Group, GroupMember
 from duecourse.groups.services import group_create
 from duecourse.people.inputs import PersonInput
 from duecourse.people.services import person_create
+from duecourse.testing.factories import make_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,6 +59,12 @@ def _search_finds_nobody(page, text):
     expect(page.locator("#picker-results")).to_contain_text(f"match “{text}”")
 
 
+def _placeholder(page) -> str:
+    """What the picked list's CSS :empty placeholder shows ("" when it shows nothing)."""
+    content = page.evaluate("getComputedStyle(document.querySelector('#picked'), '::before').content")
+    return "" if content in ("none", "normal") else content.strip('"')
+
+
 def _assigned_names(course) -> set[str]:
     return set(Assignment.objects.filter(target_id=course.pk).values_list("person__name", flat=True))
 
@@ -76,7 +83,9 @@ def test_the_wizard_search_answers_every_search_and_assigns_every_pick(page, sta
 
     sign_in(ada)
     _open_people_step(page)
+    assert _placeholder(page) == "Nobody picked individually."
     _search_and_add(page, "oliv", "Olivia Smith")
+    assert _placeholder(page) == ""
     _search_and_add(page, "rossi", "Luca Rossi")
     _search_finds_nobody(page, "oliv")  # someone already picked is not offered again
     _search_and_add(page, "hann", "Hannah Weber")
@@ -103,6 +112,10 @@ def test_a_manager_finds_each_report_in_turn(page, staff, sign_in):
     sign_in(staff["manager"])
     _open_people_step(page)
     _search_and_add(page, "weber", "Hannah Weber")
+    page.get_by_role("button", name="Remove Hannah Weber").click()
+    expect(page.locator("#picked li")).to_have_count(0)
+    assert _placeholder(page) == "Nobody picked individually."  # the list is empty again, and says so
+    _search_and_add(page, "hann", "Hannah Weber")
     _search_and_add(page, "james", "James Garcia")
     _search_finds_nobody(page, "ada")  # not a report
     page.get_by_role("button", name="Next: reminders →").click()
@@ -118,6 +131,7 @@ def test_the_group_editor_picks_from_several_searches(page, staff, ada, sign_in)
     sign_in(ada)
     page.goto("/groups/new/?kind=static")
     page.get_by_label("Name").fill("Night shift")
+    assert _placeholder(page) == "Nobody yet: search above and press Add."
     _search_and_add(page, "oliv", "Olivia Smith")
     _search_and_add(page, "luca", "Luca Rossi")
     _search_and_add(page, "james", "James Garcia")
@@ -141,3 +155,19 @@ def test_the_group_page_adds_from_several_searches(page, staff, ada, sign_in):
     _search_finds_nobody(page, "hannah")  # already a member
     members = set(GroupMember.objects.filter(group=group).values_list("person__name", flat=True))
     assert members == {"Hannah Weber", "Luca Rossi"}
+
+
+def test_the_catalog_filter_hides_headings_with_nothing_left_under_them(page, staff, ada, sign_in):
+    from playwright.sync_api import expect
+
+    make_path(ada.tenant, [(staff["course"], True)], title="Warehouse induction")
+    sign_in(ada)
+    page.goto("/assign/")
+    headings = page.locator("#target-list .check-group")
+    expect(headings.filter(visible=True)).to_have_text(["Courses", "Learning paths"])
+    page.get_by_placeholder("Filter the catalog").fill("fire")
+    expect(headings.filter(visible=True)).to_have_text(["Courses"])
+    page.get_by_placeholder("Filter the catalog").fill("induction")
+    expect(headings.filter(visible=True)).to_have_text(["Learning paths"])
+    page.get_by_placeholder("Filter the catalog").fill("")
+    expect(headings.filter(visible=True)).to_have_text(["Courses", "Learning paths"])

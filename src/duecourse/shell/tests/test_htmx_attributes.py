@@ -8,6 +8,10 @@ itself (hx-target="this" hx-swap="outerHTML"); the people search inside it inher
 first answer replaced the results list itself and every later search had no target (issue 10). An ancestor that
 issues requests and sets these attributes must say hx-disinherit (or each descendant must set its own).
 
+Placeholders: a list with `data-empty` shows it through CSS `:empty`, which whitespace defeats; such a list's
+template puts its loop right against its tags, so an empty list renders as `<ul …></ul>` (the wizard's "Nobody
+picked individually." and the course page's "Nothing." never showed).
+
 Triggers: `from:` takes a selector up to the next space, so a selector with a space must be in parentheses
 (`from:(.filter select)`); the people list's `change from:.filter select` logged htmx:syntax:error on every load.
 """
@@ -61,4 +65,15 @@ def test_no_template_leaks_a_swap_to_the_htmx_elements_inside_it_or_misspells_a_
         finder = HtmxAttributeFinder()
         finder.feed(template.read_text())
         problems += [f"{template.relative_to(SRC)}: {p}" for p in finder.problems]
+    assert problems == []
+
+
+def test_a_list_with_an_empty_placeholder_renders_truly_empty():
+    problems = []
+    for template in sorted(SRC.glob("*/templates/**/*.html")):
+        source = template.read_text()
+        for match in re.finditer(r"<(\w+)[^>]*\bdata-empty=[^>]*>(.*?)</\1>", source, re.S):
+            inner = match.group(2)
+            if inner and not (inner.startswith("{%") and inner.endswith("%}")):
+                problems.append(f"{template.relative_to(SRC)}: {match.group(0)[:80]}")
     assert problems == []
