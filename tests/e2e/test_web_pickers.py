@@ -93,7 +93,9 @@ def test_the_wizard_search_answers_every_search_and_assigns_every_pick(page, sta
 
     # Away to the reminders and back: the picks stay, and the search still answers.
     page.get_by_role("button", name="Next: reminders →").click()
+    expect(page.get_by_role("heading", name="Who should be reminded, and when?")).to_be_visible()
     page.get_by_role("button", name="← Back").click()
+    expect(page.get_by_role("heading", name="Who should be assigned?")).to_be_visible()
     expect(page.locator("#picked li")).to_have_count(3)
     _search_and_add(page, "garc", "James Garcia")
     page.get_by_role("button", name="Remove Luca Rossi").click()
