@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.core.serializers.json import DjangoJSONEncoder
 
 from duecourse.assignments import permissions
-from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN, completion_is_valid, local_date
+from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN, local_date, required_done_at
 from duecourse.assignments.models import Assignment, Completion
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
 from duecourse.assignments.selectors import AssignmentRow, explain_assignment, explain_sources
@@ -213,9 +213,40 @@ def due_text(*, status: str, due_date: dt.date | None, today: dt.date) -> tuple[
     return f"Due in {days} days", "warning" if days <= 7 else ""
 
 
+def _completion_dates(
+    tenant_id: int, person_ids: set[int], course_ids: set[int]
+) -> dict[int, dict[int, list[dt.datetime]]]:
+    """person -> course -> the instants that person completed it, for these courses."""
+    completions: dict[int, dict[int, list[dt.datetime]]] = {}
+    rows = Completion.objects.filter(
+        tenant_id=tenant_id, person_id__in=person_ids, course_id__in=course_ids
+    ).values_list("person_id", "course_id", "completed_at")
+    for person_id, course_id, completed_at in rows:
+        completions.setdefault(person_id, {}).setdefault(course_id, []).append(completed_at)
+    return completions
+
+
+def _done_at(
+    assignment: Assignment,
+    course_ids: list[int],
+    satisfying: dict[int, set[int]],
+    completions: dict[int, dict[int, list[dt.datetime]]],
+    now: dt.datetime,
+) -> list[dt.datetime | None]:
+    """When each course counts as done for this assignment: the rule progress and status use
+    (`domain.required_done_at`), so this cycle's valid completions only."""
+    return required_done_at(
+        required=[satisfying.get(c, {c}) for c in course_ids],
+        completions=completions.get(assignment.person_id, {}),
+        after=assignment.completions_after,
+        validity_months=assignment.validity_months,
+        now=now,
+    )
+
+
 def _next_courses(actor: Person, assignments: list[Assignment], now: dt.datetime) -> dict[int, Course | None]:
     """For each assignment, the course its Begin / Continue button opens: a path's or skill's next
-    required course without a valid completion (equivalent courses count), else its first one."""
+    required course not done in this cycle (equivalent courses count), else its first one."""
     if not assignments:
         return {}
     tenant_id = assignments[0].tenant_id
@@ -225,30 +256,70 @@ def _next_courses(actor: Person, assignments: list[Assignment], now: dt.datetime
     }
     course_ids = sorted({c for ids in required.values() for c in ids})
     satisfying = catalog_selectors.courses_satisfying(tenant_id=tenant_id, course_ids=course_ids)
-    completions: dict[tuple[int, int], list[dt.datetime]] = {}
-    rows = Completion.objects.filter(
-        tenant_id=tenant_id,
-        person_id__in={a.person_id for a in assignments},
-        course_id__in={c for s in satisfying.values() for c in s},
-    ).values_list("person_id", "course_id", "completed_at")
-    for person_id, course_id, completed_at in rows:
-        completions.setdefault((person_id, course_id), []).append(completed_at)
+    completions = _completion_dates(
+        tenant_id, {a.person_id for a in assignments}, {c for s in satisfying.values() for c in s}
+    )
     courses = catalog_selectors.course_list(actor=actor).in_bulk(course_ids)
     result: dict[int, Course | None] = {}
     for a in assignments:
         ids = required[(a.target_type, a.target_id)]
-
-        def done(course_id: int, a: Assignment = a) -> bool:
-            return any(
-                completion_is_valid(at, a.validity_months, now)
-                for c in satisfying.get(course_id, {course_id})
-                for at in completions.get((a.person_id, c), ())
-            )
-
-        pending = [c for c in ids if not done(c)]
-        pick = (pending or ids)[0] if pending or ids else None
-        result[a.pk] = courses.get(pick) if pick is not None else None
+        done_at = _done_at(a, ids, satisfying, completions, now)
+        pending = [c for c, done in zip(ids, done_at, strict=True) if done is None]
+        choices = pending or ids
+        result[a.pk] = courses.get(choices[0]) if choices else None
     return result
+
+
+@dataclass
+class Checklist:
+    """A path's or skill's courses on its assignment's page, each with when it was done in this cycle."""
+
+    rows: list[dict]
+
+    @property
+    def required_total(self) -> int:
+        return sum(1 for row in self.rows if row["required"])
+
+    @property
+    def required_done(self) -> int:
+        return sum(1 for row in self.rows if row["required"] and row["completed_at"])
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def checklist(actor, assignment: Assignment, now: dt.datetime) -> Checklist:
+    """The checklist of a path or skill assignment (empty for a course). A course is ticked by the same rule
+    that completes the assignment, so in a recurring item's later cycle earlier completions do not tick it."""
+    if assignment.target_type == "course":
+        return Checklist([])
+    if assignment.target_type == "path":
+        path = catalog_selectors.access_path(actor=actor, path_id=assignment.target_id)
+        entries = [(i.course_id, i.required) for i in path.items.all().order_by("position")]
+    else:
+        catalog_selectors.access_skill(actor=actor, skill_id=assignment.target_id)
+        # In the order the Begin button walks them (`_next_courses`).
+        entries = [
+            (c, True)
+            for c in catalog_selectors.target_required_course_ids(target_type="skill", target_id=assignment.target_id)
+        ]
+    course_ids = [c for c, _ in entries]
+    satisfying = catalog_selectors.courses_satisfying(tenant_id=assignment.tenant_id, course_ids=course_ids)
+    completions = _completion_dates(
+        assignment.tenant_id, {assignment.person_id}, {c for s in satisfying.values() for c in s}
+    )
+    done_at = _done_at(assignment, course_ids, satisfying, completions, now)
+    courses = catalog_selectors.course_list(actor=actor).in_bulk(course_ids)
+    return Checklist(
+        [
+            {"course": courses[c], "required": required, "completed_at": done}
+            for (c, required), done in zip(entries, done_at, strict=True)
+            if c in courses
+        ]
+    )
 
 
 def _action_label(assignment) -> str:

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from duecourse.assignments import permissions, selectors, services
-from duecourse.assignments.domain import completion_is_valid
 from duecourse.assignments.forms import (
     AssignForm,
     AssignmentEditForm,
@@ -28,8 +27,7 @@ from duecourse.assignments.forms import (
 )
 from duecourse.assignments.inputs import BulkAssignInput
 from duecourse.assignments.limits import MAX_FILTER_TEXT_LENGTH
-from duecourse.assignments.models import Completion
-from duecourse.assignments.presenters import Item, present, titles_for
+from duecourse.assignments.presenters import Item, checklist, present, titles_for
 from duecourse.assignments.status import OPEN_STATUSES, STATUS_LABELS, AssignmentStatus
 from duecourse.catalog import selectors as catalog_selectors
 from duecourse.catalog.models import ACTIVE
@@ -91,39 +89,6 @@ def home_summary_view(request):
 
 
 # --- one assignment ------------------------------------------------------------------------------
-def _path_courses(actor, assignment, now) -> list[dict]:
-    """A path's or skill's courses for its page, each with whether the person has a valid completion."""
-    if assignment.target_type == "course":
-        return []
-    if assignment.target_type == "path":
-        path = catalog_selectors.access_path(actor=actor, path_id=assignment.target_id)
-        entries = [(i.course_id, i.required) for i in path.items.all().order_by("position")]
-    else:
-        skill = catalog_selectors.access_skill(actor=actor, skill_id=assignment.target_id)
-        entries = [(c.pk, True) for c in skill.courses.all()]
-    course_ids = [c for c, _ in entries]
-    satisfying = catalog_selectors.courses_satisfying(tenant_id=actor.tenant_id, course_ids=course_ids)
-    done_at: dict[int, dt.datetime] = {}
-    rows = Completion.objects.filter(
-        tenant_id=actor.tenant_id,
-        person_id=assignment.person_id,
-        course_id__in={c for s in satisfying.values() for c in s},
-    ).values_list("course_id", "completed_at")
-    for course_id, completed_at in rows:
-        if completion_is_valid(completed_at, assignment.validity_months, now):
-            for target_course, options in satisfying.items():
-                if course_id in options and completed_at > done_at.get(
-                    target_course, dt.datetime.min.replace(tzinfo=dt.UTC)
-                ):
-                    done_at[target_course] = completed_at
-    courses = catalog_selectors.course_list(actor=actor).in_bulk(course_ids)
-    return [
-        {"course": courses[c], "required": required, "completed_at": done_at.get(c)}
-        for c, required in entries
-        if c in courses
-    ]
-
-
 def _assignment_page(request, assignment, *, form=None, error=None, status=200):
     actor = request.actor
     item = present(actor, [assignment], launch=True, changes=True)[0]
@@ -132,7 +97,7 @@ def _assignment_page(request, assignment, *, form=None, error=None, status=200):
         "item": item,
         "a": assignment,
         "is_self": is_self,
-        "courses": _path_courses(actor, assignment, clock.now()),
+        "courses": checklist(actor, assignment, clock.now()),
         "form": form or AssignmentEditForm(initial=AssignmentEditForm.initial_for(assignment)),
         "error": error,
         "reminders": describe_plan(assignment.reminder_plan) or ["No reminders"],

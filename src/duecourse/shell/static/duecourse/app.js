@@ -4,14 +4,24 @@
 //   data-confirm="Question?"           on a form: ask before submitting
 //   data-dismiss                       on a button: close its flash message
 //   data-copy="#selector"              on a button: copy that element's text
-//   data-remove="selector"             on a button: remove its closest such ancestor when clicked,
+//   data-remove="selector"             on a button: remove its closest such ancestor when clicked (a list left
+//                                        with no items becomes :empty, so its data-empty placeholder shows),
 //     data-then-trigger="event"          then fire that event on <body> (htmx triggers listen for it)
 //   data-remove-after-request="sel"    on an htmx element: remove its closest such ancestor after its request
 //   data-enter-stays                   on an input: Enter does not submit the form
 //   data-filter-checklist              on a search box: hide the labels of its .check-list that do not match
+//                                        (and a .check-group heading with none left under it)
 //   data-autosubmit                    on a select: submit its form when it changes
 (function () {
   "use strict";
+
+  // Remove an element; a list left with no items is emptied of the whitespace between them, so that its
+  // CSS :empty placeholder (e.g. .chip-list[data-empty]) shows again.
+  function removeLeavingEmpty(element) {
+    var parent = element.parentNode;
+    element.remove();
+    if (parent && parent.children.length === 0 && !parent.textContent.trim()) parent.textContent = "";
+  }
 
   // <form data-confirm="Question?"> asks before submitting.
   document.addEventListener("submit", function (event) {
@@ -33,7 +43,7 @@
     var remover = event.target.closest("[data-remove]");
     if (remover) {
       var removed = remover.closest(remover.getAttribute("data-remove"));
-      if (removed) removed.remove();
+      if (removed) removeLeavingEmpty(removed);
       var then = remover.getAttribute("data-then-trigger");
       if (then) document.body.dispatchEvent(new CustomEvent(then, { bubbles: true }));
       return;
@@ -58,15 +68,27 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     var selector = event.target.getAttribute && event.target.getAttribute("data-remove-after-request");
     var removed = selector && event.target.closest(selector);
-    if (removed) removed.remove();
+    if (removed) removeLeavingEmpty(removed);
   });
 
   document.addEventListener("input", function (event) {
     var box = event.target;
     if (!box.matches || !box.matches("[data-filter-checklist]")) return;
     var q = box.value.toLowerCase();
-    box.parentNode.querySelectorAll(".check-list label").forEach(function (label) {
-      label.hidden = Boolean(q) && label.textContent.toLowerCase().indexOf(q) < 0;
+    box.parentNode.querySelectorAll(".check-list").forEach(function (list) {
+      var heading = null;
+      var headingShown = false;
+      Array.prototype.forEach.call(list.children, function (child) {
+        if (child.classList.contains("check-group")) {
+          if (heading) heading.hidden = !headingShown;
+          heading = child;
+          headingShown = false;
+        } else if (child.tagName === "LABEL") {
+          child.hidden = Boolean(q) && child.textContent.toLowerCase().indexOf(q) < 0;
+          headingShown = headingShown || !child.hidden;
+        }
+      });
+      if (heading) heading.hidden = !headingShown;
     });
   });
 
