@@ -15,6 +15,7 @@ class TeamRow(Schema):
     active: int
     completed: int
     overdue: int
+    exempt: int = 0
 
 
 class TeamOut(Schema):
@@ -26,6 +27,7 @@ class ComplianceRow(Schema):
     required_due: int
     completed: int
     rate: float | None
+    exempt: int = 0
     target_id: int | None = None
 
 
