@@ -12,7 +12,15 @@ from django.db.models import Case, CharField, F, IntegerField, Q, QuerySet, Text
 from duecourse.assignments import permissions
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource
 from duecourse.assignments.priorities import PRIORITY_RANK, UNKNOWN_PRIORITY_RANK
-from duecourse.assignments.status import STATUS_RULE, AssignmentStatus, Atom, Check, Condition, status_conjunction
+from duecourse.assignments.status import (
+    REQUIRED,
+    STATUS_RULE,
+    AssignmentStatus,
+    Atom,
+    Check,
+    Condition,
+    status_conjunction,
+)
 from duecourse.catalog.selectors import target_title_sql
 from duecourse.core import clock
 from duecourse.core.errors import forbidden, not_found
@@ -82,6 +90,12 @@ def status_filter(status: str, now: dt.datetime, prefix: str = "") -> Q:
 
     `prefix` ("assignment__") filters rows of another table by their assignment's status."""
     return _conditions_q(status_conjunction(status), now, prefix)
+
+
+def overdue_applies_filter(prefix: str = "") -> Q:
+    """The items that can become overdue at all (the status rule's `REQUIRED` condition): only these are
+    reminded after their due date, escalated or flagged. `prefix` as in `status_filter`."""
+    return _conditions_q((REQUIRED,), clock.now(), prefix)
 
 
 def statuses_filter(statuses: Iterable[str], now: dt.datetime) -> Q:

@@ -15,7 +15,6 @@ class TeamRow(Schema):
     active: int
     completed: int
     overdue: int
-    exempt: int = 0
 
 
 class TeamOut(Schema):

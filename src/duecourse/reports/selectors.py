@@ -24,12 +24,12 @@ COMPLIANCE_DIMENSIONS = {
 
 
 # Counts per active report in one statement; each count's condition is generated from the status rule
-# (`assignments.status`), the `%s` in them being now. Hidden items are left out of every count.
+# (`assignments.status`), the `%s` in them being now. Hidden items are left out of every count; an
+# exempt one is neither active nor overdue.
 _TEAM_COUNTS = [
     status_in_sql(UNFINISHED_STATUSES, "a"),
     status_in_sql([AssignmentStatus.COMPLETED], "a"),
     status_in_sql([AssignmentStatus.OVERDUE], "a"),
-    status_in_sql([AssignmentStatus.EXEMPT], "a"),
 ]
 _TEAM_STATUS = TypedQuery(
     "SELECT p.id, p.name, "
@@ -40,7 +40,7 @@ WHERE p.tenant_id = %s AND p.manager_id = %s AND p.active
 GROUP BY p.id, p.name
 ORDER BY p.name, p.id
 """,
-    [IntegerField(), CharField(), IntegerField(), IntegerField(), IntegerField(), IntegerField()],
+    [IntegerField(), CharField(), IntegerField(), IntegerField(), IntegerField()],
 )
 _TEAM_NOW_PARAMS = sum(condition.count("%s") for condition in _TEAM_COUNTS)
 
@@ -58,8 +58,8 @@ def team_status(*, actor: Person, manager_id: int | None) -> list[dict]:
     if own_team and not rows and not permissions.can_view_tenant_reports(actor):
         raise forbidden("see this team")
     return [
-        {"person_id": pk, "name": name, "active": active, "completed": completed, "overdue": overdue, "exempt": exempt}
-        for pk, name, active, completed, overdue, exempt in rows
+        {"person_id": pk, "name": name, "active": active, "completed": completed, "overdue": overdue}
+        for pk, name, active, completed, overdue in rows
     ]
 
 

@@ -140,7 +140,6 @@ def _team_counts(boss, expected):
             int(counted and status == AssignmentStatus.COMPLETED),
             int(counted and status == AssignmentStatus.OVERDUE),
         ), (status, row)
-        assert row["exempt"] == int(counted and status == AssignmentStatus.EXEMPT), (status, row)
         found[pk] = status
     return found
 
