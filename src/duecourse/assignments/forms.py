@@ -170,6 +170,8 @@ class AssignmentEditForm(forms.Form):
 class ExemptionForm(forms.Form):
     """Exempt the person from this assignment (admins, instructors): a reason and an optional last day."""
 
+    prefix = "exempt"  # beside the edit form on the same page, which has a reason field too
+
     reason = forms.CharField(
         max_length=MAX_REASON_LENGTH,
         label="Reason",
