@@ -20,8 +20,8 @@ import pytest
 from django.db import transaction
 
 from duecourse.assignments.inputs import RuleInput
-from duecourse.assignments.models import Assignment
 from duecourse.assignments.living_rules import rule_create
+from duecourse.assignments.models import Assignment
 from duecourse.testing.factories import assign, make_course, make_equivalence, make_path, make_skill
 
 ROLES = ("admin", "instructor", "hr", "manager", "learner", "anon")
@@ -184,7 +184,17 @@ def body_key(method: str, path: str) -> str:
 
 
 def fill(path: str, w) -> str:
-    names = ("outsider_assignment", "rule_assignment", "assignment", "course", "path", "skill", "equivalence", "rule", "manager")
+    names = (
+        "outsider_assignment",
+        "rule_assignment",
+        "assignment",
+        "course",
+        "path",
+        "skill",
+        "equivalence",
+        "rule",
+        "manager",
+    )
     for name in names:
         path = path.replace("{" + name + "}", str(getattr(w, name).pk))
     return path

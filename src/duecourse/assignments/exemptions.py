@@ -84,7 +84,11 @@ def exemption_grant(*, actor: Person, assignment: Assignment, data: ExemptionInp
             reason=reason,
         )
         assignments_changed.send(
-            sender=Assignment, tenant_id=locked.tenant_id, operation_id=None, assignment_ids=[locked.pk], event="updated"
+            sender=Assignment,
+            tenant_id=locked.tenant_id,
+            operation_id=None,
+            assignment_ids=[locked.pk],
+            event="updated",
         )
     return locked
 
@@ -113,7 +117,11 @@ def exemption_end(*, actor: Person, assignment: Assignment, reason: str = "") ->
             reason=reason,
         )
         assignments_changed.send(
-            sender=Assignment, tenant_id=locked.tenant_id, operation_id=None, assignment_ids=[locked.pk], event="updated"
+            sender=Assignment,
+            tenant_id=locked.tenant_id,
+            operation_id=None,
+            assignment_ids=[locked.pk],
+            event="updated",
         )
     return locked
 
@@ -125,5 +133,7 @@ def refresh_exemption_ends(*, tenant_id: int, person_ids: Iterable[int] | None =
     scope = Assignment.objects.filter(tenant_id=tenant_id, withdrawn_at__isnull=True, exempt_until__isnull=False)
     if person_ids is not None:
         scope = scope.filter(person_id__in=list(person_ids))
-    ids = list(scope.annotate(new_ends_at=instant).exclude(exempt_ends_at=F("new_ends_at")).values_list("pk", flat=True))
+    ids = list(
+        scope.annotate(new_ends_at=instant).exclude(exempt_ends_at=F("new_ends_at")).values_list("pk", flat=True)
+    )
     return Assignment.objects.filter(pk__in=ids).update(exempt_ends_at=instant) if ids else 0

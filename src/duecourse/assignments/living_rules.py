@@ -21,8 +21,6 @@ from duecourse.assignments.inputs import RuleAudience, RuleInput, RuleItemInput,
 from duecourse.assignments.limits import MAX_RECURRENCE_WEEKS, MAX_RULE_ITEMS, MAX_RULE_NAME_LENGTH, MAX_VALIDITY_MONTHS
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource, RuleItem
 from duecourse.assignments.selectors import status_filter
-from duecourse.assignments.signals import assignments_changed
-from duecourse.assignments.status import AssignmentStatus
 from duecourse.assignments.services import (
     audience_parts,
     clean_due,
@@ -30,6 +28,8 @@ from duecourse.assignments.services import (
     resolve_target,
     withdraw_sourceless,
 )
+from duecourse.assignments.signals import assignments_changed
+from duecourse.assignments.status import AssignmentStatus
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor
 from duecourse.core.audit import audit_record
@@ -344,8 +344,10 @@ def sync_visibility(
             sources.filter(kind="rule", rule_id__in=by_visibility["required"])
         )
         optional = ~required & Exists(sources.filter(kind="rule", rule_id__in=by_visibility["optional"]))
-        hidden = ~required & ~Exists(sources.filter(kind="rule", rule_id__in=by_visibility["optional"])) & Exists(
-            sources.filter(kind="rule", rule_id__in=by_visibility["hidden"])
+        hidden = (
+            ~required
+            & ~Exists(sources.filter(kind="rule", rule_id__in=by_visibility["optional"]))
+            & Exists(sources.filter(kind="rule", rule_id__in=by_visibility["hidden"]))
         )
         for visibility, condition in (("required", required), ("optional", optional), ("hidden", hidden)):
             moving = scope.filter(condition).exclude(visibility=visibility)

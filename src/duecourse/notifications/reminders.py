@@ -133,7 +133,13 @@ def reminders_schedule(*, tenant_id: int, assignments: QuerySet, now: dt.datetim
             )
     # Everyone hears once when an item becomes overdue (at the end of its due date, their time).
     planned += _insert_rows(
-        overdue_scope, rule_key="overdue", recipient="learner", kind="overdue", template="", remind_at=F("due_at"), now=now
+        overdue_scope,
+        rule_key="overdue",
+        recipient="learner",
+        kind="overdue",
+        template="",
+        remind_at=F("due_at"),
+        now=now,
     )
     return planned
 

@@ -5,36 +5,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assignments', '0005_lean_keys_for_bulk_writes'),
-        ('people', '0003_person_references_unchecked'),
+        ("assignments", "0005_lean_keys_for_bulk_writes"),
+        ("people", "0003_person_references_unchecked"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assignment',
-            name='exempt_at',
+            model_name="assignment",
+            name="exempt_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='exempt_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='people.person'),
+            model_name="assignment",
+            name="exempt_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="people.person",
+            ),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='exempt_ends_at',
+            model_name="assignment",
+            name="exempt_ends_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='exempt_reason',
-            field=models.TextField(blank=True, db_default='', default=''),
+            model_name="assignment",
+            name="exempt_reason",
+            field=models.TextField(blank=True, db_default="", default=""),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='exempt_until',
+            model_name="assignment",
+            name="exempt_until",
             field=models.DateField(blank=True, null=True),
         ),
     ]

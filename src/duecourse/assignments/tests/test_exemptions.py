@@ -118,9 +118,7 @@ class TestStatus:
         frozen.move_to(dt.datetime(2026, 6, 20, 12, 1, tzinfo=dt.UTC))  # 00:01 on the 21st there
         assert admin_api.get(f"assignments/{held['id']}").json()["status"] == "overdue"
 
-    def test_ending_it_reopens_the_assignment_with_its_due_date_and_is_audited(
-        self, admin_api, tenant, crew, course
-    ):
+    def test_ending_it_reopens_the_assignment_with_its_due_date_and_is_audited(self, admin_api, tenant, crew, course):
         held = group_assign(admin_api, tenant, crew, course, due_date="2026-06-01")
         exempt(admin_api, held["id"])
         response = admin_api.delete(f"assignments/{held['id']}/exemption?reason=Back+at+work")
@@ -132,9 +130,7 @@ class TestStatus:
 
 
 class TestWhatItStops:
-    def test_no_reminder_escalation_or_compliance_flag_while_exempt(
-        self, admin_api, tenant, make_person, course
-    ):
+    def test_no_reminder_escalation_or_compliance_flag_while_exempt(self, admin_api, tenant, make_person, course):
         boss = make_person(tenant, name="Boss")
         person = make_person(tenant, name="Pat", manager=boss)
         held = group_assign(admin_api, tenant, person, course, due_date="2026-06-20")

@@ -97,7 +97,10 @@ class TestStatuses:
 
 
 def _atoms(status):
-    return {tuple((a.column, a.check, *([a.value] if a.value else [])) for a in c.any_of) for c in status_conjunction(status)}
+    return {
+        tuple((a.column, a.check, *([a.value] if a.value else [])) for a in c.any_of)
+        for c in status_conjunction(status)
+    }
 
 
 class TestStatusConjunction:
@@ -121,9 +124,11 @@ class TestStatusConjunction:
         }
 
     def test_assigned_has_no_due_date_or_a_future_one(self):
-        assert (("due_at", Check.IS_NULL), ("due_at", Check.AFTER_NOW), ("visibility", Check.NOT_EQUALS, "required")) in (
-            _atoms("assigned")
-        )
+        assert (
+            ("due_at", Check.IS_NULL),
+            ("due_at", Check.AFTER_NOW),
+            ("visibility", Check.NOT_EQUALS, "required"),
+        ) in (_atoms("assigned"))
         assert (("progress", Check.ZERO),) in _atoms("assigned")
 
     def test_negation_of_a_comparison_with_now_includes_null(self):

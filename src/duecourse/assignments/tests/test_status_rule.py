@@ -49,7 +49,16 @@ COMBINATIONS = [
     # withdrawn beats everything: a few exemptions and visibilities are enough to show it
     if withdrawn_at is None or (exempt_ends_at is None and visibility == "required")
 ]
-FACTS = ("withdrawn_at", "completed_at", "expires_at", "due_at", "progress", "exempt_at", "exempt_ends_at", "visibility")
+FACTS = (
+    "withdrawn_at",
+    "completed_at",
+    "expires_at",
+    "due_at",
+    "progress",
+    "exempt_at",
+    "exempt_ends_at",
+    "visibility",
+)
 
 
 @pytest.fixture

@@ -415,9 +415,7 @@ def test_exempting_without_a_reason_shows_the_error_beside_the_field(tenant, adm
     assert a.exempt_at is None
 
 
-def test_an_individual_assignment_cannot_be_exempted_and_the_page_says_withdraw_instead(
-    tenant, admin, team, signed_in
-):
+def test_an_individual_assignment_cannot_be_exempted_and_the_page_says_withdraw_instead(tenant, admin, team, signed_in):
     a = assign(admin, team["alice"], make_course(tenant))
     response = signed_in(admin).post(f"/learning/{a.pk}/exempt/", {"exempt-reason": "Leave"})
     assert response.status_code == 409

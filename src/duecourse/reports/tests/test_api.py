@@ -20,7 +20,8 @@ def org(admin, tenant, make_person):
     """Two departments on two sites; a manager with three reports.
 
     Sales/Leeds: ann (overdue course A, completed course B), bob (course A completed, course B not yet due)
-    Ops/York:    cat (course A overdue, course B optional and past due: never overdue), dan (not a report; course A withdrawn)
+    Ops/York:    cat (course A overdue, course B optional and past due: never overdue),
+                 dan (not a report; course A withdrawn)
     """
     sales, ops = org_unit(tenant, "department", "Sales"), org_unit(tenant, "department", "Ops")
     leeds, york = org_unit(tenant, "site", "Leeds"), org_unit(tenant, "site", "York")
