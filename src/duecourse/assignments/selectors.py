@@ -13,6 +13,8 @@ from duecourse.assignments import permissions
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource
 from duecourse.assignments.priorities import PRIORITY_RANK, UNKNOWN_PRIORITY_RANK
 from duecourse.assignments.status import (
+    EXEMPTED,
+    EXEMPTION_RUNS,
     REQUIRED,
     STATUS_RULE,
     AssignmentStatus,
@@ -96,6 +98,12 @@ def overdue_applies_filter(prefix: str = "") -> Q:
     """The items that can become overdue at all (the status rule's `REQUIRED` condition): only these are
     reminded after their due date, escalated or flagged. `prefix` as in `status_filter`."""
     return _conditions_q((REQUIRED,), clock.now(), prefix)
+
+
+def exemption_running_filter(now: dt.datetime, prefix: str = "") -> Q:
+    """An exemption is granted and has not run out (the status rule's exempt conditions, whatever else
+    holds: a completion beats an exemption in the status, but nobody is chased to renew it meanwhile)."""
+    return _conditions_q((EXEMPTED, EXEMPTION_RUNS), now, prefix)
 
 
 def statuses_filter(statuses: Iterable[str], now: dt.datetime) -> Q:

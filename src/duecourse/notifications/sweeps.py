@@ -11,7 +11,7 @@ from django.db.models import BigIntegerField, Case, CharField, DateTimeField, F,
 from django.db.models.functions import Cast, Concat
 
 from duecourse.assignments.models import Assignment
-from duecourse.assignments.selectors import overdue_applies_filter, status_filter
+from duecourse.assignments.selectors import exemption_running_filter, overdue_applies_filter, status_filter
 from duecourse.assignments.status import AssignmentStatus
 from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.audit import audit_record
@@ -47,6 +47,8 @@ def expiry_notices_send(*, now: dt.datetime) -> int:
         )
         with transaction.atomic():
             soon = now + dt.timedelta(days=EXPIRY_NOTICE_DAYS)
+            # Nobody is told to renew what they are exempt from.
+            completed = completed.exclude(exemption_running_filter(now))
             expiring = _notify_once(
                 completed.filter(expires_at__lte=soon, expires_at__gt=max(now, soon - LOOKBACK)), "expiring", now
             )

@@ -36,7 +36,7 @@ def crew(tenant, make_person):
 
 def group_assign(api, tenant, person, course, **fields) -> dict:
     """Assign through a group (a shared source), returning the person's assignment as the API shows it."""
-    group = Group.objects.create(tenant=tenant, name="Night shift", kind="static")
+    group = Group.objects.create(tenant=tenant, name=f"Night shift {person.pk}", kind="static")
     GroupMember.objects.create(tenant=tenant, group=group, person=person)
     body = {"targets": [target(course)], "assignees": {"group_ids": [group.pk]}, **fields}
     response = api.post("assignments/bulk", body)
@@ -153,6 +153,16 @@ class TestWhatItStops:
         kinds = set(Notification.objects.filter(assignment_id=held["id"]).values_list("kind", flat=True))
         assert {"reminder", "overdue", "escalation"} <= kinds
         assert Assignment.objects.get(pk=held["id"]).compliance_flag is True
+
+    def test_no_expiry_notice_to_renew_what_they_are_exempt_from(self, admin_api, tenant, make_person, course):
+        people = [make_person(tenant, name=name) for name in ("Exempt", "Not exempt")]
+        held = [group_assign(admin_api, tenant, person, course, validity_months=1) for person in people]
+        for person in people:
+            admin_api.post("progress", {"person_id": person.pk, "course_id": course.pk, "progress": 100})
+        exempt(admin_api, held[0]["id"])
+        tick(NOW + dt.timedelta(days=1))  # the completions (valid one month) now expire within 30 days
+        assert not Notification.objects.filter(assignment_id=held[0]["id"], kind="expiring").exists()
+        assert Notification.objects.filter(assignment_id=held[1]["id"], kind="expiring").exists()
 
     def test_a_rule_leaves_an_exempt_assignment_alone_when_the_person_leaves_its_audience(
         self, admin_api, tenant, make_person, crew, course
