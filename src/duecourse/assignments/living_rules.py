@@ -240,14 +240,17 @@ def rule_reconcile(
     person_ids: Iterable[int] | None = None,
     actor: Person | SystemActor | None = None,
     also_targets: Iterable[tuple[str, int]] = (),
+    resync: Iterable[tuple[str, int]] = (),
 ) -> dict[str, int]:
     """Apply the rule to its audience (optionally only to some people); returns {"added", "removed"}.
 
     `actor` is the person saving the rule; reconciles that follow events or the scheduler are the
     rule's system actor's. An exempt assignment is left as it is: the rule neither removes its source
     nor withdraws it. Saving a rule and reconciling some people also bring the visibility of the
-    open assignments of its items (and of `also_targets`: items it had before) in line with their
-    sources (`sync_visibility`); the hourly safety net does not.
+    open assignments in line with their sources (`sync_visibility`) for the items (and `also_targets`:
+    items it had before) that another active rule lists too, and for `resync` (items whose visibility
+    the save changed); with one rule on a target nothing else can change it. The hourly safety net
+    does not.
     """
     person_ids = list(person_ids) if person_ids is not None else None
     saving = not isinstance(actor, SystemActor) and actor is not None
@@ -311,12 +314,24 @@ def rule_reconcile(
                 reason=f"No longer in the audience of rule {rule.name}",
             )
         if saving or person_ids is not None:
-            targets = {(t.type, t.id) for t in items} | set(also_targets)
-            sync_visibility(tenant_id=rule.tenant_id, targets=targets, person_ids=person_ids, now=now)
+            targets = _targets_to_sync(rule, {(t.type, t.id) for t in items} | set(also_targets)) | set(resync)
+            if targets:
+                sync_visibility(tenant_id=rule.tenant_id, targets=targets, person_ids=person_ids, now=now)
     return {"added": added, "removed": removed}
 
 
 # --- visibility ----------------------------------------------------------------------------------
+def _targets_to_sync(rule: AssignmentRule, targets: set[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Of these targets, those another active rule lists too (their sources may disagree on visibility)."""
+    if not targets:
+        return set()
+    listed = Q(pk__in=[])
+    for target_type, target_id in targets:
+        listed |= Q(target_type=target_type, target_id=target_id)
+    others = RuleItem.objects.filter(listed, tenant_id=rule.tenant_id, rule__active=True).exclude(rule_id=rule.pk)
+    return set(others.values_list("target_type", "target_id"))
+
+
 def sync_visibility(
     *, tenant_id: int, targets: Iterable[tuple[str, int]], person_ids: list[int] | None, now: dt.datetime
 ) -> list[int]:
@@ -512,7 +527,13 @@ def rule_update(
             after=after,
             reason=f"timing_policy={timing_policy}",
         )
-        outcome = rule_reconcile(rule=rule, actor=actor, also_targets=old_targets)
+        old_visibility = {(i["target_type"], i["target_id"]): i["visibility"] for i in before["items"]}
+        resync = {
+            (i["target_type"], i["target_id"])
+            for i in after["items"]
+            if old_visibility.get((i["target_type"], i["target_id"]), i["visibility"]) != i["visibility"]
+        }
+        outcome = rule_reconcile(rule=rule, actor=actor, also_targets=old_targets, resync=resync)
     return rule, outcome
 
 
