@@ -371,7 +371,7 @@ def sync_visibility(
                 continue
             if visibility != "hidden":
                 shown += list(
-                    Assignment.objects.filter(pk__in=ids, visibility="hidden", completed_at__isnull=True)
+                    moving.filter(visibility="hidden", completed_at__isnull=True)
                     .exclude(status_filter(AssignmentStatus.EXEMPT, now))
                     .values_list("pk", flat=True)
                 )
