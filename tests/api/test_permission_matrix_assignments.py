@@ -21,6 +21,7 @@ from django.db import transaction
 
 from duecourse.assignments.inputs import RuleInput
 from duecourse.assignments.living_rules import rule_create
+from duecourse.assignments.models import Assignment
 from duecourse.testing.factories import assign, make_course, make_equivalence, make_path, make_skill
 
 ROLES = ("admin", "instructor", "hr", "manager", "learner", "anon")
@@ -54,6 +55,10 @@ DELETE assignments/{assignment}         200 200 403 200 403 401 | 404
 GET    assignments/{outsider_assignment} 200 200 200 404 404 401 | 404
 PATCH  assignments/{outsider_assignment} 200 200 403 404 404 401 | 404
 DELETE assignments/{outsider_assignment} 200 200 403 404 404 401 | 404
+POST   assignments/{assignment}/exemption 409 409 403 403 403 401 | 404
+DELETE assignments/{assignment}/exemption 200 200 403 403 403 401 | 404
+POST   assignments/{rule_assignment}/exemption 200 200 403 404 404 401 | 404
+DELETE assignments/{rule_assignment}/exemption 200 200 403 404 404 401 | 404
 """
 
 RULES = """
@@ -132,6 +137,7 @@ def build_tenant(tenant, make_person):
             }
         ),
     )
+    rule_assignment = Assignment.objects.get(person=outsider, target_type="skill", target_id=skill.pk)
     return SimpleNamespace(**{k: v for k, v in locals().items() if k not in ("tenant", "make_person")})
 
 
@@ -155,6 +161,7 @@ def bodies(w) -> dict[str, object]:
         "POST assignments": {"person_id": w.learner.pk, "target": course_target},
         "POST assignments/bulk": {"targets": [course_target], "assignees": {"person_ids": [w.learner.pk]}},
         "PATCH assignments": {"priority": "high"},
+        "POST assignments/exemption": {"reason": "On long-term leave"},
         "POST rules": rule,
         "POST rules/preview": rule,
         "PATCH rules": {"note": "Changed"},
@@ -171,11 +178,23 @@ def bodies(w) -> dict[str, object]:
 def body_key(method: str, path: str) -> str:
     if path.startswith("rules/{rule}/preview"):
         return "POST rules/preview-existing"
+    if path.endswith("/exemption"):
+        return f"{method} assignments/exemption"
     return f"{method} {path.split('/{')[0].split('?')[0]}"
 
 
 def fill(path: str, w) -> str:
-    names = ("outsider_assignment", "assignment", "course", "path", "skill", "equivalence", "rule", "manager")
+    names = (
+        "outsider_assignment",
+        "rule_assignment",
+        "assignment",
+        "course",
+        "path",
+        "skill",
+        "equivalence",
+        "rule",
+        "manager",
+    )
     for name in names:
         path = path.replace("{" + name + "}", str(getattr(w, name).pk))
     return path

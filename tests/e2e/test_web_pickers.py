@@ -6,6 +6,7 @@ import pytest
 from duecourse.assignments.models import Assignment
 from duecourse.catalog.inputs import CourseInput
 from duecourse.catalog.services import course_create
+from duecourse.core.actors import SystemActor
 from duecourse.groups.inputs import GroupInput
 from duecourse.groups.models import Group, GroupMember
 from duecourse.groups.services import group_create
@@ -21,13 +22,13 @@ NAMES = ["Olivia Smith", "Luca Rossi", "Hannah Weber", "James Garcia"]
 @pytest.fixture
 def staff(tenant, ada):
     manager = person_create(
-        actor=None,
+        actor=SystemActor(tenant_id=tenant.pk),
         tenant_id=tenant.pk,
         data=PersonInput(email="maya@acme.test", name="Maya Patel", roles=["manager"], job_title="Shift lead"),
     )
     people = {
         name.split()[0]: person_create(
-            actor=None,
+            actor=SystemActor(tenant_id=tenant.pk),
             tenant_id=tenant.pk,
             data=PersonInput(
                 email=f"{name.split()[0].lower()}@acme.test", name=name, job_title="Driver", manager_id=manager.pk

@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from duecourse.assignments import audit, living_rules, permissions, progress, selectors, services
+from duecourse.assignments import audit, exemptions, living_rules, permissions, progress, selectors, services
 from duecourse.assignments.models import AssignmentRule
 from duecourse.assignments.presenters import (
     ASSIGNMENT_CSV_COLUMNS,
@@ -22,6 +22,7 @@ from duecourse.assignments.schemas import (
     AuditList,
     BulkIn,
     BulkOut,
+    ExemptionIn,
     ProgressIn,
     ProgressOut,
     RuleIn,
@@ -173,6 +174,32 @@ def withdraw_assignment(request: HttpRequest, assignment_id: int, reason: str = 
     actor = actor_of(request)
     assignment = selectors.access_assignment(actor=actor, assignment_id=assignment_id)
     services.assignment_withdraw(actor=actor, assignment=assignment, reason=reason)
+    return assignment_as_dict(selectors.access_assignment(actor=actor, assignment_id=assignment_id))
+
+
+@router.post(
+    "/assignments/{int:assignment_id}/exemption",
+    response={200: AssignmentOut, **ERROR_RESPONSES},
+    tags=["assignments"],
+    summary="Exempt the person (admins, instructors; 409 when only individual sources hold it: withdraw it)",
+)
+def grant_exemption(request: HttpRequest, assignment_id: int, payload: ExemptionIn):
+    actor = actor_of(request)
+    assignment = selectors.access_assignment(actor=actor, assignment_id=assignment_id)
+    exemptions.exemption_grant(actor=actor, assignment=assignment, data=payload.to_input())
+    return assignment_as_dict(selectors.access_assignment(actor=actor, assignment_id=assignment_id))
+
+
+@router.delete(
+    "/assignments/{int:assignment_id}/exemption",
+    response={200: AssignmentOut, **ERROR_RESPONSES},
+    tags=["assignments"],
+    summary="End the exemption: the assignment is open again with its due date",
+)
+def end_exemption(request: HttpRequest, assignment_id: int, reason: str = ""):
+    actor = actor_of(request)
+    assignment = selectors.access_assignment(actor=actor, assignment_id=assignment_id)
+    exemptions.exemption_end(actor=actor, assignment=assignment, reason=reason)
     return assignment_as_dict(selectors.access_assignment(actor=actor, assignment_id=assignment_id))
 
 

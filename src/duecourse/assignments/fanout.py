@@ -40,6 +40,7 @@ from django.db.models.functions import Coalesce
 
 from duecourse.assignments.domain import DueSpec, SourceTerms, default_plan_in_settings, effective_terms
 from duecourse.assignments.models import (
+    VISIBILITIES,
     Assignment,
     AssignmentOperation,
     AssignmentSource,
@@ -47,7 +48,9 @@ from duecourse.assignments.models import (
     CourseProgress,
 )
 from duecourse.assignments.progress import sync_assignments
+from duecourse.assignments.selectors import status_filter
 from duecourse.assignments.signals import assignments_changed
+from duecourse.assignments.status import AssignmentStatus
 from duecourse.catalog import selectors as catalog
 from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.models import AuditEvent, Tenant
@@ -701,6 +704,8 @@ def _fan_out_target(
             only_audience=len(audience) == 1,
             held_lacking=held.lacking_source.get(index, []),
         )
+    if held.count:  # a source joining older rows can only make them more visible (the most visible wins)
+        raise_visibility(tenant_id=tenant_id, people=people, target=target, now=now)
     if raced:
         for part_people, source in audience:
             _attach_source_where_missing(
@@ -777,3 +782,28 @@ def _reopen_for_retake(
         sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=ids, event="recurrence"
     )
     return len(ids)
+
+
+def raise_visibility(*, tenant_id: int, people: QuerySet[Person], target: TargetSpec, now: dt.datetime) -> list[int]:
+    """Open assignments of the target less visible than it now show at its visibility (required > optional >
+    hidden); a hidden one that now shows (not completed, not exempt) gets the "assigned" notice. Returns
+    those ids."""
+    order = [value for value, _ in VISIBILITIES]
+    lower = order[order.index(target.visibility) + 1 :]
+    if not lower:
+        return []
+    rows = _open_assignments_of(tenant_id=tenant_id, people=people, target=target).filter(visibility__in=lower)
+    ids = list(rows.values_list("pk", flat=True))
+    shown = list(
+        rows.filter(visibility="hidden", completed_at__isnull=True)
+        .exclude(status_filter(AssignmentStatus.EXEMPT, now))
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), CHUNK):
+        Assignment.objects.filter(pk__in=ids[start : start + CHUNK]).update(visibility=target.visibility)
+    for event, changed in (("assigned", shown), ("updated", sorted(set(ids) - set(shown)))):
+        if changed:
+            assignments_changed.send(
+                sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=changed, event=event
+            )
+    return shown

@@ -10,7 +10,14 @@ from typing import Any, cast
 from django import forms
 
 from duecourse.assignments.domain import RECIPIENT_LABELS, RECIPIENTS
-from duecourse.assignments.inputs import AssignmentChange, AssignmentInput, Audience, BulkAssignInput, TargetRef
+from duecourse.assignments.inputs import (
+    AssignmentChange,
+    AssignmentInput,
+    Audience,
+    BulkAssignInput,
+    ExemptionInput,
+    TargetRef,
+)
 from duecourse.assignments.limits import MAX_DUE_DAYS, MAX_NOTE_LENGTH, MAX_REASON_LENGTH, MAX_REMINDER_DAYS
 from duecourse.assignments.models import Assignment
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
@@ -165,6 +172,28 @@ class AssignmentEditForm(forms.Form):
         if changes and data["reason"]:
             changes["reason"] = data["reason"]
         return AssignmentChange.model_validate(changes)
+
+
+class ExemptionForm(forms.Form):
+    """Exempt the person from this assignment (admins, instructors): a reason and an optional last day."""
+
+    prefix = "exempt"  # beside the edit form on the same page, which has a reason field too
+
+    reason = forms.CharField(
+        max_length=MAX_REASON_LENGTH,
+        label="Reason",
+        help_text="Why they are exempt; kept in the audit log.",
+        widget=forms.TextInput(),
+    )
+    until = forms.DateField(
+        required=False,
+        label="Exempt until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The last exempt day; afterwards the due date applies again. Leave empty until ended.",
+    )
+
+    def to_input(self) -> ExemptionInput:
+        return ExemptionInput(reason=self.cleaned_data["reason"], until=self.cleaned_data["until"])
 
 
 class DueDateForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.dispatch import receiver
 
-from duecourse.assignments import fanout, living_rules
+from duecourse.assignments import exemptions, fanout, living_rules
 from duecourse.groups.signals import group_delete_blockers, group_deleted, group_membership_changed
 from duecourse.people.signals import people_changed
 
@@ -8,6 +8,11 @@ from duecourse.people.signals import people_changed
 @receiver(people_changed, dispatch_uid="assignments.due_instants_for_people")
 def refresh_due_instants_for_people(sender, tenant_id, person_ids, **kwargs):
     fanout.refresh_due_instants(tenant_id=tenant_id, person_ids=person_ids)
+
+
+@receiver(people_changed, dispatch_uid="assignments.exemption_ends_for_people")
+def refresh_exemption_ends_for_people(sender, tenant_id, person_ids, **kwargs):
+    exemptions.refresh_exemption_ends(tenant_id=tenant_id, person_ids=person_ids)
 
 
 @receiver(people_changed, dispatch_uid="assignments.rules_for_people")

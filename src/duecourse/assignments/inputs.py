@@ -81,6 +81,13 @@ class AssignmentChange(ServiceInput):
     reason: str | None = None
 
 
+class ExemptionInput(ServiceInput):
+    """An exemption (`exemption_grant`): why, and the last exempt day (None: until it is ended)."""
+
+    reason: str
+    until: dt.date | None = None
+
+
 class RuleItemInput(ServiceInput):
     target: TargetRef
     visibility: Visibility = "required"

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Expression, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, Expression, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 
 from duecourse.assignments import fanout, permissions
@@ -20,6 +20,7 @@ from duecourse.assignments.domain import DueSpec
 from duecourse.assignments.inputs import Audience, RuleAudience, RuleInput, RuleItemInput, TimingPolicy
 from duecourse.assignments.limits import MAX_RECURRENCE_WEEKS, MAX_RULE_ITEMS, MAX_RULE_NAME_LENGTH, MAX_VALIDITY_MONTHS
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource, RuleItem
+from duecourse.assignments.selectors import status_filter
 from duecourse.assignments.services import (
     audience_parts,
     clean_due,
@@ -27,6 +28,8 @@ from duecourse.assignments.services import (
     resolve_target,
     withdraw_sourceless,
 )
+from duecourse.assignments.signals import assignments_changed
+from duecourse.assignments.status import AssignmentStatus
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor
 from duecourse.core.audit import audit_record
@@ -253,13 +256,25 @@ def rule_actor(rule: AssignmentRule) -> SystemActor:
 
 
 def rule_reconcile(
-    *, rule: AssignmentRule, person_ids: Iterable[int] | None = None, actor: Person | SystemActor | None = None
+    *,
+    rule: AssignmentRule,
+    person_ids: Iterable[int] | None = None,
+    actor: Person | SystemActor | None = None,
+    also_targets: Iterable[tuple[str, int]] = (),
+    resync: Iterable[tuple[str, int]] = (),
 ) -> dict[str, int]:
     """Apply the rule to its audience (optionally only to some people); returns {"added", "removed"}.
 
     `actor` is the person saving the rule; reconciles that follow events or the scheduler are the
-    rule's system actor's.
+    rule's system actor's. An exempt assignment is left as it is: the rule neither removes its source
+    nor withdraws it. Saving a rule and reconciling some people also bring the visibility of the
+    open assignments in line with their sources (`sync_visibility`) for the items (and `also_targets`:
+    items it had before) that another active rule lists too, and for `resync` (items whose visibility
+    the save changed); with one rule on a target nothing else can change it. The hourly safety net
+    does not.
     """
+    person_ids = list(person_ids) if person_ids is not None else None
+    saving = not isinstance(actor, SystemActor) and actor is not None
     actor = actor or rule_actor(rule)
     now = clock.now()
     with transaction.atomic():
@@ -291,8 +306,10 @@ def rule_reconcile(
             own_sources_move=False,
             keep_empty_operation=False,
         ).created
-        # Leavers: the rule's sources on people outside the audience, or on targets it no longer lists.
+        # Leavers: the rule's sources on people outside the audience, or on targets it no longer lists
+        # (an exempt person's assignment stays as it is: rules skip exempt people).
         stale = _rule_sources(rule).filter(assignment__withdrawn_at__isnull=True)
+        stale = stale.exclude(status_filter(AssignmentStatus.EXEMPT, now, prefix="assignment__"))
         if person_ids is not None:
             stale = stale.filter(assignment__person_id__in=list(person_ids))
         keep = Q(pk__in=[])
@@ -317,7 +334,81 @@ def rule_reconcile(
                 actor=actor,
                 reason=f"No longer in the audience of rule {rule.name}",
             )
+        if saving or person_ids is not None:
+            targets = _targets_to_sync(rule, {(t.type, t.id) for t in items} | set(also_targets)) | set(resync)
+            if targets:
+                sync_visibility(tenant_id=rule.tenant_id, targets=targets, person_ids=person_ids, now=now)
     return {"added": added, "removed": removed}
+
+
+# --- visibility ----------------------------------------------------------------------------------
+def _targets_to_sync(rule: AssignmentRule, targets: set[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Of these targets, those another active rule lists too (their sources may disagree on visibility)."""
+    if not targets:
+        return set()
+    listed = Q(pk__in=[])
+    for target_type, target_id in targets:
+        listed |= Q(target_type=target_type, target_id=target_id)
+    others = RuleItem.objects.filter(listed, tenant_id=rule.tenant_id, rule__active=True).exclude(rule_id=rule.pk)
+    return set(others.values_list("target_type", "target_id"))
+
+
+def sync_visibility(
+    *, tenant_id: int, targets: Iterable[tuple[str, int]], person_ids: list[int] | None, now: dt.datetime
+) -> list[int]:
+    """Each open assignment of these targets takes the most visible of its sources' visibilities
+    (required > optional > hidden): any source but a rule makes it required, a rule source counts with
+    its item's visibility while the rule is active. Set-based, three UPDATEs per target. Items that a
+    hidden one is now shown to (not completed, not exempt) get the "assigned" notice and their reminder
+    plan; every changed one is re-planned (optional and hidden items get no reminder after the due
+    date). Returns the ids now shown."""
+    shown: list[int] = []
+    changed: list[int] = []
+    for target_type, target_id in sorted(set(targets)):
+        by_visibility: dict[str, list[int]] = {"required": [], "optional": [], "hidden": []}
+        for rule_id, visibility in RuleItem.objects.filter(
+            tenant_id=tenant_id, rule__active=True, target_type=target_type, target_id=target_id
+        ).values_list("rule_id", "visibility"):
+            by_visibility.setdefault(visibility, []).append(rule_id)
+        scope = Assignment.objects.filter(
+            tenant_id=tenant_id, target_type=target_type, target_id=target_id, withdrawn_at__isnull=True
+        )
+        if person_ids is not None:
+            scope = scope.filter(person_id__in=person_ids)
+        sources = AssignmentSource.objects.filter(assignment_id=OuterRef("pk"))
+        required = Exists(sources.exclude(kind="rule")) | Exists(
+            sources.filter(kind="rule", rule_id__in=by_visibility["required"])
+        )
+        optional = ~required & Exists(sources.filter(kind="rule", rule_id__in=by_visibility["optional"]))
+        hidden = (
+            ~required
+            & ~Exists(sources.filter(kind="rule", rule_id__in=by_visibility["optional"]))
+            & Exists(sources.filter(kind="rule", rule_id__in=by_visibility["hidden"]))
+        )
+        for visibility, condition in (("required", required), ("optional", optional), ("hidden", hidden)):
+            moving = scope.filter(condition).exclude(visibility=visibility)
+            ids = list(moving.values_list("pk", flat=True))
+            if not ids:
+                continue
+            if visibility != "hidden":
+                shown += list(
+                    moving.filter(visibility="hidden", completed_at__isnull=True)
+                    .exclude(status_filter(AssignmentStatus.EXEMPT, now))
+                    .values_list("pk", flat=True)
+                )
+            for start in range(0, len(ids), 5000):
+                Assignment.objects.filter(pk__in=ids[start : start + 5000]).update(visibility=visibility)
+            changed += ids
+    if shown:
+        assignments_changed.send(
+            sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=shown, event="assigned"
+        )
+    rest = sorted(set(changed) - set(shown))
+    if rest:
+        assignments_changed.send(
+            sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=rest, event="updated"
+        )
+    return shown
 
 
 def rules_reconcile_for_people(*, tenant_id: int, person_ids: Iterable[int]) -> None:
@@ -484,6 +575,7 @@ def rule_update(
     with transaction.atomic():
         rule = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
         before = rule_snapshot(rule)
+        old_targets = {(i["target_type"], i["target_id"]) for i in before["items"]}
         old_due = _rule_due(rule)
         _apply_fields(rule, clean)
         rule.updated_at = clock.now()
@@ -513,7 +605,13 @@ def rule_update(
             after=after,
             reason=f"timing_policy={timing_policy}",
         )
-        outcome = rule_reconcile(rule=rule, actor=actor)
+        old_visibility = {(i["target_type"], i["target_id"]): i["visibility"] for i in before["items"]}
+        resync = {
+            (i["target_type"], i["target_id"])
+            for i in after["items"]
+            if old_visibility.get((i["target_type"], i["target_id"]), i["visibility"]) != i["visibility"]
+        }
+        outcome = rule_reconcile(rule=rule, actor=actor, also_targets=old_targets, resync=resync)
     return rule, outcome
 
 
@@ -563,7 +661,8 @@ def rule_delete(*, actor: Person, rule: AssignmentRule) -> dict[str, int]:
             before={"active": True},
             after={"active": False},
         )
-        return rule_reconcile(rule=rule, actor=actor)
+        targets = set(rule.items.values_list("target_type", "target_id"))
+        return rule_reconcile(rule=rule, actor=actor, also_targets=targets)
 
 
 def rule_preview(

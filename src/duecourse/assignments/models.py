@@ -63,6 +63,15 @@ class Assignment(HighVolumeTenantScopedModel):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True, default="")
     compliance_flag = models.BooleanField(default=False)
+    # An exemption (admins, instructors): "exempt" while granted and not run out. `exempt_until` is the
+    # last exempt day (None: open-ended); `exempt_ends_at` the instant it ends in the person's zone.
+    exempt_at = models.DateTimeField(null=True, blank=True)
+    exempt_until = models.DateField(null=True, blank=True)
+    exempt_ends_at = models.DateTimeField(null=True, blank=True)
+    exempt_reason = models.TextField(blank=True, default="", db_default="")  # db_default: set-based INSERTs omit it
+    exempt_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False, db_index=False
+    )
     reminder_plan = models.JSONField(null=True, blank=True)
     assigned_at = models.DateTimeField()
     # Derived, never stored: `selectors.with_status` annotates the rows that show it (the one status rule).

@@ -37,6 +37,11 @@ def can_change_assignment(actor: Person, assignment, *, own_source: bool) -> boo
     return assignment.person.manager_id == actor.pk and own_source
 
 
+def can_exempt(actor: Person) -> bool:
+    """Grant or end an exemption from an assignment: admins and instructors."""
+    return assigns_tenant_wide(actor)
+
+
 def can_manage_rules(actor: Person) -> bool:
     """assignments.change_rule"""
     return assigns_tenant_wide(actor)

@@ -196,6 +196,8 @@ class Item:
 def due_text(*, status: str, due_date: dt.date | None, today: dt.date) -> tuple[str, str]:
     """What the pages say about a due date, and its tone. Whether it is overdue is the status's call
     (`status.STATUS_RULE`); the local date only counts the days."""
+    if status == AssignmentStatus.EXEMPT:
+        return "Exempt: not expected while the exemption runs", ""
     if due_date is None:
         return "No due date", ""
     if status in (AssignmentStatus.COMPLETED, AssignmentStatus.EXPIRED):

@@ -10,6 +10,7 @@ from duecourse.assignments.inputs import (
     AssignmentInput,
     BulkAssignInput,
     DueFrom,
+    ExemptionInput,
     RuleInput,
     TargetType,
     TimingPolicy,
@@ -193,6 +194,16 @@ class AssignmentPatch(Schema):
 
     def to_input(self) -> AssignmentChange:
         return AssignmentChange.model_validate(_with_plan(self.model_dump(exclude_unset=True), self.reminders))
+
+
+class ExemptionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(..., max_length=MAX_REASON_LENGTH, description="Why the person is exempt (audited).")
+    until: dt.date | None = Field(None, description="The last exempt day; afterwards the due date applies again.")
+
+    def to_input(self) -> ExemptionInput:
+        return ExemptionInput.model_validate(self.model_dump())
 
 
 class AssignmentFilters(ListParams):

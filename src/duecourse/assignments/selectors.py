@@ -12,7 +12,17 @@ from django.db.models import Case, CharField, F, IntegerField, Q, QuerySet, Text
 from duecourse.assignments import permissions
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource
 from duecourse.assignments.priorities import PRIORITY_RANK, UNKNOWN_PRIORITY_RANK
-from duecourse.assignments.status import STATUS_RULE, AssignmentStatus, Check, Condition, status_conjunction
+from duecourse.assignments.status import (
+    EXEMPTED,
+    EXEMPTION_RUNS,
+    REQUIRED,
+    STATUS_RULE,
+    AssignmentStatus,
+    Atom,
+    Check,
+    Condition,
+    status_conjunction,
+)
 from duecourse.catalog.selectors import target_title_sql
 from duecourse.core import clock
 from duecourse.core.errors import forbidden, not_found
@@ -22,12 +32,14 @@ from duecourse.people.models import Person
 # The status rule (`status.STATUS_RULE`) rendered for the database: as the ORM's CASE, as one WHERE clause
 # per status, and as SQL text for the hand-written hot queries. Every `%s` in the SQL text is `now`.
 _CHECK_LOOKUPS = {
-    Check.IS_NULL: lambda column, now: Q(**{f"{column}__isnull": True}),
-    Check.NOT_NULL: lambda column, now: Q(**{f"{column}__isnull": False}),
-    Check.AFTER_NOW: lambda column, now: Q(**{f"{column}__gt": now}),
-    Check.AT_OR_BEFORE_NOW: lambda column, now: Q(**{f"{column}__lte": now}),
-    Check.POSITIVE: lambda column, now: Q(**{f"{column}__gt": 0}),
-    Check.ZERO: lambda column, now: Q(**{column: 0}),
+    Check.IS_NULL: lambda column, value, now: Q(**{f"{column}__isnull": True}),
+    Check.NOT_NULL: lambda column, value, now: Q(**{f"{column}__isnull": False}),
+    Check.AFTER_NOW: lambda column, value, now: Q(**{f"{column}__gt": now}),
+    Check.AT_OR_BEFORE_NOW: lambda column, value, now: Q(**{f"{column}__lte": now}),
+    Check.POSITIVE: lambda column, value, now: Q(**{f"{column}__gt": 0}),
+    Check.ZERO: lambda column, value, now: Q(**{column: 0}),
+    Check.EQUALS: lambda column, value, now: Q(**{column: value}),
+    Check.NOT_EQUALS: lambda column, value, now: ~Q(**{column: value}),
 }
 _CHECK_SQL = {
     Check.IS_NULL: "{} IS NULL",
@@ -36,24 +48,32 @@ _CHECK_SQL = {
     Check.AT_OR_BEFORE_NOW: "{} <= %s",
     Check.POSITIVE: "{} > 0",
     Check.ZERO: "{} = 0",
+    Check.EQUALS: "{} = '{}'",
+    Check.NOT_EQUALS: "{} <> '{}'",
 }
 *_RULED_ROWS, (_DEFAULT_STATUS, _) = STATUS_RULE
 
 
-def _conditions_q(conditions: tuple[Condition, ...], now: dt.datetime) -> Q:
+def _conditions_q(conditions: tuple[Condition, ...], now: dt.datetime, prefix: str = "") -> Q:
     result = Q()
     for condition in conditions:
         either = Q()
         for atom in condition.any_of:
-            either |= _CHECK_LOOKUPS[atom.check](atom.column, now)
+            either |= _CHECK_LOOKUPS[atom.check](prefix + atom.column, atom.value, now)
         result &= either
     return result
+
+
+def _atom_sql(atom: Atom, alias: str) -> str:
+    # The compared values are constants of the status rule (e.g. 'required'), never input: safe as literals.
+    assert atom.value is None or atom.value.isidentifier(), atom
+    return _CHECK_SQL[atom.check].format(f"{alias}.{atom.column}", atom.value)
 
 
 def _conditions_sql(conditions: tuple[Condition, ...], alias: str) -> str:
     parts = []
     for condition in conditions:
-        atoms = [_CHECK_SQL[atom.check].format(f"{alias}.{atom.column}") for atom in condition.any_of]
+        atoms = [_atom_sql(atom, alias) for atom in condition.any_of]
         parts.append(atoms[0] if len(atoms) == 1 else "(" + " OR ".join(atoms) + ")")
     return " AND ".join(parts)
 
@@ -67,9 +87,23 @@ def status_expression(now: dt.datetime) -> Case:
     )
 
 
-def status_filter(status: str, now: dt.datetime) -> Q:
-    """A WHERE clause per status, without CASE, so the indexes on due_at / withdrawn_at can serve it."""
-    return _conditions_q(status_conjunction(status), now)
+def status_filter(status: str, now: dt.datetime, prefix: str = "") -> Q:
+    """A WHERE clause per status, without CASE, so the indexes on due_at / withdrawn_at can serve it.
+
+    `prefix` ("assignment__") filters rows of another table by their assignment's status."""
+    return _conditions_q(status_conjunction(status), now, prefix)
+
+
+def overdue_applies_filter(prefix: str = "") -> Q:
+    """The items that can become overdue at all (the status rule's `REQUIRED` condition): only these are
+    reminded after their due date, escalated or flagged. `prefix` as in `status_filter`."""
+    return _conditions_q((REQUIRED,), clock.now(), prefix)
+
+
+def exemption_running_filter(now: dt.datetime, prefix: str = "") -> Q:
+    """An exemption is granted and has not run out (the status rule's exempt conditions, whatever else
+    holds: a completion beats an exemption in the status, but nobody is chased to renew it meanwhile)."""
+    return _conditions_q((EXEMPTED, EXEMPTION_RUNS), now, prefix)
 
 
 def statuses_filter(statuses: Iterable[str], now: dt.datetime) -> Q:

@@ -1,4 +1,4 @@
-"""An assignment's status: the six statuses, their labels, and the one rule that derives status from the facts.
+"""An assignment's status: the seven statuses, their labels, and the one rule that derives status from the facts.
 
 The rule is a table (`STATUS_RULE`), read top to bottom, first match wins. `derive_status` evaluates it
 for one assignment in Python; `assignments.selectors` renders the same table as the ORM's CASE, as one
@@ -22,6 +22,7 @@ class AssignmentStatus(TextChoices):
     OVERDUE = "overdue", "Overdue"
     EXPIRED = "expired", "Expired"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    EXEMPT = "exempt", "Exempt"
 
 
 STATUS_LABELS: dict[str, str] = {status.value: str(status.label) for status in AssignmentStatus}
@@ -32,8 +33,9 @@ OPEN_STATUSES: tuple[str, ...] = (
     AssignmentStatus.OVERDUE,
     AssignmentStatus.COMPLETED,
     AssignmentStatus.EXPIRED,
+    AssignmentStatus.EXEMPT,
 )
-# Still to be done: the team view's "active" count.
+# Still to be done (an exempt item is not: nobody expects it while the exemption runs): the team view's "active" count.
 UNFINISHED_STATUSES: tuple[str, ...] = (
     AssignmentStatus.ASSIGNED,
     AssignmentStatus.IN_PROGRESS,
@@ -50,6 +52,8 @@ class Check(StrEnum):
     AT_OR_BEFORE_NOW = "at_or_before_now"  # value <= now (never true for NULL)
     POSITIVE = "positive"  # value > 0
     ZERO = "zero"  # value = 0 (progress is never negative)
+    EQUALS = "equals"  # value = the atom's `value` (a NOT NULL text column)
+    NOT_EQUALS = "not_equals"  # value <> the atom's `value`
 
 
 _OPPOSITE = {
@@ -59,6 +63,8 @@ _OPPOSITE = {
     Check.AT_OR_BEFORE_NOW: Check.AFTER_NOW,
     Check.POSITIVE: Check.ZERO,
     Check.ZERO: Check.POSITIVE,
+    Check.EQUALS: Check.NOT_EQUALS,
+    Check.NOT_EQUALS: Check.EQUALS,
 }
 _COMPARES_TO_NOW = (Check.AFTER_NOW, Check.AT_OR_BEFORE_NOW)
 
@@ -67,6 +73,7 @@ _COMPARES_TO_NOW = (Check.AFTER_NOW, Check.AT_OR_BEFORE_NOW)
 class Atom:
     column: str
     check: Check
+    value: str | None = None  # what EQUALS / NOT_EQUALS compare with (a constant of the code, never input)
 
     def holds(self, facts: Mapping[str, object], now: dt.datetime) -> bool:
         value = facts[self.column]
@@ -83,6 +90,10 @@ class Atom:
                 return value > 0  # type: ignore[operator]
             case Check.ZERO:
                 return value == 0
+            case Check.EQUALS:
+                return value == self.value
+            case Check.NOT_EQUALS:
+                return value != self.value
         raise AssertionError(self.check)
 
 
@@ -102,7 +113,7 @@ class Condition:
 
 def _negation(atom: Atom) -> Condition:
     """A comparison with now is false for NULL too, so its negation is "NULL, or the opposite comparison"."""
-    opposite = Atom(atom.column, _OPPOSITE[atom.check])
+    opposite = Atom(atom.column, _OPPOSITE[atom.check], atom.value)
     if atom.check in _COMPARES_TO_NOW:
         return Condition((Atom(atom.column, Check.IS_NULL), opposite))
     return Condition((opposite,))
@@ -117,13 +128,20 @@ COMPLETED = _is("completed_at", Check.NOT_NULL)
 STILL_VALID = _is("expires_at", Check.IS_NULL, Check.AFTER_NOW)
 PAST_DUE = _is("due_at", Check.AT_OR_BEFORE_NOW)  # due_at is the end of the due day in the person's zone
 STARTED = _is("progress", Check.POSITIVE)
+# An exemption was granted and has not run out: `exempt_ends_at` is the end of its `until` day in the
+# person's zone (NULL: open-ended), so after it the original due date applies again.
+EXEMPTED = _is("exempt_at", Check.NOT_NULL)
+EXEMPTION_RUNS = _is("exempt_ends_at", Check.IS_NULL, Check.AFTER_NOW)
+# Only required items become overdue: optional and hidden ones never do (nor are they chased or flagged).
+REQUIRED = Condition((Atom("visibility", Check.EQUALS, "required"),))
 
 # The status rule, first match wins. The last row has no conditions: it is the default.
 STATUS_RULE: tuple[tuple[AssignmentStatus, tuple[Condition, ...]], ...] = (
     (AssignmentStatus.WITHDRAWN, (WITHDRAWN,)),
     (AssignmentStatus.COMPLETED, (COMPLETED, STILL_VALID)),
+    (AssignmentStatus.EXEMPT, (EXEMPTED, EXEMPTION_RUNS)),
     (AssignmentStatus.EXPIRED, (COMPLETED,)),
-    (AssignmentStatus.OVERDUE, (PAST_DUE,)),
+    (AssignmentStatus.OVERDUE, (PAST_DUE, REQUIRED)),
     (AssignmentStatus.IN_PROGRESS, (STARTED,)),
     (AssignmentStatus.ASSIGNED, ()),
 )
@@ -137,6 +155,9 @@ def derive_status(
     due_at: dt.datetime | None,
     progress: int,
     now: dt.datetime,
+    exempt_at: dt.datetime | None = None,
+    exempt_ends_at: dt.datetime | None = None,
+    visibility: str = "required",
 ) -> AssignmentStatus:
     """`STATUS_RULE` for one assignment in Python."""
     facts = {
@@ -145,6 +166,9 @@ def derive_status(
         "expires_at": expires_at,
         "due_at": due_at,
         "progress": progress,
+        "exempt_at": exempt_at,
+        "exempt_ends_at": exempt_ends_at,
+        "visibility": visibility,
     }
     for status, conditions in STATUS_RULE:
         if all(condition.holds(facts, now) for condition in conditions):
@@ -158,7 +182,10 @@ def status_conjunction(status: str) -> tuple[Condition, ...]:
     that a WHERE clause made of them can use the indexes (due_at, the partial index on completed rows).
 
     They are the row's own conditions plus, for each earlier row, why that row does not match: a held
-    condition contradicts it, or else the negation of its one condition not yet held is added.
+    condition contradicts it, or else the negation of its one condition not yet held is added. When
+    every earlier row left has several conditions not yet held (exempt: granted and still running;
+    overdue: past due and required), the first such row's negation is added as one disjunction
+    ("not granted, or run out"), each of its unmet conditions negating to a single condition.
     """
     rows = list(STATUS_RULE)
     index = next((i for i, (row_status, _) in enumerate(rows) if row_status == status), None)
@@ -177,8 +204,26 @@ def status_conjunction(status: str) -> tuple[Condition, ...]:
                 held.extend(n for n in unmet[0].negated() if not _implied(held, n))
                 pending.remove(conditions)
         if len(pending) == before:
-            raise ValueError(f"status {status!r} is not one conjunction of the rule's conditions")
+            for conditions in pending:
+                either = _negated_conjunction([c for c in conditions if not _implied(held, c)])
+                if either is not None:
+                    held.append(either)
+                    pending.remove(conditions)
+                    break
+            else:
+                raise ValueError(f"status {status!r} is not one conjunction of the rule's conditions")
     return _simplified(held)
+
+
+def _negated_conjunction(unmet: list[Condition]) -> Condition | None:
+    """not (c1 and c2 …) = (not c1) or (not c2) …, as one condition when each `not ci` is a single one."""
+    atoms: list[Atom] = []
+    for condition in unmet:
+        negation = _simplified(list(condition.negated()))
+        if len(negation) != 1:
+            return None
+        atoms.extend(negation[0].any_of)
+    return Condition(tuple(dict.fromkeys(atoms)))
 
 
 def _implied(held: list[Condition], condition: Condition) -> bool:

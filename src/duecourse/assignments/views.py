@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from duecourse.assignments import permissions, selectors, services
+from duecourse.assignments import exemptions, permissions, selectors, services
 from duecourse.assignments.forms import (
     AssignForm,
     AssignmentEditForm,
@@ -21,6 +21,7 @@ from duecourse.assignments.forms import (
     BulkRemindersForm,
     BulkTargetsForm,
     DueDateForm,
+    ExemptionForm,
     bulk_input,
     describe_plan,
     target_choices,
@@ -89,7 +90,7 @@ def home_summary_view(request):
 
 
 # --- one assignment ------------------------------------------------------------------------------
-def _assignment_page(request, assignment, *, form=None, error=None, status=200):
+def _assignment_page(request, assignment, *, form=None, error=None, status=200, exemption_form=None):
     actor = request.actor
     item = present(actor, [assignment], launch=True, changes=True)[0]
     is_self = assignment.person_id == actor.pk
@@ -103,6 +104,8 @@ def _assignment_page(request, assignment, *, form=None, error=None, status=200):
         "reminders": describe_plan(assignment.reminder_plan) or ["No reminders"],
         "show_reason": not is_self or permissions.assigns_tenant_wide(actor),
         "person_visible": not is_self,
+        "can_exempt": permissions.can_exempt(actor) and assignment.withdrawn_at is None,
+        "exemption_form": exemption_form or ExemptionForm(),
     }
     return render(request, "assignments/assignment_detail.html", context, status=status)
 
@@ -164,6 +167,41 @@ def assignment_withdraw_view(request, assignment_id: int):
     else:
         notice = "Nothing changed."
     return _after_change(request, assignment, notice=notice, withdrawn=result.withdrawn)
+
+
+@require_POST
+@person_view
+def assignment_exempt_view(request, assignment_id: int):
+    """Grant an exemption from the assignment page (admins, instructors)."""
+    actor = request.actor
+    assignment = selectors.access_assignment(actor=actor, assignment_id=assignment_id)
+    if not permissions.can_exempt(actor):
+        raise forbidden("exempt people from assignments")
+    form = ExemptionForm(request.POST)
+    if form.is_valid():
+        try:
+            exemptions.exemption_grant(actor=actor, assignment=assignment, data=form.to_input())
+        except ValidationFailed as exc:
+            add_field_errors(form, exc)
+        except Conflict as exc:
+            message = "; ".join(e.message for e in exc.errors) if exc.errors else exc.detail
+            return _assignment_page(request, assignment, error=f"Not exempted: {message}.", status=409)
+        else:
+            until = form.cleaned_data["until"]
+            notice = f"{assignment.person.name} is exempt" + (f" until {until:%-d %b %Y}." if until else ".")
+            return _after_change(request, assignment, notice=notice)
+    return _assignment_page(request, assignment, exemption_form=form, status=422)
+
+
+@require_POST
+@person_view
+def assignment_exemption_end_view(request, assignment_id: int):
+    actor = request.actor
+    assignment = selectors.access_assignment(actor=actor, assignment_id=assignment_id)
+    if not permissions.can_exempt(actor):
+        raise forbidden("end exemptions from assignments")
+    exemptions.exemption_end(actor=actor, assignment=assignment, reason=request.POST.get("reason", ""))
+    return _after_change(request, assignment, notice="Ended the exemption; the due date applies again.")
 
 
 def _after_change(request, assignment, *, notice=None, error=None, status=200, withdrawn=False):

@@ -12,6 +12,7 @@ import logging
 from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value
 
 from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN, validate_reminder_plan
+from duecourse.assignments.selectors import overdue_applies_filter
 from duecourse.core.models import Tenant
 from duecourse.core.sql import AddDays, LocalDayEnd, insert_select_ignore_conflicts
 from duecourse.notifications.models import ReminderPlanBacklog, ReminderSchedule
@@ -96,9 +97,12 @@ def reminders_schedule(*, tenant_id: int, assignments: QuerySet, now: dt.datetim
         tenant_id=tenant_id, assignment_id__in=assignments.values("pk"), sent_at__isnull=True
     )
     pending.exclude(cycle=F("assignment__cycle"), due_date=F("assignment__due_date")).delete()
+    # Optional and hidden items never become overdue: no reminder after their due date (nor the overdue notice).
+    pending.filter(kind="overdue").exclude(overdue_applies_filter(prefix="assignment__")).delete()
     scope = assignments.filter(
         tenant_id=tenant_id, withdrawn_at__isnull=True, completed_at__isnull=True, due_date__isnull=False
     )
+    overdue_scope = scope.filter(overdue_applies_filter())
     planned = 0
     plans = {_plan_key(p): p for p in scope.order_by().values_list("reminder_plan", flat=True).distinct()}
     for plan in plans.values():
@@ -119,7 +123,7 @@ def reminders_schedule(*, tenant_id: int, assignments: QuerySet, now: dt.datetim
         for rule_key, days, recipient, template in rules:
             remind_at = reminder_due_at_expression(days, RECIPIENT_TIMEZONE[recipient])
             planned += _insert_rows(
-                subset,
+                subset if days >= 0 else subset.filter(overdue_applies_filter()),
                 rule_key=rule_key,
                 recipient=recipient,
                 kind="reminder" if days >= 0 else "overdue",
@@ -129,7 +133,13 @@ def reminders_schedule(*, tenant_id: int, assignments: QuerySet, now: dt.datetim
             )
     # Everyone hears once when an item becomes overdue (at the end of its due date, their time).
     planned += _insert_rows(
-        scope, rule_key="overdue", recipient="learner", kind="overdue", template="", remind_at=F("due_at"), now=now
+        overdue_scope,
+        rule_key="overdue",
+        recipient="learner",
+        kind="overdue",
+        template="",
+        remind_at=F("due_at"),
+        now=now,
     )
     return planned
 

@@ -7,10 +7,12 @@ with a unique dedup key, so a repeated or concurrent run writes nothing twice).
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import BigIntegerField, Case, CharField, DateTimeField, F, JSONField, Value, When
+from django.db.models import BigIntegerField, Case, CharField, DateTimeField, F, JSONField, Q, Value, When
 from django.db.models.functions import Cast, Concat
 
 from duecourse.assignments.models import Assignment
+from duecourse.assignments.selectors import exemption_running_filter, overdue_applies_filter, status_filter
+from duecourse.assignments.status import AssignmentStatus
 from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.audit import audit_record
 from duecourse.core.models import Tenant
@@ -24,6 +26,7 @@ EXPIRY_NOTICE_DAYS = 30
 # A notice is written for expiries in the last LOOKBACK, so a worker that was down catches up once.
 LOOKBACK = dt.timedelta(days=2)
 REMINDER_BATCH = 5000
+AFTER_DUE_KINDS = ("overdue", "escalation")  # sent only for items that can be overdue (required ones)
 # Whom a reminder row names, by its recipient kind ("hr" goes to every HR contact of the tenant).
 RECIPIENT_PERSON = {
     "learner": "assignment__person_id",
@@ -44,6 +47,8 @@ def expiry_notices_send(*, now: dt.datetime) -> int:
         )
         with transaction.atomic():
             soon = now + dt.timedelta(days=EXPIRY_NOTICE_DAYS)
+            # Nobody is told to renew what they are exempt from.
+            completed = completed.exclude(exemption_running_filter(now))
             expiring = _notify_once(
                 completed.filter(expires_at__lte=soon, expires_at__gt=max(now, soon - LOOKBACK)), "expiring", now
             )
@@ -101,12 +106,18 @@ def reminders_send_due(*, now: dt.datetime, batch: int = REMINDER_BATCH) -> int:
             if not claimed:
                 return sent
             rows = ReminderSchedule.objects.filter(pk__in=[pk for pk, _ in claimed])
-            # Still relevant: open, not done, not hidden, same cycle and due date as planned (else skipped).
-            live = rows.exclude(assignment__visibility="hidden").filter(
-                assignment__withdrawn_at__isnull=True,
-                assignment__completed_at__isnull=True,
-                assignment__cycle=F("cycle"),
-                assignment__due_date=F("due_date"),
+            # Still relevant: open, not done, not hidden, not exempt now, same cycle and due date as planned
+            # (else skipped); an overdue reminder or escalation only while the item can be overdue (required).
+            live = (
+                rows.exclude(assignment__visibility="hidden")
+                .filter(
+                    assignment__withdrawn_at__isnull=True,
+                    assignment__completed_at__isnull=True,
+                    assignment__cycle=F("cycle"),
+                    assignment__due_date=F("due_date"),
+                )
+                .exclude(status_filter(AssignmentStatus.EXEMPT, now, prefix="assignment__"))
+                .exclude(Q(kind__in=AFTER_DUE_KINDS) & ~overdue_applies_filter(prefix="assignment__"))
             )
             # Learner, manager and assigner rows in one statement: the recipient is picked per row.
             recipient = Case(

@@ -26,6 +26,7 @@ class ComplianceRow(Schema):
     required_due: int
     completed: int
     rate: float | None
+    exempt: int = 0
     target_id: int | None = None
 
 

@@ -24,7 +24,8 @@ COMPLIANCE_DIMENSIONS = {
 
 
 # Counts per active report in one statement; each count's condition is generated from the status rule
-# (`assignments.status`), the `%s` in them being now.
+# (`assignments.status`), the `%s` in them being now. Hidden items are left out of every count; an
+# exempt one is neither active nor overdue.
 _TEAM_COUNTS = [
     status_in_sql(UNFINISHED_STATUSES, "a"),
     status_in_sql([AssignmentStatus.COMPLETED], "a"),
@@ -42,7 +43,7 @@ def team_status_query(conditions: list[str]) -> TypedQuery:
     return TypedQuery(
         f"SELECT p.id, p.name, {counts}"
         + """
-FROM person p LEFT JOIN assignment a ON a.person_id = p.id
+FROM person p LEFT JOIN assignment a ON a.person_id = p.id AND a.visibility <> 'hidden'
 WHERE p.tenant_id = %s AND p.manager_id = %s AND p.active
 GROUP BY p.id, p.name
 ORDER BY p.name, p.id
@@ -74,11 +75,14 @@ def team_status(*, actor: Person, manager_id: int | None) -> list[dict]:
 
 
 def compliance(*, actor: Person, by: str) -> list[dict]:
-    """rate = completed ÷ required assignments whose due date has passed or which are completed."""
+    """rate = completed ÷ required assignments whose due date has passed or which are completed.
+
+    Exempt ones are outside it (counted apart as `exempt`); optional and hidden ones are not required."""
     if not permissions.can_view_tenant_reports(actor):
         raise forbidden("see compliance reports")
     now = clock.now()
     completed = status_filter(AssignmentStatus.COMPLETED, now)
+    exempt = status_filter(AssignmentStatus.EXEMPT, now)
     due_or_done = statuses_filter(DUE_OR_DONE, now)
     required = Assignment.objects.filter(tenant_id=actor.tenant_id, visibility="required", withdrawn_at__isnull=True)
     if by == "course":
@@ -86,7 +90,11 @@ def compliance(*, actor: Person, by: str) -> list[dict]:
             required.filter(target_type="course")
             .order_by()
             .values("target_type", "target_id")
-            .annotate(required_due=Count("id", filter=due_or_done), completed=Count("id", filter=completed))
+            .annotate(
+                required_due=Count("id", filter=due_or_done),
+                completed=Count("id", filter=completed),
+                exempt=Count("id", filter=exempt),
+            )
         )
         titles = target_titles(tenant_id=actor.tenant_id, targets={(r["target_type"], r["target_id"]) for r in rows})
         items = [
@@ -95,6 +103,7 @@ def compliance(*, actor: Person, by: str) -> list[dict]:
                 "target_id": r["target_id"],
                 "required_due": r["required_due"],
                 "completed": r["completed"],
+                "exempt": r["exempt"],
             }
             for r in rows
         ]
@@ -105,10 +114,19 @@ def compliance(*, actor: Person, by: str) -> list[dict]:
             required.order_by()
             .annotate(key=F(dimension))
             .values("key")
-            .annotate(required_due=Count("id", filter=due_or_done), completed=Count("id", filter=completed))
+            .annotate(
+                required_due=Count("id", filter=due_or_done),
+                completed=Count("id", filter=completed),
+                exempt=Count("id", filter=exempt),
+            )
         )
         items = [
-            {"key": r["key"] or "(none)", "required_due": r["required_due"], "completed": r["completed"]}
+            {
+                "key": r["key"] or "(none)",
+                "required_due": r["required_due"],
+                "completed": r["completed"],
+                "exempt": r["exempt"],
+            }
             for r in by_dimension
         ]
     for item in items:

@@ -1,6 +1,7 @@
 """The status module: the statuses and their labels, the rule in Python, and one WHERE clause per status."""
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -44,12 +45,47 @@ class TestDeriveStatus:
 
     def test_withdrawn_beats_everything(self):
         assert self.status(withdrawn_at=self.now, completed_at=self.now, due_at=self.now) == "withdrawn"
+        assert self.status(withdrawn_at=self.now, exempt_at=self.now) == "withdrawn"
+
+    def test_exempt_beats_every_open_status_and_expired_but_not_completed(self):
+        granted = self.now - dt.timedelta(days=2)
+        done = self.now - dt.timedelta(days=1)
+        assert self.status(exempt_at=granted) == "exempt"
+        assert self.status(exempt_at=granted, progress=30) == "exempt"
+        assert self.status(exempt_at=granted, due_at=self.now - dt.timedelta(days=5)) == "exempt"
+        assert self.status(exempt_at=granted, completed_at=done, expires_at=self.now) == "exempt"
+        assert self.status(exempt_at=granted, completed_at=done) == "completed"
+
+    def test_after_until_the_original_due_date_applies_again(self):
+        granted = self.now - dt.timedelta(days=10)
+        past_due = self.now - dt.timedelta(days=5)
+        running = {"exempt_at": granted, "exempt_ends_at": self.now + dt.timedelta(seconds=1)}
+        assert self.status(**running, due_at=past_due) == "exempt"
+        assert self.status(exempt_at=granted, exempt_ends_at=self.now, due_at=past_due) == "overdue"
+        assert self.status(exempt_at=granted, exempt_ends_at=self.now, due_at=self.now + dt.timedelta(days=1)) == (
+            "assigned"
+        )
+
+    def test_only_required_items_become_overdue(self):
+        past_due = self.now - dt.timedelta(days=5)
+        assert self.status(due_at=past_due, visibility="optional") == "assigned"
+        assert self.status(due_at=past_due, visibility="hidden", progress=10) == "in_progress"
+        assert self.status(due_at=past_due, visibility="required") == "overdue"
 
 
 class TestStatuses:
-    def test_six_statuses_with_labels(self):
-        assert list(STATUS_LABELS) == ["assigned", "in_progress", "completed", "overdue", "expired", "withdrawn"]
+    def test_seven_statuses_with_labels(self):
+        assert list(STATUS_LABELS) == [
+            "assigned",
+            "in_progress",
+            "completed",
+            "overdue",
+            "expired",
+            "withdrawn",
+            "exempt",
+        ]
         assert STATUS_LABELS["in_progress"] == "In progress"
+        assert STATUS_LABELS["exempt"] == "Exempt"
 
     def test_open_is_everything_but_withdrawn_and_unfinished_is_not_done(self):
         assert set(OPEN_STATUSES) == set(AssignmentStatus) - {AssignmentStatus.WITHDRAWN}
@@ -61,17 +97,22 @@ class TestStatuses:
 
 
 def _atoms(status):
-    return {tuple((a.column, a.check) for a in c.any_of) for c in status_conjunction(status)}
+    return {
+        tuple((a.column, a.check, *([a.value] if a.value else [])) for a in c.any_of)
+        for c in status_conjunction(status)
+    }
 
 
 class TestStatusConjunction:
     """Each status as one AND of conditions that needs no CASE, so an index can serve the WHERE clause."""
 
-    def test_overdue_is_open_not_completed_and_past_due(self):
+    def test_overdue_is_open_not_completed_not_exempt_required_and_past_due(self):
         assert _atoms("overdue") == {
             (("due_at", Check.AT_OR_BEFORE_NOW),),
+            (("visibility", Check.EQUALS, "required"),),
             (("withdrawn_at", Check.IS_NULL),),
             (("completed_at", Check.IS_NULL),),
+            (("exempt_at", Check.IS_NULL), ("exempt_ends_at", Check.AT_OR_BEFORE_NOW)),
         }
 
     def test_expired_compares_expires_at_without_a_redundant_not_null(self):
@@ -79,10 +120,15 @@ class TestStatusConjunction:
             (("completed_at", Check.NOT_NULL),),
             (("withdrawn_at", Check.IS_NULL),),
             (("expires_at", Check.AT_OR_BEFORE_NOW),),
+            (("exempt_at", Check.IS_NULL), ("exempt_ends_at", Check.AT_OR_BEFORE_NOW)),
         }
 
     def test_assigned_has_no_due_date_or_a_future_one(self):
-        assert (("due_at", Check.IS_NULL), ("due_at", Check.AFTER_NOW)) in _atoms("assigned")
+        assert (
+            ("due_at", Check.IS_NULL),
+            ("due_at", Check.AFTER_NOW),
+            ("visibility", Check.NOT_EQUALS, "required"),
+        ) in (_atoms("assigned"))
         assert (("progress", Check.ZERO),) in _atoms("assigned")
 
     def test_negation_of_a_comparison_with_now_includes_null(self):
@@ -97,13 +143,18 @@ class TestStatusConjunction:
             for completed_at in instants[:2]:
                 for expires_at in instants:
                     for due_at in instants:
-                        for progress in (0, 50):
+                        for progress, exempt_at, exempt_ends_at, visibility in itertools.product(
+                            (0, 50), instants[:2], instants, ("required", "optional", "hidden")
+                        ):
                             facts = {
                                 "withdrawn_at": withdrawn_at,
                                 "completed_at": completed_at,
                                 "expires_at": expires_at,
                                 "due_at": due_at,
                                 "progress": progress,
+                                "exempt_at": exempt_at,
+                                "exempt_ends_at": exempt_ends_at,
+                                "visibility": visibility,
                             }
                             held = all(c.holds(facts, now) for c in status_conjunction(status))
                             assert held == (derive_status(**facts, now=now) == status), facts

@@ -5,9 +5,12 @@ import re
 
 import pytest
 
+from duecourse.assignments.inputs import BulkAssignInput
 from duecourse.assignments.models import Assignment
 from duecourse.assignments.progress import progress_record
+from duecourse.assignments.services import bulk_assign
 from duecourse.groups.inputs import GroupInput
+from duecourse.groups.models import GroupMember
 from duecourse.groups.services import group_create
 from duecourse.testing.factories import assign, make_course, make_path
 from duecourse.testing.web import field_error, nav_labels, text
@@ -369,3 +372,61 @@ def test_navigation_depends_on_roles(admin, team, signed_in):
         "Audit log",
         "Settings",
     ]
+
+
+# Exemptions
+
+
+def _group_held(tenant, admin, person, course, **fields):
+    group = group_create(actor=admin, data=GroupInput(name="Night shift", kind="static"))
+    GroupMember.objects.create(tenant=tenant, group=group, person=person)
+    bulk_assign(
+        actor=admin,
+        data=BulkAssignInput.model_validate(
+            {"targets": [{"type": "course", "id": course.pk}], "assignees": {"group_ids": [group.pk]}, **fields}
+        ),
+    )
+    return Assignment.objects.get(person=person, target_id=course.pk, withdrawn_at__isnull=True)
+
+
+def test_an_admin_exempts_from_the_assignment_page_and_the_chip_says_exempt(tenant, admin, team, signed_in):
+    a = _group_held(tenant, admin, team["alice"], make_course(tenant, title="Fire safety"), due_date=days(-3))
+    client = signed_in(admin)
+    page = text(client.get(f"/learning/{a.pk}/"))
+    assert "Exempt…" in page and 'class="badge badge-overdue"' in page
+    response = client.post(f"/learning/{a.pk}/exempt/", {"exempt-reason": "Medical leave", "exempt-until": days(30)})
+    assert response.status_code == 302
+    page = text(client.get(response["Location"]))
+    assert 'class="badge badge-exempt">Exempt<' in page
+    assert "Medical leave" in page and "End exemption" in page
+    assert 'badge-exempt">Exempt<' in text(signed_in(team["alice"]).get("/learning/"))
+
+    ended = client.post(f"/learning/{a.pk}/exempt/end/")
+    assert ended.status_code == 302
+    assert 'class="badge badge-overdue"' in text(client.get(f"/learning/{a.pk}/"))
+
+
+def test_exempting_without_a_reason_shows_the_error_beside_the_field(tenant, admin, team, signed_in):
+    a = _group_held(tenant, admin, team["alice"], make_course(tenant))
+    response = signed_in(admin).post(f"/learning/{a.pk}/exempt/", {"exempt-reason": "", "exempt-until": ""})
+    assert response.status_code == 422
+    assert field_error(text(response), "exempt-reason") == "This field is required."
+    a.refresh_from_db()
+    assert a.exempt_at is None
+
+
+def test_an_individual_assignment_cannot_be_exempted_and_the_page_says_withdraw_instead(tenant, admin, team, signed_in):
+    a = assign(admin, team["alice"], make_course(tenant))
+    response = signed_in(admin).post(f"/learning/{a.pk}/exempt/", {"exempt-reason": "Leave"})
+    assert response.status_code == 409
+    assert "withdraw it instead" in text(response)
+    a.refresh_from_db()
+    assert a.exempt_at is None
+
+
+def test_learners_and_managers_are_not_offered_an_exemption(tenant, admin, team, signed_in):
+    a = _group_held(tenant, admin, team["alice"], make_course(tenant))
+    for person in (team["alice"], team["boss"]):
+        client = signed_in(person)
+        assert "Exempt…" not in text(client.get(f"/learning/{a.pk}/"))
+        assert client.post(f"/learning/{a.pk}/exempt/", {"exempt-reason": "x"}).status_code == 403

@@ -21,7 +21,8 @@ def org(admin, tenant, make_person):
     """Two departments on two sites; a manager with three reports.
 
     Sales/Leeds: ann (overdue course A, completed course B), bob (course A completed, course B not yet due)
-    Ops/York:    cat (course A overdue, course B optional and overdue), dan (not a report; course A withdrawn)
+    Ops/York:    cat (course A overdue, course B optional and past due: never overdue),
+                 dan (not a report; course A withdrawn)
     """
     sales, ops = org_unit(tenant, "department", "Sales"), org_unit(tenant, "department", "Ops")
     leeds, york = org_unit(tenant, "site", "Leeds"), org_unit(tenant, "site", "York")
@@ -57,7 +58,7 @@ class TestTeamStatus:
             "items": [
                 {"person_id": org["ann"].pk, "name": "Ann", "active": 1, "completed": 1, "overdue": 1},
                 {"person_id": org["bob"].pk, "name": "Bob", "active": 1, "completed": 1, "overdue": 0},
-                {"person_id": org["cat"].pk, "name": "Cat", "active": 2, "completed": 0, "overdue": 2},
+                {"person_id": org["cat"].pk, "name": "Cat", "active": 2, "completed": 0, "overdue": 1},
             ]
         }
         response = api_as(org["boss"]).get("reports/team-status", {"format": "csv"})
@@ -104,13 +105,13 @@ class TestTeamStatus:
         assert response.content.decode() == (
             f'{{"items": [{{"person_id": {ann}, "name": "Ann", "active": 1, "completed": 1, "overdue": 1}}, '
             f'{{"person_id": {bob}, "name": "Bob", "active": 1, "completed": 1, "overdue": 0}}, '
-            f'{{"person_id": {cat}, "name": "Cat", "active": 2, "completed": 0, "overdue": 2}}]}}'
+            f'{{"person_id": {cat}, "name": "Cat", "active": 2, "completed": 0, "overdue": 1}}]}}'
         )
         csv = client.get("reports/team-status", {"format": "csv"})
         assert csv["Content-Type"] == "text/csv; charset=utf-8"
         assert csv["Content-Disposition"] == 'attachment; filename="team-status.csv"'
         assert b"".join(csv.streaming_content).decode() == (
-            f"person_id,name,active,completed,overdue\r\n{ann},Ann,1,1,1\r\n{bob},Bob,1,1,0\r\n{cat},Cat,2,0,2\r\n"
+            f"person_id,name,active,completed,overdue\r\n{ann},Ann,1,1,1\r\n{bob},Bob,1,1,0\r\n{cat},Cat,2,0,1\r\n"
         )
 
     def test_reports_who_left_and_expired_completions(self, api_as, admin, org):
@@ -125,7 +126,7 @@ class TestTeamStatus:
         items = api_as(org["boss"]).get("reports/team-status").json()["items"]
         assert [(i["name"], i["active"], i["completed"], i["overdue"]) for i in items] == [
             ("Ann", 1, 0, 1),
-            ("Cat", 2, 0, 2),
+            ("Cat", 2, 0, 1),
         ]
 
     def test_staff_see_any_team(self, api_as, tenant, make_person, admin_api, org):

@@ -1,0 +1,197 @@
+"""Exemptions through the API: who may grant one, on what, what it beats, when it ends, and what it stops
+(reminders, escalation, compliance flags, rule reconciles); reports count it apart."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from duecourse.assignments.models import Assignment
+from duecourse.core.models import AuditEvent
+from duecourse.groups.models import Group, GroupMember
+from duecourse.notifications.models import Notification
+from duecourse.testing.factories import assign, make_course, org_unit, target
+from duecourse.testing.scheduling import tick
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 6, 15, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def course(tenant):
+    return make_course(tenant, title="Fire safety")
+
+
+@pytest.fixture
+def crew(tenant, make_person):
+    return make_person(tenant, name="Cleo Crew", department=org_unit(tenant, "department", "Crew"))
+
+
+def group_assign(api, tenant, person, course, **fields) -> dict:
+    """Assign through a group (a shared source), returning the person's assignment as the API shows it."""
+    group = Group.objects.create(tenant=tenant, name=f"Night shift {person.pk}", kind="static")
+    GroupMember.objects.create(tenant=tenant, group=group, person=person)
+    body = {"targets": [target(course)], "assignees": {"group_ids": [group.pk]}, **fields}
+    response = api.post("assignments/bulk", body)
+    assert response.status_code == 200, response.content
+    assignment = Assignment.objects.get(person=person, target_id=course.pk, withdrawn_at__isnull=True)
+    return api.get(f"assignments/{assignment.pk}").json()
+
+
+def exempt(api, assignment_id: int, **body):
+    return api.post(f"assignments/{assignment_id}/exemption", {"reason": "On parental leave", **body})
+
+
+class TestGrant:
+    def test_a_group_held_assignment_becomes_exempt_and_the_grant_is_audited(
+        self, admin_api, tenant, admin, crew, course
+    ):
+        held = group_assign(admin_api, tenant, crew, course, due_date="2026-06-01")
+        assert held["status"] == "overdue"
+        response = exempt(admin_api, held["id"], until="2026-09-30")
+        assert response.status_code == 200, response.content
+        assert response.json()["status"] == "exempt" and response.json()["id"] == held["id"]
+        event = AuditEvent.objects.get(action="assignment.exempt", object_id=held["id"])
+        assert event.actor_id == admin.pk and event.reason == "On parental leave"
+        assert event.before["exempt_at"] is None
+        assert event.after["exempt_until"] == "2026-09-30" and event.after["exempt_reason"] == "On parental leave"
+
+    def test_an_individual_only_assignment_answers_409_naming_the_sources_and_nothing_changes(
+        self, admin_api, admin, learner, course
+    ):
+        assignment = assign(admin, learner, course)
+        events = AuditEvent.objects.count()
+        response = exempt(admin_api, assignment.pk)
+        assert response.status_code == 409
+        assert [e["field"] for e in response.json()["errors"]] == ["sources"]
+        assert "withdraw" in response.json()["errors"][0]["message"]
+        assert Assignment.objects.get(pk=assignment.pk).exempt_at is None
+        assert AuditEvent.objects.count() == events
+
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [({"reason": "  "}, "reason"), ({"until": "2026-06-14"}, "until"), ({"until": "2999-01-01"}, "until")],
+    )
+    def test_bad_input_is_a_422_naming_the_field(self, admin_api, tenant, crew, course, body, field):
+        held = group_assign(admin_api, tenant, crew, course)
+        response = exempt(admin_api, held["id"], **body)
+        assert response.status_code == 422, response.content
+        assert [e["field"] for e in response.json()["errors"]] == [field]
+        assert Assignment.objects.get(pk=held["id"]).exempt_at is None
+
+    def test_a_missing_reason_is_a_422(self, admin_api, tenant, crew, course):
+        held = group_assign(admin_api, tenant, crew, course)
+        response = admin_api.post(f"assignments/{held['id']}/exemption", {"until": "2026-07-01"})
+        assert response.status_code == 422
+
+    def test_the_status_filter_takes_exempt(self, admin_api, tenant, crew, course):
+        held = group_assign(admin_api, tenant, crew, course, due_date="2026-06-01")
+        exempt(admin_api, held["id"])
+        listed = admin_api.get("assignments", {"status": "exempt"}).json()
+        assert [i["id"] for i in listed["items"]] == [held["id"]]
+        assert admin_api.get("assignments", {"status": "overdue"}).json()["count"] == 0
+
+
+class TestStatus:
+    def test_completed_beats_exempt(self, admin_api, tenant, crew, course):
+        held = group_assign(admin_api, tenant, crew, course)
+        exempt(admin_api, held["id"])
+        response = admin_api.post("progress", {"person_id": crew.pk, "course_id": course.pk, "progress": 100})
+        assert response.status_code == 200, response.content
+        assert admin_api.get(f"assignments/{held['id']}").json()["status"] == "completed"
+
+    def test_after_until_the_original_due_date_applies_again_in_the_persons_zone(
+        self, admin_api, tenant, make_person, course, frozen
+    ):
+        person = make_person(tenant, name="Kiri", timezone="Pacific/Auckland")  # UTC+12 in June
+        held = group_assign(admin_api, tenant, person, course, due_date="2026-06-01")
+        assert exempt(admin_api, held["id"], until="2026-06-20").json()["status"] == "exempt"
+        frozen.move_to(dt.datetime(2026, 6, 20, 11, 59, tzinfo=dt.UTC))  # 23:59 on the 20th in Auckland
+        assert admin_api.get(f"assignments/{held['id']}").json()["status"] == "exempt"
+        frozen.move_to(dt.datetime(2026, 6, 20, 12, 1, tzinfo=dt.UTC))  # 00:01 on the 21st there
+        assert admin_api.get(f"assignments/{held['id']}").json()["status"] == "overdue"
+
+    def test_ending_it_reopens_the_assignment_with_its_due_date_and_is_audited(self, admin_api, tenant, crew, course):
+        held = group_assign(admin_api, tenant, crew, course, due_date="2026-06-01")
+        exempt(admin_api, held["id"])
+        response = admin_api.delete(f"assignments/{held['id']}/exemption?reason=Back+at+work")
+        assert response.status_code == 200, response.content
+        assert response.json()["status"] == "overdue"
+        event = AuditEvent.objects.get(action="assignment.exemption_end", object_id=held["id"])
+        assert event.before["exempt_reason"] == "On parental leave" and event.after["exempt_at"] is None
+        assert event.reason == "Back at work"
+
+
+class TestWhatItStops:
+    def test_no_reminder_escalation_or_compliance_flag_while_exempt(self, admin_api, tenant, make_person, course):
+        boss = make_person(tenant, name="Boss")
+        person = make_person(tenant, name="Pat", manager=boss)
+        held = group_assign(admin_api, tenant, person, course, due_date="2026-06-20")
+        exempt(admin_api, held["id"])
+        Notification.objects.all().delete()
+        for day in (18, 21, 25, 30, 40):  # before the due date, when overdue, every escalation tier
+            tick(dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC) + dt.timedelta(days=day - 1))
+        assert not Notification.objects.filter(assignment_id=held["id"]).exists()
+        assert Assignment.objects.get(pk=held["id"]).compliance_flag is False
+
+    def test_the_same_assignment_without_an_exemption_is_reminded_escalated_and_flagged(
+        self, admin_api, tenant, make_person, course
+    ):
+        boss = make_person(tenant, name="Boss")
+        person = make_person(tenant, name="Pat", manager=boss)
+        held = group_assign(admin_api, tenant, person, course, due_date="2026-06-20")
+        Notification.objects.all().delete()
+        for day in (18, 21, 25, 30, 40):
+            tick(dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC) + dt.timedelta(days=day - 1))
+        kinds = set(Notification.objects.filter(assignment_id=held["id"]).values_list("kind", flat=True))
+        assert {"reminder", "overdue", "escalation"} <= kinds
+        assert Assignment.objects.get(pk=held["id"]).compliance_flag is True
+
+    def test_no_expiry_notice_to_renew_what_they_are_exempt_from(self, admin_api, tenant, make_person, course):
+        people = [make_person(tenant, name=name) for name in ("Exempt", "Not exempt")]
+        held = [group_assign(admin_api, tenant, person, course, validity_months=1) for person in people]
+        for person in people:
+            admin_api.post("progress", {"person_id": person.pk, "course_id": course.pk, "progress": 100})
+        exempt(admin_api, held[0]["id"])
+        tick(NOW + dt.timedelta(days=1))  # the completions (valid one month) now expire within 30 days
+        assert not Notification.objects.filter(assignment_id=held[0]["id"], kind="expiring").exists()
+        assert Notification.objects.filter(assignment_id=held[1]["id"], kind="expiring").exists()
+
+    def test_a_rule_leaves_an_exempt_assignment_alone_when_the_person_leaves_its_audience(
+        self, admin_api, tenant, make_person, crew, course
+    ):
+        peer = make_person(tenant, name="Peer", department=crew.department)
+        org_unit(tenant, "department", "Office")
+        rule = admin_api.post(
+            "rules",
+            {"name": "Crew safety", "audience": {"departments": ["Crew"]}, "items": [{"target": target(course)}]},
+        ).json()
+        (assignment,) = Assignment.objects.filter(person=crew, withdrawn_at__isnull=True)
+        exempt(admin_api, assignment.pk)
+        response = admin_api.patch(f"rules/{rule['id']}", {"audience": {"departments": ["Office"]}})
+        assert response.status_code == 200, response.content
+        body = admin_api.get(f"assignments/{assignment.pk}").json()
+        assert body["status"] == "exempt"
+        assert [s["kind"] for s in body["sources"]] == ["rule"]
+        assert not Assignment.objects.filter(person=peer, withdrawn_at__isnull=True).exists()  # not exempt: withdrawn
+
+
+class TestReports:
+    def test_compliance_counts_exempt_apart_outside_the_denominator(self, admin_api, tenant, make_person, course):
+        crew_unit = org_unit(tenant, "department", "Crew")
+        one, two = (make_person(tenant, name=n, department=crew_unit) for n in ("One", "Two"))
+        first = group_assign(admin_api, tenant, one, course, due_date="2026-06-01")
+        Group.objects.all().delete()
+        second = group_assign(admin_api, tenant, two, course, due_date="2026-06-01")
+        assert first["status"] == second["status"] == "overdue"
+        exempt(admin_api, second["id"])
+        (row,) = admin_api.get("reports/compliance", {"by": "department"}).json()["items"]
+        assert (row["key"], row["required_due"], row["completed"], row["exempt"]) == ("Crew", 1, 0, 1)
+        assert row["rate"] == 0.0
