@@ -50,6 +50,28 @@ def _clean(data: ExemptionInput, *, today: dt.date) -> tuple[str, dt.date | None
     return reason, data.until
 
 
+def _save_exemption(*, actor: Person, assignment: Assignment, action: str, before: dict[str, Any], reason: str) -> None:
+    """Store the exemption fields as set on `assignment`, audit the change and tell notifications."""
+    assignment.save(update_fields=["exempt_at", "exempt_until", "exempt_ends_at", "exempt_reason", "exempt_by_id"])
+    audit_record(
+        tenant_id=assignment.tenant_id,
+        actor_id=actor.pk,
+        action=action,
+        object_type="assignment",
+        object_id=assignment.pk,
+        before=before,
+        after=_snapshot(assignment),
+        reason=reason,
+    )
+    assignments_changed.send(
+        sender=Assignment,
+        tenant_id=assignment.tenant_id,
+        operation_id=None,
+        assignment_ids=[assignment.pk],
+        event="updated",
+    )
+
+
 def exemption_grant(*, actor: Person, assignment: Assignment, data: ExemptionInput) -> Assignment:
     """Exempt the person from a group- or rule-held assignment (again: the reason and until change)."""
     if not permissions.can_exempt(actor):
@@ -72,24 +94,7 @@ def exemption_grant(*, actor: Person, assignment: Assignment, data: ExemptionInp
         locked.exempt_ends_at = local_day_end(until, locked.person.timezone) if until else None
         locked.exempt_reason = reason
         locked.exempt_by_id = actor.pk
-        locked.save(update_fields=["exempt_at", "exempt_until", "exempt_ends_at", "exempt_reason", "exempt_by_id"])
-        audit_record(
-            tenant_id=locked.tenant_id,
-            actor_id=actor.pk,
-            action="assignment.exempt",
-            object_type="assignment",
-            object_id=locked.pk,
-            before=before,
-            after=_snapshot(locked),
-            reason=reason,
-        )
-        assignments_changed.send(
-            sender=Assignment,
-            tenant_id=locked.tenant_id,
-            operation_id=None,
-            assignment_ids=[locked.pk],
-            event="updated",
-        )
+        _save_exemption(actor=actor, assignment=locked, action="assignment.exempt", before=before, reason=reason)
     return locked
 
 
@@ -105,24 +110,7 @@ def exemption_end(*, actor: Person, assignment: Assignment, reason: str = "") ->
         before = _snapshot(locked)
         locked.exempt_at = locked.exempt_until = locked.exempt_ends_at = locked.exempt_by_id = None
         locked.exempt_reason = ""
-        locked.save(update_fields=["exempt_at", "exempt_until", "exempt_ends_at", "exempt_reason", "exempt_by_id"])
-        audit_record(
-            tenant_id=locked.tenant_id,
-            actor_id=actor.pk,
-            action="assignment.exemption_end",
-            object_type="assignment",
-            object_id=locked.pk,
-            before=before,
-            after=_snapshot(locked),
-            reason=reason,
-        )
-        assignments_changed.send(
-            sender=Assignment,
-            tenant_id=locked.tenant_id,
-            operation_id=None,
-            assignment_ids=[locked.pk],
-            event="updated",
-        )
+        _save_exemption(actor=actor, assignment=locked, action="assignment.exemption_end", before=before, reason=reason)
     return locked
 
 

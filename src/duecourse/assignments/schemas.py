@@ -109,11 +109,11 @@ class AssignmentList(Schema):
     items: list[AssignmentOut]
 
 
-class AssignmentIn(Schema):
+class AssignmentTermsIn(Schema):
+    """What a single and a bulk assignment both ask for (the terms of `inputs.AssignmentTerms`)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    person_id: Id
-    target: TargetIn
     due_date: dt.date | None = None
     due_in_days: int | None = Field(None, ge=0, le=MAX_DUE_DAYS)
     priority: Priority = DEFAULT_PRIORITY
@@ -123,6 +123,11 @@ class AssignmentIn(Schema):
     recurrence_weeks: int | None = Field(None, ge=1, le=MAX_RECURRENCE_WEEKS)
     validity_months: int | None = Field(None, ge=1, le=MAX_VALIDITY_MONTHS)
     retake: bool = False
+
+
+class AssignmentIn(AssignmentTermsIn):
+    person_id: Id
+    target: TargetIn
 
     def to_input(self) -> AssignmentInput:
         return AssignmentInput.model_validate(_with_plan(self.model_dump(exclude_unset=True), self.reminders))
@@ -139,21 +144,10 @@ class Assignees(Schema):
     everyone: bool = False
 
 
-class BulkIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class BulkIn(AssignmentTermsIn):
     targets: list[TargetIn] = Field(..., min_length=1, max_length=MAX_TARGETS)
     assignees: Assignees
-    due_date: dt.date | None = None
-    due_in_days: int | None = Field(None, ge=0, le=MAX_DUE_DAYS)
-    priority: Priority = DEFAULT_PRIORITY
-    note: str = Field("", max_length=MAX_NOTE_LENGTH)
-    reason: str = Field("", max_length=MAX_REASON_LENGTH)
-    reminders: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
-    recurrence_weeks: int | None = Field(None, ge=1, le=MAX_RECURRENCE_WEEKS)
-    validity_months: int | None = Field(None, ge=1, le=MAX_VALIDITY_MONTHS)
     dry_run: bool = False
-    retake: bool = False
 
     def to_input(self) -> BulkAssignInput:
         return BulkAssignInput.model_validate(_with_plan(self.model_dump(exclude_unset=False), self.reminders))
