@@ -14,6 +14,7 @@ SCENARIOS = {
     "bulk_assign",
     "bulk_assign_repeat",
     "bulk_preview",
+    "bulk_assign_second_source",
     "tick_due",
     "tick_idle",
     "compliance_report",

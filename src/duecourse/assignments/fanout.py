@@ -8,6 +8,8 @@ calls can never duplicate (ON CONFLICT DO NOTHING).
 
 import dataclasses
 import datetime as dt
+import json
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +40,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from duecourse.assignments.domain import DueSpec, SourceTerms, default_plan_in_settings, effective_terms
+from duecourse.assignments.domain import (
+    DueSpec,
+    EffectiveTerms,
+    SourceTerms,
+    default_plan_in_settings,
+    effective_terms,
+)
 from duecourse.assignments.models import (
     VISIBILITIES,
     Assignment,
@@ -451,7 +459,11 @@ def tenant_default_plan(tenant_id: int) -> list[dict[str, Any]]:
 def recompute_terms(assignments: QuerySet[Assignment]) -> list[int]:
     """Each open assignment takes the priority, reminders and note its sources ask for together
     (`domain.effective_terms`); the due date is `recompute_due_dates`'. Only rows that change are
-    written, and listeners re-plan their reminders. Returns the ids that changed."""
+    written, and only those whose reminder plan changed are re-planned. Returns the ids that changed.
+
+    Set-wise: rows whose sources ask the same (a group's or a rule's thousands of members) share one
+    computation, and each distinct result is one UPDATE over its rows, never one row at a time.
+    """
     # A completed one keeps its values (a retake re-opens it, and recomputes them then).
     rows = list(
         assignments.filter(withdrawn_at__isnull=True, completed_at__isnull=True).values_list(
@@ -459,27 +471,44 @@ def recompute_terms(assignments: QuerySet[Assignment]) -> list[int]:
         )
     )
     changed: list[int] = []
+    replanned: list[int] = []
     defaults: dict[int, list[dict[str, Any]]] = {}
+    computed: dict[tuple[int, tuple[tuple[str, str, str], ...]], EffectiveTerms] = {}
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         terms = source_terms_of([row[0] for row in chunk])
-        updates: list[Assignment] = []
+        # (priority, plan as JSON, note) -> the ids that take it
+        writes: dict[tuple[str, str, str], list[int]] = defaultdict(list)
         for pk, tenant_id, priority, plan, note in chunk:
             if not terms[pk]:
                 continue  # no source left: withdrawn by the caller, values kept as history
             if tenant_id not in defaults:
                 defaults[tenant_id] = tenant_default_plan(tenant_id)
-            effective = effective_terms(terms[pk], default_plan=defaults[tenant_id])
+            # What decides the result, in the order effective_terms reads it (notes newest first).
+            newest_first = sorted(terms[pk], key=_created, reverse=True)
+            signature = (tenant_id, tuple((t.priority, _plan_key(t.reminder_plan), t.note) for t in newest_first))
+            if signature not in computed:
+                computed[signature] = effective_terms(terms[pk], default_plan=defaults[tenant_id])
+            effective = computed[signature]
             if (effective.priority, effective.reminder_plan, effective.note) != (priority, plan, note):
-                updates.append(
-                    Assignment(
-                        pk=pk, priority=effective.priority, reminder_plan=effective.reminder_plan, note=effective.note
-                    )
-                )
-        Assignment.objects.bulk_update(updates, ["priority", "reminder_plan", "note"])
-        changed += [a.pk for a in updates]
-    _rescheduled(changed)
+                writes[(effective.priority, _plan_key(effective.reminder_plan), effective.note)].append(pk)
+                if effective.reminder_plan != plan:
+                    replanned.append(pk)
+        for (priority, plan_key, note), ids in writes.items():
+            Assignment.objects.filter(pk__in=ids).update(
+                priority=priority, reminder_plan=json.loads(plan_key), note=note
+            )
+            changed += ids
+    _rescheduled(replanned)
     return changed
+
+
+def _created(terms: SourceTerms) -> dt.datetime:
+    return terms.created_at or dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _plan_key(plan: list[dict[str, Any]] | None) -> str:
+    return json.dumps(plan, sort_keys=True)
 
 
 def recompute_effective(assignments: QuerySet[Assignment]) -> None:
