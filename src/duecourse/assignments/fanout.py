@@ -54,12 +54,14 @@ from duecourse.assignments.models import (
     AssignmentSource,
     Completion,
     CourseProgress,
+    RuleItem,
 )
 from duecourse.assignments.progress import sync_assignments
 from duecourse.assignments.selectors import status_filter
 from duecourse.assignments.signals import assignments_changed
 from duecourse.assignments.status import AssignmentStatus
 from duecourse.catalog import selectors as catalog
+from duecourse.core import clock
 from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.models import AuditEvent, Tenant
 from duecourse.core.sql import AddDays, LocalDayEnd, insert_select_ignore_conflicts, typed_value
@@ -512,10 +514,86 @@ def _plan_key(plan: list[dict[str, Any]] | None) -> str:
 
 
 def recompute_effective(assignments: QuerySet[Assignment]) -> None:
-    """The due date, priority, reminders and note from the sources (after a source was added, removed or
-    changed)."""
+    """The due date, priority, reminders, note and visibility from the sources (after a source was added,
+    removed or changed)."""
     recompute_due_dates(assignments)
     recompute_terms(assignments)
+    recompute_visibility(assignments)
+
+
+def recompute_visibility(assignments: QuerySet[Assignment]) -> list[int]:
+    """`sync_visibility` for these assignments (e.g. after a source was removed, the rest may ask less:
+    an item only a hidden rule item still holds is hidden again). Returns the ids now shown."""
+    people: dict[tuple[int, str, int], list[int]] = defaultdict(list)
+    for tenant_id, target_type, target_id, person_id in assignments.filter(withdrawn_at__isnull=True).values_list(
+        "tenant_id", "target_type", "target_id", "person_id"
+    ):
+        people[(tenant_id, target_type, target_id)].append(person_id)
+    now = clock.now()
+    shown: list[int] = []
+    for (tenant_id, target_type, target_id), person_ids in people.items():
+        shown += sync_visibility(
+            tenant_id=tenant_id, targets=[(target_type, target_id)], person_ids=person_ids, now=now
+        )
+    return shown
+
+
+def sync_visibility(
+    *, tenant_id: int, targets: Iterable[tuple[str, int]], person_ids: list[int] | None, now: dt.datetime
+) -> list[int]:
+    """Each open assignment of these targets takes the most visible of its sources' visibilities
+    (required > optional > hidden): any source but a rule makes it required, a rule source counts with
+    its item's visibility while the rule is active. Set-based, three UPDATEs per target. Items that a
+    hidden one is now shown to (not completed, not exempt) get the "assigned" notice and their reminder
+    plan; every changed one is re-planned (optional and hidden items get no reminder after the due
+    date). Returns the ids now shown."""
+    shown: list[int] = []
+    changed: list[int] = []
+    for target_type, target_id in sorted(set(targets)):
+        by_visibility: dict[str, list[int]] = {"required": [], "optional": [], "hidden": []}
+        for rule_id, visibility in RuleItem.objects.filter(
+            tenant_id=tenant_id, rule__active=True, target_type=target_type, target_id=target_id
+        ).values_list("rule_id", "visibility"):
+            by_visibility.setdefault(visibility, []).append(rule_id)
+        scope = Assignment.objects.filter(
+            tenant_id=tenant_id, target_type=target_type, target_id=target_id, withdrawn_at__isnull=True
+        )
+        if person_ids is not None:
+            scope = scope.filter(person_id__in=person_ids)
+        sources = AssignmentSource.objects.filter(assignment_id=OuterRef("pk"))
+        required = Exists(sources.exclude(kind="rule")) | Exists(
+            sources.filter(kind="rule", rule_id__in=by_visibility["required"])
+        )
+        optional = ~required & Exists(sources.filter(kind="rule", rule_id__in=by_visibility["optional"]))
+        hidden = (
+            ~required
+            & ~Exists(sources.filter(kind="rule", rule_id__in=by_visibility["optional"]))
+            & Exists(sources.filter(kind="rule", rule_id__in=by_visibility["hidden"]))
+        )
+        for visibility, condition in (("required", required), ("optional", optional), ("hidden", hidden)):
+            moving = scope.filter(condition).exclude(visibility=visibility)
+            ids = list(moving.values_list("pk", flat=True))
+            if not ids:
+                continue
+            if visibility != "hidden":
+                shown += list(
+                    moving.filter(visibility="hidden", completed_at__isnull=True)
+                    .exclude(status_filter(AssignmentStatus.EXEMPT, now))
+                    .values_list("pk", flat=True)
+                )
+            for start in range(0, len(ids), CHUNK):
+                Assignment.objects.filter(pk__in=ids[start : start + CHUNK]).update(visibility=visibility)
+            changed += ids
+    if shown:
+        assignments_changed.send(
+            sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=shown, event="assigned"
+        )
+    rest = sorted(set(changed) - set(shown))
+    if rest:
+        assignments_changed.send(
+            sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=rest, event="updated"
+        )
+    return shown
 
 
 def _rescheduled(ids: list[int], *, event: str = "rescheduled") -> None:

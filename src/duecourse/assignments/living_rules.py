@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, Expression, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Expression, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 
 from duecourse.assignments import fanout, permissions
@@ -28,7 +28,6 @@ from duecourse.assignments.services import (
     resolve_target,
     withdraw_sourceless,
 )
-from duecourse.assignments.signals import assignments_changed
 from duecourse.assignments.status import AssignmentStatus
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor
@@ -268,7 +267,7 @@ def rule_reconcile(
     `actor` is the person saving the rule; reconciles that follow events or the scheduler are the
     rule's system actor's. An exempt assignment is left as it is: the rule neither removes its source
     nor withdraws it. Saving a rule and reconciling some people also bring the visibility of the
-    open assignments in line with their sources (`sync_visibility`) for the items (and `also_targets`:
+    open assignments in line with their sources (`fanout.sync_visibility`) for the items (and `also_targets`:
     items it had before) that another active rule lists too, and for `resync` (items whose visibility
     the save changed); with one rule on a target nothing else can change it. The hourly safety net
     does not.
@@ -337,7 +336,7 @@ def rule_reconcile(
         if saving or person_ids is not None:
             targets = _targets_to_sync(rule, {(t.type, t.id) for t in items} | set(also_targets)) | set(resync)
             if targets:
-                sync_visibility(tenant_id=rule.tenant_id, targets=targets, person_ids=person_ids, now=now)
+                fanout.sync_visibility(tenant_id=rule.tenant_id, targets=targets, person_ids=person_ids, now=now)
     return {"added": added, "removed": removed}
 
 
@@ -351,64 +350,6 @@ def _targets_to_sync(rule: AssignmentRule, targets: set[tuple[str, int]]) -> set
         listed |= Q(target_type=target_type, target_id=target_id)
     others = RuleItem.objects.filter(listed, tenant_id=rule.tenant_id, rule__active=True).exclude(rule_id=rule.pk)
     return set(others.values_list("target_type", "target_id"))
-
-
-def sync_visibility(
-    *, tenant_id: int, targets: Iterable[tuple[str, int]], person_ids: list[int] | None, now: dt.datetime
-) -> list[int]:
-    """Each open assignment of these targets takes the most visible of its sources' visibilities
-    (required > optional > hidden): any source but a rule makes it required, a rule source counts with
-    its item's visibility while the rule is active. Set-based, three UPDATEs per target. Items that a
-    hidden one is now shown to (not completed, not exempt) get the "assigned" notice and their reminder
-    plan; every changed one is re-planned (optional and hidden items get no reminder after the due
-    date). Returns the ids now shown."""
-    shown: list[int] = []
-    changed: list[int] = []
-    for target_type, target_id in sorted(set(targets)):
-        by_visibility: dict[str, list[int]] = {"required": [], "optional": [], "hidden": []}
-        for rule_id, visibility in RuleItem.objects.filter(
-            tenant_id=tenant_id, rule__active=True, target_type=target_type, target_id=target_id
-        ).values_list("rule_id", "visibility"):
-            by_visibility.setdefault(visibility, []).append(rule_id)
-        scope = Assignment.objects.filter(
-            tenant_id=tenant_id, target_type=target_type, target_id=target_id, withdrawn_at__isnull=True
-        )
-        if person_ids is not None:
-            scope = scope.filter(person_id__in=person_ids)
-        sources = AssignmentSource.objects.filter(assignment_id=OuterRef("pk"))
-        required = Exists(sources.exclude(kind="rule")) | Exists(
-            sources.filter(kind="rule", rule_id__in=by_visibility["required"])
-        )
-        optional = ~required & Exists(sources.filter(kind="rule", rule_id__in=by_visibility["optional"]))
-        hidden = (
-            ~required
-            & ~Exists(sources.filter(kind="rule", rule_id__in=by_visibility["optional"]))
-            & Exists(sources.filter(kind="rule", rule_id__in=by_visibility["hidden"]))
-        )
-        for visibility, condition in (("required", required), ("optional", optional), ("hidden", hidden)):
-            moving = scope.filter(condition).exclude(visibility=visibility)
-            ids = list(moving.values_list("pk", flat=True))
-            if not ids:
-                continue
-            if visibility != "hidden":
-                shown += list(
-                    moving.filter(visibility="hidden", completed_at__isnull=True)
-                    .exclude(status_filter(AssignmentStatus.EXEMPT, now))
-                    .values_list("pk", flat=True)
-                )
-            for start in range(0, len(ids), 5000):
-                Assignment.objects.filter(pk__in=ids[start : start + 5000]).update(visibility=visibility)
-            changed += ids
-    if shown:
-        assignments_changed.send(
-            sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=shown, event="assigned"
-        )
-    rest = sorted(set(changed) - set(shown))
-    if rest:
-        assignments_changed.send(
-            sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=rest, event="updated"
-        )
-    return shown
 
 
 def rules_reconcile_for_people(*, tenant_id: int, person_ids: Iterable[int]) -> None:

@@ -127,6 +127,14 @@ class TestVisibilityChanges:
         set_visibility(admin_api, hidden, course, "hidden")
         assert the_assignment(crew, course).visibility == "required"
 
+    def test_withdrawing_ones_own_source_leaves_what_the_rest_ask(self, admin_api, admin, crew, course):
+        make_rule(admin_api, course, "hidden")
+        assignment = assign(admin, crew, course)  # the admin's own source makes it required
+        assert the_assignment(crew, course).visibility == "required"
+        response = admin_api.delete(f"assignments/{assignment.pk}")
+        assert response.status_code == 200, response.content
+        assert the_assignment(crew, course).visibility == "hidden"  # only the hidden rule item holds it now
+
 
 def api_items(api, person) -> list[dict]:
     """What the person sees on their own list (hidden items are left out)."""
