@@ -460,7 +460,8 @@ def tenant_default_plan(tenant_id: int) -> list[dict[str, Any]]:
 
 def recompute_terms(assignments: QuerySet[Assignment]) -> list[int]:
     """Each open assignment takes the priority, reminders and note its sources ask for together
-    (`domain.effective_terms`); the due date is `recompute_due_dates`'. Only rows that change are
+    (`domain.effective_terms`), unless learning staff set them by hand (`terms_manual`); the due date is
+    `recompute_due_dates`'. Only rows that change are
     written, and only those whose reminder plan changed are re-planned. Returns the ids that changed.
 
     Set-wise: rows whose sources ask the same (a group's or a rule's thousands of members) share one
@@ -468,7 +469,7 @@ def recompute_terms(assignments: QuerySet[Assignment]) -> list[int]:
     """
     # A completed one keeps its values (a retake re-opens it, and recomputes them then).
     rows = list(
-        assignments.filter(withdrawn_at__isnull=True, completed_at__isnull=True).values_list(
+        assignments.filter(withdrawn_at__isnull=True, completed_at__isnull=True, terms_manual=False).values_list(
             "pk", "tenant_id", "priority", "reminder_plan", "note"
         )
     )

@@ -46,6 +46,9 @@ class Assignment(HighVolumeTenantScopedModel):
     # The instant the due date ends in the person's time zone: "overdue" is `due_at <= now`.
     due_at = models.DateTimeField(null=True, blank=True)
     due_date_manual = models.BooleanField(default=False)
+    # Priority, note or reminders set by hand by learning staff: sources joining or leaving no longer
+    # recompute them (as due_date_manual keeps a hand-set due date).
+    terms_manual = models.BooleanField(default=False, db_default=False)
     due_explanation = models.CharField(max_length=300, blank=True, default="")
     note = models.TextField(blank=True, default="")
     reason = models.TextField(blank=True, default="")

@@ -483,6 +483,8 @@ def assignment_update(*, actor: Person, assignment: Assignment, data: Assignment
         before = {k: getattr(locked, k) for k in changes}
         for key, value in changes.items():
             setattr(locked, key, value)
+        if {"priority", "note", "reminder_plan"} & set(changes):
+            locked.terms_manual = True
         if "due_date" in changes:
             locked.due_date_manual = True
             locked.due_explanation = f"set by hand by {actor.name} on {clock.now():%Y-%m-%d}"

@@ -164,3 +164,15 @@ class TestARulesOwnTerms:
         assert body["priority"] == "medium"  # the manager's source is now the highest
         assert body["note"] == "Team first\n\nLaw"
         assert body["reminders"] == [{"days": 3, "recipients": ["learner"]}]  # the manager's: the default plan
+
+
+class TestValuesLearningStaffSetByHand:
+    def test_a_source_joining_later_keeps_the_admins_priority_and_note(
+        self, admin_api, api_as, manager, report, course, rule_held
+    ):
+        response = admin_api.patch(f"assignments/{rule_held.pk}", {"priority": "low", "note": "Agreed with HR"})
+        assert response.status_code == 200, response.content
+        add_own_source(api_as(manager), report, course, priority="high", note="Please do it soon")
+        body = admin_api.get(f"assignments/{rule_held.pk}").json()
+        assert (body["priority"], body["note"]) == ("low", "Agreed with HR")
+        assert {s["note"] for s in body["sources"]} >= {"Please do it soon"}  # the manager's source keeps its own
