@@ -128,6 +128,23 @@ class TestStatus:
         assert event.before["exempt_reason"] == "On parental leave" and event.after["exempt_at"] is None
         assert event.reason == "Back at work"
 
+    def test_a_retake_of_a_completed_exempt_assignment_ends_the_exemption_and_audits_it(
+        self, admin_api, tenant, crew, course
+    ):
+        held = group_assign(admin_api, tenant, crew, course)
+        exempt(admin_api, held["id"])
+        admin_api.post("progress", {"person_id": crew.pk, "course_id": course.pk, "progress": 100})
+        response = admin_api.post(
+            "assignments", {"person_id": crew.pk, "target": target(course), "due_date": "2026-07-01", "retake": True}
+        )
+        assert response.status_code == 201, response.content
+        assert response.json()["id"] == held["id"] and response.json()["status"] == "assigned"
+        assert admin_api.get(f"assignments/{held['id']}").json()["status"] == "assigned"
+        assert Assignment.objects.get(pk=held["id"]).exempt_at is None
+        event = AuditEvent.objects.get(action="assignment.retake", object_id=held["id"])
+        assert event.before["exemption"]["exempt_reason"] == "On parental leave"
+        assert event.after["exemption"] is None
+
 
 class TestWhatItStops:
     def test_no_reminder_escalation_or_compliance_flag_while_exempt(self, admin_api, tenant, make_person, course):
