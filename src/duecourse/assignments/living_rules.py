@@ -266,10 +266,10 @@ def rule_reconcile(
     """Apply the rule to its audience (optionally only to some people); returns {"added", "removed"}.
 
     `actor` is the person saving the rule; reconciles that follow events or the scheduler are the
-    rule's system actor's. An exempt assignment is left as it is: the rule neither removes its source
-    nor withdraws it. Saving a rule and reconciling some people also bring the visibility of the
-    open assignments in line with their sources (`sync_visibility`) for the items (and `also_targets`:
-    items it had before) that another active rule lists too, and for `resync` (items whose visibility
+    rule's system actor's. Rules skip exempt people only when adding: a leaver's exempt assignment
+    loses the rule's source like anyone's (and is withdrawn when nothing else holds it).
+    Saving a rule and reconciling some people also bring the visibility of the open assignments in
+    line with their sources (`sync_visibility`) for the items (and `also_targets`: items it had before) that another active rule lists too, and for `resync` (items whose visibility
     the save changed); with one rule on a target nothing else can change it. The hourly safety net
     does not.
     """
@@ -307,9 +307,8 @@ def rule_reconcile(
             keep_empty_operation=False,
         ).created
         # Leavers: the rule's sources on people outside the audience, or on targets it no longer lists
-        # (an exempt person's assignment stays as it is: rules skip exempt people).
+        # (exempt or not: an exemption only keeps a rule from adding).
         stale = _rule_sources(rule).filter(assignment__withdrawn_at__isnull=True)
-        stale = stale.exclude(status_filter(AssignmentStatus.EXEMPT, now, prefix="assignment__"))
         if person_ids is not None:
             stale = stale.filter(assignment__person_id__in=list(person_ids))
         keep = Q(pk__in=[])

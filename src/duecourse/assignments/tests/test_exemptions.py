@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from duecourse.assignments.models import Assignment
+from duecourse.assignments.models import Assignment, AssignmentSource
 from duecourse.core.models import AuditEvent
 from duecourse.groups.models import Group, GroupMember
 from duecourse.notifications.models import Notification
@@ -181,7 +181,7 @@ class TestWhatItStops:
         assert not Notification.objects.filter(assignment_id=held[0]["id"], kind="expiring").exists()
         assert Notification.objects.filter(assignment_id=held[1]["id"], kind="expiring").exists()
 
-    def test_a_rule_leaves_an_exempt_assignment_alone_when_the_person_leaves_its_audience(
+    def test_an_exempt_assignment_is_withdrawn_when_the_person_leaves_the_rules_audience(
         self, admin_api, tenant, make_person, crew, course
     ):
         peer = make_person(tenant, name="Peer", department=crew.department)
@@ -194,10 +194,37 @@ class TestWhatItStops:
         exempt(admin_api, assignment.pk)
         response = admin_api.patch(f"rules/{rule['id']}", {"audience": {"departments": ["Office"]}})
         assert response.status_code == 200, response.content
-        body = admin_api.get(f"assignments/{assignment.pk}").json()
-        assert body["status"] == "exempt"
-        assert [s["kind"] for s in body["sources"]] == ["rule"]
-        assert not Assignment.objects.filter(person=peer, withdrawn_at__isnull=True).exists()  # not exempt: withdrawn
+        # Rules skip exempt people only when adding: leaving the audience withdraws it like anyone's.
+        assert Assignment.objects.get(pk=assignment.pk).withdrawn_at is not None
+        assert not Assignment.objects.filter(person=peer, withdrawn_at__isnull=True).exists()
+
+    def test_deleting_the_rule_withdraws_an_exempt_assignment_only_it_held(self, admin_api, tenant, crew, course):
+        rule = admin_api.post(
+            "rules",
+            {"name": "Crew safety", "audience": {"departments": ["Crew"]}, "items": [{"target": target(course)}]},
+        ).json()
+        (assignment,) = Assignment.objects.filter(person=crew, withdrawn_at__isnull=True)
+        assert exempt(admin_api, assignment.pk).status_code == 200
+        response = admin_api.delete(f"rules/{rule['id']}")
+        assert response.status_code in (200, 204), response.content
+        assert Assignment.objects.get(pk=assignment.pk).withdrawn_at is not None
+        assert not AssignmentSource.objects.filter(assignment=assignment, kind="rule").exists()
+
+    def test_an_exempt_person_who_leaves_loses_the_rules_assignment_like_anyone(
+        self, admin_api, tenant, make_person, crew, course
+    ):
+        peer = make_person(tenant, name="Peer", department=crew.department)
+        admin_api.post(
+            "rules",
+            {"name": "Crew safety", "audience": {"departments": ["Crew"]}, "items": [{"target": target(course)}]},
+        )
+        (assignment,) = Assignment.objects.filter(person=crew, withdrawn_at__isnull=True)
+        exempt(admin_api, assignment.pk)
+        for person in (crew, peer):
+            response = admin_api.patch(f"people/{person.pk}", {"active": False})
+            assert response.status_code == 200, response.content
+        assert Assignment.objects.get(pk=assignment.pk).withdrawn_at is not None
+        assert not Assignment.objects.filter(person=peer, withdrawn_at__isnull=True).exists()
 
 
 class TestReports:
