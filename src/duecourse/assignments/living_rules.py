@@ -269,9 +269,9 @@ def rule_reconcile(
     rule's system actor's. Rules skip exempt people only when adding: a leaver's exempt assignment
     loses the rule's source like anyone's (and is withdrawn when nothing else holds it).
     Saving a rule and reconciling some people also bring the visibility of the open assignments in
-    line with their sources (`sync_visibility`) for the items (and `also_targets`: items it had before) that another active rule lists too, and for `resync` (items whose visibility
-    the save changed); with one rule on a target nothing else can change it. The hourly safety net
-    does not.
+    line with their sources (`sync_visibility`) for the items (and `also_targets`: items it had
+    before) that another active rule lists too, and for `resync` (items whose visibility the save
+    changed); with one rule on a target nothing else can change it. The hourly safety net does not.
     """
     person_ids = list(person_ids) if person_ids is not None else None
     saving = not isinstance(actor, SystemActor) and actor is not None
