@@ -171,6 +171,24 @@ class TestWhatItStops:
         assert {"reminder", "overdue", "escalation"} <= kinds
         assert Assignment.objects.get(pk=held["id"]).compliance_flag is True
 
+    @pytest.mark.parametrize("exempted", [True, False])
+    def test_no_due_date_notice_while_exempt_when_a_manager_assigns_an_earlier_date(
+        self, admin_api, api_as, tenant, make_person, course, exempted
+    ):
+        manager = make_person(tenant, name="Max Manager")
+        person = make_person(tenant, name="Pat", manager=manager)
+        held = group_assign(admin_api, tenant, person, course, due_date="2026-08-30")
+        if exempted:
+            exempt(admin_api, held["id"])
+        Notification.objects.all().delete()
+        response = api_as(manager).post(
+            "assignments", {"person_id": person.pk, "target": target(course), "due_date": "2026-07-01"}
+        )
+        assert response.status_code == 200, response.content
+        assert response.json()["due_date"] == "2026-07-01"
+        notified = Notification.objects.filter(person=person, kind="due_date_changed").exists()
+        assert notified is not exempted  # without the exemption the learner is told
+
     def test_no_expiry_notice_to_renew_what_they_are_exempt_from(self, admin_api, tenant, make_person, course):
         people = [make_person(tenant, name=name) for name in ("Exempt", "Not exempt")]
         held = [group_assign(admin_api, tenant, person, course, validity_months=1) for person in people]
