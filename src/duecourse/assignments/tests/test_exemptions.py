@@ -63,6 +63,17 @@ class TestGrant:
         assert event.before["exempt_at"] is None
         assert event.after["exempt_until"] == "2026-09-30" and event.after["exempt_reason"] == "On parental leave"
 
+    def test_granting_clears_the_compliance_flag_and_the_audit_shows_it(self, admin_api, tenant, crew, course):
+        held = group_assign(admin_api, tenant, crew, course, due_date="2026-04-01")
+        tick(NOW)  # long overdue: flagged
+        assert admin_api.get(f"assignments/{held['id']}").json()["compliance_flag"] is True
+        response = exempt(admin_api, held["id"])
+        assert response.status_code == 200, response.content
+        assert response.json()["compliance_flag"] is False
+        assert admin_api.get(f"assignments/{held['id']}").json()["compliance_flag"] is False
+        event = AuditEvent.objects.get(action="assignment.exempt", object_id=held["id"])
+        assert event.before["compliance_flag"] is True and event.after["compliance_flag"] is False
+
     def test_an_individual_only_assignment_answers_409_naming_the_sources_and_nothing_changes(
         self, admin_api, admin, learner, course
     ):
