@@ -268,3 +268,6 @@ class TestReports:
         (row,) = admin_api.get("reports/compliance", {"by": "department"}).json()["items"]
         assert (row["key"], row["required_due"], row["completed"], row["exempt"]) == ("Crew", 1, 0, 1)
         assert row["rate"] == 0.0
+        response = admin_api.get("reports/compliance", {"by": "department", "format": "csv"})
+        lines = b"".join(response.streaming_content).decode().splitlines()
+        assert lines == ["key,required_due,completed,rate,exempt", "Crew,1,0,0.0,1"]
