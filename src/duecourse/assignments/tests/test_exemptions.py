@@ -256,6 +256,29 @@ class TestWhatItStops:
         assert not Assignment.objects.filter(person=peer, withdrawn_at__isnull=True).exists()
 
 
+class TestWorkload:
+    def test_the_overload_warning_counts_neither_exempt_nor_hidden_items(self, admin_api, tenant, make_person):
+        tenant.settings = {"overload_minutes_30d": 90}
+        tenant.save()
+        crew_unit = org_unit(tenant, "department", "Crew")
+        exempted, hidden, plain = (make_person(tenant, name=n, department=crew_unit) for n in ("Ex", "Hid", "Plain"))
+        heavy, hidden_course = (make_course(tenant, title=t, minutes=100) for t in ("Heavy", "Quiet"))
+        new = make_course(tenant, title="New", minutes=20)
+        for person in (exempted, plain):
+            group_assign(admin_api, tenant, person, heavy, due_in_days=5)
+        exempt(admin_api, Assignment.objects.get(person=exempted, target_id=heavy.pk).pk)
+        items = [{"target": target(hidden_course), "visibility": "hidden"}]
+        rule = {"name": "Quiet", "audience": {"person_ids": [hidden.pk]}, "due_in_days": 5, "items": items}
+        response = admin_api.post("rules", rule)
+        assert response.status_code == 201, response.content
+        assert Assignment.objects.get(person=hidden, target_id=hidden_course.pk).visibility == "hidden"
+        body = {"targets": [target(new)], "assignees": {"person_ids": [exempted.pk, hidden.pk, plain.pk]}}
+        response = admin_api.post("assignments/bulk", {**body, "due_in_days": 7, "dry_run": True})
+        assert response.status_code == 200, response.content
+        rows = {r["person_id"]: (r["workload_minutes_30d"], r["overloaded"]) for r in response.json()["preview"]}
+        assert rows == {exempted.pk: (0, False), hidden.pk: (0, False), plain.pk: (100, True)}
+
+
 class TestReports:
     def test_compliance_counts_exempt_apart_outside_the_denominator(self, admin_api, tenant, make_person, course):
         crew_unit = org_unit(tenant, "department", "Crew")
