@@ -34,7 +34,7 @@ EXEMPTION_FIELDS = ("exempt_at", "exempt_until", "exempt_reason", "exempt_by_id"
 
 
 def _snapshot(assignment: Assignment) -> dict[str, Any]:
-    values = {key: getattr(assignment, key) for key in EXEMPTION_FIELDS}
+    values = {key: getattr(assignment, key) for key in (*EXEMPTION_FIELDS, "compliance_flag")}
     return {key: value.isoformat() if isinstance(value, dt.date) else value for key, value in values.items()}
 
 
@@ -52,7 +52,8 @@ def _clean(data: ExemptionInput, *, today: dt.date) -> tuple[str, dt.date | None
 
 def _save_exemption(*, actor: Person, assignment: Assignment, action: str, before: dict[str, Any], reason: str) -> None:
     """Store the exemption fields as set on `assignment`, audit the change and tell notifications."""
-    assignment.save(update_fields=["exempt_at", "exempt_until", "exempt_ends_at", "exempt_reason", "exempt_by_id"])
+    fields = ["exempt_at", "exempt_until", "exempt_ends_at", "exempt_reason", "exempt_by_id", "compliance_flag"]
+    assignment.save(update_fields=fields)
     audit_record(
         tenant_id=assignment.tenant_id,
         actor_id=actor.pk,
@@ -94,6 +95,7 @@ def exemption_grant(*, actor: Person, assignment: Assignment, data: ExemptionInp
         locked.exempt_ends_at = local_day_end(until, locked.person.timezone) if until else None
         locked.exempt_reason = reason
         locked.exempt_by_id = actor.pk
+        locked.compliance_flag = False  # an exempt item is not non-compliant (the flag sweep skips it)
         _save_exemption(actor=actor, assignment=locked, action="assignment.exempt", before=before, reason=reason)
     return locked
 

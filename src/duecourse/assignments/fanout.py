@@ -852,6 +852,13 @@ def _reopen_for_retake(
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         scope = Assignment.objects.filter(pk__in=chunk)
+        # A retake asks the person to do it again: an exemption they had ends with the old cycle.
+        exemptions = {
+            row["pk"]: {key: value.isoformat() if isinstance(value, dt.date) else value for key, value in row.items()}
+            for row in scope.filter(exempt_at__isnull=False).values(
+                "pk", "exempt_at", "exempt_until", "exempt_reason", "exempt_by_id"
+            )
+        }
         # One UPDATE: every right-hand side reads the row as it was (the previous cycle's completion).
         scope.update(
             cycle=F("cycle") + 1,
@@ -864,6 +871,11 @@ def _reopen_for_retake(
             due_date=Subquery(person_due, output_field=DateField()),
             due_date_manual=False,
             due_explanation="",
+            exempt_at=None,
+            exempt_until=None,
+            exempt_ends_at=None,
+            exempt_reason="",
+            exempt_by_id=None,
         )
         scope.update(due_at=LocalDayEnd(F("due_date"), Subquery(person_timezone, output_field=CharField())))
         source_due = Subquery(
@@ -878,7 +890,8 @@ def _reopen_for_retake(
                     action="assignment.retake",
                     object_type="assignment",
                     object_id=pk,
-                    after={"due_date": due.describe()},
+                    before=({"exemption": exemptions[pk]} if pk in exemptions else None),
+                    after={"due_date": due.describe(), **({"exemption": None} if pk in exemptions else {})},
                     reason=fields.reason,
                     at=now,
                 )

@@ -20,7 +20,6 @@ from duecourse.assignments.domain import DueSpec
 from duecourse.assignments.inputs import Audience, RuleAudience, RuleInput, RuleItemInput, TimingPolicy
 from duecourse.assignments.limits import MAX_RECURRENCE_WEEKS, MAX_RULE_ITEMS, MAX_RULE_NAME_LENGTH, MAX_VALIDITY_MONTHS
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource, RuleItem
-from duecourse.assignments.selectors import status_filter
 from duecourse.assignments.services import (
     audience_parts,
     clean_due,
@@ -28,7 +27,6 @@ from duecourse.assignments.services import (
     resolve_target,
     withdraw_sourceless,
 )
-from duecourse.assignments.status import AssignmentStatus
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor
 from duecourse.core.audit import audit_record
@@ -265,12 +263,12 @@ def rule_reconcile(
     """Apply the rule to its audience (optionally only to some people); returns {"added", "removed"}.
 
     `actor` is the person saving the rule; reconciles that follow events or the scheduler are the
-    rule's system actor's. An exempt assignment is left as it is: the rule neither removes its source
-    nor withdraws it. Saving a rule and reconciling some people also bring the visibility of the
-    open assignments in line with their sources (`fanout.sync_visibility`) for the items (and `also_targets`:
-    items it had before) that another active rule lists too, and for `resync` (items whose visibility
-    the save changed); with one rule on a target nothing else can change it. The hourly safety net
-    does not.
+    rule's system actor's. Rules skip exempt people only when adding: a leaver's exempt assignment
+    loses the rule's source like anyone's (and is withdrawn when nothing else holds it).
+    Saving a rule and reconciling some people also bring the visibility of the open assignments in
+    line with their sources (`fanout.sync_visibility`) for the items (and `also_targets`: items it had
+    before) that another active rule lists too, and for `resync` (items whose visibility the save
+    changed); with one rule on a target nothing else can change it. The hourly safety net does not.
     """
     person_ids = list(person_ids) if person_ids is not None else None
     saving = not isinstance(actor, SystemActor) and actor is not None
@@ -306,9 +304,8 @@ def rule_reconcile(
             keep_empty_operation=False,
         ).created
         # Leavers: the rule's sources on people outside the audience, or on targets it no longer lists
-        # (an exempt person's assignment stays as it is: rules skip exempt people).
+        # (exempt or not: an exemption only keeps a rule from adding).
         stale = _rule_sources(rule).filter(assignment__withdrawn_at__isnull=True)
-        stale = stale.exclude(status_filter(AssignmentStatus.EXEMPT, now, prefix="assignment__"))
         if person_ids is not None:
             stale = stale.filter(assignment__person_id__in=list(person_ids))
         keep = Q(pk__in=[])

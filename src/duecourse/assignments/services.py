@@ -36,6 +36,7 @@ from duecourse.assignments.limits import (
 from duecourse.assignments.models import Assignment, AssignmentSource
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
 from duecourse.assignments.reminder_plans import clean_reminder_plan
+from duecourse.assignments.selectors import exemption_running_filter
 from duecourse.assignments.signals import assignments_changed
 from duecourse.catalog import selectors as catalog
 from duecourse.core import clock
@@ -133,7 +134,9 @@ def overload_threshold(tenant_id: int) -> int:
 
 
 def workload_30d(*, tenant_id: int, people: QuerySet[Person], now: dt.datetime) -> dict[int, int]:
-    """Minutes of open, not completed work due in the next 30 days, per person (one grouped query)."""
+    """Minutes of open, not completed work due in the next 30 days, per person (one grouped query).
+
+    Hidden items (the person does not see them) and running exemptions (not expected) do not count."""
     rows = (
         Assignment.objects.filter(
             tenant_id=tenant_id,
@@ -143,6 +146,8 @@ def workload_30d(*, tenant_id: int, people: QuerySet[Person], now: dt.datetime) 
             due_at__gt=now,
             due_at__lte=now + dt.timedelta(days=WORKLOAD_WINDOW_DAYS),
         )
+        .exclude(visibility="hidden")
+        .exclude(exemption_running_filter(now))
         .order_by()
         .values("person_id")
         .annotate(minutes=Sum("estimated_minutes"))

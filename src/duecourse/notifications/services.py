@@ -9,6 +9,7 @@ from django.db.models import BigIntegerField, CharField, DateTimeField, JSONFiel
 from django.db.models.functions import Cast, Concat
 
 from duecourse.assignments.models import Assignment
+from duecourse.assignments.selectors import exemption_running_filter
 from duecourse.core import clock
 from duecourse.core.sql import insert_select_ignore_conflicts, typed_value
 from duecourse.notifications.inputs import PreferencesInput
@@ -46,8 +47,11 @@ def notify_assignments(
     data: dict | None = None,
     operation_id: int | None = None,
 ) -> int:
-    """One inbox notification per assignment (hidden ones are prepared silently), one statement."""
+    """One inbox notification per assignment, one statement. Hidden ones are prepared silently, and a
+    person is not told about what they are exempt from (a running exemption) except its withdrawal."""
     rows = assignments.filter(tenant_id=tenant_id).exclude(visibility="hidden")
+    if kind != "withdrawn":
+        rows = rows.exclude(exemption_running_filter(now))
     if recipient != "person_id":
         rows = rows.filter(**{f"{recipient}__isnull": False})
     dedup = (

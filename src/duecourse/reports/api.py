@@ -60,6 +60,6 @@ def team_status(request: HttpRequest, params: Query[TeamParams]):
 def compliance(request: HttpRequest, params: Query[ComplianceParams]):
     items = selectors.compliance(actor=actor_of(request), by=params.by)
     if params.format == "csv":
-        columns = ["key", "required_due", "completed", "rate"]
+        columns = ["key", "required_due", "completed", "rate", "exempt"]
         return csv_response(f"compliance-by-{params.by}.csv", columns, ([i[c] for c in columns] for i in items))
     return {"items": items}

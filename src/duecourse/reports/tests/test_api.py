@@ -171,7 +171,7 @@ class TestCompliance:
         assert self.rows(admin_api, "course") == {"Course A": (3, 1, 0.3333), "Course B": (1, 1, 1.0)}
         response = admin_api.get("reports/compliance", {"by": "site", "format": "csv"})
         lines = b"".join(response.streaming_content).decode().splitlines()
-        assert lines == ["key,required_due,completed,rate", "Leeds,3,2,0.6667", "York,1,0,0.0"]
+        assert lines == ["key,required_due,completed,rate,exempt", "Leeds,3,2,0.6667,0", "York,1,0,0.0,0"]
 
     def test_by_course_counts_only_course_targets(self, admin, admin_api, tenant, org):
         path = make_path(tenant, [(org["a"], True)])
