@@ -859,6 +859,11 @@ def _reopen_for_retake(
                 "pk", "exempt_at", "exempt_until", "exempt_reason", "exempt_by_id"
             )
         }
+        # The audit keeps the cycle that closes (the completion itself stays in the completions).
+        closing = {
+            pk: {"cycle": cycle, "completed_at": _iso(completed), "expires_at": _iso(expires)}
+            for pk, cycle, completed, expires in scope.values_list("pk", "cycle", "completed_at", "expires_at")
+        }
         # One UPDATE: every right-hand side reads the row as it was (the previous cycle's completion).
         scope.update(
             cycle=F("cycle") + 1,
@@ -870,6 +875,7 @@ def _reopen_for_retake(
             compliance_flag=False,
             due_date=Subquery(person_due, output_field=DateField()),
             due_date_manual=False,
+            terms_manual=False,
             due_explanation="",
             exempt_at=None,
             exempt_until=None,
@@ -890,7 +896,7 @@ def _reopen_for_retake(
                     action="assignment.retake",
                     object_type="assignment",
                     object_id=pk,
-                    before=({"exemption": exemptions[pk]} if pk in exemptions else None),
+                    before={**closing[pk], **({"exemption": exemptions[pk]} if pk in exemptions else {})},
                     after={"due_date": due.describe(), **({"exemption": None} if pk in exemptions else {})},
                     reason=fields.reason,
                     at=now,
@@ -903,6 +909,10 @@ def _reopen_for_retake(
         sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=ids, event="recurrence"
     )
     return len(ids)
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def raise_visibility(*, tenant_id: int, people: QuerySet[Person], target: TargetSpec, now: dt.datetime) -> list[int]:
