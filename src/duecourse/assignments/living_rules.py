@@ -318,8 +318,8 @@ def rule_reconcile(
         stale = stale.exclude(keep)
         affected = list(stale.values_list("assignment_id", flat=True))
         removed = 0
-        for start in range(0, len(affected), 5000):
-            chunk = affected[start : start + 5000]
+        for start in range(0, len(affected), fanout.CHUNK):
+            chunk = affected[start : start + fanout.CHUNK]
             removed += AssignmentSource.objects.filter(
                 tenant_id=rule.tenant_id, kind="rule", ref_id=rule.pk, assignment_id__in=chunk
             ).delete()[0]
@@ -574,8 +574,8 @@ def _retime_sources(rule: AssignmentRule, due: DueSpec, *, extend_only: bool) ->
     if extend_only:
         annotated = annotated.filter(Q(due_date__isnull=True) | Q(due_date__lt=F("new_due")))
     ids = list(annotated.values_list("pk", flat=True))
-    for start in range(0, len(ids), 5000):
-        AssignmentSource.objects.filter(pk__in=ids[start : start + 5000]).update(
+    for start in range(0, len(ids), fanout.CHUNK):
+        AssignmentSource.objects.filter(pk__in=ids[start : start + fanout.CHUNK]).update(
             due_date=expression, due_rule=due.describe()
         )
     affected = Assignment.objects.filter(pk__in=sources.values("assignment_id"))

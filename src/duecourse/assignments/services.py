@@ -652,8 +652,8 @@ def withdraw_sourceless(
         pk__in=AssignmentSource.objects.filter(tenant_id=tenant_id).values("assignment_id")
     )
     ids = list(orphans.values_list("pk", flat=True))
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
+    for start in range(0, len(ids), fanout.CHUNK):
+        chunk = ids[start : start + fanout.CHUNK]
         Assignment.objects.filter(pk__in=chunk).update(withdrawn_at=now, withdrawn_reason=reason)
         AuditEvent.objects.bulk_create(
             [
