@@ -248,6 +248,7 @@ def rule_as_dict(rule: AssignmentRule, applied: dict | None = None) -> dict:
         "note": rule.note,
         "reminders": rule.reminders,
         "certificate": rule.certificate,
+        "recert_window_days": rule.recert_window_days,
         "applied": applied,
     }
 

@@ -55,6 +55,20 @@ def completion_is_valid(completed_at: dt.datetime, validity_months: int | None, 
     return expires is None or expires > now
 
 
+def holds_valid_completion(
+    *, completed_at: dt.datetime | None, expires_at: dt.datetime | None, now: dt.datetime
+) -> bool:
+    """The person holds a valid completion of this assignment's target at `now`.
+
+    Completed and not run out; or re-opened for recertification (completed_at cleared, `expires_at`
+    keeping the previous completion's expiry) while that completion is still valid. Certificates and
+    compliance read it; `selectors.valid_completion_filter` is its SQL form (held to it by a test).
+    """
+    if completed_at is not None:
+        return expires_at is None or expires_at > now
+    return expires_at is not None and expires_at > now
+
+
 def required_done_at(
     *,
     required: Sequence[Collection[int]],

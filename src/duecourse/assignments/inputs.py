@@ -109,3 +109,4 @@ class RuleInput(ServiceInput):
     note: str | None = None
     reminders: list[dict[str, Any]] | None = None
     certificate: bool | None = None
+    recert_window_days: int | None = None

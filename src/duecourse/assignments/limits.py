@@ -14,6 +14,8 @@ LATEST_DUE_DATE = dt.date(2200, 12, 31)
 MAX_DUE_DAYS = 3650  # due N days after assignment or hire date: at most ten years
 MAX_RECURRENCE_WEEKS = 520
 MAX_VALIDITY_MONTHS = 600
+MAX_RECERT_WINDOW_DAYS = 365  # a recertification re-opens at most a year before the completion expires
+DEFAULT_RECERT_WINDOW_DAYS = 30  # the tenant default (a tenant setting may change it)
 
 MAX_REMINDER_DAYS = 365  # a reminder rule fires at most a year before or after the due date
 MAX_REMINDER_RULES = 20

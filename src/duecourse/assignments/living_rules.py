@@ -18,7 +18,13 @@ from django.db.models.functions import Coalesce, TruncDate
 from duecourse.assignments import fanout, permissions
 from duecourse.assignments.domain import DueSpec
 from duecourse.assignments.inputs import Audience, RuleAudience, RuleInput, RuleItemInput, TimingPolicy
-from duecourse.assignments.limits import MAX_RECURRENCE_WEEKS, MAX_RULE_ITEMS, MAX_RULE_NAME_LENGTH, MAX_VALIDITY_MONTHS
+from duecourse.assignments.limits import (
+    MAX_RECERT_WINDOW_DAYS,
+    MAX_RECURRENCE_WEEKS,
+    MAX_RULE_ITEMS,
+    MAX_RULE_NAME_LENGTH,
+    MAX_VALIDITY_MONTHS,
+)
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource, RuleItem
 from duecourse.assignments.services import (
     audience_parts,
@@ -102,6 +108,14 @@ def clean_rule_input(*, actor: Person, data: RuleInput, rule: AssignmentRule | N
             errors.append(FieldError("certificate", "must be true or false"))
         else:
             clean["certificate"] = data.certificate
+    if "recert_window_days" in given:
+        window = data.recert_window_days
+        if window is not None and not 0 <= window <= MAX_RECERT_WINDOW_DAYS:
+            errors.append(
+                FieldError("recert_window_days", f"must be a whole number from 0 to {MAX_RECERT_WINDOW_DAYS} or null")
+            )
+        else:
+            clean["recert_window_days"] = window
     if errors:
         raise ValidationFailed(
             detail="Invalid rule: " + "; ".join(f"{e.field} {e.message}" for e in errors), errors=errors
@@ -458,6 +472,7 @@ def rule_snapshot(rule: AssignmentRule) -> dict[str, Any]:
         "note": rule.note,
         "reminders": rule.reminders,
         "certificate": rule.certificate,
+        "recert_window_days": rule.recert_window_days,
     }
 
 
@@ -474,6 +489,7 @@ def _apply_fields(rule: AssignmentRule, clean: dict[str, Any]) -> None:
         "note",
         "reminders",
         "certificate",
+        "recert_window_days",
     ):
         if key in clean:
             setattr(rule, key, clean[key])

@@ -228,6 +228,10 @@ class AssignmentRule(TenantScopedModel):
     note = models.TextField(blank=True, default="")
     reminders = models.JSONField(null=True, blank=True)
     certificate = models.BooleanField(default=False)
+    # Days before a completion expires that its assignment re-opens for recertification (None: the tenant's).
+    recert_window_days = models.PositiveIntegerField(null=True, blank=True)
+    # Deleting keeps the row (history, certificates, audit) and hides it from lists; `active` False alone is "paused".
+    deleted_at = models.DateTimeField(null=True, blank=True)
     new_starters_since = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()

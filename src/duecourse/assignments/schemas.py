@@ -24,6 +24,7 @@ from duecourse.assignments.limits import (
     MAX_FILTER_TEXT_LENGTH,
     MAX_NOTE_LENGTH,
     MAX_REASON_LENGTH,
+    MAX_RECERT_WINDOW_DAYS,
     MAX_RECURRENCE_WEEKS,
     MAX_REMINDER_DAYS,
     MAX_REMINDER_RULES,
@@ -253,6 +254,12 @@ class RuleIn(Schema):
     note: str = Field("", max_length=MAX_NOTE_LENGTH)
     reminders: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
     certificate: bool = False
+    recert_window_days: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_RECERT_WINDOW_DAYS,
+        description="days before expiry a completion re-opens; null: tenant default",
+    )
 
     def to_input(self) -> RuleInput:
         return RuleInput.model_validate(_with_plan(self.model_dump(exclude_unset=False), self.reminders))
@@ -273,6 +280,7 @@ class RulePatch(Schema):
     note: str | None = Field(None, max_length=MAX_NOTE_LENGTH)
     reminders: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
     certificate: bool | None = None
+    recert_window_days: int | None = Field(None, ge=0, le=MAX_RECERT_WINDOW_DAYS)
     timing_policy: TimingPolicy = "keep"
 
     def to_input(self) -> RuleInput:
@@ -299,6 +307,7 @@ class RuleOut(Schema):
     note: str
     reminders: list[dict[str, Any]] | None
     certificate: bool
+    recert_window_days: int | None
     applied: dict[str, int] | None = None
 
 

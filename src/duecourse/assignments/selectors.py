@@ -106,6 +106,14 @@ def exemption_running_filter(now: dt.datetime, prefix: str = "") -> Q:
     return _conditions_q((EXEMPTED, EXEMPTION_RUNS), now, prefix)
 
 
+def valid_completion_filter(now: dt.datetime, prefix: str = "") -> Q:
+    """SQL form of `domain.holds_valid_completion` (a completion that has not run out, re-opened or not)."""
+    completed, expires = f"{prefix}completed_at", f"{prefix}expires_at"
+    return Q(**{f"{completed}__isnull": False}) & (
+        Q(**{f"{expires}__isnull": True}) | Q(**{f"{expires}__gt": now})
+    ) | Q(**{f"{completed}__isnull": True, f"{expires}__gt": now})
+
+
 def statuses_filter(statuses: Iterable[str], now: dt.datetime) -> Q:
     """Any of these statuses (`status_filter`'s clauses joined by OR); none at all matches nothing."""
     condition = Q(pk__in=[])
