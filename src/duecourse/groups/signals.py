@@ -12,3 +12,9 @@ group_delete_blockers = Signal()
 
 # Sent inside the transaction after a group was deleted. kwargs: tenant_id, group_id, name, actor.
 group_deleted = Signal()
+
+# Asked when a group, department, site or region page draws its tabs, so the apps above groups can add
+# theirs (the assignments app adds "Training") without groups importing them. kwargs: actor, kind
+# ("group" | "department" | "site" | "region"), object_id. Each receiver returns a list of
+# `AudienceTab`s (empty when the actor may not see it).
+audience_tabs = Signal()

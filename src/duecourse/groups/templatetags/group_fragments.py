@@ -1,8 +1,12 @@
 """Fragments the groups app contributes to other apps' pages, so those apps need not import groups."""
 
+from typing import NamedTuple
+
 from django import template
+from django.urls import reverse
 
 from duecourse.groups import permissions, selectors
+from duecourse.groups.signals import audience_tabs as audience_tabs_signal
 
 register = template.Library()
 
@@ -13,3 +17,25 @@ def person_groups(actor, person):
     if not permissions.can_view_groups(actor):
         return {"visible": False}
     return {"visible": True, "groups": list(selectors.groups_of_person(person=person))}
+
+
+class AudienceTab(NamedTuple):
+    key: str  # what `active` names
+    label: str
+    url: str
+
+
+def audience_page_url(kind: str, object_id: int) -> str:
+    """The audience's own page: a group's, or a department's, site's or region's (with its people)."""
+    if kind == "group":
+        return reverse("groups:detail", args=[object_id])
+    return reverse("groups:org-unit-detail", args=[kind, object_id])
+
+
+@register.inclusion_tag("groups/_audience_tabs.html")
+def audience_tabs(actor, kind: str, object_id: int, active: str = "people"):
+    """The tab bar of a group, department, site or region page: its people, then what other apps add."""
+    tabs = [AudienceTab("people", "Members" if kind == "group" else "People", audience_page_url(kind, object_id))]
+    for _receiver, answer in audience_tabs_signal.send(sender=None, actor=actor, kind=kind, object_id=object_id):
+        tabs.extend(answer or [])
+    return {"tabs": tabs, "active": active}
