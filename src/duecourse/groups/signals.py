@@ -1,4 +1,13 @@
+from typing import NamedTuple
+
 from django.dispatch import Signal
+
+
+class AudienceTab(NamedTuple):
+    key: str  # what a page's `active` names
+    label: str
+    url: str
+
 
 # Sent inside the transaction after members joined or left groups.
 # kwargs: tenant_id, group_ids (the groups whose membership changed), person_ids (or None: unknown/many).

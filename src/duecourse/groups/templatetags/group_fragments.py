@@ -1,11 +1,10 @@
 """Fragments the groups app contributes to other apps' pages, so those apps need not import groups."""
 
-from typing import NamedTuple
-
 from django import template
 from django.urls import reverse
 
 from duecourse.groups import permissions, selectors
+from duecourse.groups.signals import AudienceTab
 from duecourse.groups.signals import audience_tabs as audience_tabs_signal
 
 register = template.Library()
@@ -17,12 +16,6 @@ def person_groups(actor, person):
     if not permissions.can_view_groups(actor):
         return {"visible": False}
     return {"visible": True, "groups": list(selectors.groups_of_person(person=person))}
-
-
-class AudienceTab(NamedTuple):
-    key: str  # what `active` names
-    label: str
-    url: str
 
 
 def audience_page_url(kind: str, object_id: int) -> str:
