@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from duecourse.assignments import audit, exemptions, living_rules, permissions, progress, selectors, services
+from duecourse.assignments.limits import MAX_REASON_LENGTH
 from duecourse.assignments.models import AssignmentRule
 from duecourse.assignments.presenters import (
     ASSIGNMENT_CSV_COLUMNS,
@@ -249,6 +250,7 @@ def rule_as_dict(rule: AssignmentRule, applied: dict | None = None) -> dict:
         "reminders": rule.reminders,
         "certificate": rule.certificate,
         "recert_window_days": rule.recert_window_days,
+        "deleted_at": rule.deleted_at,
         "applied": applied,
     }
 
@@ -296,12 +298,16 @@ def patch_rule(request: HttpRequest, rule_id: int, payload: RulePatch):
     "/rules/{int:rule_id}",
     response={200: RuleOut, **ERROR_RESPONSES},
     tags=["rules"],
-    summary="Deactivate a rule and withdraw its open assignments no other source holds",
+    summary="Delete a rule (kept, inactive, with deleted_at) and withdraw its open assignments no other source holds",
+    description=(
+        '`reason` is kept in the rule\'s history (audit log). `PATCH` with `"active": false` pauses a rule '
+        'instead: it stops applying and nobody loses anything; `"active": true` resumes (or restores) it.'
+    ),
 )
-def delete_rule(request: HttpRequest, rule_id: int):
+def delete_rule(request: HttpRequest, rule_id: int, reason: str = Query("", max_length=MAX_REASON_LENGTH)):
     actor = actor_of(request)
     rule = selectors.access_rule(actor=actor, rule_id=rule_id)
-    outcome = living_rules.rule_delete(actor=actor, rule=rule)
+    outcome = living_rules.rule_delete(actor=actor, rule=rule, reason=reason)
     return rule_as_dict(selectors.access_rule(actor=actor, rule_id=rule_id), outcome)
 
 

@@ -544,16 +544,16 @@ def sync_visibility(
 ) -> list[int]:
     """Each open assignment of these targets takes the most visible of its sources' visibilities
     (required > optional > hidden): any source but a rule makes it required, a rule source counts with
-    its item's visibility while the rule is active. Set-based, three UPDATEs per target. Items that a
-    hidden one is now shown to (not completed, not exempt) get the "assigned" notice and their reminder
-    plan; every changed one is re-planned (optional and hidden items get no reminder after the due
-    date). Returns the ids now shown."""
+    its item's visibility while the rule is not deleted (a paused rule keeps what it gave). Set-based,
+    three UPDATEs per target. Items that a hidden one is now shown to (not completed, not exempt) get the
+    "assigned" notice and their reminder plan; every changed one is re-planned (optional and hidden items
+    get no reminder after the due date). Returns the ids now shown."""
     shown: list[int] = []
     changed: list[int] = []
     for target_type, target_id in sorted(set(targets)):
         by_visibility: dict[str, list[int]] = {"required": [], "optional": [], "hidden": []}
         for rule_id, visibility in RuleItem.objects.filter(
-            tenant_id=tenant_id, rule__active=True, target_type=target_type, target_id=target_id
+            tenant_id=tenant_id, rule__deleted_at__isnull=True, target_type=target_type, target_id=target_id
         ).values_list("rule_id", "visibility"):
             by_visibility.setdefault(visibility, []).append(rule_id)
         scope = Assignment.objects.filter(

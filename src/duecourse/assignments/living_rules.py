@@ -1,9 +1,15 @@
-"""Assignment rules: a named audience × items × timing, applied on save and kept current.
+"""Assignment rules (the web calls them training configurations): a named audience × items × timing,
+applied on save and kept current.
 
 `rule_reconcile` brings the world in line with a rule, set-based: joiners get the assignments
 (source `rule`), leavers lose the rule's source and, where nothing else holds an open assignment,
 the assignment is withdrawn (completed ones stay). It runs on save, on membership and directory
 events, and as a periodic safety net.
+
+A rule is in one of three states (`rule_state`): **active**; **paused** (`active` False, `deleted_at`
+null): it stops applying — joiners get nothing, nobody loses anything, reconciles skip it — and
+resuming reconciles it again; **deleted** (`deleted_at` set, `active` False): its open assignments that
+no other source holds are withdrawn, and the web lists no longer show it.
 """
 
 import datetime as dt
@@ -19,6 +25,7 @@ from duecourse.assignments import fanout, permissions
 from duecourse.assignments.domain import DueSpec
 from duecourse.assignments.inputs import Audience, RuleAudience, RuleInput, RuleItemInput, TimingPolicy
 from duecourse.assignments.limits import (
+    MAX_REASON_LENGTH,
     MAX_RECERT_WINDOW_DAYS,
     MAX_RECURRENCE_WEEKS,
     MAX_RULE_ITEMS,
@@ -36,7 +43,7 @@ from duecourse.assignments.services import (
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor
 from duecourse.core.audit import audit_record
-from duecourse.core.errors import FieldError, ValidationFailed, forbidden
+from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import AddDays, typed_value
 from duecourse.groups.models import Group
 from duecourse.people.models import Person
@@ -45,8 +52,34 @@ logger = logging.getLogger(__name__)
 
 RuleStateKey = tuple[int, str, int]  # (person_id, target_type, target_id) of an open assignment the rule holds
 
+ACTIVE, PAUSED, DELETED = "active", "paused", "deleted"
+RULE_STATES = {ACTIVE: "Active", PAUSED: "Paused", DELETED: "Deleted"}
+
+
+def rule_state(rule: AssignmentRule) -> str:
+    """active, paused (stops applying, keeps what it gave) or deleted (withdrew what only it gave)."""
+    if rule.deleted_at is not None:
+        return DELETED
+    return ACTIVE if rule.active else PAUSED
+
+
+def live_rules(tenant_id: int) -> QuerySet[AssignmentRule]:
+    """The rules that are not deleted (active or paused): the ones the web lists and groups must keep."""
+    return AssignmentRule.objects.filter(tenant_id=tenant_id, deleted_at__isnull=True)
+
 
 # --- input ---------------------------------------------------------------------------------------
+NOBODY_MATCHES = "matches nobody: no active person is in these people, groups, departments, sites or regions"
+
+
+def clean_reason(reason: str | None) -> str:
+    """A pause, resume or delete reason (kept in the audit log): the web asks for one, the API may omit it."""
+    text = (reason or "").strip()
+    if len(text) > MAX_REASON_LENGTH:
+        raise ValidationFailed.on("reason", f"must be text of at most {MAX_REASON_LENGTH} characters")
+    return text
+
+
 def clean_rule_input(*, actor: Person, data: RuleInput, rule: AssignmentRule | None) -> dict[str, Any]:
     """The rule's fields to save, checked: all of them for a new rule (`rule` None), else those given."""
     given = data.given()
@@ -75,15 +108,19 @@ def clean_rule_input(*, actor: Person, data: RuleInput, rule: AssignmentRule | N
             )
         else:
             try:
-                audience_people(actor=actor, audience=audience, rule=rule)
+                reached = audience_people(actor=actor, audience=audience, rule=rule)
                 stored = audience.model_dump()
                 clean["audience"] = {k: v for k, v in stored.items() if v not in (None, [], False)}
             except ValidationFailed as exc:
                 errors.extend(exc.errors)
-            if not errors and not clean["audience"]:
-                errors.append(
-                    FieldError("audience", "is empty: name people, groups, org units, everyone or new starters")
-                )
+            else:
+                if not clean["audience"]:
+                    errors.append(
+                        FieldError("audience", "is empty: name people, groups, org units, everyone or new starters")
+                    )
+                elif not audience.new_starters and not reached.exists():
+                    # New starters reach people hired later; any other audience that reaches nobody is a mistake.
+                    errors.append(FieldError("audience", NOBODY_MATCHES))
     if "items" in given or creating:
         clean["items"] = _clean_items(actor.tenant_id, data.items, errors)
     if "due_from" in given and data.due_from is None:
@@ -279,87 +316,109 @@ def rule_reconcile(
     `actor` is the person saving the rule; reconciles that follow events or the scheduler are the
     rule's system actor's. Rules skip exempt people only when adding: a leaver's exempt assignment
     loses the rule's source like anyone's (and is withdrawn when nothing else holds it).
+    A paused rule neither adds nor removes anything; a deleted one removes everything it holds.
     Saving a rule and reconciling some people also bring the visibility of the open assignments in
     line with their sources (`fanout.sync_visibility`) for the items (and `also_targets`: items it had
-    before) that another active rule lists too, and for `resync` (items whose visibility the save
+    before) that another live rule lists too, and for `resync` (items whose visibility the save
     changed); with one rule on a target nothing else can change it. The hourly safety net does not.
     """
     person_ids = list(person_ids) if person_ids is not None else None
     saving = not isinstance(actor, SystemActor) and actor is not None
     actor = actor or rule_actor(rule)
     now = clock.now()
+    state = rule_state(rule)
+    added = removed = 0
     with transaction.atomic():
         people = (
             audience_people(actor=rule_actor(rule), audience=stored_audience(rule), rule=rule)
-            if rule.active
+            if state == ACTIVE
             else Person.objects.none()
         )
         if person_ids is not None:
             people = people.filter(pk__in=list(person_ids))
-        items = _items(rule) if rule.active else []
-        added = fanout.assignments_fan_out(
-            tenant_id=rule.tenant_id,
-            actor=actor,
-            kind="rule",
-            parts=[fanout.AudiencePart(source=_rule_source(rule), people=people)],
-            targets=items,
-            due=_rule_due(rule),
-            fields=fanout.AssignmentFields(
-                priority=rule.priority,
-                note=rule.note,
-                recurrence_weeks=rule.recurrence_weeks,
-                reminder_plan=rule.reminders,
-                assigned_by_id=rule.created_by_id,
-            ),
-            params={"rule_id": rule.pk},
-            audit_reason=f"Rule {rule.name}",
-            now=now,
-            own_sources_move=False,
-            keep_empty_operation=False,
-        ).created
-        # Leavers: the rule's sources on people outside the audience, or on targets it no longer lists
-        # (exempt or not: an exemption only keeps a rule from adding).
-        stale = _rule_sources(rule).filter(assignment__withdrawn_at__isnull=True)
-        if person_ids is not None:
-            stale = stale.filter(assignment__person_id__in=list(person_ids))
-        keep = Q(pk__in=[])
-        for target in items:
-            keep |= Q(
-                assignment__target_type=target.type,
-                assignment__target_id=target.id,
-                assignment__person_id__in=people.values("pk"),
-            )
-        stale = stale.exclude(keep)
-        affected = list(stale.values_list("assignment_id", flat=True))
-        removed = 0
-        for start in range(0, len(affected), fanout.CHUNK):
-            chunk = affected[start : start + fanout.CHUNK]
-            removed += AssignmentSource.objects.filter(
-                tenant_id=rule.tenant_id, kind="rule", ref_id=rule.pk, assignment_id__in=chunk
-            ).delete()[0]
-            fanout.recompute_effective(Assignment.objects.filter(pk__in=chunk))
-            withdraw_sourceless(
+        items = _items(rule) if state == ACTIVE else []
+        if state == ACTIVE:
+            added = fanout.assignments_fan_out(
                 tenant_id=rule.tenant_id,
-                assignments=Assignment.objects.filter(pk__in=chunk),
                 actor=actor,
-                reason=f"No longer in the audience of rule {rule.name}",
-            )
+                kind="rule",
+                parts=[fanout.AudiencePart(source=_rule_source(rule), people=people)],
+                targets=items,
+                due=_rule_due(rule),
+                fields=fanout.AssignmentFields(
+                    priority=rule.priority,
+                    note=rule.note,
+                    recurrence_weeks=rule.recurrence_weeks,
+                    reminder_plan=rule.reminders,
+                    assigned_by_id=rule.created_by_id,
+                ),
+                params={"rule_id": rule.pk},
+                audit_reason=f"Rule {rule.name}",
+                now=now,
+                own_sources_move=False,
+                keep_empty_operation=False,
+            ).created
+        if state != PAUSED:
+            removed = _remove_stale(rule, people=people, items=items, person_ids=person_ids, actor=actor)
         if saving or person_ids is not None:
-            targets = _targets_to_sync(rule, {(t.type, t.id) for t in items} | set(also_targets)) | set(resync)
+            listed = set(rule.items.values_list("target_type", "target_id"))
+            targets = _targets_to_sync(rule, listed | set(also_targets)) | set(resync)
             if targets:
                 fanout.sync_visibility(tenant_id=rule.tenant_id, targets=targets, person_ids=person_ids, now=now)
     return {"added": added, "removed": removed}
 
 
+def _remove_stale(
+    rule: AssignmentRule,
+    *,
+    people: QuerySet[Person],
+    items: list[fanout.TargetSpec],
+    person_ids: list[int] | None,
+    actor: Person | SystemActor,
+) -> int:
+    """Leavers: the rule's sources on people outside the audience, or on targets it no longer lists
+    (exempt or not: an exemption only keeps a rule from adding); withdrawn where nothing else holds them."""
+    stale = _rule_sources(rule).filter(assignment__withdrawn_at__isnull=True)
+    if person_ids is not None:
+        stale = stale.filter(assignment__person_id__in=person_ids)
+    keep = Q(pk__in=[])
+    for target in items:
+        keep |= Q(
+            assignment__target_type=target.type,
+            assignment__target_id=target.id,
+            assignment__person_id__in=people.values("pk"),
+        )
+    stale = stale.exclude(keep)
+    affected = list(stale.values_list("assignment_id", flat=True))
+    removed = 0
+    for start in range(0, len(affected), fanout.CHUNK):
+        chunk = affected[start : start + fanout.CHUNK]
+        removed += AssignmentSource.objects.filter(
+            tenant_id=rule.tenant_id, kind="rule", ref_id=rule.pk, assignment_id__in=chunk
+        ).delete()[0]
+        fanout.recompute_effective(Assignment.objects.filter(pk__in=chunk))
+        withdraw_sourceless(
+            tenant_id=rule.tenant_id,
+            assignments=Assignment.objects.filter(pk__in=chunk),
+            actor=actor,
+            reason=f"No longer in the audience of rule {rule.name}"
+            if rule.deleted_at is None
+            else f"Rule {rule.name} was deleted",
+        )
+    return removed
+
+
 # --- visibility ----------------------------------------------------------------------------------
 def _targets_to_sync(rule: AssignmentRule, targets: set[tuple[str, int]]) -> set[tuple[str, int]]:
-    """Of these targets, those another active rule lists too (their sources may disagree on visibility)."""
+    """Of these targets, those another live rule lists too (their sources may disagree on visibility)."""
     if not targets:
         return set()
     listed = Q(pk__in=[])
     for target_type, target_id in targets:
         listed |= Q(target_type=target_type, target_id=target_id)
-    others = RuleItem.objects.filter(listed, tenant_id=rule.tenant_id, rule__active=True).exclude(rule_id=rule.pk)
+    others = RuleItem.objects.filter(listed, tenant_id=rule.tenant_id, rule__deleted_at__isnull=True).exclude(
+        rule_id=rule.pk
+    )
     return set(others.values_list("target_type", "target_id"))
 
 
@@ -379,14 +438,15 @@ def _names_group(rule: AssignmentRule, group_id: int) -> bool:
 
 
 def rules_using_group(*, tenant_id: int, group_id: int) -> list[FieldError]:
-    """One `rules` error per active rule whose audience names the group: deleting it is refused (409)."""
-    rules = AssignmentRule.objects.filter(tenant_id=tenant_id, active=True).order_by("name")
+    """One `rules` error per live (active or paused) rule whose audience names the group: deleting it is
+    refused (409)."""
+    rules = live_rules(tenant_id).order_by("name")
     return [FieldError("rules", rule.name) for rule in rules if _names_group(rule, group_id)]
 
 
 def rules_forget_group(*, tenant_id: int, group_id: int, name: str, actor: Person) -> None:
-    """A deleted group leaves the audiences of the inactive rules that still named it (audited)."""
-    for rule in AssignmentRule.objects.select_for_update().filter(tenant_id=tenant_id, active=False):
+    """A deleted group leaves the audiences of the deleted rules that still named it (audited)."""
+    for rule in AssignmentRule.objects.select_for_update().filter(tenant_id=tenant_id, deleted_at__isnull=False):
         if not _names_group(rule, group_id):
             continue
         before = {"audience": dict(rule.audience)}
@@ -409,9 +469,9 @@ def rules_forget_group(*, tenant_id: int, group_id: int, name: str, actor: Perso
 
 
 def _lock_audience_groups(rule: AssignmentRule) -> None:
-    """Lock the groups an active rule names (a concurrent group delete waits, then sees the rule)."""
+    """Lock the groups a live rule names (a concurrent group delete waits, then sees the rule)."""
     group_ids = [gid for gid in rule.audience.get("group_ids") or [] if isinstance(gid, int)]
-    if not rule.active or not group_ids:
+    if rule.deleted_at is not None or not group_ids:
         return
     found = set(
         Group.objects.select_for_update()
@@ -473,6 +533,7 @@ def rule_snapshot(rule: AssignmentRule) -> dict[str, Any]:
         "reminders": rule.reminders,
         "certificate": rule.certificate,
         "recert_window_days": rule.recert_window_days,
+        "deleted_at": rule.deleted_at.isoformat() if rule.deleted_at else None,
     }
 
 
@@ -493,6 +554,8 @@ def _apply_fields(rule: AssignmentRule, clean: dict[str, Any]) -> None:
     ):
         if key in clean:
             setattr(rule, key, clean[key])
+    if clean.get("active"):
+        rule.deleted_at = None  # activating a deleted rule (the API's PATCH "active": true) restores it
     if rule.audience.get("new_starters") and rule.new_starters_since is None:
         rule.new_starters_since = clock.now().date()
 
@@ -598,25 +661,63 @@ def _retime_sources(rule: AssignmentRule, due: DueSpec, *, extend_only: bool) ->
     fanout.recompute_due_dates(affected)
 
 
-def rule_delete(*, actor: Person, rule: AssignmentRule) -> dict[str, int]:
+def rule_set_active(
+    *, actor: Person, rule: AssignmentRule, active: bool, reason: str = ""
+) -> tuple[AssignmentRule, dict[str, int]]:
+    """Pause (`active` False: it stops applying, nobody loses anything) or resume a rule (it applies again:
+    reconciled at once), audited as rule.pause / rule.resume with the reason. A deleted rule is a Conflict."""
     if not permissions.can_manage_rules(actor):
-        raise forbidden("delete assignment rules")
+        raise forbidden("pause or resume assignment rules")
+    reason = clean_reason(reason)
     with transaction.atomic():
         rule = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
-        rule.active = False
+        if rule.deleted_at is not None:
+            raise Conflict(detail="This rule is deleted: it can no longer be paused or resumed")
+        if rule.active == active:
+            return rule, {"added": 0, "removed": 0}
+        rule.active = active
         rule.updated_at = clock.now()
+        _lock_audience_groups(rule)
         rule.save(update_fields=["active", "updated_at"])
+        audit_record(
+            tenant_id=actor.tenant_id,
+            actor_id=actor.pk,
+            action="rule.resume" if active else "rule.pause",
+            object_type="rule",
+            object_id=rule.pk,
+            before={"active": not active},
+            after={"active": active},
+            reason=reason,
+        )
+        outcome = rule_reconcile(rule=rule, actor=actor) if active else {"added": 0, "removed": 0}
+    return rule, outcome
+
+
+def rule_delete(*, actor: Person, rule: AssignmentRule, reason: str = "") -> dict[str, int]:
+    """Delete a rule: `deleted_at` set and inactive (kept for its history), its open assignments that no other
+    source holds withdrawn (completed ones stay), audited with the reason. Deleting it again changes nothing."""
+    if not permissions.can_manage_rules(actor):
+        raise forbidden("delete assignment rules")
+    reason = clean_reason(reason)
+    with transaction.atomic():
+        rule = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
+        if rule.deleted_at is not None:
+            return {"added": 0, "removed": 0}
+        before = {"active": rule.active, "deleted_at": None}
+        rule.active = False
+        rule.deleted_at = rule.updated_at = clock.now()
+        rule.save(update_fields=["active", "deleted_at", "updated_at"])
         audit_record(
             tenant_id=actor.tenant_id,
             actor_id=actor.pk,
             action="rule.delete",
             object_type="rule",
             object_id=rule.pk,
-            before={"active": True},
-            after={"active": False},
+            before=before,
+            after={"active": False, "deleted_at": rule.deleted_at.isoformat()},
+            reason=reason,
         )
-        targets = set(rule.items.values_list("target_type", "target_id"))
-        return rule_reconcile(rule=rule, actor=actor, also_targets=targets)
+        return rule_reconcile(rule=rule, actor=actor)
 
 
 def rule_preview(

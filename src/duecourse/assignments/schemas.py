@@ -308,6 +308,9 @@ class RuleOut(Schema):
     reminders: list[dict[str, Any]] | None
     certificate: bool
     recert_window_days: int | None
+    deleted_at: dt.datetime | None = Field(
+        None, description="when it was deleted (it then stays inactive); null while active or paused"
+    )
     applied: dict[str, int] | None = None
 
 

@@ -214,7 +214,7 @@ class TestWhatItStops:
         self, admin_api, tenant, make_person, crew, course
     ):
         peer = make_person(tenant, name="Peer", department=crew.department)
-        org_unit(tenant, "department", "Office")
+        make_person(tenant, name="Clerk", department=org_unit(tenant, "department", "Office"))
         rule = admin_api.post(
             "rules",
             {"name": "Crew safety", "audience": {"departments": ["Crew"]}, "items": [{"target": target(course)}]},

@@ -13,7 +13,7 @@ from duecourse.assignments.inputs import AssignmentInput, BulkAssignInput, RuleI
 from duecourse.assignments.models import Assignment, AssignmentOperation
 from duecourse.core.models import AuditEvent
 from duecourse.people.models import Person
-from duecourse.testing.factories import make_course, org_unit, target
+from duecourse.testing.factories import make_course, make_person, org_unit, target
 
 NOW = dt.datetime(2026, 6, 15, 9, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
@@ -75,9 +75,10 @@ def _rule_apply(admin, world):
 
 
 def _rule_reconcile(admin, world):
-    """The rule is saved while Drivers is empty; the drivers join later and the system's reconcile
-    (what the scheduler's hourly safety net runs) assigns them."""
+    """The rule is saved while Drivers has only a pioneer (an audience that matches nobody is refused); the
+    drivers join later and the system's reconcile (what the scheduler's hourly safety net runs) assigns them."""
     Person.objects.filter(department=world["drivers"]).update(department=None)
+    make_person(admin.tenant, name="Pioneer", department=world["drivers"])
     living_rules.rule_create(
         actor=admin, data=RuleInput.model_validate({**RULE, "items": [{"target": target(world["course"])}]})
     )

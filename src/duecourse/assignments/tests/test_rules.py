@@ -156,6 +156,7 @@ class TestMembership:
         assert open_for(drivers[2]) == []
 
     def test_dynamic_group_audience_follows_person_changes(self, admin_api, tenant, make_person, course):
+        make_person(tenant, site=org_unit(tenant, "site", "Leeds"))  # an audience that matches nobody is refused
         group = admin_api.post(
             "groups",
             {"name": "Leeds", "kind": "dynamic", "rule": {"all": [{"field": "site", "op": "eq", "value": "Leeds"}]}},

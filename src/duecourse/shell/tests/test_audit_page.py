@@ -155,10 +155,10 @@ def test_the_audit_page_renders_one_event_of_every_kind(admin, admin_api, tenant
     assert len(written & kinds) >= 20  # most kinds come from the product itself, not from the fallback
 
 
-def test_a_rule_save_shows_its_items_and_the_changed_fields(admin, admin_api, tenant):
+def test_a_rule_save_shows_its_items_and_the_changed_fields(admin, admin_api, tenant, make_person):
     from duecourse.testing.factories import make_course, org_unit
 
-    org_unit(tenant, "department", "Ops")
+    make_person(tenant, department=org_unit(tenant, "department", "Ops"))
     course = make_course(tenant, title="Ladders")
     body = {
         "name": "Ops",
