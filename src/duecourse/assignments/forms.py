@@ -5,6 +5,7 @@ They only shape browser input into the inputs `assignments.services` takes; the 
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django import forms
@@ -16,11 +17,21 @@ from duecourse.assignments.inputs import (
     Audience,
     BulkAssignInput,
     ExemptionInput,
+    RuleInput,
     TargetRef,
 )
-from duecourse.assignments.limits import MAX_DUE_DAYS, MAX_NOTE_LENGTH, MAX_REASON_LENGTH, MAX_REMINDER_DAYS
+from duecourse.assignments.limits import (
+    MAX_DUE_DAYS,
+    MAX_NOTE_LENGTH,
+    MAX_REASON_LENGTH,
+    MAX_RECERT_WINDOW_DAYS,
+    MAX_RECURRENCE_WEEKS,
+    MAX_REMINDER_DAYS,
+    MAX_RULE_NAME_LENGTH,
+)
 from duecourse.assignments.models import Assignment
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
+from duecourse.assignments.reminder_plans import describe_plan
 
 DUE_MODES = [("none", "No due date"), ("date", "On a date"), ("days", "Days after assignment")]
 REMINDER_MODES = [
@@ -106,7 +117,7 @@ class TimingMixin(forms.Form):
         mode = data.get("due_mode")
         if mode == "date" and not data.get("due_date") and "due_date" not in self.errors:
             self.add_error("due_date", "Choose the due date.")
-        if mode == "days" and data.get("due_in_days") is None and "due_in_days" not in self.errors:
+        if mode in ("days", "hire") and data.get("due_in_days") is None and "due_in_days" not in self.errors:
             self.add_error("due_in_days", "Give the number of days.")
         return data
 
@@ -121,6 +132,16 @@ class TimingMixin(forms.Form):
         elif data["due_mode"] == "days":
             timing["due_in_days"] = data["due_in_days"]
         return timing
+
+    def due_text(self) -> str:
+        """The valid form's due date in words."""
+        data = self.cleaned_data
+        if data["due_mode"] == "date":
+            return f"On {data['due_date']:%-d %b %Y}"
+        if data["due_mode"] in ("days", "hire"):
+            base = "the hire date" if data["due_mode"] == "hire" else "assignment"
+            return f"{data['due_in_days']} days after {base}"
+        return "No due date"
 
 
 class AssignForm(TimingMixin):
@@ -226,11 +247,11 @@ class BulkTargetsForm(TimingMixin):
         return {"targets": [parse_target(v) for v in self.cleaned_data["targets"]], **self.timing_data()}
 
 
-class BulkPeopleForm(forms.Form):
-    """Step 2: who. Any mix of people, groups, org units or everyone."""
+class AudienceFields(forms.Form):
+    """Whom: any mix of people, groups, org units (by name) or everyone. The wizard's people step and a
+    training configuration's audience."""
 
     person_ids = IdListField(required=False, label="People")
-    my_reports = forms.BooleanField(required=False, label="All my direct reports")
     group_ids = forms.TypedMultipleChoiceField(
         required=False, coerce=int, label="Groups", widget=forms.CheckboxSelectMultiple
     )
@@ -239,41 +260,86 @@ class BulkPeopleForm(forms.Form):
     regions = forms.MultipleChoiceField(required=False, label="Regions", widget=forms.CheckboxSelectMultiple)
     everyone = forms.BooleanField(required=False, label="Everyone in the organisation")
 
-    def __init__(self, *args, groups=(), org_units=None, tenant_wide=True, **kwargs):
+    def __init__(self, *args, groups=(), org_units=None, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["group_ids"]).choices = [(g.pk, g.name) for g in groups]
         for key, names in (org_units or {}).items():
             cast(forms.ChoiceField, self.fields[key]).choices = [(n, n) for n in names]
+
+    def audience_data(self, person_ids: Iterable[int] = ()) -> dict[str, Any]:
+        """The valid form's audience as `Audience` names it (only what was chosen)."""
+        data = self.cleaned_data
+        audience: dict[str, Any] = {
+            "person_ids": list(dict.fromkeys([*data["person_ids"], *person_ids])),
+            **{key: data[key] for key in ("group_ids", "departments", "sites", "regions")},
+        }
+        audience = {k: v for k, v in audience.items() if v}
+        if data.get("everyone"):
+            audience["everyone"] = True
+        return audience
+
+
+# The wizard's choice for an audience that changes over time (groups, org units, everyone).
+KEEP_CURRENT, ONE_OFF = "rule", "once"
+WIZARD_MODES = [
+    (
+        KEEP_CURRENT,
+        "Keep it current: create a training configuration (people who join later get it, "
+        "leavers lose what only it gave them)",
+    ),
+    (ONE_OFF, "One-off: assign to today's members only"),
+]
+
+
+class BulkPeopleForm(AudienceFields):
+    """Step 2: who. Any mix of people, groups, org units or everyone; for those who may configure training,
+    whether an audience that changes is kept current (a training configuration) or assigned once."""
+
+    my_reports = forms.BooleanField(required=False, label="All my direct reports")
+    mode = forms.ChoiceField(
+        required=False,  # none chosen is the default: kept current
+        choices=WIZARD_MODES,
+        initial=KEEP_CURRENT,
+        label="When people join or leave",
+        widget=forms.RadioSelect,
+    )
+    config_name = forms.CharField(
+        required=False,
+        max_length=MAX_RULE_NAME_LENGTH,
+        label="Name of the training configuration",
+        help_text="Leave empty to name it after the training and the people.",
+    )
+
+    def __init__(self, *args, tenant_wide=True, configures=False, **kwargs):
+        super().__init__(*args, **kwargs)
         if tenant_wide:
             del self.fields["my_reports"]
         else:
             del self.fields["everyone"]
+        if not configures:
+            del self.fields["mode"], self.fields["config_name"]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        if not self.errors and not any(data.get(k) for k in self.fields):
+        whom = [k for k in self.fields if k not in ("mode", "config_name")]
+        if not self.errors and not any(data.get(k) for k in whom):
             raise forms.ValidationError(
                 "Choose who to assign to: people, groups, departments, sites, regions or everyone."
             )
         return data
 
-    def assignees(self, report_ids: Iterable[int] = ()) -> Audience:
+    def changes_over_time(self) -> bool:
+        """Whether the valid form names an audience whose members change: groups, org units or everyone."""
         data = self.cleaned_data
-        person_ids = list(data["person_ids"])
-        if data.get("my_reports"):
-            person_ids = list(dict.fromkeys([*person_ids, *report_ids]))
-        assignees = {
-            "person_ids": person_ids,
-            "group_ids": data["group_ids"],
-            "departments": data["departments"],
-            "sites": data["sites"],
-            "regions": data["regions"],
-        }
-        assignees = {k: v for k, v in assignees.items() if v}
-        if data.get("everyone"):
-            assignees["everyone"] = True
-        return Audience.model_validate(assignees)
+        return any(data.get(k) for k in ("group_ids", "departments", "sites", "regions", "everyone"))
+
+    def keeps_current(self) -> bool:
+        """A training configuration is made: chosen (the default) for an audience that changes over time."""
+        return "mode" in self.fields and self.changes_over_time() and self.cleaned_data["mode"] != ONE_OFF
+
+    def assignees(self, report_ids: Iterable[int] = ()) -> Audience:
+        return Audience.model_validate(self.audience_data(report_ids if self.cleaned_data.get("my_reports") else ()))
 
 
 class BulkRemindersForm(forms.Form):
@@ -283,7 +349,8 @@ class BulkRemindersForm(forms.Form):
         choices=REMINDER_MODES, initial="default", label="Reminders", widget=forms.RadioSelect
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, plan: list[dict[str, Any]] | None = None, **kwargs):
+        """`plan`, when given, fills an unbound form: custom rows for its reminders ([] is "No reminders")."""
         super().__init__(*args, **kwargs)
         for n in range(1, REMINDER_ROWS + 1):
             self.fields[f"r{n}_days"] = forms.IntegerField(
@@ -312,6 +379,15 @@ class BulkRemindersForm(forms.Form):
             self.initial.setdefault("r3_days", 3)
             self.initial.setdefault("r3_when", "after")
             self.initial.setdefault("r3_recipients", ["learner", "manager"])
+        if not self.is_bound and plan is not None:
+            self.initial["reminder_mode"] = "custom" if plan else "none"
+            for n in range(1, REMINDER_ROWS + 1):
+                for suffix in ("days", "when", "recipients"):
+                    self.initial.pop(f"r{n}_{suffix}", None)
+            for n, rule in enumerate(plan[:REMINDER_ROWS], start=1):
+                self.initial[f"r{n}_days"] = abs(rule["days"])
+                self.initial[f"r{n}_when"] = "after" if rule["days"] < 0 else "before"
+                self.initial[f"r{n}_recipients"] = rule["recipients"]
 
     def rows(self):
         return [(self[f"r{n}_days"], self[f"r{n}_when"], self[f"r{n}_recipients"]) for n in range(1, REMINDER_ROWS + 1)]
@@ -364,18 +440,220 @@ def bulk_input(
     )
 
 
-def describe_plan(plan: list[dict[str, Any]] | None) -> list[str]:
-    if plan is None:
-        return ["Learner, 3 days before the due date"]
-    if not plan:
-        return []
-    lines = []
-    for rule in plan:
-        days = rule["days"]
-        when = (
-            "on the due date"
-            if days == 0
-            else f"{abs(days)} day{'s' if abs(days) != 1 else ''} {'before' if days > 0 else 'after'} the due date"
-        )
-        lines.append(f"{', '.join(RECIPIENT_LABELS[r] for r in rule['recipients'])}, {when}")
-    return lines
+# --- training configurations (assignment rules) --------------------------------------------------
+RULE_DUE_MODES = [
+    ("none", "No due date"),
+    ("date", "On a date"),
+    ("days", "Days after assignment"),
+    ("hire", "Days after the hire date"),
+]
+VALIDITY_CHOICES = [("", "No expiry"), ("3", "3 months"), ("6", "6 months"), ("12", "12 months"), ("custom", "Custom")]
+VISIBILITY_CHOICES = [
+    ("required", "Required"),
+    ("optional", "Optional"),
+    ("hidden", "Hidden (prepared, nobody is told)"),
+]
+TIMING_POLICIES = [
+    ("keep", "Keep the due dates people already have"),
+    ("extend", "Move them only where the new timing is later"),
+    ("recompute", "Recompute every open one from the new timing"),
+]
+ITEM_ERROR = re.compile(r"^items\[(\d+)\]")
+
+
+@dataclass
+class RuleItemRow:
+    """One item of the configuration form as it is edited: `target` is `type:id`, `validity` a
+    VALIDITY_CHOICES value, `months` the custom number as typed."""
+
+    target: str
+    visibility: str = "required"
+    validity: str = ""
+    months: str = ""
+    title: str = ""
+    type_label: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, target: str, visibility: str, validity_months: int | None) -> "RuleItemRow":
+        shown = str(validity_months) if validity_months is not None else ""
+        preset = shown in dict(VALIDITY_CHOICES)
+        return cls(target, visibility, shown if preset else "custom", "" if preset else shown)
+
+    def validity_months(self) -> int | None:
+        """The months asked for; ValueError when the custom number is missing or not a number."""
+        if self.validity == "custom":
+            if not self.months.strip().isdigit() or len(self.months.strip()) > 6:
+                raise ValueError("give the number of months (a whole number)")
+            return int(self.months.strip())
+        return int(self.validity) if self.validity else None
+
+
+def rule_items_from_post(post) -> list[RuleItemRow]:
+    """The form's item rows: `item_target`, `item_visibility`, `item_validity`, `item_months`, one each a row."""
+    columns = [post.getlist(name) for name in ("item_target", "item_visibility", "item_validity", "item_months")]
+    rows = []
+    for index, target in enumerate(columns[0]):
+        visibility, validity, months = (column[index] if index < len(column) else "" for column in columns[1:])
+        rows.append(RuleItemRow(target, visibility or "required", validity, months))
+    return rows
+
+
+def apply_item_op(rows: list[RuleItemRow], op: str, add: str) -> list[RuleItemRow]:
+    """The item editor's buttons: `add` (the chosen `add_target`) or `remove:<type:id>`; else nothing changes."""
+    if op == "add" and parse_target(add) and add not in {r.target for r in rows}:
+        return [*rows, RuleItemRow(add)]
+    if op.startswith("remove:"):
+        return [r for r in rows if r.target != op.removeprefix("remove:")]
+    return rows
+
+
+class RuleForm(TimingMixin, AudienceFields):
+    """A training configuration: certificates, name, audience, timing and the fields its assignments carry.
+    Its items (`RuleItemRow`s) and reminders (`RuleRemindersForm`) come beside it; `clean_rule_input` checks it all."""
+
+    certificate = forms.BooleanField(
+        required=False,
+        label="Issue certificates of completion",
+        help_text="Each person gets a certificate once every required item is completed and valid.",
+    )
+    name = forms.CharField(max_length=MAX_RULE_NAME_LENGTH, label="Name")
+    new_starters = forms.BooleanField(required=False, label="New starters (people hired from today on)")
+    recurrence_weeks = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_RECURRENCE_WEEKS,
+        label="Repeat every (weeks)",
+        help_text="Leave empty for training done once; otherwise it re-opens that many weeks after each due date.",
+        widget=forms.NumberInput(attrs={"min": 1}),
+    )
+    recert_window_days = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_RECERT_WINDOW_DAYS,
+        label="Recertification window (days)",
+        help_text="How long before a completion expires it re-opens. Leave empty for the organisation's default.",
+        widget=forms.NumberInput(attrs={"min": 0}),
+    )
+    timing_policy = forms.ChoiceField(
+        required=False,  # "keep" when none is chosen
+        choices=TIMING_POLICIES,
+        initial="keep",
+        label="When the timing changes",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["reason"], self.fields["retake"]
+        due_mode = cast(forms.ChoiceField, self.fields["due_mode"])
+        due_mode.choices, due_mode.initial = RULE_DUE_MODES, "none"
+        self.fields["due_in_days"].label = "Days"
+        if not editing:
+            del self.fields["timing_policy"]
+
+    @classmethod
+    def initial_for(cls, rule) -> dict[str, Any]:
+        audience = rule.audience
+        due_mode = "date" if rule.due_date else "none"
+        if rule.due_in_days is not None:
+            due_mode = "hire" if rule.due_from == "hire_date" else "days"
+        return {
+            "certificate": rule.certificate,
+            "name": rule.name,
+            "person_ids": audience.get("person_ids") or [],
+            **{key: audience.get(key) or [] for key in ("group_ids", "departments", "sites", "regions")},
+            "everyone": bool(audience.get("everyone")),
+            "new_starters": bool(audience.get("new_starters")),
+            "due_mode": due_mode,
+            "due_date": rule.due_date,
+            "due_in_days": rule.due_in_days,
+            "recurrence_weeks": rule.recurrence_weeks,
+            "priority": rule.priority,
+            "note": rule.note,
+            "recert_window_days": rule.recert_window_days,
+        }
+
+    def to_input(self, items: list[dict[str, Any]], reminders: "RuleRemindersForm") -> RuleInput:
+        """The valid form (with its items and valid reminders) as every field of the rule."""
+        data = self.cleaned_data
+        audience = self.audience_data()
+        if data["new_starters"]:
+            audience["new_starters"] = True
+        mode = data["due_mode"]
+        fields: dict[str, Any] = {
+            "name": data["name"],
+            "certificate": data["certificate"],
+            "audience": audience,
+            "items": items,
+            "due_date": data["due_date"] if mode == "date" else None,
+            "due_in_days": data["due_in_days"] if mode in ("days", "hire") else None,
+            "due_from": "hire_date" if mode == "hire" else "assignment",
+            "recurrence_weeks": data["recurrence_weeks"],
+            "priority": data["priority"],
+            "note": data["note"],
+            "recert_window_days": data["recert_window_days"],
+        }
+        if not reminders.keeps():
+            fields["reminders"] = reminders.plan()
+        return RuleInput.model_validate(fields)
+
+
+def rule_item_inputs(rows: list[RuleItemRow]) -> list[dict[str, Any]] | None:
+    """The rows as rule items; None when a row cannot be read (its errors say why). Bounds are the service's."""
+    items = []
+    for row in rows:
+        ref = parse_target(row.target)
+        if ref is None or row.visibility not in dict(VISIBILITY_CHOICES) or row.validity not in dict(VALIDITY_CHOICES):
+            row.errors.append("This item cannot be read; remove it and add it again.")
+            continue
+        try:
+            months = row.validity_months()
+        except ValueError as exc:
+            row.errors.append(str(exc)[:1].upper() + str(exc)[1:] + ".")
+            continue
+        items.append({"target": ref, "visibility": row.visibility, "validity_months": months})
+    return None if any(r.errors for r in rows) else items
+
+
+class RuleRemindersForm(BulkRemindersForm):
+    """A configuration's reminder plan; one the three rows cannot show (set through the API: more rules,
+    message templates) may be kept as it is."""
+
+    KEEP = "keep"
+
+    def __init__(self, *args, plan: list[dict[str, Any]] | None = None, **kwargs):
+        shown = plan is None or (len(plan) <= REMINDER_ROWS and not any(r.get("template") for r in plan))
+        super().__init__(*args, plan=plan if shown else None, **kwargs)
+        if not shown:
+            mode = cast(forms.ChoiceField, self.fields["reminder_mode"])
+            mode.choices = [(self.KEEP, "Keep the current reminders: " + "; ".join(describe_plan(plan))), *mode.choices]
+            self.initial["reminder_mode"] = self.KEEP
+
+    def keeps(self) -> bool:
+        return self.cleaned_data["reminder_mode"] == self.KEEP
+
+
+class ReasonForm(forms.Form):
+    """Why a configuration is paused, resumed or deleted (kept in its history)."""
+
+    reason = forms.CharField(
+        max_length=MAX_REASON_LENGTH,
+        label="Reason",
+        help_text="Kept in the configuration's history.",
+        error_messages={"required": "Say why: the reason is kept in the history."},
+        widget=forms.TextInput(),
+    )
+
+
+def item_errors_from(exc_errors, rows: list[RuleItemRow]) -> list:
+    """Put `items[i]…` errors on their rows; returns the other errors."""
+    rest = []
+    for error in exc_errors:
+        match = ITEM_ERROR.match(error.field)
+        index = int(match.group(1)) if match else -1
+        if 0 <= index < len(rows):
+            rows[index].errors.append(error.message[:1].upper() + error.message[1:] + ".")
+        else:
+            rest.append(error)
+    return rest

@@ -1,7 +1,14 @@
 from django.dispatch import receiver
+from django.urls import reverse
 
-from duecourse.assignments import exemptions, fanout, living_rules
-from duecourse.groups.signals import group_delete_blockers, group_deleted, group_membership_changed
+from duecourse.assignments import exemptions, fanout, living_rules, permissions
+from duecourse.groups.signals import (
+    AudienceTab,
+    audience_tabs,
+    group_delete_blockers,
+    group_deleted,
+    group_membership_changed,
+)
 from duecourse.people.signals import people_changed
 
 
@@ -31,5 +38,13 @@ def rules_block_group_delete(sender, tenant_id, group_id, **kwargs):
 
 
 @receiver(group_deleted, dispatch_uid="assignments.rules_forget_group")
-def inactive_rules_forget_group(sender, tenant_id, group_id, name, actor, **kwargs):
+def deleted_rules_forget_group(sender, tenant_id, group_id, name, actor, **kwargs):
     living_rules.rules_forget_group(tenant_id=tenant_id, group_id=group_id, name=name, actor=actor)
+
+
+@receiver(audience_tabs, dispatch_uid="assignments.training_tab")
+def training_tab(sender, actor, kind, object_id, **kwargs):
+    """The Training tab of a group, department, site or region page, for those who may see its configurations."""
+    if not permissions.can_view_rules(actor):
+        return []
+    return [AudienceTab("training", "Training", reverse("assignments:training-for", args=[kind, object_id]))]

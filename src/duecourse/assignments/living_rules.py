@@ -65,7 +65,7 @@ def rule_state(rule: AssignmentRule) -> str:
 
 def live_rules(tenant_id: int) -> QuerySet[AssignmentRule]:
     """The rules that are not deleted (active or paused): the ones the web lists and groups must keep."""
-    return AssignmentRule.objects.filter(tenant_id=tenant_id, deleted_at__isnull=True)
+    return AssignmentRule.objects.live().filter(tenant_id=tenant_id)
 
 
 # --- input ---------------------------------------------------------------------------------------
@@ -560,10 +560,11 @@ def _apply_fields(rule: AssignmentRule, clean: dict[str, Any]) -> None:
         rule.new_starters_since = clock.now().date()
 
 
-def rule_create(*, actor: Person, data: RuleInput) -> tuple[AssignmentRule, dict[str, int]]:
+def rule_create(*, actor: Person, data: RuleInput, reason: str = "") -> tuple[AssignmentRule, dict[str, int]]:
     if not permissions.can_manage_rules(actor):
         raise forbidden("create assignment rules")
     clean = clean_rule_input(actor=actor, data=data, rule=None)
+    reason = clean_reason(reason)
     now = clock.now()
     with transaction.atomic():
         rule = AssignmentRule(tenant_id=actor.tenant_id, created_by=actor, created_at=now, updated_at=now)
@@ -578,6 +579,7 @@ def rule_create(*, actor: Person, data: RuleInput) -> tuple[AssignmentRule, dict
             object_type="rule",
             object_id=rule.pk,
             after=rule_snapshot(rule),
+            reason=reason,
         )
         outcome = rule_reconcile(rule=rule, actor=actor)
     return rule, outcome

@@ -4,8 +4,9 @@ at send time). The names come from notifications through the `reminder_template_
 notifications sits above assignments and owns the templates."""
 
 from collections.abc import Collection
+from typing import Any
 
-from duecourse.assignments.domain import validate_reminder_plan
+from duecourse.assignments.domain import RECIPIENT_LABELS, validate_reminder_plan
 from duecourse.assignments.signals import reminder_template_names
 
 
@@ -25,3 +26,22 @@ def clean_reminder_plan(plan: object, *, tenant_id: int) -> list[dict] | None:
     The tenant's templates are looked up only when the plan names one."""
     templates: Collection[str] | None = template_names(tenant_id) if _names_a_template(plan) else None
     return validate_reminder_plan(plan, templates=templates)
+
+
+def describe_plan(plan: list[dict[str, Any]] | None) -> list[str]:
+    """A plan in words, a line a reminder (None is the standard plan; [] none at all)."""
+    if plan is None:
+        return ["Learner, 3 days before the due date"]
+    if not plan:
+        return []
+    lines = []
+    for rule in plan:
+        days = rule["days"]
+        when = (
+            "on the due date"
+            if days == 0
+            else f"{abs(days)} day{'s' if abs(days) != 1 else ''} {'before' if days > 0 else 'after'} the due date"
+        )
+        template = f" (message “{rule['template']}”)" if rule.get("template") else ""
+        lines.append(f"{', '.join(RECIPIENT_LABELS[r] for r in rule['recipients'])}, {when}{template}")
+    return lines

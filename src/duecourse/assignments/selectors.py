@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Case, CharField, F, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, TextField, Value, When
 
 from duecourse.assignments import permissions
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource
@@ -372,3 +372,113 @@ def access_rule(*, actor: Person, rule_id: int) -> AssignmentRule:
         # Learners see a rule's id and name among their assignment's sources, so it is no secret that it exists.
         raise forbidden("see assignment rules")
     return rule
+
+
+# --- training configurations (assignment rules) --------------------------------------------------
+# What a configuration's audience names, by the kind the pages filter on: the audience's key for it.
+AUDIENCE_KEYS = {
+    "group": "group_ids",
+    "department": "departments",
+    "site": "sites",
+    "region": "regions",
+    "people": "person_ids",
+    "everyone": "everyone",
+    "new_starters": "new_starters",
+}
+AUDIENCE_KIND_LABELS = {
+    "group": "Groups",
+    "department": "Departments",
+    "site": "Sites",
+    "region": "Regions",
+    "people": "People",
+    "everyone": "Everyone",
+    "new_starters": "New starters",
+}
+ORG_UNIT_KINDS = ("department", "site", "region")  # also `people.models.OrgUnit.KINDS`' keys
+
+
+class AudienceRef(NamedTuple):
+    """A group, department, site or region whose Training tab is shown: what a rule's audience stores for it
+    (a group's id, an org unit's name) and how the page names it."""
+
+    kind: str
+    object_id: int
+    value: int | str
+    name: str
+
+
+def audience_ref(*, actor: Person, kind: str, object_id: int) -> AudienceRef:
+    """The group or org unit behind a Training tab; NotFound for another tenant's or an unknown kind."""
+    from duecourse.groups import selectors as group_selectors
+    from duecourse.people.models import OrgUnit
+
+    if kind == "group":
+        group = group_selectors.access_group(actor=actor, group_id=object_id)
+        return AudienceRef(kind, group.pk, group.pk, group.name)
+    unit = (
+        OrgUnit.objects.filter(tenant_id=actor.tenant_id, kind=kind, pk=object_id).first()
+        if kind in ORG_UNIT_KINDS
+        else None
+    )
+    if unit is None:
+        raise not_found(kind.capitalize() if kind in ORG_UNIT_KINDS else "Page")
+    return AudienceRef(kind, unit.pk, unit.name, unit.name)
+
+
+def training_configurations(
+    *, actor: Person, q: str = "", audience_kind: str = "", state: str = ""
+) -> list[AssignmentRule]:
+    """The live (not deleted) rules, by name; `audience_kind` (an AUDIENCE_KEYS key) keeps those whose
+    audience names such a part, `state` is active or paused."""
+    if not permissions.can_view_rules(actor):
+        raise forbidden("see training configurations")
+    rules = AssignmentRule.objects.live().filter(tenant_id=actor.tenant_id).prefetch_related("items")
+    if q:
+        rules = rules.filter(name__icontains=q)
+    if state in ("active", "paused"):
+        rules = rules.filter(active=state == "active")
+    found = list(rules.order_by("name", "id"))
+    key = AUDIENCE_KEYS.get(audience_kind)
+    # Audiences are JSON; a tenant has tens of rules, not thousands: filtered here, alike on every database.
+    return [r for r in found if r.audience.get(key)] if key else found
+
+
+def rules_for_audience(*, actor: Person, ref: AudienceRef) -> list[AssignmentRule]:
+    """The live rules whose audience names this group (by id) or org unit (by name)."""
+    key = AUDIENCE_KEYS[ref.kind]
+    return [r for r in training_configurations(actor=actor) if ref.value in (r.audience.get(key) or [])]
+
+
+def _rule_open_sources(tenant_id: int, rule_ids: Iterable[int]) -> QuerySet:
+    return AssignmentSource.objects.filter(
+        tenant_id=tenant_id, kind="rule", ref_id__in=list(rule_ids), assignment__withdrawn_at__isnull=True
+    )
+
+
+def rule_holder_counts(*, tenant_id: int, rule_ids: Iterable[int]) -> dict[int, int]:
+    """How many people each rule holds an open assignment for."""
+    rows = (
+        _rule_open_sources(tenant_id, rule_ids)
+        .values("ref_id")
+        .annotate(people=Count("assignment__person_id", distinct=True))
+        .values_list("ref_id", "people")
+    )
+    return dict(rows)
+
+
+def rule_assignments(*, rule: AssignmentRule) -> QuerySet:
+    """The open assignments the rule holds (with their status)."""
+    held = _rule_open_sources(rule.tenant_id, [rule.pk]).values("assignment_id")
+    return with_status(Assignment.objects.filter(tenant_id=rule.tenant_id, pk__in=held))
+
+
+def rule_status_counts(*, rule: AssignmentRule) -> dict[str, int]:
+    """The rule's open assignments counted by status."""
+    rows = rule_assignments(rule=rule).order_by().values("status").annotate(n=Count("id")).values_list("status", "n")
+    return dict(rows)
+
+
+def rule_holders(*, rule: AssignmentRule) -> QuerySet[Person]:
+    """The people the rule holds an open assignment for, by name."""
+    held = _rule_open_sources(rule.tenant_id, [rule.pk]).values("assignment__person_id")
+    return Person.objects.filter(tenant_id=rule.tenant_id, pk__in=held).order_by("name", "id")

@@ -1,8 +1,9 @@
-"""Mounted at the site root: My learning under /learning/, the bulk wizard under /assign/."""
+"""Mounted at the site root: My learning under /learning/, the bulk wizard under /assign/, training
+configurations (assignment rules) under /training/."""
 
 from django.urls import path
 
-from duecourse.assignments import views
+from duecourse.assignments import training_views, views
 
 app_name = "assignments"
 urlpatterns = [
@@ -18,4 +19,13 @@ urlpatterns = [
     path("assign/person-chip/", views.bulk_person_chip_view, name="bulk-chip"),
     path("assign/person/<int:person_id>/", views.person_assign_view, name="assign-person"),
     path("assign/person/<int:person_id>/training/", views.person_training_view, name="person-training"),
+    path("training/", training_views.training_list_view, name="training-list"),
+    path("training/new/", training_views.training_create_view, name="training-create"),
+    path("training/items/", training_views.training_items_view, name="training-items"),
+    path("training/for/<str:kind>/<int:object_id>/", training_views.training_for_view, name="training-for"),
+    path("training/<int:rule_id>/", training_views.training_detail_view, name="training-detail"),
+    path("training/<int:rule_id>/edit/", training_views.training_edit_view, name="training-edit"),
+    path("training/<int:rule_id>/pause/", training_views.training_pause_view, name="training-pause"),
+    path("training/<int:rule_id>/resume/", training_views.training_resume_view, name="training-resume"),
+    path("training/<int:rule_id>/delete/", training_views.training_delete_view, name="training-delete"),
 ]

@@ -13,7 +13,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from duecourse.assignments import exemptions, permissions, selectors, services
+from duecourse.assignments import exemptions, living_rules, permissions, selectors, services
+from duecourse.assignments.choices import active_targets, org_unit_names, pickable_groups
 from duecourse.assignments.forms import (
     AssignForm,
     AssignmentEditForm,
@@ -24,21 +25,16 @@ from duecourse.assignments.forms import (
     ExemptionForm,
     bulk_input,
     describe_plan,
-    target_choices,
 )
-from duecourse.assignments.inputs import BulkAssignInput
-from duecourse.assignments.limits import MAX_FILTER_TEXT_LENGTH
+from duecourse.assignments.inputs import BulkAssignInput, RuleInput
+from duecourse.assignments.limits import MAX_FILTER_TEXT_LENGTH, MAX_RULE_NAME_LENGTH
 from duecourse.assignments.presenters import Item, checklist, present, titles_for
 from duecourse.assignments.status import OPEN_STATUSES, STATUS_LABELS, AssignmentStatus
-from duecourse.catalog import selectors as catalog_selectors
-from duecourse.catalog.models import ACTIVE
+from duecourse.catalog.selectors import target_titles
 from duecourse.core import clock
 from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, is_htmx, person_view
-from duecourse.groups import permissions as group_permissions
-from duecourse.groups import selectors as group_selectors
 from duecourse.people import selectors as people_selectors
-from duecourse.people.models import OrgUnit
 
 PICKER_RESULTS = 8
 PREVIEW_ROWS = 200
@@ -222,14 +218,6 @@ def _after_change(request, assignment, *, notice=None, error=None, status=200, w
 
 
 # --- a person's training (included on the person page) ------------------------------------------
-def _active_targets(actor) -> list:
-    return target_choices(
-        courses=catalog_selectors.course_list(actor=actor, status=ACTIVE),
-        paths=catalog_selectors.path_list(actor=actor, status=ACTIVE),
-        skills=catalog_selectors.skill_list(actor=actor).filter(status=ACTIVE),
-    )
-
-
 def _person_section(request, person, *, form=None, notice=None, error=None):
     actor = request.actor
     assignments = list(selectors.assignment_list(actor=actor, person_id=person.pk, statuses=OPEN_STATUSES))
@@ -256,7 +244,7 @@ def _person_section(request, person, *, form=None, notice=None, error=None):
         "history": history,
         "overdue_count": sum(1 for i in current if i.assignment.status == AssignmentStatus.OVERDUE),
         "can_assign": can_assign,
-        "assign_form": form or (AssignForm(targets=_active_targets(actor)) if can_assign else None),
+        "assign_form": form or (AssignForm(targets=active_targets(actor)) if can_assign else None),
         "notice": notice,
         "error": error,
         "is_self": person.pk == actor.pk,
@@ -278,7 +266,7 @@ def person_assign_view(request, person_id: int):
     person = people_selectors.access_person(actor=actor, person_id=person_id)
     if not permissions.can_assign_to(actor, person):
         raise forbidden("assign training to this person")
-    form = AssignForm(request.POST or None, targets=_active_targets(actor))
+    form = AssignForm(request.POST or None, targets=active_targets(actor))
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -325,29 +313,19 @@ class Wizard:
         self.targets_form = BulkTargetsForm(
             post if 1 in self.seen else None, initial={"targets": initial_targets}, targets=self._targets()
         )
+        self.configures = permissions.can_manage_rules(actor)
         self.people_form = BulkPeopleForm(
             post if 2 in self.seen else None,
-            groups=self._groups(),
-            org_units=self._org_units(),
+            groups=pickable_groups(actor),
+            org_units=org_unit_names(actor),
             tenant_wide=self.tenant_wide,
+            configures=self.configures,
         )
         self.reminders_form = BulkRemindersForm(post if 3 in self.seen else None)
         self.forms: dict[int, forms.Form] = {1: self.targets_form, 2: self.people_form, 3: self.reminders_form}
 
     def _targets(self):
-        return _active_targets(self.actor)
-
-    def _groups(self):
-        return (
-            list(group_selectors.group_list(actor=self.actor)) if group_permissions.can_view_groups(self.actor) else []
-        )
-
-    def _org_units(self):
-        tenant_id = self.actor.tenant_id
-        return {
-            key: people_selectors.org_unit_names(tenant_id=tenant_id, kind=kind)
-            for key, kind in (("departments", OrgUnit.DEPARTMENT), ("sites", OrgUnit.SITE), ("regions", OrgUnit.REGION))
-        }
+        return active_targets(self.actor)
 
     def valid_through(self, step: int) -> int | None:
         """The first step (up to `step`) whose form is not valid, or None."""
@@ -370,15 +348,50 @@ class Wizard:
             dry_run=dry_run,
         )
 
+    def keeps_current(self) -> bool:
+        """A training configuration is made instead of a one-off assignment (valid step 2 only)."""
+        return self.people_form.keeps_current()
+
+    def config_name(self) -> str:
+        """The configuration's name: as typed, or the training and the people it is for."""
+        typed = self.people_form.cleaned_data.get("config_name", "").strip()
+        if typed:
+            return typed
+        refs = self.targets_form.targets_data()["targets"]
+        titles = target_titles(tenant_id=self.actor.tenant_id, targets={(t.type, t.id) for t in refs})
+        training = ", ".join(titles.get((t.type, t.id), "") for t in refs)
+        return f"{training} · {'; '.join(_summary(self)['audience'])}"[:MAX_RULE_NAME_LENGTH]
+
+    def rule_input(self) -> RuleInput:
+        """The wizard's choices as a training configuration: the targets required, its timing, terms and reminders."""
+        timing = self.targets_form.timing_data()
+        plan = self.reminders_form.plan() if 3 in self.seen else None
+        return RuleInput.model_validate(
+            {
+                "name": self.config_name(),
+                "audience": self.people_form.audience_data(),
+                "items": [{"target": t} for t in self.targets_form.targets_data()["targets"]],
+                "due_date": timing.get("due_date"),
+                "due_in_days": timing.get("due_in_days"),
+                "priority": timing["priority"],
+                "note": timing["note"],
+                **({"reminders": plan} if plan is not None else {}),
+            }
+        )
+
     def attach_errors(self, exc: ValidationFailed) -> int:
         """Put a service's errors beside the fields of the step that owns them; returns the first such step."""
         steps = []
         for error in exc.errors or [FieldError("", exc.detail)]:
             path = error.field
-            if path.startswith("assignees"):
+            if path.startswith(("assignees", "audience")):
                 step, name = 2, path.partition(".")[2].split("[")[0]
+            elif path == "name":
+                step, name = 2, "config_name"
             elif path.startswith("reminders"):
                 step, name = 3, ""
+            elif path.startswith("items"):
+                step, name = 1, "targets"
             else:
                 step, name = 1, path.split("[")[0].split(".")[0]
             form = self.forms[step]
@@ -435,12 +448,6 @@ def _summary(wizard) -> dict:
     f1, f2 = wizard.targets_form, wizard.people_form
     labels = dict(o for _, opts in wizard._targets() for o in opts)
     data = f1.cleaned_data
-    if data["due_mode"] == "date":
-        due = f"On {data['due_date']:%-d %b %Y}"
-    elif data["due_mode"] == "days":
-        due = f"{data['due_in_days']} days after assignment"
-    else:
-        due = "No due date"
     people = f2.cleaned_data
     audience = []
     if people["person_ids"]:
@@ -458,7 +465,7 @@ def _summary(wizard) -> dict:
     plan = wizard.reminders_form.plan() if 3 in wizard.seen else None
     return {
         "targets": [labels.get(t, t) for t in data["targets"]],
-        "due": due,
+        "due": f1.due_text(),
         "priority": dict(f1.fields["priority"].choices)[data["priority"]],
         "note": data["note"],
         "audience": audience,
@@ -490,13 +497,29 @@ def bulk_view(request):
     if broken:
         return _wizard_render(request, wizard, broken, status=422)
     dry_run = go != "confirm"
+    keep = wizard.keeps_current()
+    if keep and wizard.targets_form.cleaned_data["retake"]:
+        wizard.targets_form.add_error("retake", RETAKE_IS_ONE_OFF)
+        return _wizard_render(request, wizard, 1, status=422)
     try:
+        if keep:
+            # The same checks as saving the configuration, before anything is previewed or written.
+            living_rules.clean_rule_input(actor=actor, data=wizard.rule_input(), rule=None)
+        if keep and not dry_run:
+            reason = wizard.targets_form.cleaned_data["reason"]
+            rule, outcome = living_rules.rule_create(actor=actor, data=wizard.rule_input(), reason=reason)
+            return _wizard_render(request, wizard, 5, result={"created": outcome["added"], "rule": rule})
         result = services.bulk_assign(actor=actor, data=wizard.to_input(dry_run=dry_run))
     except ValidationFailed as exc:
         return _wizard_render(request, wizard, wizard.attach_errors(exc), status=422)
     if dry_run:
         return _wizard_render(request, wizard, 4, preview=_preview_context(actor, wizard, result))
     return _wizard_render(request, wizard, 5, result=_result_context(actor, result))
+
+
+RETAKE_IS_ONE_OFF = (
+    "A training configuration cannot re-open completed training: untick Retake, or choose “One-off” on the People step."
+)
 
 
 def _minutes_text(minutes: int) -> str:
@@ -521,6 +544,7 @@ def _preview_context(actor, wizard, result) -> dict:
         "people": len(people),
         "overloaded": len({r["person_id"] for r in rows if r["overloaded"]}),
         "threshold_text": _minutes_text(services.overload_threshold(actor.tenant_id)),
+        "config_name": wizard.config_name() if wizard.keeps_current() else "",
     }
 
 

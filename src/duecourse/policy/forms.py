@@ -24,18 +24,6 @@ class OverloadForm(forms.Form):
 class DefaultPlanForm(BulkRemindersForm):
     """The reminder plan of assignments saved without their own (the bulk wizard's reminder step)."""
 
-    def __init__(self, *args, plan: list[dict] | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound and plan is not None:
-            self.initial["reminder_mode"] = "custom" if plan else "none"
-            for n in range(1, len(self.rows()) + 1):
-                for suffix in ("days", "when", "recipients"):
-                    self.initial.pop(f"r{n}_{suffix}", None)
-            for n, rule in enumerate(plan[: len(self.rows())], start=1):
-                self.initial[f"r{n}_days"] = abs(rule["days"])
-                self.initial[f"r{n}_when"] = "after" if rule["days"] < 0 else "before"
-                self.initial[f"r{n}_recipients"] = rule["recipients"]
-
 
 class EscalationForm(forms.Form):
     """Up to four tiers: days overdue, who is told, and whether the compliance flag goes up."""

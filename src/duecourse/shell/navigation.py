@@ -20,6 +20,7 @@ def navigation_for(actor, current_path: str) -> list[dict]:
         ("Groups", "groups:list", group_permissions.can_view_groups(actor)),
         ("Catalog", "catalog:courses", catalog_permissions.can_view_catalog(actor)),
         ("Assign", "assignments:bulk", assignment_permissions.assigns_tenant_wide(actor) or is_manager),
+        ("Training", "assignments:training-list", assignment_permissions.can_view_rules(actor)),
         ("Audit log", "audit-log", people_permissions.can_view_audit_log(actor)),
         ("Settings", "policy:settings", policy_permissions.can_manage_settings(actor)),
     ]

@@ -84,6 +84,7 @@ def test_my_learning_explains_why_and_offers_begin_then_continue(tenant, admin, 
             "priority": "medium",
             "note": "Book the warehouse slot first.",
             "group_ids": [str(group.pk)],
+            "mode": "once",  # assigned to today's members: the group is the source
             "reminder_mode": "default",
         },
     )
@@ -369,6 +370,7 @@ def test_navigation_depends_on_roles(admin, team, signed_in):
         "Groups",
         "Catalog",
         "Assign",
+        "Training",
         "Audit log",
         "Settings",
     ]

@@ -79,6 +79,7 @@ def test_navigation_shows_only_the_pages_each_role_may_open(admin, directory, si
         "People",
         "Groups",
         "Catalog",
+        "Training",
     ]
     assert nav_labels(signed_in(admin).get("/").content.decode()) == [
         "Home",
@@ -87,6 +88,7 @@ def test_navigation_shows_only_the_pages_each_role_may_open(admin, directory, si
         "Groups",
         "Catalog",
         "Assign",
+        "Training",
         "Audit log",
         "Settings",
     ]
