@@ -106,6 +106,7 @@ def test_admin_assigns_a_course_to_a_group_and_the_learner_sees_why(page, compan
 
     expect(page.get_by_role("heading", name="Who should be assigned?")).to_be_visible()
     page.get_by_label("Forklift drivers").check()
+    page.get_by_label("One-off: assign to today's members only").check()  # the group itself is the source
     page.get_by_role("button", name="Next: reminders →").click()
     expect(page.get_by_role("heading", name="Who should be reminded, and when?")).to_be_visible()
     page.get_by_role("button", name="Preview →").click()
