@@ -51,6 +51,8 @@ def org_unit_list(*, actor: Person, kind: str, q: str | None = None) -> QuerySet
     a correlated subquery on the tenant-first person index, so a page of units is one query."""
     if not permissions.can_view_groups(actor):
         raise forbidden(f"see {kind}s")
+    if kind not in org_units.KINDS:
+        raise not_found("Kind of org unit")
     units = OrgUnit.objects.filter(tenant_id=actor.tenant_id, kind=kind)
     if q:
         units = units.filter(name__icontains=q)

@@ -8,6 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
+from duecourse.core.errors import NotFound
+from duecourse.groups import selectors
 from duecourse.groups.inputs import GroupInput
 from duecourse.groups.services import group_create
 from duecourse.testing.factories import org_unit
@@ -186,3 +188,10 @@ def test_person_pages_link_the_units_for_those_who_may_see_them(admin, sites, te
     assert "<dt>Region</dt><dd>—</dd>" in as_admin
     assert f'<a href="/groups/sites/{leeds.pk}/">Leeds</a>' in directory
     assert "<dd>Leeds</dd>" in as_manager and "/groups/sites/" not in as_manager
+
+
+def test_the_selectors_refuse_a_kind_that_is_no_org_unit(admin, sites):
+    with pytest.raises(NotFound):
+        selectors.org_unit_list(actor=admin, kind="manager")
+    with pytest.raises(NotFound):
+        selectors.access_org_unit(actor=admin, kind="manager", org_unit_id=sites["leeds"].pk)
