@@ -76,7 +76,7 @@ def test_admin_searches_people_and_builds_a_dynamic_group(page, company, sign_in
     page.get_by_label("Site").select_option("")
     expect(page.locator("#result-count")).to_have_text("1 person")
 
-    page.locator("#people-table tbody tr").first.get_by_role("link").click()
+    page.locator("#people-table tbody tr").first.get_by_role("link", name=re.compile("Matteo")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Matteo"))
     expect(page.get_by_text("Warehouse operative").first).to_be_visible()
     expect(page.get_by_role("link", name="Edit details")).to_be_visible()

@@ -9,6 +9,7 @@ from django import forms
 from duecourse.core.errors import ValidationFailed
 from duecourse.groups.dynamic_rules import FIELDS
 from duecourse.groups.inputs import GroupInput
+from duecourse.people.forms import PersonFilterForm
 
 FIELD_LABELS = {
     "department": "Department",
@@ -40,6 +41,34 @@ class GroupForm(forms.Form):
         return GroupInput.model_validate(
             {"name": self.cleaned_data["name"], "description": self.cleaned_data["description"], **editor}
         )
+
+
+class OrgUnitPeopleFilterForm(forms.Form):
+    """The search and status filter of a department's, site's or region's people; names match GET
+    /api/v1/people, so its CSV export reuses them. Active people unless asked otherwise."""
+
+    q = PersonFilterForm.base_fields["q"]  # the directory's search box, with its placeholder and bound
+    active = PersonFilterForm.base_fields["active"]
+
+    def __init__(self, data):
+        data = data.copy()
+        data.setdefault("active", "true")
+        super().__init__(data)
+
+    def filters(self) -> dict:
+        """`org_unit_people` keywords; an invalid value is ignored, not an error page."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        active = data.get("active")
+        return {"q": (data.get("q") or "").strip() or None, "active": None if not active else active == "true"}
+
+    def api_params(self, kind: str, name: str) -> dict:
+        """The same people as query parameters of GET /api/v1/people (which names the unit)."""
+        filters = self.filters()
+        params = {kind: name, **({"q": filters["q"]} if filters["q"] else {})}
+        if filters["active"] is not None:
+            params["active"] = "true" if filters["active"] else "false"
+        return params
 
 
 class RuleRow:

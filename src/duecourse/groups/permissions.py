@@ -5,7 +5,8 @@ from duecourse.people.roles import is_admin, sees_whole_tenant
 
 
 def can_view_groups(actor: Person) -> bool:
-    """groups.view_group: staff who assign or report."""
+    """groups.view_group: staff who assign or report. The same rule opens the department, site and region
+    pages (the audiences beside groups, with their people)."""
     return sees_whole_tenant(actor)
 
 

@@ -1,6 +1,9 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from duecourse.groups import views
+from duecourse.groups.org_units import OrgUnitKindConverter
+
+register_converter(OrgUnitKindConverter, "org_unit_kind")
 
 app_name = "groups"
 urlpatterns = [
@@ -15,4 +18,7 @@ urlpatterns = [
     path("<int:group_id>/delete/", views.group_delete_view, name="delete"),
     path("<int:group_id>/members/add/", views.members_add_view, name="members-add"),
     path("<int:group_id>/members/remove/", views.members_remove_view, name="members-remove"),
+    # /groups/departments/, /groups/sites/, /groups/regions/ (reversed with the kind: "site")
+    path("<org_unit_kind:kind>/", views.org_unit_list_view, name="org-unit-list"),
+    path("<org_unit_kind:kind>/<int:org_unit_id>/", views.org_unit_detail_view, name="org-unit-detail"),
 ]

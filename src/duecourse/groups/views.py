@@ -1,4 +1,7 @@
-"""Group pages: list, detail, the static/dynamic editor (htmx) and membership changes."""
+"""Group pages: list, detail, the static/dynamic editor (htmx) and membership changes; and the department,
+site and region pages beside them (list, and each one's people)."""
+
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -9,11 +12,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from duecourse.core.errors import Conflict, ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, is_htmx, person_view
-from duecourse.groups import permissions, selectors, services
+from duecourse.groups import org_units, permissions, selectors, services
 from duecourse.groups.dynamic_rules import describe_rule, rule_filter, validate_rule
 from duecourse.groups.forms import (
     FIELD_LABELS,
     GroupForm,
+    OrgUnitPeopleFilterForm,
     RuleRow,
     attach_rule_errors,
     member_ids_from_post,
@@ -21,11 +25,13 @@ from duecourse.groups.forms import (
     rule_rows_from_post,
     rule_rows_from_rule,
 )
+from duecourse.groups.limits import MAX_SEARCH_LENGTH
 from duecourse.groups.models import Group
 from duecourse.people import selectors as people_selectors
 from duecourse.people.models import OrgUnit, Person
 
 MEMBERS_PAGE_SIZE = 25
+ORG_UNITS_PAGE_SIZE = 25
 PICKER_RESULTS = 8
 PREVIEW_NAMES = 5
 MAX_MANAGER_CHOICES = 1000
@@ -44,7 +50,7 @@ def _require_manage(actor) -> None:
 @person_view
 def group_list_view(request):
     actor = request.actor
-    q = (request.GET.get("q") or "").strip()[:200]
+    q = (request.GET.get("q") or "").strip()[:MAX_SEARCH_LENGTH]
     kind = request.GET.get("kind") if request.GET.get("kind") in (Group.STATIC, Group.DYNAMIC) else None
     groups = list(selectors.group_list(actor=actor, q=q or None, kind=kind))
     for group in groups:
@@ -272,3 +278,48 @@ def _members_changed(request, group_id: int) -> HttpResponse:
         group = selectors.access_group(actor=request.actor, group_id=group_id)
         return render(request, "groups/_members.html", {**_members_context(request, group), "is_partial": True})
     return HttpResponseRedirect(reverse("groups:detail", args=[group_id]))
+
+
+@require_GET
+@person_view
+def org_unit_list_view(request, kind: str):
+    """/groups/departments/ (sites, regions): each with its active people; searched and paged."""
+    q = (request.GET.get("q") or "").strip()[:MAX_SEARCH_LENGTH]
+    units = selectors.org_unit_list(actor=request.actor, kind=kind, q=q or None)
+    context = {
+        "kind": kind,
+        "tab": kind,
+        "label": org_units.LABELS[kind],
+        "plural": org_units.PLURAL_LABELS[kind],
+        "page": Paginator(units, ORG_UNITS_PAGE_SIZE).get_page(request.GET.get("page")),
+        "q": q,
+        "query": urlencode({"q": q}) if q else "",
+    }
+    if is_htmx(request):
+        return render(request, "groups/_org_unit_results.html", context)
+    return render(request, "groups/org_unit_list.html", context)
+
+
+@require_GET
+@person_view
+def org_unit_detail_view(request, kind: str, org_unit_id: int):
+    """A department, site or region: its audience tabs, and its people (active by default), searched and paged."""
+    actor = request.actor
+    unit = selectors.access_org_unit(actor=actor, kind=kind, org_unit_id=org_unit_id)
+    form = OrgUnitPeopleFilterForm(request.GET)
+    filters = form.filters()
+    people = selectors.org_unit_people(actor=actor, unit=unit, **filters)
+    context = {
+        "unit": unit,
+        "kind": kind,
+        "label": org_units.LABELS[kind],
+        "plural": org_units.PLURAL_LABELS[kind],
+        "form": form,
+        "filters": filters,
+        "page": Paginator(people, MEMBERS_PAGE_SIZE).get_page(request.GET.get("page")),
+        "query": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
+        "csv_url": "/api/v1/people?" + urlencode({**form.api_params(kind, unit.name), "format": "csv"}),
+    }
+    if is_htmx(request):
+        return render(request, "groups/_org_unit_people.html", {**context, "is_partial": True})
+    return render(request, "groups/org_unit_detail.html", context)

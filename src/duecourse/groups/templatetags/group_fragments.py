@@ -1,7 +1,10 @@
 """Fragments the groups app contributes to other apps' pages, so those apps need not import groups."""
 
+from typing import cast
+
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html
 
 from duecourse.groups import permissions, selectors
 from duecourse.groups.signals import AudienceTab
@@ -18,6 +21,17 @@ def person_groups(actor, person):
     return {"visible": True, "groups": list(selectors.groups_of_person(person=person))}
 
 
+@register.simple_tag
+def org_unit_link(actor, unit) -> str:
+    """A person's department, site or region: a link to its page for those who may see it, else its name
+    ("—" when there is none)."""
+    if unit is None:
+        return "—"
+    if not permissions.can_view_groups(actor):
+        return unit.name
+    return format_html('<a href="{}">{}</a>', audience_page_url(unit.kind, unit.pk), unit.name)
+
+
 def audience_page_url(kind: str, object_id: int) -> str:
     """The audience's own page: a group's, or a department's, site's or region's (with its people)."""
     if kind == "group":
@@ -30,5 +44,5 @@ def audience_tabs(actor, kind: str, object_id: int, active: str = "people"):
     """The tab bar of a group, department, site or region page: its people, then what other apps add."""
     tabs = [AudienceTab("people", "Members" if kind == "group" else "People", audience_page_url(kind, object_id))]
     for _receiver, answer in audience_tabs_signal.send(sender=None, actor=actor, kind=kind, object_id=object_id):
-        tabs.extend(answer or [])
+        tabs.extend(cast("list[AudienceTab] | None", answer) or [])  # django-stubs types answers as str
     return {"tabs": tabs, "active": active}

@@ -15,7 +15,7 @@ import duecourse
 from duecourse.assignments.models import Assignment
 from duecourse.groups.models import Group
 from duecourse.people.services import person_set_password
-from duecourse.testing.factories import assign, make_course
+from duecourse.testing.factories import assign, make_course, org_unit
 
 SRC = Path(duecourse.__file__).parent
 # Emails are not pages: mail clients need inline styles, and no browser loads them under our policy.
@@ -70,7 +70,8 @@ def signed_in(person) -> Client:
 def company(tenant, make_person):
     admin = make_person(tenant, roles=("admin",), name="Ada Admin")
     manager = make_person(tenant, name="Mia Manager")
-    learner = make_person(tenant, name="Leo Learner", manager=manager)
+    site = org_unit(tenant, "site", "Leeds")
+    learner = make_person(tenant, name="Leo Learner", manager=manager, site=site)
     course = make_course(tenant, title="Fire safety")
     assignment = assign(admin, learner, course)
     Assignment.objects.filter(pk=assignment.pk).update(progress=40)
@@ -82,6 +83,7 @@ def company(tenant, make_person):
         "course": course,
         "assignment": assignment,
         "group": group,
+        "site": site,
     }
 
 
@@ -102,6 +104,10 @@ def pages(company) -> list[tuple[str, str]]:
         ("admin", "/groups/people-picker/?q=leo"),
         ("admin", f"/groups/member-chip/?person_id={learner.pk}"),
         ("admin", f"/groups/{company['group'].pk}/"),
+        ("admin", "/groups/sites/"),
+        ("admin", "/groups/sites/?q=lee"),
+        ("admin", f"/groups/sites/{company['site'].pk}/"),
+        ("admin", f"/groups/sites/{company['site'].pk}/?q=leo&active="),
         ("admin", "/catalog/"),
         ("admin", f"/catalog/courses/{company['course'].pk}/"),
         ("admin", "/assign/"),
