@@ -627,7 +627,8 @@ class RuleRemindersForm(BulkRemindersForm):
         super().__init__(*args, plan=plan if shown else None, **kwargs)
         if not shown:
             mode = cast(forms.ChoiceField, self.fields["reminder_mode"])
-            mode.choices = [(self.KEEP, "Keep the current reminders: " + "; ".join(describe_plan(plan))), *mode.choices]
+            kept = "Keep the current reminders: " + "; ".join(describe_plan(plan))
+            mode.choices = [(self.KEEP, kept), *REMINDER_MODES]
             self.initial["reminder_mode"] = self.KEEP
 
     def keeps(self) -> bool:

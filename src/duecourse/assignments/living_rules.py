@@ -32,7 +32,7 @@ from duecourse.assignments.limits import (
     MAX_RULE_NAME_LENGTH,
     MAX_VALIDITY_MONTHS,
 )
-from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource, RuleItem
+from duecourse.assignments.models import LIVE_RULE, Assignment, AssignmentRule, AssignmentSource, RuleItem
 from duecourse.assignments.services import (
     audience_parts,
     clean_due,
@@ -65,7 +65,7 @@ def rule_state(rule: AssignmentRule) -> str:
 
 def live_rules(tenant_id: int) -> QuerySet[AssignmentRule]:
     """The rules that are not deleted (active or paused): the ones the web lists and groups must keep."""
-    return AssignmentRule.objects.live().filter(tenant_id=tenant_id)
+    return AssignmentRule.objects.filter(LIVE_RULE, tenant_id=tenant_id)
 
 
 # --- input ---------------------------------------------------------------------------------------

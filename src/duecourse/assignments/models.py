@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import Q
 
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
-from duecourse.core.models import HighVolumeTenantScopedModel, TenantScopedModel, TenantScopedQuerySet
+from duecourse.core.models import HighVolumeTenantScopedModel, TenantScopedModel
 from duecourse.people.models import Person
 
 TARGET_TYPES = [("course", "Course"), ("path", "Learning path"), ("skill", "Skill")]
@@ -214,16 +214,12 @@ class XapiStatement(TenantScopedModel):
         return str(self.statement_id)
 
 
-class RuleQuerySet(TenantScopedQuerySet):
-    def live(self) -> "RuleQuerySet":
-        """Not deleted: active or paused (what the web lists and what keeps its groups from being deleted)."""
-        return self.filter(deleted_at__isnull=True)
+# A rule that is not deleted: active or paused (what the web lists, and what keeps its groups from being deleted).
+LIVE_RULE = Q(deleted_at__isnull=True)
 
 
 class AssignmentRule(TenantScopedModel):
     """A named, living rule: audience × items × timing; applied on save and kept current."""
-
-    objects = RuleQuerySet.as_manager()
 
     name = models.CharField(max_length=200)
     active = models.BooleanField(default=True)

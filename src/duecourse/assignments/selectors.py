@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, TextField, Value, When
 
 from duecourse.assignments import permissions
-from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource
+from duecourse.assignments.models import LIVE_RULE, Assignment, AssignmentRule, AssignmentSource
 from duecourse.assignments.priorities import PRIORITY_RANK, UNKNOWN_PRIORITY_RANK
 from duecourse.assignments.status import (
     EXEMPTED,
@@ -394,7 +394,6 @@ AUDIENCE_KIND_LABELS = {
     "everyone": "Everyone",
     "new_starters": "New starters",
 }
-ORG_UNIT_KINDS = ("department", "site", "region")  # also `people.models.OrgUnit.KINDS`' keys
 
 
 class AudienceRef(NamedTuple):
@@ -408,20 +407,17 @@ class AudienceRef(NamedTuple):
 
 
 def audience_ref(*, actor: Person, kind: str, object_id: int) -> AudienceRef:
-    """The group or org unit behind a Training tab; NotFound for another tenant's or an unknown kind."""
+    """The group or org unit behind a Training tab; NotFound as on its own page (another tenant's, an unknown
+    kind, or for those who may not see groups and org units)."""
+    from duecourse.groups import org_units
     from duecourse.groups import selectors as group_selectors
-    from duecourse.people.models import OrgUnit
 
     if kind == "group":
         group = group_selectors.access_group(actor=actor, group_id=object_id)
         return AudienceRef(kind, group.pk, group.pk, group.name)
-    unit = (
-        OrgUnit.objects.filter(tenant_id=actor.tenant_id, kind=kind, pk=object_id).first()
-        if kind in ORG_UNIT_KINDS
-        else None
-    )
-    if unit is None:
-        raise not_found(kind.capitalize() if kind in ORG_UNIT_KINDS else "Page")
+    if kind not in org_units.KINDS:
+        raise not_found("Page")
+    unit = group_selectors.access_org_unit(actor=actor, kind=kind, org_unit_id=object_id)
     return AudienceRef(kind, unit.pk, unit.name, unit.name)
 
 
@@ -432,7 +428,7 @@ def training_configurations(
     audience names such a part, `state` is active or paused."""
     if not permissions.can_view_rules(actor):
         raise forbidden("see training configurations")
-    rules = AssignmentRule.objects.live().filter(tenant_id=actor.tenant_id).prefetch_related("items")
+    rules = AssignmentRule.objects.filter(LIVE_RULE, tenant_id=actor.tenant_id).prefetch_related("items")
     if q:
         rules = rules.filter(name__icontains=q)
     if state in ("active", "paused"):

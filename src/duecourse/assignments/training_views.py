@@ -6,6 +6,8 @@ Reads go through `assignments.selectors`; writes through `assignments.living_rul
 checks every field (its errors are put beside the fields here). These views shape input and choose templates.
 """
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
@@ -28,6 +30,7 @@ from duecourse.assignments.forms import (
     rule_item_inputs,
     rule_items_from_post,
 )
+from duecourse.assignments.inputs import TimingPolicy
 from duecourse.assignments.limits import MAX_FILTER_TEXT_LENGTH
 from duecourse.assignments.models import AssignmentRule
 from duecourse.assignments.presenters import TYPE_LABELS
@@ -36,6 +39,7 @@ from duecourse.assignments.status import STATUS_LABELS
 from duecourse.catalog.selectors import target_titles
 from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
 from duecourse.core.web import is_htmx, person_view
+from duecourse.groups import org_units
 from duecourse.people import selectors as people_selectors
 
 PEOPLE_PAGE_SIZE = 25
@@ -96,11 +100,11 @@ def training_list_view(request):
 def training_for_view(request, kind: str, object_id: int):
     """The Training tab of a group, department, site or region: the configurations whose audience names it."""
     actor = request.actor
+    ref = selectors.audience_ref(actor=actor, kind=kind, object_id=object_id)  # 404 as on the audience's own page
     _require_view(actor)
-    ref = selectors.audience_ref(actor=actor, kind=kind, object_id=object_id)
     context = {
         "ref": ref,
-        "kind_label": {"group": "Group", "department": "Department", "site": "Site", "region": "Region"}[kind],
+        "kind_label": org_units.LABELS.get(kind, "Group"),
         "rows": _rows(actor, selectors.rules_for_audience(actor=actor, ref=ref)),
         "can_manage": permissions.can_manage_rules(actor),
         "add_url": reverse("assignments:training-create") + f"?kind={kind}&id={ref.object_id}",
@@ -165,8 +169,8 @@ class RuleEditor:
                 label = name.replace("_", " ").capitalize()
                 self.form.add_error(None, f"{label}: {error.message}" if name else error.message)
 
-    def timing_policy(self) -> str:
-        return self.form.cleaned_data.get("timing_policy") or "keep"
+    def timing_policy(self) -> TimingPolicy:
+        return cast(TimingPolicy, self.form.cleaned_data.get("timing_policy") or "keep")
 
     def has_errors(self) -> bool:
         return bool(
@@ -227,7 +231,7 @@ def _back_url(request, rule) -> str:
     if rule is not None:
         return reverse("assignments:training-detail", args=[rule.pk])
     kind, raw = request.GET.get("kind", ""), request.GET.get("id", "")
-    if kind in ("group", *selectors.ORG_UNIT_KINDS) and raw.isdigit() and len(raw) < 19:
+    if kind in ("group", *org_units.KINDS) and raw.isdigit() and len(raw) < 19:
         return reverse("assignments:training-for", args=[kind, int(raw)])
     return reverse("assignments:training-list")
 
@@ -235,7 +239,7 @@ def _back_url(request, rule) -> str:
 def _prefill(request) -> dict:
     """The audience a Training tab's "Add training configuration" starts with (`?kind=…&id=…`)."""
     kind, raw = request.GET.get("kind", ""), request.GET.get("id", "")
-    if kind not in ("group", *selectors.ORG_UNIT_KINDS) or not raw.isdigit() or len(raw) > 18:
+    if kind not in ("group", *org_units.KINDS) or not raw.isdigit() or len(raw) > 18:
         return {}
     ref = selectors.audience_ref(actor=request.actor, kind=kind, object_id=int(raw))
     return {selectors.AUDIENCE_KEYS[kind]: [ref.value]}
