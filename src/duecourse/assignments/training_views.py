@@ -279,7 +279,6 @@ def _rule_form_view(request, rule: AssignmentRule | None):
     if op:
         # An item editor button without JavaScript: redraw the form with the change, save nothing.
         editor.rows = apply_item_op(editor.rows, op, request.POST.get("add_target", ""))
-        editor.form.is_bound = editor.reminders.is_bound = True
         return _form_page(request, editor)
     data = editor.to_input()
     if data is None:
