@@ -194,9 +194,7 @@ class Item:
         return self.assignment.status == AssignmentStatus.WITHDRAWN
 
 
-def due_text(
-    *, status: str, due_date: dt.date | None, today: dt.date, recertifying: bool = False
-) -> tuple[str, str]:
+def due_text(*, status: str, due_date: dt.date | None, today: dt.date, recertifying: bool = False) -> tuple[str, str]:
     """What the pages say about a due date, and its tone. Whether it is overdue is the status's call
     (`status.STATUS_RULE`); the local date only counts the days. A recertification not yet overdue is
     "Recertify by" its date (the day the completion it renews expires)."""

@@ -179,7 +179,7 @@ def recertification_due(*, tenant_id: int, default_window: int, now: dt.datetime
         Assignment.objects.filter(
             tenant_id=tenant_id, completed_at__isnull=False, withdrawn_at__isnull=True, validity_months__isnull=False
         )
-        .filter(due, expires_at__lte=now + dt.timedelta(days=windows[-1]))
+        .filter(due if len(windows) == 1 else due & Q(expires_at__lte=now + dt.timedelta(days=windows[-1])))
         .exclude(exemption_running_filter(now))
     )
 

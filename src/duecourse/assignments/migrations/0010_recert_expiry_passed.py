@@ -25,7 +25,15 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="assignment",
             index=models.Index(
-                condition=models.Q(("expires_at__isnull", False), ("withdrawn_at__isnull", True), models.Q(("expiry_passed__isnull", True), models.Q(("expiry_passed", models.F("expires_at")), _negated=True), _connector="OR")),
+                condition=models.Q(
+                    ("expires_at__isnull", False),
+                    ("withdrawn_at__isnull", True),
+                    models.Q(
+                        ("expiry_passed__isnull", True),
+                        models.Q(("expiry_passed", models.F("expires_at")), _negated=True),
+                        _connector="OR",
+                    ),
+                ),
                 fields=["expires_at"],
                 name="assignment_expiry_pending_idx",
             ),
