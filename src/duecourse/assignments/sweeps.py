@@ -111,27 +111,36 @@ def assignments_start_new_cycles(*, now: dt.datetime, batch: int = NEW_CYCLES_BA
             )
             person_timezone = Person.objects.filter(pk=OuterRef("person_id")).values("timezone")[:1]
             scope.update(due_at=LocalDayEnd(F("due_date"), Subquery(person_timezone, output_field=CharField())))
-            by_tenant: dict[int, list[int]] = {}
-            for pk, tenant_id in claimed:
-                by_tenant.setdefault(tenant_id, []).append(pk)
-            for tenant_id, tenant_ids in by_tenant.items():
-                audit_record(
-                    tenant_id=tenant_id,
-                    **audit_actor(SystemActor(tenant_id=tenant_id)),
-                    action="assignment.new_cycle",
-                    object_type="assignments",
-                    object_id=None,
-                    after={"started": len(tenant_ids), "assignment_ids": tenant_ids},
-                    reason="Recurring training is due again",
-                )
-                assignments_changed.send(
-                    sender=Assignment,
-                    tenant_id=tenant_id,
-                    operation_id=None,
-                    assignment_ids=tenant_ids,
-                    event="recurrence",
-                )
+            _audit_and_announce(
+                claimed,
+                action="assignment.new_cycle",
+                counted_as="started",
+                reason="Recurring training is due again",
+                event="recurrence",
+            )
             started += len(ids)
+
+
+def _audit_and_announce(
+    claimed: list[tuple[int, int]], *, action: str, counted_as: str, reason: str, event: str
+) -> None:
+    """Per tenant of the claimed (pk, tenant_id) rows: one system audit event, and one `assignments_changed`."""
+    by_tenant: dict[int, list[int]] = {}
+    for pk, tenant_id in claimed:
+        by_tenant.setdefault(tenant_id, []).append(pk)
+    for tenant_id, tenant_ids in by_tenant.items():
+        audit_record(
+            tenant_id=tenant_id,
+            **audit_actor(SystemActor(tenant_id=tenant_id)),
+            action=action,
+            object_type="assignments",
+            object_id=None,
+            after={counted_as: len(tenant_ids), "assignment_ids": tenant_ids},
+            reason=reason,
+        )
+        assignments_changed.send(
+            sender=Assignment, tenant_id=tenant_id, operation_id=None, assignment_ids=tenant_ids, event=event
+        )
 
 
 # --- recertification ------------------------------------------------------------------------------
@@ -148,7 +157,7 @@ def _window_at_least(days: int, *, tenant_id: int, default_window: int) -> Q:
     wide = rules.annotate(days=Coalesce("recert_window_days", Value(default_window))).filter(days__gte=days)
     condition = Q(Exists(held_by.filter(rule_id__in=wide.values("pk"))))
     if default_window >= days:
-        condition |= ~Exists(held_by.filter(rule_id__in=rules.values("pk")))
+        condition |= Q(~Exists(held_by.filter(rule_id__in=rules.values("pk"))))
     return condition
 
 
@@ -268,24 +277,11 @@ def assignments_pass_expiries(*, now: dt.datetime, batch: int = EXPIRY_BATCH) ->
             if not claimed:
                 return handled
             Assignment.objects.filter(pk__in=[pk for pk, _ in claimed]).update(expiry_passed=F("expires_at"))
-            by_tenant: dict[int, list[int]] = {}
-            for pk, tenant_id in claimed:
-                by_tenant.setdefault(tenant_id, []).append(pk)
-            for tenant_id, tenant_ids in by_tenant.items():
-                audit_record(
-                    tenant_id=tenant_id,
-                    **audit_actor(SystemActor(tenant_id=tenant_id)),
-                    action="assignment.expired",
-                    object_type="assignments",
-                    object_id=None,
-                    after={"expired": len(tenant_ids), "assignment_ids": tenant_ids},
-                    reason="The completion's validity ran out",
-                )
-                assignments_changed.send(
-                    sender=Assignment,
-                    tenant_id=tenant_id,
-                    operation_id=None,
-                    assignment_ids=tenant_ids,
-                    event="expired",
-                )
+            _audit_and_announce(
+                claimed,
+                action="assignment.expired",
+                counted_as="expired",
+                reason="The completion's validity ran out",
+                event="expired",
+            )
             handled += len(claimed)

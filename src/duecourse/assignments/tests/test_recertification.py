@@ -31,6 +31,7 @@ from duecourse.core.models import AuditEvent
 from duecourse.notifications.models import Notification
 from duecourse.testing.factories import make_course, make_path, target
 from duecourse.testing.scheduling import assign_at, inbox, pending_reminders, utc
+from duecourse.testing.scheduling import complete_at as complete
 
 ASSIGNED = utc("2026-02-01T09:00")
 COMPLETED = "2026-03-10T10:00:00"
@@ -46,14 +47,6 @@ def learner(tenant, make_person):
 @pytest.fixture
 def course(tenant):
     return make_course(tenant, title="Forklift safety")
-
-
-def complete(api, person, course, when: str) -> None:
-    with time_machine.travel(utc(when), tick=False):
-        response = api.post(
-            "progress", {"person_id": person.pk, "course_id": course.pk, "progress": 100, "completed_at": when + "Z"}
-        )
-    assert response.status_code in (200, 201), response.content
 
 
 def completed_item(api, admin, person, course, **fields) -> Assignment:

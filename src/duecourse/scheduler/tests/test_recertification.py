@@ -10,6 +10,7 @@ import time_machine
 from duecourse.notifications.models import OutboxMessage
 from duecourse.testing.factories import make_course, org_unit
 from duecourse.testing.scheduling import assign_at, inbox, utc, worker_once
+from duecourse.testing.scheduling import complete_at as complete
 from duecourse.testing.web import signed_in, text
 
 ASSIGNED = utc("2026-02-01T09:00")
@@ -39,14 +40,6 @@ def learner(tenant, make_person, manager):
 @pytest.fixture
 def course(tenant):
     return make_course(tenant, title="Forklift safety")
-
-
-def complete(api, person, course, when: str) -> None:
-    with time_machine.travel(utc(when), tick=False):
-        response = api.post(
-            "progress", {"person_id": person.pk, "course_id": course.pk, "progress": 100, "completed_at": when + "Z"}
-        )
-    assert response.status_code in (200, 201), response.content
 
 
 @pytest.fixture

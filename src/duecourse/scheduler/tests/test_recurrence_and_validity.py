@@ -8,6 +8,7 @@ import time_machine
 
 from duecourse.testing.factories import make_course
 from duecourse.testing.scheduling import assign_at, inbox, pending_reminders, tick, utc
+from duecourse.testing.scheduling import complete_at as complete
 
 
 @pytest.fixture
@@ -18,14 +19,6 @@ def learner(tenant, make_person):
 @pytest.fixture
 def course(tenant):
     return make_course(tenant, title="Forklift safety")
-
-
-def complete(api, person, course, when: str):
-    with time_machine.travel(utc(when), tick=False):
-        response = api.post(
-            "progress", {"person_id": person.pk, "course_id": course.pk, "progress": 100, "completed_at": when + "Z"}
-        )
-    assert response.status_code in (200, 201), response.content
 
 
 def read(api, assignment, when: dt.datetime) -> dict:
