@@ -12,6 +12,8 @@ from django.db.models import TextChoices
 
 from duecourse.assignments.limits import (
     DEFAULT_OVERLOAD_MINUTES_30D,
+    DEFAULT_RECERT_WINDOW_DAYS,
+    MAX_RECERT_WINDOW_DAYS,
     MAX_REMINDER_DAYS,
     MAX_REMINDER_RULES,
     MAX_TEMPLATE_NAME_LENGTH,
@@ -50,6 +52,19 @@ def completion_expires_at(completed_at: dt.datetime, validity_months: int | None
     return add_months(completed_at, validity_months) if validity_months else None
 
 
+def renewed_expires_at(
+    *, completed_at: dt.datetime, validity_months: int | None, previous_expires_at: dt.datetime | None
+) -> dt.datetime | None:
+    """When an assignment's completion expires: `validity_months` from the later of the completion and
+    the expiry of the completion it renews (a recertification re-opened before the old one ran out), so
+    an early recertifier loses nothing and a late one counts from the day they completed. Every path
+    that completes an assignment sets `expires_at` with it (`progress.sync_assignments`)."""
+    if not validity_months:
+        return None
+    start = completed_at if previous_expires_at is None else max(completed_at, previous_expires_at)
+    return add_months(start, validity_months)
+
+
 def completion_is_valid(completed_at: dt.datetime, validity_months: int | None, now: dt.datetime) -> bool:
     expires = completion_expires_at(completed_at, validity_months)
     return expires is None or expires > now
@@ -67,6 +82,35 @@ def holds_valid_completion(
     if completed_at is not None:
         return expires_at is None or expires_at > now
     return expires_at is not None and expires_at > now
+
+
+# --- recertification -----------------------------------------------------------------------------
+def recert_window_in(settings: Mapping[str, object]) -> int:
+    """A tenant's default recertification window (days) from its settings; anything malformed is the default."""
+    value = settings.get("recert_window_days", DEFAULT_RECERT_WINDOW_DAYS)
+    return (
+        value
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_RECERT_WINDOW_DAYS
+        else DEFAULT_RECERT_WINDOW_DAYS
+    )
+
+
+def recert_window(*, rule_windows: Iterable[int | None], tenant_default: int) -> int:
+    """The days before its expiry that a completed assignment re-opens: the largest window among the
+    active rules that hold it (a rule without one counts as the tenant default), else the tenant default.
+    `sweeps.assignments_recertify` renders the same rule in SQL (held to it by a test)."""
+    windows = [tenant_default if days is None else days for days in rule_windows]
+    return max(windows) if windows else tenant_default
+
+
+def recertifies_at(*, expires_at: dt.datetime, window_days: int) -> dt.datetime:
+    """When a completion that expires at `expires_at` re-opens its assignment for recertification."""
+    return expires_at - dt.timedelta(days=window_days)
+
+
+def recert_due_date(*, expires_at: dt.datetime, timezone_name: str | None) -> dt.date:
+    """A recertification is due on the day the completion it renews expires, in the person's zone."""
+    return local_date(expires_at, timezone_name or "UTC")
 
 
 def required_done_at(

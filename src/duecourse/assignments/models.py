@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
 from duecourse.core.models import HighVolumeTenantScopedModel, TenantScopedModel
@@ -35,6 +35,13 @@ class AssignmentOperation(TenantScopedModel):
         return f"{self.kind} #{self.pk}"
 
 
+# An open assignment whose current expiry has not been handled yet (`expiry_passed` is not it): the
+# condition of the partial index the expiry sweep reads, so the sweep must filter with this very Q.
+EXPIRY_PENDING = Q(withdrawn_at__isnull=True, expires_at__isnull=False) & (
+    Q(expiry_passed__isnull=True) | ~Q(expiry_passed=F("expires_at"))
+)
+
+
 class Assignment(HighVolumeTenantScopedModel):
     """This person must (or may) complete this target. Status is derived from the facts below."""
 
@@ -60,7 +67,12 @@ class Assignment(HighVolumeTenantScopedModel):
     estimated_minutes = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # When the completion's validity runs out. A recertification re-opens the assignment (completed_at
+    # cleared) keeping the previous completion's expiry here, so it counts as held until then.
     expires_at = models.DateTimeField(null=True, blank=True)
+    # The `expires_at` whose passing has been handled (`sweeps.assignments_pass_expiries` told listeners
+    # once); unequal to `expires_at` while that expiry is still ahead or not yet handled.
+    expiry_passed = models.DateTimeField(null=True, blank=True)
     # A recurring cycle counts only completions after the one that closed the previous cycle.
     completions_after = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
@@ -119,6 +131,7 @@ class Assignment(HighVolumeTenantScopedModel):
                 condition=Q(recurrence_weeks__isnull=False, completed_at__isnull=False, withdrawn_at__isnull=True),
                 name="assignment_recurrence_idx",
             ),
+            models.Index(fields=["expires_at"], condition=EXPIRY_PENDING, name="assignment_expiry_pending_idx"),
         ]
 
     def __str__(self) -> str:

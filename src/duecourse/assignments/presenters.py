@@ -161,6 +161,7 @@ class Item:
     why: dict
     due_text: str
     due_tone: str
+    validity_note: str = ""  # beside a recertification: the completion it renews and until when it holds
     launch_url: str = ""
     launch_title: str = ""
     action_label: str = ""
@@ -193,13 +194,16 @@ class Item:
         return self.assignment.status == AssignmentStatus.WITHDRAWN
 
 
-def due_text(*, status: str, due_date: dt.date | None, today: dt.date) -> tuple[str, str]:
+def due_text(*, status: str, due_date: dt.date | None, today: dt.date, recertifying: bool = False) -> tuple[str, str]:
     """What the pages say about a due date, and its tone. Whether it is overdue is the status's call
-    (`status.STATUS_RULE`); the local date only counts the days."""
+    (`status.STATUS_RULE`); the local date only counts the days. A recertification not yet overdue is
+    "Recertify by" its date (the day the completion it renews expires)."""
     if status == AssignmentStatus.EXEMPT:
         return "Exempt: not expected while the exemption runs", ""
     if due_date is None:
         return "No due date", ""
+    if recertifying and status in (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS):
+        return f"Recertify by {due_date:%-d %b %Y}", "warning" if (due_date - today).days <= 7 else ""
     if status in (AssignmentStatus.COMPLETED, AssignmentStatus.EXPIRED):
         return f"Was due {due_date:%-d %b %Y}", ""
     days = (due_date - today).days
@@ -213,6 +217,27 @@ def due_text(*, status: str, due_date: dt.date | None, today: dt.date) -> tuple[
     if days == 1:
         return "Due tomorrow", "warning"
     return f"Due in {days} days", "warning" if days <= 7 else ""
+
+
+def is_recertifying(assignment) -> bool:
+    """Re-opened for recertification: not completed, with the previous completion's expiry kept (a new
+    recurring cycle or a retake clears it)."""
+    return assignment.withdrawn_at is None and assignment.completed_at is None and assignment.expires_at is not None
+
+
+def validity_note(assignment, *, now: dt.datetime, is_self: bool) -> str:
+    """Beside a recertification: "Your completion of <date> is valid until <date>." (or "expired on"), in the
+    person's zone; nothing for any other assignment."""
+    if not is_recertifying(assignment):
+        return ""
+    zone = assignment.person.timezone
+    whose = "Your completion" if is_self else "Completion"
+    previous = assignment.completions_after
+    of = f" of {local_date(previous, zone):%-d %b %Y}" if previous else ""
+    until = f"{local_date(assignment.expires_at, zone):%-d %b %Y}"
+    if assignment.expires_at > now:
+        return f"{whose}{of} is valid until {until}."
+    return f"{whose}{of} expired on {until}."
 
 
 def _completion_dates(
@@ -338,13 +363,19 @@ def present(actor, assignments: list[Assignment], *, launch: bool = False, chang
     next_courses = _next_courses(actor, assignments, now) if launch else {}
     items = []
     for a in assignments:
-        text, tone = due_text(status=a.status, due_date=a.due_date, today=local_date(now, a.person.timezone))
+        text, tone = due_text(
+            status=a.status,
+            due_date=a.due_date,
+            today=local_date(now, a.person.timezone),
+            recertifying=is_recertifying(a),
+        )
         item = Item(
             assignment=a,
             title=titles.get((a.target_type, a.target_id), "(removed from the catalog)"),
             why=explain_assignment(a),
             due_text=text,
             due_tone=tone,
+            validity_note=validity_note(a, now=now, is_self=a.person_id == actor.pk),
         )
         course = next_courses.get(a.pk)
         if course is not None:

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from duecourse.assignments import permissions
-from duecourse.assignments.domain import all_done, completion_expires_at, required_done_at
+from duecourse.assignments.domain import all_done, renewed_expires_at, required_done_at
 from duecourse.assignments.models import Assignment, Completion, CourseProgress
 from duecourse.catalog import selectors as catalog
 from duecourse.catalog.models import Course
@@ -91,7 +91,10 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
         if complete:
             finished = [moment for moment in done_at if moment is not None]
             a.completed_at = max(finished)
-            a.expires_at = completion_expires_at(min(finished), a.validity_months)
+            # A recertification (re-opened keeping the previous completion's expiry) extends from that expiry.
+            a.expires_at = renewed_expires_at(
+                completed_at=min(finished), validity_months=a.validity_months, previous_expires_at=a.expires_at
+            )
         if (a.progress, a.completed_at, a.expires_at, a.started_at) != before:
             changed.append(a)
     bulk_update_by_pk(

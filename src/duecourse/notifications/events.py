@@ -11,7 +11,7 @@ from duecourse.core.sql import skip_locked
 from duecourse.notifications import reminders
 from duecourse.notifications.models import ReminderPlanBacklog, ReminderSchedule
 from duecourse.notifications.reminders import plan_later, reminders_schedule
-from duecourse.notifications.services import notify_assignments
+from duecourse.notifications.services import notify_assignments, notify_expiry
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +21,8 @@ EVENT_KIND = {
     "withdrawn": "withdrawn",
     "recurrence": "recurrence",
 }
+# A completion's validity: once per completion, keyed by its expiry (`services.notify_expiry`).
+EXPIRY_EVENT_KIND = {"recertification": "expiring", "expired": "expired"}
 
 
 def _scope(tenant_id: int, operation_id: int | None, assignment_ids) -> QuerySet:
@@ -44,7 +46,10 @@ def assignments_changed(
     kind = EVENT_KIND.get(event)
     if kind is not None:
         notify_assignments(tenant_id=tenant_id, assignments=scope, kind=kind, now=now, operation_id=operation_id)
-    if event in ("assigned", "due_date_changed", "updated", "recurrence", "withdrawn", "rescheduled"):
+    if event in EXPIRY_EVENT_KIND:
+        notify_expiry(tenant_id=tenant_id, assignments=scope, kind=EXPIRY_EVENT_KIND[event], now=now)
+    replanned = ("assigned", "due_date_changed", "updated", "recurrence", "recertification", "withdrawn", "rescheduled")
+    if event in replanned:
         reminders_schedule(tenant_id=tenant_id, assignments=scope, now=now)
 
 

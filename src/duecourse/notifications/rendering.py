@@ -33,7 +33,7 @@ def headline(kind: str, target: str, due: dt.date | None, about: str, is_self: b
         "overdue": f"{who}Overdue: {target}{due_text}",
         "escalation": f"{who}Overdue: {target}{due_text}",
         "withdrawn": f"Withdrawn: {target}",
-        "expiring": f"{who}Expires soon: {target}",
+        "expiring": f"{who}Expires soon, recertify: {target}{due_text}",
         "expired": f"{who}Expired, please retake: {target}",
         "certificate_issued": f"Certificate issued: {data.get('title', target)}",
         "certificate_invalidated": f"Certificate no longer valid: {data.get('title', target)}",

@@ -5,7 +5,18 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import BigIntegerField, CharField, DateTimeField, JSONField, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    DateTimeField,
+    F,
+    IntegerField,
+    JSONField,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Concat
 
 from duecourse.assignments.models import Assignment
@@ -71,6 +82,43 @@ def notify_assignments(
         typed_value(now, DateTimeField()),
         typed_value(EMAIL_PENDING, CharField()),
         typed_value(operation_id, BigIntegerField()),
+    )
+    return insert_select_ignore_conflicts(Notification._meta.db_table, NOTIFICATION_COLUMNS, select)
+
+
+def notify_expiry(*, tenant_id: int, assignments: QuerySet, kind: str, now: dt.datetime) -> int:
+    """The "expiring" or "expired" notice of each assignment's completion, once: keyed by assignment, the
+    cycle that completion closed (the one before a re-opened assignment's) and its expiry. Hidden items and
+    running exemptions get none. One statement."""
+    rows = (
+        assignments.filter(tenant_id=tenant_id, withdrawn_at__isnull=True, expires_at__isnull=False)
+        .exclude(visibility="hidden")
+        .exclude(exemption_running_filter(now))
+    )
+    completed_cycle = Case(
+        When(completed_at__isnull=True, then=F("cycle") - 1), default=F("cycle"), output_field=IntegerField()
+    )
+    dedup = Concat(
+        Value(f"{kind}:"),
+        Cast("pk", CharField()),
+        Value(":"),
+        Cast(completed_cycle, CharField()),
+        Value(":"),
+        Cast("expires_at", CharField()),
+        output_field=CharField(),
+    )
+    select = rows.values_list(
+        "tenant_id",
+        "person_id",
+        typed_value(kind, CharField()),
+        "pk",
+        "person_id",
+        typed_value({}, JSONField()),
+        typed_value("", CharField()),
+        dedup,
+        typed_value(now, DateTimeField()),
+        typed_value(EMAIL_PENDING, CharField()),
+        typed_value(None, BigIntegerField()),
     )
     return insert_select_ignore_conflicts(Notification._meta.db_table, NOTIFICATION_COLUMNS, select)
 

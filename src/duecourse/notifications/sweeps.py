@@ -1,4 +1,5 @@
-"""What the clock does to notifications: due reminders and expiry notices into the inbox.
+"""What the clock does to notifications: due reminders into the inbox (expiry notices follow the
+assignments' own sweeps, `assignments.sweeps.assignments_recertify` and `assignments_pass_expiries`).
 
 The scheduler calls these and writes no notification row itself. Each is set-based (INSERT … SELECT
 with a unique dedup key, so a repeated or concurrent run writes nothing twice).
@@ -10,21 +11,14 @@ from django.db import transaction
 from django.db.models import BigIntegerField, Case, CharField, DateTimeField, F, JSONField, Q, Value, When
 from django.db.models.functions import Cast, Concat
 
-from duecourse.assignments.models import Assignment
-from duecourse.assignments.selectors import exemption_running_filter, overdue_applies_filter, status_filter
+from duecourse.assignments.selectors import overdue_applies_filter, status_filter
 from duecourse.assignments.status import AssignmentStatus
-from duecourse.core.actors import SystemActor, audit_actor
-from duecourse.core.audit import audit_record
-from duecourse.core.models import Tenant
 from duecourse.core.sql import insert_select_ignore_conflicts, skip_locked
 from duecourse.notifications.models import EMAIL_PENDING, Notification, ReminderSchedule
 from duecourse.notifications.services import NOTIFICATION_COLUMNS
 from duecourse.people import roles
 from duecourse.people.models import Person
 
-EXPIRY_NOTICE_DAYS = 30
-# A notice is written for expiries in the last LOOKBACK, so a worker that was down catches up once.
-LOOKBACK = dt.timedelta(days=2)
 REMINDER_BATCH = 5000
 AFTER_DUE_KINDS = ("overdue", "escalation")  # sent only for items that can be overdue (required ones)
 # Whom a reminder row names, by its recipient kind ("hr" goes to every HR contact of the tenant).
@@ -33,64 +27,6 @@ RECIPIENT_PERSON = {
     "manager": "assignment__person__manager_id",
     "assigner": "assignment__assigned_by_id",
 }
-
-
-def expiry_notices_send(*, now: dt.datetime) -> int:
-    """Tell people before a completion's validity runs out, and when it has (once per expiry date).
-
-    Per tenant, one transaction and one audit event when any notice was written. Returns how many.
-    """
-    written = 0
-    for tenant_id in Tenant.objects.values_list("pk", flat=True):
-        completed = Assignment.objects.filter(
-            tenant_id=tenant_id, withdrawn_at__isnull=True, completed_at__isnull=False
-        )
-        with transaction.atomic():
-            soon = now + dt.timedelta(days=EXPIRY_NOTICE_DAYS)
-            # Nobody is told to renew what they are exempt from.
-            completed = completed.exclude(exemption_running_filter(now))
-            expiring = _notify_once(
-                completed.filter(expires_at__lte=soon, expires_at__gt=max(now, soon - LOOKBACK)), "expiring", now
-            )
-            expired = _notify_once(completed.filter(expires_at__lte=now, expires_at__gt=now - LOOKBACK), "expired", now)
-            if expiring or expired:
-                audit_record(
-                    tenant_id=tenant_id,
-                    **audit_actor(SystemActor(tenant_id=tenant_id)),
-                    action="notification.expiry_notices",
-                    object_type="notifications",
-                    object_id=None,
-                    after={"expiring": expiring, "expired": expired},
-                )
-            written += expiring + expired
-    return written
-
-
-def _notify_once(assignments, kind: str, now: dt.datetime) -> int:
-    rows = assignments.exclude(visibility="hidden")
-    dedup = Concat(
-        Value(f"{kind}:"),
-        Cast("pk", CharField()),
-        Value(":"),
-        Cast("cycle", CharField()),
-        Value(":"),
-        Cast("expires_at", CharField()),
-        output_field=CharField(),
-    )
-    select = rows.values_list(
-        "tenant_id",
-        "person_id",
-        Value(kind, output_field=CharField()),
-        "pk",
-        "person_id",
-        Value({}, output_field=JSONField()),
-        Value("", output_field=CharField()),
-        dedup,
-        Value(now, output_field=DateTimeField()),
-        Value(EMAIL_PENDING, output_field=CharField()),
-        Cast(Value(None), BigIntegerField()),
-    )
-    return insert_select_ignore_conflicts(Notification._meta.db_table, NOTIFICATION_COLUMNS, select)
 
 
 def reminders_send_due(*, now: dt.datetime, batch: int = REMINDER_BATCH) -> int:

@@ -4,6 +4,7 @@ from django import forms
 
 from duecourse.assignments.domain import RECIPIENT_LABELS
 from duecourse.assignments.forms import BulkRemindersForm
+from duecourse.assignments.limits import DEFAULT_RECERT_WINDOW_DAYS, MAX_RECERT_WINDOW_DAYS
 from duecourse.policy.escalation import ESCALATION_RECIPIENTS, MAX_ESCALATION_DAYS
 from duecourse.policy.services import MAX_OVERLOAD_MINUTES
 
@@ -18,6 +19,19 @@ class OverloadForm(forms.Form):
         label="Overload threshold (minutes due in 30 days)",
         help_text="The bulk-assignment preview flags people whose open training due in the next 30 days "
         "would exceed this.",
+    )
+
+
+class RecertificationForm(forms.Form):
+    recert_window_days = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_RECERT_WINDOW_DAYS,
+        widget=forms.NumberInput(attrs={"placeholder": str(DEFAULT_RECERT_WINDOW_DAYS)}),
+        label="Recertification window (days before expiry)",
+        help_text="Completed training with a validity comes back this many days before the completion expires, "
+        f"due on the expiry date. Empty: the standard {DEFAULT_RECERT_WINDOW_DAYS} days. A training configuration "
+        "may set its own window.",
     )
 
 

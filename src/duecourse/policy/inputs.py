@@ -15,3 +15,4 @@ class TenantPolicyInput(ServiceInput):
     overload_minutes_30d: int | None = None
     default_reminder_plan: list[dict[str, Any]] | None = None
     escalation: list[dict[str, Any]] | None = None
+    recert_window_days: int | None = None

@@ -4,13 +4,13 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from duecourse.assignments.domain import Recipient
-from duecourse.assignments.limits import MAX_REMINDER_RULES
+from duecourse.assignments.limits import MAX_RECERT_WINDOW_DAYS, MAX_REMINDER_RULES
 from duecourse.assignments.schemas import ReminderRule
 from duecourse.policy.escalation import MAX_ESCALATION_DAYS, MAX_ESCALATION_TIERS
 from duecourse.policy.inputs import TenantPolicyInput
 from duecourse.policy.services import MAX_OVERLOAD_MINUTES
 
-PolicyKey = Literal["overload_minutes_30d", "default_reminder_plan", "escalation"]
+PolicyKey = Literal["overload_minutes_30d", "default_reminder_plan", "escalation", "recert_window_days"]
 
 
 class EscalationTier(Schema):
@@ -25,6 +25,9 @@ class TenantSettingsOut(Schema):
     overload_minutes_30d: int
     default_reminder_plan: list[ReminderRule]
     escalation: list[EscalationTier]
+    recert_window_days: int = Field(
+        ..., description="Days before a completion expires that its assignment re-opens (rules may set their own)."
+    )
     defaults: list[PolicyKey] = Field(..., description="The settings not set by the tenant, so at their default.")
 
 
@@ -36,6 +39,7 @@ class TenantSettingsPatch(Schema):
     overload_minutes_30d: int | None = Field(None, ge=1, le=MAX_OVERLOAD_MINUTES)
     default_reminder_plan: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
     escalation: list[EscalationTier] | None = Field(None, max_length=MAX_ESCALATION_TIERS)
+    recert_window_days: int | None = Field(None, ge=0, le=MAX_RECERT_WINDOW_DAYS)
 
     def to_input(self) -> TenantPolicyInput:
         return TenantPolicyInput.model_validate(self.model_dump(exclude_unset=True, mode="json"))

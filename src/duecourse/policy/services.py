@@ -2,7 +2,9 @@
 
 - `overload_minutes_30d`: the bulk preview flags people with more open work due in 30 days;
 - `default_reminder_plan`: the plan of assignments that bring none of their own;
-- `escalation`: the overdue tiers (manager, HR, the compliance flag).
+- `escalation`: the overdue tiers (manager, HR, the compliance flag);
+- `recert_window_days`: how many days before a completion expires its assignment re-opens for
+  recertification, unless a rule holding it sets its own.
 
 They live in `tenant.settings` (JSON). Readers elsewhere fall back to the defaults and skip what
 is malformed; this module is the one writer, so what is stored is always valid.
@@ -12,7 +14,8 @@ from typing import Any
 
 from django.db import transaction
 
-from duecourse.assignments.domain import overload_threshold_in
+from duecourse.assignments.domain import overload_threshold_in, recert_window_in
+from duecourse.assignments.limits import MAX_RECERT_WINDOW_DAYS
 from duecourse.assignments.reminder_plans import clean_reminder_plan
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import ValidationFailed, forbidden
@@ -23,7 +26,7 @@ from duecourse.policy import permissions
 from duecourse.policy.escalation import escalation_tiers, validated_escalation
 from duecourse.policy.inputs import TenantPolicyInput
 
-POLICY_KEYS = ("overload_minutes_30d", "default_reminder_plan", "escalation")
+POLICY_KEYS = ("overload_minutes_30d", "default_reminder_plan", "escalation", "recert_window_days")
 MAX_OVERLOAD_MINUTES = 100_000
 
 
@@ -39,6 +42,7 @@ def _effective(stored: dict[str, Any], tenant_id: int) -> dict[str, Any]:
         "overload_minutes_30d": overload_threshold_in(stored),
         "default_reminder_plan": default_plan_in(stored, tenant_id=tenant_id),
         "escalation": escalation_tiers(stored),
+        "recert_window_days": recert_window_in(stored),
         "defaults": sorted(key for key in POLICY_KEYS if key not in stored),
     }
 
@@ -79,6 +83,10 @@ def _validated(key: str, value: Any, tenant_id: int) -> Any:
     if key == "overload_minutes_30d":
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_OVERLOAD_MINUTES:
             raise ValidationFailed.on(key, f"must be a whole number of minutes from 1 to {MAX_OVERLOAD_MINUTES}")
+        return value
+    if key == "recert_window_days":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RECERT_WINDOW_DAYS:
+            raise ValidationFailed.on(key, f"must be a whole number of days from 0 to {MAX_RECERT_WINDOW_DAYS}")
         return value
     if key == "default_reminder_plan":
         try:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, person_view
 from duecourse.policy import permissions, services
-from duecourse.policy.forms import DefaultPlanForm, EscalationForm, OverloadForm
+from duecourse.policy.forms import DefaultPlanForm, EscalationForm, OverloadForm, RecertificationForm
 from duecourse.policy.inputs import TenantPolicyInput
 
 
@@ -23,18 +23,20 @@ def settings_page(request):
         overload = OverloadForm(request.POST)
         reminders = DefaultPlanForm(request.POST, prefix="plan")
         escalation = EscalationForm(request.POST, prefix="esc")
-        if all([overload.is_valid(), reminders.is_valid(), escalation.is_valid()]):
+        recert = RecertificationForm(request.POST)
+        if all([overload.is_valid(), reminders.is_valid(), escalation.is_valid(), recert.is_valid()]):
             changes = TenantPolicyInput(
                 overload_minutes_30d=overload.cleaned_data["overload_minutes_30d"],
                 default_reminder_plan=reminders.plan(),
                 escalation=escalation.tiers(),
+                recert_window_days=recert.cleaned_data["recert_window_days"],
             )
             try:
                 services.tenant_policy_update(actor=actor, data=changes)
             except ValidationFailed as exc:
-                add_field_errors(
-                    escalation if exc.errors and exc.errors[0].field.startswith("escalation") else overload, exc
-                )
+                field = exc.errors[0].field if exc.errors else ""
+                form = escalation if field.startswith("escalation") else {"recert_window_days": recert}.get(field)
+                add_field_errors(form or overload, exc)
             else:
                 messages.success(request, "Saved the organisation's settings.")
                 return HttpResponseRedirect(reverse("policy:settings"))
@@ -42,10 +44,13 @@ def settings_page(request):
         overload = OverloadForm(initial={"overload_minutes_30d": policy["overload_minutes_30d"]})
         reminders = DefaultPlanForm(prefix="plan", plan=plan)
         escalation = EscalationForm(prefix="esc", tiers=policy["escalation"])
-    forms_with_errors = [f for f in (overload, reminders, escalation) if f.errors]
+        window = None if "recert_window_days" in policy["defaults"] else policy["recert_window_days"]
+        recert = RecertificationForm(initial={"recert_window_days": window})
+    forms_with_errors = [f for f in (overload, reminders, escalation, recert) if f.errors]
     context = {
         "overload": overload,
         "reminders": reminders,
         "escalation": escalation,
+        "recert": recert,
     }
     return render(request, "policy/settings.html", context, status=422 if forms_with_errors else 200)

@@ -4,7 +4,7 @@ from django.db import connection
 from django.db.models import CharField, Count, F, IntegerField
 
 from duecourse.assignments.models import Assignment
-from duecourse.assignments.selectors import status_filter, status_in_sql, statuses_filter
+from duecourse.assignments.selectors import status_filter, status_in_sql, statuses_filter, valid_completion_filter
 from duecourse.assignments.status import UNFINISHED_STATUSES, AssignmentStatus
 from duecourse.catalog.selectors import target_titles
 from duecourse.core import clock
@@ -77,13 +77,16 @@ def team_status(*, actor: Person, manager_id: int | None) -> list[dict]:
 def compliance(*, actor: Person, by: str) -> list[dict]:
     """rate = completed ÷ required assignments whose due date has passed or which are completed.
 
-    Exempt ones are outside it (counted apart as `exempt`); optional and hidden ones are not required."""
+    Completed means holding a valid completion (`domain.holds_valid_completion`): an assignment re-opened
+    for recertification counts as completed until the previous completion expires, so the window changes
+    no figure. Exempt ones are outside it (counted apart as `exempt`); optional and hidden ones are not
+    required."""
     if not permissions.can_view_tenant_reports(actor):
         raise forbidden("see compliance reports")
     now = clock.now()
-    completed = status_filter(AssignmentStatus.COMPLETED, now)
-    exempt = status_filter(AssignmentStatus.EXEMPT, now)
-    due_or_done = statuses_filter(DUE_OR_DONE, now)
+    completed = valid_completion_filter(now)
+    exempt = status_filter(AssignmentStatus.EXEMPT, now) & ~completed
+    due_or_done = statuses_filter(DUE_OR_DONE, now) | completed
     required = Assignment.objects.filter(tenant_id=actor.tenant_id, visibility="required", withdrawn_at__isnull=True)
     if by == "course":
         rows = (

@@ -1,4 +1,4 @@
-"""One scheduler tick: escalation, compliance flags, expiry, recurrence, reminders, email.
+"""One scheduler tick: escalation, compliance flags, recurrence, recertification, expiry, reminders, email.
 
 The scheduler is an interface: each step calls a service of the app that owns the rows (assignments,
 notifications; policy for the escalation tiers) and writes none itself. It decides when, and keeps
@@ -18,6 +18,8 @@ from django.db import transaction
 from duecourse.assignments.living_rules import rules_reconcile_all
 from duecourse.assignments.sweeps import (
     assignments_flag_noncompliant,
+    assignments_pass_expiries,
+    assignments_recertify,
     assignments_start_new_cycles,
     overdue_assignments,
 )
@@ -28,7 +30,7 @@ from duecourse.core.sql import skip_locked
 from duecourse.notifications.delivery import compose_emails, deliver_outbox
 from duecourse.notifications.events import fan_out_backlog
 from duecourse.notifications.reminders import escalations_schedule
-from duecourse.notifications.sweeps import expiry_notices_send, reminders_send_due
+from duecourse.notifications.sweeps import reminders_send_due
 from duecourse.policy.escalation import escalation_tiers, flag_after_days
 from duecourse.scheduler.models import SchedulerState
 
@@ -105,8 +107,11 @@ def run_tick(*, now: dt.datetime, deliver: bool = True) -> TickReport:
     report = TickReport()
     steps = [
         ("escalate", lambda: _run_periodic("escalate", ESCALATE_EVERY, now, lambda: escalate(now=now))),
-        ("expiry", lambda: expiry_notices_send(now=now)),
         ("recurrence", lambda: assignments_start_new_cycles(now=now)),
+        # After recurrence (a recurring item normally re-opens at its due date, long before its expiry) and
+        # before expiry, so an item re-opened late still hears "expiring soon" before "expired".
+        ("recertify", lambda: assignments_recertify(now=now)),
+        ("expiry", lambda: assignments_pass_expiries(now=now)),
         ("plan", fan_out_backlog),
         ("reminders", lambda: reminders_send_due(now=now)),
         ("reconcile", lambda: _run_periodic("rules_reconcile", RECONCILE_EVERY, now, rules_reconcile_all)),

@@ -47,6 +47,15 @@ def assign_at(moment: dt.datetime, actor, person, course=None, **fields):
         return assign(actor, person, course or make_course(actor.tenant), **fields)
 
 
+def complete_at(api, person, course, when: str) -> None:
+    """Report a completion of `course` through the progress API as if it were `when` ('2026-03-10T10:00:00', UTC)."""
+    with time_machine.travel(utc(when), tick=False):
+        response = api.post(
+            "progress", {"person_id": person.pk, "course_id": course.pk, "progress": 100, "completed_at": when + "Z"}
+        )
+    assert response.status_code in (200, 201), response.content
+
+
 def inbox(person, kind: str | None = None) -> list[Notification]:
     items = Notification.objects.filter(person=person).order_by("id")
     return list(items.filter(kind=kind) if kind else items)

@@ -27,3 +27,16 @@ TODAY = dt.date(2026, 4, 10)
 )
 def test_due_text(status, due_date, expected):
     assert due_text(status=status, due_date=due_date, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "due_date", "expected"),
+    [
+        ("assigned", dt.date(2026, 5, 10), ("Recertify by 10 May 2026", "")),
+        ("in_progress", dt.date(2026, 4, 17), ("Recertify by 17 Apr 2026", "warning")),
+        ("overdue", dt.date(2026, 4, 7), ("3 days overdue", "danger")),
+        ("exempt", dt.date(2026, 4, 7), ("Exempt: not expected while the exemption runs", "")),
+    ],
+)
+def test_due_text_of_a_recertification(status, due_date, expected):
+    assert due_text(status=status, due_date=due_date, today=TODAY, recertifying=True) == expected

@@ -19,7 +19,8 @@ DEFAULTS = {
         {"after_days": 8, "to": "hr", "flag": False},
         {"after_days": 15, "to": None, "flag": True},
     ],
-    "defaults": ["default_reminder_plan", "escalation", "overload_minutes_30d"],
+    "recert_window_days": 30,
+    "defaults": ["default_reminder_plan", "escalation", "overload_minutes_30d", "recert_window_days"],
 }
 
 
@@ -29,7 +30,7 @@ def test_admin_sees_the_defaults_then_changes_one_setting_and_puts_it_back(admin
     response = admin_api.patch("settings", {"overload_minutes_30d": 240})
     assert response.status_code == 200, response.content
     assert response.json()["overload_minutes_30d"] == 240
-    assert response.json()["defaults"] == ["default_reminder_plan", "escalation"]
+    assert response.json()["defaults"] == ["default_reminder_plan", "escalation", "recert_window_days"]
     assert admin_api.get("settings").json()["overload_minutes_30d"] == 240
     [event] = AuditEvent.objects.filter(action="tenant.settings_changed")
     assert (event.actor_id, event.before, event.after) == (
@@ -59,6 +60,9 @@ def test_admin_sees_the_defaults_then_changes_one_setting_and_puts_it_back(admin
         ({"escalation": [{"after_days": 3}]}, "escalation.0"),
         ({"escalation": [{"after_days": 3, "to": "hr"}, {"after_days": 3, "to": "hr"}]}, "escalation"),
         ({"escalation": [{"after_days": 3, "to": "hr", "cc": "x"}]}, "cc"),
+        ({"recert_window_days": -1}, "recert_window_days"),
+        ({"recert_window_days": 366}, "recert_window_days"),
+        ({"recert_window_days": "soon"}, "recert_window_days"),
         ({"colour": "blue"}, "colour"),
     ],
 )

@@ -93,3 +93,25 @@ def test_only_admins_reach_the_page(tenant, make_person, role, signed_in):
     assert client.post("/settings/", form_data(overload_minutes_30d="5")).status_code == 403
     assert 'href="/settings/"' not in client.get("/").content.decode()
     assert Tenant.objects.get(pk=tenant.pk).settings == {}
+
+
+def test_the_recertification_window_is_set_on_the_page_and_empty_means_the_default(admin, tenant, signed_in):
+    client = signed_in(admin)
+    html = client.get("/settings/").content.decode()
+    assert 'name="recert_window_days"' in html and 'placeholder="30"' in html
+    assert 'name="recert_window_days" value=' not in html  # at its default: shown empty
+
+    assert client.post("/settings/", form_data(recert_window_days="14")).status_code == 302
+    assert tenant_policy(tenant.pk)["recert_window_days"] == 14
+    assert 'name="recert_window_days" value="14"' in client.get("/settings/").content.decode()
+
+    assert client.post("/settings/", form_data(recert_window_days="")).status_code == 302
+    policy = tenant_policy(tenant.pk)
+    assert (policy["recert_window_days"], "recert_window_days" in policy["defaults"]) == (30, True)
+
+
+def test_an_out_of_range_recertification_window_is_shown_beside_its_field(admin, tenant, signed_in):
+    response = signed_in(admin).post("/settings/", form_data(recert_window_days="400"))
+    assert response.status_code == 422
+    assert "less than or equal to 365" in response.content.decode()
+    assert Tenant.objects.get(pk=tenant.pk).settings == {}

@@ -1,4 +1,5 @@
-"""Recurring training comes back at the previous due date; completions that run out expire, with notice."""
+"""Recurring training comes back at the previous due date; completions with a validity come back for
+recertification before they run out, with notice (more in test_recertification.py)."""
 
 import datetime as dt
 
@@ -7,6 +8,7 @@ import time_machine
 
 from duecourse.testing.factories import make_course
 from duecourse.testing.scheduling import assign_at, inbox, pending_reminders, tick, utc
+from duecourse.testing.scheduling import complete_at as complete
 
 
 @pytest.fixture
@@ -17,14 +19,6 @@ def learner(tenant, make_person):
 @pytest.fixture
 def course(tenant):
     return make_course(tenant, title="Forklift safety")
-
-
-def complete(api, person, course, when: str):
-    with time_machine.travel(utc(when), tick=False):
-        response = api.post(
-            "progress", {"person_id": person.pk, "course_id": course.pk, "progress": 100, "completed_at": when + "Z"}
-        )
-    assert response.status_code in (200, 201), response.content
 
 
 def read(api, assignment, when: dt.datetime) -> dict:
@@ -70,7 +64,7 @@ def test_late_completion_starts_the_next_cycle_from_the_previous_due_date(admin,
     assert len(inbox(learner, "recurrence")) == 1
 
 
-def test_validity_expiry_with_notice_before_and_at_expiry(admin, admin_api, learner, course):
+def test_validity_reopens_for_recertification_with_notice_and_expires_with_notice(admin, admin_api, learner, course):
     assignment = assign_at(utc("2026-02-01T09:00"), admin, learner, course, due_date="2026-03-20", validity_months=12)
     complete(admin_api, learner, course, "2026-03-10T10:00:00")
     body = admin_api.get(f"assignments/{assignment.pk}").json()
@@ -79,18 +73,22 @@ def test_validity_expiry_with_notice_before_and_at_expiry(admin, admin_api, lear
 
     tick(expires - dt.timedelta(days=31))
     assert inbox(learner, "expiring") == []
+    assert read(admin_api, assignment, expires - dt.timedelta(days=31))["status"] == "completed"
     tick(expires - dt.timedelta(days=30) + dt.timedelta(hours=1))
     tick(expires - dt.timedelta(days=29))
     assert len(inbox(learner, "expiring")) == 1
+    body = read(admin_api, assignment, expires - dt.timedelta(days=29))
+    assert (body["status"], body["cycle"], body["due_date"]) == ("assigned", 2, "2027-03-10")
+    assert (body["completed_at"], body["expires_at"]) == (None, "2027-03-10T10:00:00Z")
 
     tick(expires - dt.timedelta(minutes=1))
     assert inbox(learner, "expired") == []
-    assert read(admin_api, assignment, expires - dt.timedelta(minutes=1))["status"] == "completed"
-
     tick(expires + dt.timedelta(minutes=5))
     tick(expires + dt.timedelta(days=1))
     assert len(inbox(learner, "expired")) == 1
-    assert read(admin_api, assignment, expires + dt.timedelta(minutes=5))["status"] == "expired"
+    # Due on the expiry date: overdue once that day has ended in London (midnight GMT).
+    assert read(admin_api, assignment, utc("2027-03-10T23:59"))["status"] == "assigned"
+    assert read(admin_api, assignment, utc("2027-03-11T00:01"))["status"] == "overdue"
     assert len(inbox(learner, "expiring")) == 1
 
 
