@@ -147,7 +147,7 @@ class TestDelete:
         admin_api.delete(f"rules/{deleted['id']}")
         admin_api.patch(f"rules/{paused['id']}", {"active": False})
         AssignmentRule.objects.update(deleted_at=None)  # as they were before the migration
-        migration = importlib.import_module("duecourse.assignments.migrations.0010_deleted_rules_were_deleted")
+        migration = importlib.import_module("duecourse.assignments.migrations.0011_deleted_rules_were_deleted")
         migration.mark_deleted(apps, None)
         at = AuditEvent.objects.get(action="rule.delete").at
         assert AssignmentRule.objects.get(pk=deleted["id"]).deleted_at == at

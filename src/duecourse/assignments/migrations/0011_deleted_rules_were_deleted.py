@@ -24,7 +24,7 @@ def mark_deleted(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assignments", "0009_rule_recert_window_deleted_at"),
+        ("assignments", "0010_recert_expiry_passed"),
         ("core", "0003_audit_event_actor_label"),
     ]
 
