@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "duecourse.assignments",
     "duecourse.reports",
     "duecourse.notifications",
+    "duecourse.certificates",
     "duecourse.policy",
     "duecourse.scheduler",
     "duecourse.shell",
