@@ -37,7 +37,7 @@ from duecourse.assignments.fanout import CHUNK
 from duecourse.assignments.models import Assignment, AssignmentRule, RuleItem
 from duecourse.assignments.selectors import valid_completion_filter
 from duecourse.catalog.selectors import target_titles
-from duecourse.certificates import notices
+from duecourse.certificates import limits, notices
 from duecourse.certificates.domain import (
     REASON_WORDS,
     HeldItem,
@@ -50,7 +50,6 @@ from duecourse.certificates.domain import (
     new_code,
     requirements_key,
 )
-from duecourse.certificates.limits import INLINE_ISSUE_LIMIT
 from duecourse.certificates.models import Certificate, CertificateBacklog, CertificateCounter
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor, audit_actor
@@ -315,12 +314,13 @@ def certificates_refresh(
     rules: Iterable[AssignmentRule] | None = None,
     person_ids: Iterable[int] | None = None,
     now: dt.datetime | None = None,
-    issue_limit: int = INLINE_ISSUE_LIMIT,
+    issue_limit: int | None = None,
     check: bool = True,
 ) -> RefreshOutcome:
     """Bring certificates in line with the facts (the module's rules), for these configurations (None:
     every one an event about these people may touch) and people (None: whole audiences). Runs in the
-    caller's transaction; `check=False` only issues (the worker's backlog batches)."""
+    caller's transaction; `check=False` only issues (the worker's backlog batches). `issue_limit`
+    defaults to `limits.INLINE_ISSUE_LIMIT`."""
     now = now or clock.now()
     people = sorted(set(person_ids)) if person_ids is not None else None
     chosen = list(rules) if rules is not None else rules_to_check(tenant_id=tenant_id, person_ids=people)
@@ -329,7 +329,7 @@ def certificates_refresh(
         return outcome
     issued: list[Certificate] = []
     told: list[int] = []  # invalidated certificates whose holder is told (not those renewed at once)
-    budget = issue_limit
+    budget = limits.INLINE_ISSUE_LIMIT if issue_limit is None else issue_limit
     with transaction.atomic():
         for rule in chosen:
             required = required_targets(rule)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils import formats
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
+from fpdf.fonts import FontFace
 
 from duecourse.certificates.domain import REASON_WORDS, invalid_reason_of, invalid_since, is_valid
 from duecourse.certificates.models import Certificate, TenantLogo
@@ -112,13 +113,16 @@ def _render(certificate: Certificate, *, logo: TenantLogo | None, now: dt.dateti
 
     pdf.set_font(FONT, "", 10)
     pdf.set_text_color(*INK)
+    pdf.set_draw_color(203, 210, 217)
+    pdf.set_line_width(0.2)
     with pdf.table(
         col_widths=(110, 35, 40),
         width=185,
         align=Align.C,
         text_align=("LEFT", "LEFT", "RIGHT"),
         line_height=6,
-        headings_style=None,
+        headings_style=FontFace(emphasis="BOLD", color=MUTED, fill_color=(238, 242, 247)),
+        borders_layout="HORIZONTAL_LINES",
     ) as table:
         heading = table.row()
         for label in ("Training", "Type", "Completed"):

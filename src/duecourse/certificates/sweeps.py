@@ -13,20 +13,20 @@ import time
 from django.db import transaction
 
 from duecourse.assignments.models import AssignmentRule
+from duecourse.certificates import limits
 from duecourse.certificates.issuing import certificates_refresh, concerns_certificates, issuing_rules
-from duecourse.certificates.limits import SWEEP_BATCH, SWEEP_BUDGET_SECONDS
 from duecourse.certificates.models import Certificate, CertificateBacklog
 from duecourse.core.sql import skip_locked
 
 logger = logging.getLogger(__name__)
 
 
-def certificates_sweep(
-    *, now: dt.datetime, batch: int = SWEEP_BATCH, budget_seconds: float = SWEEP_BUDGET_SECONDS
-) -> int:
+def certificates_sweep(*, now: dt.datetime, batch: int | None = None, budget_seconds: float | None = None) -> int:
     """Record the certificates whose `valid_until` passed (renewing those whose holders already
-    recertified), then issue the queued backlogs. Returns how many certificates changed or were issued."""
-    deadline = time.monotonic() + budget_seconds
+    recertified), then issue the queued backlogs, `limits.SWEEP_BATCH` per transaction. Returns how
+    many certificates changed or were issued."""
+    batch = batch or limits.SWEEP_BATCH
+    deadline = time.monotonic() + (limits.SWEEP_BUDGET_SECONDS if budget_seconds is None else budget_seconds)
     return _expire(now=now, batch=batch, deadline=deadline) + _issue_backlogs(now=now, batch=batch, deadline=deadline)
 
 
@@ -84,10 +84,11 @@ def _issue_backlogs(*, now: dt.datetime, batch: int, deadline: float) -> int:
     return issued
 
 
-def certificates_repair(*, now: dt.datetime, batch: int = SWEEP_BATCH) -> int:
+def certificates_repair(*, now: dt.datetime, batch: int | None = None) -> int:
     """The safety net (hourly): every configuration that issues or has live certificates, checked against
     its whole audience, one transaction each; whatever an event missed is repaired, and people still
     waiting beyond a batch are queued for `certificates_sweep`."""
+    batch = batch or limits.SWEEP_BATCH
     live_rules = Certificate.objects.filter(invalidated_at__isnull=True).values("rule_id")
     rules = (issuing_rules() | AssignmentRule.objects.filter(pk__in=live_rules)).order_by("pk")
     changed = 0
