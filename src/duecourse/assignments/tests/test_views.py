@@ -361,7 +361,15 @@ def test_navigation_depends_on_roles(admin, team, signed_in):
         return nav_labels(text(client.get("/")))
 
     assert labels(signed_in(team["bob"])) == ["Home", "My learning", "Catalog"]
-    assert labels(signed_in(team["boss"])) == ["Home", "My learning", "Team", "People", "Catalog", "Assign"]
+    assert labels(signed_in(team["boss"])) == [
+        "Home",
+        "My learning",
+        "Team",
+        "People",
+        "Catalog",
+        "Assign",
+        "Certificates",
+    ]
     assert labels(signed_in(admin)) == [
         "Home",
         "My learning",
@@ -369,6 +377,7 @@ def test_navigation_depends_on_roles(admin, team, signed_in):
         "Groups",
         "Catalog",
         "Assign",
+        "Certificates",
         "Audit log",
         "Settings",
     ]

@@ -72,6 +72,7 @@ def test_navigation_shows_only_the_pages_each_role_may_open(admin, directory, si
         "People",
         "Catalog",
         "Assign",
+        "Certificates",
     ]
     assert nav_labels(signed_in(directory["hr"]).get("/").content.decode()) == [
         "Home",
@@ -79,6 +80,7 @@ def test_navigation_shows_only_the_pages_each_role_may_open(admin, directory, si
         "People",
         "Groups",
         "Catalog",
+        "Certificates",
     ]
     assert nav_labels(signed_in(admin).get("/").content.decode()) == [
         "Home",
@@ -87,6 +89,7 @@ def test_navigation_shows_only_the_pages_each_role_may_open(admin, directory, si
         "Groups",
         "Catalog",
         "Assign",
+        "Certificates",
         "Audit log",
         "Settings",
     ]
