@@ -16,7 +16,6 @@ from duecourse.certificates import limits
 from duecourse.certificates.models import Certificate, TenantLogo
 from duecourse.certificates.tests.conftest import START, complete, item, live, make_config
 from duecourse.core.models import AuditEvent
-from duecourse.testing.factories import make_course
 from duecourse.testing.web import field_error, text
 
 pytestmark = pytest.mark.django_db
