@@ -5,44 +5,17 @@ import datetime as dt
 import io
 
 import pytest
-import segno
 from PIL import Image
 from pypdf import PdfReader
 
 from duecourse.certificates.models import Certificate, TenantLogo
-from duecourse.certificates.pdf import QR_BORDER, render_certificate, verification_url
+from duecourse.certificates.pdf import render_certificate, verification_url
 from duecourse.certificates.services import PdfUnavailable, certificate_pdf
 from duecourse.certificates.tests.conftest import START, complete, item, make_config
+from duecourse.testing.pdfs import pdf_text, qr_matches
 
 pytestmark = pytest.mark.django_db
 DAY = dt.timedelta(days=1)
-
-
-def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-
-
-def qr_modules(content: bytes) -> list[list[bool]]:
-    """The QR image embedded in the PDF, read back module by module (True: dark)."""
-    images = [image for page in PdfReader(io.BytesIO(content)).pages for image in page.images]
-    qr = next(image.image for image in images if image.image.width == image.image.height)
-    grey = qr.convert("L")
-    size = grey.width
-    return grey, size
-
-
-def decode_matches(content: bytes, url: str) -> bool:
-    """The embedded QR has exactly the modules segno draws for `url` (sampled at each module's centre)."""
-    grey, size = qr_modules(content)
-    matrix = segno.make(url, error="m", micro=False).matrix
-    count = len(matrix) + 2 * QR_BORDER
-    step = size / count
-    for row, cells in enumerate(matrix):
-        for col, dark in enumerate(cells):
-            pixel = grey.getpixel((int((col + QR_BORDER + 0.5) * step), int((row + QR_BORDER + 0.5) * step)))
-            if (pixel < 128) != bool(dark):
-                return False
-    return True
 
 
 @pytest.fixture
@@ -78,8 +51,8 @@ def test_the_pdf_names_holder_items_number_dates_and_the_verification_url(issued
         ):
             assert expected in text, (expected, text)
         assert "No longer valid" not in text
-        assert decode_matches(content, verification_url(cert.code))
-        assert not decode_matches(content, verification_url(cert.code + "x"))
+        assert qr_matches(content, verification_url(cert.code))
+        assert not qr_matches(content, verification_url(cert.code + "x"))
 
 
 def test_an_invalid_certificate_says_so(issued):
