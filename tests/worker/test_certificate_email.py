@@ -54,9 +54,10 @@ def test_each_certificate_arrives_once_with_its_pdf(smtp_server, certified):
     assert sorted(m["To"] for m in certificate_mails) == ["lukasz@acme.test", "zoe@acme.test"]
     for message in certificate_mails:
         cert = Certificate.objects.select_related("person").get(person__email=message["To"])
-        assert f"Certificate {cert.number}, valid until 2 Mar 2027. The PDF is attached." in message.get_body(
-            ("plain",)
-        ).get_content()
+        assert (
+            f"Certificate {cert.number}, valid until 2 Mar 2027. The PDF is attached."
+            in message.get_body(("plain",)).get_content()
+        )
         (attachment,) = list(message.iter_attachments())
         assert attachment.get_content_type() == "application/pdf"
         assert attachment.get_filename() == f"certificate-{cert.number}.pdf"
