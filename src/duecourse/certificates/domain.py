@@ -7,6 +7,7 @@ import datetime as dt
 import secrets
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import TextChoices
 
@@ -129,7 +130,7 @@ class HeldItem:
     completed_at: dt.datetime | None
     expires_at: dt.datetime | None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "target": {"type": self.target_type, "id": self.target_id, "title": self.title},
             "completed_at": self.completed_at.isoformat() if self.completed_at else None,

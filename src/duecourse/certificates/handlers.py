@@ -28,7 +28,7 @@ def on_assignments_changed(sender, tenant_id, operation_id, assignment_ids, even
     if event not in CHANGING_EVENTS or not assignment_ids:
         return
     ids = list(assignment_ids)
-    person_ids = set()
+    person_ids: set[int] = set()
     for start in range(0, len(ids), issuing.CHUNK):
         person_ids.update(
             Assignment.objects.filter(tenant_id=tenant_id, pk__in=ids[start : start + issuing.CHUNK]).values_list(

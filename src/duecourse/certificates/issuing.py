@@ -193,7 +193,7 @@ def _invalidations(
     # Withdrawn: an item it lists (and the rule still has) is no longer held by the rule's source.
     lost = Q(pk__in=[])
     for target in rule_targets(rule):
-        lost |= Q(requirements__contains=listed_fragment(*target)) & ~Exists(_held(rule, target, OuterRef("person_id")))
+        lost |= Q(~Exists(_held(rule, target, OuterRef("person_id"))), requirements__contains=listed_fragment(*target))
     _invalidate(live.filter(lost), reason=InvalidReason.WITHDRAWN, at=now, found=found)
     # Requirements changed: a required item it does not list.
     listed_keys = set(live.order_by().values_list("requirements", flat=True).distinct())
@@ -205,8 +205,9 @@ def _invalidations(
     # Expired: a required item it lists holds no valid completion any more.
     lapsed = Q(pk__in=[])
     for target in required:
-        lapsed |= Q(requirements__contains=listed_fragment(*target)) & ~Exists(
-            _held_valid(rule, target, OuterRef("person_id"), now)
+        lapsed |= Q(
+            ~Exists(_held_valid(rule, target, OuterRef("person_id"), now)),
+            requirements__contains=listed_fragment(*target),
         )
     _invalidate(live.filter(lapsed), reason=InvalidReason.EXPIRED, at=now, found=found)
     return found
@@ -297,7 +298,7 @@ def _issue(
     # A concurrent issuer that got there first wins (the one-live-certificate constraint); ours is skipped.
     Certificate.objects.bulk_create(fresh, ignore_conflicts=True)
     codes = [c.code for c in fresh]
-    issued = []
+    issued: list[Certificate] = []
     for start in range(0, len(codes), CHUNK):
         issued.extend(Certificate.objects.filter(code__in=codes[start : start + CHUNK]))
     return sorted(issued, key=lambda c: c.pk), more

@@ -4,6 +4,7 @@ complete to restore it. Each exactly once: unique dedup keys on the notification
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.urls import reverse
 from django.utils import formats
@@ -30,7 +31,7 @@ def issued_key(certificate_id: int) -> str:
     return f"certificate:{certificate_id}"
 
 
-def attachment_reference(certificate_id: int) -> dict:
+def attachment_reference(certificate_id: int) -> dict[str, Any]:
     return {"kind": "certificate", "id": certificate_id}
 
 

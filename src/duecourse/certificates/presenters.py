@@ -40,7 +40,7 @@ def _item(item: dict[str, Any]) -> dict[str, Any]:
 
 def certificate_as_dict(cert: Certificate, *, now: dt.datetime, show_errors: bool = False) -> dict[str, Any]:
     """The API's certificate (`schemas.CertificateOut`); `show_errors` adds the PDF error (admins)."""
-    facts = {"invalidated_at": cert.invalidated_at, "valid_until": cert.valid_until, "now": now}
+    invalidated_at, valid_until = cert.invalidated_at, cert.valid_until
     return {
         "id": cert.pk,
         "number": cert.number,
@@ -49,11 +49,13 @@ def certificate_as_dict(cert: Certificate, *, now: dt.datetime, show_errors: boo
         "person_name": cert.person.name,
         "rule_id": cert.rule_id,
         "title": cert.title,
-        "status": status_of(**facts),
+        "status": status_of(invalidated_at=invalidated_at, valid_until=valid_until, now=now),
         "issued_at": cert.issued_at,
         "valid_until": cert.valid_until,
-        "invalidated_at": invalid_since(**facts),
-        "invalid_reason": invalid_reason_of(invalid_reason=cert.invalid_reason, **facts),
+        "invalidated_at": invalid_since(invalidated_at=invalidated_at, valid_until=valid_until, now=now),
+        "invalid_reason": invalid_reason_of(
+            invalidated_at=invalidated_at, invalid_reason=cert.invalid_reason, valid_until=valid_until, now=now
+        ),
         "revoke_reason": cert.revoke_reason or None,
         "items": [_item(item) for item in cert.items],
         "verify_url": verification_url(cert.code),

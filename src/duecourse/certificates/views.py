@@ -172,15 +172,17 @@ def verify_view(request, code: str):
     if cert is None:
         return render(request, "certificates/verify.html", {"state": "unknown"}, status=404)
     now = clock.now()
-    facts = {"invalidated_at": cert.invalidated_at, "valid_until": cert.valid_until, "now": now}
-    reason = invalid_reason_of(invalid_reason=cert.invalid_reason, **facts)
+    invalidated_at, valid_until = cert.invalidated_at, cert.valid_until
+    reason = invalid_reason_of(
+        invalidated_at=invalidated_at, invalid_reason=cert.invalid_reason, valid_until=valid_until, now=now
+    )
     context = {
-        "state": "valid" if is_valid(**facts) else "invalid",
+        "state": "valid" if is_valid(invalidated_at=invalidated_at, valid_until=valid_until, now=now) else "invalid",
         "cert": cert,
         "holder": cert.person.name,
         "issuer": cert.tenant.name,
         "items": [(item.get("target") or {}).get("title", "") for item in cert.items],
-        "since": invalid_since(**facts),
+        "since": invalid_since(invalidated_at=invalidated_at, valid_until=valid_until, now=now),
         "reason": REASON_WORDS.get(reason or "", ""),
     }
     response = render(request, "certificates/verify.html", context)

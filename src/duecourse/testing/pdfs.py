@@ -16,7 +16,7 @@ def qr_matches(content: bytes, url: str) -> bool:
     """The PDF's QR image encodes `url`: each module, sampled at its centre, is dark exactly where the QR
     code of `url` (as segno draws it) has a dark module; a different URL gives a different pattern."""
     images = [image.image for page in PdfReader(io.BytesIO(content)).pages for image in page.images]
-    squares = [image for image in images if image.width == image.height]
+    squares = [image for image in images if image is not None and image.width == image.height]
     if not squares:
         return False
     grey = squares[0].convert("L")
@@ -25,6 +25,6 @@ def qr_matches(content: bytes, url: str) -> bool:
     for row, cells in enumerate(matrix):
         for col, dark in enumerate(cells):
             pixel = grey.getpixel((int((col + QR_BORDER + 0.5) * step), int((row + QR_BORDER + 0.5) * step)))
-            if (pixel < 128) != bool(dark):
+            if not isinstance(pixel, int | float) or (pixel < 128) != bool(dark):
                 return False
     return True
