@@ -16,6 +16,7 @@ from duecourse.catalog.selectors import target_titles
 from duecourse.certificates.domain import REASON_WORDS, InvalidReason
 from duecourse.certificates.models import Certificate
 from duecourse.notifications.models import (
+    EMAIL_PENDING,
     EMAIL_SENT,
     EMAIL_SKIPPED,
     Notification,
@@ -43,6 +44,37 @@ def _my_learning() -> str:
     return reverse("assignments:my-learning")
 
 
+def _notification(
+    cert: Certificate,
+    kind: str,
+    *,
+    note: str,
+    now: dt.datetime,
+    email_state: str = EMAIL_PENDING,
+    email_key: str | None = None,
+    **data: Any,
+) -> Notification:
+    """The holder's inbox row about a certificate: its words come from `data` (the title, a note and a
+    link to My learning); one per certificate and kind (the dedup key)."""
+    return Notification(
+        tenant_id=cert.tenant_id,
+        person_id=cert.person_id,
+        kind=kind,
+        data={
+            "title": cert.title,
+            "certificate_id": cert.pk,
+            "number": cert.number,
+            "note": note,
+            "path": _my_learning(),
+            **data,
+        },
+        dedup_key=f"{kind}:{cert.pk}",
+        created_at=now,
+        email_state=email_state,
+        email_key=email_key,
+    )
+
+
 def announce_issued(certificates: Sequence[Certificate], *, now: dt.datetime) -> None:
     """One notification and, for those who take certificate emails, one email with the PDF per certificate."""
     if not certificates:
@@ -58,21 +90,13 @@ def announce_issued(certificates: Sequence[Certificate], *, now: dt.datetime) ->
     for cert in certificates:
         emailed = cert.person_id in emails and cert.person_id not in opted_out
         until = f"valid until {_day(cert.valid_until)}" if cert.valid_until else "with no expiry"
+        attached = " The PDF is attached." if emailed else " Download it from My learning."
         notes.append(
-            Notification(
-                tenant_id=cert.tenant_id,
-                person_id=cert.person_id,
-                kind=ISSUED_KIND,
-                data={
-                    "title": cert.title,
-                    "certificate_id": cert.pk,
-                    "number": cert.number,
-                    "note": f"Certificate {cert.number}, {until}."
-                    + (" The PDF is attached." if emailed else " Download it from My learning."),
-                    "path": _my_learning(),
-                },
-                dedup_key=f"{ISSUED_KIND}:{cert.pk}",
-                created_at=now,
+            _notification(
+                cert,
+                ISSUED_KIND,
+                note=f"Certificate {cert.number}, {until}.{attached}",
+                now=now,
                 email_state=EMAIL_SENT if emailed else EMAIL_SKIPPED,
                 email_key=issued_key(cert.pk) if emailed else None,
             )
@@ -147,20 +171,12 @@ def _announce_invalidated(certificate_ids: list[int], *, now: dt.datetime) -> No
     missing = _missing_items(certificates, now)
     Notification.objects.bulk_create(
         [
-            Notification(
-                tenant_id=cert.tenant_id,
-                person_id=cert.person_id,
-                kind=INVALIDATED_KIND,
-                data={
-                    "title": cert.title,
-                    "certificate_id": cert.pk,
-                    "number": cert.number,
-                    "reason": cert.invalid_reason,
-                    "note": _restore_note(cert, missing.get(cert.pk, [])),
-                    "path": _my_learning(),
-                },
-                dedup_key=f"{INVALIDATED_KIND}:{cert.pk}",
-                created_at=now,
+            _notification(
+                cert,
+                INVALIDATED_KIND,
+                note=_restore_note(cert, missing.get(cert.pk, [])),
+                now=now,
+                reason=cert.invalid_reason,
             )
             for cert in certificates
         ],
