@@ -78,10 +78,16 @@ def rules_to_check(*, tenant_id: int, person_ids: Sequence[int] | None = None) -
     """The configurations whose certificates an event about these people (None: anyone) may change:
     those that issue, and those whose live certificates these people hold."""
     live = Certificate.objects.filter(tenant_id=tenant_id, invalidated_at__isnull=True)
-    if person_ids is not None:
-        live = live.filter(person_id__in=person_ids)
-    holding = AssignmentRule.objects.filter(tenant_id=tenant_id, pk__in=live.values("rule_id"))
-    return list(issuing_rules(tenant_id) | holding)
+    if person_ids is None or len(person_ids) <= CHUNK:
+        if person_ids is not None:
+            live = live.filter(person_id__in=person_ids)
+        holding = AssignmentRule.objects.filter(tenant_id=tenant_id, pk__in=live.values("rule_id"))
+        return list(issuing_rules(tenant_id) | holding)
+    rule_ids: set[int] = set()
+    for start in range(0, len(person_ids), CHUNK):
+        chunk = person_ids[start : start + CHUNK]
+        rule_ids.update(live.filter(person_id__in=chunk).values_list("rule_id", flat=True).distinct())
+    return list(issuing_rules(tenant_id) | AssignmentRule.objects.filter(tenant_id=tenant_id, pk__in=rule_ids))
 
 
 def concerns_certificates(rule: AssignmentRule) -> bool:
