@@ -55,7 +55,7 @@ class RevokeForm(forms.Form):
 class LogoForm(forms.Form):
     logo = forms.FileField(
         label="Logo image",
-        help_text="PNG or JPEG, at most 1 MB. Printed at the top of every certificate.",
+        help_text="PNG or JPEG, at most 1 MB and 4000 × 4000 pixels.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
     )
 

@@ -34,7 +34,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from duecourse.assignments.fanout import CHUNK
-from duecourse.assignments.models import Assignment, AssignmentRule, RuleItem
+from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource, RuleItem
 from duecourse.assignments.selectors import valid_completion_filter
 from duecourse.catalog.selectors import target_titles
 from duecourse.certificates import limits, notices
@@ -76,18 +76,33 @@ def issuing_rules(tenant_id: int | None = None) -> QuerySet[AssignmentRule]:
 
 def rules_to_check(*, tenant_id: int, person_ids: Sequence[int] | None = None) -> list[AssignmentRule]:
     """The configurations whose certificates an event about these people (None: anyone) may change:
-    those that issue, and those whose live certificates these people hold."""
-    live = Certificate.objects.filter(tenant_id=tenant_id, invalidated_at__isnull=True)
-    if person_ids is None or len(person_ids) <= CHUNK:
-        if person_ids is not None:
-            live = live.filter(person_id__in=person_ids)
+    those that issue and whose source holds one of their assignments, and those whose live certificates
+    they hold. Found from the people's own rows (indexed by person), so an event about people in no
+    certificate's audience costs a query or two however many configurations issue certificates."""
+    if person_ids is None:
+        live = Certificate.objects.filter(tenant_id=tenant_id, invalidated_at__isnull=True)
         holding = AssignmentRule.objects.filter(tenant_id=tenant_id, pk__in=live.values("rule_id"))
         return list(issuing_rules(tenant_id) | holding)
-    rule_ids: set[int] = set()
+    in_audience: set[int] = set()  # rules whose source holds one of their assignments
+    holding: set[int] = set()  # rules of their live certificates
     for start in range(0, len(person_ids), CHUNK):
         chunk = person_ids[start : start + CHUNK]
-        rule_ids.update(live.filter(person_id__in=chunk).values_list("rule_id", flat=True).distinct())
-    return list(issuing_rules(tenant_id) | AssignmentRule.objects.filter(tenant_id=tenant_id, pk__in=rule_ids))
+        in_audience.update(
+            AssignmentSource.objects.filter(
+                tenant_id=tenant_id, kind="rule", assignment__person_id__in=chunk, assignment__withdrawn_at__isnull=True
+            )
+            .values_list("ref_id", flat=True)
+            .distinct()
+        )
+        holding.update(
+            Certificate.objects.filter(tenant_id=tenant_id, invalidated_at__isnull=True, person_id__in=chunk)
+            .values_list("rule_id", flat=True)
+            .distinct()
+        )
+    if not (in_audience or holding):
+        return []
+    issuing = issuing_rules(tenant_id).filter(pk__in=in_audience)
+    return list(issuing | AssignmentRule.objects.filter(tenant_id=tenant_id, pk__in=holding))
 
 
 def concerns_certificates(rule: AssignmentRule) -> bool:
@@ -129,7 +144,7 @@ def _held_valid(rule: AssignmentRule, target: Target, person: OuterRef, now: dt.
     return _held(rule, target, person).filter(valid_completion_filter(now))
 
 
-def _not_revoked_since_last_completion(rule: AssignmentRule, required: Sequence[Target]) -> Exists:
+def _revoked_not_caught_up(rule: AssignmentRule, required: Sequence[Target]) -> Exists:
     """A revoked certificate the person has not caught up on (no required item completed after it)."""
     any_required = Q(pk__in=[])
     for target_type, target_id in required:
@@ -159,7 +174,7 @@ def eligible_people(
     live = Certificate.objects.filter(
         tenant_id=rule.tenant_id, rule_id=rule.pk, person_id=OuterRef("pk"), invalidated_at__isnull=True
     )
-    return people.exclude(Exists(live)).exclude(_not_revoked_since_last_completion(rule, required))
+    return people.exclude(Exists(live)).exclude(_revoked_not_caught_up(rule, required))
 
 
 def pending_count(rule: AssignmentRule, now: dt.datetime | None = None) -> int:
