@@ -2,15 +2,19 @@
 cannot be rendered holds the email (never sent without it) and shows the error to admins."""
 
 import datetime as dt
+import io
 
 import pytest
 import time_machine
+from PIL import Image
 
 from duecourse.assignments.inputs import RuleInput
 from duecourse.assignments.living_rules import rule_create
 from duecourse.assignments.progress import progress_record
+from duecourse.certificates.inputs import LogoInput
 from duecourse.certificates.models import Certificate, TenantLogo
 from duecourse.certificates.pdf import verification_url
+from duecourse.certificates.services import tenant_logo_set
 from duecourse.notifications.models import OutboxMessage
 from duecourse.testing.factories import make_course, target
 from duecourse.testing.pdfs import pdf_text, qr_matches
@@ -74,7 +78,13 @@ def test_each_certificate_arrives_once_with_its_pdf(smtp_server, certified):
     assert len([m for m in received if m["Subject"].startswith("Certificate issued")]) == 2
 
 
-def test_a_pdf_that_fails_to_render_holds_the_email(smtp_server, certified, tenant):
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 90), (29, 78, 216)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_pdf_that_fails_to_render_holds_the_email(smtp_server, certified, tenant, admin):
     TenantLogo.objects.create(tenant=tenant, image=b"\x89PNG broken", width=1, height=1, uploaded_at=NOW)
     worker_once(NOW + dt.timedelta(minutes=1))
     assert not [m for m in smtp_server.handler.received if m["Subject"].startswith("Certificate issued")]
@@ -84,3 +94,12 @@ def test_a_pdf_that_fails_to_render_holds_the_email(smtp_server, certified, tena
 
     worker_once(NOW + dt.timedelta(hours=1))  # held stays held: nothing half-sent, nothing sent twice
     assert not [m for m in smtp_server.handler.received if m["Subject"].startswith("Certificate issued")]
+
+    # The admin replaces the broken logo: the held emails go out, each once, with a PDF that renders.
+    with time_machine.travel(NOW + dt.timedelta(hours=2), tick=False):
+        tenant_logo_set(actor=admin, data=LogoInput(content=png(), filename="logo.png"))
+    worker_once(NOW + dt.timedelta(hours=2, minutes=1))
+    sent = [m for m in smtp_server.handler.received if m["Subject"].startswith("Certificate issued")]
+    assert sorted(m["To"] for m in sent) == ["lukasz@acme.test", "zoe@acme.test"]
+    assert all(pdf_text(next(m.iter_attachments()).get_content()) for m in sent)
+    assert not any(c.pdf_error for c in Certificate.objects.all())

@@ -28,8 +28,11 @@ from duecourse.people.models import Person
 ISSUED_KIND, INVALIDATED_KIND = "certificate_issued", "certificate_invalidated"
 
 
+ISSUED_KEY_PREFIX = "certificate:"
+
+
 def issued_key(certificate_id: int) -> str:
-    return f"certificate:{certificate_id}"
+    return f"{ISSUED_KEY_PREFIX}{certificate_id}"
 
 
 def attachment_reference(certificate_id: int) -> dict[str, Any]:
@@ -183,3 +186,11 @@ def _announce_invalidated(certificate_ids: list[int], *, now: dt.datetime) -> No
         ignore_conflicts=True,
         batch_size=1000,
     )
+
+
+def release_held_emails(tenant_id: int, *, now: dt.datetime) -> int:
+    """Certificate emails held because their PDF failed go back to the outbox (after the logo changed):
+    the next delivery renders them again, and holds them again if it still fails. Returns how many."""
+    return OutboxMessage.objects.filter(
+        tenant_id=tenant_id, state=OutboxMessage.HELD, dedup_key__startswith=ISSUED_KEY_PREFIX
+    ).update(state=OutboxMessage.PENDING, next_attempt_at=now)

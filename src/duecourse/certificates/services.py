@@ -100,7 +100,8 @@ def _clean_logo(data: LogoInput) -> tuple[bytes, int, int]:
 
 
 def tenant_logo_set(*, actor: Person, data: LogoInput) -> TenantLogo:
-    """Set the logo printed on the tenant's certificates (admins). Audited."""
+    """Set the logo printed on the tenant's certificates (admins). Audited. Certificate emails held
+    because their PDF failed are tried again."""
     if not permissions.can_manage_logo(actor):
         raise forbidden("change the certificate logo")
     content, width, height = _clean_logo(data)
@@ -125,6 +126,7 @@ def tenant_logo_set(*, actor: Person, data: LogoInput) -> TenantLogo:
             before=None if created else {"logo": "replaced"},
             after={"logo": f"{width}×{height} PNG, {len(content)} bytes", "filename": data.filename[:200]},
         )
+        notices.release_held_emails(actor.tenant_id, now=clock.now())
     return logo
 
 
@@ -144,4 +146,5 @@ def tenant_logo_remove(*, actor: Person) -> bool:
                 before={"logo": "set"},
                 after={"logo": None},
             )
+            notices.release_held_emails(actor.tenant_id, now=clock.now())
     return bool(deleted)
