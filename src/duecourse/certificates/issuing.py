@@ -81,8 +81,7 @@ def rules_to_check(*, tenant_id: int, person_ids: Sequence[int] | None = None) -
     certificate's audience costs a query or two however many configurations issue certificates."""
     if person_ids is None:
         live = Certificate.objects.filter(tenant_id=tenant_id, invalidated_at__isnull=True)
-        holding = AssignmentRule.objects.filter(tenant_id=tenant_id, pk__in=live.values("rule_id"))
-        return list(issuing_rules(tenant_id) | holding)
+        return list(issuing_rules(tenant_id) | AssignmentRule.objects.filter(pk__in=live.values("rule_id")))
     in_audience: set[int] = set()  # rules whose source holds one of their assignments
     holding: set[int] = set()  # rules of their live certificates
     for start in range(0, len(person_ids), CHUNK):
