@@ -14,6 +14,7 @@ from schemathesis.checks import not_a_server_error
 
 from duecourse.assignments.inputs import RuleInput
 from duecourse.assignments.living_rules import rule_create
+from duecourse.assignments.progress import progress_record
 from duecourse.config.wsgi import application
 from duecourse.testing.api import api_token
 from duecourse.testing.factories import assign, make_course, make_path, target
@@ -39,8 +40,8 @@ def api_schema():
 
 @pytest.fixture
 def admin_bearer(admin, tenant, make_person) -> dict[str, str]:
-    """An admin's Authorization header, in a tenant with people, a course, a path, an assignment and a
-    rule to find (ids start at 1 in a fresh test database, where the generated ids mostly land)."""
+    """An admin's Authorization header, in a tenant with people, a course, a path, an assignment, a
+    rule and a certificate to find (ids start at 1 in a fresh test database, where the generated ids mostly land)."""
     boss = make_person(tenant, email="boss@acme.test")
     learner = make_person(tenant, manager=boss)
     course = make_course(tenant, code="FIRE-1", title="Fire safety")
@@ -49,9 +50,15 @@ def admin_bearer(admin, tenant, make_person) -> dict[str, str]:
     rule_create(
         actor=admin,
         data=RuleInput.model_validate(
-            {"name": "Everyone", "audience": {"everyone": True}, "items": [{"target": target(course)}]}
+            {
+                "name": "Everyone",
+                "audience": {"everyone": True},
+                "items": [{"target": target(course)}],
+                "certificate": True,
+            }
         ),
     )
+    progress_record(actor=admin, person_id=learner.pk, course_id=course.pk, progress=100)  # a certificate
     return {"Authorization": f"Bearer {api_token(admin, name='fuzz')}"}
 
 

@@ -22,6 +22,8 @@ from django.db import transaction
 from duecourse.assignments.inputs import RuleInput
 from duecourse.assignments.living_rules import rule_create
 from duecourse.assignments.models import Assignment
+from duecourse.assignments.progress import progress_record
+from duecourse.certificates.models import Certificate
 from duecourse.testing.factories import assign, make_course, make_equivalence, make_path, make_skill
 
 ROLES = ("admin", "instructor", "hr", "manager", "learner", "anon")
@@ -94,7 +96,18 @@ GET    outbox                           200 403 403 403 403 401 | -
 GET    settings                         200 403 403 403 403 401 | -
 PATCH  settings                         200 403 403 403 403 401 | -
 """
-TABLES = [CATALOG, ASSIGNMENTS, RULES, PROGRESS_AND_XAPI, REPORTS_AND_AUDIT, NOTIFICATIONS_AND_SETTINGS]
+# `certificate` is the learner's (the manager's report), `outsider_certificate` the outsider's.
+CERTIFICATES = """
+GET    certificates                     200 200 200 200 200 401 | -
+GET    certificates?format=csv          200 200 200 200 200 401 | -
+GET    certificates/{certificate}       200 200 200 200 200 401 | 404
+GET    certificates/{outsider_certificate} 200 200 200 404 404 401 | 404
+GET    certificates/{certificate}/pdf   200 200 200 200 200 401 | 404
+GET    certificates/{outsider_certificate}/pdf 200 200 200 404 404 401 | 404
+POST   certificates/{certificate}/revoke 200 403 403 403 403 401 | 404
+POST   certificates/{outsider_certificate}/revoke 200 403 403 404 404 401 | 404
+"""
+TABLES = [CATALOG, ASSIGNMENTS, RULES, PROGRESS_AND_XAPI, REPORTS_AND_AUDIT, NOTIFICATIONS_AND_SETTINGS, CERTIFICATES]
 
 
 def parse(table: str) -> list[tuple[str, str, dict, dict]]:
@@ -138,6 +151,22 @@ def build_tenant(tenant, make_person):
         ),
     )
     rule_assignment = Assignment.objects.get(person=outsider, target_type="skill", target_id=skill.pk)
+    certified = make_course(tenant)
+    certificate_rule, _ = rule_create(
+        actor=admin,
+        data=RuleInput.model_validate(
+            {
+                "name": "Matrix certificate",
+                "audience": {"person_ids": [learner.pk, outsider.pk]},
+                "items": [{"target": {"type": "course", "id": certified.pk}}],
+                "certificate": True,
+            }
+        ),
+    )
+    for person in (learner, outsider):
+        progress_record(actor=admin, person_id=person.pk, course_id=certified.pk, progress=100)
+    certificate = Certificate.objects.get(person=learner)
+    outsider_certificate = Certificate.objects.get(person=outsider)
     return SimpleNamespace(**{k: v for k, v in locals().items() if k not in ("tenant", "make_person")})
 
 
@@ -172,6 +201,7 @@ def bodies(w) -> dict[str, object]:
         "POST me/notifications/read": {},
         "PATCH me/notification-preferences": {"email_reminders": False},
         "PATCH settings": {"overload_minutes_30d": 300},
+        "POST certificates/revoke": {"reason": "Completed by someone else"},
     }
 
 
@@ -180,11 +210,15 @@ def body_key(method: str, path: str) -> str:
         return "POST rules/preview-existing"
     if path.endswith("/exemption"):
         return f"{method} assignments/exemption"
+    if path.endswith("/revoke"):
+        return f"{method} certificates/revoke"
     return f"{method} {path.split('/{')[0].split('?')[0]}"
 
 
 def fill(path: str, w) -> str:
     names = (
+        "outsider_certificate",
+        "certificate",
         "outsider_assignment",
         "rule_assignment",
         "assignment",
@@ -237,7 +271,15 @@ def world(tenant, other_tenant, make_person, api_as):
 @pytest.mark.parametrize(
     "table",
     TABLES,
-    ids=["catalog", "assignments", "rules", "progress-and-xapi", "reports-and-audit", "notifications-and-settings"],
+    ids=[
+        "catalog",
+        "assignments",
+        "rules",
+        "progress-and-xapi",
+        "reports-and-audit",
+        "notifications-and-settings",
+        "certificates",
+    ],
 )
 def test_permission_matrix(world, table):
     own, other, clients = world
@@ -263,8 +305,11 @@ def test_lists_never_show_another_tenants_rows(world):
         items = clients[role].get("assignments", {"limit": 500}).json()["items"]
         assert not foreign & {i["id"] for i in items}, role
     admin = clients["admin"]
-    assert {c["id"] for c in admin.get("courses").json()["items"]} == {own.course.pk, own.course2.pk}
-    assert [r["id"] for r in admin.get("rules").json()["items"]] == [own.rule.pk]
+    assert {c["id"] for c in admin.get("courses").json()["items"]} == {own.course.pk, own.course2.pk, own.certified.pk}
+    assert sorted(r["id"] for r in admin.get("rules").json()["items"]) == [own.rule.pk, own.certificate_rule.pk]
+    foreign_certificates = {other.certificate.pk, other.outsider_certificate.pk}
+    for role in ROLES[:5]:
+        assert not foreign_certificates & {c["id"] for c in clients[role].get("certificates").json()["items"]}, role
     from duecourse.core.models import AuditEvent
 
     audit = admin.get("audit", {"limit": 500}).json()

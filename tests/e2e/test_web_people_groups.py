@@ -57,7 +57,18 @@ def test_admin_searches_people_and_builds_a_dynamic_group(page, company, sign_in
 
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link")).to_have_text(
-        ["Home", "My learning", "People", "Groups", "Catalog", "Assign", "Training", "Audit log", "Settings"]
+        [
+            "Home",
+            "My learning",
+            "People",
+            "Groups",
+            "Catalog",
+            "Assign",
+            "Training",
+            "Certificates",
+            "Audit log",
+            "Settings",
+        ]
     )
     nav.get_by_role("link", name="People").click()
     expect(page.locator("#result-count")).to_have_text("37 people")

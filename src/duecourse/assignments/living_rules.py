@@ -40,6 +40,7 @@ from duecourse.assignments.services import (
     resolve_target,
     withdraw_sourceless,
 )
+from duecourse.assignments.signals import rule_reconciled
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor
 from duecourse.core.audit import audit_record
@@ -365,6 +366,7 @@ def rule_reconcile(
             targets = _targets_to_sync(rule, listed | set(also_targets)) | set(resync)
             if targets:
                 fanout.sync_visibility(tenant_id=rule.tenant_id, targets=targets, person_ids=person_ids, now=now)
+        rule_reconciled.send(sender=AssignmentRule, tenant_id=rule.tenant_id, rule_id=rule.pk, person_ids=person_ids)
     return {"added": added, "removed": removed}
 
 

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from duecourse.assignments import permissions
 from duecourse.assignments.domain import all_done, renewed_expires_at, required_done_at
 from duecourse.assignments.models import Assignment, Completion, CourseProgress
+from duecourse.assignments.signals import completions_changed
 from duecourse.catalog import selectors as catalog
 from duecourse.catalog.models import Course
 from duecourse.core import clock
@@ -103,6 +104,8 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
         [(a.pk, a.progress, a.completed_at, a.expires_at, a.started_at) for a in changed],
         tenant_id=tenant_id,
     )
+    if changed:
+        completions_changed.send(sender=Assignment, tenant_id=tenant_id, person_ids={a.person_id for a in changed})
     return len(changed)
 
 

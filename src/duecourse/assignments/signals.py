@@ -13,3 +13,13 @@ assignments_changed = Signal()
 # one home, `notifications.rendering.template_names`. kwargs: tenant_id; each receiver returns a
 # collection of names.
 reminder_template_names = Signal()
+
+# Sent inside the transaction after a rule was applied: saved, deleted, or reconciled for some people
+# (membership and directory events) or its whole audience (a save, the periodic safety net); the
+# rule's sources on their assignments now match it. Certificates (above assignments) follow it.
+# kwargs: tenant_id, rule_id, person_ids (None: the whole audience).
+rule_reconciled = Signal()
+
+# Sent inside the transaction after assignments' completion facts (completed_at, expires_at, progress)
+# were recomputed from completions and progress. kwargs: tenant_id, person_ids.
+completions_changed = Signal()

@@ -94,6 +94,7 @@ def _register_routers() -> None:
     from duecourse.assignments.api import router as assignments_router
     from duecourse.assignments.xapi_api import router as xapi_router
     from duecourse.catalog.api import router as catalog_router
+    from duecourse.certificates.api import router as certificates_router
     from duecourse.groups.api import router as groups_router
     from duecourse.notifications.api import router as notifications_router
     from duecourse.people.api import me_router as people_me_router
@@ -110,6 +111,7 @@ def _register_routers() -> None:
     api.add_router("/reports", reports_router, tags=["reports"])
     api.add_router("", notifications_router, tags=["notifications"])
     api.add_router("/settings", policy_router, tags=["settings"])
+    api.add_router("", certificates_router)
 
 
 _register_routers()

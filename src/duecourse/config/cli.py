@@ -10,7 +10,7 @@ CONTRACT_COMMANDS = {
     "token": "API tokens: `duecourse token create --email E [--tenant NAME]` prints a new token.",
     "set-password": "Set a person's web login password.",
     "import-people": "Import people from a CSV file (idempotent upsert, --dry-run, --deactivate-missing).",
-    "worker": "Run the scheduler (reminders, overdue, expiry, recurrence, outbox delivery).",
+    "worker": "Run the scheduler (reminders, overdue, expiry, recurrence, certificates, outbox delivery).",
     "bench": "Run the performance benchmark.",
 }
 HYPHENATED = {"set-password", "import-people"}

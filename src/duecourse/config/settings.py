@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "duecourse.assignments",
     "duecourse.reports",
     "duecourse.notifications",
+    "duecourse.certificates",
     "duecourse.policy",
     "duecourse.scheduler",
     "duecourse.shell",
@@ -216,7 +217,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DUECOURSE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # fontTools logs every font subset of every certificate PDF at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 500

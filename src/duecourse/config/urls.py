@@ -13,5 +13,6 @@ urlpatterns = [
     path("team/", include("duecourse.reports.urls")),
     path("settings/", include("duecourse.policy.urls")),
     path("", include("duecourse.assignments.urls")),
+    path("", include("duecourse.certificates.urls")),
     path("", include("duecourse.shell.urls")),
 ]

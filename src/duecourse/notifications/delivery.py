@@ -32,6 +32,7 @@ from django.db.models.functions import Cast, Concat
 
 from duecourse.core.sql import insert_select_ignore_conflicts, skip_locked
 from duecourse.core.timezones import zone_of
+from duecourse.notifications.attachments import AttachmentFailed, resolve_attachments
 from duecourse.notifications.models import (
     CATEGORIES,
     CATEGORY_OF_KIND,
@@ -248,6 +249,20 @@ def render_outbox_message(message: OutboxMessage, cache: RenderCache | None = No
     message.save(update_fields=["subject", "body_text", "body_html", "rendered", "state", "last_error"])
 
 
+def _attach(email: EmailMultiAlternatives, message: OutboxMessage) -> bool:
+    """Add the message's files; one that cannot be produced holds the message (never sent without it)."""
+    try:
+        files = resolve_attachments(message.tenant_id, message.attachments)
+    except AttachmentFailed as exc:
+        message.state, message.last_error = OutboxMessage.HELD, f"Attachment failed: {exc}"[:2000]
+        message.save(update_fields=["state", "last_error"])
+        logger.warning("Email %s held: %s", message.pk, exc)
+        return False
+    for file in files:
+        email.attach(file.filename, file.content, file.mimetype)
+    return True
+
+
 def _is_permanent(exc: Exception) -> bool:
     """A 5xx answer about this message (e.g. 550 no such mailbox); outages and 4xx answers are transient."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -303,6 +318,8 @@ def deliver_outbox(*, now: dt.datetime, batch: int = 10_000, budget_seconds: flo
                 )
                 if message.body_html:
                     email.attach_alternative(message.body_html, "text/html")
+                if message.attachments and not _attach(email, message):
+                    continue
                 message.attempts += 1
                 try:
                     smtp.open()  # once per tick; a no-op while the connection is up

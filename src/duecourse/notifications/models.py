@@ -148,6 +148,9 @@ class OutboxMessage(TenantScopedModel):
     # Composed set-based by the tick; the words are rendered once, by the first delivery attempt.
     rendered = models.BooleanField(default=True)
     template = models.CharField(max_length=100, blank=True, default="")
+    # Files the email carries, by reference ([{"kind": "certificate", "id": 7}]), produced at delivery
+    # (`attachments.resolve_attachments`); a file that cannot be produced holds the email. None: no files.
+    attachments = models.JSONField(null=True, blank=True)
 
     class Meta:
         db_table = "outbox"

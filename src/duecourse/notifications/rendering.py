@@ -66,12 +66,21 @@ def items_for(notifications: list[Notification], *, known_titles: dict | None = 
                 ),
                 target_title=title,
                 due_date=a.due_date if a else None,
-                note=a.note if a else "",
-                link=assignment_link(a) if n.about_id in (None, n.person_id) else f"{base_url()}/people/{n.about_id}/",
+                # A notification about no assignment (a certificate) carries its own note and link in `data`.
+                note=a.note if a else str(n.data.get("note", "")),
+                link=_link(n, a),
                 about_name=about,
             )
         )
     return items
+
+
+def _link(n: Notification, a) -> str:
+    if n.about_id not in (None, n.person_id):
+        return f"{base_url()}/people/{n.about_id}/"
+    if a is None and n.data.get("path"):
+        return f"{base_url()}{n.data['path']}"
+    return assignment_link(a)
 
 
 def template_names(tenant_id: int) -> set[str]:

@@ -1,4 +1,5 @@
-"""One scheduler tick: escalation, compliance flags, recurrence, recertification, expiry, reminders, email.
+"""One scheduler tick: escalation, compliance flags, recurrence, recertification, expiry, reminders, certificates,
+email.
 
 The scheduler is an interface: each step calls a service of the app that owns the rows (assignments,
 notifications; policy for the escalation tiers) and writes none itself. It decides when, and keeps
@@ -23,6 +24,7 @@ from duecourse.assignments.sweeps import (
     assignments_start_new_cycles,
     overdue_assignments,
 )
+from duecourse.certificates.sweeps import certificates_repair, certificates_sweep
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor
 from duecourse.core.models import Tenant
@@ -115,6 +117,11 @@ def run_tick(*, now: dt.datetime, deliver: bool = True) -> TickReport:
         ("plan", fan_out_backlog),
         ("reminders", lambda: reminders_send_due(now=now)),
         ("reconcile", lambda: _run_periodic("rules_reconcile", RECONCILE_EVERY, now, rules_reconcile_all)),
+        ("certificates", lambda: certificates_sweep(now=now)),
+        (
+            "certificates_repair",
+            lambda: _run_periodic("certificates_repair", RECONCILE_EVERY, now, lambda: certificates_repair(now=now)),
+        ),
         ("compose", lambda: _run_alone("compose", now, lambda: compose_emails(now=now))),
     ]
     if deliver:

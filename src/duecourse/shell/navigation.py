@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from duecourse.assignments import permissions as assignment_permissions
 from duecourse.catalog import permissions as catalog_permissions
+from duecourse.certificates import permissions as certificate_permissions
 from duecourse.groups import permissions as group_permissions
 from duecourse.people import permissions as people_permissions
 from duecourse.people import roles
@@ -21,6 +22,7 @@ def navigation_for(actor, current_path: str) -> list[dict]:
         ("Catalog", "catalog:courses", catalog_permissions.can_view_catalog(actor)),
         ("Assign", "assignments:bulk", assignment_permissions.assigns_tenant_wide(actor) or is_manager),
         ("Training", "assignments:training-list", assignment_permissions.can_view_rules(actor)),
+        ("Certificates", "certificates:list", certificate_permissions.can_open_certificates_page(actor)),
         ("Audit log", "audit-log", people_permissions.can_view_audit_log(actor)),
         ("Settings", "policy:settings", policy_permissions.can_manage_settings(actor)),
     ]

@@ -362,7 +362,15 @@ def test_navigation_depends_on_roles(admin, team, signed_in):
         return nav_labels(text(client.get("/")))
 
     assert labels(signed_in(team["bob"])) == ["Home", "My learning", "Catalog"]
-    assert labels(signed_in(team["boss"])) == ["Home", "My learning", "Team", "People", "Catalog", "Assign"]
+    assert labels(signed_in(team["boss"])) == [
+        "Home",
+        "My learning",
+        "Team",
+        "People",
+        "Catalog",
+        "Assign",
+        "Certificates",
+    ]
     assert labels(signed_in(admin)) == [
         "Home",
         "My learning",
@@ -371,6 +379,7 @@ def test_navigation_depends_on_roles(admin, team, signed_in):
         "Catalog",
         "Assign",
         "Training",
+        "Certificates",
         "Audit log",
         "Settings",
     ]

@@ -72,6 +72,7 @@ def test_navigation_shows_only_the_pages_each_role_may_open(admin, directory, si
         "People",
         "Catalog",
         "Assign",
+        "Certificates",
     ]
     assert nav_labels(signed_in(directory["hr"]).get("/").content.decode()) == [
         "Home",
@@ -80,6 +81,7 @@ def test_navigation_shows_only_the_pages_each_role_may_open(admin, directory, si
         "Groups",
         "Catalog",
         "Training",
+        "Certificates",
     ]
     assert nav_labels(signed_in(admin).get("/").content.decode()) == [
         "Home",
@@ -89,6 +91,7 @@ def test_navigation_shows_only_the_pages_each_role_may_open(admin, directory, si
         "Catalog",
         "Assign",
         "Training",
+        "Certificates",
         "Audit log",
         "Settings",
     ]

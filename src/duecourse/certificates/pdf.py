@@ -1,0 +1,177 @@
+"""The certificate as a PDF (fpdf2), with an embedded Unicode font so that every name prints.
+
+fpdf2's built-in fonts are Latin-1 only; DejaVu Sans (shipped in `fonts/`, with its licence) covers
+"Łukasz", "Zoë", "José" and most scripts people's names are written in. The page: the tenant's logo
+and name, the holder, the configuration, each required item with its completion date, the number,
+issue date, validity, and a QR code (segno) of the public verification URL, printed as text too.
+Rendering is deterministic from the certificate's stored facts, so it is done when needed (an email
+being delivered, a download) rather than stored.
+"""
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import segno
+from django.conf import settings
+from django.utils import formats
+from fpdf import FPDF
+from fpdf.enums import Align, XPos, YPos
+from fpdf.fonts import FontFace
+
+from duecourse.certificates.domain import REASON_WORDS, invalid_reason_of, invalid_since, is_valid
+from duecourse.certificates.models import Certificate, TenantLogo
+from duecourse.core.timezones import zone_of
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT = "DejaVu"
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+QR_SCALE = 10  # pixels per module of the embedded QR image (crisp in any viewer)
+QR_BORDER = 4  # the quiet zone the QR standard asks for, in modules
+QR_SIZE_MM = 32
+TYPE_LABELS = {"course": "Course", "path": "Learning path", "skill": "Skill"}
+INK, MUTED, ACCENT = (31, 41, 51), (82, 96, 109), (29, 78, 216)
+
+
+class RenderFailed(Exception):
+    """The PDF could not be rendered; the message says why (shown to admins, kept on the certificate)."""
+
+
+def verification_url(code: str) -> str:
+    """The public page that says whether the certificate is valid: BASE_URL + /verify/<code>."""
+    return f"{settings.BASE_URL.rstrip('/')}/verify/{code}"
+
+
+def qr_png(url: str) -> bytes:
+    """The QR code of `url` as a black-and-white PNG (QR_SCALE pixels per module, QR_BORDER modules of margin)."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(buffer, kind="png", scale=QR_SCALE, border=QR_BORDER)
+    return buffer.getvalue()
+
+
+def _date(moment: dt.datetime | None, timezone_name: str | None) -> str:
+    if moment is None:
+        return ""
+    return formats.date_format(moment.astimezone(zone_of(timezone_name)), "j F Y")
+
+
+def _completed(value: str | None, timezone_name: str | None) -> str:
+    if not value:
+        return "—"
+    return _date(dt.datetime.fromisoformat(value), timezone_name)
+
+
+class _Page(FPDF):
+    def __init__(self) -> None:
+        super().__init__(orientation="landscape", unit="mm", format="A4")
+        for style, name in FONT_FILES.items():
+            self.add_font(FONT, style, str(FONT_DIR / name))
+        self.set_auto_page_break(auto=True, margin=18)
+        self.set_margins(22, 18, 22)
+
+    def centred(self, text: str, size: float, *, bold: bool = False, colour: tuple = INK, gap: float = 2) -> None:
+        self.set_font(FONT, "B" if bold else "", size)
+        self.set_text_color(*colour)
+        self.multi_cell(0, size * 0.45, text, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(gap)
+
+
+def render_certificate(certificate: Certificate, *, logo: TenantLogo | None, now: dt.datetime) -> bytes:
+    """The certificate's PDF; RenderFailed (with the reason) when it cannot be rendered."""
+    try:
+        return _render(certificate, logo=logo, now=now)
+    except RenderFailed:
+        raise
+    except Exception as exc:  # a broken logo, a missing font file: the caller holds the email, admins see why
+        raise RenderFailed(f"{exc.__class__.__name__}: {exc}") from exc
+
+
+def _render(certificate: Certificate, *, logo: TenantLogo | None, now: dt.datetime) -> bytes:
+    person = certificate.person
+    zone = person.timezone
+    url = verification_url(certificate.code)
+    pdf = _Page()
+    pdf.set_title(f"Certificate {certificate.number}: {certificate.title}")
+    pdf.set_author(certificate.tenant.name)
+    pdf.set_creator("duecourse")
+    pdf.add_page()
+    pdf.set_draw_color(*ACCENT)
+    pdf.set_line_width(0.8)
+    pdf.rect(10, 10, pdf.w - 20, pdf.h - 20)
+
+    if logo is not None:
+        pdf.image(io.BytesIO(bytes(logo.image)), x=Align.C, y=16, h=18, keep_aspect_ratio=True)
+        pdf.set_y(37)
+    else:
+        pdf.set_y(20)
+    pdf.centred(certificate.tenant.name, 12, colour=MUTED, gap=4)
+    pdf.centred("Certificate of completion", 26, bold=True, colour=ACCENT, gap=5)
+    pdf.centred("This certifies that", 11, colour=MUTED)
+    pdf.centred(person.name, 22, bold=True, gap=3)
+    pdf.centred("has completed every required item of", 11, colour=MUTED)
+    pdf.centred(certificate.title, 16, bold=True, gap=5)
+
+    pdf.set_font(FONT, "", 10)
+    pdf.set_text_color(*INK)
+    pdf.set_draw_color(203, 210, 217)
+    pdf.set_line_width(0.2)
+    with pdf.table(
+        col_widths=(110, 35, 40),
+        width=185,
+        align=Align.C,
+        text_align=("LEFT", "LEFT", "RIGHT"),
+        line_height=6,
+        headings_style=FontFace(emphasis="BOLD", color=MUTED, fill_color=(238, 242, 247)),
+        borders_layout="HORIZONTAL_LINES",
+    ) as table:
+        heading = table.row()
+        for label in ("Training", "Type", "Completed"):
+            heading.cell(label)
+        for item in certificate.items:
+            target = item.get("target") or {}
+            row = table.row()
+            row.cell(str(target.get("title") or ""))
+            row.cell(TYPE_LABELS.get(str(target.get("type")), str(target.get("type") or "")))
+            row.cell(_completed(item.get("completed_at"), zone))
+
+    bottom = max(pdf.get_y() + 6, pdf.h - 18 - QR_SIZE_MM - 8)
+    if bottom + QR_SIZE_MM + 8 > pdf.h - 12:
+        pdf.add_page()
+        bottom = 24
+    facts = [
+        ("Certificate number", certificate.number),
+        ("Issued", _date(certificate.issued_at, zone)),
+        ("Valid until", _date(certificate.valid_until, zone) if certificate.valid_until else "No expiry"),
+    ]
+    if not is_valid(invalidated_at=certificate.invalidated_at, valid_until=certificate.valid_until, now=now):
+        since = invalid_since(invalidated_at=certificate.invalidated_at, valid_until=certificate.valid_until, now=now)
+        reason = invalid_reason_of(
+            invalidated_at=certificate.invalidated_at,
+            invalid_reason=certificate.invalid_reason,
+            valid_until=certificate.valid_until,
+            now=now,
+        )
+        facts.append(("No longer valid", f"since {_date(since, zone)}: {REASON_WORDS.get(reason or '', '')}"))
+    pdf.set_xy(pdf.l_margin, bottom)
+    for label, value in facts:
+        pdf.set_font(FONT, "", 9)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(38, 6, label)
+        pdf.set_font(FONT, "B", 10)
+        pdf.set_text_color(*INK)
+        pdf.cell(110, 6, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    qr_x = pdf.w - pdf.r_margin - QR_SIZE_MM
+    pdf.image(io.BytesIO(qr_png(url)), x=qr_x, y=bottom - 4, w=QR_SIZE_MM, h=QR_SIZE_MM)
+    pdf.set_font(FONT, "", 7)
+    pdf.set_text_color(*MUTED)
+    text_width = 120
+    pdf.set_xy(pdf.w - pdf.r_margin - text_width, bottom + QR_SIZE_MM - 3)
+    pdf.cell(text_width, 4, "Check that it is valid:", align=Align.R, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_x(pdf.w - pdf.r_margin - text_width)
+    pdf.cell(text_width, 4, url, align=Align.R, link=url)
+    return bytes(pdf.output())
+
+
+def pdf_filename(certificate: Certificate) -> str:
+    return f"certificate-{certificate.number}.pdf"
