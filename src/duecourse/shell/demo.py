@@ -1,9 +1,11 @@
 """The demo company that `duecourse serve --demo` loads: realistic, deterministic, and loaded once.
 
 Everything is written through the services (tenant_create, the set-based people import,
-group_create, person_set_password, api_token_create), so the demo exercises the same code a
-customer's data goes through. The directory is generated from a fixed seed: every install gets the
-same people, which keeps screenshots, docs and bug reports comparable.
+group_create, the catalog, training configurations (rules), progress, person_set_password,
+api_token_create), so the demo exercises the same code a customer's data goes through: the
+configurations assign the training, completions issue certificates. The directory is generated
+from a fixed seed: every install gets the same people, which keeps screenshots, docs and bug
+reports comparable.
 """
 
 import datetime as dt
@@ -12,9 +14,16 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from duecourse.assignments.inputs import RuleInput
+from duecourse.assignments.living_rules import rule_create
+from duecourse.assignments.progress import ProgressEntry, progress_apply
+from duecourse.catalog.inputs import CourseInput
+from duecourse.catalog.services import course_create
+from duecourse.core import clock
 from duecourse.core.actors import SystemActor
 from duecourse.core.models import Tenant
 from duecourse.groups.inputs import GroupInput
+from duecourse.groups.models import Group
 from duecourse.groups.services import group_create
 from duecourse.people.imports import people_import
 from duecourse.people.models import Person
@@ -327,6 +336,116 @@ DYNAMIC_GROUPS = {
 }
 
 
+# The catalog: (code, title, estimated minutes).
+COURSES = (
+    ("HS-101", "Fire Safety Awareness", 30),
+    ("HS-102", "Manual Handling", 45),
+    ("HS-201", "First Aid Refresher", 60),
+    ("OPS-310", "Forklift Operation and Safety", 90),
+    ("CMP-001", "Code of Conduct", 20),
+    ("CMP-002", "Data Protection (GDPR)", 40),
+)
+
+
+@dataclass(frozen=True)
+class DemoConfiguration:
+    """A training configuration (assignment rule) of the demo; items are (course code, visibility, months)."""
+
+    name: str
+    audience: dict
+    items: tuple[tuple[str, str, int | None], ...]
+    due_in_days: int | None = None
+    due_date_offset: int | None = None  # days from today for a fixed due date (negative: already past)
+    priority: str = "medium"
+    note: str = ""
+    certificate: bool = False
+    completed_share: float = 0.0  # of the audience who have completed every required item
+
+
+CONFIGURATIONS = (
+    DemoConfiguration(
+        name="Leeds site safety",
+        audience={"sites": ["Leeds"]},
+        items=(("HS-101", "required", 12), ("HS-102", "required", 12), ("HS-201", "optional", None)),
+        due_in_days=21,
+        priority="high",
+        note="Everyone working at the Leeds site renews these every year.",
+        certificate=True,
+        completed_share=0.6,
+    ),
+    DemoConfiguration(
+        name="Forklift licence",
+        audience={"group_names": ["Drivers"]},
+        items=(("OPS-310", "required", 36),),
+        due_in_days=30,
+        priority="high",
+        certificate=True,
+        completed_share=0.7,
+    ),
+    DemoConfiguration(
+        name="Company essentials",
+        audience={"everyone": True},
+        items=(("CMP-001", "required", 12), ("CMP-002", "required", 24)),
+        due_date_offset=-5,
+        note="Annual compliance training for every employee.",
+        completed_share=0.75,
+    ),
+)
+
+
+def _load_training(tenant: Tenant, admin: Person, rng: random.Random) -> None:
+    """The catalog and the training configurations, then completions for part of each audience: some
+    people are done (and hold certificates, the learner login among them), some are overdue."""
+    courses = {
+        code: course_create(
+            actor=admin, data=CourseInput(code=code, title=title, estimated_minutes=minutes, status="active")
+        )
+        for code, title, minutes in COURSES
+    }
+    groups = dict(Group.objects.filter(tenant=tenant).values_list("name", "pk"))
+    today = clock.now().date()
+    learner = Person.objects.get(tenant=tenant, email=LOGINS[-1].email)
+    entries: dict[tuple[int, int], ProgressEntry] = {}
+    for config in CONFIGURATIONS:
+        audience = {k: v for k, v in config.audience.items() if k != "group_names"}
+        audience["group_ids"] = [groups[name] for name in config.audience.get("group_names", [])]
+        rule, _ = rule_create(
+            actor=admin,
+            data=RuleInput(
+                name=config.name,
+                audience=audience,
+                items=[
+                    {"target": {"type": "course", "id": courses[code].pk}, "visibility": v, "validity_months": m}
+                    for code, v, m in config.items
+                ],
+                due_in_days=config.due_in_days,
+                due_date=today + dt.timedelta(days=config.due_date_offset) if config.due_date_offset else None,
+                priority=config.priority,
+                note=config.note,
+                certificate=config.certificate,
+            ),
+        )
+        holders = sorted(
+            set(
+                Person.objects.filter(
+                    assignments__sources__kind="rule", assignments__sources__ref_id=rule.pk
+                ).values_list("pk", flat=True)
+            )
+        )
+        done = [pk for pk in holders if rng.random() < config.completed_share]
+        if learner.pk in holders and learner.pk not in done and config.certificate:
+            done.append(learner.pk)  # the learner login shows a certificate
+        for person_id in done:
+            for code, visibility, _months in config.items:
+                if visibility != "required":
+                    continue
+                completed_at = clock.now() - dt.timedelta(days=rng.randint(2, 350), hours=rng.randint(0, 23))
+                entries[(person_id, courses[code].pk)] = ProgressEntry(
+                    person_id=person_id, course_id=courses[code].pk, progress=100, completed_at=completed_at
+                )
+    progress_apply(actor=admin, entries=list(entries.values()), now=clock.now())
+
+
 def _load(admin_email: str) -> Tenant:
     tenant, admin = tenant_create(name=TENANT_NAME, admin_email=admin_email, admin_name=LOGINS[0].name)
     result = people_import(actor=admin, rows=_Directory().build())
@@ -339,6 +458,7 @@ def _load(admin_email: str) -> Tenant:
         group_create(actor=admin, data=GroupInput(name=name, kind="static", member_ids=member_ids))
     for name, conditions in DYNAMIC_GROUPS.items():
         group_create(actor=admin, data=GroupInput(name=name, kind="dynamic", rule={"all": conditions}))
+    _load_training(tenant, admin, rng)
     for login in LOGINS:
         person_set_password(person=Person.objects.get(tenant=tenant, email=login.email), password=PASSWORD)
     return tenant
