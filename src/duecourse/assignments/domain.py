@@ -103,9 +103,32 @@ def recert_window(*, rule_windows: Iterable[int | None], tenant_default: int) ->
     return max(windows) if windows else tenant_default
 
 
-def recertifies_at(*, expires_at: dt.datetime, window_days: int) -> dt.datetime:
-    """When a completion that expires at `expires_at` re-opens its assignment for recertification."""
-    return expires_at - dt.timedelta(days=window_days)
+# The rule a window obeys: **at most half the validity**, so an item never re-opens in the first half of
+# the time the completion it renews holds. A rule's own window is refused beyond `recert_window_limit` of
+# its shortest validity (`living_rules.clean_rule_input`); any other window (the tenant default, a rule
+# holding an item another source gave a shorter validity) is capped at half the real span at runtime
+# (`effective_recert_window`; `sweeps.recertification_due` is its SQL form, held to it by a test).
+SHORTEST_MONTH_DAYS = 28  # the shortest span a month of validity can be (31 Jan + 1 month = 28 Feb)
+
+
+def recert_window_limit(validity_months: int) -> int:
+    """The widest window (days) a rule may set for items valid `validity_months`: half the shortest span
+    that validity can be, so a window a rule was allowed is never capped at runtime."""
+    return validity_months * SHORTEST_MONTH_DAYS // 2
+
+
+def effective_recert_window(*, window_days: int, completed_at: dt.datetime, expires_at: dt.datetime) -> dt.timedelta:
+    """The window that applies to one completion: `window_days`, at most half the span from the completion
+    to its expiry (floored to the microsecond, so the re-open moment is never before the halfway point)."""
+    return min(dt.timedelta(days=window_days), (expires_at - completed_at) // 2)
+
+
+def recertifies_at(*, completed_at: dt.datetime, expires_at: dt.datetime, window_days: int) -> dt.datetime:
+    """When a completion re-opens its assignment for recertification: `expires_at - window`, never before
+    halfway from the completion to the expiry (`effective_recert_window`)."""
+    return expires_at - effective_recert_window(
+        window_days=window_days, completed_at=completed_at, expires_at=expires_at
+    )
 
 
 def recert_due_date(*, expires_at: dt.datetime, timezone_name: str | None) -> dt.date:

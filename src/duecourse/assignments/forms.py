@@ -532,7 +532,8 @@ class RuleForm(TimingMixin, AudienceFields):
         min_value=0,
         max_value=MAX_RECERT_WINDOW_DAYS,
         label="Recertification window (days)",
-        help_text="How long before a completion expires it re-opens. Leave empty for the organisation's default.",
+        help_text="How long before a completion expires it re-opens: at most half the shortest validity "
+        "(14 days a month). Leave empty for the organisation's default.",
         widget=forms.NumberInput(attrs={"min": 0}),
     )
     timing_policy = forms.ChoiceField(

@@ -22,7 +22,7 @@ from django.db.models import Expression, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 
 from duecourse.assignments import fanout, permissions
-from duecourse.assignments.domain import DueSpec
+from duecourse.assignments.domain import DueSpec, recert_window_limit
 from duecourse.assignments.inputs import Audience, RuleAudience, RuleInput, RuleItemInput, TimingPolicy
 from duecourse.assignments.limits import (
     MAX_REASON_LENGTH,
@@ -154,11 +154,45 @@ def clean_rule_input(*, actor: Person, data: RuleInput, rule: AssignmentRule | N
             )
         else:
             clean["recert_window_days"] = window
+    if not errors:
+        errors.extend(_window_misfits(clean, rule))
     if errors:
         raise ValidationFailed(
             detail="Invalid rule: " + "; ".join(f"{e.field} {e.message}" for e in errors), errors=errors
         )
     return clean
+
+
+def _window_misfits(clean: dict[str, Any], rule: AssignmentRule | None) -> list[FieldError]:
+    """A rule's own recertification window is at most half its shortest validity (`domain.recert_window_limit`).
+    Names the window when it is being set, else each item whose new validity is too short for the saved one."""
+    window = clean.get("recert_window_days", rule.recert_window_days if rule else None)
+    if window is None:
+        return []
+    if "items" in clean:
+        validities = [item["validity_months"] for item in clean["items"]]
+    else:
+        validities = list(rule.items.values_list("validity_months", flat=True)) if rule else []
+    shortest = min((months for months in validities if months is not None), default=None)
+    if shortest is None or window <= recert_window_limit(shortest):
+        return []
+    if "recert_window_days" in clean:
+        limit = recert_window_limit(shortest)
+        return [
+            FieldError(
+                "recert_window_days",
+                f"must be at most half the shortest validity among the items: at most {limit} days"
+                f" for {shortest} month{'s' if shortest != 1 else ''}",
+            )
+        ]
+    return [
+        FieldError(
+            f"items[{index}].validity_months",
+            f"is too short for the recertification window of {window} days (a window is at most half the validity)",
+        )
+        for index, months in enumerate(validities)
+        if months is not None and recert_window_limit(months) < window
+    ]
 
 
 def _clean_items(tenant_id: int, items: list[RuleItemInput] | None, errors: list[FieldError]) -> list[dict[str, Any]]:

@@ -10,8 +10,22 @@ import datetime as dt
 from itertools import pairwise
 
 from django.db import transaction
-from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.lookups import LessThanOrEqual
 
 from duecourse.assignments.domain import NEXT_CYCLE_GRACE, recert_due_date, recert_window_in
 from duecourse.assignments.models import EXPIRY_PENDING, Assignment, AssignmentRule, AssignmentSource
@@ -161,14 +175,23 @@ def _window_at_least(days: int, *, tenant_id: int, default_window: int) -> Q:
     return condition
 
 
+def _past_halfway(now: dt.datetime) -> Q:
+    """SQL form of `domain.effective_recert_window`'s cap: `now` is at least halfway from the completion to
+    its expiry, written without division as `expires_at - now <= now - completed_at`."""
+    moment = Value(now, output_field=DateTimeField())
+    remaining = ExpressionWrapper(F("expires_at") - moment, output_field=DurationField())
+    elapsed = ExpressionWrapper(moment - F("completed_at"), output_field=DurationField())
+    return Q(LessThanOrEqual(remaining, elapsed))
+
+
 def recertification_due(*, tenant_id: int, default_window: int, now: dt.datetime) -> QuerySet[Assignment]:
     """The tenant's completed assignments with a validity whose recertification window has opened:
-    `expires_at - window <= now` (`domain.recertifies_at`), the window being `domain.recert_window` of each.
-    Not while an exemption runs (it re-opens once the exemption ends).
+    `domain.recertifies_at(...) <= now`, the window being `domain.recert_window` of each, never more than
+    half the completion's span (`_past_halfway`). Not while an exemption runs (it re-opens once it ends).
 
     Index-friendly: a range on `assignment_expiry_idx` (tenant, expires_at) up to the widest window in use;
-    rows within the narrowest window need no per-row check, and each wider band checks only its own rows
-    (an EXISTS on the sources' unique key per row).
+    rows within the narrowest window need no per-row rule check, and each wider band checks only its own
+    rows (an EXISTS on the sources' unique key per row); the halfway cap is a comparison on the row itself.
     """
     windows = sorted(
         {default_window}
@@ -189,6 +212,7 @@ def recertification_due(*, tenant_id: int, default_window: int, now: dt.datetime
             tenant_id=tenant_id, completed_at__isnull=False, withdrawn_at__isnull=True, validity_months__isnull=False
         )
         .filter(due if len(windows) == 1 else due & Q(expires_at__lte=now + dt.timedelta(days=windows[-1])))
+        .filter(_past_halfway(now))
         .exclude(exemption_running_filter(now))
     )
 

@@ -31,7 +31,7 @@ class RecertificationForm(forms.Form):
         label="Recertification window (days before expiry)",
         help_text="Completed training with a validity comes back this many days before the completion expires, "
         f"due on the expiry date. Empty: the standard {DEFAULT_RECERT_WINDOW_DAYS} days. A training configuration "
-        "may set its own window.",
+        "may set its own window. Never more than half the validity: a shorter validity re-opens halfway.",
     )
 
 

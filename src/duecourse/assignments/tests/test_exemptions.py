@@ -206,7 +206,8 @@ class TestWhatItStops:
         for person in people:
             admin_api.post("progress", {"person_id": person.pk, "course_id": course.pk, "progress": 100})
         exempt(admin_api, held[0]["id"])
-        tick(NOW + dt.timedelta(days=1))  # the completions (valid one month) now expire within 30 days
+        # Valid one month (to 15 Jul): the 30-day window opens halfway, 15 days on (a window is at most half).
+        tick(NOW + dt.timedelta(days=15))
         assert not Notification.objects.filter(assignment_id=held[0]["id"], kind="expiring").exists()
         assert Notification.objects.filter(assignment_id=held[1]["id"], kind="expiring").exists()
 

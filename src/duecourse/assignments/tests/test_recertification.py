@@ -6,6 +6,7 @@ from the later of completion and old expiry, exemptions, hidden items, recurrenc
 the window rule held to the pure one.
 """
 
+import calendar
 import datetime as dt
 import itertools
 
@@ -16,7 +17,7 @@ from django.db import connection
 from duecourse.assignments import domain
 from duecourse.assignments.domain import holds_valid_completion
 from duecourse.assignments.fanout import recompute_due_dates
-from duecourse.assignments.limits import DEFAULT_RECERT_WINDOW_DAYS
+from duecourse.assignments.limits import DEFAULT_RECERT_WINDOW_DAYS, MAX_VALIDITY_MONTHS
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource
 from duecourse.assignments.selectors import valid_completion_filter
 from duecourse.assignments.sweeps import (
@@ -157,10 +158,146 @@ def test_the_sql_form_of_the_window_matches_the_rule(admin, admin_api, tenant, m
             )
         holders = [s.rule_id for s in rule_sources[person] if s.rule_id in windows]
         window = domain.recert_window(rule_windows=[windows[r] for r in holders], tenant_default=default)
-        expected[row.pk] = domain.recertifies_at(expires_at=expires, window_days=window) <= now
+        expected[row.pk] = (
+            domain.recertifies_at(completed_at=row.completed_at, expires_at=expires, window_days=window) <= now
+        )
     picked = set(recertification_due(tenant_id=tenant.pk, default_window=default, now=now).values_list("pk", flat=True))
     assert picked == {pk for pk, due in expected.items() if due}
     assert 0 < len(picked) < len(expected)
+
+
+# --- the window and the validity: at most half of it ---------------------------------------------
+def test_a_window_is_capped_at_half_the_completions_span():
+    completed, expires = utc("2027-01-31T10:00"), utc("2027-02-28T10:00")  # one month: 28 days
+    assert domain.effective_recert_window(window_days=30, completed_at=completed, expires_at=expires) == dt.timedelta(
+        days=14
+    )
+    assert domain.recertifies_at(completed_at=completed, expires_at=expires, window_days=30) == utc("2027-02-14T10:00")
+    assert domain.recertifies_at(completed_at=completed, expires_at=expires, window_days=10) == utc("2027-02-18T10:00")
+    odd = expires + dt.timedelta(microseconds=1)  # an odd span: never a microsecond before halfway
+    assert domain.recertifies_at(completed_at=completed, expires_at=odd, window_days=30) == utc(
+        "2027-02-14T10:00:00.000001"
+    )
+
+
+def test_a_window_a_rule_is_allowed_is_never_capped():
+    """`recert_window_limit` (what a rule may set) fits every span its validity can have: for each month count,
+    completed on the first, the 28th and the last day of every month of a common and a leap year, the window
+    applies in full (so it opens after the completion)."""
+    completions = [
+        utc(f"{year}-{month:02}-{day:02}T10:00")
+        for year in (2027, 2028)
+        for month in range(1, 13)
+        for day in (1, 28, calendar.monthrange(year, month)[1])
+    ]
+    for months in [*range(1, 25), 36, 60, MAX_VALIDITY_MONTHS]:
+        limit = domain.recert_window_limit(months)
+        assert limit == 14 * months
+        for completed in completions:
+            expires = domain.add_months(completed, months)
+            opens = domain.recertifies_at(completed_at=completed, expires_at=expires, window_days=limit)
+            assert opens == expires - dt.timedelta(days=limit) > completed
+
+
+def test_the_sql_form_of_the_halfway_cap_matches_the_rule(admin, tenant, make_person):
+    """Rows whose halfway point falls on, a microsecond around and a day around now (odd and even spans),
+    under and over the window: the sweep picks exactly what `domain.recertifies_at` says is due."""
+    now = utc("2027-01-01T12:00")
+    default = 120
+    person, course = make_person(tenant), make_course(tenant)
+    micro, day = dt.timedelta(microseconds=1), dt.timedelta(days=1)
+    expected: dict[int, bool] = {}
+    for index, (span_days, odd, shift) in enumerate(
+        itertools.product((28, 92, 239, 241, 365), (False, True), (-day, -micro, dt.timedelta(0), micro, day))
+    ):
+        span = dt.timedelta(days=span_days) + (micro if odd else dt.timedelta(0))
+        completed = now - span // 2 + shift  # halfway is `shift` after now, to the microsecond
+        row = Assignment.objects.create(
+            tenant=tenant,
+            person=person,
+            target_type="course",
+            target_id=course.pk + 1000 + index,
+            validity_months=1,
+            completed_at=completed,
+            expires_at=completed + span,
+            progress=100,
+            assigned_at=ASSIGNED,
+        )
+        AssignmentSource.objects.create(
+            tenant=tenant, assignment=row, kind="individual", ref_id=admin.pk, label="Individual", created_at=ASSIGNED
+        )
+        row.refresh_from_db()  # as stored: the database's precision
+        expected[row.pk] = (
+            domain.recertifies_at(completed_at=row.completed_at, expires_at=row.expires_at, window_days=default) <= now
+        )
+    picked = set(recertification_due(tenant_id=tenant.pk, default_window=default, now=now).values_list("pk", flat=True))
+    assert picked == {pk for pk, due in expected.items() if due}
+    assert 0 < len(picked) < len(expected)
+
+
+def test_a_window_wider_than_half_the_validity_reopens_halfway_not_at_once(admin, admin_api, learner, course):
+    """The reviewer's case: a 3-month validity under a 120-day window (the tenant's; a rule may not set it)."""
+    assert admin_api.patch("settings", {"recert_window_days": 120}).status_code == 200
+    make_rule(admin_api, course, [learner.pk], validity_months=3)
+    assignment = Assignment.objects.get(person=learner)
+    complete(admin_api, learner, course, COMPLETED)
+    expires = utc("2026-06-10T10:00")
+    halfway = utc("2026-04-25T10:00")  # 46 of the 92 days
+    assert fresh(assignment).expires_at == expires
+    assert recertify(utc(COMPLETED) + dt.timedelta(minutes=5)) == 0
+    assert recertify(halfway - dt.timedelta(seconds=1)) == 0
+    assert (fresh(assignment).cycle, inbox(learner, "expiring")) == (1, [])
+    assert recertify(halfway) == 1
+    a = fresh(assignment)
+    assert (a.cycle, a.expires_at, a.due_date) == (2, expires, dt.date(2026, 6, 10))
+    assert len(inbox(learner, "expiring")) == 1
+
+
+def test_one_month_under_the_default_window_reopens_halfway(admin, admin_api, learner, course):
+    """Completed 31 Jan, valid one month: it expires 28 Feb, inside the default 30 days from the start."""
+    assignment = assign_at(ASSIGNED, admin, learner, course, validity_months=1)
+    complete(admin_api, learner, course, "2027-01-31T10:00:00")
+    assert fresh(assignment).expires_at == utc("2027-02-28T10:00")
+    assert recertify(utc("2027-01-31T10:05")) == 0
+    assert recertify(utc("2027-02-14T09:59")) == 0
+    assert recertify(utc("2027-02-14T10:00")) == 1
+    assert (fresh(assignment).cycle, fresh(assignment).due_date) == (2, dt.date(2027, 2, 28))
+
+
+def test_a_rules_window_wider_than_half_its_shortest_validity_is_refused(admin_api, learner, course, tenant):
+    other = make_course(tenant)
+    body = {
+        "name": "Drivers",
+        "audience": {"person_ids": [learner.pk]},
+        "items": [{"target": target(course), "validity_months": 12}, {"target": target(other), "validity_months": 3}],
+        "recert_window_days": 43,
+    }
+    response = admin_api.post("rules", body)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "recert_window_days",
+            "message": "must be at most half the shortest validity among the items: at most 42 days for 3 months",
+        }
+    ]
+    assert not AssignmentRule.objects.exists() and not Assignment.objects.exists()
+
+    created = admin_api.post("rules", {**body, "recert_window_days": 42})
+    assert created.status_code == 201, created.content
+    rule_id = created.json()["id"]
+    assert admin_api.patch(f"rules/{rule_id}", {"recert_window_days": 120}).json()["errors"][0]["field"] == (
+        "recert_window_days"
+    )
+    shorter = [{"target": target(course), "validity_months": 1}, {"target": target(other), "validity_months": 3}]
+    response = admin_api.patch(f"rules/{rule_id}", {"items": shorter})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["items[0].validity_months"]
+    # Either side may give way: no window (the tenant default, capped at runtime) or no validity.
+    assert admin_api.patch(f"rules/{rule_id}", {"items": shorter, "recert_window_days": None}).status_code == 200
+    assert admin_api.patch(f"rules/{rule_id}", {"recert_window_days": 200}).status_code == 422
+    rule = AssignmentRule.objects.get(pk=rule_id)
+    assert rule.recert_window_days is None
+    assert sorted(rule.items.values_list("validity_months", flat=True)) == [1, 3]
 
 
 # --- re-opening -----------------------------------------------------------------------------------

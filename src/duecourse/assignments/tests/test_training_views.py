@@ -210,6 +210,21 @@ class TestForm:
         assert "Training: give at least one item" in text(response)
         assert not AssignmentRule.objects.exists() and not Assignment.objects.exists()
 
+    def test_a_recertification_window_beyond_half_the_validity_shows_beside_its_field(
+        self, admin, world, course, signed_in
+    ):
+        client = signed_in(admin)
+        data = form_data(course, departments="Drivers", item_validity="3", recert_window_days="120")
+        response = client.post("/training/new/", data)
+        assert response.status_code == 422
+        assert field_error(text(response), "recert_window_days") == (
+            "must be at most half the shortest validity among the items: at most 42 days for 3 months"
+        )
+        assert not AssignmentRule.objects.exists() and not Assignment.objects.exists()
+        response = client.post("/training/new/", {**data, "recert_window_days": "42"})
+        assert response.status_code == 302, text(response)
+        assert AssignmentRule.objects.get().recert_window_days == 42
+
     def test_the_item_editor_adds_and_removes_with_htmx_and_without(self, admin, world, course, signed_in):
         other = make_course(admin.tenant, title="First aid")
         client = signed_in(admin)
