@@ -411,18 +411,20 @@ def _load_training(tenant: Tenant, admin: Person, rng: random.Random) -> None:
         audience["group_ids"] = [groups[name] for name in config.audience.get("group_names", [])]
         rule, _ = rule_create(
             actor=admin,
-            data=RuleInput(
-                name=config.name,
-                audience=audience,
-                items=[
-                    {"target": {"type": "course", "id": courses[code].pk}, "visibility": v, "validity_months": m}
-                    for code, v, m in config.items
-                ],
-                due_in_days=config.due_in_days,
-                due_date=today + dt.timedelta(days=config.due_date_offset) if config.due_date_offset else None,
-                priority=config.priority,
-                note=config.note,
-                certificate=config.certificate,
+            data=RuleInput.model_validate(
+                {
+                    "name": config.name,
+                    "audience": audience,
+                    "items": [
+                        {"target": {"type": "course", "id": courses[code].pk}, "visibility": v, "validity_months": m}
+                        for code, v, m in config.items
+                    ],
+                    "due_in_days": config.due_in_days,
+                    "due_date": today + dt.timedelta(days=config.due_date_offset) if config.due_date_offset else None,
+                    "priority": config.priority,
+                    "note": config.note,
+                    "certificate": config.certificate,
+                }
             ),
         )
         holders = sorted(
