@@ -6,8 +6,6 @@ and the PDF's first page (rendered by pdftoppm from poppler-utils, when installe
 
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ from duecourse.assignments.progress import progress_record
 from duecourse.certificates.models import Certificate
 from duecourse.core import clock
 from duecourse.testing.factories import make_course, target
-from duecourse.testing.pdfs import pdf_text, qr_matches
+from duecourse.testing.pdfs import pdf_text, qr_matches, render_first_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,25 +55,6 @@ def certified(tenant, ada, make_person, settings, live_server):
     return zoe, Certificate.objects.get(person=zoe, rule=rule)
 
 
-def render_first_page(content: bytes, path: Path) -> None:
-    """The PDF's first page as a PNG (pdftoppm), for the docs."""
-    source = path.with_suffix(".pdf")
-    source.write_bytes(content)
-    subprocess.run(  # noqa: S603 - a fixed tool on files we wrote
-        [
-            shutil.which("pdftoppm") or "pdftoppm",
-            "-png",
-            "-r",
-            "80",
-            "-singlefile",
-            str(source),
-            str(path.with_suffix("")),
-        ],
-        check=True,
-    )
-    source.unlink()
-
-
 def test_learner_downloads_and_checks_their_certificate(
     page, browser, live_server, certified, ada, sign_in, screenshot, violations
 ):
@@ -104,7 +83,7 @@ def test_learner_downloads_and_checks_their_certificate(
     assert printed == f"{live_server.url}/verify/{cert.code}"
     assert qr_matches(content, printed)
     directory = os.environ.get("DUECOURSE_SCREENSHOTS")
-    if directory and shutil.which("pdftoppm"):
+    if directory:
         render_first_page(content, Path(directory) / "certificate-pdf.png")
 
     # The printed (and scanned) URL, in a browser that is signed in to nothing.
