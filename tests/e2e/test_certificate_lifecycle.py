@@ -19,7 +19,8 @@ the API, the worker command (`duecourse worker --once --now`) and a real SMTP se
 
 Time is moved with time_machine (ticking, so the browser and the live server keep working) from the first
 day of next month, so that the cookies the server sets are never in the browser's past. With
-DUECOURSE_SCREENSHOTS set it saves the site's Training tab, the first certificate's PDF and its verify page.
+DUECOURSE_SCREENSHOTS set it saves the docs' screenshots of the site's Training tab (training-tab.png), the
+first certificate's verify page (verify-page.png) and the third certificate's PDF (certificate-pdf.png).
 """
 
 import datetime as dt
@@ -123,9 +124,6 @@ class Life:
         assert response.status_code == 200, response.content
         return response.json()["items"]
 
-    def mails(self, subject: str) -> list:
-        return [m for m in self.smtp.handler.received if m["Subject"].startswith(subject)]
-
     def told(self, line: str) -> list:
         """The learner's emails that say `line` (several notices of a tick come in one email)."""
         return [
@@ -135,7 +133,8 @@ class Life:
         ]
 
     def issued_mails(self) -> list:
-        return self.mails(f"Certificate issued: {CONFIGURATION}")
+        subject = f"Certificate issued: {CONFIGURATION}"  # each alone in its email, with the PDF
+        return [m for m in self.smtp.handler.received if m["Subject"] == subject]
 
     def verify(self, cert: dict):
         """The public verify page of `cert`, in a browser signed in to nothing; returns its state line."""
@@ -190,6 +189,8 @@ def test_certificate_life_cycle(page, browser, live_server, settings, smtp_serve
         add_item(page, "Warehouse first aid (HS-110)", 2)
         page.get_by_label("Visibility of Warehouse first aid").select_option("optional")
         expect(page.get_by_label("Visibility of Forklift safety")).to_have_value("required")
+        page.get_by_label("Days after assignment").check()
+        page.get_by_label("Days", exact=True).fill("30")
         page.get_by_role("button", name="Preview who is added and removed").click()
         expect(page.locator("#preview-add")).to_have_text("3")  # Ada, the learner and Olivia; not Matteo
         expect(page.locator("#preview-remove")).to_have_text("0")
@@ -206,6 +207,7 @@ def test_certificate_life_cycle(page, browser, live_server, settings, smtp_serve
         page.goto(training_tab)
         row = page.locator("#training-table tbody tr")
         expect(row).to_contain_text(CONFIGURATION)
+        expect(row).to_contain_text("30 days after assignment")
         expect(row.locator("[data-holders]")).to_have_text("3")
         screenshot(page, "training-tab.png")
 
@@ -229,8 +231,6 @@ def test_certificate_life_cycle(page, browser, live_server, settings, smtp_serve
         assert first["verify_url"] == f"{live_server.url}/verify/{first['code']}"
         assert first["verify_url"] in text
         assert qr_matches(content, first["verify_url"])
-        if directory:
-            render_first_page(content, Path(directory) / "certificate-pdf.png")
         life.worker(completed + dt.timedelta(hours=2))
         assert len(life.issued_mails()) == 1
 
@@ -242,6 +242,7 @@ def test_certificate_life_cycle(page, browser, live_server, settings, smtp_serve
         screenshot(life.public, "verify-page.png")
 
         # 4. Inside the recertification window: the course re-opens as cycle 2, due on the expiry date.
+        life.worker(START + dt.timedelta(days=31))  # a month on: the usual reminders about the optional course
         life.worker(valid_until - dt.timedelta(days=15))
         forklift = Assignment.objects.get(person=leeds, target_id=Course.objects.get(code="LOG-210").pk)
         reopened = life.api.get(f"assignments/{forklift.pk}").json()
@@ -249,8 +250,8 @@ def test_certificate_life_cycle(page, browser, live_server, settings, smtp_serve
         assert reopened["due_date"] == valid_until.date().isoformat()
         assert parse(reopened["expires_at"]) == valid_until
         assert [n.kind for n in inbox(leeds, "expiring")] == ["expiring"]
-        (expiring,) = life.mails("Expires soon, recertify: Forklift safety")
-        assert expiring["To"] == "lukasz@acme.test"
+        expiring = life.told("Expires soon, recertify: Forklift safety")
+        assert len(expiring) == 1 and expiring[0]["To"] == "lukasz@acme.test"
         assert [c["status"] for c in life.certificates()] == ["valid"]
         expect(life.verify(first)).to_contain_text("Valid.")
 
@@ -305,7 +306,13 @@ def test_certificate_life_cycle(page, browser, live_server, settings, smtp_serve
         third = life.certificates()[0]
         assert third["status"] == "valid"
         assert sorted(i["target"]["title"] for i in third["items"]) == ["Forklift safety", "Ladder safety"]
-        assert len(life.issued_mails()) == 3
+        mails = life.issued_mails()
+        assert len(mails) == 3
+        content = pdf_of(mails[-1])
+        for expected in (HOLDER, third["number"], "Forklift safety", day(again), "Ladder safety", day(caught_up)):
+            assert expected in pdf_text(content)
+        if directory:
+            render_first_page(content, Path(directory) / "certificate-pdf.png")
 
         # 9. The hidden course made required counts as new; after catching up, an admin revokes.
         life.at(caught_up + dt.timedelta(days=1))
@@ -348,5 +355,5 @@ def test_certificate_life_cycle(page, browser, live_server, settings, smtp_serve
         ]
         assert len({c["code"] for c in history}) == 4
         assert sorted(m["Subject"] for m in life.issued_mails()) == [f"Certificate issued: {CONFIGURATION}"] * 4
-        assert len(life.mails("Expires soon")) == 1
+        assert len(life.told("Expires soon")) == 1
     stranger.close()
