@@ -1,13 +1,10 @@
 """In a real browser: a learner finds their certificate on My learning, downloads the PDF (opened with
 pypdf: holder, items, number, the verification URL as text and QR code), follows the printed URL to the
 public verification page without signing in, and an admin revokes it, which that page then says.
-Everything under the Content-Security-Policy. With DUECOURSE_SCREENSHOTS set, it saves the verify page
-and the PDF's first page (rendered by pdftoppm from poppler-utils, when installed)."""
+Everything under the Content-Security-Policy. With DUECOURSE_SCREENSHOTS set, it saves the admin's
+Certificates page (the PDF and verify page screenshots come from tests/e2e/test_certificate_lifecycle.py)."""
 
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -57,25 +54,6 @@ def certified(tenant, ada, make_person, settings, live_server):
     return zoe, Certificate.objects.get(person=zoe, rule=rule)
 
 
-def render_first_page(content: bytes, path: Path) -> None:
-    """The PDF's first page as a PNG (pdftoppm), for the docs."""
-    source = path.with_suffix(".pdf")
-    source.write_bytes(content)
-    subprocess.run(  # noqa: S603 - a fixed tool on files we wrote
-        [
-            shutil.which("pdftoppm") or "pdftoppm",
-            "-png",
-            "-r",
-            "80",
-            "-singlefile",
-            str(source),
-            str(path.with_suffix("")),
-        ],
-        check=True,
-    )
-    source.unlink()
-
-
 def test_learner_downloads_and_checks_their_certificate(
     page, browser, live_server, certified, ada, sign_in, screenshot, violations
 ):
@@ -103,9 +81,6 @@ def test_learner_downloads_and_checks_their_certificate(
     printed = re.search(r"(http://\S+/verify/\S+)", text).group(1)
     assert printed == f"{live_server.url}/verify/{cert.code}"
     assert qr_matches(content, printed)
-    directory = os.environ.get("DUECOURSE_SCREENSHOTS")
-    if directory and shutil.which("pdftoppm"):
-        render_first_page(content, Path(directory) / "certificate-pdf.png")
 
     # The printed (and scanned) URL, in a browser that is signed in to nothing.
     stranger = browser.new_context(base_url=live_server.url, viewport={"width": 1100, "height": 860})
@@ -117,7 +92,6 @@ def test_learner_downloads_and_checks_their_certificate(
     expect(public.locator("#verify")).to_contain_text("Zoë Łukasz-Núñez")
     expect(public.locator("#verify")).to_contain_text("Forklift practice")
     expect(public.locator("#verify")).not_to_contain_text("zoe@acme.test")
-    screenshot(public, "verify-page.png")
 
     # An admin revokes it from the certificates page; the public page says so at once.
     page.context.clear_cookies()

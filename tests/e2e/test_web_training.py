@@ -85,7 +85,6 @@ def test_a_training_configuration_from_the_groups_training_tab(page, warehouse, 
     expect(row).to_contain_text("Forklift certification")
     expect(row).to_contain_text("30 days after assignment")
     expect(row.locator("[data-holders]")).to_have_text("3")
-    screenshot(page, "training-tab.png")
 
     row.get_by_role("link", name="Forklift certification").click()
     page.get_by_label("Reason").fill("Trainer on leave until March")

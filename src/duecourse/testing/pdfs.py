@@ -1,6 +1,10 @@
-"""Reading certificate PDFs in tests: their text (pypdf) and the QR code printed on them."""
+"""Reading certificate PDFs in tests: their text (pypdf) and the QR code printed on them; the first page as
+a PNG for the docs."""
 
 import io
+import shutil
+import subprocess
+from pathlib import Path
 
 import segno
 from pypdf import PdfReader
@@ -27,4 +31,18 @@ def qr_matches(content: bytes, url: str) -> bool:
             pixel = grey.getpixel((int((col + QR_BORDER + 0.5) * step), int((row + QR_BORDER + 0.5) * step)))
             if not isinstance(pixel, int | float) or (pixel < 128) != bool(dark):
                 return False
+    return True
+
+
+def render_first_page(content: bytes, path: Path) -> bool:
+    """Save the PDF's first page as the PNG `path` (pdftoppm from poppler-utils); False when it is not installed."""
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        return False
+    source = path.with_suffix(".pdf")
+    source.write_bytes(content)
+    subprocess.run(  # noqa: S603 - a fixed tool on files we wrote
+        [tool, "-png", "-r", "80", "-singlefile", str(source), str(path.with_suffix(""))], check=True
+    )
+    source.unlink()
     return True
