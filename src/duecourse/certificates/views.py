@@ -178,8 +178,10 @@ def verify_view(request, code: str):
     )
     context = {
         "state": "valid" if is_valid(invalidated_at=invalidated_at, valid_until=valid_until, now=now) else "invalid",
-        "cert": cert,
+        # Only what the page shows (for whom, for what, valid until), so that nothing else can leak.
         "holder": cert.person.name,
+        "title": cert.title,
+        "valid_until": valid_until,
         "issuer": cert.tenant.name,
         "items": [(item.get("target") or {}).get("title", "") for item in cert.items],
         "since": invalid_since(invalidated_at=invalidated_at, valid_until=valid_until, now=now),
