@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from duecourse.assignments.models import Assignment
-from duecourse.certificates import limits
+from duecourse.certificates import limits, sweeps
 from duecourse.certificates.domain import is_valid
 from duecourse.certificates.models import Certificate, CertificateBacklog
 from duecourse.certificates.selectors import rule_summary
@@ -93,6 +93,33 @@ class TestExpiry:
         assert renewed is not None and renewed.valid_until == expiry + 365 * DAY
         assert not Notification.objects.filter(person=team[0], kind="certificate_invalidated").exists()
         assert Notification.objects.filter(person=team[0], kind="certificate_issued").count() == 2
+
+    def test_a_failing_configuration_does_not_hold_up_other_expiries(self, admin, team, courses, monkeypatch, caplog):
+        theory, practice, _ = courses
+        broken = make_config(admin, team[:2], [item(theory, validity_months=6)], name="Broken")
+        healthy = make_config(admin, team[2:4], [item(practice, validity_months=6)], name="Healthy")
+        for person in team[:2]:
+            complete(admin, person, theory, START + DAY)
+        for person in team[2:4]:
+            complete(admin, person, practice, START + DAY)
+        expiring = [live(p, broken) for p in team[:2]] + [live(p, healthy) for p in team[2:4]]
+        expiry = max(c.valid_until for c in expiring)
+        real_refresh = sweeps.certificates_refresh
+
+        def refresh(*, rules, **kwargs):
+            if rules[0].pk == broken.pk:
+                raise RuntimeError("a bug in one configuration")
+            return real_refresh(rules=rules, **kwargs)
+
+        monkeypatch.setattr(sweeps, "certificates_refresh", refresh)
+        # The broken configuration's certificates come first in the claim order (they ran out first).
+        done = certificates_sweep(now=expiry + DAY, batch=1000, budget_seconds=5.0)
+
+        assert done == 2
+        for cert in expiring:
+            cert.refresh_from_db()
+        assert [c.invalid_reason for c in expiring] == [None, None, "expired", "expired"]
+        assert f"rule {broken.pk}" in caplog.text and "a bug in one configuration" in caplog.text
 
 
 class TestBacklog:
