@@ -16,6 +16,7 @@ from duecourse.assignments.models import AssignmentRule
 from duecourse.certificates import limits
 from duecourse.certificates.issuing import certificates_refresh, concerns_certificates, issuing_rules
 from duecourse.certificates.models import Certificate, CertificateBacklog
+from duecourse.certificates.throttle import prune_verify_buckets
 from duecourse.core.sql import skip_locked
 
 logger = logging.getLogger(__name__)
@@ -106,7 +107,8 @@ def _issue_backlogs(*, now: dt.datetime, batch: int, deadline: float) -> int:
 def certificates_repair(*, now: dt.datetime, batch: int | None = None) -> int:
     """The safety net (hourly): every configuration that issues or has live certificates, checked against
     its whole audience, one transaction each; whatever an event missed is repaired, and people still
-    waiting beyond a batch are queued for `certificates_sweep`."""
+    waiting beyond a batch are queued for `certificates_sweep`. Also prunes the verification page's old
+    rate-limit buckets."""
     batch = batch or limits.SWEEP_BATCH
     live_rules = Certificate.objects.filter(invalidated_at__isnull=True).values("rule_id")
     rules = (issuing_rules() | AssignmentRule.objects.filter(pk__in=live_rules)).order_by("pk")
@@ -119,4 +121,5 @@ def certificates_repair(*, now: dt.datetime, batch: int | None = None) -> int:
                     changed += len(outcome.invalidated) + len(outcome.issued)
         except Exception:
             logger.exception("Checking the certificates of rule %s failed; the other rules went on", rule.pk)
+    prune_verify_buckets(now=now)
     return changed

@@ -8,7 +8,7 @@ import pytest
 from duecourse.assignments.models import Assignment
 from duecourse.certificates import limits, sweeps
 from duecourse.certificates.domain import is_valid
-from duecourse.certificates.models import Certificate, CertificateBacklog
+from duecourse.certificates.models import Certificate, CertificateBacklog, VerifyRateBucket
 from duecourse.certificates.selectors import rule_summary
 from duecourse.certificates.sweeps import certificates_repair, certificates_sweep
 from duecourse.certificates.tests.conftest import (
@@ -21,6 +21,7 @@ from duecourse.certificates.tests.conftest import (
     live,
     make_config,
 )
+from duecourse.certificates.throttle import count_verify_request
 from duecourse.notifications.models import Notification
 from duecourse.testing.scheduling import tick
 
@@ -177,3 +178,12 @@ class TestRepair:
         assert cert.invalid_reason == "expired"
         assert live(team[1], rule) is not None
         assert certificates_repair(now=START + 2 * DAY) == 0
+
+    def test_prunes_the_verification_pages_old_rate_limit_buckets(self):
+        now = START + 2 * DAY
+        for minutes_ago in (0, 5, 11, 60 * 24):
+            count_verify_request("203.0.113.5", now=now - dt.timedelta(minutes=minutes_ago))
+        assert count_verify_request("203.0.113.5", now=now) == 2  # the same minute counts on
+        certificates_repair(now=now)
+        kept = sorted(VerifyRateBucket.objects.values_list("window_start", flat=True))
+        assert kept == [now - dt.timedelta(minutes=5), now]
