@@ -30,11 +30,11 @@ from pathlib import Path
 import segno
 from django.conf import settings
 from django.utils import formats
-from fontTools import subset as font_subset
-from fontTools.ttLib import TTFont
+from fontTools import subset as font_subset  # type: ignore[import-untyped]
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
 
 from duecourse.certificates.domain import REASON_WORDS, invalid_reason_of, invalid_since, is_valid
 from duecourse.certificates.models import Certificate, TenantLogo
@@ -103,7 +103,12 @@ def _make_common_font_files() -> dict[str, Path] | None:
     try:
         directory = Path(tempfile.mkdtemp(prefix="duecourse-fonts-"))
         owner = os.getpid()
-        atexit.register(lambda: os.getpid() == owner and shutil.rmtree(directory, ignore_errors=True))
+
+        def remove() -> None:  # by the process that made it, not by a child forked after
+            if os.getpid() == owner:
+                shutil.rmtree(directory, ignore_errors=True)
+
+        atexit.register(remove)
         unicodes = [code for first, last in COMMON_BLOCKS for code in range(first, last + 1)]
         files = {}
         for style, source in full_font_files().items():
@@ -153,7 +158,7 @@ def _render(certificate: Certificate, *, logo: TenantLogo | None, now: dt.dateti
     common = common_font_files()
     if common is not None:
         pdf = _compose(certificate, logo=logo, now=now, fonts=common)
-        if not any(font.missing_glyphs for font in pdf.fonts.values()):
+        if not any(isinstance(font, TTFFont) and font.missing_glyphs for font in pdf.fonts.values()):
             return bytes(pdf.output())
     return bytes(_compose(certificate, logo=logo, now=now, fonts=full_font_files()).output())
 
