@@ -92,6 +92,7 @@ def test_learner_downloads_and_checks_their_certificate(
     expect(public.locator("#verify")).to_contain_text("Zoë Łukasz-Núñez")
     expect(public.locator("#verify")).to_contain_text("Forklift practice")
     expect(public.locator("#verify")).not_to_contain_text("zoe@acme.test")
+    expect(public.locator("#verify")).not_to_contain_text(cert.number)
 
     # An admin revokes it from the certificates page; the public page says so at once.
     page.context.clear_cookies()

@@ -107,3 +107,21 @@ class TenantLogo(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"logo of {self.tenant_id}"
+
+
+class VerifyRateBucket(models.Model):
+    """How many times one client (`core.clients.throttle_key`) opened the public verification page in
+    one minute, shared by every web process (`throttle.count_verify_request`); old minutes are pruned
+    by the hourly repair."""
+
+    client = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "verify_rate_bucket"
+        constraints = [models.UniqueConstraint(fields=["client", "window_start"], name="verify_rate_bucket_unique")]
+        indexes = [models.Index(fields=["window_start"], name="verify_rate_bucket_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.client} @ {self.window_start:%H:%M}: {self.hits}"

@@ -6,18 +6,35 @@ and name, the holder, the configuration, each required item with its completion 
 issue date, validity, and a QR code (segno) of the public verification URL, printed as text too.
 Rendering is deterministic from the certificate's stored facts, so it is done when needed (an email
 being delivered, a download) rather than stored.
+
+Speed: fpdf2 parses a font file on every `add_font` and its subsetting (at `output`) cuts the parsed
+font down in place, so a parsed font can be neither kept nor shared between documents (a deep copy of
+an FPDF shares the parsed font too). Parsing both DejaVu files (~6,000 glyphs each) was most of a
+render. So each process cuts, once, copies of both files down to the blocks nearly every name and
+title is written in (`COMMON_BLOCKS`: Latin, Greek, Cyrillic, punctuation; ~2,000 glyphs) and renders
+with those; a certificate that prints any other character is rendered again with the whole fonts.
+Either way the PDF embeds a subset of DejaVu Sans with exactly the glyphs it prints.
 """
 
+import atexit
 import datetime as dt
+import functools
 import io
+import logging
+import os
+import shutil
+import tempfile
+import threading
 from pathlib import Path
 
 import segno
 from django.conf import settings
 from django.utils import formats
+from fontTools import subset as font_subset  # type: ignore[import-untyped]
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
 
 from duecourse.certificates.domain import REASON_WORDS, invalid_reason_of, invalid_since, is_valid
 from duecourse.certificates.models import Certificate, TenantLogo
@@ -26,11 +43,17 @@ from duecourse.core.timezones import zone_of
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+# The Unicode blocks of the fonts a process renders with first (see the module's docstring): Basic
+# Latin to Cyrillic Supplement (with IPA, modifiers, combining marks, Greek), Latin Extended Additional
+# and Greek Extended, General Punctuation, currency symbols, letterlike symbols and number forms.
+COMMON_BLOCKS = ((0x0020, 0x052F), (0x1E00, 0x1FFF), (0x2000, 0x206F), (0x20A0, 0x20CF), (0x2100, 0x218F))
 QR_SCALE = 10  # pixels per module of the embedded QR image (crisp in any viewer)
 QR_BORDER = 4  # the quiet zone the QR standard asks for, in modules
 QR_SIZE_MM = 32
 TYPE_LABELS = {"course": "Course", "path": "Learning path", "skill": "Skill"}
 INK, MUTED, ACCENT = (31, 41, 51), (82, 96, 109), (29, 78, 216)
+
+logger = logging.getLogger(__name__)
 
 
 class RenderFailed(Exception):
@@ -61,11 +84,56 @@ def _completed(value: str | None, timezone_name: str | None) -> str:
     return _date(dt.datetime.fromisoformat(value), timezone_name)
 
 
+def full_font_files() -> dict[str, Path]:
+    return {style: FONT_DIR / name for style, name in FONT_FILES.items()}
+
+
+_COMMON_FONTS_LOCK = threading.Lock()
+
+
+def common_font_files() -> dict[str, Path] | None:
+    """This process's copies of the fonts cut down to `COMMON_BLOCKS` (made on first use, removed at
+    exit); None when they cannot be made (the whole fonts are used then)."""
+    with _COMMON_FONTS_LOCK:
+        return _make_common_font_files()
+
+
+@functools.cache
+def _make_common_font_files() -> dict[str, Path] | None:
+    try:
+        directory = Path(tempfile.mkdtemp(prefix="duecourse-fonts-"))
+        owner = os.getpid()
+
+        def remove() -> None:  # by the process that made it, not by a child forked after
+            if os.getpid() == owner:
+                shutil.rmtree(directory, ignore_errors=True)
+
+        atexit.register(remove)
+        unicodes = [code for first, last in COMMON_BLOCKS for code in range(first, last + 1)]
+        files = {}
+        for style, source in full_font_files().items():
+            options = font_subset.Options()
+            # Everything fpdf2 reads (names, glyph names, metrics, hinting); it drops the layout tables.
+            options.notdef_outline = options.recommended_glyphs = options.glyph_names = True
+            options.name_IDs, options.name_languages = ["*"], ["*"]
+            options.drop_tables += ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx"]
+            subsetter = font_subset.Subsetter(options)
+            subsetter.populate(unicodes=unicodes)
+            font = TTFont(source)
+            subsetter.subset(font)
+            files[style] = directory / source.name
+            font.save(files[style])
+        return files
+    except Exception:
+        logger.exception("Could not cut the certificate fonts down; rendering with the whole fonts")
+        return None
+
+
 class _Page(FPDF):
-    def __init__(self) -> None:
+    def __init__(self, fonts: dict[str, Path]) -> None:
         super().__init__(orientation="landscape", unit="mm", format="A4")
-        for style, name in FONT_FILES.items():
-            self.add_font(FONT, style, str(FONT_DIR / name))
+        for style, path in fonts.items():
+            self.add_font(FONT, style, str(path))
         self.set_auto_page_break(auto=True, margin=18)
         self.set_margins(22, 18, 22)
 
@@ -87,10 +155,19 @@ def render_certificate(certificate: Certificate, *, logo: TenantLogo | None, now
 
 
 def _render(certificate: Certificate, *, logo: TenantLogo | None, now: dt.datetime) -> bytes:
+    common = common_font_files()
+    if common is not None:
+        pdf = _compose(certificate, logo=logo, now=now, fonts=common)
+        if not any(isinstance(font, TTFFont) and font.missing_glyphs for font in pdf.fonts.values()):
+            return bytes(pdf.output())
+    return bytes(_compose(certificate, logo=logo, now=now, fonts=full_font_files()).output())
+
+
+def _compose(certificate: Certificate, *, logo: TenantLogo | None, now: dt.datetime, fonts: dict[str, Path]) -> FPDF:
     person = certificate.person
     zone = person.timezone
     url = verification_url(certificate.code)
-    pdf = _Page()
+    pdf = _Page(fonts)
     pdf.set_title(f"Certificate {certificate.number}: {certificate.title}")
     pdf.set_author(certificate.tenant.name)
     pdf.set_creator("duecourse")
@@ -170,7 +247,7 @@ def _render(certificate: Certificate, *, logo: TenantLogo | None, now: dt.dateti
     pdf.cell(text_width, 4, "Check that it is valid:", align=Align.R, new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_x(pdf.w - pdf.r_margin - text_width)
     pdf.cell(text_width, 4, url, align=Align.R, link=url)
-    return bytes(pdf.output())
+    return pdf
 
 
 def pdf_filename(certificate: Certificate) -> str:

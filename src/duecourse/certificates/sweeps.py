@@ -16,6 +16,7 @@ from duecourse.assignments.models import AssignmentRule
 from duecourse.certificates import limits
 from duecourse.certificates.issuing import certificates_refresh, concerns_certificates, issuing_rules
 from duecourse.certificates.models import Certificate, CertificateBacklog
+from duecourse.certificates.throttle import prune_verify_buckets
 from duecourse.core.sql import skip_locked
 
 logger = logging.getLogger(__name__)
@@ -31,26 +32,45 @@ def certificates_sweep(*, now: dt.datetime, batch: int | None = None, budget_sec
 
 
 def _expire(*, now: dt.datetime, batch: int, deadline: float) -> int:
+    """Each (tenant, configuration) group of lapsed certificates in its own transaction: a group that
+    fails is logged and its configuration left alone for the rest of this sweep (the next tick retries
+    it), so one broken configuration never stalls every tenant's expiries."""
     done = 0
+    skipped: set[int] = set()  # rules whose group failed in this sweep
     while time.monotonic() < deadline:
-        with transaction.atomic():
-            lapsed = Certificate.objects.filter(invalidated_at__isnull=True, valid_until__lte=now)
-            claimed = list(
-                skip_locked(lapsed.order_by("valid_until", "pk")).values_list("tenant_id", "rule_id", "person_id")[
-                    :batch
-                ]
-            )
-            if not claimed:
-                return done
-            people: dict[tuple[int, int], set[int]] = {}
-            for tenant_id, rule_id, person_id in claimed:
-                people.setdefault((tenant_id, rule_id), set()).add(person_id)
-            rules = AssignmentRule.objects.in_bulk([rule_id for _, rule_id in people])
-            for (tenant_id, rule_id), person_ids in people.items():
-                outcome = certificates_refresh(
-                    tenant_id=tenant_id, rules=[rules[rule_id]], person_ids=person_ids, now=now, issue_limit=batch
-                )
-                done += len(outcome.invalidated) + len(outcome.issued)
+        lapsed = Certificate.objects.filter(invalidated_at__isnull=True, valid_until__lte=now)
+        pending = list(
+            lapsed.exclude(rule_id__in=skipped)
+            .order_by("valid_until", "pk")
+            .values_list("tenant_id", "rule_id", "person_id")[:batch]
+        )
+        if not pending:
+            return done
+        people: dict[tuple[int, int], set[int]] = {}
+        for tenant_id, rule_id, person_id in pending:
+            people.setdefault((tenant_id, rule_id), set()).add(person_id)
+        progressed = False
+        for (tenant_id, rule_id), person_ids in people.items():
+            try:
+                with transaction.atomic():
+                    # Claimed here: the rows still lapsed that no other worker holds.
+                    group = lapsed.filter(tenant_id=tenant_id, rule_id=rule_id, person_id__in=person_ids)
+                    claimed = set(skip_locked(group).values_list("person_id", flat=True))
+                    if not claimed:
+                        continue
+                    rule = AssignmentRule.objects.get(pk=rule_id)
+                    outcome = certificates_refresh(
+                        tenant_id=tenant_id, rules=[rule], person_ids=claimed, now=now, issue_limit=batch
+                    )
+            except Exception:
+                logger.exception("Recording the expired certificates of rule %s failed; the next tick retries", rule_id)
+                skipped.add(rule_id)
+                progressed = True  # the next round leaves this rule out
+                continue
+            done += len(outcome.invalidated) + len(outcome.issued)
+            progressed = True
+        if not progressed:  # every group is held by another worker
+            return done
     return done
 
 
@@ -87,7 +107,8 @@ def _issue_backlogs(*, now: dt.datetime, batch: int, deadline: float) -> int:
 def certificates_repair(*, now: dt.datetime, batch: int | None = None) -> int:
     """The safety net (hourly): every configuration that issues or has live certificates, checked against
     its whole audience, one transaction each; whatever an event missed is repaired, and people still
-    waiting beyond a batch are queued for `certificates_sweep`."""
+    waiting beyond a batch are queued for `certificates_sweep`. Also prunes the verification page's old
+    rate-limit buckets."""
     batch = batch or limits.SWEEP_BATCH
     live_rules = Certificate.objects.filter(invalidated_at__isnull=True).values("rule_id")
     rules = (issuing_rules() | AssignmentRule.objects.filter(pk__in=live_rules)).order_by("pk")
@@ -100,4 +121,5 @@ def certificates_repair(*, now: dt.datetime, batch: int | None = None) -> int:
                     changed += len(outcome.invalidated) + len(outcome.issued)
         except Exception:
             logger.exception("Checking the certificates of rule %s failed; the other rules went on", rule.pk)
+    prune_verify_buckets(now=now)
     return changed

@@ -2,11 +2,9 @@
 verification page. Decisions live in selectors, permissions and services."""
 
 import re
-import time
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -14,13 +12,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from duecourse.assignments.models import AssignmentRule
-from duecourse.certificates import limits, permissions, selectors, services
+from duecourse.certificates import permissions, selectors, services, throttle
 from duecourse.certificates.domain import CODE_PATTERN, REASON_WORDS, invalid_reason_of, invalid_since, is_valid
 from duecourse.certificates.forms import PAGE_SIZE, CertificateFilterForm, LogoForm, RevokeForm
 from duecourse.certificates.issuing import issuing_rules
 from duecourse.certificates.presenters import CSV_COLUMNS, certificate_csv_row, certificate_row
 from duecourse.core import clock
 from duecourse.core.api import csv_response
+from duecourse.core.clients import client_address, throttle_key
 from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, is_htmx, person_view
 
@@ -149,22 +148,9 @@ def logo_remove_view(request):
 
 
 # --- the public verification page -----------------------------------------------------------------------
-def _over_the_limit(request) -> bool:
-    """Per client address and minute (the Django cache): more than the limit is refused."""
-    window = int(time.time() // 60)
-    key = f"verify:{request.META.get('REMOTE_ADDR', '')}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted in between
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count > limits.VERIFY_REQUESTS_PER_MINUTE
-
-
 def verify_view(request, code: str):
     """Whether a certificate is valid, for whom and for what; nothing else. No sign-in; rate-limited."""
-    if _over_the_limit(request):
+    if throttle.over_the_limit(throttle_key(client_address(request)), now=clock.now()):
         response = render(request, "certificates/verify.html", {"state": "limited"}, status=429)
         response["Retry-After"] = "60"
         return response
@@ -178,8 +164,10 @@ def verify_view(request, code: str):
     )
     context = {
         "state": "valid" if is_valid(invalidated_at=invalidated_at, valid_until=valid_until, now=now) else "invalid",
-        "cert": cert,
+        # Only what the page shows (for whom, for what, valid until), so that nothing else can leak.
         "holder": cert.person.name,
+        "title": cert.title,
+        "valid_until": valid_until,
         "issuer": cert.tenant.name,
         "items": [(item.get("target") or {}).get("title", "") for item in cert.items],
         "since": invalid_since(invalidated_at=invalidated_at, valid_until=valid_until, now=now),

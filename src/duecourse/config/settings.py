@@ -1,5 +1,6 @@
 """duecourse settings: everything an operator may change comes from the environment."""
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -42,6 +43,13 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DUECOURSE_ALLOWED_HOSTS", ""
 if not ALLOWED_HOSTS:
     ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", urlparse(BASE_URL).hostname or "localhost"]
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
+# The reverse proxies (IPs or CIDR networks) whose X-Forwarded-For names the client (`core.clients`).
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("DUECOURSE_TRUSTED_PROXIES", "").split(",") if p.strip()]
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"DUECOURSE_TRUSTED_PROXIES: {_exc}") from _exc
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -3,11 +3,13 @@ constraint, so concurrent transactions cannot break it; the loser's insert is ig
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test import Client
 
 from duecourse.assignments.models import Assignment
-from duecourse.assignments.tests.test_concurrency import race
+from duecourse.assignments.tests.test_concurrency import THREADS, race
+from duecourse.certificates import limits
 from duecourse.certificates.issuing import certificates_refresh
-from duecourse.certificates.models import Certificate
+from duecourse.certificates.models import Certificate, VerifyRateBucket
 from duecourse.certificates.tests.conftest import START, complete, item, live, make_config
 from duecourse.notifications.models import Notification, OutboxMessage
 
@@ -46,3 +48,17 @@ def test_racing_issuers_issue_one_certificate_and_one_email(admin, tenant, make_
         assert Certificate.objects.filter(person=person, rule=rule, invalidated_at__isnull=True).count() == 1
     assert Notification.objects.filter(kind="certificate_issued").count() == 3
     assert OutboxMessage.objects.filter(dedup_key__startswith="certificate:").count() == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers: there is no race")
+@pytest.mark.django_db(transaction=True)
+def test_racing_checks_of_the_verification_page_count_every_request(admin, learner, courses, monkeypatch):
+    monkeypatch.setattr(limits, "VERIFY_REQUESTS_PER_MINUTE", 2)
+    rule = make_config(admin, [learner], [item(courses[0])])
+    complete(admin, learner, courses[0], START)
+    url = f"/verify/{live(learner, rule).code}"
+
+    codes = race(lambda i: Client().get(url, REMOTE_ADDR="203.0.113.5").status_code)
+
+    assert sorted(codes) == [200, 200] + [429] * (THREADS - 2)  # no 500: the upsert never collides
+    assert VerifyRateBucket.objects.get().hits == THREADS

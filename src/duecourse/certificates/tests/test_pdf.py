@@ -3,13 +3,16 @@ URL as text and as a QR code whose modules are exactly those of that URL's code.
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
+from fontTools.ttLib import TTFont
+from fpdf.fonts import TTFFont
 from PIL import Image
 from pypdf import PdfReader
 
 from duecourse.certificates.models import Certificate, TenantLogo
-from duecourse.certificates.pdf import render_certificate, verification_url
+from duecourse.certificates.pdf import FONT_DIR, FONT_FILES, render_certificate, verification_url
 from duecourse.certificates.services import PdfUnavailable, certificate_pdf
 from duecourse.certificates.tests.conftest import START, complete, item, make_config
 from duecourse.testing.pdfs import pdf_text, qr_matches
@@ -53,6 +56,54 @@ def test_the_pdf_names_holder_items_number_dates_and_the_verification_url(issued
         assert "No longer valid" not in text
         assert qr_matches(content, verification_url(cert.code))
         assert not qr_matches(content, verification_url(cert.code + "x"))
+
+
+def embedded_fonts(content: bytes) -> list[TTFont]:
+    """The font programs embedded in the PDF's first page (as fontTools reads them)."""
+    fonts = []
+    for ref in PdfReader(io.BytesIO(content)).pages[0]["/Resources"]["/Font"].values():
+        (descendant,) = ref.get_object()["/DescendantFonts"]
+        program = descendant.get_object()["/FontDescriptor"]["/FontFile2"].get_object().get_data()
+        fonts.append(TTFont(io.BytesIO(program)))
+    return fonts
+
+
+@pytest.fixture
+def parsed_fonts(monkeypatch):
+    """The font files fpdf2 parses while the test renders."""
+    opened: list[Path] = []
+    real_init = TTFFont.__init__
+
+    def spy(self, fpdf, font_file_path, *args, **kwargs):
+        opened.append(Path(font_file_path))
+        real_init(self, fpdf, font_file_path, *args, **kwargs)
+
+    monkeypatch.setattr(TTFFont, "__init__", spy)
+    return opened
+
+
+def test_latin_greek_and_cyrillic_names_are_rendered_without_parsing_the_whole_fonts(issued, parsed_fonts):
+    cert = issued[0][0]
+    for name in ("Łukasz Żółć", "Ωμέγα Жуковский"):
+        cert.person.name = name
+        content = render_certificate(cert, logo=None, now=START + 3 * DAY)
+        assert name in pdf_text(content)
+    assert len(parsed_fonts) == 4 and not any(path.parent == FONT_DIR for path in parsed_fonts), parsed_fonts
+    # Still DejaVu Sans, embedded as a subset: the glyphs the page prints and little else.
+    for font in embedded_fonts(content):
+        assert "DejaVu Sans" in font["name"].getBestFullName() and len(font.getGlyphOrder()) < 100
+
+
+def test_a_name_in_another_script_is_rendered_with_the_whole_fonts(issued, parsed_fonts):
+    cert = issued[0][0]
+    cert.person.name = "ნინო ბერიძე"  # Georgian: outside the common blocks, in DejaVu Sans
+    content = render_certificate(cert, logo=None, now=START + 3 * DAY)
+    assert "ნინო ბერიძე" in pdf_text(content) and cert.number in pdf_text(content)
+    assert {path for path in parsed_fonts if path.parent == FONT_DIR} == {
+        FONT_DIR / name for name in FONT_FILES.values()
+    }
+    for font in embedded_fonts(content):
+        assert len(font.getGlyphOrder()) < 100
 
 
 def test_an_invalid_certificate_says_so(issued):

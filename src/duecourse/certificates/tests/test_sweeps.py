@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 
 from duecourse.assignments.models import Assignment
-from duecourse.certificates import limits
+from duecourse.certificates import limits, sweeps
 from duecourse.certificates.domain import is_valid
-from duecourse.certificates.models import Certificate, CertificateBacklog
+from duecourse.certificates.models import Certificate, CertificateBacklog, VerifyRateBucket
 from duecourse.certificates.selectors import rule_summary
 from duecourse.certificates.sweeps import certificates_repair, certificates_sweep
 from duecourse.certificates.tests.conftest import (
@@ -21,6 +21,7 @@ from duecourse.certificates.tests.conftest import (
     live,
     make_config,
 )
+from duecourse.certificates.throttle import count_verify_request
 from duecourse.notifications.models import Notification
 from duecourse.testing.scheduling import tick
 
@@ -94,6 +95,33 @@ class TestExpiry:
         assert not Notification.objects.filter(person=team[0], kind="certificate_invalidated").exists()
         assert Notification.objects.filter(person=team[0], kind="certificate_issued").count() == 2
 
+    def test_a_failing_configuration_does_not_hold_up_other_expiries(self, admin, team, courses, monkeypatch, caplog):
+        theory, practice, _ = courses
+        broken = make_config(admin, team[:2], [item(theory, validity_months=6)], name="Broken")
+        healthy = make_config(admin, team[2:4], [item(practice, validity_months=6)], name="Healthy")
+        for person in team[:2]:
+            complete(admin, person, theory, START + DAY)
+        for person in team[2:4]:
+            complete(admin, person, practice, START + DAY)
+        expiring = [live(p, broken) for p in team[:2]] + [live(p, healthy) for p in team[2:4]]
+        expiry = max(c.valid_until for c in expiring)
+        real_refresh = sweeps.certificates_refresh
+
+        def refresh(*, rules, **kwargs):
+            if rules[0].pk == broken.pk:
+                raise RuntimeError("a bug in one configuration")
+            return real_refresh(rules=rules, **kwargs)
+
+        monkeypatch.setattr(sweeps, "certificates_refresh", refresh)
+        # The broken configuration's certificates come first in the claim order (they ran out first).
+        done = certificates_sweep(now=expiry + DAY, batch=1000, budget_seconds=5.0)
+
+        assert done == 2
+        for cert in expiring:
+            cert.refresh_from_db()
+        assert [c.invalid_reason for c in expiring] == [None, None, "expired", "expired"]
+        assert f"rule {broken.pk}" in caplog.text and "a bug in one configuration" in caplog.text
+
 
 class TestBacklog:
     def test_switching_certificates_on_issues_to_everyone_complete_in_batches(self, admin, team, courses, monkeypatch):
@@ -150,3 +178,12 @@ class TestRepair:
         assert cert.invalid_reason == "expired"
         assert live(team[1], rule) is not None
         assert certificates_repair(now=START + 2 * DAY) == 0
+
+    def test_prunes_the_verification_pages_old_rate_limit_buckets(self):
+        now = START + 2 * DAY
+        for minutes_ago in (0, 5, 11, 60 * 24):
+            count_verify_request("203.0.113.5", now=now - dt.timedelta(minutes=minutes_ago))
+        assert count_verify_request("203.0.113.5", now=now) == 2  # the same minute counts on
+        certificates_repair(now=now)
+        kept = sorted(VerifyRateBucket.objects.values_list("window_start", flat=True))
+        assert kept == [now - dt.timedelta(minutes=5), now]

@@ -10,6 +10,8 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.template import Context, Template
+from django.test import Client, override_settings
+from django.utils.formats import date_format
 from PIL import Image
 
 from duecourse.certificates import limits
@@ -239,7 +241,10 @@ class TestVerify:
         html = text(response)
         assert response.status_code == 200
         assert "Valid." in html and "Zoë Brandt" in html and "Forklift licence" in html and "Forklift theory" in html
-        assert "3 March 2027" in html and own.number in html and "Acme" in html
+        assert "3 March 2027" in html and "Acme" in html
+        # For whom, for what, valid until; nothing else: not the number, not the issue date.
+        assert own.number not in html and "Issued</dt>" not in html
+        assert date_format(own.issued_at, "j F Y") not in html
         assert "zoe@acme.test" not in html and f"/people/{world['learner'].pk}" not in html
         assert response["Cache-Control"] == "no-store"
         assert client.get(f"/verify/{own.code}/").status_code == 200  # a trailing slash is forgiven
@@ -260,12 +265,36 @@ class TestVerify:
             response = client.get(f"/verify/{code}")
             assert response.status_code == 404 and "Unknown certificate" in text(response), code
 
-    def test_too_many_checks_from_one_address_answer_429(self, world, client, monkeypatch):
+    def test_the_31st_check_in_a_minute_answers_429_in_every_process(self, world):
+        url = f"/verify/{world['own'].code}"
+        assert limits.VERIFY_REQUESTS_PER_MINUTE == 30
+        first, second = Client(), Client()  # two web processes: nothing shared but the database
+        for n in range(30):
+            cache.clear()  # a restarted process, or another one with its own local cache
+            assert (first if n % 2 else second).get(url).status_code == 200, n
+        limited = first.get(url)
+        assert limited.status_code == 429 and limited["Retry-After"] == "60" and "Too many checks" in text(limited)
+        assert second.get(url).status_code == 429
+        assert first.get(url, REMOTE_ADDR="10.0.0.9").status_code == 200  # another address is not limited
+        with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
+            assert first.get(url).status_code == 200
+
+    @override_settings(TRUSTED_PROXIES=["10.1.0.0/16"])
+    def test_behind_a_trusted_proxy_each_client_is_counted_by_its_forwarded_address(self, world, client, monkeypatch):
         monkeypatch.setattr(limits, "VERIFY_REQUESTS_PER_MINUTE", 3)
         url = f"/verify/{world['own'].code}"
-        assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
-        limited = client.get(url)
-        assert limited.status_code == 429 and limited["Retry-After"] == "60" and "Too many checks" in text(limited)
-        assert client.get(url, REMOTE_ADDR="10.0.0.9").status_code == 200  # another address is not limited
-        with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
-            assert client.get(url).status_code == 200
+
+        def via_proxy(forwarded: str, proxy: str = "10.1.0.2") -> int:
+            return client.get(url, REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+        assert [via_proxy("203.0.113.5") for _ in range(4)] == [200, 200, 200, 429]
+        assert via_proxy("203.0.113.6") == 200  # another client behind the same proxy
+        assert via_proxy("203.0.113.5, 10.1.0.7", proxy="10.1.0.3") == 429  # through two of our proxies
+        # A client forging the header in front of the proxy is still counted by the address it came from.
+        assert via_proxy("198.51.100.1, 203.0.113.5") == 429
+
+    def test_an_untrusted_peer_cannot_choose_its_address(self, world, client, monkeypatch):
+        monkeypatch.setattr(limits, "VERIFY_REQUESTS_PER_MINUTE", 3)
+        url = f"/verify/{world['own'].code}"
+        codes = [client.get(url, REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}") for n in range(4)]
+        assert [response.status_code for response in codes] == [200, 200, 200, 429]
