@@ -7,7 +7,7 @@ from typing import Any, overload
 
 from django.db import connection
 from django.db.backends.signals import connection_created
-from django.db.models import DateField, DateTimeField, Expression, Field, Func, QuerySet, Value
+from django.db.models import CharField, DateField, DateTimeField, Expression, Field, Func, QuerySet, Value
 from django.db.models.functions import Cast
 from django.dispatch import receiver
 
@@ -288,3 +288,16 @@ def bulk_update_by_pk(model, fields: list[str], rows: list[tuple], *, tenant_id:
             )
             updated += cursor.rowcount
     return updated
+
+
+class RandomHex(Func):
+    """32 random hex characters per row, from the database's strong generator: a nonce in set-based inserts."""
+
+    output_field = CharField()
+    arity = 0
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return "replace(gen_random_uuid()::text, '-', '')", ()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return "lower(hex(randomblob(16)))", ()

@@ -36,8 +36,10 @@ def group_member_ids(*, group: Group) -> list[int]:
 
 def group_members(*, group: Group) -> QuerySet:
     return with_has_reports(
-        Person.objects.filter(tenant_id=group.tenant_id, group_memberships__group=group).select_related(
-            "department", "site", "region"
+        people_selectors.with_invitation_state(
+            Person.objects.filter(tenant_id=group.tenant_id, group_memberships__group=group).select_related(
+                "department", "site", "region"
+            )
         )
     ).order_by("name", "id")
 

@@ -30,9 +30,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Concat
 
+from duecourse.core import clock
 from duecourse.core.sql import insert_select_ignore_conflicts, skip_locked
 from duecourse.core.timezones import zone_of
 from duecourse.notifications.attachments import AttachmentFailed, resolve_attachments
+from duecourse.notifications.invitations import is_invitation_email, render_invitation_email
 from duecourse.notifications.models import (
     CATEGORIES,
     CATEGORY_OF_KIND,
@@ -44,6 +46,7 @@ from duecourse.notifications.models import (
     OutboxMessage,
 )
 from duecourse.notifications.rendering import TemplateFailed, TenantTemplates, items_for, render_email
+from duecourse.people.invitations import invitation_link_for, invitations_for_emails
 from duecourse.people.models import Person
 
 logger = logging.getLogger(__name__)
@@ -81,7 +84,9 @@ def compose_emails(*, now: dt.datetime) -> int:
         _skip_unwanted(pending)
         held = _held_for_digest(pending, now)
         if connection.vendor == "postgresql":
-            return _claim_and_compose(watermark=watermark, held=held, now=now)
+            written = _claim_and_compose(watermark=watermark, held=held, now=now)
+            _invite_recipients(watermark, now)
+            return written
         # SQLite: this transaction has held the only write lock since `_skip_unwanted`, so nothing can
         # commit between the two statements below.
         ready = pending.exclude(pk__in=held) if held else pending
@@ -128,7 +133,17 @@ def compose_emails(*, now: dt.datetime) -> int:
         )
         # Mark each notification with its email's key: a plain UPDATE, no join, whatever the statistics say.
         ready.update(email_key=_email_key(watermark), email_state=EMAIL_SENT)
+        _invite_recipients(watermark, now)
     return written
+
+
+def _invite_recipients(watermark: int, now: dt.datetime) -> None:
+    """Recipients of this round's emails who never signed in get a live invitation (or keep theirs), in
+    the composing transaction, so the emails carry its link when they are worded (`_invitation_link`)."""
+    recipients = OutboxMessage.objects.filter(
+        state=OutboxMessage.PENDING, next_attempt_at=now, dedup_key__startswith=f"notifications:{watermark}:"
+    ).values("person_id")
+    invitations_for_emails(recipients=recipients, now=now)
 
 
 def _claim_and_compose(*, watermark: int, held: list[int], now: dt.datetime) -> int:
@@ -220,6 +235,13 @@ class RenderCache:
 
 def render_outbox_message(message: OutboxMessage, cache: RenderCache | None = None) -> None:
     """Write the subject and bodies from the message's notifications; a failing template holds it."""
+    if is_invitation_email(message):
+        problem = render_invitation_email(message)
+        if problem:
+            message.state, message.last_error = OutboxMessage.HELD, problem
+        message.rendered = True
+        message.save(update_fields=["subject", "body_text", "body_html", "rendered", "state", "last_error"])
+        return
     cache = cache or RenderCache()
     notes = list(
         Notification.objects.filter(tenant_id=message.tenant_id, email_key=message.dedup_key)
@@ -238,6 +260,7 @@ def render_outbox_message(message: OutboxMessage, cache: RenderCache | None = No
             items=items,
             template_name=message.template,
             templates=cache.templates_of(message.tenant_id),
+            invitation_link=invitation_link_for(person_id=person.pk, now=clock.now()),
         )
     except TemplateFailed as exc:
         message.state, message.last_error = OutboxMessage.HELD, str(exc)

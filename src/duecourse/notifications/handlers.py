@@ -1,7 +1,8 @@
 from django.dispatch import receiver
 
 from duecourse.assignments.signals import assignments_changed, reminder_template_names
-from duecourse.notifications import events, rendering
+from duecourse.notifications import events, invitations, rendering
+from duecourse.people.signals import invitations_sent
 
 
 @receiver(assignments_changed, dispatch_uid="notifications.assignments_changed")
@@ -14,3 +15,8 @@ def on_assignments_changed(sender, tenant_id, operation_id, assignment_ids, even
 @receiver(reminder_template_names, dispatch_uid="notifications.reminder_template_names")
 def known_template_names(sender, tenant_id, **kwargs):
     return rendering.template_names(tenant_id)
+
+
+@receiver(invitations_sent, dispatch_uid="notifications.invitations_sent")
+def on_invitations_sent(sender, tenant_id, invitation_ids, **kwargs):
+    invitations.queue_invitation_emails(tenant_id=tenant_id, invitation_ids=invitation_ids)

@@ -125,12 +125,25 @@ class TenantTemplates:
 
 
 def render_email(
-    *, tenant_id: int, person, items: list[Item], template_name: str = "", templates: TenantTemplates | None = None
+    *,
+    tenant_id: int,
+    person,
+    items: list[Item],
+    template_name: str = "",
+    templates: TenantTemplates | None = None,
+    invitation_link: str | None = None,
 ) -> tuple[str, str, str]:
-    """(subject, text, html) for one person's items; a tenant's override by name wins over the defaults."""
+    """(subject, text, html) for one person's items; a tenant's override by name wins over the defaults.
+    `invitation_link`: the person never signed in, so the email offers it instead of a bare login link."""
     # Plain values only: a tenant's template must not reach into models (no person.user.password).
     recipient = {"name": person.name, "email": person.email}
-    context = {"person": recipient, "items": items, "count": len(items), "base_url": base_url()}
+    context = {
+        "person": recipient,
+        "items": items,
+        "count": len(items),
+        "base_url": base_url(),
+        "invitation_link": invitation_link or "",
+    }
     templates = templates or TenantTemplates([tenant_id])
     override = templates.get(tenant_id, template_name or "message")
     if template_name and override is None:

@@ -8,7 +8,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from duecourse.core.api import ERROR_RESPONSES, actor_of, paged_list, was_paging_asked
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
-from duecourse.people import imports, permissions, selectors, services
+from duecourse.people import imports, invitations, permissions, selectors, services
 from duecourse.people.presenters import PERSON_CSV_COLUMNS, person_as_dict
 from duecourse.people.schemas import (
     PeopleImportIn,
@@ -43,6 +43,7 @@ def list_people(request: HttpRequest, filters: Query[PersonFilters]):
         manager_id=filters.manager,
         active=filters.active,
         role=filters.role,
+        invitation=filters.invitation,
     )
     return paged_list(
         people,
@@ -121,6 +122,18 @@ def patch_person(request: HttpRequest, person_id: int, payload: PersonPatch):
     person = selectors.access_person(actor=actor, person_id=person_id)
     services.person_update(actor=actor, person=person, data=payload.to_input())
     return person_as_dict(selectors.access_person(actor=actor, person_id=person_id))
+
+
+@router.post(
+    "/{int:person_id}/invite",
+    response={202: PersonOut, **ERROR_RESPONSES},
+    summary="Invite a person: an email with a single-use link, valid 7 days, to set a password",
+)
+def invite_person(request: HttpRequest, person_id: int):
+    actor = actor_of(request)
+    person = selectors.access_person(actor=actor, person_id=person_id)
+    invitations.invitation_send_one(actor=actor, person=person)
+    return Status(202, person_as_dict(selectors.access_person(actor=actor, person_id=person_id)))
 
 
 @router.get(

@@ -11,3 +11,4 @@ MAX_LOCALE_LENGTH = 16
 MAX_TOKEN_NAME_LENGTH = 100
 MAX_IMPORT_ROWS = 200_000
 MAX_SEARCH_LENGTH = 200
+INVITATION_VALID_DAYS = 7  # an invitation link works once, for this many days

@@ -125,3 +125,36 @@ class ApiToken(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"token {self.prefix} for {self.person_id}"
+
+
+class Invitation(TenantScopedModel):
+    """A single-use link to set a password and sign in, valid `INVITATION_VALID_DAYS`.
+
+    The link's token is never stored: it is an HMAC (keyed by SECRET_KEY) over the row's id and its
+    random `nonce` (`invitations.invitation_token`), so the server can put the same live link into
+    every email it sends until it is used, while the database alone reveals no working link. "Live":
+    neither accepted nor revoked (superseded); at most one per person (a partial unique index).
+    """
+
+    VIA_INVITE, VIA_ASSIGNMENT_EMAIL = "invite", "assignment_email"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="invitations")
+    nonce = models.CharField(max_length=64)
+    via = models.CharField(max_length=20, default=VIA_INVITE)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "invitation"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_live_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} for {self.person_id}"

@@ -53,3 +53,8 @@ def self_lockout_errors(actor: Person, person_id: object, clean: dict) -> list[t
     if clean.get("active") is False:
         errors.append(("active", "you cannot deactivate yourself; ask another admin"))
     return errors
+
+
+def can_invite_people(actor: Person) -> bool:
+    """people.invite: whoever manages people sends invitations."""
+    return can_manage_people(actor)

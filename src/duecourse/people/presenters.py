@@ -36,4 +36,6 @@ def person_as_dict(person: Person) -> dict:
         "locale": person.locale,
         "active": person.active,
         "roles": person.role_names,
+        # Annotated by `selectors.with_invitation_state` on every queryset the API shows.
+        "invitation": person.invitation_state,  # type: ignore[attr-defined]
     }

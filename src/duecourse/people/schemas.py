@@ -1,11 +1,12 @@
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from duecourse.core.api import FilterText, Id, ListParams
 from duecourse.people.inputs import PersonInput
+from duecourse.people.invitation_state import INVITATION_STATES
 from duecourse.people.limits import (
     MAX_EMAIL_LENGTH,
     MAX_EXTERNAL_ID_LENGTH,
@@ -34,6 +35,7 @@ class PersonOut(Schema):
     locale: str
     active: bool
     roles: list[str]
+    invitation: Literal["none", "invited", "accepted", "expired"]
 
 
 class PersonList(Schema):
@@ -93,6 +95,7 @@ class PersonFilters(ListParams):
     manager: int | None = Field(None, ge=1, le=2**62)
     active: bool | None = None
     role: str | None = Field(None, pattern=f"^({'|'.join(FILTER_ROLES)})$")
+    invitation: str | None = Field(None, pattern=f"^({'|'.join(INVITATION_STATES)})$")
 
 
 class PeopleImportIn(Schema):

@@ -1,10 +1,14 @@
 """Reads of people that depend on who asks."""
 
-from django.db.models import Q, QuerySet
+import datetime as dt
 
+from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
+
+from duecourse.core import clock
 from duecourse.core.errors import not_found
 from duecourse.people import permissions, roles
-from duecourse.people.models import ApiToken, OrgUnit, Person
+from duecourse.people.invitation_state import InvitationState
+from duecourse.people.models import ApiToken, Invitation, OrgUnit, Person
 
 
 def person_list(
@@ -17,8 +21,11 @@ def person_list(
     manager_id: int | None = None,
     active: bool | None = None,
     role: str | None = None,
+    invitation: str | None = None,
 ) -> QuerySet:
     people = Person.objects.filter(permissions.visible_people_filter(actor))
+    if invitation:
+        people = people.filter(invitation_state_filter(InvitationState(invitation), clock.now()))
     if q:
         people = people.filter(
             Q(name__icontains=q) | Q(email__icontains=q.lower()) | Q(external_id__iexact=q) | Q(job_title__icontains=q)
@@ -37,14 +44,16 @@ def person_list(
         people = people.filter(**{f"is_{role}": True})
     elif role == "manager":
         people = people.filter(roles.has_reports_condition())
-    people = people.select_related("department", "site", "region", "manager")
+    people = with_invitation_state(people.select_related("department", "site", "region", "manager"))
     return roles.with_has_reports(people).order_by("name", "id")
 
 
 def access_person(*, actor: Person, person_id: int) -> Person:
     """The person, if the actor may see them; otherwise NotFound (also for other tenants)."""
     person = (
-        roles.with_has_reports(Person.objects.filter(permissions.visible_people_filter(actor), pk=person_id))
+        roles.with_has_reports(
+            with_invitation_state(Person.objects.filter(permissions.visible_people_filter(actor), pk=person_id))
+        )
         .select_related("department", "site", "region", "manager")
         .first()
     )
@@ -70,3 +79,50 @@ def access_token(*, actor: Person, person: Person, token_id: int) -> ApiToken:
     if token is None:
         raise not_found("Token")
     return token
+
+
+# --- invitations: the SQL form of `invitation_state.invitation_state` ------------------------------
+def accepted_invitation_exists(person_ref: str = "pk") -> Exists:
+    return Exists(Invitation.objects.filter(person_id=OuterRef(person_ref), accepted_at__isnull=False))
+
+
+def live_invitations() -> QuerySet:
+    """Invitations neither accepted nor revoked: at most one per person (a unique index)."""
+    return Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+def _live(now: dt.datetime, *, expired: bool, person_ref: str = "pk") -> Exists:
+    lookup = "expires_at__lte" if expired else "expires_at__gt"
+    return Exists(live_invitations().filter(person_id=OuterRef(person_ref), **{lookup: now}))
+
+
+def invitation_state_filter(state: InvitationState, now: dt.datetime) -> Q:
+    """People in this state, as a WHERE: the rows of `invitation_state` in its order (accepted wins)."""
+    if state is InvitationState.ACCEPTED:
+        return Q(accepted_invitation_exists())
+    if state is InvitationState.INVITED:
+        return ~Q(accepted_invitation_exists()) & Q(_live(now, expired=False))
+    if state is InvitationState.EXPIRED:
+        return ~Q(accepted_invitation_exists()) & Q(_live(now, expired=True))
+    return ~Q(accepted_invitation_exists()) & ~Q(Exists(live_invitations().filter(person_id=OuterRef("pk"))))
+
+
+def invitation_state_expression(now: dt.datetime) -> Case:
+    return Case(
+        *(
+            When(invitation_state_filter(state, now), then=Value(state.value))
+            for state in (InvitationState.ACCEPTED, InvitationState.INVITED, InvitationState.EXPIRED)
+        ),
+        default=Value(InvitationState.NONE.value),
+        output_field=CharField(),
+    )
+
+
+def with_invitation_state(people: QuerySet, now: dt.datetime | None = None) -> QuerySet:
+    """People annotated with `invitation_state` ("none" | "invited" | "accepted" | "expired")."""
+    return people.annotate(invitation_state=invitation_state_expression(now or clock.now()))
+
+
+def never_signed_in_filter() -> Q:
+    """`invitation_state.needs_invitation_link` as a WHERE: no login yet and no accepted invitation."""
+    return (Q(user__isnull=True) | Q(user__last_login__isnull=True)) & ~Q(accepted_invitation_exists())

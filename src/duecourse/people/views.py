@@ -43,6 +43,7 @@ def person_list_view(request):
         "csv_url": "/api/v1/people?" + urlencode({**params, "format": "csv"}),
         "has_filters": any(k != "active" for k in params) or params.get("active") != "true",
         "sees_whole_tenant": roles.sees_whole_tenant(request.actor),
+        "can_invite": permissions.can_invite_people(request.actor),
     }
     if is_htmx(request):
         return render(request, "people/_person_results.html", {**context, "is_partial": True})
@@ -63,6 +64,7 @@ def _detail_context(request, person, **extra) -> dict:
         else [],
         "token_form": extra.pop("token_form", None) or TokenForm(),
         "is_self": person.pk == actor.pk,
+        "can_invite": permissions.can_invite_people(actor),
         **extra,
     }
 

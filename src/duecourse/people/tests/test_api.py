@@ -14,6 +14,7 @@ pytestmark = pytest.mark.usefixtures("api_without_static_files")
 
 PERSON_KEYS = {
     "id",
+    "invitation",
     "email",
     "name",
     "external_id",

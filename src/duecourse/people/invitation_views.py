@@ -1,0 +1,74 @@
+"""Invitation pages: send from a person's page or a selection of the list; accept a link (no login)."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from duecourse.core import clock
+from duecourse.core.errors import Conflict, ValidationFailed, forbidden
+from duecourse.core.web import add_field_errors, person_view
+from duecourse.people import permissions, selectors
+from duecourse.people.invitation_forms import AcceptInvitationForm, InviteSelectionForm
+from duecourse.people.invitations import invitation_by_token, invitation_send_one, invitations_send
+
+BACKEND = "duecourse.people.authentication.EmailPasswordBackend"
+
+
+@require_POST
+@person_view
+def person_invite_view(request, person_id: int):
+    actor = request.actor
+    person = selectors.access_person(actor=actor, person_id=person_id)
+    resend = person.invitation_state in ("invited", "expired")  # type: ignore[attr-defined]
+    try:
+        invitation_send_one(actor=actor, person=person)
+    except (Conflict, ValidationFailed) as exc:
+        messages.error(request, exc.detail)
+    else:
+        verb = "sent again" if resend else "sent"
+        messages.success(request, f"Invitation {verb} to {person.email}: the link works once, for 7 days.")
+    return HttpResponseRedirect(reverse("people:detail", args=[person.pk]) + "#invitation")
+
+
+@require_POST
+@person_view
+def people_invite_view(request):
+    """Invite the people selected in the list (set-based); says how many were invited and skipped, and why."""
+    actor = request.actor
+    if not permissions.can_invite_people(actor):
+        raise forbidden("invite people")
+    form = InviteSelectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Select the people to invite.")
+    else:
+        outcome = invitations_send(actor=actor, person_ids=form.cleaned_data["person_ids"])
+        (messages.success if outcome.invited else messages.warning)(request, outcome.summary())
+    back = request.POST.get("query", "")
+    return HttpResponseRedirect(reverse("people:list") + (f"?{back}" if back and "\n" not in back else ""))
+
+
+def accept_invitation_view(request, token: str):
+    """/invitation/<token>/: no login. A bad link shows what happened and how to get a new one."""
+    invitation, problem = invitation_by_token(token, clock.now())
+    if problem is not None or invitation is None:
+        status = 410 if invitation else 404  # used, replaced or expired: gone; unknown: not found
+        return render(request, "people/invitations/problem.html", {"problem": problem}, status=status)
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = form.accept(token)
+        except ValidationFailed as exc:
+            token_error = next((e for e in exc.errors if e.field == "token"), None)
+            if token_error is not None:
+                context = {"problem": None, "message": token_error.message}
+                return render(request, "people/invitations/problem.html", context, status=410)
+            add_field_errors(form, exc)
+        else:
+            login(request, person.user, backend=BACKEND)
+            messages.success(request, f"Welcome, {person.name}. Your password is set: sign in with it next time.")
+            return HttpResponseRedirect(reverse("assignments:my-learning"))
+    context = {"form": form, "person": invitation.person, "organisation": invitation.tenant.name}
+    return render(request, "people/invitations/accept.html", context, status=422 if form.errors else 200)
