@@ -37,6 +37,7 @@ MATRIX = [
     ("/groups/regions/{id}/",             "foreign-region", False, 404, 404, 404, 404, 404, LOGIN),
     ("/groups/departments/{id}/",         "site",          False, 404, 404, 404, 404, 404, LOGIN),
     ("/groups/teams/",                    None,            False, 404, 404, 404, 404, 404, 404),
+    ("/invitation/1-not-a-real-token/",   None,            False, 404, 404, 404, 404, 404, 404),
 ]
 # fmt: on
 

@@ -17,6 +17,7 @@ PERSON_CSV_COLUMNS = [
     "locale",
     "active",
     "roles",
+    "invitation",
 ]
 
 
