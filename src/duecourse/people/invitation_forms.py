@@ -33,5 +33,6 @@ class InviteSelectionForm(forms.Form):
     def __init__(self, data):
         super().__init__(data)
         raw = data.getlist("person_ids") if hasattr(data, "getlist") else []
-        self.fields["person_ids"].choices = [(v, v) for v in raw if str(v).isdigit() and len(str(v)) < 19]
+        choices = [(v, v) for v in raw if str(v).isdigit() and len(str(v)) < 19]
+        self.fields["person_ids"].choices = choices  # type: ignore[attr-defined]
         self.fields["person_ids"].error_messages["required"] = "Select the people to invite."

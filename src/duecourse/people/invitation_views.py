@@ -70,5 +70,5 @@ def accept_invitation_view(request, token: str):
             login(request, person.user, backend=BACKEND)
             messages.success(request, f"Welcome, {person.name}. Your password is set: sign in with it next time.")
             return HttpResponseRedirect(reverse("assignments:my-learning"))
-    context = {"form": form, "person": invitation.person, "organisation": invitation.tenant.name}
-    return render(request, "people/invitations/accept.html", context, status=422 if form.errors else 200)
+    page: dict[str, object] = {"form": form, "person": invitation.person, "organisation": invitation.tenant.name}
+    return render(request, "people/invitations/accept.html", page, status=422 if form.errors else 200)

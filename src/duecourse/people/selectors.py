@@ -44,8 +44,8 @@ def person_list(
         people = people.filter(**{f"is_{role}": True})
     elif role == "manager":
         people = people.filter(roles.has_reports_condition())
-    people = with_invitation_state(people.select_related("department", "site", "region", "manager"))
-    return roles.with_has_reports(people).order_by("name", "id")
+    shown = with_invitation_state(people.select_related("department", "site", "region", "manager"))
+    return roles.with_has_reports(shown).order_by("name", "id")
 
 
 def access_person(*, actor: Person, person_id: int) -> Person:
