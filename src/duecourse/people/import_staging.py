@@ -42,6 +42,20 @@ class StagedImport:
     result: dict | None = field(default=None)
 
     @property
+    def outcome(self) -> dict:
+        """What the pages show: the import's result once confirmed, else the dry run's."""
+        return self.result if self.state == IMPORTED and self.result is not None else self.preview
+
+    def failure_lines(self) -> list[dict]:
+        """One line per error of a failed row: `row` as the API counts (from 0), `line` as a spreadsheet
+        numbers it (the header is 1), `field`, `message`."""
+        return [
+            {"row": failure["row"], "line": failure["row"] + 2, "field": error["field"], "message": error["message"]}
+            for failure in self.outcome["failed"]
+            for error in failure["errors"]
+        ]
+
+    @property
     def expires_at(self) -> dt.datetime:
         return dt.datetime.fromisoformat(self.created_at) + STAGE_TTL
 

@@ -284,12 +284,8 @@ def import_detail_view(request, token: str):
     staged = _load_staged(request, token)
     if staged is None:
         return HttpResponseRedirect(reverse("people:import"))
-    outcome = staged.result if staged.state == import_staging.IMPORTED else staged.preview
-    failures = [
-        {"row": failure["row"], "line": failure["row"] + 2, **error}
-        for failure in outcome["failed"]
-        for error in failure["errors"]
-    ]
+    outcome = staged.outcome
+    failures = staged.failure_lines()
     context = {
         "staged": staged,
         "outcome": outcome,
@@ -349,10 +345,6 @@ def import_failures_view(request, token: str):
         staged = import_staging.load(actor=actor, token=token)
     except ValidationFailed:
         return HttpResponse("This import is unknown or has expired.", status=404, content_type="text/plain")
-    outcome = staged.result if staged.state == import_staging.IMPORTED else staged.preview
-    rows = (
-        [failure["row"], failure["row"] + 2, error["field"], error["message"]]
-        for failure in outcome["failed"]
-        for error in failure["errors"]
-    )
-    return csv_response("import-failures.csv", ["row", "line", "field", "message"], rows)
+    columns = ["row", "line", "field", "message"]
+    rows = ([line[c] for c in columns] for line in staged.failure_lines())
+    return csv_response("import-failures.csv", columns, rows)
