@@ -11,9 +11,9 @@ from PIL import Image
 from duecourse.assignments.inputs import RuleInput
 from duecourse.assignments.living_rules import rule_create
 from duecourse.assignments.progress import progress_record
+from duecourse.certificates.files import verification_url
 from duecourse.certificates.inputs import LogoInput
 from duecourse.certificates.models import Certificate, TenantLogo
-from duecourse.certificates.pdf import verification_url
 from duecourse.certificates.services import tenant_logo_set
 from duecourse.notifications.models import OutboxMessage
 from duecourse.testing.factories import make_course, target

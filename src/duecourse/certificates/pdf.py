@@ -14,6 +14,9 @@ render. So each process cuts, once, copies of both files down to the blocks near
 title is written in (`COMMON_BLOCKS`: Latin, Greek, Cyrillic, punctuation; ~2,000 glyphs) and renders
 with those; a certificate that prints any other character is rendered again with the whole fonts.
 Either way the PDF embeds a subset of DejaVu Sans with exactly the glyphs it prints.
+
+Memory: this module brings fpdf2, fontTools and Pillow (about 40 MB per process), so only what renders
+a PDF imports it, when it does (`services.certificate_pdf`); names and links are in `files`.
 """
 
 import atexit
@@ -28,7 +31,6 @@ import threading
 from pathlib import Path
 
 import segno
-from django.conf import settings
 from django.utils import formats
 from fontTools import subset as font_subset  # type: ignore[import-untyped]
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
@@ -37,6 +39,7 @@ from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace, TTFFont
 
 from duecourse.certificates.domain import REASON_WORDS, invalid_reason_of, invalid_since, is_valid
+from duecourse.certificates.files import RenderFailed, verification_url
 from duecourse.certificates.models import Certificate, TenantLogo
 from duecourse.core.timezones import zone_of
 
@@ -54,15 +57,6 @@ TYPE_LABELS = {"course": "Course", "path": "Learning path", "skill": "Skill"}
 INK, MUTED, ACCENT = (31, 41, 51), (82, 96, 109), (29, 78, 216)
 
 logger = logging.getLogger(__name__)
-
-
-class RenderFailed(Exception):
-    """The PDF could not be rendered; the message says why (shown to admins, kept on the certificate)."""
-
-
-def verification_url(code: str) -> str:
-    """The public page that says whether the certificate is valid: BASE_URL + /verify/<code>."""
-    return f"{settings.BASE_URL.rstrip('/')}/verify/{code}"
 
 
 def qr_png(url: str) -> bytes:
@@ -248,7 +242,3 @@ def _compose(certificate: Certificate, *, logo: TenantLogo | None, now: dt.datet
     pdf.set_x(pdf.w - pdf.r_margin - text_width)
     pdf.cell(text_width, 4, url, align=Align.R, link=url)
     return pdf
-
-
-def pdf_filename(certificate: Certificate) -> str:
-    return f"certificate-{certificate.number}.pdf"

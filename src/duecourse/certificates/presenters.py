@@ -10,8 +10,8 @@ from duecourse.certificates.domain import (
     invalid_since,
     status_of,
 )
+from duecourse.certificates.files import verification_url
 from duecourse.certificates.models import Certificate
-from duecourse.certificates.pdf import verification_url
 
 CSV_COLUMNS = [
     "id",

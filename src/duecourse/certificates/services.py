@@ -7,14 +7,13 @@ events and the worker); an admin's only write on a certificate is to revoke it.
 import io
 
 from django.db import transaction
-from PIL import Image, UnidentifiedImageError
 
 from duecourse.certificates import notices, permissions
 from duecourse.certificates.domain import InvalidReason, is_valid
+from duecourse.certificates.files import RenderFailed, pdf_filename
 from duecourse.certificates.inputs import LogoInput, RevokeInput
 from duecourse.certificates.limits import LOGO_FORMATS, MAX_LOGO_BYTES, MAX_LOGO_PIXELS, MAX_REVOKE_REASON_LENGTH
 from duecourse.certificates.models import Certificate, TenantLogo
-from duecourse.certificates.pdf import RenderFailed, pdf_filename, render_certificate
 from duecourse.core import clock
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import Conflict, ValidationFailed, forbidden
@@ -28,6 +27,8 @@ class PdfUnavailable(Conflict):
 def certificate_pdf(certificate: Certificate) -> tuple[str, bytes]:
     """(file name, PDF bytes). A failure is recorded on the certificate (`pdf_error`) and raised as
     PdfUnavailable; a success clears an earlier error."""
+    from duecourse.certificates.pdf import render_certificate  # the PDF stack loads where a PDF is made
+
     logo = TenantLogo.objects.filter(tenant_id=certificate.tenant_id).first()
     try:
         content = render_certificate(certificate, logo=logo, now=clock.now())
@@ -74,6 +75,8 @@ def certificate_revoke(*, actor: Person, certificate: Certificate, data: RevokeI
 
 def _clean_logo(data: LogoInput) -> tuple[bytes, int, int]:
     """The upload checked and re-encoded as PNG (no metadata, nothing but pixels reaches a PDF)."""
+    from PIL import Image, UnidentifiedImageError  # loaded only by an upload (see `files`)
+
     if not data.content:
         raise ValidationFailed.on("logo", "choose an image file (PNG or JPEG)")
     if len(data.content) > MAX_LOGO_BYTES:

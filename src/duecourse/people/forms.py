@@ -6,7 +6,7 @@ from django import forms
 
 from duecourse.people import roles
 from duecourse.people.inputs import PersonInput
-from duecourse.people.limits import MAX_SEARCH_LENGTH, MAX_TOKEN_NAME_LENGTH
+from duecourse.people.limits import MAX_IMPORT_FILE_BYTES, MAX_SEARCH_LENGTH, MAX_TOKEN_NAME_LENGTH
 
 ACTIVE_CHOICES = [("true", "Active"), ("false", "Deactivated"), ("", "Everyone")]
 ROLE_CHOICES = [("", "Any role")] + [(role, roles.ROLE_LABELS[role]) for role in roles.FILTER_ROLES]
@@ -130,6 +130,48 @@ class PersonForm(forms.Form):
         else:
             data["manager_id"] = None
         return PersonInput.model_validate(data)
+
+
+class PersonCreateForm(PersonForm):
+    """An admin's new person: the edit's fields plus whether they start active (the API's `active`)."""
+
+    active = forms.BooleanField(
+        required=False, initial=True, label="Active", help_text="Untick to add someone who has not started yet."
+    )
+
+    def to_input(self) -> PersonInput:
+        """The input for `person_create`; without a manager the person simply has none."""
+        data = super().to_input().given()
+        if data.get("manager_id", 0) is None:
+            del data["manager_id"]
+        return PersonInput.model_validate(data)
+
+
+class ImportUploadForm(forms.Form):
+    """The CSV to dry-run; the columns are the API import's (`people.imports.parse_people_csv` reads it)."""
+
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8, the first line names the columns; see “Columns” below.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    deactivate_missing = forms.BooleanField(
+        required=False,
+        label="Deactivate people missing from the file",
+        help_text="Everyone active who is not in the file is deactivated (never you). Their history is kept.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_FILE_BYTES:
+            raise forms.ValidationError(f"is larger than {MAX_IMPORT_FILE_BYTES // (1024 * 1024)} MB; split it")
+        return upload
+
+
+class ImportConfirmForm(forms.Form):
+    """The hash of the file whose dry run was shown; the import runs only on exactly that file."""
+
+    sha256 = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
 
 class TokenForm(forms.Form):

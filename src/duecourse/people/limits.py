@@ -10,5 +10,7 @@ MAX_TIMEZONE_LENGTH = 64
 MAX_LOCALE_LENGTH = 16
 MAX_TOKEN_NAME_LENGTH = 100
 MAX_IMPORT_ROWS = 200_000
+MAX_IMPORT_FILE_BYTES = 50 * 1024 * 1024  # a web upload; 200,000 rows of a wide directory fit
+IMPORT_PREVIEW_FAILURES = 200  # failures shown on the import's pages; the CSV has them all
 MAX_SEARCH_LENGTH = 200
 INVITATION_VALID_DAYS = 7  # an invitation link works once, for this many days

@@ -1,21 +1,35 @@
-"""People pages: the directory, a person's page and an admin's edit. Decisions live in services and permissions."""
+"""People pages: the directory, a person's page, an admin's add and edit, and the HR import from the browser.
+
+Decisions live in services and permissions; the import pages run `imports.people_import`, the same service
+as `POST /api/v1/people/import`, on a file staged by `import_staging` between its dry run and its confirmation.
+"""
 
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from duecourse.core.errors import Conflict, ValidationFailed
+from duecourse.core.api import csv_response
+from duecourse.core.errors import Conflict, ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, is_htmx, person_view
-from duecourse.people import permissions, roles, selectors, services
-from duecourse.people.forms import PAGE_SIZE, PersonFilterForm, PersonForm, TokenForm
+from duecourse.people import import_staging, imports, permissions, roles, selectors, services
+from duecourse.people.forms import (
+    PAGE_SIZE,
+    ImportConfirmForm,
+    ImportUploadForm,
+    PersonCreateForm,
+    PersonFilterForm,
+    PersonForm,
+    TokenForm,
+)
 from duecourse.people.inputs import PersonInput
-from duecourse.people.models import OrgUnit
-from duecourse.people.validation import known_timezones
+from duecourse.people.limits import IMPORT_PREVIEW_FAILURES
+from duecourse.people.models import OrgUnit, Person
+from duecourse.people.validation import INPUT_FIELDS, known_timezones
 
 MAX_MANAGER_CHOICES = 1000
 
@@ -44,6 +58,7 @@ def person_list_view(request):
         "has_filters": any(k != "active" for k in params) or params.get("active") != "true",
         "sees_whole_tenant": roles.sees_whole_tenant(request.actor),
         "can_invite": permissions.can_invite_people(request.actor),
+        "can_manage": permissions.can_manage_people(request.actor),
     }
     if is_htmx(request):
         return render(request, "people/_person_results.html", {**context, "is_partial": True})
@@ -93,9 +108,19 @@ def person_edit_view(request, person_id: int):
         if not permissions.can_manage_people(actor):
             return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
         form = PersonForm(initial=PersonForm.initial_for(person))
-    context = {
-        "person": person,
+    context = {"person": person, **_person_form_context(actor, form)}
+    return render(request, "people/person_edit.html", context, status=422 if form.errors else 200)
+
+
+def _person_form_context(actor: Person, form: PersonForm) -> dict:
+    """What the add and edit pages share: the form, the org-unit and zone suggestions, the chosen manager."""
+    manager_email = (form.data.get("manager_email") if form.is_bound else form.initial.get("manager_email")) or ""
+    people = selectors.person_list(actor=actor)
+    manager = people.filter(email=manager_email.strip().lower()).first() if manager_email else None
+    return {
         "form": form,
+        "manager": manager,
+        "manager_email": manager_email,
         "datalists": {
             "department": selectors.org_unit_names(tenant_id=actor.tenant_id, kind=OrgUnit.DEPARTMENT),
             "site": selectors.org_unit_names(tenant_id=actor.tenant_id, kind=OrgUnit.SITE),
@@ -103,7 +128,60 @@ def person_edit_view(request, person_id: int):
             "timezone": sorted(known_timezones()),
         },
     }
-    return render(request, "people/person_edit.html", context, status=422 if form.errors else 200)
+
+
+def _require_manage_people(actor: Person, what: str) -> None:
+    if not permissions.can_manage_people(actor):
+        raise forbidden(what)
+
+
+@person_view
+def person_create_view(request):
+    """Add a person: `services.person_create`, as `POST /api/v1/people`; errors beside their fields."""
+    actor = request.actor
+    _require_manage_people(actor, "add people")
+    if request.method == "POST":
+        form = PersonCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                person = services.person_create(actor=actor, tenant_id=actor.tenant_id, data=form.to_input())
+            except ValidationFailed as exc:
+                add_field_errors(form, exc, PersonForm.SERVICE_FIELD_MAP)
+            else:
+                messages.success(request, f"Added {person.name}.")
+                return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
+    else:
+        form = PersonCreateForm()
+    context = _person_form_context(actor, form)
+    return render(request, "people/person_create.html", context, status=422 if form.errors else 200)
+
+
+PICKER_RESULTS = 10
+
+
+@require_GET
+@person_view
+def manager_picker_view(request):
+    """Search results for choosing a manager on the add and edit pages (active people of the tenant)."""
+    actor = request.actor
+    _require_manage_people(actor, "choose managers")
+    q = (request.GET.get("q") or "").strip()[:200]
+    people = list(selectors.person_list(actor=actor, q=q, active=True)[:PICKER_RESULTS]) if q else []
+    return render(request, "people/_manager_picker_results.html", {"people": people, "q": q})
+
+
+@require_GET
+@person_view
+def manager_chip_view(request):
+    """The chosen manager as a chip carrying the form's `manager_email`."""
+    actor = request.actor
+    _require_manage_people(actor, "choose managers")
+    try:
+        person_id = int(request.GET.get("person_id") or "")
+    except ValueError:
+        person_id = 0
+    manager = selectors.access_person(actor=actor, person_id=person_id)
+    return render(request, "people/_manager_chip.html", {"manager": manager, "manager_email": manager.email})
 
 
 @require_POST
@@ -146,3 +224,129 @@ def token_revoke_view(request, person_id: int, token_id: int):
     services.api_token_revoke(actor=actor, token=token)
     messages.success(request, f"Token {token.prefix} is revoked; it no longer works.")
     return HttpResponseRedirect(reverse("people:detail", args=[person.pk]) + "#tokens")
+
+
+# HR import from the browser -----------------------------------------------------------------------
+
+
+def _redirect(request, url: str) -> HttpResponse:
+    """Follow a POST with a GET: htmx forms (which show the working note) are told where to go."""
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
+@person_view
+def import_upload_view(request):
+    """Upload a CSV: it is parsed and dry-run by the import service, staged, and its preview shown."""
+    actor = request.actor
+    _require_manage_people(actor, "import people")
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        deactivate_missing = form.cleaned_data["deactivate_missing"]
+        content = upload.read()
+        try:
+            rows = imports.parse_people_csv(content)
+            result = imports.people_import(actor=actor, rows=rows, dry_run=True, deactivate_missing=deactivate_missing)
+        except ValidationFailed as exc:
+            add_field_errors(form, exc, {name: "file" for name in (*INPUT_FIELDS, "rows", "(blank)")})
+        else:
+            staged = import_staging.stage(
+                actor=actor,
+                content=content,
+                filename=upload.name,
+                rows=len(rows),
+                deactivate_missing=deactivate_missing,
+                preview=result.as_dict(),
+            )
+            return _redirect(request, reverse("people:import-detail", args=[staged.token]))
+    context = {"form": form, "columns": INPUT_FIELDS}
+    # htmx swaps only 2xx answers: its form gets its errors with 200, a plain post with 422.
+    status = 422 if form.errors and not is_htmx(request) else 200
+    return render(request, "people/import_upload.html", context, status=status)
+
+
+def _load_staged(request, token: str) -> import_staging.StagedImport | None:
+    try:
+        return import_staging.load(actor=request.actor, token=token)
+    except ValidationFailed as exc:
+        messages.error(request, f"This import is gone: {exc.errors[0].message}.")
+        return None
+
+
+@require_GET
+@person_view
+def import_detail_view(request, token: str):
+    """The dry run with its Confirm button, or, once confirmed, what the import did."""
+    actor = request.actor
+    _require_manage_people(actor, "import people")
+    staged = _load_staged(request, token)
+    if staged is None:
+        return HttpResponseRedirect(reverse("people:import"))
+    outcome = staged.outcome
+    failures = staged.failure_lines()
+    context = {
+        "staged": staged,
+        "outcome": outcome,
+        "imported": staged.state == import_staging.IMPORTED,
+        "failed_rows": len(outcome["failed"]),
+        "failures": failures[:IMPORT_PREVIEW_FAILURES],
+        "failures_hidden": max(0, len(failures) - IMPORT_PREVIEW_FAILURES),
+        "confirm_form": ImportConfirmForm(initial={"sha256": staged.sha256}),
+        "changes": outcome["created"] + outcome["updated"] + outcome["deactivated"],
+    }
+    return render(request, "people/import_detail.html", context)
+
+
+@require_POST
+@person_view
+def import_confirm_view(request, token: str):
+    """Run the real import on exactly the staged file whose dry run was shown (its hash is posted back)."""
+    actor = request.actor
+    _require_manage_people(actor, "import people")
+    staged = _load_staged(request, token)
+    if staged is None:
+        return _redirect(request, reverse("people:import"))
+    detail_url = reverse("people:import-detail", args=[token])
+    form = ImportConfirmForm(request.POST)
+    shown = form.cleaned_data["sha256"] if form.is_valid() else ""
+    try:
+        content = import_staging.content_for_confirm(staged, shown_sha256=shown)
+    except ValidationFailed as exc:
+        messages.error(request, f"Nothing was imported: {exc.errors[0].message}.")
+        return _redirect(request, detail_url if staged.state == import_staging.IMPORTED else reverse("people:import"))
+    try:
+        result = imports.people_import(
+            actor=actor,
+            rows=imports.parse_people_csv(content),
+            deactivate_missing=staged.deactivate_missing,
+        )
+    except (ValidationFailed, Conflict) as exc:  # e.g. the directory changed under the import: nothing written
+        import_staging.release(staged)
+        messages.error(request, f"Nothing was imported: {exc.detail}")
+        return _redirect(request, detail_url)
+    import_staging.mark_imported(staged, result.as_dict())
+    messages.success(
+        request,
+        f"Imported {staged.filename}: {result.created} created, {result.updated} updated, "
+        f"{result.deactivated} deactivated, {len(result.failed)} rows failed.",
+    )
+    return _redirect(request, detail_url)
+
+
+@require_GET
+@person_view
+def import_failures_view(request, token: str):
+    """Every failed row of the dry run (or of the import, once confirmed) as CSV: row, line, field, message."""
+    actor = request.actor
+    _require_manage_people(actor, "import people")
+    try:
+        staged = import_staging.load(actor=actor, token=token)
+    except ValidationFailed:
+        return HttpResponse("This import is unknown or has expired.", status=404, content_type="text/plain")
+    columns = ["row", "line", "field", "message"]
+    rows = ([line[c] for c in columns] for line in staged.failure_lines())
+    return csv_response("import-failures.csv", columns, rows)

@@ -11,8 +11,9 @@ from fpdf.fonts import TTFFont
 from PIL import Image
 from pypdf import PdfReader
 
+from duecourse.certificates.files import verification_url
 from duecourse.certificates.models import Certificate, TenantLogo
-from duecourse.certificates.pdf import FONT_DIR, FONT_FILES, render_certificate, verification_url
+from duecourse.certificates.pdf import FONT_DIR, FONT_FILES, render_certificate
 from duecourse.certificates.services import PdfUnavailable, certificate_pdf
 from duecourse.certificates.tests.conftest import START, complete, item, make_config
 from duecourse.testing.pdfs import pdf_text, qr_matches
