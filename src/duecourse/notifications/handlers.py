@@ -1,7 +1,8 @@
 from django.dispatch import receiver
 
 from duecourse.assignments.signals import assignments_changed, reminder_template_names
-from duecourse.notifications import events, rendering
+from duecourse.notifications import account_emails, events, rendering
+from duecourse.people.signals import password_reset_requested
 
 
 @receiver(assignments_changed, dispatch_uid="notifications.assignments_changed")
@@ -14,3 +15,8 @@ def on_assignments_changed(sender, tenant_id, operation_id, assignment_ids, even
 @receiver(reminder_template_names, dispatch_uid="notifications.reminder_template_names")
 def known_template_names(sender, tenant_id, **kwargs):
     return rendering.template_names(tenant_id)
+
+
+@receiver(password_reset_requested, dispatch_uid="notifications.password_reset_requested")
+def on_password_reset_requested(sender, person, link, dedup_key, **kwargs):
+    account_emails.password_reset_email(person=person, link=link, dedup_key=dedup_key)
