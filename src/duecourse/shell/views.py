@@ -29,7 +29,10 @@ LOGIN_FAILED = (
     "That email and password do not match an active account. If your email is registered in several "
     "organisations, enter the organisation too."
 )
-RESET_SENT = "If an account exists for that address, we have sent a link to choose a new password. It works once, within an hour."
+RESET_SENT = (
+    "If an account exists for that address, we have sent a link to choose a new password. "
+    "It works once, within an hour."
+)
 
 
 def _credentials(form) -> dict:
