@@ -302,6 +302,11 @@ def password_reset_complete(*, person_id: int, token: str, password: str) -> Per
     return person
 
 
+def person_user(person: Person) -> Any:
+    """The person's Django user as stored now (after a password change, for the session's hash)."""
+    return get_user_model().objects.get(person__pk=person.pk)
+
+
 def password_change(*, actor: Person, current: str, new: str) -> None:
     """A signed-in person changes their own password: the current one is required."""
     user = actor.user

@@ -101,7 +101,11 @@ def password_reset(request, person_id: int, token: str):
             add_field_errors(form, exc, {"password": "new_password"})
         else:
             logout(request)  # whoever was signed in here, the person now signs in afresh
-            login(request, person.user, backend="duecourse.people.authentication.EmailPasswordBackend")
+            login(
+                request,
+                people_services.person_user(person),
+                backend="duecourse.people.authentication.EmailPasswordBackend",
+            )
             messages.success(request, "Your password is changed, and you are signed in. Other sessions have ended.")
             return HttpResponseRedirect(reverse("home"))
     context = {"form": form, "person": person, "min_length": MIN_PASSWORD_LENGTH}
@@ -122,7 +126,7 @@ def password_change(request):
         except ValidationFailed as exc:
             add_field_errors(form, exc, {"password": "new_password"})
         else:
-            update_session_auth_hash(request, type(request.user).objects.get(pk=request.user.pk))
+            update_session_auth_hash(request, people_services.person_user(request.actor))
             messages.success(request, "Your password is changed. Your sessions elsewhere have ended.")
             return HttpResponseRedirect(reverse("password-change"))
     return render(request, "shell/password_change.html", {"form": form, "min_length": MIN_PASSWORD_LENGTH})
