@@ -25,6 +25,7 @@ from duecourse.shell.presenters import audit_row
 AUDIT_PAGE_SIZE = 50
 
 
+SESSION_BACKEND = "duecourse.people.authentication.EmailPasswordBackend"
 LOGIN_FAILED = (
     "That email and password do not match an active account. If your email is registered in several "
     "organisations, enter the organisation too."
@@ -55,7 +56,7 @@ def login_view(request):
         if user is None:
             form.add_error(None, LOGIN_FAILED)
         else:
-            login(request, user, backend="duecourse.people.authentication.EmailPasswordBackend")
+            login(request, user, backend=SESSION_BACKEND)
             throttle.forget_account_failures(request, _credentials(form))
             safe = url_has_allowed_host_and_scheme(
                 next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
