@@ -217,7 +217,7 @@ def password_policy_errors(password: str, person: Person) -> str:
     """The password policy's messages for this password and person ("" when it passes): the one check
     behind every way a password is set (`AUTH_PASSWORD_VALIDATORS`)."""
     try:
-        validate_password(password, user=person)
+        validate_password(password, user=person)  # type: ignore[arg-type]  # PersonAttributeSimilarityValidator
     except DjangoValidationError as exc:
         return " ".join(exc.messages)
     return ""

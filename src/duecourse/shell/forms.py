@@ -51,7 +51,7 @@ class NewPasswordForm(forms.Form):
     new_password_again = _new_password_field("New password again")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         first, again = data.get("new_password"), data.get("new_password_again")
         if first and again and first != again:
             self.add_error("new_password_again", "The two passwords differ.")
