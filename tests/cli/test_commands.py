@@ -107,11 +107,13 @@ def test_migrate_tenant_token_and_password_work_together(migrated_template, tmp_
 
     checked = cli.python(
         "from django.contrib.auth import authenticate\n"
+        "from django.test import RequestFactory\n"
         "from duecourse.people.services import api_token_authenticate\n"
+        "login = RequestFactory().post('/login/')\n"
         f"person = api_token_authenticate({token.stdout.strip()!r})\n"
         "print(person.email, person.tenant_id, person.is_admin)\n"
-        "print(authenticate(email='ada@acme.test', password='s3cret-pass') is not None)\n"
-        "print(authenticate(email='ada@acme.test', password='wrong') is not None)"
+        "print(authenticate(login, email='ada@acme.test', password='s3cret-pass') is not None)\n"
+        "print(authenticate(login, email='ada@acme.test', password='wrong') is not None)"
     )
     assert checked.splitlines() == [f"ada@acme.test {tenant_id} True", "True", "False"]
 

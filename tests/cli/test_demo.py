@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 
 from duecourse.core.models import Tenant
 from duecourse.groups.models import Group, GroupMember
@@ -42,7 +43,7 @@ def test_every_printed_login_works_with_the_printed_password(demo):
     assert demo.password == PASSWORD == "demo1234"
     roles = {}
     for login in demo.logins:
-        user = authenticate(email=login.email, password=PASSWORD)
+        user = authenticate(RequestFactory().post("/login/"), email=login.email, password=PASSWORD)
         assert user is not None, login.email
         roles[login.role] = Person.objects.get(user=user).role_names
     assert "admin" in roles["admin"]

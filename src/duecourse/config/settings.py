@@ -2,12 +2,15 @@
 
 import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from duecourse.people import limits as people_limits
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -73,6 +76,7 @@ INSTALLED_APPS = [
     "duecourse.scheduler",
     "duecourse.shell",
     "duecourse.bench",
+    "axes",  # login throttling (docs/people.md "Passwords and sign-in")
 ]
 
 MIDDLEWARE = [
@@ -87,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "duecourse.shell.middleware.ActorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as its docs ask: turns a lockout into the login page's message
 ]
 
 ROOT_URLCONF = "duecourse.config.urls"
@@ -135,10 +140,33 @@ DATABASE_URL = os.environ.get("DUECOURSE_DATABASE_URL") or f"sqlite:///{DATA_DIR
 DATABASES = {"default": _database_from_url(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The password policy: every password a person, an operator or a reset sets passes these.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 4}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": people_limits.MIN_PASSWORD_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "duecourse.people.passwords.PersonAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["duecourse.people.authentication.EmailPasswordBackend"]
+# Axes first: it refuses a locked-out account or address before any password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "duecourse.people.authentication.EmailPasswordBackend",
+]
+PASSWORD_RESET_TIMEOUT = people_limits.PASSWORD_RESET_SECONDS
+# Login throttling (django-axes, attempts stored in the database so every process sees them): an account
+# (email + organisation) or a client address is refused for AXES_COOLOFF_TIME after too many failures.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each alone: per account, per address
+AXES_FAILURE_LIMIT = people_limits.LOGIN_FAILURES_PER_ACCOUNT
+AXES_HANDLER = "duecourse.people.throttle.LoginThrottleHandler"  # a higher limit per address
+AXES_COOLOFF_TIME = timedelta(minutes=people_limits.LOGIN_COOLOFF_MINUTES)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a locked account unlocks on time, whatever is tried
+AXES_USERNAME_CALLABLE = "duecourse.people.throttle.account_key"
+AXES_CLIENT_IP_CALLABLE = "duecourse.core.clients.client_address"
+AXES_LOCKOUT_CALLABLE = "duecourse.shell.views.login_locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are not logged row by row (the table would only grow)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

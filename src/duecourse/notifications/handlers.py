@@ -1,8 +1,8 @@
 from django.dispatch import receiver
 
 from duecourse.assignments.signals import assignments_changed, reminder_template_names
-from duecourse.notifications import events, invitations, rendering
-from duecourse.people.signals import invitations_sent
+from duecourse.notifications import account_emails, events, invitations, rendering
+from duecourse.people.signals import invitations_sent, password_reset_requested
 
 
 @receiver(assignments_changed, dispatch_uid="notifications.assignments_changed")
@@ -20,3 +20,8 @@ def known_template_names(sender, tenant_id, **kwargs):
 @receiver(invitations_sent, dispatch_uid="notifications.invitations_sent")
 def on_invitations_sent(sender, tenant_id, invitation_ids, **kwargs):
     invitations.queue_invitation_emails(tenant_id=tenant_id, invitation_ids=invitation_ids)
+
+
+@receiver(password_reset_requested, dispatch_uid="notifications.password_reset_requested")
+def on_password_reset_requested(sender, person, link, dedup_key, **kwargs):
+    account_emails.password_reset_email(person=person, link=link, dedup_key=dedup_key)

@@ -9,10 +9,25 @@ from ninja.security import HttpBearer, SessionAuth
 
 from duecourse.core.api import ActorRequest
 from duecourse.people.models import Person
+from duecourse.people.passwords import hash_once_for_nothing
+
+
+def login_account(email: str, tenant_name: str | None) -> Person | None:
+    """The one active person a login (or a password reset) for this email is about: the one in the named
+    organisation, or the only one with that email when none is named. None when there is no such person,
+    or several and no organisation (the organisation decides)."""
+    people = Person.objects.filter(email=(email or "").strip().lower(), active=True)
+    if tenant_name and tenant_name.strip():
+        people = people.filter(tenant__name__iexact=tenant_name.strip())
+    found = list(people.select_related("user", "tenant")[:2])
+    return found[0] if len(found) == 1 else None
 
 
 class EmailPasswordBackend(ModelBackend):
-    """Log in with a person's email and password; the tenant disambiguates a shared email."""
+    """Log in with a person's email and password; the organisation decides when the email is in several.
+
+    Every attempt costs exactly one password hash, so its time tells nothing: a wrong password is hashed
+    against the account's, and an unknown email or a person with no password against nothing."""
 
     def authenticate(
         self,
@@ -26,17 +41,13 @@ class EmailPasswordBackend(ModelBackend):
         email = (email or username or "").strip().lower()
         if not email or not password:
             return None
-        people = Person.objects.filter(email=email, active=True, user__isnull=False).select_related("user", "tenant")
-        if tenant:
-            people = people.filter(tenant__name=tenant)
-        for person in people[:20]:
-            user = person.user
-            if user is not None and user.check_password(password) and self.user_can_authenticate(user):
-                return user
-        # Run the hasher once anyway so a missing account costs the same time as a wrong password.
-        from django.contrib.auth import get_user_model
-
-        get_user_model()().set_password(password)
+        person = login_account(email, tenant)
+        user = person.user if person is not None else None
+        if user is None or not user.has_usable_password():
+            hash_once_for_nothing(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
         return None
 
 

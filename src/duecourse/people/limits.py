@@ -14,3 +14,11 @@ MAX_IMPORT_FILE_BYTES = 50 * 1024 * 1024  # a web upload; 200,000 rows of a wide
 IMPORT_PREVIEW_FAILURES = 200  # failures shown on the import's pages; the CSV has them all
 MAX_SEARCH_LENGTH = 200
 INVITATION_VALID_DAYS = 7  # an invitation link works once, for this many days
+
+# Passwords and sign-in (docs/people.md "Passwords and sign-in")
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 4096  # longer input is refused before it reaches the hasher
+PASSWORD_RESET_SECONDS = 60 * 60  # a reset link is valid one hour (and once: it hashes the password)
+LOGIN_FAILURES_PER_ACCOUNT = 5  # failed logins for one email + organisation before it is locked
+LOGIN_FAILURES_PER_ADDRESS = 20  # failed logins from one client address (an office shares one)
+LOGIN_COOLOFF_MINUTES = 15  # a lockout ends this long after the last failure counted

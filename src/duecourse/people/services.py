@@ -7,11 +7,14 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX as UNUSABLE
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Field
+from django.urls import reverse
 
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor, audit_actor
@@ -19,11 +22,13 @@ from duecourse.core.audit import audit_record, changed_fields
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.core.models import Tenant
 from duecourse.core.sql import TypedQuery
-from duecourse.people import permissions, roles
+from duecourse.people import permissions, roles, throttle
+from duecourse.people.authentication import login_account
 from duecourse.people.inputs import PersonInput
 from duecourse.people.limits import MAX_TOKEN_NAME_LENGTH
 from duecourse.people.models import ApiToken, OrgUnit, Person
-from duecourse.people.signals import people_changed
+from duecourse.people.passwords import RESET_LINK_INVALID, reset_tokens
+from duecourse.people.signals import password_reset_requested, people_changed
 from duecourse.people.validation import ORG_FIELDS, clean_person_input
 
 MAX_MANAGER_DEPTH = 200
@@ -208,12 +213,24 @@ def person_update(*, actor: Person, person: Person, data: PersonInput, reason: s
     return person
 
 
-def person_set_password(*, person: Person, password: str) -> None:
-    """Give a person a web login (a Django user linked one-to-one) with this password."""
+def password_policy_errors(password: str, person: Person) -> str:
+    """The password policy's messages for this password and person ("" when it passes): the one check
+    behind every way a password is set (`AUTH_PASSWORD_VALIDATORS`)."""
     try:
-        validate_password(password)
+        validate_password(password, user=person)  # type: ignore[arg-type]  # PersonAttributeSimilarityValidator
     except DjangoValidationError as exc:
-        raise ValidationFailed.on("password", " ".join(exc.messages)) from None
+        return " ".join(exc.messages)
+    return ""
+
+
+def person_set_password(
+    *, person: Person, password: str, actor: Person | None = None, enforce_policy: bool = True, action: str = ""
+) -> None:
+    """Give a person a web login (a Django user linked one-to-one) with this password. Their other
+    sessions end (Django's session hash covers the password). `enforce_policy=False` is for the demo
+    company's documented password only."""
+    if enforce_policy and (errors := password_policy_errors(password, person)):
+        raise ValidationFailed.on("password", errors)
     user_model = get_user_model()
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
@@ -228,11 +245,92 @@ def person_set_password(*, person: Person, password: str) -> None:
             person.user.save(update_fields=["password"])
         audit_record(
             tenant_id=person.tenant_id,
-            actor_id=None,
-            action="person.set_password",
+            actor_id=actor.pk if actor is not None else None,
+            action=action or "person.set_password",
             object_type="person",
             object_id=person.pk,
         )
+
+
+FORGOT_PASSWORD_LABEL = "Forgot password form (anyone who knows the email)"  # noqa: S105 (an audit label)
+
+
+def password_reset_request(*, email: str, tenant_name: str | None) -> None:
+    """ "Forgot password": email a one-hour, single-use reset link to the account this email (and
+    organisation) resolves to, if any. The caller answers the same either way, and the work is the same:
+    one look-up and one token either way; the email itself is written by the notifications app
+    (`password_reset_requested`), keyed so a request sends it once."""
+    person = login_account(email, tenant_name)
+    user = person.user if person is not None else None
+    if person is None or user is None or not user.is_active:
+        reset_tokens.make_token(get_user_model()(pk=0, password=UNUSABLE))  # the same work as below
+        return
+    token = reset_tokens.make_token(user)
+    path = reverse("password-reset", kwargs={"person_id": person.pk, "token": token})
+    with transaction.atomic():
+        password_reset_requested.send(
+            sender=Person,
+            person=person,
+            link=f"{settings.BASE_URL}{path}",
+            dedup_key=f"password-reset:{person.pk}:{hashlib.sha256(token.encode()).hexdigest()[:32]}",
+        )
+        audit_record(
+            tenant_id=person.tenant_id,
+            actor_id=None,
+            actor_label=FORGOT_PASSWORD_LABEL,
+            action="person.password_reset_requested",
+            object_type="person",
+            object_id=person.pk,
+        )
+
+
+def password_reset_person(*, person_id: int, token: str) -> Person | None:
+    """The person a reset link is for, while the link is valid (an hour, unused); else None."""
+    person = Person.objects.filter(pk=person_id, active=True).select_related("user").first()
+    if person is None or person.user is None or not reset_tokens.check_token(person.user, token):
+        return None
+    return person
+
+
+def password_reset_complete(*, person_id: int, token: str, password: str) -> Person:
+    """Set the new password through a reset link; the link then no longer works (the token hashed the
+    old password), and every session of the person ends."""
+    person = password_reset_person(person_id=person_id, token=token)
+    if person is None:
+        raise ValidationFailed.on("token", RESET_LINK_INVALID)
+    person_set_password(person=person, password=password, actor=person, action="person.password_reset")
+    return person
+
+
+def person_user(person: Person) -> Any:
+    """The person's Django user as stored now (after a password change, for the session's hash)."""
+    return get_user_model().objects.get(person__pk=person.pk)
+
+
+def password_change(*, actor: Person, current: str, new: str) -> None:
+    """A signed-in person changes their own password: the current one is required."""
+    user = actor.user
+    if user is None or not user.check_password(current):
+        raise ValidationFailed.on("current_password", "That is not your current password.")
+    person_set_password(person=actor, password=new, actor=actor, action="person.password_change")
+
+
+def person_sign_in_unlock(*, actor: Person, person: Person) -> bool:
+    """An admin lifts a person's sign-in lock (too many failed logins); audited. False: not locked."""
+    if not permissions.can_manage_people(actor) or actor.tenant_id != person.tenant_id:
+        raise forbidden("unlock sign-in")
+    with transaction.atomic():
+        was_locked = throttle.person_sign_in_locked(person)
+        throttle.person_sign_in_unlock(person)
+        if was_locked:
+            audit_record(
+                tenant_id=person.tenant_id,
+                actor_id=actor.pk,
+                action="person.sign_in_unlock",
+                object_type="person",
+                object_id=person.pk,
+            )
+    return was_locked
 
 
 TOKEN_PREFIX = "dc"  # noqa: S105

@@ -10,3 +10,7 @@ people_changed = Signal()
 # (above people) writes one invitation email per invitation into the outbox. kwargs: tenant_id,
 # invitation_ids.
 invitations_sent = Signal()
+
+# Sent inside a transaction when someone asked for a password reset of an existing account: the
+# notifications app writes the email. kwargs: person, link (the reset URL), dedup_key (one per request).
+password_reset_requested = Signal()

@@ -201,6 +201,18 @@ def person_set_active_view(request, person_id: int):
 
 @require_POST
 @person_view
+def person_unlock_view(request, person_id: int):
+    """An admin lifts a person's sign-in lock (failed logins); audited."""
+    person = selectors.access_person(actor=request.actor, person_id=person_id)
+    if services.person_sign_in_unlock(actor=request.actor, person=person):
+        messages.success(request, f"{person.name} can sign in again.")
+    else:
+        messages.info(request, f"{person.name}'s sign-in was not locked.")
+    return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
+
+
+@require_POST
+@person_view
 def token_create_view(request, person_id: int):
     actor = request.actor
     person = selectors.access_person(actor=actor, person_id=person_id)

@@ -462,7 +462,9 @@ def _load(admin_email: str) -> Tenant:
         group_create(actor=admin, data=GroupInput(name=name, kind="dynamic", rule={"all": conditions}))
     _load_training(tenant, admin, rng)
     for login in LOGINS:
-        person_set_password(person=Person.objects.get(tenant=tenant, email=login.email), password=PASSWORD)
+        person_set_password(
+            person=Person.objects.get(tenant=tenant, email=login.email), password=PASSWORD, enforce_policy=False
+        )
     return tenant
 
 

@@ -1,7 +1,7 @@
 """Web pages that belong to no single domain: login, home, audit log."""
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -9,18 +9,39 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from duecourse.core.errors import forbidden
+from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.models import AuditEvent
-from duecourse.core.web import person_view
+from duecourse.core.web import add_field_errors, person_view
 from duecourse.groups import permissions as group_permissions
 from duecourse.people import permissions as people_permissions
-from duecourse.people import roles
+from duecourse.people import roles, throttle
 from duecourse.people import selectors as people_selectors
-from duecourse.people.authentication import EmailPasswordBackend
-from duecourse.shell.forms import LoginForm
+from duecourse.people import services as people_services
+from duecourse.people.limits import MIN_PASSWORD_LENGTH
+from duecourse.people.passwords import RESET_LINK_INVALID
+from duecourse.shell.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from duecourse.shell.presenters import audit_row
 
 AUDIT_PAGE_SIZE = 50
+
+
+SESSION_BACKEND = "duecourse.people.authentication.EmailPasswordBackend"
+LOGIN_FAILED = (
+    "That email and password do not match an active account. If your email is registered in several "
+    "organisations, enter the organisation too."
+)
+RESET_SENT = (
+    "If an account exists for that address, we have sent a link to choose a new password. "
+    "It works once, within an hour."
+)
+
+
+def _credentials(form) -> dict:
+    return {
+        "email": form.cleaned_data["email"],
+        "password": form.cleaned_data["password"],
+        "tenant": form.cleaned_data.get("organisation") or None,
+    }
 
 
 def login_view(request):
@@ -29,21 +50,87 @@ def login_view(request):
     form = LoginForm(request.POST or None)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST" and form.is_valid():
-        user = EmailPasswordBackend().authenticate(
-            request,
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password"],
-            tenant=form.cleaned_data.get("organisation") or None,
-        )
+        # Through Django's authenticate(): axes refuses a locked account or address first (the middleware
+        # then answers with `login_locked_out`), and counts the failures.
+        user = authenticate(request, **_credentials(form))
         if user is None:
-            form.add_error(None, "That email and password do not match an active account.")
+            form.add_error(None, LOGIN_FAILED)
         else:
-            login(request, user, backend="duecourse.people.authentication.EmailPasswordBackend")
+            login(request, user, backend=SESSION_BACKEND)
+            throttle.forget_account_failures(request, _credentials(form))
             safe = url_has_allowed_host_and_scheme(
                 next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
             )
             return HttpResponseRedirect(next_url if next_url and safe else reverse("home"))
     return render(request, "shell/login.html", {"form": form, "next": next_url})
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: the login page again, with how long the lock lasts (429)."""
+    form = LoginForm(request.POST or None)
+    form.is_valid()
+    form.add_error(None, throttle.locked_message(throttle.minutes_left(request, credentials)))
+    next_url = request.POST.get("next") or ""
+    return render(request, "shell/login.html", {"form": form, "next": next_url}, status=429)
+
+
+def password_forgot(request):
+    """Ask for a reset link: the same answer, after the same work, whether or not the account exists."""
+    form = ForgotPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        people_services.password_reset_request(
+            email=form.cleaned_data["email"], tenant_name=form.cleaned_data.get("organisation") or None
+        )
+        return render(request, "shell/password_forgot.html", {"form": None, "sent": RESET_SENT})
+    return render(request, "shell/password_forgot.html", {"form": form})
+
+
+def password_reset(request, person_id: int, token: str):
+    """Choose a new password through a reset link; then every session ends and this browser signs in."""
+    person = people_services.password_reset_person(person_id=person_id, token=token)
+    if person is None:
+        return render(request, "shell/password_reset.html", {"invalid": RESET_LINK_INVALID}, status=400)
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = people_services.password_reset_complete(
+                person_id=person_id, token=token, password=form.cleaned_data["new_password"]
+            )
+        except ValidationFailed as exc:
+            if any(error.field == "token" for error in exc.errors):  # it expired while the page was open
+                return render(request, "shell/password_reset.html", {"invalid": RESET_LINK_INVALID}, status=400)
+            add_field_errors(form, exc, {"password": "new_password"})
+        else:
+            logout(request)  # whoever was signed in here, the person now signs in afresh
+            login(
+                request,
+                people_services.person_user(person),
+                backend="duecourse.people.authentication.EmailPasswordBackend",
+            )
+            messages.success(request, "Your password is changed, and you are signed in. Other sessions have ended.")
+            return HttpResponseRedirect(reverse("home"))
+    context = {"form": form, "person": person, "min_length": MIN_PASSWORD_LENGTH}
+    return render(request, "shell/password_reset.html", context)
+
+
+@person_view
+def password_change(request):
+    """A signed-in person changes their own password; their other sessions end, this one stays."""
+    form = ChangePasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            people_services.password_change(
+                actor=request.actor,
+                current=form.cleaned_data["current_password"],
+                new=form.cleaned_data["new_password"],
+            )
+        except ValidationFailed as exc:
+            add_field_errors(form, exc, {"password": "new_password"})
+        else:
+            update_session_auth_hash(request, people_services.person_user(request.actor))
+            messages.success(request, "Your password is changed. Your sessions elsewhere have ended.")
+            return HttpResponseRedirect(reverse("password-change"))
+    return render(request, "shell/password_change.html", {"form": form, "min_length": MIN_PASSWORD_LENGTH})
 
 
 @require_POST

@@ -120,6 +120,7 @@ def pages(company) -> list[tuple[str, str]]:
         ("admin", "/notifications/"),
         ("admin", "/notifications/settings/"),
         ("admin", "/notifications/bell/"),
+        ("admin", "/password/change/"),
         ("manager", "/team/"),
         ("manager", f"/team/?manager={company['manager'].pk}"),
         ("learner", "/learning/"),
@@ -160,7 +161,7 @@ def test_no_template_holds_inline_code(template):
 def test_rendered_pages_hold_no_inline_code(company):
     clients = {who: signed_in(company[who]) for who in ("admin", "manager", "learner")}
     problems = {}
-    for who, url in [("anonymous", "/login/"), *pages(company)]:
+    for who, url in [("anonymous", "/login/"), ("anonymous", "/password/forgot/"), *pages(company)]:
         response = (clients.get(who) or Client()).get(url)
         assert response.status_code == 200, (who, url, response.status_code)
         assert response["Content-Security-Policy"], url
