@@ -118,11 +118,14 @@ class PersonForm(forms.Form):
             "roles": roles.stored_roles(person),
         }
 
+    NOT_INPUT: tuple[str, ...] = ()  # form fields that are choices of the page, not the person's data
+
     def to_input(self) -> PersonInput:
         """The input for `person_update`: every field, blanks as None, the manager by email (or none)."""
         data = {
             key: (value.strip() or None) if isinstance(value, str) else value
             for key, value in self.cleaned_data.items()
+            if key not in self.NOT_INPUT
         }
         manager_email = data.pop("manager_email")
         if manager_email:
@@ -138,6 +141,12 @@ class PersonCreateForm(PersonForm):
     active = forms.BooleanField(
         required=False, initial=True, label="Active", help_text="Untick to add someone who has not started yet."
     )
+    send_invitation = forms.BooleanField(
+        required=False,
+        label="Send an invitation",
+        help_text="An email with a link to set a password, valid 7 days (not for someone added inactive).",
+    )
+    NOT_INPUT = ("send_invitation",)
 
     def to_input(self) -> PersonInput:
         """The input for `person_create`; without a manager the person simply has none."""
@@ -159,6 +168,11 @@ class ImportUploadForm(forms.Form):
         required=False,
         label="Deactivate people missing from the file",
         help_text="Everyone active who is not in the file is deactivated (never you). Their history is kept.",
+    )
+    invite_created = forms.BooleanField(
+        required=False,
+        label="Invite the people this import creates",
+        help_text="Each new active person gets an email with a link to set a password, valid 7 days.",
     )
 
     def clean_file(self):

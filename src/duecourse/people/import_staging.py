@@ -40,6 +40,7 @@ class StagedImport:
     preview: dict
     state: str = PREVIEWED
     result: dict | None = field(default=None)
+    invite_created: bool = False  # on confirmation, invite the people the import creates
 
     @property
     def outcome(self) -> dict:
@@ -97,7 +98,14 @@ def sha256_of(content: bytes) -> str:
 
 
 def stage(
-    *, actor: Person, content: bytes, filename: str, rows: int, deactivate_missing: bool, preview: dict
+    *,
+    actor: Person,
+    content: bytes,
+    filename: str,
+    rows: int,
+    deactivate_missing: bool,
+    preview: dict,
+    invite_created: bool = False,
 ) -> StagedImport:
     _sweep()
     token = secrets.token_urlsafe(24)
@@ -112,6 +120,7 @@ def stage(
         deactivate_missing=deactivate_missing,
         created_at=clock.now().isoformat(),
         preview=preview,
+        invite_created=invite_created,
     )
     csv_path, _ = _paths(token)
     csv_path.write_bytes(content)

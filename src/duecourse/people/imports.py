@@ -64,6 +64,7 @@ class ImportResult:
     deactivated: int = 0
     failed: list[dict] = field(default_factory=list)
     dry_run: bool = False
+    created_ids: list[int] = field(default_factory=list)  # after a real import: the new people (not in the API)
 
     def as_dict(self) -> dict:
         return {
@@ -152,6 +153,7 @@ def people_import(
         raise Conflict(
             detail=f"The directory changed while importing ({exc.__class__.__name__}); run it again"
         ) from None
+    result.created_ids = plan.created_ids
     return result
 
 
@@ -166,6 +168,7 @@ class _ImportPlan:
         self.unchanged_rows: dict[int, int] = {}  # row index -> person id
         self.manager_edges: list[tuple[object, int | str | None, int]] = []  # (person key, manager key, row)
         self.touched_ids: set[int] = set()
+        self.created_ids: list[int] = []
 
     # --- reading ---------------------------------------------------------------------------
     def _load_directory(self) -> None:
@@ -382,6 +385,7 @@ class _ImportPlan:
         self._resolve_org_ids()
         total = len(self.creates) + len(self.updates)
         key_to_id = self._insert_creates(now, total)
+        self.created_ids = sorted(key_to_id.values())
         self.touched_ids.update(key_to_id.values())
         self._write_updates(now, len(self.creates), total)
         self._write_managers(key_to_id, now)

@@ -1,18 +1,26 @@
 """Invitation pages: send from a person's page or a selection of the list; accept a link (no login)."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from duecourse.core import clock
 from duecourse.core.errors import Conflict, ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, person_view
 from duecourse.people import permissions, selectors
 from duecourse.people.invitation_forms import AcceptInvitationForm, InviteSelectionForm
-from duecourse.people.invitations import invitation_by_token, invitation_send_one, invitations_send
+from duecourse.people.invitations import (
+    invitation_by_token,
+    invitation_send_one,
+    invitations_send,
+    invitations_send_matching,
+)
+from duecourse.people.views import people_filter_form
 
 BACKEND = "duecourse.people.authentication.EmailPasswordBackend"
 
@@ -48,6 +56,33 @@ def people_invite_view(request):
         (messages.success if outcome.invited else messages.warning)(request, outcome.summary())
     back = request.POST.get("query", "")
     return HttpResponseRedirect(reverse("people:list") + (f"?{back}" if back and "\n" not in back else ""))
+
+
+@require_http_methods(["GET", "POST"])
+@person_view
+def people_invite_matching_view(request):
+    """Invite everyone matching the list's filters (its query string) who needs an invitation: GET asks
+    "Invite 187 people?", POST (the same query string) invites them set-based and says the outcome."""
+    actor = request.actor
+    if not permissions.can_invite_people(actor):
+        raise forbidden("invite people")
+    matching = selectors.person_list(actor=actor, **people_filter_form(request).filters())
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page"})
+    back = reverse("people:list") + (f"?{query}" if query else "")
+    if request.method == "POST":
+        outcome = invitations_send_matching(actor=actor, people=matching)
+        if outcome.invited or outcome.skipped:
+            (messages.success if outcome.invited else messages.warning)(request, outcome.summary())
+        else:
+            messages.info(request, "Nobody matching these filters needs an invitation; nothing was sent.")
+        return HttpResponseRedirect(back)
+    context = {
+        "count": matching.filter(selectors.needs_invitation_filter(clock.now())).count(),
+        "matching": matching.count(),
+        "query": query,
+        "back": back,
+    }
+    return render(request, "people/invitations/invite_matching.html", context)
 
 
 def accept_invitation_view(request, token: str):

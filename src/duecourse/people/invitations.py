@@ -37,9 +37,14 @@ from duecourse.core.audit import audit_record
 from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import RandomHex, insert_select_ignore_conflicts, typed_value
 from duecourse.people import permissions
-from duecourse.people.limits import INVITATION_VALID_DAYS
+from duecourse.people.limits import INVITATION_VALID_DAYS, INVITE_BATCH
 from duecourse.people.models import Invitation, Person
-from duecourse.people.selectors import accepted_invitation_exists, live_invitations, never_signed_in_filter
+from duecourse.people.selectors import (
+    accepted_invitation_exists,
+    live_invitations,
+    needs_invitation_filter,
+    never_signed_in_filter,
+)
 from duecourse.people.services import person_set_password
 from duecourse.people.signals import invitations_sent
 
@@ -145,45 +150,63 @@ def invitations_send(*, actor: Person, person_ids: Collection[int]) -> InviteOut
     """Invite these people of the actor's tenant (an invitation email each), set-based.
 
     A person's live invitation, expired or not, is replaced (its link stops working). Skipped, with the
-    reason: unknown ids, deactivated people, people who already accepted an invitation.
+    reason: unknown ids, deactivated people, people who already accepted an invitation. Thousands of ids
+    go in batches of `INVITE_BATCH`, each its own transaction (a few statements per batch, none per
+    person); a crash part-way leaves whole batches sent, and inviting "everyone not yet invited" again
+    picks up the rest.
     """
     if not permissions.can_invite_people(actor):
         raise forbidden("invite people")
-    now = clock.now()
-    wanted = set(person_ids)
+    wanted = sorted(set(person_ids))
     outcome = InviteOutcome()
+    for start in range(0, len(wanted), INVITE_BATCH):
+        _send_batch(actor, set(wanted[start : start + INVITE_BATCH]), outcome)
+    return outcome
+
+
+def invitations_send_matching(*, actor: Person, people: QuerySet) -> InviteOutcome:
+    """Invite everyone in `people` (a filtered people list) who needs an invitation: active, not accepted
+    and without a working link (`selectors.needs_invitation_filter`)."""
+    ids = list(people.filter(needs_invitation_filter(clock.now())).values_list("pk", flat=True))
+    return invitations_send(actor=actor, person_ids=ids)
+
+
+def _send_batch(actor: Person, wanted: set[int], outcome: InviteOutcome) -> None:
     with transaction.atomic():
+        now = clock.now()
         people = Person.objects.filter(tenant_id=actor.tenant_id, pk__in=wanted)
         facts = people.annotate(accepted=accepted_invitation_exists()).values_list("pk", "active", "accepted")
         found = set()
+        skipped: dict[int, SkipReason] = {}
         for pk, active, accepted in facts:  # three columns per person, to say why each one was skipped
             found.add(pk)
             if not active:
-                outcome.skipped[pk] = SkipReason.DEACTIVATED
+                skipped[pk] = SkipReason.DEACTIVATED
             elif accepted:
-                outcome.skipped[pk] = SkipReason.ACCEPTED
-        outcome.skipped.update({pk: SkipReason.NOT_FOUND for pk in wanted - found})
+                skipped[pk] = SkipReason.ACCEPTED
+        skipped.update({pk: SkipReason.NOT_FOUND for pk in wanted - found})
         eligible = people.filter(active=True).exclude(accepted_invitation_exists())
         live_invitations().filter(tenant_id=actor.tenant_id, person__in=eligible).update(revoked_at=now)
         written = _insert_invitations(eligible, via=Invitation.VIA_INVITE, now=now)
-        outcome.invitation_ids = [pk for pk, _ in written]
-        outcome.invited = len(written)
-        if outcome.invited < len(found) - len(outcome.skipped):
-            new = Invitation.objects.filter(pk__in=outcome.invitation_ids)
+        invitation_ids = [pk for pk, _ in written]
+        if len(written) < len(found) - len(skipped):
+            new = Invitation.objects.filter(pk__in=invitation_ids)
             invited_people = set(new.values_list("person_id", flat=True))
-            outcome.skipped.update({pk: SkipReason.RACED for pk in found - invited_people if pk not in outcome.skipped})
+            skipped.update({pk: SkipReason.RACED for pk in found - invited_people if pk not in skipped})
         if written:
-            invited_ids = sorted(wanted - set(outcome.skipped))
+            invited_ids = sorted(wanted - set(skipped))
             audit_record(
                 tenant_id=actor.tenant_id,
                 **audit_actor(actor),
                 action="invitation.send",
                 object_type="person",
                 object_id=invited_ids[0] if len(invited_ids) == 1 else None,
-                after={"count": outcome.invited, "person_ids": invited_ids[:MAX_AUDITED_IDS]},
+                after={"count": len(written), "person_ids": invited_ids[:MAX_AUDITED_IDS]},
             )
-            invitations_sent.send(sender=Invitation, tenant_id=actor.tenant_id, invitation_ids=outcome.invitation_ids)
-    return outcome
+            invitations_sent.send(sender=Invitation, tenant_id=actor.tenant_id, invitation_ids=invitation_ids)
+    outcome.invited += len(written)
+    outcome.invitation_ids += invitation_ids
+    outcome.skipped.update(skipped)
 
 
 def invitation_send_one(*, actor: Person, person: Person) -> Invitation:

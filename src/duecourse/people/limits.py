@@ -14,6 +14,7 @@ MAX_IMPORT_FILE_BYTES = 50 * 1024 * 1024  # a web upload; 200,000 rows of a wide
 IMPORT_PREVIEW_FAILURES = 200  # failures shown on the import's pages; the CSV has them all
 MAX_SEARCH_LENGTH = 200
 INVITATION_VALID_DAYS = 7  # an invitation link works once, for this many days
+INVITE_BATCH = 2000  # people invited per transaction (a few statements each, whatever the batch's size)
 
 # Passwords and sign-in (docs/people.md "Passwords and sign-in")
 MIN_PASSWORD_LENGTH = 10

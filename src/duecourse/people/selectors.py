@@ -107,6 +107,12 @@ def invitation_state_filter(state: InvitationState, now: dt.datetime) -> Q:
     return ~Q(accepted_invitation_exists()) & ~Q(Exists(live_invitations().filter(person_id=OuterRef("pk"))))
 
 
+def needs_invitation_filter(now: dt.datetime) -> Q:
+    """Who "invite everyone matching" invites: active, never accepted, and no link that still works
+    (invitation state `none` or `expired`)."""
+    return Q(active=True) & ~Q(accepted_invitation_exists()) & ~Q(_live(now, expired=False))
+
+
 def invitation_state_expression(now: dt.datetime) -> Case:
     return Case(
         *(

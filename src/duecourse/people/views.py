@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,6 +28,7 @@ from duecourse.people.forms import (
     TokenForm,
 )
 from duecourse.people.inputs import PersonInput
+from duecourse.people.invitations import invitations_send
 from duecourse.people.limits import IMPORT_PREVIEW_FAILURES
 from duecourse.people.models import OrgUnit, Person
 from duecourse.people.validation import INPUT_FIELDS, known_timezones
@@ -34,7 +36,8 @@ from duecourse.people.validation import INPUT_FIELDS, known_timezones
 MAX_MANAGER_CHOICES = 1000
 
 
-def _filter_form(request) -> PersonFilterForm:
+def people_filter_form(request) -> PersonFilterForm:
+    """The list's filters from the query string (the list and "invite everyone matching" share them)."""
     actor = request.actor
     org_units = {
         kind: selectors.org_unit_names(tenant_id=actor.tenant_id, kind=kind)
@@ -46,7 +49,7 @@ def _filter_form(request) -> PersonFilterForm:
 
 @person_view
 def person_list_view(request):
-    form = _filter_form(request)
+    form = people_filter_form(request)
     people = selectors.person_list(actor=request.actor, **form.filters())
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     params = form.api_params()
@@ -144,11 +147,18 @@ def person_create_view(request):
         form = PersonCreateForm(request.POST)
         if form.is_valid():
             try:
-                person = services.person_create(actor=actor, tenant_id=actor.tenant_id, data=form.to_input())
+                with transaction.atomic():  # the person and their invitation, or neither
+                    person = services.person_create(actor=actor, tenant_id=actor.tenant_id, data=form.to_input())
+                    invited = form.cleaned_data["send_invitation"] and invitations_send(
+                        actor=actor, person_ids=[person.pk]
+                    )
             except ValidationFailed as exc:
                 add_field_errors(form, exc, PersonForm.SERVICE_FIELD_MAP)
             else:
-                messages.success(request, f"Added {person.name}.")
+                said = f"Added {person.name}."
+                if invited:
+                    said += f" {invited.summary()}" if not invited.invited else f" Invitation sent to {person.email}."
+                messages.success(request, said)
                 return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
     else:
         form = PersonCreateForm()
@@ -272,6 +282,7 @@ def import_upload_view(request):
                 filename=upload.name,
                 rows=len(rows),
                 deactivate_missing=deactivate_missing,
+                invite_created=form.cleaned_data["invite_created"],
                 preview=result.as_dict(),
             )
             return _redirect(request, reverse("people:import-detail", args=[staged.token]))
@@ -341,11 +352,13 @@ def import_confirm_view(request, token: str):
         messages.error(request, f"Nothing was imported: {exc.detail}")
         return _redirect(request, detail_url)
     import_staging.mark_imported(staged, result.as_dict())
-    messages.success(
-        request,
+    said = (
         f"Imported {staged.filename}: {result.created} created, {result.updated} updated, "
-        f"{result.deactivated} deactivated, {len(result.failed)} rows failed.",
+        f"{result.deactivated} deactivated, {len(result.failed)} rows failed."
     )
+    if staged.invite_created and result.created_ids:
+        said += " " + invitations_send(actor=actor, person_ids=result.created_ids).summary()
+    messages.success(request, said)
     return _redirect(request, detail_url)
 
 
