@@ -2,7 +2,7 @@
 and other tenant.
 
 Rule (people/permissions.py `can_manage_people`, the same as `POST /api/v1/people` and
-`POST /api/v1/people/import`): admins only; everyone else signed in gets 403 and nothing is written;
+`POST /api/v1/people/import`; inviting everyone matching: `can_invite_people`): admins only; everyone else signed in gets 403 and nothing is written;
 anonymous is sent to sign in. Another tenant's person is 404; a staged import is its uploader's alone:
 anyone else's (or an unknown) token is no import at all (the page sends back to the upload page, the
 failures CSV is 404, a confirm writes nothing).
@@ -38,6 +38,8 @@ MATRIX = [
     ("GET",  "/people/import/{id}/failures.csv",          "foreign-import", 404, 403, 403, 403, 403, LOGIN),
     ("POST", "/people/import/{id}/confirm/",              "import",         302, 403, 403, 403, 403, LOGIN),
     ("POST", "/people/import/{id}/confirm/",              "foreign-import", 302, 403, 403, 403, 403, LOGIN),
+    ("GET",  "/people/invite-matching/?q=person",         None,             200, 403, 403, 403, 403, LOGIN),
+    ("POST", "/people/invite-matching/?q=person",         None,             302, 403, 403, 403, 403, LOGIN),
 ]
 # fmt: on
 
