@@ -2,7 +2,8 @@
 and other tenant.
 
 Rule (people/permissions.py `can_manage_people`, the same as `POST /api/v1/people` and
-`POST /api/v1/people/import`; inviting everyone matching: `can_invite_people`): admins only; everyone else signed in gets 403 and nothing is written;
+`POST /api/v1/people/import`; inviting everyone matching: `can_invite_people`): admins only; everyone else
+signed in gets 403 and nothing is written;
 anonymous is sent to sign in. Another tenant's person is 404; a staged import is its uploader's alone:
 anyone else's (or an unknown) token is no import at all (the page sends back to the upload page, the
 failures CSV is 404, a confirm writes nothing).
@@ -115,5 +116,8 @@ def test_people_admin_page_permission_matrix(client, world, method, path, target
         assert response["Location"] == UPLOAD  # someone else's import is no import at all
     wrote = Person.objects.count() != people_before
     imported = AuditEvent.objects.filter(action="people.import").count() != imports_before
-    assert wrote == (role == "admin" and method == "POST" and target != "foreign-import" and path != UPLOAD)
+    adds = path.startswith(("/people/new/", "/people/import/"))
+    assert wrote == (role == "admin" and method == "POST" and adds and target != "foreign-import" and path != UPLOAD)
+    invited = AuditEvent.objects.filter(action="invitation.send").exists()
+    assert invited == (role == "admin" and method == "POST" and path.startswith("/people/invite-matching/"))
     assert imported == (role == "admin" and target == "import" and method == "POST")
