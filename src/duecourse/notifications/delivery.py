@@ -46,6 +46,7 @@ from duecourse.notifications.models import (
     OutboxMessage,
 )
 from duecourse.notifications.rendering import TemplateFailed, TenantTemplates, items_for, render_email
+from duecourse.notifications.services import OUTBOX_COLUMNS
 from duecourse.people.invitations import invitation_link_for, invitations_for_emails
 from duecourse.people.models import Person
 
@@ -113,22 +114,7 @@ def compose_emails(*, now: dt.datetime) -> int:
         )
         written = insert_select_ignore_conflicts(
             OutboxMessage._meta.db_table,
-            [
-                "tenant_id",
-                "person_id",
-                "to_email",
-                "subject",
-                "body_text",
-                "body_html",
-                "dedup_key",
-                "state",
-                "created_at",
-                "attempts",
-                "next_attempt_at",
-                "last_error",
-                "rendered",
-                "template",
-            ],
+            OUTBOX_COLUMNS,
             groups,
         )
         # Mark each notification with its email's key: a plain UPDATE, no join, whatever the statistics say.

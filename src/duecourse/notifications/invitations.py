@@ -10,27 +10,11 @@ from django.template.loader import render_to_string
 from duecourse.core import clock
 from duecourse.core.sql import insert_select_ignore_conflicts
 from duecourse.notifications.models import OutboxMessage
-from duecourse.notifications.services import base_url
+from duecourse.notifications.services import OUTBOX_COLUMNS, base_url
 from duecourse.people.invitations import invitation_link
 from duecourse.people.models import Invitation
 
 KEY_PREFIX = "invitation:"
-OUTBOX_COLUMNS = [
-    "tenant_id",
-    "person_id",
-    "to_email",
-    "subject",
-    "body_text",
-    "body_html",
-    "dedup_key",
-    "state",
-    "created_at",
-    "attempts",
-    "next_attempt_at",
-    "last_error",
-    "rendered",
-    "template",
-]
 
 
 def queue_invitation_emails(*, tenant_id: int, invitation_ids: list[int], now: dt.datetime | None = None) -> int:

@@ -32,6 +32,23 @@ from duecourse.notifications.models import (
 from duecourse.people.models import Person
 
 logger = logging.getLogger(__name__)
+# The columns a set-based INSERT … SELECT into the outbox fills, in this order (delivery, invitations).
+OUTBOX_COLUMNS = [
+    "tenant_id",
+    "person_id",
+    "to_email",
+    "subject",
+    "body_text",
+    "body_html",
+    "dedup_key",
+    "state",
+    "created_at",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "rendered",
+    "template",
+]
 NOTIFICATION_COLUMNS = [
     "tenant_id",
     "person_id",
