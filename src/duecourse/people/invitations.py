@@ -37,6 +37,7 @@ from duecourse.core.audit import audit_record
 from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import RandomHex, insert_select_ignore_conflicts, typed_value
 from duecourse.people import permissions
+from duecourse.people.inputs import PersonInput
 from duecourse.people.limits import INVITATION_VALID_DAYS, INVITE_BATCH
 from duecourse.people.models import Invitation, Person
 from duecourse.people.selectors import (
@@ -45,7 +46,7 @@ from duecourse.people.selectors import (
     needs_invitation_filter,
     never_signed_in_filter,
 )
-from duecourse.people.services import person_set_password
+from duecourse.people.services import person_create, person_set_password
 from duecourse.people.signals import invitations_sent
 
 KEY_SALT = "duecourse.people.invitation"
@@ -162,6 +163,13 @@ def invitations_send(*, actor: Person, person_ids: Collection[int]) -> InviteOut
     for start in range(0, len(wanted), INVITE_BATCH):
         _send_batch(actor, set(wanted[start : start + INVITE_BATCH]), outcome)
     return outcome
+
+
+def person_create_and_invite(*, actor: Person, data: PersonInput, invite: bool) -> tuple[Person, InviteOutcome | None]:
+    """Add a person (`services.person_create`) and, when asked, invite them: both or neither."""
+    with transaction.atomic():
+        person = person_create(actor=actor, tenant_id=actor.tenant_id, data=data)
+        return person, invitations_send(actor=actor, person_ids=[person.pk]) if invite else None
 
 
 def invitations_send_matching(*, actor: Person, people: QuerySet) -> InviteOutcome:

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,7 +27,7 @@ from duecourse.people.forms import (
     TokenForm,
 )
 from duecourse.people.inputs import PersonInput
-from duecourse.people.invitations import invitations_send
+from duecourse.people.invitations import invitations_send, person_create_and_invite
 from duecourse.people.limits import IMPORT_PREVIEW_FAILURES
 from duecourse.people.models import OrgUnit, Person
 from duecourse.people.validation import INPUT_FIELDS, known_timezones
@@ -147,11 +146,9 @@ def person_create_view(request):
         form = PersonCreateForm(request.POST)
         if form.is_valid():
             try:
-                with transaction.atomic():  # the person and their invitation, or neither
-                    person = services.person_create(actor=actor, tenant_id=actor.tenant_id, data=form.to_input())
-                    invited = form.cleaned_data["send_invitation"] and invitations_send(
-                        actor=actor, person_ids=[person.pk]
-                    )
+                person, invited = person_create_and_invite(
+                    actor=actor, data=form.to_input(), invite=form.cleaned_data["send_invitation"]
+                )
             except ValidationFailed as exc:
                 add_field_errors(form, exc, PersonForm.SERVICE_FIELD_MAP)
             else:
