@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "duecourse.notifications",
     "duecourse.certificates",
     "duecourse.policy",
+    "duecourse.sso",
+    "duecourse.scim",
     "duecourse.scheduler",
     "duecourse.shell",
     "duecourse.bench",

@@ -15,12 +15,25 @@ class Group(TenantScopedModel):
     kind = models.CharField(max_length=10, choices=KINDS)
     rule = models.JSONField(null=True, blank=True)
     description = models.TextField(blank=True, default="")
+    # Set for a group provisioned by the identity provider (SCIM `externalId`).
+    external_id = models.CharField(max_length=200, null=True, blank=True)
+    # An archived group has no members and takes no new ones; it stays for history and for the
+    # configurations that named it (which say why it is gone: `archived_reason`).
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_reason = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         db_table = "group"
-        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="group_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="group_unique_name"),
+            models.UniqueConstraint(
+                fields=["tenant", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="group_unique_external_id",
+            ),
+        ]
         ordering = ["name", "id"]
 
     def __str__(self) -> str:
