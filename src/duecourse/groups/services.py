@@ -6,6 +6,8 @@ from typing import Any, cast
 from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, Value
 
+from duecourse.core import clock
+from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.api import MAX_ID
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
@@ -188,6 +190,43 @@ def group_delete(*, actor: Person, group: Group) -> None:
         )
 
 
+# Why a group was archived, as its pages and the configurations that named it say it.
+ARCHIVED_BY_IDENTITY_PROVIDER = "removed by the identity provider"
+
+
+def group_archive(*, actor: Person | SystemActor, group: Group, reason: str) -> Group:
+    """Empty a group and archive it: it keeps its name and history, takes no new members, and the
+    configurations that target it keep naming it (their people leave with the members, which withdraws
+    what only the group held). Used where a delete must succeed although configurations use the group
+    (SCIM DELETE). Archiving an archived group changes nothing."""
+    if not isinstance(actor, SystemActor) and not permissions.can_manage_groups(actor):
+        raise forbidden("archive groups")
+    with transaction.atomic():
+        group = Group.objects.select_for_update().get(pk=group.pk, tenant_id=actor.tenant_id)
+        if group.archived_at is not None:
+            return group
+        member_ids = list(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
+        GroupMember.objects.filter(group=group).delete()
+        group.archived_at = clock.now()
+        group.archived_reason = reason[:200]
+        group.save(update_fields=["archived_at", "archived_reason", "updated_at"])
+        audit_record(
+            tenant_id=actor.tenant_id,
+            **audit_actor(actor),
+            action="group.archive",
+            object_type="group",
+            object_id=group.pk,
+            before={"name": group.name, "member_count": len(member_ids)},
+            after={"archived_reason": group.archived_reason},
+            reason=reason,
+        )
+        if member_ids:
+            group_membership_changed.send(
+                sender=Group, tenant_id=actor.tenant_id, group_ids=[group.pk], person_ids=member_ids
+            )
+    return group
+
+
 def group_delete_blockers_of(group: Group) -> list[FieldError]:
     """What still depends on a group, as the apps above groups answer `group_delete_blockers`."""
     answers = group_delete_blockers.send(sender=Group, tenant_id=group.tenant_id, group_id=group.pk)
@@ -220,6 +259,8 @@ def static_group_add_members(*, actor: Person, group: Group, person_ids: list[in
         raise forbidden("change groups")
     if group.kind != Group.STATIC:
         raise ValidationFailed.on("member_ids", "a dynamic group's members come from its rule")
+    if group.archived_at is not None:
+        raise ValidationFailed.on("member_ids", f"the group is archived ({group.archived_reason}) and takes no members")
     ids = _clean_member_ids(group.tenant_id, person_ids)
     current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
     with transaction.atomic():
