@@ -336,7 +336,8 @@ def person_sign_in_unlock(*, actor: Person, person: Person) -> bool:
 TOKEN_PREFIX = "dc"  # noqa: S105
 
 
-def _hash_secret(secret: str) -> str:
+def token_secret_hash(secret: str) -> str:
+    """How every bearer secret (API and SCIM tokens) is stored: a SHA-256 of a 256-bit random secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -353,7 +354,7 @@ def api_token_create(*, actor: Person | SystemActor, person: Person, name: str =
             person=person,
             name=name[:MAX_TOKEN_NAME_LENGTH],
             prefix=prefix,
-            secret_hash=_hash_secret(secret),
+            secret_hash=token_secret_hash(secret),
         )
         audit_record(
             tenant_id=person.tenant_id,
@@ -390,7 +391,7 @@ def api_token_authenticate(raw: str) -> Person | None:
     if not rows:
         return None
     token_id, secret_hash, last_used_at, *person_values = rows[0]
-    if not hmac.compare_digest(secret_hash, _hash_secret(parts[2])):
+    if not hmac.compare_digest(secret_hash, token_secret_hash(parts[2])):
         return None
     moment = clock.now()
     # Touch last_used_at at most once a minute so reads do not become writes.
