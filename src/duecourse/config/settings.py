@@ -41,6 +41,10 @@ if not SECRET_KEY:
     except OSError:
         SECRET_KEY = "duecourse-insecure-fallback-key-set-DUECOURSE_SECRET_KEY"  # noqa: S105
 
+# Old keys, newest first, still accepted for sessions, reset links and sealed secrets after a key change
+# (docs/operations.md, docs/identity.md "Rotating the secret key").
+SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("DUECOURSE_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
+
 BASE_URL = os.environ.get("DUECOURSE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DUECOURSE_ALLOWED_HOSTS", "").split(",") if h.strip()]
 if not ALLOWED_HOSTS:
@@ -260,3 +264,13 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# Single sign-on for a single-tenant install (docs/identity.md); tenants of a shared install set the same
+# on their "Sign-in" settings page. The environment wins over the page for the fields it sets.
+OIDC_ISSUER = os.environ.get("DUECOURSE_OIDC_ISSUER", "").strip()
+OIDC_CLIENT_ID = os.environ.get("DUECOURSE_OIDC_CLIENT_ID", "").strip()
+OIDC_CLIENT_SECRET = os.environ.get("DUECOURSE_OIDC_CLIENT_SECRET", "")
+OIDC_TENANT = os.environ.get("DUECOURSE_OIDC_TENANT", "").strip()
+OIDC_SSO_ONLY = _env_bool("DUECOURSE_OIDC_SSO_ONLY")
+if OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_TENANT):
+    raise ImproperlyConfigured("DUECOURSE_OIDC_ISSUER needs DUECOURSE_OIDC_CLIENT_ID and DUECOURSE_OIDC_TENANT too")

@@ -13,6 +13,7 @@ from duecourse.notifications.models import OutboxMessage
 from duecourse.notifications.services import OUTBOX_COLUMNS, base_url
 from duecourse.people.invitations import invitation_link
 from duecourse.people.models import Invitation
+from duecourse.people.sign_in import invitation_sign_in_link, sso_settings_for
 
 KEY_PREFIX = "invitation:"
 
@@ -53,7 +54,12 @@ def render_invitation_email(message: OutboxMessage) -> str | None:
     )
     if invitation is None or invitation.revoked_at is not None or invitation.accepted_at is not None:
         return "invitation replaced or used before this email was sent"
+    sso = sso_settings_for(invitation.tenant)
     context = {
+        "sso_link": invitation_sign_in_link(tenant_name=invitation.tenant.name, email=invitation.person.email)
+        if sso
+        else "",
+        "sso_only": bool(sso and sso.sso_only),
         "person": {"name": invitation.person.name, "email": invitation.person.email},
         "organisation": invitation.tenant.name,
         "link": invitation_link(invitation),

@@ -10,6 +10,7 @@ from ninja.security import HttpBearer, SessionAuth
 from duecourse.core.api import ActorRequest
 from duecourse.people.models import Person
 from duecourse.people.passwords import hash_once_for_nothing
+from duecourse.people.sign_in import password_sign_in_refused
 
 
 def login_account(email: str, tenant_name: str | None) -> Person | None:
@@ -23,11 +24,17 @@ def login_account(email: str, tenant_name: str | None) -> Person | None:
     return found[0] if len(found) == 1 else None
 
 
+def password_refused_for(email: str, tenant_name: str | None) -> bool:
+    """Whether this login's account belongs to a tenant that signs in by SSO only (no passwords)."""
+    return password_sign_in_refused(login_account(email, tenant_name))
+
+
 class EmailPasswordBackend(ModelBackend):
     """Log in with a person's email and password; the organisation decides when the email is in several.
 
     Every attempt costs exactly one password hash, so its time tells nothing: a wrong password is hashed
-    against the account's, and an unknown email or a person with no password against nothing."""
+    against the account's, and an unknown email, a person with no password or one whose organisation
+    signs in by SSO only (`people.sign_in`) against nothing."""
 
     def authenticate(
         self,
@@ -43,7 +50,7 @@ class EmailPasswordBackend(ModelBackend):
             return None
         person = login_account(email, tenant)
         user = person.user if person is not None else None
-        if user is None or not user.has_usable_password():
+        if user is None or not user.has_usable_password() or password_sign_in_refused(person):
             hash_once_for_nothing(password)
             return None
         if user.check_password(password) and self.user_can_authenticate(user):

@@ -31,3 +31,19 @@ class PersonInput(ServiceInput):
     locale: str | None = None
     active: bool | None = None
     roles: list[str] | None = None
+
+
+class SsoConnectionInput(ServiceInput):
+    """A tenant's single sign-on settings as the "Sign-in" settings page posts them. A client secret
+    left out (or empty) keeps the stored one: the page never shows it back."""
+
+    enabled: bool = False
+    issuer: str = ""
+    client_id: str = ""
+    client_secret: str | None = None
+    allowed_domains: list[str] | str = []
+    sso_only: bool = False
+    create_people_on_first_login: bool = False
+    claim_name: str = "name"
+    claim_department: str = ""
+    claim_manager_email: str = ""

@@ -20,6 +20,7 @@ from duecourse.people.invitations import (
     invitations_send,
     invitations_send_matching,
 )
+from duecourse.people.sign_in import invitation_sign_in_link, sso_settings_for
 from duecourse.people.views import people_filter_form
 
 BACKEND = "duecourse.people.authentication.EmailPasswordBackend"
@@ -91,7 +92,19 @@ def accept_invitation_view(request, token: str):
     if problem is not None or invitation is None:
         status = 410 if invitation else 404  # used, replaced or expired: gone; unknown: not found
         return render(request, "people/invitations/problem.html", {"problem": problem}, status=status)
+    sso = sso_settings_for(invitation.tenant)
+    sso_link = invitation_sign_in_link(tenant_name=invitation.tenant.name, email=invitation.person.email) if sso else ""
     form = AcceptInvitationForm(request.POST or None)
+    if sso and sso.sso_only:  # no password to choose: the first sign-in with the organisation accepts it
+        context = {
+            "form": None,
+            "person": invitation.person,
+            "organisation": invitation.tenant.name,
+            "sso_link": sso_link,
+        }
+        return render(
+            request, "people/invitations/accept.html", context, status=403 if request.method == "POST" else 200
+        )
     if request.method == "POST" and form.is_valid():
         try:
             person = form.accept(token)
@@ -105,5 +118,10 @@ def accept_invitation_view(request, token: str):
             login(request, person.user, backend=BACKEND)
             messages.success(request, f"Welcome, {person.name}. Your password is set: sign in with it next time.")
             return HttpResponseRedirect(reverse("assignments:my-learning"))
-    page: dict[str, object] = {"form": form, "person": invitation.person, "organisation": invitation.tenant.name}
+    page: dict[str, object] = {
+        "form": form,
+        "person": invitation.person,
+        "organisation": invitation.tenant.name,
+        "sso_link": sso_link,
+    }
     return render(request, "people/invitations/accept.html", page, status=422 if form.errors else 200)

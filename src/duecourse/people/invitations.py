@@ -47,6 +47,7 @@ from duecourse.people.selectors import (
     never_signed_in_filter,
 )
 from duecourse.people.services import person_create, person_set_password
+from duecourse.people.sign_in import SSO_ONLY_MESSAGE, password_sign_in_refused
 from duecourse.people.signals import invitations_sent
 
 KEY_SALT = "duecourse.people.invitation"
@@ -270,6 +271,8 @@ def invitation_accept(*, token: str, password: str, password_again: str) -> Pers
         if problem is not None or invitation is None:
             raise ValidationFailed.on("token", (problem or LinkProblem.UNKNOWN).value)
         person = invitation.person
+        if password_sign_in_refused(person):
+            raise ValidationFailed.on("password", SSO_ONLY_MESSAGE)
         if password != password_again:
             raise ValidationFailed.on("password_again", "does not match the password")
         user = person.user or user_model(

@@ -23,3 +23,11 @@ PASSWORD_RESET_SECONDS = 60 * 60  # a reset link is valid one hour (and once: it
 LOGIN_FAILURES_PER_ACCOUNT = 5  # failed logins for one email + organisation before it is locked
 LOGIN_FAILURES_PER_ADDRESS = 20  # failed logins from one client address (an office shares one)
 LOGIN_COOLOFF_MINUTES = 15  # a lockout ends this long after the last failure counted
+
+# Single sign-on (people/sign_in.py, docs/identity.md)
+MAX_ISSUER_LENGTH = 500
+MAX_CLIENT_ID_LENGTH = 255
+MAX_CLIENT_SECRET_LENGTH = 2000
+MAX_SUBJECT_LENGTH = 255  # OpenID Connect Core 2: "MUST NOT exceed 255 ASCII characters"
+MAX_CLAIM_NAME_LENGTH = 100
+MAX_ALLOWED_DOMAINS = 50

@@ -158,3 +158,47 @@ class Invitation(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"invitation {self.pk} for {self.person_id}"
+
+
+class SsoConnection(TenantScopedModel):
+    """A tenant's OpenID Connect provider (at most one). The client secret is stored sealed
+    (`people.secret_box`); `people.sign_in.sso_settings_for` merges this row with the environment."""
+
+    issuer = models.CharField(max_length=500, blank=True, default="")
+    client_id = models.CharField(max_length=255, blank=True, default="")
+    client_secret_sealed = models.TextField(blank=True, default="")
+    allowed_domains = models.JSONField(default=list, blank=True)  # lower-case domain names
+    sso_only = models.BooleanField(default=False)
+    create_people_on_first_login = models.BooleanField(default=False)
+    claim_name = models.CharField(max_length=100, blank=True, default="name")
+    claim_department = models.CharField(max_length=100, blank=True, default="")
+    claim_manager_email = models.CharField(max_length=100, blank=True, default="")
+    enabled = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "sso_connection"
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="sso_connection_one_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"SSO {self.issuer or '(not set)'} for tenant {self.tenant_id}"
+
+
+class OidcIdentity(TenantScopedModel):
+    """A person's account at the tenant's OpenID Connect provider: the (issuer, subject) pair that signs
+    them in once linked, whatever their email becomes."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="oidc_identities")
+    issuer = models.CharField(max_length=500)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField()
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "oidc_identity"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "issuer", "subject"], name="oidc_identity_unique_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.subject} → person {self.person_id}"

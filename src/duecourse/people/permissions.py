@@ -58,3 +58,8 @@ def self_lockout_errors(actor: Person, person_id: object, clean: dict) -> list[t
 def can_invite_people(actor: Person) -> bool:
     """people.invite: whoever manages people sends invitations."""
     return can_manage_people(actor)
+
+
+def can_manage_sign_in(actor: Person) -> bool:
+    """people.change_sign_in: admins set how the organisation signs in (single sign-on)."""
+    return is_admin(actor)

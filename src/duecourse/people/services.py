@@ -19,7 +19,7 @@ from django.urls import reverse
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.audit import audit_record, changed_fields
-from duecourse.core.errors import FieldError, ValidationFailed, forbidden
+from duecourse.core.errors import FieldError, PermissionDenied, ValidationFailed, forbidden
 from duecourse.core.models import Tenant
 from duecourse.core.sql import TypedQuery
 from duecourse.people import permissions, roles, throttle
@@ -28,6 +28,7 @@ from duecourse.people.inputs import PersonInput
 from duecourse.people.limits import MAX_TOKEN_NAME_LENGTH
 from duecourse.people.models import ApiToken, OrgUnit, Person
 from duecourse.people.passwords import RESET_LINK_INVALID, reset_tokens
+from duecourse.people.sign_in import SSO_ONLY_MESSAGE, password_sign_in_refused
 from duecourse.people.signals import password_reset_requested, people_changed
 from duecourse.people.validation import ORG_FIELDS, clean_person_input
 
@@ -262,7 +263,7 @@ def password_reset_request(*, email: str, tenant_name: str | None) -> None:
     (`password_reset_requested`), keyed so a request sends it once."""
     person = login_account(email, tenant_name)
     user = person.user if person is not None else None
-    if person is None or user is None or not user.is_active:
+    if person is None or user is None or not user.is_active or password_sign_in_refused(person):
         reset_tokens.make_token(get_user_model()(pk=0, password=UNUSABLE))  # the same work as below
         return
     token = reset_tokens.make_token(user)
@@ -289,7 +290,7 @@ def password_reset_person(*, person_id: int, token: str) -> Person | None:
     person = Person.objects.filter(pk=person_id, active=True).select_related("user").first()
     if person is None or person.user is None or not reset_tokens.check_token(person.user, token):
         return None
-    return person
+    return None if password_sign_in_refused(person) else person
 
 
 def password_reset_complete(*, person_id: int, token: str, password: str) -> Person:
@@ -308,7 +309,10 @@ def person_user(person: Person) -> Any:
 
 
 def password_change(*, actor: Person, current: str, new: str) -> None:
-    """A signed-in person changes their own password: the current one is required."""
+    """A signed-in person changes their own password: the current one is required (never in an
+    organisation that signs in by SSO only)."""
+    if password_sign_in_refused(actor):
+        raise PermissionDenied(detail=SSO_ONLY_MESSAGE)
     user = actor.user
     if user is None or not user.check_password(current):
         raise ValidationFailed.on("current_password", "That is not your current password.")

@@ -17,10 +17,20 @@ from duecourse.people import permissions as people_permissions
 from duecourse.people import roles, throttle
 from duecourse.people import selectors as people_selectors
 from duecourse.people import services as people_services
+from duecourse.people.authentication import password_refused_for
 from duecourse.people.limits import MIN_PASSWORD_LENGTH
 from duecourse.people.passwords import RESET_LINK_INVALID
+from duecourse.people.sign_in import (
+    SSO_ONLY_MESSAGE,
+    environment_tenant,
+    password_sign_in_refused,
+    sso_configured_anywhere,
+    sso_settings_for,
+    tenant_named,
+)
 from duecourse.shell.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from duecourse.shell.presenters import audit_row
+from duecourse.sso import flow as sso_flow
 
 AUDIT_PAGE_SIZE = 50
 
@@ -44,17 +54,37 @@ def _credentials(form) -> dict:
     }
 
 
+def _sign_in_options(request) -> dict:
+    """What the login page offers: "Sign in with your organisation" when any tenant has single sign-on;
+    no password form when the install's own tenant (environment) or the one named by ?tenant= is SSO only."""
+    if not sso_configured_anywhere():
+        return {"sso_offered": False, "password_offered": True}
+    named = request.GET.get("tenant", "").strip()[:200]
+    tenant = tenant_named(named) if named else environment_tenant()
+    sso = sso_settings_for(tenant) if tenant is not None else None
+    return {
+        "sso_offered": True,
+        "password_offered": not (sso and sso.sso_only),
+        "sso_tenant": sso.tenant_name if sso else "",
+        "sso_email_needed": sso is None,
+    }
+
+
 def login_view(request):
     if request.user.is_authenticated and request.actor:
         return HttpResponseRedirect(reverse("home"))
     form = LoginForm(request.POST or None)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
+    options = _sign_in_options(request)
     if request.method == "POST" and form.is_valid():
         # Through Django's authenticate(): axes refuses a locked account or address first (the middleware
-        # then answers with `login_locked_out`), and counts the failures.
+        # then answers with `login_locked_out`), and counts the failures. The backend refuses people whose
+        # organisation signs in by SSO only; the message then says so.
         user = authenticate(request, **_credentials(form))
         if user is None:
-            form.add_error(None, LOGIN_FAILED)
+            credentials = _credentials(form)
+            sso_only = password_refused_for(credentials["email"], credentials["tenant"])
+            form.add_error(None, SSO_ONLY_MESSAGE if sso_only else LOGIN_FAILED)
         else:
             login(request, user, backend=SESSION_BACKEND)
             throttle.forget_account_failures(request, _credentials(form))
@@ -62,7 +92,7 @@ def login_view(request):
                 next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
             )
             return HttpResponseRedirect(next_url if next_url and safe else reverse("home"))
-    return render(request, "shell/login.html", {"form": form, "next": next_url})
+    return render(request, "shell/login.html", {"form": form, "next": next_url, **options})
 
 
 def login_locked_out(request, original_response=None, credentials=None):
@@ -71,16 +101,19 @@ def login_locked_out(request, original_response=None, credentials=None):
     form.is_valid()
     form.add_error(None, throttle.locked_message(throttle.minutes_left(request, credentials)))
     next_url = request.POST.get("next") or ""
-    return render(request, "shell/login.html", {"form": form, "next": next_url}, status=429)
+    context = {"form": form, "next": next_url, **_sign_in_options(request)}
+    return render(request, "shell/login.html", context, status=429)
 
 
 def password_forgot(request):
     """Ask for a reset link: the same answer, after the same work, whether or not the account exists."""
     form = ForgotPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        people_services.password_reset_request(
-            email=form.cleaned_data["email"], tenant_name=form.cleaned_data.get("organisation") or None
-        )
+        email, organisation = form.cleaned_data["email"], form.cleaned_data.get("organisation") or None
+        if password_refused_for(email, organisation):
+            form.add_error(None, SSO_ONLY_MESSAGE)
+            return render(request, "shell/password_forgot.html", {"form": form}, status=403)
+        people_services.password_reset_request(email=email, tenant_name=organisation)
         return render(request, "shell/password_forgot.html", {"form": None, "sent": RESET_SENT})
     return render(request, "shell/password_forgot.html", {"form": form})
 
@@ -116,6 +149,8 @@ def password_reset(request, person_id: int, token: str):
 @person_view
 def password_change(request):
     """A signed-in person changes their own password; their other sessions end, this one stays."""
+    if password_sign_in_refused(request.actor):
+        return render(request, "shell/password_change.html", {"sso_only": SSO_ONLY_MESSAGE}, status=403)
     form = ChangePasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -135,9 +170,11 @@ def password_change(request):
 
 @require_POST
 def logout_view(request):
+    """End the duecourse session; after single sign-on, also at the provider when it offers that."""
+    provider_logout = sso_flow.end_session_after_logout(request)
     logout(request)
     messages.info(request, "You are signed out.")
-    return HttpResponseRedirect(reverse("login"))
+    return HttpResponseRedirect(provider_logout or reverse("login"))
 
 
 @person_view
