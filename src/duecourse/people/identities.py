@@ -173,7 +173,13 @@ def sso_connection_update(*, actor: Person, data: SsoConnectionInput) -> SsoConn
         clean, errors = _clean_connection(data, row, env_fields)
         was_sso_only = bool(current and current.sso_only)
         issuer = env.issuer if "issuer" in env_fields else clean.get("issuer", "")
-        if clean.get("sso_only") and not was_sso_only and not _has_signed_in_by_sso(actor, issuer):
+        already_refused = any(e.field == "sso_only" for e in errors)
+        if (
+            clean.get("sso_only")
+            and not was_sso_only
+            and not already_refused
+            and not _has_signed_in_by_sso(actor, issuer)
+        ):
             errors.append(
                 FieldError(
                     "sso_only",

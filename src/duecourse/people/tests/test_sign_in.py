@@ -1,0 +1,294 @@
+"""Single sign-on, people's side: the settings rule (environment vs page), sealed secrets, the settings
+service's validation, and signing a person in from an identity (match, link, create, refuse)."""
+
+import pytest
+from django.test import override_settings
+
+from duecourse.core.errors import PermissionDenied, ValidationFailed
+from duecourse.core.models import AuditEvent, Tenant
+from duecourse.people import secret_box
+from duecourse.people.identities import (
+    OidcClaims,
+    Refusal,
+    SignInRefused,
+    oidc_sign_in,
+    sso_connection_update,
+)
+from duecourse.people.inputs import SsoConnectionInput
+from duecourse.people.invitations import invitations_send
+from duecourse.people.models import Invitation, OidcIdentity, Person, SsoConnection
+from duecourse.people.selectors import with_invitation_state
+from duecourse.people.sign_in import (
+    EmailRefusal,
+    EnvironmentSso,
+    email_match_refusal,
+    merge_settings,
+    sso_settings_for,
+    tenants_for_sso_email,
+)
+
+ISSUER = "https://login.acme.test/realms/acme"
+
+
+def connect(tenant, **fields) -> SsoConnection:
+    fields.setdefault("issuer", ISSUER)
+    fields.setdefault("client_id", "duecourse")
+    fields.setdefault("enabled", True)
+    secret = fields.pop("secret", "s3cret")
+    return SsoConnection.objects.create(tenant=tenant, client_secret_sealed=secret_box.seal(secret), **fields)
+
+
+def claims(subject="sub-1", email="lena@acme.test", **more) -> OidcClaims:
+    more.setdefault("email_verified", True)
+    return OidcClaims(issuer=ISSUER, subject=subject, email=email, **more)
+
+
+# --- the settings rule (pure) --------------------------------------------------------------------
+def test_the_environment_wins_for_its_tenant_and_the_page_supplies_the_rest():
+    tenant = Tenant(pk=1, name="Acme")
+    row = SsoConnection(
+        issuer="https://page.example", client_id="page", enabled=False, allowed_domains=["acme.test"], claim_name="cn"
+    )
+    env = EnvironmentSso(issuer=ISSUER, client_id="env-client", client_secret="env-secret", tenant_name="acme")
+
+    merged = merge_settings(tenant=tenant, row=row, client_secret="", env=env)
+
+    assert (merged.issuer, merged.client_id, merged.client_secret) == (ISSUER, "env-client", "env-secret")
+    assert merged.allowed_domains == ("acme.test",) and merged.claim_name == "cn"
+    assert merged.from_environment == {"issuer", "client_id", "client_secret"}
+
+
+def test_a_page_row_counts_only_when_enabled_and_complete():
+    tenant, env = Tenant(pk=1, name="Acme"), EnvironmentSso()
+    row = SsoConnection(issuer=ISSUER, client_id="c", enabled=True)
+    assert merge_settings(tenant=tenant, row=row, client_secret="x", env=env).issuer == ISSUER
+    assert merge_settings(tenant=tenant, row=row, client_secret="", env=env) is None
+    row.enabled = False
+    assert merge_settings(tenant=tenant, row=row, client_secret="x", env=env) is None
+    other = EnvironmentSso(issuer=ISSUER, client_id="c", client_secret="x", tenant_name="Globex")
+    assert merge_settings(tenant=tenant, row=None, client_secret="", env=other) is None
+
+
+@pytest.mark.parametrize(
+    ("email", "verified", "domains", "refusal"),
+    [
+        ("a@acme.test", True, (), None),
+        ("a@acme.test", True, ("acme.test",), None),
+        ("a@evil.test", True, ("acme.test",), EmailRefusal.DOMAIN_NOT_ALLOWED),
+        ("a@sub.acme.test", True, ("acme.test",), EmailRefusal.DOMAIN_NOT_ALLOWED),
+        ("a@acme.test", False, ("acme.test",), EmailRefusal.NOT_VERIFIED),
+        ("a@acme.test", None, ("acme.test",), None),
+        ("a@acme.test", None, (), EmailRefusal.UNCONFIRMED_DOMAIN),
+        ("", True, (), EmailRefusal.MISSING),
+    ],
+)
+def test_which_emails_may_link_a_person(email, verified, domains, refusal):
+    assert email_match_refusal(email=email, email_verified=verified, allowed_domains=domains) == refusal
+
+
+@override_settings(
+    OIDC_ISSUER=ISSUER, OIDC_CLIENT_ID="env", OIDC_CLIENT_SECRET="x", OIDC_TENANT="Acme", OIDC_SSO_ONLY=True
+)
+def test_environment_settings_apply_to_the_named_tenant_only(tenant, other_tenant):
+    assert sso_settings_for(tenant).sso_only is True
+    assert sso_settings_for(other_tenant) is None
+
+
+# --- sealed secrets ------------------------------------------------------------------------------
+def test_secrets_are_stored_sealed_and_open_after_a_key_rotation(tenant, settings):
+    row = connect(tenant, secret="client-secret-1")
+    assert "client-secret-1" not in row.client_secret_sealed
+
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-brand-new-key-" * 4, [old_key]
+    assert sso_settings_for(tenant).client_secret == "client-secret-1"
+    resealed = SsoConnection.objects.get(pk=row.pk).client_secret_sealed
+    assert resealed != row.client_secret_sealed  # re-sealed under the new key on first use
+
+    settings.SECRET_KEY_FALLBACKS = []
+    assert sso_settings_for(tenant).client_secret == "client-secret-1"
+    settings.SECRET_KEY = "yet-another-key-" * 4
+    assert secret_box.open_sealed(resealed) is None
+    assert sso_settings_for(tenant) is None  # no secret: the admin must enter it again
+
+
+# --- the settings service ------------------------------------------------------------------------
+def full_input(**changes) -> SsoConnectionInput:
+    values = {
+        "enabled": True,
+        "issuer": ISSUER,
+        "client_id": "duecourse",
+        "client_secret": "s3cret",
+        "allowed_domains": "acme.test, Acme.co.uk",
+    }
+    return SsoConnectionInput(**(values | changes))
+
+
+def test_an_admin_saves_the_settings_and_the_audit_never_holds_the_secret(admin):
+    row = sso_connection_update(actor=admin, data=full_input())
+
+    assert row.allowed_domains == ["acme.test", "acme.co.uk"]
+    assert secret_box.open_sealed(row.client_secret_sealed) == "s3cret"
+    event = AuditEvent.objects.get(action="sso.settings_update")
+    assert event.after["issuer"] == ISSUER and event.after["client_secret"] == "replaced"
+    assert "s3cret" not in str(event.before) + str(event.after)
+
+
+def test_an_empty_secret_keeps_the_stored_one(admin):
+    sso_connection_update(actor=admin, data=full_input())
+    row = sso_connection_update(actor=admin, data=full_input(client_secret=None, claim_name="display_name"))
+    assert secret_box.open_sealed(row.client_secret_sealed) == "s3cret" and row.claim_name == "display_name"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"issuer": ""}, "issuer", "is required"),
+        ({"issuer": "ftp://x.test"}, "issuer", "must be a URL"),
+        ({"issuer": "http://login.acme.test"}, "issuer", "must start with https://"),
+        ({"issuer": "https://x.test/?a=1"}, "issuer", "query"),
+        ({"client_id": ""}, "client_id", "is required"),
+        ({"client_id": "a b"}, "client_id", "without spaces"),
+        ({"client_secret": None}, "client_secret", "is required"),
+        ({"allowed_domains": "acme.test, not a domain"}, "allowed_domains", "'not' is not a domain"),
+        ({"claim_name": ""}, "claim_name", "is required"),
+        ({"claim_department": "dep artment"}, "claim_department", "must be a claim name"),
+        ({"create_people_on_first_login": True, "allowed_domains": ""}, "create_people_on_first_login", "domain"),
+        ({"sso_only": True}, "sso_only", "sign in with your organisation once yourself"),
+        ({"sso_only": True, "enabled": False, "issuer": ""}, "sso_only", "needs single sign-on switched on"),
+    ],
+)
+def test_every_bad_field_is_named_and_nothing_changes(admin, changes, field, message):
+    with pytest.raises(ValidationFailed) as caught:
+        sso_connection_update(actor=admin, data=full_input(**changes))
+
+    errors = {e.field: e.message for e in caught.value.errors}
+    assert message in errors[field]
+    assert not SsoConnection.objects.exclude(client_secret_sealed="").exists()
+    assert not AuditEvent.objects.filter(action="sso.settings_update").exists()
+
+
+def test_sso_only_needs_the_admin_to_have_signed_in_by_sso_first(admin):
+    sso_connection_update(actor=admin, data=full_input())
+    OidcIdentity.objects.create(
+        tenant=admin.tenant, person=admin, issuer=ISSUER, subject="a", created_at="2026-01-01T00:00Z"
+    )
+    with pytest.raises(ValidationFailed):
+        sso_connection_update(actor=admin, data=full_input(sso_only=True))  # linked, never signed in
+
+    OidcIdentity.objects.update(last_login_at="2026-01-01T00:00Z")
+    assert sso_connection_update(actor=admin, data=full_input(sso_only=True)).sso_only is True
+
+
+@pytest.mark.parametrize("roles", [("instructor",), ("hr",), ()])
+def test_only_admins_change_the_sign_in_settings(tenant, make_person, roles):
+    with pytest.raises(PermissionDenied):
+        sso_connection_update(actor=make_person(tenant, roles=roles), data=full_input())
+
+
+# --- signing in from an identity -----------------------------------------------------------------
+@pytest.fixture
+def sso(tenant):
+    connect(tenant, allowed_domains=["acme.test"], claim_department="department")
+    return sso_settings_for(tenant)
+
+
+def test_a_verified_email_links_the_person_then_the_subject_signs_them_in(sso, learner):
+    assert oidc_sign_in(sso=sso, claims=claims()).pk == learner.pk
+    identity = OidcIdentity.objects.get()
+    assert (identity.person_id, identity.issuer, identity.subject) == (learner.pk, ISSUER, "sub-1")
+    assert identity.last_login_at is not None and Person.objects.get(pk=learner.pk).user is not None
+    assert AuditEvent.objects.filter(action="person.sso_link", object_id=learner.pk).count() == 1
+
+    # Renamed at the provider: the subject still finds them.
+    assert oidc_sign_in(sso=sso, claims=claims(email="lena.new@acme.test")).pk == learner.pk
+    assert AuditEvent.objects.filter(action="person.sso_link").count() == 1
+
+
+def test_a_new_subject_for_the_same_person_replaces_the_old_link(sso, learner):
+    oidc_sign_in(sso=sso, claims=claims(subject="old"))
+    oidc_sign_in(sso=sso, claims=claims(subject="new"))
+    assert list(OidcIdentity.objects.values_list("subject", flat=True)) == ["new"]
+
+
+def test_people_of_another_tenant_are_never_matched(sso, other_tenant, make_person):
+    make_person(other_tenant, email="lena@acme.test")
+    with pytest.raises(SignInRefused) as caught:
+        oidc_sign_in(sso=sso, claims=claims())
+    assert caught.value.reason is Refusal.UNKNOWN_PERSON
+    assert not OidcIdentity.objects.exists()
+
+
+def test_a_deactivated_person_is_refused_by_email_and_by_subject(sso, learner):
+    oidc_sign_in(sso=sso, claims=claims())
+    Person.objects.filter(pk=learner.pk).update(active=False)
+    for identity in (claims(), claims(subject="other-sub")):
+        with pytest.raises(SignInRefused) as caught:
+            oidc_sign_in(sso=sso, claims=identity)
+        assert caught.value.reason is Refusal.DEACTIVATED
+
+
+def test_an_unverified_or_foreign_email_links_nobody(sso, learner, make_person, tenant):
+    make_person(tenant, email="eve@evil.test")
+    for identity in (claims(email_verified=False), claims(email="eve@evil.test")):
+        with pytest.raises(SignInRefused) as caught:
+            oidc_sign_in(sso=sso, claims=identity)
+        assert caught.value.reason is Refusal.EMAIL_REFUSED
+    assert not OidcIdentity.objects.exists()
+
+
+def test_newcomers_are_created_from_the_claims_when_the_tenant_allows_it(tenant, sso, admin):
+    SsoConnection.objects.update(create_people_on_first_login=True)
+    sso = sso_settings_for(tenant)
+    newcomer = claims(
+        subject="n-1", email="nora@acme.test", name="Nora New", department="Finance", manager_email="admin@acme.test"
+    )
+
+    person = oidc_sign_in(sso=sso, claims=newcomer)
+
+    assert (person.name, person.department.name, person.manager_id) == ("Nora New", "Finance", admin.pk)
+    event = AuditEvent.objects.get(action="person.create", object_id=person.pk)
+    assert event.actor_label == "Single sign-on"
+
+
+def test_a_manager_nobody_knows_is_left_out_rather_than_refusing(tenant, sso):
+    SsoConnection.objects.update(create_people_on_first_login=True)
+    person = oidc_sign_in(
+        sso=sso_settings_for(tenant), claims=claims(email="x@acme.test", manager_email="ghost@acme.test")
+    )
+    assert person.manager_id is None
+
+
+def test_claims_the_person_rules_refuse_create_nobody(tenant, sso):
+    SsoConnection.objects.update(create_people_on_first_login=True)
+    with pytest.raises(SignInRefused) as caught:
+        oidc_sign_in(sso=sso_settings_for(tenant), claims=claims(email="x@acme.test", name="N" * 300))
+    assert caught.value.reason is Refusal.NOT_CREATED and "name" in caught.value.detail
+    assert not Person.objects.filter(email="x@acme.test").exists()
+
+
+def test_without_creation_an_unknown_person_is_refused(sso):
+    with pytest.raises(SignInRefused) as caught:
+        oidc_sign_in(sso=sso, claims=claims(email="nobody@acme.test"))
+    assert caught.value.reason is Refusal.UNKNOWN_PERSON
+    assert not Person.objects.filter(email="nobody@acme.test").exists()
+
+
+def test_the_first_sso_sign_in_accepts_the_invitation(sso, admin, learner):
+    invitations_send(actor=admin, person_ids=[learner.pk])
+
+    oidc_sign_in(sso=sso, claims=claims())
+
+    assert Invitation.objects.get(person=learner).accepted_at is not None
+    assert with_invitation_state(Person.objects.filter(pk=learner.pk)).get().invitation_state == "accepted"
+    assert AuditEvent.objects.get(action="invitation.accept").after["via"] == "sso"
+
+
+def test_tenants_for_an_email_by_person_and_by_allowed_domain(tenant, other_tenant, make_person):
+    connect(tenant, allowed_domains=["acme.test"])
+    connect(other_tenant)
+    make_person(other_tenant, email="sam@acme.test")
+    assert {t.name for t in tenants_for_sso_email("new@acme.test")} == {"Acme"}
+    assert {t.name for t in tenants_for_sso_email("SAM@acme.test")} == {"Acme", "Globex"}
+    assert [t.name for t in tenants_for_sso_email("sam@acme.test", "globex")] == ["Globex"]
+    assert tenants_for_sso_email("not-an-email") == []
