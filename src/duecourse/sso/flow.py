@@ -22,6 +22,7 @@ from joserfc.errors import (
     InvalidKeyIdError,
     JoseError,
     MissingClaimError,
+    UnsupportedAlgorithmError,
 )
 
 from duecourse.core.models import Tenant
@@ -116,7 +117,7 @@ class CallbackRefused(Exception):
 def _failure_for(exc: Exception) -> Failure:
     if isinstance(exc, ExpiredTokenError):
         return Failure.EXPIRED
-    if isinstance(exc, BadSignatureError | InvalidKeyIdError):
+    if isinstance(exc, BadSignatureError | InvalidKeyIdError | UnsupportedAlgorithmError):
         return Failure.SIGNATURE
     if isinstance(exc, InvalidClaimError | MissingClaimError):
         claim = str(getattr(exc, "claim", "") or exc)
