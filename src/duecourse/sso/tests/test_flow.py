@@ -247,3 +247,24 @@ def test_an_unreachable_provider_is_a_clear_page_not_a_500(tenant, learner, sett
     )
     response = Client().get("/login/sso/", {"email": "lena@acme.test"})
     assert response.status_code == 502 and "could not be reached" in text(response)
+
+
+def test_check_connection_shows_what_discovery_found(oidc_provider, admin, signed_in):
+    form = {"enabled": "on", "issuer": oidc_provider.issuer, "client_id": "c", "client_secret": "s", "action": "check"}
+    page = text(signed_in(admin).post("/settings/sign-in/", form))
+    assert "Connection works" in page
+    assert oidc_provider.discovery()["token_endpoint"] in page
+    assert oidc_provider.discovery()["end_session_endpoint"] in page
+    assert not SsoConnection.objects.exists()  # checking saves nothing
+
+
+def test_check_connection_names_an_issuer_that_differs_from_discovery(oidc_provider, admin, signed_in):
+    form = {
+        "enabled": "on",
+        "issuer": oidc_provider.issuer + "/",
+        "client_id": "c",
+        "client_secret": "s",
+        "action": "check",
+    }
+    page = text(signed_in(admin).post("/settings/sign-in/", form))
+    assert "copy the issuer exactly" in page
