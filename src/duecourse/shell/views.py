@@ -173,8 +173,20 @@ def logout_view(request):
     """End the duecourse session; after single sign-on, also at the provider when it offers that."""
     provider_logout = sso_flow.end_session_after_logout(request)
     logout(request)
+    if provider_logout:
+        # A link, followed at once by app.js: the CSP's form-action would block redirecting this form's
+        # submission to the provider's site.
+        context = {
+            "url": provider_logout,
+            "heading": "Signing you out",
+            "text": "You are signed out of duecourse. Now signing you out of your organisation’s account…",
+            "link_text": "Sign out of your organisation’s account too",
+        }
+        response = render(request, "sso/continue.html", context)
+        messages.info(request, "You are signed out.")  # after rendering: shown when the provider sends them back
+        return response
     messages.info(request, "You are signed out.")
-    return HttpResponseRedirect(provider_logout or reverse("login"))
+    return HttpResponseRedirect(reverse("login"))
 
 
 @person_view

@@ -17,6 +17,7 @@ class SsoStartForm(forms.Form):
     email = forms.CharField(required=False, max_length=MAX_EMAIL_LENGTH)
     tenant = forms.CharField(required=False, max_length=MAX_TENANT_NAME_LENGTH)
     next = forms.CharField(required=False, max_length=2000)
+    via = forms.CharField(required=False, max_length=10)  # "form": the login page's form (see views.start)
 
 
 class SignInSettingsForm(forms.Form):

@@ -81,6 +81,10 @@ def start(request):
         log.warning("sso: cannot start for tenant %s: %s", sso.tenant_id, exc)
         context = {"title": "Sign in with your organisation", "message": flow.Failure.PROVIDER_UNREACHABLE.value}
         return render(request, "sso/problem.html", context, status=502)
+    if form.cleaned_data["via"] == "form":
+        # The CSP's form-action ('self') stops a form submission from being redirected to another site, so
+        # the login page's form lands here and a link (followed at once by app.js) goes on to the provider.
+        return render(request, "sso/continue.html", {"url": url})
     return HttpResponseRedirect(url)
 
 

@@ -12,6 +12,9 @@
 //   data-filter-checklist              on a search box: hide the labels of its .check-list that do not match
 //                                        (and a .check-group heading with none left under it)
 //   data-autosubmit                    on a select: submit its form when it changes
+//   data-follow                        on a link: follow it as soon as the page loads (sso/continue.html: the
+//                                        CSP's form-action keeps a form from redirecting to another site,
+//                                        so the sign-in form lands here and a link goes on to the provider)
 (function () {
   "use strict";
 
@@ -107,4 +110,11 @@
       });
     }
   });
+
+  function followLinks() {
+    var link = document.querySelector("a[data-follow]");
+    if (link) window.location.assign(link.href);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", followLinks);
+  else followLinks();
 })();
