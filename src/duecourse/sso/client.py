@@ -134,7 +134,8 @@ def check_connection(issuer: str) -> dict[str, Any]:
     """What an admin's "Check connection" shows: discovery fetched afresh, and the keys it points to."""
     metadata = fetch_discovery(issuer)
     jwks = _get_json(metadata["jwks_uri"], "key set (JWKS)")
-    keys = jwks.get("keys") if isinstance(jwks.get("keys"), list) else []
+    listed = jwks.get("keys")
+    keys: list[Any] = listed if isinstance(listed, list) else []
     return {
         "issuer": metadata["issuer"],
         "authorization_endpoint": metadata["authorization_endpoint"],
