@@ -128,7 +128,7 @@ def pages(company) -> list[tuple[str, str]]:
     ]
 
 
-def test_every_page_has_a_strict_policy(client):
+def test_every_page_has_a_strict_policy(client, db):  # db: the login page asks whether any tenant has SSO
     policy = policy_of(client.get("/login/"))
 
     assert policy["default-src"] == ["'self'"]
@@ -171,7 +171,7 @@ def test_rendered_pages_hold_no_inline_code(company):
     assert problems == {}
 
 
-def test_the_htmx_config_keeps_htmx_inside_the_policy(client):
+def test_the_htmx_config_keeps_htmx_inside_the_policy(client, db):
     html = client.get("/login/").content.decode()
 
     config = re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", html).group(1)
