@@ -271,3 +271,10 @@ def test_check_connection_names_an_issuer_that_differs_from_discovery(oidc_provi
     }
     page = text(signed_in(admin).post("/settings/sign-in/", form))
     assert "copy the issuer exactly" in page
+
+
+def test_the_login_pages_form_lands_on_a_page_whose_link_goes_on_to_the_provider(provider, learner):
+    response = Client().get("/login/sso/", {"email": "lena@acme.test", "via": "form"})
+    assert response.status_code == 200
+    link = html.unescape(re.search(r'<a [^>]*href="([^"]+)" data-follow', text(response)).group(1))
+    assert link.startswith(provider.discovery()["authorization_endpoint"])
