@@ -363,7 +363,11 @@ def _ensure_user(person: Person) -> None:
     """A Django user for the session (no usable password: single sign-on is how they prove who they are)."""
     if person.user_id is not None:
         return
-    user = get_user_model()(username=f"t{person.tenant_id}:{person.email}", email=person.email)
+    user_model = get_user_model()
+    username = f"t{person.tenant_id}:{person.email}"[:150]
+    if user_model.objects.filter(username=username).exists():  # left behind by an earlier email change
+        username = f"t{person.tenant_id}:p{person.pk}"
+    user = user_model(username=username, email=person.email)
     user.set_unusable_password()
     user.save()
     person.user = user

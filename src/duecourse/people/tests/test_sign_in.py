@@ -292,3 +292,10 @@ def test_tenants_for_an_email_by_person_and_by_allowed_domain(tenant, other_tena
     assert {t.name for t in tenants_for_sso_email("SAM@acme.test")} == {"Acme", "Globex"}
     assert [t.name for t in tenants_for_sso_email("sam@acme.test", "globex")] == ["Globex"]
     assert tenants_for_sso_email("not-an-email") == []
+
+
+def test_a_leftover_user_name_does_not_stop_the_first_sign_in(sso, learner):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create(username=f"t{learner.tenant_id}:lena@acme.test")
+    assert oidc_sign_in(sso=sso, claims=claims()).user.username == f"t{learner.tenant_id}:p{learner.pk}"
