@@ -54,6 +54,8 @@ def sign_out(page) -> None:
 
 def test_sign_in_and_out_here_and_at_the_provider(page, sso, ada, screenshot):
     sso.add_user("ada@acme.test", name="Ada Lovelace")
+    page.goto("/login/")
+    screenshot(page, "sso-login.png")
 
     start_sso(page, "ada@acme.test")
     at_provider(page, "ada@acme.test")
@@ -185,3 +187,43 @@ def test_an_invitation_signs_in_with_the_organisation(page, sso, ada, make_perso
 
     page.wait_for_selector("text=Lena Learner")
     assert Invitation.objects.get(person=learner).accepted_at is not None
+
+
+def test_an_admin_connects_the_provider_on_the_settings_page(
+    page, oidc_provider, live_server, settings, ada, sign_in, screenshot
+):
+    settings.BASE_URL = live_server.url
+    client_id, client_secret = oidc_provider.client(live_server.url + "/login/sso/callback/")
+    sign_in(ada)
+    page.goto("/settings/")
+    page.get_by_role("link", name="Sign-in: single sign-on").click()
+    assert page.locator("#redirect-uri").inner_text() == live_server.url + "/login/sso/callback/"
+
+    page.get_by_label("Sign in with your organisation (single sign-on)").check()
+    page.get_by_label("Issuer URL").fill(oidc_provider.issuer)
+    page.get_by_label("Client ID").fill(client_id)
+    page.get_by_label("Client secret").fill(client_secret)
+    page.get_by_label("Allowed email domains").fill("acme.test")
+    page.get_by_role("button", name="Check connection").click()
+    page.wait_for_selector("text=Connection works")
+    assert oidc_provider.discovery()["end_session_endpoint"] in page.locator("#check-result").inner_text()
+    assert not SsoConnection.objects.exists()
+    screenshot(page, "sso-settings.png")
+
+    page.get_by_label("Client secret").fill(client_secret)  # a password field is never sent back
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("text=Saved how your organisation signs in.")
+    assert page.get_by_label("Client secret").input_value() == ""
+    assert client_secret not in page.content()
+
+    # Ada now signs in with the organisation, then may make it SSO only.
+    oidc_provider.add_user("ada@acme.test", name="Ada Lovelace")
+    sign_out(page)
+    start_sso(page, "ada@acme.test")
+    at_provider(page, "ada@acme.test")
+    page.wait_for_selector("text=Ada Lovelace")
+    page.goto("/settings/sign-in/")
+    page.get_by_label("SSO only: no duecourse passwords for your people").check()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("text=Saved how your organisation signs in.")
+    assert SsoConnection.objects.get().sso_only is True

@@ -29,7 +29,7 @@ class SignInSettingsForm(forms.Form):
         max_length=MAX_ISSUER_LENGTH,
         label="Issuer URL",
         help_text="As your provider shows it, e.g. https://login.microsoftonline.com/<tenant id>/v2.0",
-        widget=forms.URLInput(attrs={"placeholder": "https://login.example.com/realms/acme"}),
+        widget=forms.TextInput(attrs={"inputmode": "url", "placeholder": "https://login.example.com/realms/acme"}),
     )
     client_id = forms.CharField(required=False, max_length=MAX_CLIENT_ID_LENGTH, label="Client ID")
     client_secret = forms.CharField(
