@@ -12,6 +12,7 @@ urlpatterns = [
     path("catalog/", include("duecourse.catalog.urls")),
     path("notifications/", include("duecourse.notifications.urls")),
     path("team/", include("duecourse.reports.urls")),
+    path("settings/provisioning/", include("duecourse.scim.token_urls")),
     path("settings/", include("duecourse.policy.urls")),
     path("", include("duecourse.assignments.urls")),
     path("", include("duecourse.certificates.urls")),
