@@ -134,7 +134,7 @@ def group_update(*, actor: Person, group: Group, data: GroupInput) -> Group:
     if not permissions.can_manage_groups(actor):
         raise forbidden("change groups")
     clean = _clean_group_input(actor.tenant_id, data, group)
-    _refuse_changes_made_elsewhere(actor, group, clean)
+    refuse_changes_made_elsewhere(actor=actor, group=group, changes=clean)
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk)
         before = {"name": group.name, "rule": group.rule, "description": group.description}
@@ -159,20 +159,20 @@ def group_update(*, actor: Person, group: Group, data: GroupInput) -> Group:
     return group
 
 
-def _refuse_changes_made_elsewhere(actor: Person | SystemActor, group: Group, clean: dict[str, Any]) -> None:
-    """A group the identity provider manages is renamed and re-membered there (SCIM, the system actor, still
-    does it here); an archived group takes no members from anyone. Same name or same members pass."""
-    if "member_ids" in clean:
-        if group_is_archived(group) and clean["member_ids"]:
-            raise ValidationFailed.on("member_ids", ARCHIVED_REFUSAL)
+def refuse_changes_made_elsewhere(*, actor: Person | SystemActor, group: Group, changes: dict[str, Any]) -> None:
+    """The guard of every rename and membership change (`changes`: the cleaned name and the resulting member
+    ids). A group the identity provider manages is renamed and re-membered there (SCIM, the system actor,
+    still does it here); an archived group takes no members from anyone. Same name or same members pass."""
+    if group_is_archived(group) and changes.get("member_ids"):
+        raise ValidationFailed.on("member_ids", ARCHIVED_REFUSAL)
     if isinstance(actor, SystemActor) or not group_is_provisioned(group):
         return
     errors = []
-    if "name" in clean and clean["name"] != group.name:
+    if "name" in changes and changes["name"] != group.name:
         errors.append(FieldError("name", PROVISIONED_REFUSAL))
-    if "member_ids" in clean:
+    if "member_ids" in changes:
         current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
-        if set(clean["member_ids"]) != current:
+        if set(changes["member_ids"]) != current:
             errors.append(FieldError("member_ids", PROVISIONED_REFUSAL))
     if errors:
         raise ValidationFailed(detail=f"The group {group.name} is managed by your identity provider", errors=errors)
@@ -284,7 +284,7 @@ def static_group_add_members(*, actor: Person, group: Group, person_ids: list[in
         raise ValidationFailed.on("member_ids", f"the group is archived ({group.archived_reason}) and takes no members")
     ids = _clean_member_ids(group.tenant_id, person_ids)
     current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
-    _refuse_changes_made_elsewhere(actor, group, {"member_ids": sorted(current | set(ids))})
+    refuse_changes_made_elsewhere(actor=actor, group=group, changes={"member_ids": sorted(current | set(ids))})
     with transaction.atomic():
         _static_members_set(group, sorted(current | set(ids)))
 
@@ -295,7 +295,9 @@ def static_group_remove_members(*, actor: Person, group: Group, person_ids: list
     if group.kind != Group.STATIC:
         raise ValidationFailed.on("member_ids", "a dynamic group's members come from its rule")
     current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
-    _refuse_changes_made_elsewhere(actor, group, {"member_ids": sorted(current - set(person_ids))})
+    refuse_changes_made_elsewhere(
+        actor=actor, group=group, changes={"member_ids": sorted(current - set(person_ids))}
+    )
     with transaction.atomic():
         _static_members_set(group, sorted(current - set(person_ids)))
 
