@@ -42,7 +42,8 @@ def api_schema():
 @pytest.fixture
 def admin_bearer(admin, tenant, make_person) -> dict[str, str]:
     """An admin's Authorization header, in a tenant with people, a course, a path, an assignment, a
-    rule, a certificate and a SCIM token to find (ids start at 1 in a fresh test database, where the generated ids mostly land)."""
+    rule, a certificate and a SCIM token to find (ids start at 1 in a fresh test database, where the
+    generated ids mostly land)."""
     boss = make_person(tenant, email="boss@acme.test")
     learner = make_person(tenant, manager=boss)
     course = make_course(tenant, code="FIRE-1", title="Fire safety")

@@ -4,8 +4,9 @@ Rules (people/permissions.py, groups/permissions.py): everyone reads themself at
 instructor and hr see every person of their tenant;
 a manager sees themself and their direct reports; a learner only themself. Only admins create or
 change people (anyone may change their own timezone and locale), import, manage groups, and manage
-other people's tokens and the tenant's SCIM tokens. Groups are readable by admin, instructor and hr. Whatever is not visible is
-404 (never 403), and so is everything in another tenant; 403 means "you may see it, not do this".
+other people's tokens and the tenant's SCIM tokens (403 for everyone else, whichever token). Groups are
+readable by admin, instructor and hr. Whatever is not visible is 404 (never 403), and so is everything in
+another tenant; 403 means "you may see it, not do this".
 """
 
 from dataclasses import dataclass

@@ -295,9 +295,7 @@ def static_group_remove_members(*, actor: Person, group: Group, person_ids: list
     if group.kind != Group.STATIC:
         raise ValidationFailed.on("member_ids", "a dynamic group's members come from its rule")
     current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
-    refuse_changes_made_elsewhere(
-        actor=actor, group=group, changes={"member_ids": sorted(current - set(person_ids))}
-    )
+    refuse_changes_made_elsewhere(actor=actor, group=group, changes={"member_ids": sorted(current - set(person_ids))})
     with transaction.atomic():
         _static_members_set(group, sorted(current - set(person_ids)))
 

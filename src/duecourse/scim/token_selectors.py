@@ -18,7 +18,9 @@ def scim_token_list(*, actor: Person) -> QuerySet[ScimToken]:
     """The tenant's SCIM tokens, newest first, revoked ones included (with `revoked_at`)."""
     if not permissions.can_manage_scim_tokens(actor):
         raise forbidden("see SCIM tokens")
-    return ScimToken.objects.filter(tenant_id=actor.tenant_id).select_related("created_by").order_by("-created_at", "-id")
+    return (
+        ScimToken.objects.filter(tenant_id=actor.tenant_id).select_related("created_by").order_by("-created_at", "-id")
+    )
 
 
 def access_scim_token(*, actor: Person, token_id: int) -> ScimToken:

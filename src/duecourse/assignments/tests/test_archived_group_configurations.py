@@ -29,7 +29,9 @@ def configured(tenant, admin, make_person):
     engineering = services.group_create(
         actor=admin, data=GroupInput(name="Engineering", kind="static", member_ids=[p.pk for p in people])
     )
-    drivers = services.group_create(actor=admin, data=GroupInput(name="Drivers", kind="static", member_ids=[people[0].pk]))
+    drivers = services.group_create(
+        actor=admin, data=GroupInput(name="Drivers", kind="static", member_ids=[people[0].pk])
+    )
     rule, _ = living_rules.rule_create(
         actor=admin,
         data=RuleInput.model_validate(

@@ -39,7 +39,9 @@ def provisioned(admin, people) -> Group:
 
 @pytest.fixture
 def archived(tenant, admin, people) -> Group:
-    group = services.group_create(actor=admin, data=GroupInput(name="Old team", kind="static", member_ids=[people[2].pk]))
+    group = services.group_create(
+        actor=admin, data=GroupInput(name="Old team", kind="static", member_ids=[people[2].pk])
+    )
     with time_machine.travel(ARCHIVED_ON):
         return services.group_archive(
             actor=SystemActor(tenant.pk, "SCIM: Entra ID"), group=group, reason=services.ARCHIVED_BY_IDENTITY_PROVIDER
@@ -49,7 +51,9 @@ def archived(tenant, admin, people) -> Group:
 def test_the_rules_read_external_id_and_archived_at():
     live = SimpleNamespace(external_id=None, archived_at=None, archived_reason="")
     synced = SimpleNamespace(external_id="abc", archived_at=None, archived_reason="")
-    gone = SimpleNamespace(external_id="abc", archived_at=ARCHIVED_ON, archived_reason="removed by the identity provider")
+    gone = SimpleNamespace(
+        external_id="abc", archived_at=ARCHIVED_ON, archived_reason="removed by the identity provider"
+    )
 
     assert [domain.group_is_provisioned(g) for g in (live, synced, gone)] == [False, True, True]
     assert [domain.members_edited_here(g, "static") for g in (live, synced, gone)] == [True, False, False]
@@ -76,7 +80,9 @@ def test_an_admin_neither_renames_nor_re_members_a_provisioned_group(admin, peop
     assert members(group) == {people[0].pk, people[1].pk}
 
 
-def test_the_identity_provider_passes_the_guard_and_an_archived_group_takes_no_members(tenant, people, provisioned, archived):
+def test_the_identity_provider_passes_the_guard_and_an_archived_group_takes_no_members(
+    tenant, people, provisioned, archived
+):
     # SCIM calls the group services as the system actor; the guard lets it rename and re-member.
     scim = SystemActor(tenant.pk, "SCIM: Entra ID")
     services.refuse_changes_made_elsewhere(actor=scim, group=provisioned, changes={"name": "Eng", "member_ids": []})

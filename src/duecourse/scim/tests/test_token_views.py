@@ -3,9 +3,8 @@ and the identity provider's latest changes."""
 
 import re
 
-from duecourse.core.actors import SystemActor
+from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.audit import audit_record
-from duecourse.core.actors import audit_actor
 from duecourse.scim.models import ScimToken
 from duecourse.scim.tokens import scim_actor, scim_token_authenticate, scim_token_create
 from duecourse.testing.web import field_error, text
