@@ -38,10 +38,14 @@ def activity_row(event: AuditEvent) -> ActivityRow:
     kind, _, verb = event.action.partition(".")
     name = after.get("name") or before.get("name") or after.get("email") or before.get("email")
     subject = OBJECT_WORDS.get(event.object_type, event.object_type.replace("_", " "))
+    if verb == "update" and after.get("active") is False:
+        verb = "deactivate"  # SCIM `active: false` and DELETE: the leaver flow
+    elif verb == "update" and after.get("active") is True and before.get("active") is False:
+        verb = "reactivate"
     what = f"{VERBS.get(verb, verb.replace('_', ' ').capitalize() or kind)} {subject}"
     what += f" {name}" if name else (f" #{event.object_id}" if event.object_id else "")
-    if verb == "update":
-        changed = [k for k in after if k not in ("name", "email") or before.get(k) != after.get(k)]
+    if verb in ("update", "deactivate", "reactivate"):
+        changed = [k for k in after if k != "active" and (k not in ("name", "email") or before.get(k) != after.get(k))]
         if changed:
             shown = ", ".join(k.replace("_", " ") for k in changed[:MAX_CHANGED_FIELDS])
             what += f" ({shown}{', …' if len(changed) > MAX_CHANGED_FIELDS else ''})"

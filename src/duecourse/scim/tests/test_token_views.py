@@ -1,11 +1,14 @@
 """The Provisioning (SCIM) page: the base URL to paste, a new token shown once, revoking with a confirmation,
 and the identity provider's latest changes."""
 
+import datetime as dt
 import re
 
 from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.audit import audit_record
+from duecourse.core.models import AuditEvent
 from duecourse.scim.models import ScimToken
+from duecourse.scim.token_presenters import activity_row
 from duecourse.scim.tokens import scim_actor, scim_token_authenticate, scim_token_create
 from duecourse.testing.web import field_error, text
 
@@ -95,3 +98,19 @@ def test_the_latest_changes_by_the_identity_provider_are_listed(signed_in, admin
     assert "Archived group Engineering" in rows[0] and "Entra ID" in rows[0]
     assert f'href="/people/{learner.pk}/">Changed person Lena Learner (department, manager id)' in rows[1]
     assert "Rule: Fire safety" not in activity and "Someone Else" not in activity
+
+
+def test_a_deactivation_by_the_identity_provider_reads_as_one():
+    event = AuditEvent(
+        action="person.update",
+        object_type="person",
+        object_id=5,
+        actor_label="SCIM: Okta",
+        before={"name": "Ann Example", "active": True},
+        after={"active": False},
+        at=dt.datetime(2026, 12, 7, tzinfo=dt.UTC),
+    )
+
+    row = activity_row(event)
+
+    assert (row.what, row.connection) == ("Deactivated person Ann Example", "Okta")
