@@ -114,3 +114,29 @@ def test_a_deactivation_by_the_identity_provider_reads_as_one():
     row = activity_row(event)
 
     assert (row.what, row.connection) == ("Deactivated person Ann Example", "Okta")
+
+
+def test_the_page_costs_the_same_few_queries_however_many_tokens_and_changes(
+    signed_in, admin, tenant, django_assert_max_num_queries
+):
+    client = signed_in(admin)
+    for index in range(8):
+        token, secret = scim_token_create(actor=admin, name=f"Connection {index}")
+        scim_token_authenticate(secret)
+        for _ in range(3):
+            audit_record(
+                tenant_id=tenant.pk,
+                **audit_actor(scim_actor(token)),
+                action="person.create",
+                object_type="person",
+                object_id=1,
+                after={"name": f"Person {index}"},
+            )
+
+    with django_assert_max_num_queries(12):
+        page = text(client.get(PAGE))
+
+    tokens = page.split('id="scim-token-table"')[1].split("</table>")[0]
+    activity = page.split('id="scim-activity"')[1].split("</table>")[0]
+    assert tokens.count("<tr>") == 1 + 8  # the header and every token
+    assert activity.count("<tr>") == 1 + 10  # the header and the latest ten changes
