@@ -252,6 +252,34 @@ def test_end_session_signs_out_and_returns_to_the_relying_party(rp, ada):
     assert again.status_code == 302 and again.headers["Location"].startswith("/login/")  # signed out
 
 
+def test_end_session_accepts_an_id_token_hint_from_before_a_key_rotation(rp, ada):
+    browser = requests.Session()
+    token, _nonce = rp.sign_in("ada@acme.test", browser=browser)
+    rp.provider.rotate_keys()
+
+    response = browser.get(
+        rp.metadata["end_session_endpoint"],
+        params={"id_token_hint": token["id_token"], "post_logout_redirect_uri": "http://127.0.0.1:9/signed-out/"},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+    assert (response.status_code, response.headers["Location"]) == (302, "http://127.0.0.1:9/signed-out/")
+
+
+def test_end_session_refuses_to_return_anywhere_but_loopback(rp, ada):
+    token, _nonce = rp.sign_in("ada@acme.test")
+
+    response = requests.get(
+        rp.metadata["end_session_endpoint"],
+        params={"id_token_hint": token["id_token"], "post_logout_redirect_uri": "http://evil.example/"},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+    assert response.status_code == 400
+
+
 def test_reset_forgets_users_clients_and_misbehaviour(rp, ada, oidc_provider):
     oidc_provider.misbehave("expired")
 

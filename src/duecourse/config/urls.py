@@ -14,6 +14,7 @@ urlpatterns = [
     path("team/", include("duecourse.reports.urls")),
     path("", include("duecourse.sso.urls")),  # /login/sso/, its callback, /settings/sign-in/
     path("settings/", include("duecourse.policy.urls")),
+    path("settings/provisioning/", include("duecourse.scim.token_urls")),
     path("", include("duecourse.assignments.urls")),
     path("", include("duecourse.certificates.urls")),
     path("", include("duecourse.shell.urls")),

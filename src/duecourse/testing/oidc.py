@@ -14,6 +14,7 @@ provider with no users, no clients and no misbehaviour (it is reset before each 
         ...  # the provider's sign-in form: fields `username` (label "Email") and `password`, button "Sign in"
 """
 
+import html
 import os
 import re
 import secrets
@@ -150,7 +151,7 @@ class OidcProvider:
                     "csrfmiddlewaretoken": csrf.group(1),
                     "username": email,
                     "password": password,
-                    "next": next_url.group(1).replace("&amp;", "&"),
+                    "next": html.unescape(next_url.group(1)),
                 },
                 allow_redirects=False,
                 timeout=10,
@@ -187,6 +188,7 @@ class ProviderProcess:
             OIDC_PROVIDER_ISSUER=issuer,
             OIDC_PROVIDER_CONTROL_SECRET=control_secret,
             OIDC_PROVIDER_DB=str(workdir / "provider.sqlite3"),
+            OIDC_PROVIDER_PARENT_PID=str(os.getpid()),  # it stops itself if this process dies without stopping it
         )
         self.log_path = workdir / "provider.log"
         with listener, self.log_path.open("wb") as log:
