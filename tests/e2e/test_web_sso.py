@@ -196,7 +196,7 @@ def test_an_admin_connects_the_provider_on_the_settings_page(
     client_id, client_secret = oidc_provider.client(live_server.url + "/login/sso/callback/")
     sign_in(ada)
     page.goto("/settings/")
-    page.get_by_role("link", name="Sign-in: single sign-on").click()
+    page.get_by_role("link", name="Sign-in (single sign-on)").click()
     assert page.locator("#redirect-uri").inner_text() == live_server.url + "/login/sso/callback/"
 
     page.get_by_label("Sign in with your organisation (single sign-on)").check()
