@@ -70,40 +70,32 @@ class SsoSettings:
 def merge_settings(
     *, tenant: Tenant, row: SsoConnection | None, client_secret: str, env: EnvironmentSso
 ) -> SsoSettings | None:
-    """The rule (pure): the environment's fields win for its tenant; the row supplies the rest, and
-    alone counts only when enabled and complete. None: this tenant does not sign in by SSO."""
+    """The rule (pure): for the environment's tenant, the environment's provider (and its SSO only, when
+    set) wins and the row supplies the rest, enabled or not; a row alone counts only when enabled and
+    complete. None: this tenant does not sign in by SSO."""
     from_env = env.configured and env.tenant_name.casefold() == tenant.name.casefold()
-    if not from_env and (row is None or not row.enabled or not (row.issuer and row.client_id and client_secret)):
-        return None
-    extras = {
-        "allowed_domains": tuple(row.allowed_domains or ()) if row else (),
-        "create_people_on_first_login": bool(row and row.create_people_on_first_login),
-        "claim_name": (row.claim_name if row else "") or DEFAULT_CLAIM_NAME,
-        "claim_department": row.claim_department if row else "",
-        "claim_manager_email": row.claim_manager_email if row else "",
-    }
     if from_env:
-        return SsoSettings(
-            tenant_id=tenant.pk,
-            tenant_name=tenant.name,
-            issuer=env.issuer,
-            client_id=env.client_id,
-            client_secret=env.client_secret,
-            sso_only=env.sso_only or bool(row and row.enabled and row.sso_only),
-            from_environment=frozenset(
-                {"issuer", "client_id", "client_secret"} | ({"sso_only"} if env.sso_only else set())
-            ),
-            **extras,  # type: ignore[arg-type]
-        )
-    assert row is not None
+        issuer, client_id, secret = env.issuer, env.client_id, env.client_secret
+        sso_only = env.sso_only or bool(row and row.sso_only)
+        env_fields = {"issuer", "client_id", "client_secret"} | ({"sso_only"} if env.sso_only else set())
+    elif row is not None and row.enabled and row.issuer and row.client_id and client_secret:
+        issuer, client_id, secret = row.issuer, row.client_id, client_secret
+        sso_only, env_fields = row.sso_only, set()
+    else:
+        return None
     return SsoSettings(
         tenant_id=tenant.pk,
         tenant_name=tenant.name,
-        issuer=row.issuer,
-        client_id=row.client_id,
-        client_secret=client_secret,
-        sso_only=row.sso_only,
-        **extras,  # type: ignore[arg-type]
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=secret,
+        allowed_domains=tuple(row.allowed_domains or ()) if row else (),
+        sso_only=sso_only,
+        create_people_on_first_login=bool(row and row.create_people_on_first_login),
+        claim_name=(row.claim_name if row else "") or DEFAULT_CLAIM_NAME,
+        claim_department=row.claim_department if row else "",
+        claim_manager_email=row.claim_manager_email if row else "",
+        from_environment=frozenset(env_fields),
     )
 
 

@@ -299,3 +299,11 @@ def test_a_leftover_user_name_does_not_stop_the_first_sign_in(sso, learner):
 
     get_user_model().objects.create(username=f"t{learner.tenant_id}:lena@acme.test")
     assert oidc_sign_in(sso=sso, claims=claims()).user.username == f"t{learner.tenant_id}:p{learner.pk}"
+
+
+def test_with_the_environment_the_pages_sso_only_counts_without_enabling_the_row():
+    tenant = Tenant(pk=1, name="Acme")
+    env = EnvironmentSso(issuer=ISSUER, client_id="env-client", client_secret="x", tenant_name="Acme")
+    row = SsoConnection(enabled=False, sso_only=True)
+    assert merge_settings(tenant=tenant, row=row, client_secret="", env=env).sso_only is True
+    assert "sso_only" not in merge_settings(tenant=tenant, row=row, client_secret="", env=env).from_environment

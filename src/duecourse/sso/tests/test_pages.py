@@ -282,3 +282,21 @@ def test_check_connection_names_an_unreachable_issuer_and_saves_nothing(admin, s
 
 def test_policy_settings_link_to_the_sign_in_page(admin, signed_in):
     assert 'href="/settings/sign-in/"' in text(signed_in(admin).get("/settings/"))
+
+
+@override_settings(
+    OIDC_ISSUER=ISSUER, OIDC_CLIENT_ID="env-client", OIDC_CLIENT_SECRET="env-secret-9", OIDC_TENANT="Acme"
+)
+def test_with_the_environment_the_page_shows_its_provider_read_only_and_saves_the_rest(admin, signed_in):
+    client = signed_in(admin)
+    page = text(client.get("/settings/sign-in/"))
+    assert "DUECOURSE_OIDC_" in page and "env-client" in page and "env-secret-9" not in page
+    assert 'name="issuer"' not in page and 'name="client_secret"' not in page
+
+    response = client.post(
+        "/settings/sign-in/", {"allowed_domains": "acme.test", "claim_name": "name", "claim_department": "dept"}
+    )
+
+    assert response.status_code == 302
+    row = SsoConnection.objects.get()
+    assert row.allowed_domains == ["acme.test"] and row.claim_department == "dept" and row.issuer == ""
