@@ -3,6 +3,7 @@ OpenID Connect identity (match by subject, else by email; link; optionally creat
 the protocol and calls these; the rules they apply live in `people.sign_in`.
 """
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -269,7 +270,7 @@ def oidc_sign_in(*, sso: SsoSettings, claims: OidcClaims) -> Person:
             if not person.active:
                 raise SignInRefused(Refusal.DEACTIVATED)
         else:
-            person = _person_by_email(sso, claims, now)
+            person = _person_by_email(sso, claims)
             identity = _link(person, claims, now)
         OidcIdentity.objects.filter(pk=identity.pk).update(last_login_at=now)
         _ensure_user(person)
@@ -277,7 +278,7 @@ def oidc_sign_in(*, sso: SsoSettings, claims: OidcClaims) -> Person:
     return Person.objects.select_related("user", "tenant").get(pk=person.pk)
 
 
-def _person_by_email(sso: SsoSettings, claims: OidcClaims, now: Any) -> Person:
+def _person_by_email(sso: SsoSettings, claims: OidcClaims) -> Person:
     try:
         email = clean_email(claims.email)
     except ValueError:
@@ -325,7 +326,7 @@ def _create_from_claims(sso: SsoSettings, claims: OidcClaims, email: str) -> Per
         raise SignInRefused(Refusal.NOT_CREATED, exc.detail) from None
 
 
-def _link(person: Person, claims: OidcClaims, now: Any) -> OidcIdentity:
+def _link(person: Person, claims: OidcClaims, now: dt.datetime) -> OidcIdentity:
     """Link the identity to the person: a new subject for the same issuer replaces the old one (the
     account was recreated at the provider); audited either way."""
     existing = OidcIdentity.objects.filter(tenant_id=person.tenant_id, person=person, issuer=claims.issuer).first()
@@ -374,7 +375,7 @@ def _ensure_user(person: Person) -> None:
     person.save(update_fields=["user"])
 
 
-def _accept_invitation(person: Person, now: Any) -> None:
+def _accept_invitation(person: Person, now: dt.datetime) -> None:
     """The first sign-in by SSO uses the person's invitation, as setting a password through it would."""
     accepted = live_invitations().filter(person_id=person.pk).update(accepted_at=now)
     if accepted:
