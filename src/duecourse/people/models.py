@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from duecourse.core.models import TenantScopedModel
-from duecourse.people import roles
+from duecourse.people import limits, roles
 
 
 class OrgUnit(TenantScopedModel):
@@ -164,15 +164,15 @@ class SsoConnection(TenantScopedModel):
     """A tenant's OpenID Connect provider (at most one). The client secret is stored sealed
     (`people.secret_box`); `people.sign_in.sso_settings_for` merges this row with the environment."""
 
-    issuer = models.CharField(max_length=500, blank=True, default="")
-    client_id = models.CharField(max_length=255, blank=True, default="")
+    issuer = models.CharField(max_length=limits.MAX_ISSUER_LENGTH, blank=True, default="")
+    client_id = models.CharField(max_length=limits.MAX_CLIENT_ID_LENGTH, blank=True, default="")
     client_secret_sealed = models.TextField(blank=True, default="")
     allowed_domains = models.JSONField(default=list, blank=True)  # lower-case domain names
     sso_only = models.BooleanField(default=False)
     create_people_on_first_login = models.BooleanField(default=False)
-    claim_name = models.CharField(max_length=100, blank=True, default="name")
-    claim_department = models.CharField(max_length=100, blank=True, default="")
-    claim_manager_email = models.CharField(max_length=100, blank=True, default="")
+    claim_name = models.CharField(max_length=limits.MAX_CLAIM_NAME_LENGTH, blank=True, default="name")
+    claim_department = models.CharField(max_length=limits.MAX_CLAIM_NAME_LENGTH, blank=True, default="")
+    claim_manager_email = models.CharField(max_length=limits.MAX_CLAIM_NAME_LENGTH, blank=True, default="")
     enabled = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -189,8 +189,8 @@ class OidcIdentity(TenantScopedModel):
     them in once linked, whatever their email becomes."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="oidc_identities")
-    issuer = models.CharField(max_length=500)
-    subject = models.CharField(max_length=255)
+    issuer = models.CharField(max_length=limits.MAX_ISSUER_LENGTH)
+    subject = models.CharField(max_length=limits.MAX_SUBJECT_LENGTH)
     created_at = models.DateTimeField()
     last_login_at = models.DateTimeField(null=True, blank=True)
 
