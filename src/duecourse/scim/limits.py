@@ -1,0 +1,6 @@
+"""Bounds of the SCIM endpoint, named once (the ServiceProviderConfig publishes them)."""
+
+MAX_RESULTS = 200  # resources in one page of a list; `count` above it is cut to it
+DEFAULT_COUNT = 100
+MAX_FILTER_LENGTH = 2000
+MAX_FILTER_TERMS = 50  # comparisons joined by and / or in one filter
