@@ -88,8 +88,9 @@ def user_resource(person: Person) -> Any:
         display_name=given.get("displayName"),
         title=person.job_title or None,
         active=person.active,
-        emails=[Email.model_validate(e) for e in given["emails"]]
-        if "emails" in given
+        # A person the provider never wrote has their login email as the work address.
+        emails=[Email.model_validate(e) for e in given.get("emails") or []] or None
+        if profile
         else [Email(value=person.email, type="work", primary=True)],
         timezone=given["timezone"] if "timezone" in given else person.timezone,
         locale=given["locale"] if "locale" in given else person.locale,
