@@ -152,7 +152,8 @@ def _selected_member_ids(val_filter: FilterNode) -> list[int]:
 class _Plan:
     """What a PATCH does to a group, gathered before anything is written (so a bad operation changes nothing)."""
 
-    def __init__(self, current: set[int]):
+    def __init__(self, group_id: int, current: set[int]):
+        self.group_id = group_id
         self.members = set(current)
         self.replaced = False
         self.fields: dict[str, Any] = {}
@@ -175,15 +176,15 @@ class _Plan:
                 self.members, self.replaced = set(), True
             else:  # Entra: remove with the members to remove as the value
                 self.members -= set(ids)
-        elif key in ("id", "meta", "schemas"):
-            raise MutabilityException(detail=f"{name}: is read-only")
+        elif key == "id" and str(value) != str(self.group_id):
+            raise MutabilityException(detail="id: is read-only")  # Okta repeats the id in its replace value
         # Attributes duecourse does not keep are ignored, as in a POST.
 
 
 def scim_group_patch(*, actor: SystemActor, group: Group, body: Any) -> Group:
     patch = PatchOp[ScimGroup].model_validate(body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY)
     current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
-    plan = _Plan(current)
+    plan = _Plan(group.pk, current)
     for operation in patch.operations or []:
         op = operation.op.value
         node = operation.path.ast if operation.path is not None else None

@@ -219,10 +219,31 @@ def scim_user_replace(*, actor: SystemActor, person: Person, user: Any) -> Perso
     return provisioned_people(actor.tenant_id).get(pk=person.pk)
 
 
+def _manager_as_object(body: Any) -> Any:
+    """Entra sends the manager of a PATCH as the bare id (`"value": "42"`), not as `{"value": "42"}`."""
+    if not isinstance(body, dict):
+        return body
+    operations = body.get("Operations")
+    if not isinstance(operations, list):
+        return body
+    fixed = []
+    for operation in operations:
+        if (
+            isinstance(operation, dict)
+            and str(operation.get("path", "")).lower().endswith(":manager")
+            and isinstance(operation.get("value"), str | int)
+        ):
+            operation = {**operation, "value": {"value": str(operation["value"])}}
+        fixed.append(operation)
+    return {**body, "Operations": fixed}
+
+
 def scim_user_patch(*, actor: SystemActor, person: Person, body: Any) -> Person:
     """PATCH /Users/{id}: the operations are applied by scim2-models to the User as it stands, then the
     person takes the fields that changed (one audited update, or none when nothing did)."""
-    patch = PatchOp[ScimUser].model_validate(body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY)
+    patch = PatchOp[ScimUser].model_validate(
+        _manager_as_object(body), scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
+    )
     before = user_resource(person)
     after = before.model_copy(deep=True)
     patch.patch(after, POLICY)
