@@ -164,16 +164,11 @@ def profile_attributes(user: Any, *, keep_unset: bool) -> dict[str, Any]:
     return {k: v for k, v in values.items() if keep_unset or v is not None}
 
 
-def _save_profile(person: Person, attributes: dict[str, Any], *, deleted: bool = False) -> None:
-    ScimProfile.objects.update_or_create(
-        person_id=person.pk,
-        defaults={
-            "tenant_id": person.tenant_id,
-            "attributes": attributes,
-            "derived_name": person.name,
-            "deleted_at": clock.now() if deleted else None,
-        },
-    )
+def _save_profile(person: Person, attributes: dict[str, Any], *, new: bool = False) -> None:
+    """Keep what the provider sent (in the request's transaction: the view holds one)."""
+    values = {"attributes": attributes, "derived_name": person.name, "deleted_at": None}
+    if new or not ScimProfile.objects.filter(person_id=person.pk).update(**values):
+        ScimProfile.objects.create(tenant_id=person.tenant_id, person_id=person.pk, **values)
 
 
 def _input(fields: dict[str, Any]) -> PersonInput:
@@ -194,15 +189,15 @@ def scim_user_create(*, actor: SystemActor, user: Any) -> Person:
     fields = person_fields(user)
     fields.setdefault("active", True)
     with transaction.atomic():
+        returning = _deleted_person(actor.tenant_id, user.user_name)
         try:
-            returning = _deleted_person(actor.tenant_id, user.user_name)
             if returning is not None:
                 person = person_update(actor=actor, person=returning, data=_input(fields), reason="SCIM re-create")
             else:
                 person = person_create(actor=actor, tenant_id=actor.tenant_id, data=_input(fields))
         except ValidationFailed as exc:
             raise scim_error_of(exc) from None
-        _save_profile(person, profile_attributes(user, keep_unset=False))
+        _save_profile(person, profile_attributes(user, keep_unset=False), new=returning is None)
     return provisioned_people(actor.tenant_id).get(pk=person.pk)
 
 

@@ -1,7 +1,7 @@
 """The SCIM 2.0 endpoint (RFC 7644) at /scim/v2/: plain Django views, thin over `scim.users` / `scim.groups`.
 
 Every answer is `application/scim+json`; every failure is a SCIM Error body (never an HTML page). A
-request acts as its token's tenant and system actor, inside one transaction: a failed request changes nothing.
+request acts as its token's tenant and system actor; each write is one transaction (a failed one changes nothing).
 """
 
 import functools
@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError
@@ -79,7 +78,7 @@ def scim_endpoint(methods: dict[str, Handler]) -> Callable[..., HttpResponse]:
             handler = methods.get(request.method or "")
             if handler is None:
                 return error_response(405, f"{request.method} is not supported here")
-            with POLICY, transaction.atomic():
+            with POLICY:  # each write service holds its own transaction
                 return handler(request, scim_actor(token), **kwargs)
         except SCIMException as exc:
             return _exception_response(exc)
