@@ -71,8 +71,11 @@ def main(users: int, groups: int) -> None:
         members = ids[g * per_group : (g + 1) * per_group]
         for start in range(0, len(members), MEMBERS_PER_PATCH):
             chunk = [{"value": pid} for pid in members[start : start + MEMBERS_PER_PATCH]]
-            send("patch", f"Groups/{group_id}", {"schemas": [PATCH], "Operations": [
-                {"op": "Add", "path": "members", "value": chunk}]})
+            send(
+                "patch",
+                f"Groups/{group_id}",
+                {"schemas": [PATCH], "Operations": [{"op": "Add", "path": "members", "value": chunk}]},
+            )
     group_seconds = time.perf_counter() - started
     print(
         f"{users} users in {user_seconds:.1f} s ({users / user_seconds:.0f} users/s); "

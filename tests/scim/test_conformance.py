@@ -47,6 +47,13 @@ def test_scim2_tester_checks_for_users_and_groups_pass(tester_client):
     assert all("/.search" in (r.reason or "") for r in skipped), [(r.title, r.reason) for r in skipped]
     checked = {(r.resource_type, r.title) for r in results if r.status == Status.SUCCESS}
     for resource_type in ("User", "Group"):
-        for check in ("object_creation", "object_query", "object_replacement", "object_deletion",
-                      "check_add_attribute", "check_remove_attribute", "check_replace_attribute"):
+        for check in (
+            "object_creation",
+            "object_query",
+            "object_replacement",
+            "object_deletion",
+            "check_add_attribute",
+            "check_remove_attribute",
+            "check_replace_attribute",
+        ):
             assert (resource_type, check) in checked, (resource_type, check)

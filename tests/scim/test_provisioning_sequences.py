@@ -30,8 +30,13 @@ def configuration_for(admin_api, group_id, course):
 def test_entra_id_cycle(scim, admin, admin_api, tenant):
     boss = scim.post(
         "Users",
-        {"schemas": [USER, ENTERPRISE], "userName": "Boss@Contoso.com", "active": True, "displayName": "Bea Boss",
-         "externalId": "bboss"},
+        {
+            "schemas": [USER, ENTERPRISE],
+            "userName": "Boss@Contoso.com",
+            "active": True,
+            "displayName": "Bea Boss",
+            "externalId": "bboss",
+        },
     ).json()
     # Entra first looks the user up, then creates them.
     found = scim.get("Users", filter='userName eq "alice@contoso.com"')
@@ -55,23 +60,33 @@ def test_entra_id_cycle(scim, admin, admin_api, tenant):
     alice_id = created.json()["id"]
     alice = Person.objects.get(pk=alice_id)
     assert (alice.email, alice.name, alice.job_title, alice.department.name, alice.external_id) == (
-        "alice@contoso.com", "Alice Smith", "Nurse", "Ward 3", "alice",
+        "alice@contoso.com",
+        "Alice Smith",
+        "Nurse",
+        "Ward 3",
+        "alice",
     )
     # Manager: Entra sends the id bare, with a capitalised op.
-    manager = scim.patch(
-        f"Users/{alice_id}", {"op": "Add", "path": f"{ENTERPRISE}:manager", "value": boss["id"]}
-    )
+    manager = scim.patch(f"Users/{alice_id}", {"op": "Add", "path": f"{ENTERPRISE}:manager", "value": boss["id"]})
     assert manager.status_code == 200, manager.content
     assert manager.json()[ENTERPRISE]["manager"]["value"] == boss["id"]
     alice.refresh_from_db()
     assert alice.manager_id == int(boss["id"])
 
     # The group, its training configuration, and Alice added to it.
-    assert scim.get("Groups", excludedAttributes="members", filter='displayName eq "Ward 3 staff"').json()[
-        "totalResults"
-    ] == 0
-    group = scim.post("Groups", {"schemas": [GROUP], "externalId": "g-ward3", "displayName": "Ward 3 staff",
-                                 "members": [{"value": boss["id"]}]}).json()
+    assert (
+        scim.get("Groups", excludedAttributes="members", filter='displayName eq "Ward 3 staff"').json()["totalResults"]
+        == 0
+    )
+    group = scim.post(
+        "Groups",
+        {
+            "schemas": [GROUP],
+            "externalId": "g-ward3",
+            "displayName": "Ward 3 staff",
+            "members": [{"value": boss["id"]}],
+        },
+    ).json()
     course = make_course(tenant, title="Infection control")
     configuration_for(admin_api, int(group["id"]), course)
     added = scim.patch(f"Groups/{group['id']}", {"op": "Add", "path": "members", "value": [{"value": alice_id}]})
@@ -88,17 +103,30 @@ def test_entra_id_cycle(scim, admin, admin_api, tenant):
     assert scim.get(f"Users/{alice_id}").status_code == 404
     assert Person.objects.filter(pk=alice_id, active=False).exists()  # history kept
 
-    labels = set(AuditEvent.objects.filter(object_type="person", object_id=alice_id).values_list("actor_label", "action"))
-    assert {("SCIM: Entra ID", "person.create"), ("SCIM: Entra ID", "person.update"),
-            ("SCIM: Entra ID", "person.scim_delete")} <= labels
+    labels = set(
+        AuditEvent.objects.filter(object_type="person", object_id=alice_id).values_list("actor_label", "action")
+    )
+    assert {
+        ("SCIM: Entra ID", "person.create"),
+        ("SCIM: Entra ID", "person.update"),
+        ("SCIM: Entra ID", "person.scim_delete"),
+    } <= labels
 
 
 def test_okta_cycle(scim, admin, admin_api, tenant):
-    boss_id = scim.post("Users", {"schemas": [USER], "userName": "carol@example.com", "active": True,
-                                  "name": {"givenName": "Carol", "familyName": "Chief"}}).json()["id"]
-    assert scim.get("Users", filter='userName eq "bob@example.com"', startIndex="1", count="100").json()[
-        "totalResults"
-    ] == 0
+    boss_id = scim.post(
+        "Users",
+        {
+            "schemas": [USER],
+            "userName": "carol@example.com",
+            "active": True,
+            "name": {"givenName": "Carol", "familyName": "Chief"},
+        },
+    ).json()["id"]
+    assert (
+        scim.get("Users", filter='userName eq "bob@example.com"', startIndex="1", count="100").json()["totalResults"]
+        == 0
+    )
     created = scim.post(
         "Users",
         {
@@ -120,8 +148,11 @@ def test_okta_cycle(scim, admin, admin_api, tenant):
     # Okta updates a profile with a PUT of the whole user.
     replaced = scim.put(
         f"Users/{bob['id']}",
-        {**{k: v for k, v in bob.items() if k != "meta"}, "schemas": [USER, ENTERPRISE],
-         ENTERPRISE: {"manager": {"value": boss_id}}},
+        {
+            **{k: v for k, v in bob.items() if k != "meta"},
+            "schemas": [USER, ENTERPRISE],
+            ENTERPRISE: {"manager": {"value": boss_id}},
+        },
     )
     assert replaced.status_code == 200, replaced.content
     assert Person.objects.get(pk=bob["id"]).manager_id == int(boss_id)
@@ -130,20 +161,31 @@ def test_okta_cycle(scim, admin, admin_api, tenant):
     group = scim.post("Groups", {"schemas": [GROUP], "displayName": "Drivers", "members": [{"value": boss_id}]}).json()
     course = make_course(tenant, title="Safe driving")
     configuration_for(admin_api, int(group["id"]), course)
-    renamed = scim.patch(f"Groups/{group['id']}",
-                         {"op": "replace", "value": {"id": group["id"], "displayName": "Drivers EU"}})
+    renamed = scim.patch(
+        f"Groups/{group['id']}", {"op": "replace", "value": {"id": group["id"], "displayName": "Drivers EU"}}
+    )
     assert renamed.status_code == 200 and renamed.json()["displayName"] == "Drivers EU"
-    assert scim.patch(f"Groups/{group['id']}", {"op": "add", "path": "members",
-                                                "value": [{"value": bob["id"], "display": "bob@example.com"}]}
-                      ).status_code == 200
+    assert (
+        scim.patch(
+            f"Groups/{group['id']}",
+            {"op": "add", "path": "members", "value": [{"value": bob["id"], "display": "bob@example.com"}]},
+        ).status_code
+        == 200
+    )
     person = Person.objects.get(pk=bob["id"])
     assert [a.target_id for a in open_training(person)] == [course.pk]
-    assert scim.patch(f"Groups/{group['id']}", {"op": "replace", "path": "members",
-                                                "value": [{"value": boss_id}]}).status_code == 200
+    assert (
+        scim.patch(
+            f"Groups/{group['id']}", {"op": "replace", "path": "members", "value": [{"value": boss_id}]}
+        ).status_code
+        == 200
+    )
     assert open_training(person) == []
     assert [a.target_id for a in open_training(Person.objects.get(pk=boss_id))] == [course.pk]  # stayed
-    assert scim.patch(f"Groups/{group['id']}", {"op": "remove", "path": f'members[value eq "{boss_id}"]'}
-                      ).status_code == 200
+    assert (
+        scim.patch(f"Groups/{group['id']}", {"op": "remove", "path": f'members[value eq "{boss_id}"]'}).status_code
+        == 200
+    )
     assert open_training(Person.objects.get(pk=boss_id)) == []
 
     # Deactivation: Okta sends a replace without a path.
@@ -151,6 +193,7 @@ def test_okta_cycle(scim, admin, admin_api, tenant):
     assert off.status_code == 200 and off.json()["active"] is False
     person.refresh_from_db()
     assert not person.active
-    assert AuditEvent.objects.filter(object_type="person", object_id=person.pk, actor_label="SCIM: Entra ID",
-                                     action="person.update").exists()
+    assert AuditEvent.objects.filter(
+        object_type="person", object_id=person.pk, actor_label="SCIM: Entra ID", action="person.update"
+    ).exists()
     assert Group.objects.get(pk=group["id"]).name == "Drivers EU"

@@ -41,8 +41,9 @@ from duecourse.groups.services import (
     static_group_remove_members,
 )
 from duecourse.scim.errors import scim_error_of
-from duecourse.scim.resources import POLICY, GroupMember as ScimMember
+from duecourse.scim.resources import POLICY
 from duecourse.scim.resources import Group as ScimGroup
+from duecourse.scim.resources import GroupMember as ScimMember
 from duecourse.scim.users import base_location, user_location
 
 GROUP_FIELDS = {"name": "displayName"}
@@ -77,7 +78,10 @@ def group_resource(group: Group, member_ids: list[int] | None) -> Any:
         id=str(group.pk),
         external_id=group.external_id,
         display_name=group.name,
-        members=[ScimMember(value=str(pid), ref=user_location(pid), type="User") for pid in member_ids]
+        members=[
+            ScimMember.model_validate({"value": str(pid), "$ref": user_location(pid), "type": "User"})
+            for pid in member_ids
+        ]
         if member_ids
         else None,
         meta=Meta(

@@ -10,25 +10,17 @@ from typing import Annotated, Any, Union
 from pydantic import Field
 from scim2_models import (
     URN,
-    AuthenticationScheme,
-    Bulk,
     CaseExact,
-    ChangePassword,
     ComplexAttribute,
-    ETag,
     Extension,
-    Filter,
     Mutability,
-    Patch,
     Reference,
     Required,
     Resource,
     ResourceType,
     Schema,
-    SchemaExtension,
     ScimPolicy,
     ServiceProviderConfig,
-    Sort,
     Uniqueness,
 )
 
@@ -62,7 +54,7 @@ class Email(ComplexAttribute):
 class Manager(ComplexAttribute):
     # Entra and Okta send the manager as `{"value": id}` alone, so `$ref` is not required here.
     value: Annotated[str | None, Required.true, CaseExact.true] = None
-    ref: Reference["User"] | None = Field(None, serialization_alias="$ref", validation_alias="$ref")  # type: ignore[type-arg]
+    ref: Reference["User"] | None = Field(None, serialization_alias="$ref", validation_alias="$ref")
 
 
 class EnterpriseUser(Extension):
@@ -91,7 +83,7 @@ class User(Resource[Any]):
 class GroupMember(ComplexAttribute):
     value: Annotated[str | None, Mutability.immutable, CaseExact.true] = None
     ref: Annotated[
-        Reference[Union["User", "Group"]] | None,  # type: ignore[type-arg]
+        Reference[Union["User", "Group"]] | None,
         Mutability.immutable,
     ] = Field(None, serialization_alias="$ref", validation_alias="$ref")
     type: Annotated[str | None, Mutability.immutable] = Field(None, examples=["User"])
@@ -104,14 +96,14 @@ class Group(Resource[Any]):
     members: list[GroupMember] | None = None
 
 
-ScimUser = User[EnterpriseUser]  # type: ignore[type-arg]
+ScimUser = User[EnterpriseUser]  # type: ignore[type-arg]  # scim2-models parameterises resources by extension
 
 
 def user_schema() -> Schema:
     schema = User.to_schema()
     for attribute in schema.attributes or []:
         if attribute.name == "active":
-            attribute.required = Required.true  # type: ignore[assignment]
+            attribute.required = Required.true
     schema.name, schema.description = "User", "User Account"
     return schema
 
@@ -133,34 +125,35 @@ def schemas() -> list[Schema]:
 
 
 def resource_types() -> list[ResourceType]:
-    return [
-        ResourceType(
-            id="User",
-            name="User",
-            description="User Account",
-            endpoint="/Users",
-            schema_=URN(USER_SCHEMA),
-            schema_extensions=[SchemaExtension(schema_=URN(ENTERPRISE_SCHEMA), required=False)],
-        ),
-        ResourceType(id="Group", name="Group", description="Group", endpoint="/Groups", schema_=URN(GROUP_SCHEMA)),
-    ]
+    user = {
+        "id": "User",
+        "name": "User",
+        "description": "User Account",
+        "endpoint": "/Users",
+        "schema": USER_SCHEMA,
+        "schemaExtensions": [{"schema": ENTERPRISE_SCHEMA, "required": False}],
+    }
+    group = {"id": "Group", "name": "Group", "description": "Group", "endpoint": "/Groups", "schema": GROUP_SCHEMA}
+    return [ResourceType.model_validate(user), ResourceType.model_validate(group)]
 
 
 def service_provider_config(documentation_uri: str) -> ServiceProviderConfig:
-    return ServiceProviderConfig(
-        documentation_uri=documentation_uri,
-        patch=Patch(supported=True),
-        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
-        filter=Filter(supported=True, max_results=MAX_RESULTS),
-        change_password=ChangePassword(supported=False),
-        sort=Sort(supported=False),
-        etag=ETag(supported=False),
-        authentication_schemes=[
-            AuthenticationScheme(
-                type="oauthbearertoken",
-                name="OAuth Bearer Token",
-                description="A tenant's SCIM token (Settings → SCIM), sent as `Authorization: Bearer <token>`.",
-                primary=True,
-            )
-        ],
+    return ServiceProviderConfig.model_validate(
+        {
+            "documentationUri": documentation_uri,
+            "patch": {"supported": True},
+            "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+            "filter": {"supported": True, "maxResults": MAX_RESULTS},
+            "changePassword": {"supported": False},
+            "sort": {"supported": False},
+            "etag": {"supported": False},
+            "authenticationSchemes": [
+                {
+                    "type": "oauthbearertoken",
+                    "name": "OAuth Bearer Token",
+                    "description": "A tenant's SCIM token, sent as `Authorization: Bearer <token>`.",
+                    "primary": True,
+                }
+            ],
+        }
     )

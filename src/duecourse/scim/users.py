@@ -61,7 +61,7 @@ def access_user(tenant_id: int, user_id: str) -> Person:
 
 def _profile(person: Person) -> ScimProfile | None:
     try:
-        return person.scim_profile  # type: ignore[attr-defined,no-any-return]
+        return person.scim_profile
     except ScimProfile.DoesNotExist:
         return None
 
@@ -76,7 +76,7 @@ def user_resource(person: Person) -> Any:
     enterprise = EnterpriseUser(
         employee_number=given.get("employeeNumber"),
         department=person.department.name if person.department_id and person.department else None,
-        manager=Manager(value=str(person.manager_id), ref=user_location(person.manager_id))
+        manager=Manager.model_validate({"value": str(person.manager_id), "$ref": user_location(person.manager_id)})
         if person.manager_id
         else None,
     )
@@ -92,8 +92,8 @@ def user_resource(person: Person) -> Any:
         emails=[Email.model_validate(e) for e in given.get("emails") or []] or None
         if profile
         else [Email(value=person.email, type="work", primary=True)],
-        timezone=given["timezone"] if "timezone" in given else person.timezone,
-        locale=given["locale"] if "locale" in given else person.locale,
+        timezone=given.get("timezone", person.timezone),
+        locale=given.get("locale", person.locale),
         preferred_language=given.get("preferredLanguage"),
         meta=Meta(
             resource_type="User",
@@ -280,4 +280,3 @@ def scim_user_delete(*, actor: SystemActor, person: Person) -> None:
             object_id=person.pk,
             reason="deleted by the identity provider: deactivated, history kept",
         )
-

@@ -108,7 +108,7 @@ def _response_parameters(request: HttpRequest, model: Any) -> Any:
         for key, param in (("attributes", "attributes"), ("excluded_attributes", "excludedAttributes"))
         if request.GET.get(param)
     }
-    return ResponseParameters[model].model_validate(raw) if raw else None  # type: ignore[index]
+    return ResponseParameters[model].model_validate(raw) if raw else None
 
 
 def _positive(request: HttpRequest, name: str, default: int) -> int:
@@ -128,11 +128,11 @@ def _page(request: HttpRequest) -> tuple[int, int]:
 
 
 def _dump(resource: Any, context: Context, params: Any = None) -> dict[str, Any]:
-    return resource.model_dump(scim_ctx=context, response_parameters=params)  # type: ignore[no-any-return]
+    return resource.model_dump(scim_ctx=context, response_parameters=params)
 
 
 def _list(resources_: list[Any], total: int, start: int, model: Any, params: Any) -> HttpResponse:
-    page = ListResponse[model](  # type: ignore[index]
+    page = ListResponse[model](
         total_results=total, start_index=start, items_per_page=len(resources_), resources=resources_
     )
     return scim_response(_dump(page, Context.SEARCH_RESPONSE, params))
@@ -153,7 +153,7 @@ def _with_meta(item: Any, kind: str, key: str) -> Any:
 
 
 def resource_types_list(request: HttpRequest, actor: SystemActor) -> HttpResponse:
-    items = [_with_meta(rt, "ResourceType", rt.id) for rt in resources.resource_types()]
+    items = [_with_meta(rt, "ResourceType", str(rt.id)) for rt in resources.resource_types()]
     return _list(items, len(items), 1, type(items[0]), None)
 
 
@@ -165,7 +165,7 @@ def resource_type_get(request: HttpRequest, actor: SystemActor, key: str) -> Htt
 
 
 def schemas_list(request: HttpRequest, actor: SystemActor) -> HttpResponse:
-    items = [_with_meta(schema, "Schema", schema.id) for schema in resources.schemas()]
+    items = [_with_meta(schema, "Schema", str(schema.id)) for schema in resources.schemas()]
     return _list(items, len(items), 1, type(items[0]), None)
 
 
@@ -307,4 +307,3 @@ groups_view = scim_endpoint({"GET": groups_list, "POST": groups_create})
 group_view = scim_endpoint({"GET": group_get, "PUT": group_replace, "PATCH": group_patch, "DELETE": group_delete})
 search_view = scim_endpoint({"POST": not_implemented})
 unknown_view = scim_endpoint(dict.fromkeys(ALL_METHODS, unknown))
-

@@ -5,26 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_audit_event_actor_label'),
-        ('people', '0004_invitation'),
-        ('scim', '0001_initial'),
+        ("core", "0003_audit_event_actor_label"),
+        ("people", "0004_invitation"),
+        ("scim", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ScimProfile',
+            name="ScimProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('attributes', models.JSONField(default=dict)),
-                ('derived_name', models.CharField(blank=True, default='', max_length=200)),
-                ('deleted_at', models.DateTimeField(blank=True, null=True)),
-                ('person', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='scim_profile', to='people.person')),
-                ('tenant', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("attributes", models.JSONField(default=dict)),
+                ("derived_name", models.CharField(blank=True, default="", max_length=200)),
+                ("deleted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "person",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scim_profile",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.tenant",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'scim_profile',
+                "db_table": "scim_profile",
             },
         ),
     ]

@@ -45,8 +45,12 @@ def test_an_api_token_is_not_a_scim_token(admin, api_without_static_files):
 def test_another_tenants_users_and_groups_are_not_found(scim, other_tenant, make_person, learner):
     stranger = make_person(other_tenant, email="s@globex.test")
     foreign_group = Group.objects.create(tenant=other_tenant, name="Theirs", kind="static")
-    for method, path in (("get", f"Users/{stranger.pk}"), ("delete", f"Users/{stranger.pk}"),
-                         ("get", f"Groups/{foreign_group.pk}"), ("delete", f"Groups/{foreign_group.pk}")):
+    for method, path in (
+        ("get", f"Users/{stranger.pk}"),
+        ("delete", f"Users/{stranger.pk}"),
+        ("get", f"Groups/{foreign_group.pk}"),
+        ("delete", f"Groups/{foreign_group.pk}"),
+    ):
         assert_scim_error(getattr(scim, method)(path), 404)
     assert scim.get("Users", filter='userName eq "s@globex.test"').json()["totalResults"] == 0
     assert_scim_error(scim.put(f"Users/{stranger.pk}", new_user("s@globex.test")), 404)
@@ -55,7 +59,9 @@ def test_another_tenants_users_and_groups_are_not_found(scim, other_tenant, make
     theirs = ScimClient(scim_token_create(actor=other_admin, name="Okta")[1])
     assert theirs.get(f"Users/{learner.pk}").status_code == 404
     assert theirs.get(f"Users/{stranger.pk}").status_code == 200
-    response = theirs.post("Groups", {"schemas": [GROUP], "displayName": "Mine", "members": [{"value": str(learner.pk)}]})
+    response = theirs.post(
+        "Groups", {"schemas": [GROUP], "displayName": "Mine", "members": [{"value": str(learner.pk)}]}
+    )
     assert_scim_error(response, 400, "invalidValue")
     assert stranger.active
 

@@ -36,7 +36,8 @@ def test_post_get_and_list(scim, people):
     assert (group.name, group.kind, group.external_id) == ("Nurses", "static", "g-1")
     assert members_of(group.pk) == [people[0].pk, people[1].pk]
     assert [m["value"] for m in scim.get(f"Groups/{group.pk}").json()["members"]] == [
-        str(people[0].pk), str(people[1].pk)
+        str(people[0].pk),
+        str(people[1].pk),
     ]
     listed = scim.get("Groups", excludedAttributes="members", filter='externalId eq "g-1"').json()
     assert listed["totalResults"] == 1 and "members" not in listed["Resources"][0]
@@ -55,8 +56,11 @@ def test_unknown_or_foreign_members_are_400_and_nothing_changes(scim, people, ot
     stranger = make_person(other_tenant)
     group = create(scim, members=[people[0].pk])
     for value in (str(stranger.pk), "abc", "99999999"):
-        response = scim.patch(f"Groups/{group['id']}", {"op": "add", "path": "members", "value": [{"value": value}]},
-                              {"op": "replace", "path": "displayName", "value": "Renamed"})
+        response = scim.patch(
+            f"Groups/{group['id']}",
+            {"op": "add", "path": "members", "value": [{"value": value}]},
+            {"op": "replace", "path": "displayName", "value": "Renamed"},
+        )
         assert response.status_code == 400, response.content
         assert "members" in response.json()["detail"]
     assert members_of(group["id"]) == [people[0].pk]
@@ -73,8 +77,10 @@ def test_patch_member_forms(scim, people):
     # Entra's remove with a value; Okta's replace.
     scim.patch(f"Groups/{gid}", {"op": "Remove", "path": "members", "value": [{"value": str(people[1].pk)}]})
     assert members_of(gid) == []
-    scim.patch(f"Groups/{gid}", {"op": "replace", "path": "members",
-                                 "value": [{"value": str(people[2].pk)}, {"value": str(people[3].pk)}]})
+    scim.patch(
+        f"Groups/{gid}",
+        {"op": "replace", "path": "members", "value": [{"value": str(people[2].pk)}, {"value": str(people[3].pk)}]},
+    )
     assert members_of(gid) == [people[2].pk, people[3].pk]
     scim.patch(f"Groups/{gid}", {"op": "add", "value": {"members": [{"value": str(people[0].pk)}]}})
     assert members_of(gid) == [people[0].pk, people[2].pk, people[3].pk]
@@ -89,8 +95,9 @@ def test_patch_member_forms(scim, people):
 
 def test_put_replaces_name_and_members(scim, people):
     group = create(scim, members=[people[0].pk])
-    response = scim.put(f"Groups/{group['id']}", {"schemas": [GROUP], "displayName": "New",
-                                                  "members": [{"value": str(people[1].pk)}]})
+    response = scim.put(
+        f"Groups/{group['id']}", {"schemas": [GROUP], "displayName": "New", "members": [{"value": str(people[1].pk)}]}
+    )
     assert response.status_code == 200, response.content
     assert members_of(group["id"]) == [people[1].pk]
     assert Group.objects.get(pk=group["id"]).name == "New"
@@ -99,8 +106,9 @@ def test_put_replaces_name_and_members(scim, people):
 def test_delete_archives_even_a_group_a_configuration_targets(scim, people, admin_api, tenant):
     group = create(scim, members=[people[0].pk, people[1].pk])
     course = make_course(tenant)
-    rule = admin_api.post("rules", {"name": "Ward", "audience": {"group_ids": [int(group["id"])]},
-                                    "items": [{"target": target(course)}]})
+    rule = admin_api.post(
+        "rules", {"name": "Ward", "audience": {"group_ids": [int(group["id"])]}, "items": [{"target": target(course)}]}
+    )
     assert rule.status_code == 201, rule.content
     assert Assignment.objects.filter(withdrawn_at__isnull=True).count() == 2
     assert scim.delete(f"Groups/{group['id']}").status_code == 204

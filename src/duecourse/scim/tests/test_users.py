@@ -31,10 +31,16 @@ class TestCreateAndRead:
         )
         person = Person.objects.get(pk=body["id"])
         assert (person.email, person.name, person.external_id, person.job_title) == (
-            "ann.smith@acme.test", "Ann Smith", "e-1", "Nurse",
+            "ann.smith@acme.test",
+            "Ann Smith",
+            "e-1",
+            "Nurse",
         )
         assert (person.department.name, person.manager_id, person.timezone, person.locale) == (
-            "Ward 1", admin.pk, "Europe/Rome", "it",
+            "Ward 1",
+            admin.pk,
+            "Europe/Rome",
+            "it",
         )
         assert body["userName"] == "ann.smith@acme.test"
         assert body[ENTERPRISE] == {
@@ -99,8 +105,9 @@ class TestUniquenessAndBadInput:
             response = scim.post("Users", body)
             assert response.status_code == 400, (body, response.content)
             assert response.json()["schemas"] == [ERROR]
-        response = scim.client.post("/scim/v2/Users", "{not json", content_type="application/scim+json",
-                                    headers=scim.headers)
+        response = scim.client.post(
+            "/scim/v2/Users", "{not json", content_type="application/scim+json", headers=scim.headers
+        )
         assert response.status_code == 400 and response.json()["scimType"] == "invalidSyntax"
 
 
@@ -151,8 +158,9 @@ class TestListAndFilter:
         assert (counted["totalResults"], counted["itemsPerPage"], counted.get("Resources", [])) == (4, 0, [])
         assert scim.get("Users", count="many").status_code == 400
 
-    def test_a_list_is_a_fixed_number_of_queries(self, scim, people, django_assert_max_num_queries, make_person,
-                                                  tenant):
+    def test_a_list_is_a_fixed_number_of_queries(
+        self, scim, people, django_assert_max_num_queries, make_person, tenant
+    ):
         for i in range(20):
             make_person(tenant, manager_id=people[0]["id"], department=org_unit(tenant, "department", f"D{i}"))
         with django_assert_max_num_queries(6):
@@ -174,12 +182,16 @@ class TestPatch:
         body = scim.patch(f"Users/{user['id']}", *ops).json()
         person = Person.objects.get(pk=user["id"])
         assert (person.name, person.department.name, person.manager_id, person.active) == (
-            "Anna New", "Ward 2", admin.pk, False,
+            "Anna New",
+            "Ward 2",
+            admin.pk,
+            False,
         )
         assert body["emails"] == [{"value": "anna@acme.test", "type": "work"}]
-        assert scim.patch(f"Users/{user['id']}", {"op": "Replace", "path": "active", "value": "True"}).json()[
-            "active"
-        ] is True
+        assert (
+            scim.patch(f"Users/{user['id']}", {"op": "Replace", "path": "active", "value": "True"}).json()["active"]
+            is True
+        )
         person.refresh_from_db()
         assert person.active and person.deactivated_at is None
 
@@ -187,9 +199,15 @@ class TestPatch:
         user = create(scim)
         body = scim.patch(
             f"Users/{user['id']}",
-            {"op": "replace", "value": {"displayName": "Ann Smith", "title": "Sister",
-                                        f"{ENTERPRISE}:employeeNumber": "12",
-                                        ENTERPRISE: {"department": "ICU"}}},
+            {
+                "op": "replace",
+                "value": {
+                    "displayName": "Ann Smith",
+                    "title": "Sister",
+                    f"{ENTERPRISE}:employeeNumber": "12",
+                    ENTERPRISE: {"department": "ICU"},
+                },
+            },
         ).json()
         person = Person.objects.get(pk=user["id"])
         assert (person.name, person.job_title, person.department.name) == ("Ann Smith", "Sister", "ICU")
@@ -197,8 +215,9 @@ class TestPatch:
 
     def test_remove_manager_and_title(self, scim, admin):
         user = create(scim, title="Nurse", **{ENTERPRISE: {"manager": {"value": str(admin.pk)}}})
-        scim.patch(f"Users/{user['id']}", {"op": "Remove", "path": f"{ENTERPRISE}:manager"},
-                   {"op": "remove", "path": "title"})
+        scim.patch(
+            f"Users/{user['id']}", {"op": "Remove", "path": f"{ENTERPRISE}:manager"}, {"op": "remove", "path": "title"}
+        )
         person = Person.objects.get(pk=user["id"])
         assert (person.manager_id, person.job_title) == (None, "")
 
@@ -244,7 +263,10 @@ class TestReplace:
         assert response.status_code == 200, response.content
         person = Person.objects.get(pk=user["id"])
         assert (person.name, person.job_title, person.external_id, person.department_id) == (
-            "Ann Replaced", "", None, None,
+            "Ann Replaced",
+            "",
+            None,
+            None,
         )
 
 
