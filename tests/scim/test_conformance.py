@@ -14,6 +14,8 @@ import scim2_tester.checkers.patch_add
 import scim2_tester.checkers.patch_replace
 import scim2_tester.filling
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from scim2_client.engines.wsgi import WSGISCIMClient
 from scim2_tester import Status, check_server
 
@@ -26,12 +28,24 @@ def random_value(context, path, *args, **kwargs):
     return original_random_value(context, path, *args, **kwargs)
 
 
+def django_wsgi_keeping_the_test_connection(environ, start_response):
+    """Django's WSGI application, run as Django's test client runs it: without closing the database
+    connection after the request (it holds the test's transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        return list(WSGIHandler()(environ, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def tester_client(scim_token, monkeypatch, api_without_static_files):
     for module in (scim2_tester.filling, scim2_tester.checkers.patch_add, scim2_tester.checkers.patch_replace):
         monkeypatch.setattr(module, "generate_random_value", random_value)
     client = WSGISCIMClient(
-        WSGIHandler(),
+        django_wsgi_keeping_the_test_connection,
         base_url="http://testserver/scim/v2",
         headers={"Authorization": f"Bearer {scim_token[1]}"},
     )
