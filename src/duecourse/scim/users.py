@@ -189,15 +189,20 @@ def scim_user_create(*, actor: SystemActor, user: Any) -> Person:
     fields = person_fields(user)
     fields.setdefault("active", True)
     with transaction.atomic():
-        returning = _deleted_person(actor.tenant_id, user.user_name)
         try:
-            if returning is not None:
-                person = person_update(actor=actor, person=returning, data=_input(fields), reason="SCIM re-create")
-            else:
+            try:
                 person = person_create(actor=actor, tenant_id=actor.tenant_id, data=_input(fields))
+                returning = False
+            except ValidationFailed as exc:
+                # The uniqueness check refused before writing; a re-hire is the one clash that is not a 409.
+                deleted = _deleted_person(actor.tenant_id, user.user_name)
+                if deleted is None or not any(e.field == "email" for e in exc.errors):
+                    raise
+                person = person_update(actor=actor, person=deleted, data=_input(fields), reason="SCIM re-create")
+                returning = True
         except ValidationFailed as exc:
             raise scim_error_of(exc) from None
-        _save_profile(person, profile_attributes(user, keep_unset=False), new=returning is None)
+        _save_profile(person, profile_attributes(user, keep_unset=False), new=not returning)
     return provisioned_people(actor.tenant_id).get(pk=person.pk)
 
 
