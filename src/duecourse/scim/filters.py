@@ -34,7 +34,7 @@ def _id(value: object) -> Q:
 
 def _text(field: str, *, lower: bool = False, insensitive: bool = False) -> Equality:
     def condition(value: object) -> Q:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or "\x00" in value:
             return NOTHING
         if insensitive:
             return Q(**{f"{field}__iexact": value})

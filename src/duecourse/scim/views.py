@@ -10,6 +10,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError
@@ -30,7 +32,7 @@ from scim2_models import (
 from duecourse.core.actors import SystemActor
 from duecourse.scim import groups, resources, users
 from duecourse.scim.filters import group_filter, user_filter
-from duecourse.scim.limits import DEFAULT_COUNT, MAX_RESULTS
+from duecourse.scim.limits import DEFAULT_COUNT, MAX_RESULTS, MAX_START_INDEX
 from duecourse.scim.resources import POLICY, ScimUser
 from duecourse.scim.tokens import scim_actor, scim_token_authenticate
 
@@ -82,6 +84,8 @@ def scim_endpoint(methods: dict[str, Handler]) -> Callable[..., HttpResponse]:
                 return handler(request, scim_actor(token), **kwargs)
         except SCIMException as exc:
             return _exception_response(exc)
+        except RequestDataTooBig:
+            return error_response(413, f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes")
         except ValidationError as exc:
             errors = Error.from_validation_errors(exc)
             first = errors[0] if errors else Error(status=400, detail=str(exc))
@@ -95,11 +99,24 @@ def scim_endpoint(methods: dict[str, Handler]) -> Callable[..., HttpResponse]:
     return view
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
 def _body(request: HttpRequest) -> Any:
     try:
-        return json.loads(request.body or b"null")
+        body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
         raise InvalidSyntaxException(detail="The request body is not JSON") from None
+    if _holds_nul(body):
+        raise InvalidValueException(detail="Text in the request may not contain NUL characters")
+    return body
 
 
 def _response_parameters(request: HttpRequest, model: Any) -> Any:
@@ -122,7 +139,7 @@ def _positive(request: HttpRequest, name: str, default: int) -> int:
 
 
 def _page(request: HttpRequest) -> tuple[int, int]:
-    start = max(_positive(request, "startIndex", 1), 1)
+    start = min(max(_positive(request, "startIndex", 1), 1), MAX_START_INDEX)
     count = min(max(_positive(request, "count", DEFAULT_COUNT), 0), MAX_RESULTS)
     return start, count
 

@@ -107,3 +107,13 @@ def test_an_unexpected_failure_is_a_scim_500_and_changes_nothing(scim, monkeypat
     monkeypatch.setattr(users, "_save_profile", broken)
     assert_scim_error(scim.post("Users", new_user("x@acme.test")), 500)
     assert scim.get("Users", filter='userName eq "x@acme.test"').json()["totalResults"] == 0
+
+
+def test_odd_input_is_a_scim_400_or_an_empty_page(scim, settings):
+    assert_scim_error(scim.post("Users", new_user("nul@acme.test", emails=[{"value": "a\x00b"}])), 400, "invalidValue")
+    assert_scim_error(scim.post("Users", new_user("nul@acme.test", displayName="A\x00")), 400, "invalidValue")
+    page = scim.get("Users", startIndex="99999999999999999999999", count="-5").json()
+    assert (page["startIndex"], page["itemsPerPage"]) == (2**31, 0)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    assert_scim_error(scim.post("Users", new_user("big@acme.test", title="x" * 2000)), 413)
+    assert scim.get("Users", filter='userName eq "nul@acme.test"').json()["totalResults"] == 0

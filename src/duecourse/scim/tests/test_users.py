@@ -136,6 +136,11 @@ class TestListAndFilter:
         assert [r["userName"] for r in body["Resources"]] == names
         assert body["totalResults"] == len(names)
 
+    def test_a_nul_character_matches_nothing(self, scim, people):
+        response = scim.get("Users", filter='userName eq "amy\u0000@acme.test"')
+        assert response.status_code in (200, 400), response.content
+        assert response.json().get("totalResults", 0) == 0
+
     def test_id_filter(self, scim, people):
         body = scim.get("Users", filter=f'id eq "{people[1]["id"]}"').json()
         assert [r["userName"] for r in body["Resources"]] == ["ben@acme.test"]
