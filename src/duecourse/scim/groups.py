@@ -58,8 +58,9 @@ def provisioned_groups(tenant_id: int) -> QuerySet[Group]:
 
 
 def access_group(tenant_id: int, group_id: str) -> Group:
-    group = provisioned_groups(tenant_id).filter(pk=int(group_id)).first() if group_id.isdigit() else None
-    if group is None or len(group_id) > 18:
+    valid = group_id.isdigit() and len(group_id) <= 18
+    group = provisioned_groups(tenant_id).filter(pk=int(group_id)).first() if valid else None
+    if group is None:
         raise NotFoundException(detail=f"Group {group_id} not found")
     return group
 

@@ -53,8 +53,9 @@ def provisioned_people(tenant_id: int) -> QuerySet[Person]:
 
 def access_user(tenant_id: int, user_id: str) -> Person:
     """The person a SCIM id names in this tenant, or 404 (another tenant's id, a deleted user, no number)."""
-    person = provisioned_people(tenant_id).filter(pk=int(user_id)).first() if user_id.isdigit() else None
-    if person is None or len(user_id) > 18:
+    valid = user_id.isdigit() and len(user_id) <= 18
+    person = provisioned_people(tenant_id).filter(pk=int(user_id)).first() if valid else None
+    if person is None:
         raise NotFoundException(detail=f"User {user_id} not found")
     return person
 
@@ -64,6 +65,15 @@ def _profile(person: Person) -> ScimProfile | None:
         return person.scim_profile
     except ScimProfile.DoesNotExist:
         return None
+
+
+def _as_sent_or_current(given: dict[str, Any], key: str, current: str) -> str | None:
+    """A zone or locale the provider sent that duecourse could not take is shown as sent (or as removed);
+    one it took is shown as the person has it now (duecourse may have changed it since)."""
+    if key not in given:
+        return current
+    sent = given[key]
+    return sent if sent is None or not _valid(key, sent) else current
 
 
 def user_resource(person: Person) -> Any:
@@ -92,8 +102,8 @@ def user_resource(person: Person) -> Any:
         emails=[Email.model_validate(e) for e in given.get("emails") or []] or None
         if profile
         else [Email(value=person.email, type="work", primary=True)],
-        timezone=given.get("timezone", person.timezone),
-        locale=given.get("locale", person.locale),
+        timezone=_as_sent_or_current(given, "timezone", person.timezone),
+        locale=_as_sent_or_current(given, "locale", person.locale),
         preferred_language=given.get("preferredLanguage"),
         meta=Meta(
             resource_type="User",

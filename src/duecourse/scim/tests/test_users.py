@@ -67,6 +67,14 @@ class TestCreateAndRead:
         assert (person.timezone, person.locale) == ("UTC", "en-US")
         assert body["timezone"] == "Pacific Standard Time"
 
+    def test_a_zone_changed_in_duecourse_shows_as_it_is_now(self, scim, learner, admin):
+        from duecourse.people.inputs import PersonInput
+        from duecourse.people.services import person_update
+
+        body = create(scim, timezone="Europe/Rome")
+        person_update(actor=admin, person=Person.objects.get(pk=body["id"]), data=PersonInput(timezone="Asia/Tokyo"))
+        assert scim.get(f"Users/{body['id']}").json()["timezone"] == "Asia/Tokyo"
+
     def test_people_made_in_duecourse_show_their_login_email_as_work_email(self, scim, learner):
         body = scim.get(f"Users/{learner.pk}").json()
         assert body["emails"] == [{"value": learner.email, "type": "work", "primary": True}]
