@@ -10,6 +10,9 @@ from duecourse.testing import factories
 from duecourse.testing.api import ApiClient
 from duecourse.testing.web import signed_in as sign_in_client
 
+# `oidc_provider`: a real OpenID Connect provider process on loopback (tests/oidc_provider/README.md).
+pytest_plugins = ["duecourse.testing.oidc"]
+
 
 def pytest_collection_modifyitems(items):
     for item in items:

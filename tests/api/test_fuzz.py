@@ -16,6 +16,7 @@ from duecourse.assignments.inputs import RuleInput
 from duecourse.assignments.living_rules import rule_create
 from duecourse.assignments.progress import progress_record
 from duecourse.config.wsgi import application
+from duecourse.scim.tokens import scim_token_create
 from duecourse.testing.api import api_token
 from duecourse.testing.factories import assign, make_course, make_path, target
 
@@ -41,7 +42,8 @@ def api_schema():
 @pytest.fixture
 def admin_bearer(admin, tenant, make_person) -> dict[str, str]:
     """An admin's Authorization header, in a tenant with people, a course, a path, an assignment, a
-    rule and a certificate to find (ids start at 1 in a fresh test database, where the generated ids mostly land)."""
+    rule, a certificate and a SCIM token to find (ids start at 1 in a fresh test database, where the
+    generated ids mostly land)."""
     boss = make_person(tenant, email="boss@acme.test")
     learner = make_person(tenant, manager=boss)
     course = make_course(tenant, code="FIRE-1", title="Fire safety")
@@ -59,6 +61,7 @@ def admin_bearer(admin, tenant, make_person) -> dict[str, str]:
         ),
     )
     progress_record(actor=admin, person_id=learner.pk, course_id=course.pk, progress=100)  # a certificate
+    scim_token_create(actor=admin, name="Entra ID")
     return {"Authorization": f"Bearer {api_token(admin, name='fuzz')}"}
 
 

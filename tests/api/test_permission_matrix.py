@@ -1,11 +1,12 @@
-"""Every me / people / groups / import / token endpoint × every role × own and other tenant.
+"""Every me / people / groups / import / token / SCIM token endpoint × every role × own and other tenant.
 
 Rules (people/permissions.py, groups/permissions.py): everyone reads themself at /me; admin,
 instructor and hr see every person of their tenant;
 a manager sees themself and their direct reports; a learner only themself. Only admins create or
 change people (anyone may change their own timezone and locale), import, manage groups, and manage
-other people's tokens. Groups are readable by admin, instructor and hr. Whatever is not visible is
-404 (never 403), and so is everything in another tenant; 403 means "you may see it, not do this".
+other people's tokens and the tenant's SCIM tokens (403 for everyone else, whichever token). Groups are
+readable by admin, instructor and hr. Whatever is not visible is 404 (never 403), and so is everything in
+another tenant; 403 means "you may see it, not do this".
 """
 
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from duecourse.core.models import AuditEvent
 from duecourse.groups.models import Group
 from duecourse.people.models import Person
 from duecourse.people.services import api_token_create
+from duecourse.scim.models import ScimToken
+from duecourse.scim.tokens import scim_token_create
 
 pytestmark = pytest.mark.usefixtures("api_without_static_files")
 
@@ -29,6 +32,7 @@ TZ = {"timezone": "Asia/Tokyo"}
 TITLE = {"job_title": "Chief"}
 TOKEN = {"name": "ci"}
 RENAME = {"name": "Renamed"}
+SCIM_TOKEN = {"name": "Entra ID"}
 
 # Targets: self = the caller; report = the manager's direct report; peer = someone else in the
 # tenant; foreign = a person in another tenant; group / foreign-group likewise.
@@ -77,6 +81,11 @@ MATRIX = [
     ("DELETE",  "/groups/{id}",                "foreign-group", None,       404, 404, 404, 404, 404, 401),
     ("GET",     "/groups/{id}/members",        "group",         None,       200, 200, 200, 404, 404, 401),
     ("GET",     "/groups/{id}/members",        "foreign-group", None,       404, 404, 404, 404, 404, 401),
+    ("GET",     "/scim-tokens",                None,            None,       200, 403, 403, 403, 403, 401),
+    ("GET",     "/scim-tokens?format=csv",     None,            None,       200, 403, 403, 403, 403, 401),
+    ("POST",    "/scim-tokens",                None,            SCIM_TOKEN, 201, 403, 403, 403, 403, 401),
+    ("DELETE",  "/scim-tokens/{id}",           "scim-token",    None,       204, 403, 403, 403, 403, 401),
+    ("DELETE",  "/scim-tokens/{id}",           "foreign-scim-token", None,  404, 403, 403, 403, 403, 401),
 ]
 # fmt: on
 
@@ -95,6 +104,8 @@ class World:
     group: Group
     foreign: Person
     foreign_group: Group
+    scim_token: ScimToken
+    foreign_scim_token: ScimToken
 
 
 @pytest.fixture
@@ -111,10 +122,12 @@ def world(tenant, other_tenant, make_person) -> World:
     group = Group.objects.create(tenant=tenant, name="Drivers", kind="static")
     foreign = make_person(other_tenant, roles=("admin",))
     foreign_group = Group.objects.create(tenant=other_tenant, name="Drivers", kind="static")
-    return World(people, group, foreign, foreign_group)
+    scim_token, _ = scim_token_create(actor=people["admin"], name="Entra ID")
+    foreign_scim_token, _ = scim_token_create(actor=foreign, name="Entra ID")
+    return World(people, group, foreign, foreign_group, scim_token, foreign_scim_token)
 
 
-def _target(world: World, target: str | None, role: str) -> Person | Group | None:
+def _target(world: World, target: str | None, role: str) -> Person | Group | ScimToken | None:
     return {
         None: None,
         "self": world.people.get(role),
@@ -123,6 +136,8 @@ def _target(world: World, target: str | None, role: str) -> Person | Group | Non
         "foreign": world.foreign,
         "group": world.group,
         "foreign-group": world.foreign_group,
+        "scim-token": world.scim_token,
+        "foreign-scim-token": world.foreign_scim_token,
     }[target]
 
 

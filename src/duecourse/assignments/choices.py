@@ -1,6 +1,8 @@
 """What the assigning forms offer to pick from: the active catalog, the groups and the org units (the bulk
 wizard and the training configuration form alike)."""
 
+from collections.abc import Iterable
+
 from duecourse.assignments.forms import target_choices
 from duecourse.catalog import selectors as catalog_selectors
 from duecourse.catalog.models import ACTIVE
@@ -21,8 +23,17 @@ def active_targets(actor: Person) -> list:
     )
 
 
-def pickable_groups(actor: Person) -> list:
-    return list(group_selectors.group_list(actor=actor)) if group_permissions.can_view_groups(actor) else []
+def pickable_groups(actor: Person, *, named: Iterable[int] = ()) -> list:
+    """The live groups; an archived one only where the configuration being edited already names it (so that
+    saving does not drop it unasked: the form labels it as archived)."""
+    if not group_permissions.can_view_groups(actor):
+        return []
+    named_ids = [gid for gid in named if isinstance(gid, int)]
+    live = group_selectors.group_list(actor=actor, archived=False)
+    if not named_ids:
+        return list(live)
+    kept = group_selectors.group_list(actor=actor, archived=True).filter(pk__in=named_ids)
+    return sorted([*live, *kept], key=lambda g: (g.name, g.pk))
 
 
 def org_unit_names(actor: Person) -> dict[str, list[str]]:

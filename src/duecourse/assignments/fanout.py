@@ -867,6 +867,7 @@ def _reopen_for_retake(
         # One UPDATE: every right-hand side reads the row as it was (the previous cycle's completion).
         scope.update(
             cycle=F("cycle") + 1,
+            cycle_opened_at=now,
             completions_after=F("completed_at"),
             completed_at=None,
             expires_at=None,

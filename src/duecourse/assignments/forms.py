@@ -32,6 +32,7 @@ from duecourse.assignments.limits import (
 from duecourse.assignments.models import Assignment
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
 from duecourse.assignments.reminder_plans import describe_plan
+from duecourse.groups.domain import archived_notice, group_is_archived
 
 DUE_MODES = [("none", "No due date"), ("date", "On a date"), ("days", "Days after assignment")]
 REMINDER_MODES = [
@@ -262,7 +263,9 @@ class AudienceFields(forms.Form):
 
     def __init__(self, *args, groups=(), org_units=None, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["group_ids"]).choices = [(g.pk, g.name) for g in groups]
+        cast(forms.ChoiceField, self.fields["group_ids"]).choices = [
+            (g.pk, f"{g.name} ({archived_notice(g)})" if group_is_archived(g) else g.name) for g in groups
+        ]
         for key, names in (org_units or {}).items():
             cast(forms.ChoiceField, self.fields[key]).choices = [(n, n) for n in names]
 

@@ -73,6 +73,9 @@ class Assignment(HighVolumeTenantScopedModel):
     # The `expires_at` whose passing has been handled (`sweeps.assignments_pass_expiries` told listeners
     # once); unequal to `expires_at` while that expiry is still ahead or not yet handled.
     expiry_passed = models.DateTimeField(null=True, blank=True)
+    # When the current cycle opened: a retake, a recurrence or a recertification sets it; None means the
+    # first cycle, which opened at `assigned_at` ("stalled" counts from here).
+    cycle_opened_at = models.DateTimeField(null=True, blank=True)
     # A recurring cycle counts only completions after the one that closed the previous cycle.
     completions_after = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)

@@ -14,6 +14,7 @@ from duecourse.assignments.priorities import Priority
 from duecourse.assignments.reminder_plans import describe_plan
 from duecourse.catalog.selectors import target_titles
 from duecourse.core.models import AuditEvent
+from duecourse.groups.domain import GroupState, archived_day
 from duecourse.groups.models import Group
 from duecourse.people.models import Person
 
@@ -59,6 +60,8 @@ class RuleView:
     priority: str
     reminders: list[str]
     holders: int = 0
+    # Why part of the audience reaches nobody any more (a named group was archived), a line a group.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -103,7 +106,11 @@ class Names:
             groups.update(g for g in audience.get("group_ids") or [] if isinstance(g, int))
             people.update(p for p in audience.get("person_ids") or [] if isinstance(p, int))
         self.titles = target_titles(tenant_id=tenant_id, targets=targets) if targets else {}
-        self.groups = dict(Group.objects.filter(tenant_id=tenant_id, pk__in=groups).values_list("pk", "name"))
+        rows = Group.objects.filter(tenant_id=tenant_id, pk__in=groups).only(
+            "name", "external_id", "archived_at", "archived_reason"
+        )
+        self.groups = {group.pk: group.name for group in rows}
+        self.archived = {group.pk: group for group in rows if group.archived_at is not None}
         self.people = dict(Person.objects.filter(tenant_id=tenant_id, pk__in=people).values_list("pk", "name"))
 
     def title(self, target_type: str, target_id: int) -> str:
@@ -125,6 +132,14 @@ class Names:
             parts.append("New starters")
         return parts
 
+    def archived_groups(self, audience: dict[str, Any]) -> list[str]:
+        """A notice for each group the audience names that was archived since."""
+        return [
+            archived_group_notice(self.archived[g].name, self.archived[g])
+            for g in audience.get("group_ids") or []
+            if g in self.archived
+        ]
+
     def item(self, item: dict[str, Any]) -> ItemView:
         return ItemView(
             type=item["target_type"],
@@ -139,6 +154,13 @@ class Names:
     def item_words(self, item: dict[str, Any]) -> str:
         view = self.item(item)
         return f"{view.title} ({view.visibility_label.lower()}, {view.validity_text})"
+
+
+def archived_group_notice(name: str, group: GroupState) -> str:
+    """What a configuration says of a group in its audience that was archived: 'Group Engineering was removed
+    by the identity provider on 7 Dec 2026 — this configuration now reaches nobody through it'."""
+    how = group.archived_reason or "archived"
+    return f"Group {name} was {how} on {archived_day(group)} — this configuration now reaches nobody through it"
 
 
 def present_rules(tenant_id: int, rules: list[AssignmentRule], holders: dict[int, int] | None = None) -> list[RuleView]:
@@ -159,6 +181,7 @@ def present_rules(tenant_id: int, rules: list[AssignmentRule], holders: dict[int
                 priority=Priority(rule.priority).label,
                 reminders=describe_plan(rule.reminders) or ["No reminders"],
                 holders=(holders or {}).get(rule.pk, 0),
+                warnings=names.archived_groups(rule.audience),
             )
         )
     return views

@@ -46,6 +46,11 @@ class TargetIn(Schema):
 
     type: TargetType
     id: Id
+    # What the API answers beside type and id; accepted and ignored, so an item read from the API can be
+    # sent back as it is (the catalog's own title is always the one shown).
+    title: str | None = Field(
+        None, max_length=1000, exclude=True, description="Ignored on input: the catalog's title is used."
+    )
 
 
 class TargetOut(Schema):

@@ -87,6 +87,17 @@ def status_expression(now: dt.datetime) -> Case:
     )
 
 
+STALLED_AFTER_DAYS = 14
+
+
+def stalled_filter(now: dt.datetime) -> Q:
+    """Not started: open with nothing reported since its current cycle opened (assigned, or reopened by a
+    retake, recurrence or recertification) STALLED_AFTER_DAYS or more ago."""
+    since = now - dt.timedelta(days=STALLED_AFTER_DAYS)
+    opened_long_ago = Q(cycle_opened_at__lte=since) | Q(cycle_opened_at__isnull=True, assigned_at__lte=since)
+    return status_filter(AssignmentStatus.ASSIGNED, now) & opened_long_ago
+
+
 def status_filter(status: str, now: dt.datetime, prefix: str = "") -> Q:
     """A WHERE clause per status, without CASE, so the indexes on due_at / withdrawn_at can serve it.
 

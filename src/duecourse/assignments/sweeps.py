@@ -115,6 +115,7 @@ def assignments_start_new_cycles(*, now: dt.datetime, batch: int = NEW_CYCLES_BA
             # One UPDATE: every right-hand side reads the row as it was (the previous cycle's dates).
             scope.update(
                 cycle=F("cycle") + 1,
+                cycle_opened_at=now,
                 due_date=next_cycle_due_date(),
                 completions_after=F("completed_at"),
                 completed_at=None,
@@ -248,6 +249,7 @@ def _reopen_for_recertification(tenant_id: int, claimed: list[tuple[int, dt.date
     # One UPDATE: every right-hand side reads the row as it was (the previous cycle's completion).
     scope.update(
         cycle=F("cycle") + 1,
+        cycle_opened_at=now,
         completions_after=F("completed_at"),
         completed_at=None,
         started_at=None,

@@ -125,7 +125,7 @@ class RuleEditor:
             post,
             initial=initial,
             editing=rule is not None,
-            groups=pickable_groups(actor),
+            groups=pickable_groups(actor, named=(rule.audience.get("group_ids") or []) if rule else ()),
             org_units=org_unit_names(actor),
         )
         self.reminders = RuleRemindersForm(post, plan=rule.reminders if rule else None)

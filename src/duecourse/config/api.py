@@ -101,6 +101,7 @@ def _register_routers() -> None:
     from duecourse.people.api import router as people_router
     from duecourse.policy.api import router as policy_router
     from duecourse.reports.api import router as reports_router
+    from duecourse.scim.token_api import router as scim_tokens_router
 
     api.add_router("/people", people_router, tags=["people"])
     api.add_router("", people_me_router, tags=["people"])
@@ -112,6 +113,7 @@ def _register_routers() -> None:
     api.add_router("", notifications_router, tags=["notifications"])
     api.add_router("/settings", policy_router, tags=["settings"])
     api.add_router("", certificates_router)
+    api.add_router("/scim-tokens", scim_tokens_router, tags=["scim"])
 
 
 _register_routers()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/", include("duecourse.notifications.urls")),
     path("team/", include("duecourse.reports.urls")),
     path("settings/", include("duecourse.policy.urls")),
+    path("settings/provisioning/", include("duecourse.scim.token_urls")),
     path("", include("duecourse.assignments.urls")),
     path("", include("duecourse.certificates.urls")),
     path("", include("duecourse.shell.urls")),

@@ -1,6 +1,7 @@
 """Shared pieces of the JSON API: errors, list envelopes, CSV export."""
 
 import csv
+import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
@@ -101,6 +102,8 @@ def _cell(value) -> str:
         return ";".join(str(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dt.datetime):  # the same form as the JSON answer: 2026-03-01T09:00:00Z
+        return value.isoformat().replace("+00:00", "Z")
     text = str(value)
     # Spreadsheet formula injection: a cell that starts like a formula is quoted as text.
     if text[:1] in ("=", "+", "-", "@") and not _looks_numeric(text):

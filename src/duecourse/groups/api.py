@@ -9,7 +9,7 @@ from duecourse.people.presenters import PERSON_CSV_COLUMNS, person_as_dict
 from duecourse.people.schemas import PersonList
 
 router = Router()
-GROUP_CSV_COLUMNS = ["id", "name", "kind", "description", "member_count", "rule"]
+GROUP_CSV_COLUMNS = ["id", "name", "kind", "description", "member_count", "rule", "external_id", "archived_at"]
 
 
 def group_as_dict(group: Group, *, with_members: bool = False) -> dict:
@@ -21,12 +21,15 @@ def group_as_dict(group: Group, *, with_members: bool = False) -> dict:
         "member_ids": selectors.group_member_ids(group=group) if with_members and group.kind == Group.STATIC else None,
         "rule": group.rule,
         "member_count": getattr(group, "member_count", 0),
+        "external_id": group.external_id,
+        "archived_at": group.archived_at,
+        "archived_reason": group.archived_reason,
     }
 
 
 @router.get("", response={200: GroupList, **ERROR_RESPONSES}, summary="List groups")
 def list_groups(request: HttpRequest, filters: Query[GroupFilters]):
-    groups = selectors.group_list(actor=actor_of(request), q=filters.q, kind=filters.kind)
+    groups = selectors.group_list(actor=actor_of(request), q=filters.q, kind=filters.kind, archived=filters.archived)
     return paged_list(
         groups,
         filters,

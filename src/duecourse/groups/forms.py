@@ -7,8 +7,10 @@ from typing import Any
 from django import forms
 
 from duecourse.core.errors import ValidationFailed
+from duecourse.groups.domain import PROVISIONED_NOTICE, group_is_provisioned
 from duecourse.groups.dynamic_rules import FIELDS
 from duecourse.groups.inputs import GroupInput
+from duecourse.groups.models import Group
 from duecourse.people.forms import PersonFilterForm
 
 FIELD_LABELS = {
@@ -32,9 +34,14 @@ class GroupForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Who is this group for? (optional)"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, group: Group | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs["required"] = True
+        if group is not None and group_is_provisioned(group):
+            # The identity provider names it; the form keeps the name it has (a posted one is ignored).
+            name = self.fields["name"]
+            name.disabled, name.initial = True, group.name
+            name.help_text = PROVISIONED_NOTICE
 
     def to_input(self, **editor: Any) -> GroupInput:
         """The group services' input: this form's fields plus what the editor adds (kind, rule or members)."""

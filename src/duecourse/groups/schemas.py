@@ -1,3 +1,4 @@
+import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Schema
@@ -16,6 +17,13 @@ class GroupOut(Schema):
     member_ids: list[int] | None
     rule: dict[str, Any] | None
     member_count: int
+    external_id: str | None = Field(
+        None, description="Set for a group your identity provider manages (SCIM): its name and members change there"
+    )
+    archived_at: dt.datetime | None = Field(
+        None, description="When the group was archived (emptied for good, e.g. removed by the identity provider)"
+    )
+    archived_reason: str = ""
 
 
 class GroupList(Schema):
@@ -51,3 +59,4 @@ class GroupPatch(Schema):
 class GroupFilters(ListParams):
     q: str | None = FilterText()
     kind: Literal["static", "dynamic"] | None = None
+    archived: bool | None = Field(None, description="true: only archived groups; false: only live ones; omitted: all")

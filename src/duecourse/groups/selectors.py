@@ -9,10 +9,16 @@ from duecourse.people.models import OrgUnit, Person
 from duecourse.people.roles import with_has_reports
 
 
-def group_list(*, actor: Person, q: str | None = None, kind: str | None = None) -> QuerySet:
+def group_list(
+    *, actor: Person, q: str | None = None, kind: str | None = None, archived: bool | None = None
+) -> QuerySet:
+    """The tenant's groups by name; `archived` False: only live ones (what pages and pickers offer), True:
+    only archived ones, None: both (the API's default, as before groups could be archived)."""
     if not permissions.can_view_groups(actor):
         raise forbidden("see groups")
     groups = Group.objects.filter(tenant_id=actor.tenant_id)
+    if archived is not None:
+        groups = groups.filter(archived_at__isnull=not archived)
     if q:
         groups = groups.filter(name__icontains=q)
     if kind:

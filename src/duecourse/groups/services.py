@@ -13,6 +13,7 @@ from duecourse.core.audit import audit_record
 from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import insert_select_ignore_conflicts
 from duecourse.groups import permissions
+from duecourse.groups.domain import ARCHIVED_REFUSAL, PROVISIONED_REFUSAL, group_is_archived, group_is_provisioned
 from duecourse.groups.dynamic_rules import tenant_rule_filter, validate_rule
 from duecourse.groups.inputs import GroupInput
 from duecourse.groups.limits import MAX_DESCRIPTION_LENGTH, MAX_EXTERNAL_ID_LENGTH, MAX_NAME_LENGTH
@@ -156,6 +157,7 @@ def group_update(*, actor: Person | SystemActor, group: Group, data: GroupInput)
     if not _may_manage(actor):
         raise forbidden("change groups")
     clean = _clean_group_input(actor.tenant_id, data, group)
+    refuse_changes_made_elsewhere(actor=actor, group=group, changes=clean)
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk, tenant_id=actor.tenant_id)
         before = {
@@ -183,6 +185,25 @@ def group_update(*, actor: Person | SystemActor, group: Group, data: GroupInput)
             after={k: v for k, v in clean.items() if k != "kind"},
         )
     return group
+
+
+def refuse_changes_made_elsewhere(*, actor: Person | SystemActor, group: Group, changes: dict[str, Any]) -> None:
+    """The guard of every rename and membership change (`changes`: the cleaned name and the resulting member
+    ids). A group the identity provider manages is renamed and re-membered there (SCIM, the system actor,
+    still does it here); an archived group takes no members from anyone. Same name or same members pass."""
+    if group_is_archived(group) and changes.get("member_ids"):
+        raise ValidationFailed.on("member_ids", ARCHIVED_REFUSAL)
+    if isinstance(actor, SystemActor) or not group_is_provisioned(group):
+        return
+    errors = []
+    if "name" in changes and changes["name"] != group.name:
+        errors.append(FieldError("name", PROVISIONED_REFUSAL))
+    if "member_ids" in changes:
+        current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
+        if set(changes["member_ids"]) != current:
+            errors.append(FieldError("member_ids", PROVISIONED_REFUSAL))
+    if errors:
+        raise ValidationFailed(detail=f"The group {group.name} is managed by your identity provider", errors=errors)
 
 
 def group_delete(*, actor: Person, group: Group) -> None:
@@ -291,6 +312,7 @@ def static_group_add_members(*, actor: Person | SystemActor, group: Group, perso
         raise ValidationFailed.on("member_ids", f"the group is archived ({group.archived_reason}) and takes no members")
     ids = _clean_member_ids(group.tenant_id, person_ids)
     current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
+    refuse_changes_made_elsewhere(actor=actor, group=group, changes={"member_ids": sorted(current | set(ids))})
     with transaction.atomic():
         _static_members_set(group, sorted(current | set(ids)))
 
@@ -301,6 +323,7 @@ def static_group_remove_members(*, actor: Person | SystemActor, group: Group, pe
     if group.kind != Group.STATIC:
         raise ValidationFailed.on("member_ids", "a dynamic group's members come from its rule")
     current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
+    refuse_changes_made_elsewhere(actor=actor, group=group, changes={"member_ids": sorted(current - set(person_ids))})
     with transaction.atomic():
         _static_members_set(group, sorted(current - set(person_ids)))
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from duecourse.core.errors import Conflict, ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, is_htmx, person_view
 from duecourse.groups import org_units, permissions, selectors, services
+from duecourse.groups.domain import PROVISIONED_NOTICE, archived_notice, group_is_provisioned, members_edited_here
 from duecourse.groups.dynamic_rules import describe_rule, rule_filter, validate_rule
 from duecourse.groups.forms import (
     FIELD_LABELS,
@@ -52,10 +53,20 @@ def group_list_view(request):
     actor = request.actor
     q = (request.GET.get("q") or "").strip()[:MAX_SEARCH_LENGTH]
     kind = request.GET.get("kind") if request.GET.get("kind") in (Group.STATIC, Group.DYNAMIC) else None
-    groups = list(selectors.group_list(actor=actor, q=q or None, kind=kind))
+    show_archived = request.GET.get("archived") == "1"
+    archived = None if show_archived else False
+    groups = list(selectors.group_list(actor=actor, q=q or None, kind=kind, archived=archived))
     for group in groups:
         group.rule_text = describe_rule(group.rule)
-    context = {"groups": groups, "q": q, "kind": kind or "", "can_manage": permissions.can_manage_groups(actor)}
+        group.archived_text = archived_notice(group)
+        group.provisioned = group_is_provisioned(group)
+    context = {
+        "groups": groups,
+        "q": q,
+        "kind": kind or "",
+        "show_archived": show_archived,
+        "can_manage": permissions.can_manage_groups(actor),
+    }
     if is_htmx(request):
         return render(request, "groups/_group_results.html", context)
     return render(request, "groups/group_list.html", context)
@@ -63,11 +74,15 @@ def group_list_view(request):
 
 def _members_context(request, group) -> dict:
     page = Paginator(selectors.group_members(group=group), MEMBERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    can_manage = permissions.can_manage_groups(request.actor)
     return {
         "group": group,
         "page": page,
         "query": "",
-        "can_manage": permissions.can_manage_groups(request.actor),
+        "can_manage": can_manage,
+        "can_edit_members": can_manage and members_edited_here(group, group.kind),
+        "archived_text": archived_notice(group),
+        "provisioned_text": PROVISIONED_NOTICE if group_is_provisioned(group) else "",
     }
 
 
@@ -108,7 +123,7 @@ def _rule_choices(actor) -> dict:
 def _save_group(request, *, group, kind):
     """Run group_create / group_update with the posted form; the saved group, or the editor with its errors."""
     actor = request.actor
-    form = GroupForm(request.POST)
+    form = GroupForm(request.POST, group=group)
     form.is_valid()
     rows = rule_rows_from_post(request.POST) if kind == Group.DYNAMIC else []
     member_ids: list[int] = []
@@ -161,7 +176,7 @@ def group_edit_view(request, group_id: int):
             return error_page
         messages.success(request, f"Saved the group {saved.name}.")
         return HttpResponseRedirect(reverse("groups:detail", args=[group.pk]))
-    form = GroupForm(initial={"name": group.name, "description": group.description})
+    form = GroupForm(initial={"name": group.name, "description": group.description}, group=group)
     context = _editor_context(request, group=group, kind=group.kind, form=form, rows=rule_rows_from_rule(group.rule))
     return render(request, "groups/group_form.html", context)
 

@@ -21,6 +21,9 @@ from duecourse.people.models import Person
 
 REMINDER_BATCH = 5000
 AFTER_DUE_KINDS = ("overdue", "escalation")  # sent only for items that can be overdue (required ones)
+# A "due in N days" reminder that comes due only after the item's due moment (the worker was down, or the
+# due date was reached while it waited) would tell the person something false; the overdue notice says it.
+BEFORE_DUE_KINDS = ("reminder",)
 # Whom a reminder row names, by its recipient kind ("hr" goes to every HR contact of the tenant).
 RECIPIENT_PERSON = {
     "learner": "assignment__person_id",
@@ -54,6 +57,7 @@ def reminders_send_due(*, now: dt.datetime, batch: int = REMINDER_BATCH) -> int:
                 )
                 .exclude(status_filter(AssignmentStatus.EXEMPT, now, prefix="assignment__"))
                 .exclude(Q(kind__in=AFTER_DUE_KINDS) & ~overdue_applies_filter(prefix="assignment__"))
+                .exclude(kind__in=BEFORE_DUE_KINDS, assignment__due_at__lte=now)
             )
             # Learner, manager and assigner rows in one statement: the recipient is picked per row.
             recipient = Case(

@@ -1,6 +1,5 @@
 """The manager's team view: direct reports' counts, their training with filters, and what needs action."""
 
-import datetime as dt
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -18,7 +17,6 @@ from duecourse.reports import permissions, selectors
 
 PAGE_SIZE = 25
 ACTION_ITEMS = 8
-STALLED_AFTER_DAYS = 14
 
 
 def _int(value: str | None) -> int | None:
@@ -59,12 +57,8 @@ def team_view(request):
             :ACTION_ITEMS
         ]
     )
-    # Stalled: nothing reported since it was assigned, STALLED_AFTER_DAYS or more ago.
     stalled_items = list(
-        team_items.filter(
-            assignment_selectors.status_filter(AssignmentStatus.ASSIGNED, now),
-            assigned_at__lte=now - dt.timedelta(days=STALLED_AFTER_DAYS),
-        ).order_by("due_date", "id")[:ACTION_ITEMS]
+        team_items.filter(assignment_selectors.stalled_filter(now)).order_by("due_date", "id")[:ACTION_ITEMS]
     )
     targets = sorted(
         target_titles(
@@ -81,7 +75,7 @@ def team_view(request):
         "items": present(actor, list(page.object_list), changes=True),
         "overdue_items": present(actor, overdue_items),
         "stalled_items": present(actor, stalled_items),
-        "stalled_days": STALLED_AFTER_DAYS,
+        "stalled_days": assignment_selectors.STALLED_AFTER_DAYS,
         "filters": {
             "person": person_id,
             "status": status or "",

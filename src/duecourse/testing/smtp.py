@@ -51,7 +51,9 @@ class SmtpServer:
         return f"smtp://127.0.0.1:{self.port}?timeout=5"
 
     def start(self):
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        # A fixed greeting name: without one aiosmtpd calls socket.getfqdn() for every connection on its event
+        # loop, and a slow DNS answer on a CI machine stalls the greeting past the client's timeout.
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, server_hostname="smtp.test")
         self.controller.start()
 
     def stop(self):

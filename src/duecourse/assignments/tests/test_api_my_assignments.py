@@ -246,7 +246,7 @@ class TestMyAssignments:
         assert lines[2] == (
             f"{high.pk},{learner.pk},Lena Learner,{learner.email},course,{w['courses'][1].pk},Course B,assigned,0,"
             f"high,2026-06-20,required,1,Individual by {admin.name};Individual by {instructor.name},"
-            "2026-06-15 09:00:00+00:00,,,false"
+            "2026-06-15T09:00:00Z,,,false"
         )
         assert [int(line.split(",")[0]) for line in lines[1:]] == [i["id"] for i in expected_items(w)]
         paged = api_as(learner).get("me/assignments", {"format": "csv", "limit": 2, "offset": 1})

@@ -70,7 +70,7 @@ def test_the_api_schema_and_the_bulk_wizard_build_the_same_bulk_input():
     )
     people = BulkPeopleForm(
         QueryDict("person_ids=3&person_ids=4&group_ids=9&departments=Drivers"),
-        groups=[SimpleNamespace(pk=9, name="Drivers group")],
+        groups=[SimpleNamespace(pk=9, name="Drivers group", archived_at=None, archived_reason="")],
         org_units={"departments": ["Drivers"]},
     )
     reminders = BulkRemindersForm(

@@ -186,3 +186,18 @@ class TestAudienceReachesSomebody:
         with pytest.raises(ValidationFailed) as caught:
             living_rules.rule_create(actor=admin, data=data)
         assert [e.field for e in caught.value.errors] == ["audience"]
+
+
+def test_a_rule_read_from_the_api_can_be_sent_back_as_it_is(admin_api, drivers, course):
+    """Clients edit a rule by changing what they read: the items' target titles come back with it."""
+    rule = make_rule(admin_api, course)
+    items = admin_api.get(f"rules/{rule['id']}").json()["items"]
+    assert items[0]["target"]["title"] == "Safe driving"
+    items[0]["target"]["title"] = "Renamed by the client"
+    items[0]["validity_months"] = 12
+
+    response = admin_api.patch(f"rules/{rule['id']}", {"items": items})
+
+    assert response.status_code == 200, response.content
+    saved = response.json()["items"][0]
+    assert saved["validity_months"] == 12 and saved["target"]["title"] == "Safe driving"

@@ -95,6 +95,10 @@ def test_csv_export_lists_the_filtered_certificates(admin_api, world):
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert sorted(r["person_name"] for r in rows) == ["José Álvarez", "Zoë Brandt"]
     assert {r["status"] for r in rows} == {"valid"} and {r["items"] for r in rows} == {"Forklift theory"}
+    # Times read the same as in the JSON answer.
+    as_json = {c["person_name"]: c["issued_at"] for c in admin_api.get("certificates").json()["items"]}
+    assert {r["person_name"]: r["issued_at"] for r in rows}.items() <= as_json.items()
+    assert all("T" in r["issued_at"] and r["issued_at"].endswith("Z") for r in rows)
 
 
 def test_a_manager_sees_their_reports_and_a_learner_their_own(api_as, world):

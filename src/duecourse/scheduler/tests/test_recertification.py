@@ -118,3 +118,22 @@ def test_my_learning_and_the_team_view_say_recertify_by_and_how_long_the_complet
         mine = text(signed_in(learner).get(f"/learning/{certified.pk}/"))
     assert "2 days overdue" in mine
     assert "Your completion of 10 Mar 2026 expired on 10 Mar 2027." in mine
+
+
+def not_started_on_team_page(manager, when: dt.datetime) -> str:
+    with time_machine.travel(when, tick=False):
+        page = text(signed_in(manager).get("/team/"))
+    return page.split("Not started", 1)[1].split("</section>", 1)[0]
+
+
+def test_a_reopened_recertification_is_not_stalled_until_it_has_waited_as_long_as_a_new_item(
+    manager, learner, certified
+):
+    """The manager's "Not started" list counts from when the current cycle opened, not from the first
+    assignment a year earlier."""
+    worker_once(WINDOW_OPENS + dt.timedelta(hours=1))
+    certified.refresh_from_db()
+    assert certified.cycle == 2 and certified.cycle_opened_at is not None
+
+    assert "Forklift safety" not in not_started_on_team_page(manager, WINDOW_OPENS + dt.timedelta(days=2))
+    assert "Forklift safety" in not_started_on_team_page(manager, WINDOW_OPENS + dt.timedelta(days=15))

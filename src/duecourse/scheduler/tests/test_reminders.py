@@ -319,3 +319,29 @@ def test_a_malformed_standard_plan_stored_outside_the_api_falls_back_to_the_buil
     learner = make_person(tenant, timezone="UTC")
     assignment = assign_at(utc("2026-04-01T09:00"), admin, learner, due_date="2026-04-30")
     assert ("learner", utc("2026-04-27T00:00")) in [(who, at) for _, who, at in pending_reminders(assignment)]
+
+
+def test_a_reminder_the_worker_missed_until_after_the_due_date_is_skipped_not_sent_late(
+    admin, tenant, make_person, assigned_early
+):
+    """The worker was down from before the "due in 3 days" reminder until after the due date: the person
+    hears that the item is overdue, not that it is due in 3 days."""
+    learner = make_person(tenant, timezone="Europe/London")
+    assignment = assign_at(assigned_early, admin, learner, due_date="2026-04-02")
+
+    tick(utc("2026-04-03T09:00"))  # the first tick since 1 Jan: the due date has passed in London
+
+    assert inbox(learner, "reminder") == []
+    assert [n.assignment_id for n in inbox(learner, "overdue")] == [assignment.pk]
+    missed = ReminderSchedule.objects.get(assignment=assignment, kind="reminder")
+    assert missed.sent_at is not None and missed.skipped is True
+
+
+def test_a_reminder_sent_late_but_before_the_due_moment_still_goes_out(admin, tenant, make_person, assigned_early):
+    learner = make_person(tenant, timezone="Europe/London")
+    assign_at(assigned_early, admin, learner, due_date="2026-04-02")
+
+    tick(utc("2026-04-02T20:00"))  # late, but 2 Apr is not over in London (BST): still due, not overdue
+
+    assert len(inbox(learner, "reminder")) == 1
+    assert inbox(learner, "overdue") == []

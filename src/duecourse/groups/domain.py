@@ -1,0 +1,46 @@
+"""Pure rules about a group's standing: provisioned by the identity provider, archived. No database access;
+services, forms, views, selectors and other apps' presenters import these (one home for each rule)."""
+
+import datetime as dt
+from typing import Protocol
+
+PROVISIONED_NOTICE = "Managed by your identity provider (SCIM): change its members there."
+PROVISIONED_REFUSAL = "is managed by your identity provider (SCIM): change it there"
+ARCHIVED_REFUSAL = "the group is archived and takes no members"
+
+
+class GroupState(Protocol):
+    """What these rules read of a group (a `Group`, or a row with the same fields)."""
+
+    external_id: str | None
+    archived_at: dt.datetime | None
+    archived_reason: str
+
+
+def group_is_provisioned(group: GroupState) -> bool:
+    """The identity provider owns this group (SCIM gave it an `externalId`): its name and members change
+    there, not in duecourse. The system actor (SCIM itself) still changes them."""
+    return bool(group.external_id)
+
+
+def group_is_archived(group: GroupState) -> bool:
+    """An archived group is empty for good: kept for history and for the configurations that named it."""
+    return group.archived_at is not None
+
+
+def archived_notice(group: GroupState) -> str:
+    """'Archived on 7 Dec 2026: removed by the identity provider' (empty for a group that is not archived)."""
+    if group.archived_at is None:
+        return ""
+    return f"Archived on {archived_day(group)}: {group.archived_reason or 'no longer in use'}"
+
+
+def archived_day(group: GroupState) -> str:
+    """The day it was archived as pages write dates ('7 Dec 2026'); empty when it is not archived."""
+    return f"{group.archived_at:%-d %b %Y}" if group.archived_at is not None else ""
+
+
+def members_edited_here(group: GroupState, kind: str) -> bool:
+    """Whether people add and remove this group's members in duecourse: a static group that is neither archived
+    nor managed by the identity provider (a dynamic group's members come from its rule)."""
+    return kind == "static" and not group_is_archived(group) and not group_is_provisioned(group)
