@@ -141,6 +141,9 @@ def person_fields(user: Any) -> dict[str, Any]:
         fields["manager_id"] = None
     elif str(manager.value).isdigit() and len(str(manager.value)) < 19:
         fields["manager_id"] = int(str(manager.value))
+    elif "@" in str(manager.value):
+        # Okta's managerId is often the manager's email: the people service looks it up.
+        fields["manager_email"] = str(manager.value)
     else:
         raise InvalidValueException(
             detail=f"{EnterpriseUser.__schema__}:manager.value: {manager.value!r} is not a user id"

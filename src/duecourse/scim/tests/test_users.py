@@ -234,6 +234,15 @@ class TestPatch:
         person = Person.objects.get(pk=user["id"])
         assert (person.manager_id, person.job_title) == (None, "")
 
+    def test_a_manager_named_by_email_as_okta_may_send_it(self, scim, admin):
+        user = create(scim, **{ENTERPRISE: {"manager": {"value": admin.email.upper()}}})
+        assert Person.objects.get(pk=user["id"]).manager_id == admin.pk
+        assert user[ENTERPRISE]["manager"]["value"] == str(admin.pk)
+        response = scim.patch(
+            f"Users/{user['id']}", {"op": "replace", "path": f"{ENTERPRISE}:manager", "value": "nobody@acme.test"}
+        )
+        assert response.status_code == 400 and f"{ENTERPRISE}:manager.value" in response.json()["detail"]
+
     def test_a_manager_cycle_is_refused_and_nothing_changes(self, scim):
         boss = create(scim, "boss@acme.test")
         worker = create(scim, "w@acme.test", **{ENTERPRISE: {"manager": {"value": boss["id"]}}})
