@@ -6,6 +6,7 @@ from duecourse.config.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("scim/v2/", include("duecourse.scim.urls")),
     path("", include("duecourse.people.invitation_urls")),
     path("people/", include("duecourse.people.urls")),
     path("groups/", include("duecourse.groups.urls")),

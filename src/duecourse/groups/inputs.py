@@ -17,3 +17,5 @@ class GroupInput(ServiceInput):
     description: str | None = None
     member_ids: list[int] | None = None
     rule: dict[str, Any] | None = None
+    # The identity provider's id for a group it provisions (SCIM `externalId`); unique in the tenant.
+    external_id: str | None = None

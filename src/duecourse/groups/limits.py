@@ -2,6 +2,7 @@
 schemas and forms repeat them."""
 
 MAX_NAME_LENGTH = 200
+MAX_EXTERNAL_ID_LENGTH = 200  # the identity provider's id of a provisioned group
 MAX_DESCRIPTION_LENGTH = 5000
 MAX_RULE_CONDITIONS = 50
 MAX_RULE_VALUES = 1000  # values in one "is one of" condition

@@ -16,7 +16,7 @@ from duecourse.groups import permissions
 from duecourse.groups.domain import ARCHIVED_REFUSAL, PROVISIONED_REFUSAL, group_is_archived, group_is_provisioned
 from duecourse.groups.dynamic_rules import tenant_rule_filter, validate_rule
 from duecourse.groups.inputs import GroupInput
-from duecourse.groups.limits import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH
+from duecourse.groups.limits import MAX_DESCRIPTION_LENGTH, MAX_EXTERNAL_ID_LENGTH, MAX_NAME_LENGTH
 from duecourse.groups.models import Group, GroupMember
 from duecourse.groups.signals import group_delete_blockers, group_deleted, group_membership_changed
 from duecourse.people.models import Person
@@ -55,6 +55,21 @@ def _clean_member_ids(tenant_id: int, member_ids: list[int] | None) -> list[int]
     return ids
 
 
+def _clean_external_id(tenant_id: int, value: str | None, group_id: int | None, errors: list[FieldError]) -> str | None:
+    external_id = (value or "").strip() or None
+    if external_id is None:
+        return None
+    if len(external_id) > MAX_EXTERNAL_ID_LENGTH or "\x00" in external_id:
+        errors.append(FieldError("external_id", f"at most {MAX_EXTERNAL_ID_LENGTH} characters, no NUL"))
+    elif (
+        Group.objects.filter(tenant_id=tenant_id, external_id=external_id)
+        .exclude(pk__in=[group_id] if group_id else [])
+        .exists()
+    ):
+        errors.append(FieldError("external_id", f"{external_id} is already used by another group"))
+    return external_id
+
+
 def _clean_group_input(tenant_id: int, group_input: GroupInput, group: Group | None) -> dict[str, Any]:
     """The given fields, cleaned; ValidationFailed naming every bad field."""
     data = group_input.given()
@@ -76,6 +91,8 @@ def _clean_group_input(tenant_id: int, group_input: GroupInput, group: Group | N
                 clean[key] = fn(data[key])
             except ValidationFailed as exc:
                 errors.extend(exc.errors)
+    if "external_id" in data:
+        clean["external_id"] = _clean_external_id(tenant_id, data["external_id"], group.pk if group else None, errors)
     if "description" in data:
         clean["description"] = (data["description"] or "")[:MAX_DESCRIPTION_LENGTH]
         if "\x00" in clean["description"]:
@@ -94,8 +111,13 @@ def _clean_group_input(tenant_id: int, group_input: GroupInput, group: Group | N
     return clean
 
 
-def group_create(*, actor: Person, data: GroupInput) -> Group:
-    if not permissions.can_manage_groups(actor):
+def _may_manage(actor: Person | SystemActor) -> bool:
+    """Admins, and the system acting in its tenant (SCIM provisioning)."""
+    return isinstance(actor, SystemActor) or permissions.can_manage_groups(actor)
+
+
+def group_create(*, actor: Person | SystemActor, data: GroupInput) -> Group:
+    if not _may_manage(actor):
         raise forbidden("create groups")
     clean = _clean_group_input(actor.tenant_id, data, None)
     with transaction.atomic():
@@ -107,6 +129,7 @@ def group_create(*, actor: Person, data: GroupInput) -> Group:
                     kind=clean["kind"],
                     rule=clean.get("rule"),
                     description=clean.get("description", ""),
+                    external_id=clean.get("external_id"),
                 )
         except IntegrityError:
             raise ValidationFailed.on("name", f"a group named {clean['name']!r} already exists") from None
@@ -116,7 +139,7 @@ def group_create(*, actor: Person, data: GroupInput) -> Group:
             dynamic_group_refresh(group=group)
         audit_record(
             tenant_id=actor.tenant_id,
-            actor_id=actor.pk,
+            **audit_actor(actor),
             action="group.create",
             object_type="group",
             object_id=group.pk,
@@ -130,15 +153,20 @@ def group_create(*, actor: Person, data: GroupInput) -> Group:
     return group
 
 
-def group_update(*, actor: Person, group: Group, data: GroupInput) -> Group:
-    if not permissions.can_manage_groups(actor):
+def group_update(*, actor: Person | SystemActor, group: Group, data: GroupInput) -> Group:
+    if not _may_manage(actor):
         raise forbidden("change groups")
     clean = _clean_group_input(actor.tenant_id, data, group)
     refuse_changes_made_elsewhere(actor=actor, group=group, changes=clean)
     with transaction.atomic():
-        group = Group.objects.select_for_update().get(pk=group.pk)
-        before = {"name": group.name, "rule": group.rule, "description": group.description}
-        for key in ("name", "rule", "description"):
+        group = Group.objects.select_for_update().get(pk=group.pk, tenant_id=actor.tenant_id)
+        before = {
+            "name": group.name,
+            "rule": group.rule,
+            "description": group.description,
+            "external_id": group.external_id,
+        }
+        for key in ("name", "rule", "description", "external_id"):
             if key in clean:
                 setattr(group, key, clean[key])
         group.save()
@@ -149,7 +177,7 @@ def group_update(*, actor: Person, group: Group, data: GroupInput) -> Group:
             dynamic_group_refresh(group=group)
         audit_record(
             tenant_id=actor.tenant_id,
-            actor_id=actor.pk,
+            **audit_actor(actor),
             action="group.update",
             object_type="group",
             object_id=group.pk,
@@ -275,8 +303,8 @@ def _static_members_set(group: Group, person_ids: list[int]) -> None:
         )
 
 
-def static_group_add_members(*, actor: Person, group: Group, person_ids: list[int]) -> None:
-    if not permissions.can_manage_groups(actor):
+def static_group_add_members(*, actor: Person | SystemActor, group: Group, person_ids: list[int]) -> None:
+    if not _may_manage(actor) or group.tenant_id != actor.tenant_id:
         raise forbidden("change groups")
     if group.kind != Group.STATIC:
         raise ValidationFailed.on("member_ids", "a dynamic group's members come from its rule")
@@ -289,8 +317,8 @@ def static_group_add_members(*, actor: Person, group: Group, person_ids: list[in
         _static_members_set(group, sorted(current | set(ids)))
 
 
-def static_group_remove_members(*, actor: Person, group: Group, person_ids: list[int]) -> None:
-    if not permissions.can_manage_groups(actor):
+def static_group_remove_members(*, actor: Person | SystemActor, group: Group, person_ids: list[int]) -> None:
+    if not _may_manage(actor) or group.tenant_id != actor.tenant_id:
         raise forbidden("change groups")
     if group.kind != Group.STATIC:
         raise ValidationFailed.on("member_ids", "a dynamic group's members come from its rule")

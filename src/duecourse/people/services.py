@@ -173,13 +173,22 @@ def person_create(*, actor: Person | SystemActor, tenant_id: int, data: PersonIn
     return person
 
 
-def person_update(*, actor: Person, person: Person, data: PersonInput, reason: str = "") -> Person:
-    """Change the fields given (PATCH); no audit entry when nothing changes."""
+def person_update(*, actor: Person | SystemActor, person: Person, data: PersonInput, reason: str = "") -> Person:
+    """Change the fields given (PATCH); no audit entry when nothing changes. The system actor (SCIM
+    provisioning) changes the people of its own tenant only."""
     given = data.given()
     clean, errors = clean_person_input(given, partial=True)
-    if not permissions.can_change_person_fields(actor, person, set(given)):
-        raise forbidden("change this person" if not set(given) <= permissions.SELF_EDITABLE_FIELDS else "change them")
-    errors += [FieldError(name, message) for name, message in permissions.self_lockout_errors(actor, person.pk, clean)]
+    if isinstance(actor, SystemActor):
+        if actor.tenant_id != person.tenant_id:
+            raise forbidden("change this person")
+    else:
+        if not permissions.can_change_person_fields(actor, person, set(given)):
+            raise forbidden(
+                "change this person" if not set(given) <= permissions.SELF_EDITABLE_FIELDS else "change them"
+            )
+        errors += [
+            FieldError(name, message) for name, message in permissions.self_lockout_errors(actor, person.pk, clean)
+        ]
     _resolve_manager(person.tenant_id, clean, errors)
     new_manager = clean.get("manager_id")
     if new_manager is not None and manager_chain_contains(
@@ -202,7 +211,7 @@ def person_update(*, actor: Person, person: Person, data: PersonInput, reason: s
         old, new = changed_fields(before, after)
         audit_record(
             tenant_id=person.tenant_id,
-            actor_id=actor.pk,
+            **audit_actor(actor),
             action="person.update",
             object_type="person",
             object_id=person.pk,

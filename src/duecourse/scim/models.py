@@ -23,3 +23,28 @@ class ScimToken(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"SCIM token {self.prefix}"
+
+
+class ScimProfile(TenantScopedModel):
+    """What the identity provider said about a person that duecourse keeps no field for (name parts,
+    display name, emails, employee number, time zone and locale as sent), and whether it deleted them.
+
+    The person's own fields stay the truth for everything duecourse uses; this row only lets a SCIM read
+    give back what the provider wrote. `derived_name` is the name the provider's values gave the person:
+    when duecourse renamed them since, SCIM shows the person's name instead of the provider's parts.
+    A SCIM DELETE deactivates the person and sets `deleted_at`: SCIM then answers 404 for them, while
+    duecourse keeps the person and their history.
+    """
+
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.CASCADE, related_name="scim_profile", db_constraint=False
+    )
+    attributes = models.JSONField(default=dict)
+    derived_name = models.CharField(max_length=200, blank=True, default="")
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "scim_profile"
+
+    def __str__(self) -> str:
+        return f"SCIM profile of {self.person_id}"

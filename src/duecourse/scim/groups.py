@@ -1,0 +1,226 @@
+"""SCIM Groups: duecourse's static groups, written through `groups.services` with the token's system actor,
+so membership changes drive configurations and rules like any other change (the membership signal).
+
+Dynamic groups (their members come from a rule) and archived groups are not SCIM groups: 404, never listed.
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from scim2_models import (
+    Context,
+    InvalidFilterException,
+    InvalidPathException,
+    InvalidValueException,
+    Meta,
+    MutabilityException,
+    NotFoundException,
+    PatchOp,
+)
+from scim2_models.path.expressions import (
+    AttrPath,
+    CompareOperator,
+    Comparison,
+    FilterNode,
+    LogicalExpr,
+    LogicalOperator,
+    ValuePath,
+)
+
+from duecourse.core.actors import SystemActor
+from duecourse.core.errors import DomainError
+from duecourse.groups.inputs import GroupInput
+from duecourse.groups.models import Group, GroupMember
+from duecourse.groups.services import (
+    ARCHIVED_BY_IDENTITY_PROVIDER,
+    group_archive,
+    group_create,
+    group_update,
+    static_group_add_members,
+    static_group_remove_members,
+)
+from duecourse.scim.errors import scim_error_of
+from duecourse.scim.resources import POLICY
+from duecourse.scim.resources import Group as ScimGroup
+from duecourse.scim.resources import GroupMember as ScimMember
+from duecourse.scim.users import base_location, user_location
+
+GROUP_FIELDS = {"name": "displayName"}
+
+
+def group_location(group_id: int | str) -> str:
+    return f"{base_location()}/Groups/{group_id}"
+
+
+def provisioned_groups(tenant_id: int) -> QuerySet[Group]:
+    return Group.objects.filter(tenant_id=tenant_id, kind=Group.STATIC, archived_at__isnull=True)
+
+
+def access_group(tenant_id: int, group_id: str) -> Group:
+    valid = group_id.isdigit() and len(group_id) <= 18
+    group = provisioned_groups(tenant_id).filter(pk=int(group_id)).first() if valid else None
+    if group is None:
+        raise NotFoundException(detail=f"Group {group_id} not found")
+    return group
+
+
+def member_ids_of(group_ids: list[int]) -> dict[int, list[int]]:
+    """Members of a page of groups in one query."""
+    members: dict[int, list[int]] = {gid: [] for gid in group_ids}
+    rows = GroupMember.objects.filter(group_id__in=group_ids).order_by("person_id")
+    for group_id, person_id in rows.values_list("group_id", "person_id"):
+        members[group_id].append(person_id)
+    return members
+
+
+def group_resource(group: Group, member_ids: list[int] | None) -> Any:
+    return ScimGroup(
+        id=str(group.pk),
+        external_id=group.external_id,
+        display_name=group.name,
+        members=[
+            ScimMember.model_validate({"value": str(pid), "$ref": user_location(pid), "type": "User"})
+            for pid in member_ids
+        ]
+        if member_ids
+        else None,
+        meta=Meta(
+            resource_type="Group",
+            created=group.created_at,
+            last_modified=group.updated_at,
+            location=group_location(group.pk),
+        ),
+    )
+
+
+def _member_id(member: Any) -> int:
+    value = member.get("value") if isinstance(member, dict) else getattr(member, "value", None)
+    text = str(value if value is not None else "")
+    if not text.isdigit() or len(text) > 18:
+        raise InvalidValueException(detail=f"members: {value!r} is not a user id")
+    return int(text)
+
+
+def _member_ids(members: Any) -> list[int]:
+    if members is None:
+        return []
+    if not isinstance(members, list):
+        members = [members]
+    return [_member_id(m) for m in members]
+
+
+def _service_error(exc: DomainError) -> Exception:
+    return scim_error_of(exc, field_names=GROUP_FIELDS)
+
+
+def scim_group_create(*, actor: SystemActor, group: Any) -> Group:
+    data = GroupInput(
+        name=group.display_name,
+        kind="static",
+        external_id=group.external_id,
+        member_ids=_member_ids(group.members),
+    )
+    with transaction.atomic():
+        try:
+            return group_create(actor=actor, data=data)
+        except DomainError as exc:
+            raise _service_error(exc) from None
+
+
+def scim_group_replace(*, actor: SystemActor, group: Group, replacement: Any) -> Group:
+    data = GroupInput(
+        name=replacement.display_name,
+        external_id=replacement.external_id,
+        member_ids=_member_ids(replacement.members),
+    )
+    with transaction.atomic():
+        try:
+            return group_update(actor=actor, group=group, data=data)
+        except DomainError as exc:
+            raise _service_error(exc) from None
+
+
+def _selected_member_ids(val_filter: FilterNode) -> list[int]:
+    """`members[value eq "12"]`, or several joined by `or`."""
+    terms = val_filter.terms if isinstance(val_filter, LogicalExpr) else (val_filter,)
+    if isinstance(val_filter, LogicalExpr) and val_filter.op != LogicalOperator.or_:
+        raise InvalidFilterException(detail='members[...] takes value eq "<id>" (joined by or)')
+    ids = []
+    for term in terms:
+        if not (isinstance(term, Comparison) and term.op == CompareOperator.eq and term.attr_path.attr == "value"):
+            raise InvalidFilterException(detail='members[...] takes value eq "<id>" (joined by or)')
+        ids.append(_member_id({"value": term.value}))
+    return ids
+
+
+class _Plan:
+    """What a PATCH does to a group, gathered before anything is written (so a bad operation changes nothing)."""
+
+    def __init__(self, group_id: int, current: set[int]):
+        self.group_id = group_id
+        self.members = set(current)
+        self.replaced = False
+        self.fields: dict[str, Any] = {}
+
+    def set_attribute(self, name: str, value: Any, op: str) -> None:
+        key = name.lower()
+        if key == "displayname":
+            if op == "remove" or not value:
+                raise MutabilityException(detail="displayName: is required")
+            self.fields["name"] = value
+        elif key == "externalid":
+            self.fields["external_id"] = None if op == "remove" else value
+        elif key == "members":
+            ids = _member_ids(value)
+            if op == "add":
+                self.members |= set(ids)
+            elif op == "replace":
+                self.members, self.replaced = set(ids), True
+            elif value is None:
+                self.members, self.replaced = set(), True
+            else:  # Entra: remove with the members to remove as the value
+                self.members -= set(ids)
+        elif key == "id" and str(value) != str(self.group_id):
+            raise MutabilityException(detail="id: is read-only")  # Okta repeats the id in its replace value
+        # Attributes duecourse does not keep are ignored, as in a POST.
+
+
+def scim_group_patch(*, actor: SystemActor, group: Group, body: Any) -> Group:
+    patch = PatchOp[ScimGroup].model_validate(body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY)
+    current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
+    plan = _Plan(group.pk, current)
+    for operation in patch.operations or []:
+        op = operation.op.value
+        node = operation.path.ast if operation.path is not None else None
+        value = operation.value
+        if node is None:
+            if not isinstance(value, dict):
+                raise InvalidValueException(detail=f"{op} without a path takes an object of attributes")
+            for name, attribute_value in value.items():
+                plan.set_attribute(name, attribute_value, op)
+        elif isinstance(node, AttrPath) and node.sub_attr is None:
+            plan.set_attribute(node.attr, value, op)
+        elif isinstance(node, ValuePath) and node.attr_path.attr.lower() == "members" and op == "remove":
+            plan.members -= set(_selected_member_ids(node.val_filter))
+        else:
+            raise InvalidPathException(detail=f"the path {operation.path} is not supported on a group")
+    joining = sorted(plan.members - current)
+    leaving = sorted(current - plan.members)
+    with transaction.atomic():
+        try:
+            if plan.fields:
+                group = group_update(actor=actor, group=group, data=GroupInput(**plan.fields))
+            if joining:
+                static_group_add_members(actor=actor, group=group, person_ids=joining)
+            if leaving:
+                static_group_remove_members(actor=actor, group=group, person_ids=leaving)
+        except DomainError as exc:
+            raise _service_error(exc) from None
+    return Group.objects.get(pk=group.pk)
+
+
+def scim_group_delete(*, actor: SystemActor, group: Group) -> None:
+    """DELETE /Groups/{id}: emptied and archived (never refused: configurations that target it say that the
+    identity provider removed it); SCIM answers 404 for it from now on."""
+    group_archive(actor=actor, group=group, reason=ARCHIVED_BY_IDENTITY_PROVIDER)

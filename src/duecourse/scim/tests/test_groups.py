@@ -1,0 +1,135 @@
+"""SCIM Groups: static groups, members through the group services (so configurations follow), DELETE archives."""
+
+import pytest
+
+from duecourse.assignments.models import Assignment
+from duecourse.core.models import AuditEvent
+from duecourse.groups.models import Group, GroupMember
+from duecourse.groups.services import ARCHIVED_BY_IDENTITY_PROVIDER
+from duecourse.testing.factories import make_course, target
+
+from .conftest import GROUP
+
+pytestmark = pytest.mark.django_db
+
+
+def members_of(group_id):
+    return sorted(GroupMember.objects.filter(group_id=group_id).values_list("person_id", flat=True))
+
+
+@pytest.fixture
+def people(tenant, make_person):
+    return [make_person(tenant, name=f"P{i}") for i in range(4)]
+
+
+def create(scim, name="Nurses", members=(), **extra):
+    response = scim.post(
+        "Groups", {"schemas": [GROUP], "displayName": name, "members": [{"value": str(m)} for m in members], **extra}
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_post_get_and_list(scim, people):
+    body = create(scim, members=[people[0].pk, people[1].pk], externalId="g-1")
+    group = Group.objects.get(pk=body["id"])
+    assert (group.name, group.kind, group.external_id) == ("Nurses", "static", "g-1")
+    assert members_of(group.pk) == [people[0].pk, people[1].pk]
+    assert [m["value"] for m in scim.get(f"Groups/{group.pk}").json()["members"]] == [
+        str(people[0].pk),
+        str(people[1].pk),
+    ]
+    listed = scim.get("Groups", excludedAttributes="members", filter='externalId eq "g-1"').json()
+    assert listed["totalResults"] == 1 and "members" not in listed["Resources"][0]
+    assert scim.get("Groups", filter='displayName eq "nurses"').json()["totalResults"] == 1
+    assert scim.get("Groups", filter='displayName co "N"').json()["scimType"] == "invalidFilter"
+
+
+def test_a_name_or_external_id_in_use_is_409(scim):
+    create(scim, "A", externalId="x")
+    assert scim.post("Groups", {"schemas": [GROUP], "displayName": "A"}).json()["scimType"] == "uniqueness"
+    clash = scim.post("Groups", {"schemas": [GROUP], "displayName": "B", "externalId": "x"})
+    assert clash.status_code == 409 and "externalId" in clash.json()["detail"]
+
+
+def test_unknown_or_foreign_members_are_400_and_nothing_changes(scim, people, other_tenant, make_person):
+    stranger = make_person(other_tenant)
+    group = create(scim, members=[people[0].pk])
+    for value in (str(stranger.pk), "abc", "99999999"):
+        response = scim.patch(
+            f"Groups/{group['id']}",
+            {"op": "add", "path": "members", "value": [{"value": value}]},
+            {"op": "replace", "path": "displayName", "value": "Renamed"},
+        )
+        assert response.status_code == 400, response.content
+        assert "members" in response.json()["detail"]
+    assert members_of(group["id"]) == [people[0].pk]
+    assert Group.objects.get(pk=group["id"]).name == "Nurses"
+
+
+def test_patch_member_forms(scim, people):
+    group = create(scim, members=[people[0].pk])
+    gid = group["id"]
+    scim.patch(f"Groups/{gid}", {"op": "Add", "path": "members", "value": [{"value": str(people[1].pk)}]})
+    assert members_of(gid) == [people[0].pk, people[1].pk]
+    scim.patch(f"Groups/{gid}", {"op": "Remove", "path": f'members[value eq "{people[0].pk}"]'})
+    assert members_of(gid) == [people[1].pk]
+    # Entra's remove with a value; Okta's replace.
+    scim.patch(f"Groups/{gid}", {"op": "Remove", "path": "members", "value": [{"value": str(people[1].pk)}]})
+    assert members_of(gid) == []
+    scim.patch(
+        f"Groups/{gid}",
+        {"op": "replace", "path": "members", "value": [{"value": str(people[2].pk)}, {"value": str(people[3].pk)}]},
+    )
+    assert members_of(gid) == [people[2].pk, people[3].pk]
+    scim.patch(f"Groups/{gid}", {"op": "add", "value": {"members": [{"value": str(people[0].pk)}]}})
+    assert members_of(gid) == [people[0].pk, people[2].pk, people[3].pk]
+    scim.patch(f"Groups/{gid}", {"op": "remove", "path": "members"})
+    assert members_of(gid) == []
+    response = scim.patch(f"Groups/{gid}", {"op": "replace", "path": "displayName", "value": "Ward nurses"})
+    assert response.json()["displayName"] == "Ward nurses"
+    assert scim.patch(f"Groups/{gid}", {"op": "remove", "path": "displayName"}).json()["scimType"] == "mutability"
+    labels = set(AuditEvent.objects.filter(object_type="group", object_id=gid).values_list("actor_label", flat=True))
+    assert labels == {"SCIM: Entra ID"}
+
+
+def test_put_replaces_name_and_members(scim, people):
+    group = create(scim, members=[people[0].pk])
+    response = scim.put(
+        f"Groups/{group['id']}", {"schemas": [GROUP], "displayName": "New", "members": [{"value": str(people[1].pk)}]}
+    )
+    assert response.status_code == 200, response.content
+    assert members_of(group["id"]) == [people[1].pk]
+    assert Group.objects.get(pk=group["id"]).name == "New"
+
+
+def test_delete_archives_even_a_group_a_configuration_targets(scim, people, admin_api, tenant):
+    group = create(scim, members=[people[0].pk, people[1].pk])
+    course = make_course(tenant)
+    rule = admin_api.post(
+        "rules", {"name": "Ward", "audience": {"group_ids": [int(group["id"])]}, "items": [{"target": target(course)}]}
+    )
+    assert rule.status_code == 201, rule.content
+    assert Assignment.objects.filter(withdrawn_at__isnull=True).count() == 2
+    assert scim.delete(f"Groups/{group['id']}").status_code == 204
+    archived = Group.objects.get(pk=group["id"])
+    assert archived.archived_at is not None and archived.archived_reason == ARCHIVED_BY_IDENTITY_PROVIDER
+    assert members_of(group["id"]) == []
+    assert Assignment.objects.filter(withdrawn_at__isnull=True).count() == 0
+    assert scim.get(f"Groups/{group['id']}").status_code == 404
+    assert scim.get("Groups").json()["totalResults"] == 0
+    assert admin_api.get(f"rules/{rule.json()['id']}").json()["audience"]["group_ids"] == [int(group["id"])]
+
+
+def test_dynamic_groups_are_not_scim_groups(scim, tenant):
+    dynamic = Group.objects.create(tenant=tenant, name="Rule based", kind="dynamic", rule={"all": []})
+    assert scim.get(f"Groups/{dynamic.pk}").status_code == 404
+    assert scim.get("Groups").json()["totalResults"] == 0
+
+
+def test_a_list_of_groups_is_a_fixed_number_of_queries(scim, people, django_assert_max_num_queries):
+    for i in range(10):
+        create(scim, f"G{i}", members=[p.pk for p in people])
+    with django_assert_max_num_queries(6):
+        body = scim.get("Groups").json()
+    assert len(body["Resources"]) == 10 and all(len(r["members"]) == 4 for r in body["Resources"])
