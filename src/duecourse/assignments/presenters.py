@@ -38,6 +38,7 @@ ASSIGNMENT_CSV_COLUMNS = [
     "completed_at",
     "expires_at",
     "compliance_flag",
+    "escalation_tier",
 ]
 
 
@@ -91,6 +92,7 @@ def assignment_as_dict(assignment: Assignment, titles: dict | None = None) -> di
         "completed_at": assignment.completed_at,
         "expires_at": assignment.expires_at,
         "compliance_flag": assignment.compliance_flag,
+        "escalation_tier": assignment.escalation_tier,
         "why": explanation["summary"],
         "due_date_from": explanation["due_date_from"],
     }
@@ -140,6 +142,7 @@ def assignment_row_as_dict(row: AssignmentRow) -> dict:
         "completed_at": _when(row.completed_at),
         "expires_at": _when(row.expires_at),
         "compliance_flag": row.compliance_flag,
+        "escalation_tier": row.escalation_tier,
         "why": why,
         "due_date_from": due_date_from,
     }

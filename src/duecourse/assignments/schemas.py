@@ -106,6 +106,9 @@ class AssignmentOut(Schema):
     completed_at: dt.datetime | None
     expires_at: dt.datetime | None
     compliance_flag: bool
+    escalation_tier: int = Field(
+        0, ge=0, description="0 = none, else the 1-based tier of the tenant's escalation policy the item has reached"
+    )
     why: str = ""
     due_date_from: str = ""
 

@@ -4,12 +4,15 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, TextField, Value, When
+from django.db.models.expressions import RawSQL
 
 from duecourse.assignments import permissions
+from duecourse.assignments.escalation import NO_TIER, escalation_tiers
 from duecourse.assignments.models import LIVE_RULE, Assignment, AssignmentRule, AssignmentSource
 from duecourse.assignments.priorities import PRIORITY_RANK, UNKNOWN_PRIORITY_RANK
 from duecourse.assignments.status import (
@@ -26,7 +29,9 @@ from duecourse.assignments.status import (
 from duecourse.catalog.selectors import target_title_sql
 from duecourse.core import clock
 from duecourse.core.errors import forbidden, not_found
+from duecourse.core.models import Tenant
 from duecourse.core.sql import TypedQuery
+from duecourse.groups.models import GroupMember
 from duecourse.people.models import Person
 
 # The status rule (`status.STATUS_RULE`) rendered for the database: as the ORM's CASE, as one WHERE clause
@@ -156,45 +161,161 @@ def with_status(queryset: QuerySet, now: dt.datetime | None = None) -> QuerySet:
     return queryset.annotate(status=status_expression(now or clock.now()))
 
 
-def assignment_list(
-    *,
-    actor: Person,
-    person_id: int | None = None,
-    statuses: Sequence[str] | None = None,
-    target_type: str | None = None,
-    target_id: int | None = None,
-    department: str | None = None,
-    manager_id: int | None = None,
-    due_before: dt.date | None = None,
-    due_after: dt.date | None = None,
-    overdue: bool | None = None,
-    include_hidden: bool = True,
-) -> QuerySet:
+# --- escalation tiers in SQL (`escalation.escalation_tier` is the rule) ------------------------------
+def tenant_escalation_tiers(tenant_id: int) -> list[dict]:
+    """The tenant's clean, sorted escalation tiers (one query)."""
+    settings = Tenant.objects.filter(pk=tenant_id).values_list("settings", flat=True).first()
+    return escalation_tiers(settings)
+
+
+def _tier_reached(after_days: int, now: dt.datetime) -> Q:
+    return Q(due_at__lte=now - dt.timedelta(days=after_days))
+
+
+def escalation_tier_expression(tiers: list[dict], now: dt.datetime) -> Case:
+    """`escalation.escalation_tier` as the ORM's CASE: the last tier whose days have passed, for overdue items."""
+    overdue = status_filter(AssignmentStatus.OVERDUE, now)
+    whens = [
+        When(overdue & _tier_reached(tier["after_days"], now), then=Value(index))
+        for index, tier in reversed(list(enumerate(tiers, start=1)))
+    ]
+    if not whens:
+        return Case(default=Value(NO_TIER), output_field=IntegerField())
+    return Case(*whens, default=Value(NO_TIER), output_field=IntegerField())
+
+
+def escalation_tier_filter(tier: int, tiers: list[dict], now: dt.datetime) -> Q:
+    """Items at exactly this tier, as an index-friendly WHERE (the overdue status and a due_at range)."""
+    if tier == NO_TIER:
+        not_overdue = ~status_filter(AssignmentStatus.OVERDUE, now)
+        return not_overdue | ~_tier_reached(tiers[0]["after_days"], now) if tiers else Q()
+    if not 1 <= tier <= len(tiers):
+        return Q(pk__in=[])
+    condition = status_filter(AssignmentStatus.OVERDUE, now) & _tier_reached(tiers[tier - 1]["after_days"], now)
+    if tier < len(tiers):
+        if tiers[tier]["after_days"] == tiers[tier - 1]["after_days"]:
+            return Q(pk__in=[])  # passed together with the next tier, never the last one reached
+        condition &= ~_tier_reached(tiers[tier]["after_days"], now)
+    return condition
+
+
+# --- the one list of assignments: its filters (the list, its CSV and the bulk actions) ------------------
+SCOPES = ("direct", "subtree")
+
+
+@dataclass(frozen=True)
+class AssignmentQuery:
+    """What `GET /api/v1/assignments` (and `POST /api/v1/assignments/actions`' `filter`) may ask for."""
+
+    person_id: int | None = None
+    statuses: Sequence[str] | None = None
+    target_type: str | None = None
+    target_id: int | None = None
+    department: str | None = None
+    site: str | None = None
+    region: str | None = None
+    group_id: int | None = None
+    manager_id: int | None = None
+    scope: str = "direct"  # with manager_id: "subtree" takes indirect reports too
+    due_before: dt.date | None = None
+    due_after: dt.date | None = None
+    overdue: bool | None = None
+    escalation_tier: int | None = None
+    compliance_flag: bool | None = None
+    source_kind: str | None = None
+    rule_id: int | None = None
+    assigned_by_id: int | None = None
+    include_hidden: bool = True
+
+
+# Everyone below a manager, at any depth (UNION stops a cycle in bad data). SQLite and PostgreSQL alike.
+_SUBTREE_SQL = (
+    "WITH RECURSIVE below(id) AS ("
+    "SELECT p.id FROM person p WHERE p.tenant_id = %s AND p.manager_id = %s "
+    "UNION SELECT p.id FROM person p JOIN below b ON p.manager_id = b.id WHERE p.tenant_id = %s"
+    ") SELECT id FROM below"
+)
+
+
+def _source_exists(**lookups) -> Exists:
+    return Exists(AssignmentSource.objects.filter(assignment_id=OuterRef("pk"), **lookups))
+
+
+def assignment_query_filter(
+    *, actor: Person, query: AssignmentQuery, now: dt.datetime, tiers: list[dict] | None = None
+) -> Q:
+    """The WHERE of the list: what the actor may see, narrowed by each filter given. Set-based (joins,
+    EXISTS and index-friendly ranges), so the list, its CSV and the bulk actions share it at any size.
+    `tiers` (the tenant's escalation tiers) are needed for `escalation_tier` only."""
+    q = permissions.visible_assignments_filter(actor)
+    if query.person_id is not None:
+        q &= Q(person_id=query.person_id)
+    if query.statuses:
+        q &= statuses_filter(query.statuses, now)
+    if query.target_type:
+        q &= Q(target_type=query.target_type)
+    if query.target_id is not None:
+        q &= Q(target_id=query.target_id)
+    for unit in ("department", "site", "region"):
+        name = getattr(query, unit)
+        if name:
+            q &= Q(**{f"person__{unit}__name": name})
+    if query.group_id is not None:
+        q &= Q(person_id__in=_group_members(actor.tenant_id, query.group_id))
+    if query.manager_id is not None:
+        if query.scope == "subtree":
+            q &= Q(person_id__in=RawSQL(_SUBTREE_SQL, [actor.tenant_id, query.manager_id, actor.tenant_id]))
+        else:
+            q &= Q(person__manager_id=query.manager_id)
+    if query.due_before:
+        q &= Q(due_date__lt=query.due_before)
+    if query.due_after:
+        q &= Q(due_date__gt=query.due_after)
+    if query.overdue is True:
+        q &= status_filter(AssignmentStatus.OVERDUE, now)
+    elif query.overdue is False:
+        q &= ~status_filter(AssignmentStatus.OVERDUE, now)
+    if query.escalation_tier is not None:
+        tiers = tiers if tiers is not None else tenant_escalation_tiers(actor.tenant_id)
+        q &= escalation_tier_filter(query.escalation_tier, tiers, now)
+    if query.compliance_flag is not None:
+        q &= Q(compliance_flag=query.compliance_flag)
+    if query.source_kind:
+        q &= _source_exists(kind=query.source_kind)
+    if query.rule_id is not None:
+        q &= _source_exists(kind="rule", ref_id=query.rule_id)
+    if query.assigned_by_id is not None:
+        q &= _source_exists(assigned_by_id=query.assigned_by_id)
+    if not query.include_hidden:
+        q &= ~Q(visibility="hidden")
+    return q
+
+
+def _group_members(tenant_id: int, group_id: int) -> QuerySet:
+    return GroupMember.objects.filter(tenant_id=tenant_id, group_id=group_id).values("person_id")
+
+
+def assignments_matching(*, actor: Person, query: AssignmentQuery, now: dt.datetime | None = None) -> QuerySet:
+    """The actor's visible assignments the query matches, without annotations (for counts and bulk actions)."""
+    return Assignment.objects.filter(assignment_query_filter(actor=actor, query=query, now=now or clock.now()))
+
+
+def assignment_list(*, actor: Person, query: AssignmentQuery | None = None, **filters) -> QuerySet:
+    """The list: `query` (or its fields as keywords), with status and escalation tier, newest first."""
+    query = query or AssignmentQuery(**filters)
     now = clock.now()
-    items = Assignment.objects.filter(permissions.visible_assignments_filter(actor))
-    if person_id is not None:
-        items = items.filter(person_id=person_id)
-    if statuses:
-        items = items.filter(statuses_filter(statuses, now))
-    if target_type:
-        items = items.filter(target_type=target_type)
-    if target_id is not None:
-        items = items.filter(target_id=target_id)
-    if department:
-        items = items.filter(person__department__name=department)
-    if manager_id is not None:
-        items = items.filter(person__manager_id=manager_id)
-    if due_before:
-        items = items.filter(due_date__lt=due_before)
-    if due_after:
-        items = items.filter(due_date__gt=due_after)
-    if overdue is True:
-        items = items.filter(status_filter("overdue", now))
-    elif overdue is False:
-        items = items.exclude(status_filter("overdue", now))
-    if not include_hidden:
-        items = items.exclude(visibility="hidden")
-    return with_status(items, now).select_related("person").prefetch_related("sources").order_by("-assigned_at", "-id")
+    tiers = tenant_escalation_tiers(actor.tenant_id)
+    items = Assignment.objects.filter(assignment_query_filter(actor=actor, query=query, now=now, tiers=tiers))
+    return (
+        with_escalation(with_status(items, now), tiers, now)
+        .select_related("person")
+        .prefetch_related("sources")
+        .order_by("-assigned_at", "-id")
+    )
+
+
+def with_escalation(queryset: QuerySet, tiers: list[dict], now: dt.datetime) -> QuerySet:
+    return queryset.annotate(escalation_tier=escalation_tier_expression(tiers, now))
 
 
 def my_assignments(*, actor: Person) -> QuerySet:
@@ -208,7 +329,7 @@ def my_assignments(*, actor: Person) -> QuerySet:
     )
     done_last = Case(When(completed_at__isnull=False, then=Value(1)), default=Value(0), output_field=IntegerField())
     return (
-        with_status(items, now)
+        with_escalation(with_status(items, now), tenant_escalation_tiers(actor.tenant_id), now)
         .annotate(overdue_rank=overdue_first, priority_rank=priority_rank_expression(), done_rank=done_last)
         .select_related("person")
         .prefetch_related("sources")
@@ -252,6 +373,7 @@ class AssignmentRow(NamedTuple):
     compliance_flag: bool
     due_date_manual: bool
     due_explanation: str
+    escalation_tier: int
     target_title: str
     sources: list[SourceRow]
 
@@ -275,11 +397,28 @@ _SOURCE_COLUMNS = ["id", "kind", "label", "assigned_by_id", "rule_id", "due_date
 _MY_COUNT = TypedQuery(f"SELECT COUNT(*) FROM assignment a WHERE {_MINE}", [IntegerField()])
 
 
+def escalation_case_sql(tier_count: int, alias: str) -> str:
+    """`escalation.escalation_tier` as SQL text for `tier_count` tiers: the overdue test's `%s` are now,
+    then one `%s` per tier, last first: the instant that tier's days before now (`escalation_tier_params`)."""
+    overdue = status_in_sql([AssignmentStatus.OVERDUE], alias)
+    whens = " ".join(f"WHEN {alias}.due_at <= %s THEN {tier}" for tier in range(tier_count, 0, -1))
+    reached = f"CASE {whens} ELSE {NO_TIER} END" if tier_count else str(NO_TIER)
+    return f"CASE WHEN {overdue} THEN {reached} ELSE {NO_TIER} END"
+
+
+def escalation_tier_params(tiers: list[dict], now: dt.datetime) -> list:
+    """The parameters of `escalation_case_sql(len(tiers), …)`, as the database takes them."""
+    moments = [now, *(now - dt.timedelta(days=t["after_days"]) for t in reversed(tiers))]
+    adapted = [connection.ops.adapt_datetimefield_value(m) for m in moments]
+    return [adapted[0]] * _OVERDUE_SQL.count("%s") + adapted[1:]
+
+
 @functools.cache
-def _my_page_query(vendor: str) -> TypedQuery:
+def _my_page_query(vendor: str, tier_count: int) -> TypedQuery:
     columns = ", ".join(_STATUS_SQL if c is None else f"a.{c}" for c in _ROW_COLUMNS)
     sql = (
-        f"SELECT {columns}, {target_title_sql('a')}, {_sources_json_sql(vendor)}, COUNT(*) OVER () "
+        f"SELECT {columns}, {escalation_case_sql(tier_count, 'a')}, {target_title_sql('a')}, "
+        f"{_sources_json_sql(vendor)}, COUNT(*) OVER () "
         f"FROM assignment a WHERE {_MINE} "
         "ORDER BY CASE WHEN a.completed_at IS NOT NULL THEN 1 ELSE 0 END, "
         f"CASE WHEN {_OVERDUE_SQL} THEN 0 ELSE 1 END, "
@@ -287,7 +426,7 @@ def _my_page_query(vendor: str) -> TypedQuery:
         "LIMIT %s OFFSET %s"
     )
     fields = [CharField() if c is None else Assignment._meta.get_field(c) for c in _ROW_COLUMNS]
-    return TypedQuery(sql, [*fields, CharField(), TextField(), IntegerField()])
+    return TypedQuery(sql, [*fields, IntegerField(), CharField(), TextField(), IntegerField()])
 
 
 def _sources_json_sql(vendor: str) -> str:
@@ -310,16 +449,25 @@ def _source_rows(sources_json: str | None) -> list[SourceRow]:
 
 def my_assignments_page(*, actor: Person, offset: int, limit: int) -> tuple[int, list[AssignmentRow]]:
     """One page of `my_assignments` and the total in one statement (count, target titles and sources included)."""
-    now = connection.ops.adapt_datetimefield_value(clock.now())
-    params = [now] * _STATUS_SQL.count("%s") + [actor.tenant_id, actor.pk] + [now] * _OVERDUE_SQL.count("%s")
-    rows = _my_page_query(connection.vendor).fetch([*params, limit, offset])
+    moment = clock.now()
+    now = connection.ops.adapt_datetimefield_value(moment)
+    tiers = tenant_escalation_tiers(actor.tenant_id)
+    params = (
+        [now] * _STATUS_SQL.count("%s")
+        + escalation_tier_params(tiers, moment)
+        + [actor.tenant_id, actor.pk]
+        + [now] * _OVERDUE_SQL.count("%s")
+    )
+    rows = _my_page_query(connection.vendor, len(tiers)).fetch([*params, limit, offset])
     total = rows[0][-1] if rows else _MY_COUNT.fetch([actor.tenant_id, actor.pk])[0][0]
     return total, [AssignmentRow._make([*row[:-2], _source_rows(row[-2])]) for row in rows]
 
 
 def access_assignment(*, actor: Person, assignment_id: int) -> Assignment:
+    now = clock.now()
+    visible = Assignment.objects.filter(permissions.visible_assignments_filter(actor), pk=assignment_id)
     assignment = (
-        with_status(Assignment.objects.filter(permissions.visible_assignments_filter(actor), pk=assignment_id))
+        with_escalation(with_status(visible, now), tenant_escalation_tiers(actor.tenant_id), now)
         .select_related("person")
         .prefetch_related("sources")
         .first()

@@ -1,45 +1,31 @@
 """Escalation policy, pure: the overdue tiers a tenant sets, their default, and their validation.
 
 Tenant policy in `tenant.settings["escalation"]`: `[{"after_days": N, "to": recipient, "flag": bool}, …]`.
-The settings service, form and API validate with `validated_escalation`; the scheduler reads with
-`escalation_tiers`, which skips what is malformed so a bad row stored by other means never stops it.
+The settings service, form and API validate with `validated_escalation`; the scheduler, lists and filters
+read with `escalation_tiers` (from `assignments/escalation.py`, where "which tier an item reached" lives),
+which skips what is malformed so a bad row stored by other means never stops them.
 """
 
-import logging
-
-from duecourse.assignments.domain import RECIPIENTS
+from duecourse.assignments.escalation import (
+    DEFAULT_ESCALATION,
+    ESCALATION_RECIPIENTS,
+    MAX_ESCALATION_DAYS,
+    MAX_ESCALATION_TIERS,
+    escalation_tiers,
+    is_days_overdue,
+)
 from duecourse.core.errors import ValidationFailed
 
-logger = logging.getLogger(__name__)
-
-DEFAULT_ESCALATION: list[dict] = [
-    {"after_days": 0, "to": "manager", "flag": False},
-    {"after_days": 8, "to": "hr", "flag": False},
-    {"after_days": 15, "to": None, "flag": True},
+# The readers live with assignments (lists and filters show the tier an item reached); this module validates.
+__all__ = [
+    "DEFAULT_ESCALATION",
+    "ESCALATION_RECIPIENTS",
+    "MAX_ESCALATION_DAYS",
+    "MAX_ESCALATION_TIERS",
+    "escalation_tiers",
+    "flag_after_days",
+    "validated_escalation",
 ]
-ESCALATION_RECIPIENTS = RECIPIENTS  # the same people a reminder rule can name
-MAX_ESCALATION_TIERS = 10
-MAX_ESCALATION_DAYS = 365
-
-
-def _is_days_overdue(value) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int) and 0 <= value <= MAX_ESCALATION_DAYS
-
-
-def escalation_tiers(settings: dict | None) -> list[dict]:
-    """The tenant's escalation tiers, clean and sorted by `after_days`; malformed tiers are skipped (logged)."""
-    raw = (settings or {}).get("escalation")
-    if not isinstance(raw, list):
-        return DEFAULT_ESCALATION
-    tiers = []
-    for tier in raw:
-        after = tier.get("after_days") if isinstance(tier, dict) else None
-        to = tier.get("to") if isinstance(tier, dict) else None
-        if not _is_days_overdue(after) or to not in (None, *ESCALATION_RECIPIENTS):
-            logger.warning("Skipping malformed escalation tier %r", tier)
-            continue
-        tiers.append({"after_days": after, "to": to, "flag": tier.get("flag") is True})
-    return sorted(tiers, key=lambda t: t["after_days"])
 
 
 def flag_after_days(tiers: list[dict]) -> int | None:
@@ -59,7 +45,7 @@ def validated_escalation(tiers) -> list[dict]:
         if not isinstance(tier, dict) or set(tier) - {"after_days", "to", "flag"}:
             raise ValidationFailed.on(name, "must be an object with after_days, to and flag")
         after, to, flag = tier.get("after_days"), tier.get("to"), tier.get("flag", False)
-        if not _is_days_overdue(after):
+        if not is_days_overdue(after):
             raise ValidationFailed.on(
                 f"{name}.after_days", f"must be a whole number of days overdue from 0 to {MAX_ESCALATION_DAYS}"
             )

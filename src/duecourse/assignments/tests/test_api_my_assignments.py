@@ -92,6 +92,7 @@ def item(assignment, target, **fields):
         "completed_at": None,
         "expires_at": None,
         "compliance_flag": False,
+        "escalation_tier": 0,
         "why": "",
         "due_date_from": "",
     }
@@ -103,7 +104,7 @@ def item(assignment, target, **fields):
 item.keys_in_order = (
     "id", "person_id", "target", "status", "progress", "priority", "due_date", "note", "visibility",
     "validity_months", "recurrence_weeks", "cycle", "sources", "reminders", "assigned_at", "completed_at",
-    "expires_at", "compliance_flag", "why", "due_date_from",
+    "expires_at", "compliance_flag", "escalation_tier", "why", "due_date_from",
 )  # fmt: skip
 
 
@@ -132,6 +133,7 @@ def expected_items(w):
             status="overdue",
             priority="low",
             due_date="2026-06-01",
+            escalation_tier=2,  # 14 days overdue: past the default policy's 0 and 8 days, not yet 15
             sources=[by_admin(admin, "2026-06-01")],
             why=f"Source: {admin_label}",
             due_date_from=f"{admin_label}: fixed date 2026-06-01",
@@ -238,7 +240,7 @@ class TestMyAssignments:
         lines = b"".join(response.streaming_content).decode().splitlines()
         assert lines[0] == (
             "id,person_id,person_name,person_email,target_type,target_id,target_title,status,progress,priority,"
-            "due_date,visibility,cycle,sources,assigned_at,completed_at,expires_at,compliance_flag"
+            "due_date,visibility,cycle,sources,assigned_at,completed_at,expires_at,compliance_flag,escalation_tier"
         )
         learner, w = world["learner"], world
         high = w["high"]
@@ -246,7 +248,7 @@ class TestMyAssignments:
         assert lines[2] == (
             f"{high.pk},{learner.pk},Lena Learner,{learner.email},course,{w['courses'][1].pk},Course B,assigned,0,"
             f"high,2026-06-20,required,1,Individual by {admin.name};Individual by {instructor.name},"
-            "2026-06-15T09:00:00Z,,,false"
+            "2026-06-15T09:00:00Z,,,false,0"
         )
         assert [int(line.split(",")[0]) for line in lines[1:]] == [i["id"] for i in expected_items(w)]
         paged = api_as(learner).get("me/assignments", {"format": "csv", "limit": 2, "offset": 1})
