@@ -74,18 +74,7 @@ def _csv_rows(batch):
     summary="List assignments (each role sees what it may)",
 )
 def list_assignments(request: HttpRequest, filters: Query[AssignmentFilters]):
-    items = selectors.assignment_list(
-        actor=actor_of(request),
-        person_id=filters.person_id,
-        statuses=filters.status,
-        target_type=filters.target_type,
-        target_id=filters.target_id,
-        department=filters.department,
-        manager_id=filters.manager_id,
-        due_before=filters.due_before,
-        due_after=filters.due_after,
-        overdue=filters.overdue,
-    )
+    items = selectors.assignment_list(actor=actor_of(request), query=filters.to_query())
     return _assignment_page(request, items, filters)
 
 

@@ -81,6 +81,9 @@ class Assignment(HighVolumeTenantScopedModel):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True, default="")
     compliance_flag = models.BooleanField(default=False)
+    # The last reminder sent by hand ("Send reminder now"): another waits until 24 hours after it. The
+    # rolling window is enforced by the conditional UPDATE that sets it (`manual_reminders.reminders_claim`).
+    reminded_at = models.DateTimeField(null=True, blank=True)
     # An exemption (admins, instructors): "exempt" while granted and not run out. `exempt_until` is the
     # last exempt day (None: open-ended); `exempt_ends_at` the instant it ends in the person's zone.
     exempt_at = models.DateTimeField(null=True, blank=True)
@@ -94,6 +97,8 @@ class Assignment(HighVolumeTenantScopedModel):
     assigned_at = models.DateTimeField()
     # Derived, never stored: `selectors.with_status` annotates the rows that show it (the one status rule).
     status: str
+    # Derived, never stored: `selectors.with_escalation` annotates the tier of the escalation policy reached.
+    escalation_tier: int
     # Who and which operation: looked up from here, never the other way round, so no index or
     # database-level check of their own (a check per row at COMMIT is what big fan-outs paid for).
     assigned_by = models.ForeignKey(
@@ -135,6 +140,8 @@ class Assignment(HighVolumeTenantScopedModel):
                 name="assignment_recurrence_idx",
             ),
             models.Index(fields=["expires_at"], condition=EXPIRY_PENDING, name="assignment_expiry_pending_idx"),
+            # The list's compliance_flag=true filter: few flagged items among a tenant's many.
+            models.Index(fields=["tenant", "due_at"], condition=Q(compliance_flag=True), name="assignment_flagged_idx"),
         ]
 
     def __str__(self) -> str:

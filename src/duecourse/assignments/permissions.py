@@ -37,6 +37,20 @@ def can_change_assignment(actor: Person, assignment, *, own_source: bool) -> boo
     return assignment.person.manager_id == actor.pk and own_source
 
 
+def can_remind(actor: Person, assignment) -> bool:
+    """Send a reminder by hand: admins, instructors, and the person's manager (not HR, not the learner)."""
+    if assigns_tenant_wide(actor):
+        return True
+    return assignment.person.manager_id == actor.pk
+
+
+def remindable_by_filter(actor: Person) -> Q:
+    """`can_remind` as a filter over assignments (for actions on many)."""
+    if assigns_tenant_wide(actor):
+        return Q(tenant_id=actor.tenant_id)
+    return Q(tenant_id=actor.tenant_id, person__manager_id=actor.pk)
+
+
 def can_exempt(actor: Person) -> bool:
     """Grant or end an exemption from an assignment: admins and instructors."""
     return assigns_tenant_wide(actor)

@@ -5,6 +5,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from duecourse.assignments.domain import RECIPIENTS, Recipient
+from duecourse.assignments.escalation import MAX_ESCALATION_TIERS
 from duecourse.assignments.inputs import (
     AssignmentChange,
     AssignmentInput,
@@ -35,9 +36,11 @@ from duecourse.assignments.limits import (
     MAX_VALIDITY_MONTHS,
 )
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
+from duecourse.assignments.selectors import AssignmentQuery
 from duecourse.assignments.status import AssignmentStatus
 from duecourse.catalog.limits import MAX_CODE_LENGTH
 from duecourse.core.api import Id, ListParams
+from duecourse.core.errors import ValidationFailed
 from duecourse.people.limits import MAX_EMAIL_LENGTH
 
 
@@ -209,16 +212,64 @@ class ExemptionIn(Schema):
         return ExemptionInput.model_validate(self.model_dump())
 
 
-class AssignmentFilters(ListParams):
+SourceKind = Literal["individual", "group", "org_unit", "everyone", "new_starter", "rule"]
+
+
+class AssignmentFilterIn(Schema):
+    """The list's filters: `GET /api/v1/assignments`' query and `POST /api/v1/assignments/actions`' `filter`."""
+
+    model_config = ConfigDict(extra="forbid")
+
     person_id: Id | None = None
-    status: list[AssignmentStatus] | None = None
+    status: list[AssignmentStatus] | None = Field(None, max_length=len(AssignmentStatus))
     target_type: TargetType | None = None
     target_id: Id | None = None
     department: str | None = Field(None, max_length=MAX_FILTER_TEXT_LENGTH)
+    site: str | None = Field(None, max_length=MAX_FILTER_TEXT_LENGTH)
+    region: str | None = Field(None, max_length=MAX_FILTER_TEXT_LENGTH)
+    group_id: Id | None = None
     manager_id: Id | None = None
+    scope: Literal["direct", "subtree"] = Field(
+        "direct", description="with `manager_id`: `subtree` takes indirect reports too"
+    )
     due_before: dt.date | None = None
     due_after: dt.date | None = None
     overdue: bool | None = None
+    escalation_tier: int | None = Field(
+        None, ge=0, le=MAX_ESCALATION_TIERS, description="0 = none, else the 1-based tier of the escalation policy"
+    )
+    compliance_flag: bool | None = None
+    source_kind: SourceKind | None = None
+    rule_id: Id | None = None
+    assigned_by_id: Id | None = None
+
+    def to_query(self) -> AssignmentQuery:
+        if self.scope == "subtree" and self.manager_id is None:
+            raise ValidationFailed.on("scope", "subtree needs manager_id (whose reports, at any depth)")
+        return AssignmentQuery(
+            person_id=self.person_id,
+            statuses=[str(s) for s in self.status] if self.status else None,
+            target_type=self.target_type,
+            target_id=self.target_id,
+            department=self.department,
+            site=self.site,
+            region=self.region,
+            group_id=self.group_id,
+            manager_id=self.manager_id,
+            scope=self.scope,
+            due_before=self.due_before,
+            due_after=self.due_after,
+            overdue=self.overdue,
+            escalation_tier=self.escalation_tier,
+            compliance_flag=self.compliance_flag,
+            source_kind=self.source_kind,
+            rule_id=self.rule_id,
+            assigned_by_id=self.assigned_by_id,
+        )
+
+
+class AssignmentFilters(ListParams, AssignmentFilterIn):
+    model_config = ConfigDict(extra="ignore")
 
 
 class AudienceIO(Schema):

@@ -8,7 +8,20 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Case, CharField, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, TextField, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 
 from duecourse.assignments import permissions
@@ -264,7 +277,8 @@ def assignment_query_filter(
         q &= Q(person_id__in=_group_members(actor.tenant_id, query.group_id))
     if query.manager_id is not None:
         if query.scope == "subtree":
-            q &= Q(person_id__in=RawSQL(_SUBTREE_SQL, [actor.tenant_id, query.manager_id, actor.tenant_id]))
+            below = RawSQL(_SUBTREE_SQL, [actor.tenant_id, query.manager_id, actor.tenant_id])  # noqa: S611 constant SQL
+            q &= Q(person_id__in=below)
         else:
             q &= Q(person__manager_id=query.manager_id)
     if query.due_before:
@@ -281,11 +295,11 @@ def assignment_query_filter(
     if query.compliance_flag is not None:
         q &= Q(compliance_flag=query.compliance_flag)
     if query.source_kind:
-        q &= _source_exists(kind=query.source_kind)
+        q &= Q(_source_exists(kind=query.source_kind))
     if query.rule_id is not None:
-        q &= _source_exists(kind="rule", ref_id=query.rule_id)
+        q &= Q(_source_exists(kind="rule", ref_id=query.rule_id))
     if query.assigned_by_id is not None:
-        q &= _source_exists(assigned_by_id=query.assigned_by_id)
+        q &= Q(_source_exists(assigned_by_id=query.assigned_by_id))
     if not query.include_hidden:
         q &= ~Q(visibility="hidden")
     return q

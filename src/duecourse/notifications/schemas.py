@@ -1,11 +1,16 @@
 import datetime as dt
+from typing import Literal
 
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from duecourse.core.api import Id, ListParams
+from duecourse.assignments.bulk_actions import MAX_FAILED_ROWS
+from duecourse.assignments.limits import MAX_REASON_LENGTH
+from duecourse.assignments.schemas import AssignmentFilterIn
+from duecourse.core.api import ErrorOut, Id, ListParams
 from duecourse.notifications.inputs import PreferencesInput
 from duecourse.notifications.limits import MAX_MARK_READ_IDS
+from duecourse.notifications.manual_reminders import MAX_ACTION_IDS, ActionRequest
 
 
 class NotificationOut(Schema):
@@ -67,3 +72,44 @@ class OutboxList(Schema):
 
 class OutboxFilters(ListParams):
     state: str | None = Field(None, pattern="^(pending|sent|held|failed)$")
+
+
+# --- reminders by hand and actions on many assignments ----------------------------------------------
+class RemindOut(Schema):
+    id: int
+    last_sent_at: dt.datetime
+
+
+class RemindedRecentlyOut(ErrorOut):
+    last_sent_at: dt.datetime | None
+
+
+class ActionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["extend", "withdraw", "remind"]
+    ids: list[Id] | None = Field(None, max_length=MAX_ACTION_IDS, description=f"at most {MAX_ACTION_IDS}")
+    filter: AssignmentFilterIn | None = Field(None, description="the list's filters (`GET /api/v1/assignments`)")
+    due_date: dt.date | None = Field(None, description="extend: the new due date (required)")
+    reason: str = Field("", max_length=MAX_REASON_LENGTH, description="extend: required; audited")
+
+    def to_request(self) -> ActionRequest:
+        return ActionRequest(
+            action=self.action,
+            ids=list(self.ids) if self.ids is not None else None,
+            query=self.filter.to_query() if self.filter is not None else None,
+            due_date=self.due_date,
+            reason=self.reason,
+        )
+
+
+class ActionFailure(Schema):
+    id: int
+    reason: str
+
+
+class ActionOut(Schema):
+    done: int
+    failed: list[ActionFailure] = Field(description=f"the first {MAX_FAILED_ROWS} refused items")
+    failed_count: int
+    failed_by_reason: dict[str, int]
