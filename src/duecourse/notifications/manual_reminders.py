@@ -10,6 +10,7 @@ the committed row, so two clicks at once send one reminder; SQLite runs one writ
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
@@ -46,7 +47,7 @@ class RemindedRecently(DomainError):
     status_code = 429
 
     def as_dict(self) -> dict:
-        sent = self.last_sent_at.isoformat() if self.last_sent_at else None
+        sent = DjangoJSONEncoder().default(self.last_sent_at) if self.last_sent_at else None  # as the API writes times
         return {**super().as_dict(), "last_sent_at": sent}
 
 
