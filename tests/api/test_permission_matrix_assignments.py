@@ -61,6 +61,9 @@ POST   assignments/{assignment}/exemption 409 409 403 403 403 401 | 404
 DELETE assignments/{assignment}/exemption 200 200 403 403 403 401 | 404
 POST   assignments/{rule_assignment}/exemption 200 200 403 404 404 401 | 404
 DELETE assignments/{rule_assignment}/exemption 200 200 403 404 404 401 | 404
+POST   assignments/{assignment}/remind  202 202 403 202 403 401 | 404
+POST   assignments/{outsider_assignment}/remind 202 202 403 404 404 401 | 404
+POST   assignments/actions              200 200 403 200 403 401 | 200 200 403 200 403
 """
 
 RULES = """
@@ -191,6 +194,7 @@ def bodies(w) -> dict[str, object]:
         "POST assignments/bulk": {"targets": [course_target], "assignees": {"person_ids": [w.learner.pk]}},
         "PATCH assignments": {"priority": "high"},
         "POST assignments/exemption": {"reason": "On long-term leave"},
+        "POST assignments/actions": {"action": "remind", "ids": [w.assignment.pk, w.outsider_assignment.pk]},
         "POST rules": rule,
         "POST rules/preview": rule,
         "PATCH rules": {"note": "Changed"},
@@ -210,6 +214,8 @@ def body_key(method: str, path: str) -> str:
         return "POST rules/preview-existing"
     if path.endswith("/exemption"):
         return f"{method} assignments/exemption"
+    if path.endswith("/remind"):
+        return f"{method} assignments/remind"
     if path.endswith("/revoke"):
         return f"{method} certificates/revoke"
     return f"{method} {path.split('/{')[0].split('?')[0]}"

@@ -29,3 +29,4 @@ FULL_PROGRESS = 100  # progress is a percentage
 
 DEFAULT_OVERLOAD_MINUTES_30D = 600  # a tenant setting may change it
 WORKLOAD_WINDOW_DAYS = 30
+REMIND_AGAIN_AFTER = dt.timedelta(hours=24)  # a reminder sent by hand: the next one after a rolling 24 hours

@@ -7,10 +7,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from duecourse.assignments import permissions
 from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN, local_date, required_done_at
+from duecourse.assignments.limits import REMIND_AGAIN_AFTER
 from duecourse.assignments.models import Assignment, Completion
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
 from duecourse.assignments.selectors import AssignmentRow, explain_assignment, explain_sources
-from duecourse.assignments.status import STATUS_LABELS, AssignmentStatus
+from duecourse.assignments.status import NOT_REMINDABLE_STATUSES, STATUS_LABELS, AssignmentStatus
 from duecourse.catalog import selectors as catalog_selectors
 from duecourse.catalog.models import Course
 from duecourse.catalog.selectors import target_titles
@@ -169,6 +170,8 @@ class Item:
     launch_title: str = ""
     action_label: str = ""
     can_change: bool = False
+    can_remind: bool = False  # "Send reminder now" (`permissions.can_remind`, and the item expects something)
+    reminded_at: dt.datetime | None = None  # a reminder sent by hand in the last 24 hours: no new one yet
 
     @property
     def status_label(self) -> str:
@@ -352,6 +355,11 @@ def checklist(actor, assignment: Assignment, now: dt.datetime) -> Checklist:
     )
 
 
+def is_remindable(assignment) -> bool:
+    """Something is expected of the person: not withdrawn, completed or exempt, and not hidden from them."""
+    return assignment.status not in NOT_REMINDABLE_STATUSES and assignment.visibility != "hidden"
+
+
 def _action_label(assignment) -> str:
     if assignment.status == AssignmentStatus.COMPLETED:
         return "Review"
@@ -360,7 +368,9 @@ def _action_label(assignment) -> str:
     return "Continue" if assignment.progress > 0 else "Begin"
 
 
-def present(actor, assignments: list[Assignment], *, launch: bool = False, changes: bool = False) -> list[Item]:
+def present(
+    actor, assignments: list[Assignment], *, launch: bool = False, changes: bool = False, reminders: bool = False
+) -> list[Item]:
     now = clock.now()
     titles = titles_for(assignments)
     next_courses = _next_courses(actor, assignments, now) if launch else {}
@@ -387,5 +397,9 @@ def present(actor, assignments: list[Assignment], *, launch: bool = False, chang
         if changes:
             own = any(s.kind == "individual" and s.ref_id == actor.pk for s in a.sources.all())
             item.can_change = permissions.can_change_assignment(actor, a, own_source=own)
+        if reminders:
+            item.can_remind = permissions.can_remind(actor, a) and is_remindable(a)
+            if a.reminded_at is not None and a.reminded_at > now - REMIND_AGAIN_AFTER:
+                item.reminded_at = a.reminded_at
         items.append(item)
     return items

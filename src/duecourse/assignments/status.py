@@ -35,6 +35,12 @@ OPEN_STATUSES: tuple[str, ...] = (
     AssignmentStatus.EXPIRED,
     AssignmentStatus.EXEMPT,
 )
+# No reminder for these (by the scheduler's plan or by hand): nothing is expected of the person.
+NOT_REMINDABLE_STATUSES: tuple[str, ...] = (
+    AssignmentStatus.WITHDRAWN,
+    AssignmentStatus.COMPLETED,
+    AssignmentStatus.EXEMPT,
+)
 # Still to be done (an exempt item is not: nobody expects it while the exemption runs): the team view's "active" count.
 UNFINISHED_STATUSES: tuple[str, ...] = (
     AssignmentStatus.ASSIGNED,

@@ -88,7 +88,7 @@ def home_summary_view(request):
 # --- one assignment ------------------------------------------------------------------------------
 def _assignment_page(request, assignment, *, form=None, error=None, status=200, exemption_form=None):
     actor = request.actor
-    item = present(actor, [assignment], launch=True, changes=True)[0]
+    item = present(actor, [assignment], launch=True, changes=True, reminders=True)[0]
     is_self = assignment.person_id == actor.pk
     context = {
         "item": item,

@@ -10,15 +10,17 @@ the committed row, so two clicks at once send one reminder; SQLite runs one writ
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from duecourse.assignments import bulk_actions, permissions
 from duecourse.assignments.bulk_actions import NOT_ALLOWED, NOT_FOUND, ActionResult, refusals
+from duecourse.assignments.limits import REMIND_AGAIN_AFTER
 from duecourse.assignments.models import Assignment
 from duecourse.assignments.selectors import AssignmentQuery, assignments_matching, status_filter
-from duecourse.assignments.status import AssignmentStatus
+from duecourse.assignments.status import NOT_REMINDABLE_STATUSES
 from duecourse.core import clock
 from duecourse.core.actors import audit_actor
 from duecourse.core.errors import Conflict, DomainError, ValidationFailed, forbidden
@@ -26,15 +28,10 @@ from duecourse.core.models import AuditEvent
 from duecourse.notifications.services import notify_assignments
 from duecourse.people.models import Person
 
-REMIND_AGAIN_AFTER = dt.timedelta(hours=24)
 MAX_ACTION_IDS = 10_000
 ACTIONS = ("extend", "withdraw", "remind")
 # Why an item gets no reminder (first match wins); the same words for one (409) and many (failed rows).
-NOT_REMINDABLE = (
-    (AssignmentStatus.WITHDRAWN, "withdrawn"),
-    (AssignmentStatus.COMPLETED, "completed"),
-    (AssignmentStatus.EXEMPT, "exempt"),
-)
+NOT_REMINDABLE = tuple((status, str(status)) for status in NOT_REMINDABLE_STATUSES)
 HIDDEN = "hidden from the learner"
 REMINDED_RECENTLY = "reminded in the last 24 hours"
 
@@ -61,7 +58,10 @@ def reminders_claim(*, tenant_id: int, candidates: QuerySet, now: dt.datetime) -
 
     One `UPDATE … WHERE … RETURNING`: the 24-hour condition is checked by the database on the row it
     writes (under its lock), never by reading first and writing after."""
-    inner, params = candidates.order_by().values("pk").query.sql_with_params()
+    try:
+        inner, params = candidates.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # the filter can match nothing (e.g. an unreachable escalation tier)
+        return []
     table = Assignment._meta.db_table
     sql = (
         f"UPDATE {table} SET reminded_at = %s WHERE tenant_id = %s AND id IN ({inner}) "
@@ -159,6 +159,8 @@ def assignments_act(*, actor: Person, request: ActionRequest) -> ActionResult:
         raise ValidationFailed.on("action", f"must be one of {', '.join(ACTIONS)}")
     if (request.ids is None) == (request.query is None):
         raise ValidationFailed.on("ids", "give either ids or filter (not both)")
+    if request.ids is not None and not request.ids:
+        raise ValidationFailed.on("ids", "give at least one id")
     if request.ids is not None and len(request.ids) > MAX_ACTION_IDS:
         raise ValidationFailed.on("ids", f"at most {MAX_ACTION_IDS} ids per call (use filter for more)")
     if request.action == "extend":

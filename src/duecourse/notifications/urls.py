@@ -9,4 +9,5 @@ urlpatterns = [
     path("read/", views.mark_read_view, name="mark-read"),
     path("settings/", views.settings_view, name="settings"),
     path("<int:notification_id>/open/", views.open_view, name="open"),
+    path("remind/<int:assignment_id>/", views.remind_view, name="remind"),
 ]

@@ -9,9 +9,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from duecourse.core.errors import ValidationFailed, not_found
+from duecourse.assignments.selectors import access_assignment
+from duecourse.core.errors import Conflict, ValidationFailed, not_found
 from duecourse.core.web import add_field_errors, person_view
-from duecourse.notifications import services
+from duecourse.notifications import manual_reminders, services
 from duecourse.notifications.forms import PreferencesForm
 from duecourse.notifications.rendering import items_for
 from duecourse.people.roles import has_reports
@@ -97,3 +98,19 @@ def settings_view(request):
             initial=PreferencesForm.initial_for(services.preferences_of(actor)), is_manager=is_manager
         )
     return render(request, "notifications/settings.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@require_POST
+@person_view
+def remind_view(request, assignment_id: int):
+    """ "Send reminder now" (htmx): the fragment that replaces the button says what happened."""
+    actor = request.actor
+    assignment = access_assignment(actor=actor, assignment_id=assignment_id)
+    context = {"assignment": assignment, "timezone": actor.timezone}
+    try:
+        context["sent_at"] = manual_reminders.assignment_remind(actor=actor, assignment=assignment)
+    except manual_reminders.RemindedRecently as refused:
+        context["reminded_at"] = refused.last_sent_at
+    except Conflict as conflict:
+        context["error"] = conflict.errors[0].message if conflict.errors else conflict.detail
+    return render(request, "notifications/_remind_result.html", context)

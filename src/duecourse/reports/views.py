@@ -72,8 +72,8 @@ def team_view(request):
         "team": team,
         "totals": {k: sum(row[k] for row in team) for k in ("active", "completed", "overdue")},
         "page": page,
-        "items": present(actor, list(page.object_list), changes=True),
-        "overdue_items": present(actor, overdue_items),
+        "items": present(actor, list(page.object_list), changes=True, reminders=True),
+        "overdue_items": present(actor, overdue_items, reminders=True),
         "stalled_items": present(actor, stalled_items),
         "stalled_days": assignment_selectors.STALLED_AFTER_DAYS,
         "filters": {

@@ -167,3 +167,11 @@ class TestRemindMany:
             response = api_as(w[who]).post("assignments/actions", {"action": "remind", "ids": [w["overdue"].pk]})
             assert response.status_code == 403
         assert manual_reminders(w["overdue"]) == []
+
+
+def test_a_filter_matching_nothing_is_zero_done(api_as, w):
+    for filter_ in ({"escalation_tier": 9}, {"person_id": 999999}, {"status": ["withdrawn"], "overdue": True}):
+        response = api_as(w["admin"]).post("assignments/actions", {"action": "remind", "filter": filter_})
+        assert response.status_code == 200, (filter_, response.content)
+        assert response.json()["done"] == 0
+    assert api_as(w["admin"]).post("assignments/actions", {"action": "remind", "ids": []}).status_code == 422
