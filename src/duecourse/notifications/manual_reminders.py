@@ -23,7 +23,7 @@ from duecourse.assignments.selectors import AssignmentQuery, assignments_matchin
 from duecourse.assignments.status import NOT_REMINDABLE_STATUSES
 from duecourse.core import clock
 from duecourse.core.actors import audit_actor
-from duecourse.core.errors import Conflict, DomainError, ValidationFailed, forbidden
+from duecourse.core.errors import Conflict, DomainError, FieldError, ValidationFailed, forbidden
 from duecourse.core.models import AuditEvent
 from duecourse.notifications.services import notify_assignments
 from duecourse.people.models import Person
@@ -114,7 +114,9 @@ def assignment_remind(*, actor: Person, assignment: Assignment) -> dt.datetime:
     one = Assignment.objects.filter(tenant_id=actor.tenant_id, pk=assignment.pk)
     for condition, reason in _not_remindable_rules(now):
         if one.filter(condition).exists():
-            raise Conflict.on("status", f"no reminder for an assignment that is {reason}")
+            raise Conflict(
+                detail=f"No reminder: the assignment is {reason}", errors=[FieldError("status", f"is {reason}")]
+            )
     with transaction.atomic():
         claimed = reminders_claim(tenant_id=actor.tenant_id, candidates=one, now=now)
         if claimed:

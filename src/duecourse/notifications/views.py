@@ -112,5 +112,5 @@ def remind_view(request, assignment_id: int):
     except manual_reminders.RemindedRecently as refused:
         context["reminded_at"] = refused.last_sent_at
     except Conflict as conflict:
-        context["error"] = conflict.errors[0].message if conflict.errors else conflict.detail
+        context["error"] = conflict.detail
     return render(request, "notifications/_remind_result.html", context)

@@ -175,3 +175,30 @@ def test_a_filter_matching_nothing_is_zero_done(api_as, w):
         assert response.status_code == 200, (filter_, response.content)
         assert response.json()["done"] == 0
     assert api_as(w["admin"]).post("assignments/actions", {"action": "remind", "ids": []}).status_code == 422
+
+
+class TestRemindButton:
+    def test_the_fragment_says_what_happened(self, signed_in, w, frozen):
+        client = signed_in(w["manager"])
+        url = f"/notifications/remind/{w['overdue'].pk}/"
+        assert client.get(url).status_code == 405
+        assert "Reminder sent" in client.post(url, HTTP_HX_REQUEST="true").content.decode()
+        frozen.shift(dt.timedelta(hours=2))
+        assert "Reminded at 09:00, try again tomorrow" in client.post(url).content.decode()
+        assert len(manual_reminders(w["overdue"])) == 1
+
+    def test_who_sees_the_button(self, signed_in, w):
+        page = signed_in(w["manager"]).get("/team/").content.decode()
+        assert "Send reminder now" in page and "Tier 2" in page
+        detail = signed_in(w["admin"]).get(f"/learning/{w['overdue'].pk}/").content.decode()
+        assert "Send reminder now" in detail and "Tier 2" in detail
+        assert "Send reminder now" not in signed_in(w["hr"]).get(f"/learning/{w['overdue'].pk}/").content.decode()
+        assert "Send reminder now" not in signed_in(w["learner"]).get(f"/learning/{w['overdue'].pk}/").content.decode()
+        assert signed_in(w["hr"]).post(f"/notifications/remind/{w['overdue'].pk}/").status_code == 403
+        assert manual_reminders(w["overdue"]) == []
+
+    def test_a_completed_item_says_why_not(self, signed_in, w):
+        client = signed_in(w["admin"])
+        progress_record(actor=w["admin"], person_id=w["learner"].pk, course_id=w["course"].pk, progress=100)
+        body = client.post(f"/notifications/remind/{w['overdue'].pk}/").content.decode()
+        assert "No reminder: the assignment is completed" in body
