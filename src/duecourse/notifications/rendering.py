@@ -29,7 +29,11 @@ def headline(kind: str, target: str, due: dt.date | None, about: str, is_self: b
         "assigned": f"New training assigned: {target}{due_text}",
         "recurrence": f"Due again: {target}{due_text}",
         "due_date_changed": f"Due date changed: {target}{due_text}",
-        "reminder": f"{who}Reminder: {target}{due_text}",
+        "reminder": (
+            f"{who}Reminder from {data['by']}: {target}{due_text}"
+            if data.get("manual") and data.get("by")  # sent by hand ("Send reminder now")
+            else f"{who}Reminder: {target}{due_text}"
+        ),
         "overdue": f"{who}Overdue: {target}{due_text}",
         "escalation": f"{who}Overdue: {target}{due_text}",
         "withdrawn": f"Withdrawn: {target}",

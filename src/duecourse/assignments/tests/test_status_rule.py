@@ -165,6 +165,7 @@ def test_every_sql_form_agrees_with_derive_status(rows, form):
 
 def test_the_hot_page_still_uses_the_generated_status_sql():
     """The hot query's text is the generated CASE, not a second hand-written copy."""
-    query = selectors._my_page_query(connection.vendor)
+    query = selectors._my_page_query(connection.vendor, 3)
     assert isinstance(query, TypedQuery)
     assert selectors.status_case_sql("a") in query.sql
+    assert selectors.escalation_case_sql(3, "a") in query.sql
