@@ -10,6 +10,7 @@ from duecourse.core.api import ERROR_RESPONSES, actor_of, paged_list, was_paging
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.people import imports, invitations, permissions, selectors, services
 from duecourse.people.presenters import PERSON_CSV_COLUMNS, person_as_dict
+from duecourse.people.token_format import key_pair
 from duecourse.people.schemas import (
     PeopleImportIn,
     PeopleImportOut,
@@ -154,7 +155,9 @@ def create_token(request: HttpRequest, person_id: int, payload: TokenIn):
     actor = actor_of(request)
     person = selectors.access_person(actor=actor, person_id=person_id)
     token, plain = services.api_token_create(actor=actor, person=person, name=payload.name)
-    return Status(201, TokenOut.from_orm(token).model_copy(update={"token": plain}))
+    pair = key_pair(plain)
+    assert pair is not None  # a token just made is always one of ours
+    return Status(201, TokenOut.from_orm(token).model_copy(update={"token": plain, "api_secret": pair.api_secret}))
 
 
 @router.delete(
