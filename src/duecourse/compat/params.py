@@ -32,7 +32,7 @@ def request_args(request: HttpRequest) -> dict[str, Any]:
         except (ValueError, UnicodeDecodeError):
             raise validation_error("The request body is not valid JSON") from None
         if not isinstance(body, dict):
-            raise validation_error("The JSON body must be an object of arguments, e.g. {\"course\": \"FIRE-101\"}")
+            raise validation_error('The JSON body must be an object of arguments, e.g. {"course": "FIRE-101"}')
         args.update(body)
     else:
         args.update({key: values[0] for key, values in request.POST.lists() if values})

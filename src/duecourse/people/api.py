@@ -10,7 +10,6 @@ from duecourse.core.api import ERROR_RESPONSES, actor_of, paged_list, was_paging
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.people import imports, invitations, permissions, selectors, services
 from duecourse.people.presenters import PERSON_CSV_COLUMNS, person_as_dict
-from duecourse.people.token_format import key_pair
 from duecourse.people.schemas import (
     PeopleImportIn,
     PeopleImportOut,
@@ -22,6 +21,7 @@ from duecourse.people.schemas import (
     TokenIn,
     TokenOut,
 )
+from duecourse.people.token_format import key_pair
 
 router = Router()
 me_router = Router()  # mounted at the API's root: /me is the caller, not a person looked up by id

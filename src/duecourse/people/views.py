@@ -27,10 +27,10 @@ from duecourse.people.forms import (
     TokenForm,
 )
 from duecourse.people.inputs import PersonInput
-from duecourse.people.token_format import key_pair
 from duecourse.people.invitations import invitations_send, person_create_and_invite
 from duecourse.people.limits import IMPORT_PREVIEW_FAILURES
 from duecourse.people.models import OrgUnit, Person
+from duecourse.people.token_format import key_pair
 from duecourse.people.validation import INPUT_FIELDS, known_timezones
 
 MAX_MANAGER_CHOICES = 1000

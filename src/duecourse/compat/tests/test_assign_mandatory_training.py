@@ -32,7 +32,9 @@ def team(tenant, make_person, boss):
 
 
 def held(course):
-    return sorted(Assignment.objects.filter(target_type="course", target_id=course.pk).values_list("person__email", flat=True))
+    return sorted(
+        Assignment.objects.filter(target_type="course", target_id=course.pk).values_list("person__email", flat=True)
+    )
 
 
 def employees(*emails):
@@ -77,7 +79,9 @@ def test_employees_as_json_text_inside_a_json_body_and_no_due_date(frappe_as, ad
 
 @pytest.mark.parametrize("auth", ["token", "bearer", "basic"])
 def test_every_authorization_form_works(frappe_as, admin, fire, team, auth):
-    response = frappe_as(admin, auth=auth).post_form(ASSIGN, {"course": "FIRE-101", "employees": employees("ann@acme.test")})
+    response = frappe_as(admin, auth=auth).post_form(
+        ASSIGN, {"course": "FIRE-101", "employees": employees("ann@acme.test")}
+    )
 
     assert response.status_code == 200, response.content
     assert held(fire) == ["ann@acme.test"]
@@ -157,7 +161,12 @@ def test_another_tenants_course_code_is_unknown(frappe_as, other_tenant, make_pe
 @pytest.mark.parametrize(
     ("form", "status", "exc_type", "message"),
     [
-        ({"course": "NOPE-1", "employees": '["ann@acme.test"]'}, 404, "DoesNotExistError", "course: no course with code 'NOPE-1'"),
+        (
+            {"course": "NOPE-1", "employees": '["ann@acme.test"]'},
+            404,
+            "DoesNotExistError",
+            "course: no course with code 'NOPE-1'",
+        ),
         ({"employees": '["ann@acme.test"]'}, 417, "ValidationError", "course: is required"),
         ({"course": "FIRE-101"}, 417, "ValidationError", "employees: is required"),
         ({"course": "FIRE-101", "employees": "[ann@acme.test"}, 417, "ValidationError", "employees: is not valid JSON"),
@@ -172,13 +181,30 @@ def test_another_tenants_course_code_is_unknown(frappe_as, other_tenant, make_pe
             "DoesNotExistError",
             "employees: no person with the email zed@acme.test, yan@acme.test",
         ),
-        ({"course": "FIRE-101", "employees": '["ann@acme.test"]', "due_date": "2026-02-30"}, 417, "ValidationError", "due_date: '2026-02-30' is not a valid date"),
-        ({"course": "FIRE-101", "employees": '["ann@acme.test"]', "due_date": "31/12/2026"}, 417, "ValidationError", "due_date: '31/12/2026' is not a valid date"),
-        ({"course": "FIRE-101", "employees": '["ann@acme.test"]', "due_date": "1066-10-14"}, 417, "ValidationError", "due_date: must be a date between"),
+        (
+            {"course": "FIRE-101", "employees": '["ann@acme.test"]', "due_date": "2026-02-30"},
+            417,
+            "ValidationError",
+            "due_date: '2026-02-30' is not a valid date",
+        ),
+        (
+            {"course": "FIRE-101", "employees": '["ann@acme.test"]', "due_date": "31/12/2026"},
+            417,
+            "ValidationError",
+            "due_date: '31/12/2026' is not a valid date",
+        ),
+        (
+            {"course": "FIRE-101", "employees": '["ann@acme.test"]', "due_date": "1066-10-14"},
+            417,
+            "ValidationError",
+            "due_date: must be a date between",
+        ),
         ({"course": "FIRE-101\x00", "employees": '["ann@acme.test"]'}, 417, "ValidationError", "course: must be text"),
     ],
 )
-def test_bad_input_is_reported_as_frappe_does_and_changes_nothing(frappe_as, admin, fire, team, form, status, exc_type, message):
+def test_bad_input_is_reported_as_frappe_does_and_changes_nothing(
+    frappe_as, admin, fire, team, form, status, exc_type, message
+):
     response = frappe_as(admin).post_form(ASSIGN, form)
 
     assert response.status_code == status, response.content
@@ -201,7 +227,9 @@ def test_a_deactivated_person_fails_the_call(frappe_as, admin, fire, team):
     team[1].active = False
     team[1].save()
 
-    response = frappe_as(admin).post_form(ASSIGN, {"course": "FIRE-101", "employees": employees("ann@acme.test", "ben@acme.test")})
+    response = frappe_as(admin).post_form(
+        ASSIGN, {"course": "FIRE-101", "employees": employees("ann@acme.test", "ben@acme.test")}
+    )
 
     assert response.status_code == 417
     assert server_messages(response) == ["employees: deactivated: ben@acme.test"]
@@ -256,7 +284,9 @@ def test_the_assignment_is_audited_as_the_callers_bulk_assignment(frappe_as, adm
 
 class TestAuthentication:
     def test_no_authorization_is_a_guest_and_not_permitted(self, frappe_as, fire, team):
-        response = frappe_as(None, auth=None).post_form(ASSIGN, {"course": "FIRE-101", "employees": employees("ann@acme.test")})
+        response = frappe_as(None, auth=None).post_form(
+            ASSIGN, {"course": "FIRE-101", "employees": employees("ann@acme.test")}
+        )
 
         assert response.status_code == 403
         assert response.json()["exc_type"] == "PermissionError"
@@ -266,7 +296,9 @@ class TestAuthentication:
         ["token dc_000000000000:nope", "token garbage", "Bearer dc_000000000000_nope", "Basic !!!", "Digest x"],
     )
     def test_bad_credentials_are_an_authentication_error(self, frappe_as, fire, team, header):
-        response = frappe_as(None, auth=header).post_form(ASSIGN, {"course": "FIRE-101", "employees": employees("ann@acme.test")})
+        response = frappe_as(None, auth=header).post_form(
+            ASSIGN, {"course": "FIRE-101", "employees": employees("ann@acme.test")}
+        )
 
         assert response.status_code == 401
         assert response.json()["exc_type"] == "AuthenticationError"

@@ -55,7 +55,11 @@ class TestMyTrainingAssignments:
             "completed_on": None,
         }
         assert rows[1]["course"] is None
-        assert (rows[1]["course_title"], rows[1]["target_type"], rows[1]["status"]) == ("Onboarding", "path", "Assigned")
+        assert (rows[1]["course_title"], rows[1]["target_type"], rows[1]["status"]) == (
+            "Onboarding",
+            "path",
+            "Assigned",
+        )
         assert len(rows) == 2
 
     @pytest.mark.parametrize("auth", ["token", "bearer", "basic"])
@@ -142,7 +146,11 @@ class TestTeamTrainingStatus:
 class TestTheEndpoint:
     @pytest.mark.parametrize(
         "path",
-        ["/api/method/lms.lms.api.no_such_method", "/api/method/", "/api/method/lms.lms.api.get_my_training_assignments/"],
+        [
+            "/api/method/lms.lms.api.no_such_method",
+            "/api/method/",
+            "/api/method/lms.lms.api.get_my_training_assignments/",
+        ],
     )
     def test_an_unknown_method_is_a_json_404(self, frappe_as, admin, path):
         response = frappe_as(admin).get(path)
