@@ -330,3 +330,12 @@ class TestAuthentication:
         response = client.post_form(ASSIGN, {"course": "FIRE-101", "employees": employees("ann@acme.test")})
 
         assert response.status_code == 401
+
+
+def test_a_body_over_the_upload_limit_is_refused_in_frappes_shape(frappe_as, admin, fire, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+
+    response = frappe_as(admin).post_json(ASSIGN, {"course": "FIRE-101", "employees": ["x" * 200 + "@acme.test"]})
+
+    assert response.status_code == 413
+    assert response.json()["exc_type"] == "ValidationError"

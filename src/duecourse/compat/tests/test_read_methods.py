@@ -163,3 +163,15 @@ class TestTheEndpoint:
         paths = admin_api.get("openapi.json").json()["paths"]
 
         assert not [p for p in paths if "method" in p]
+
+    def test_an_unexpected_failure_is_still_frappes_json(self, frappe_as, learner, monkeypatch):
+        def broken(*, actor):
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr("duecourse.compat.methods.get_my_training_assignments", broken)
+
+        response = frappe_as(learner).get(MINE)
+
+        assert response.status_code == 500
+        assert response.json()["exc_type"] == "Exception"
+        assert "a bug" not in response.content.decode()
