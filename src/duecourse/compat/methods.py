@@ -24,7 +24,7 @@ from duecourse.assignments.services import bulk_assign
 from duecourse.assignments.status import STATUS_LABELS
 from duecourse.catalog import selectors as catalog
 from duecourse.compat.params import AssignArgs, TeamArgs
-from duecourse.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed, forbidden
+from duecourse.core.errors import DomainError, FieldError, NotFound, PermissionDenied, ValidationFailed, forbidden
 from duecourse.core.timezones import zone_of
 from duecourse.people import selectors as people
 from duecourse.people.models import Person
@@ -36,6 +36,19 @@ _LISTED = 10  # addresses named in one error message; the rest are counted
 def _listed(emails: list[str]) -> str:
     more = len(emails) - _LISTED
     return ", ".join(emails[:_LISTED]) + (f" and {more} more" if more > 0 else "")
+
+
+# The bulk call's field names for what this method's caller named otherwise.
+_ARGUMENT_OF_FIELD = {"targets": "course", "assignees": "employees"}
+
+
+def _named_as_called(exc: DomainError) -> DomainError:
+    """The bulk service's error about `targets[0]` or `assignees…` as one about `course` or `employees`."""
+    errors = [
+        FieldError(_ARGUMENT_OF_FIELD.get(e.field.split("[")[0].split(".")[0], e.field), e.message) for e in exc.errors
+    ]
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or exc.detail
+    return type(exc)(detail=detail, errors=errors)
 
 
 def assign_mandatory_training(*, actor: Person, args: AssignArgs) -> dict[str, int]:
@@ -57,7 +70,10 @@ def assign_mandatory_training(*, actor: Person, args: AssignArgs) -> dict[str, i
         due_date=args.due_date,
     )
     with transaction.atomic():
-        result = bulk_assign(actor=actor, data=data)
+        try:
+            result = bulk_assign(actor=actor, data=data)
+        except DomainError as exc:
+            raise _named_as_called(exc) from None
         if result.failed:  # people the caller may not assign to: the whole call is undone
             emails = {person.pk: email for email, person in found.items()}
             reasons = sorted({row["reason"] for row in result.failed})
