@@ -78,10 +78,7 @@ def assign_mandatory_training(*, actor: Person, args: AssignArgs) -> dict[str, i
             emails = {person.pk: email for email, person in found.items()}
             reasons = sorted({row["reason"] for row in result.failed})
             refused = [emails[row["person_id"]] for row in result.failed]
-            raise PermissionDenied(
-                detail=f"{'; '.join(reasons)}: {_listed(refused)}",
-                errors=[FieldError("employees", f"{'; '.join(reasons)}: {_listed(refused)}")],
-            )
+            raise PermissionDenied.on("employees", f"{'; '.join(reasons)}: {_listed(refused)}")
     return {"assigned": result.created, "skipped": result.skipped}
 
 

@@ -70,6 +70,18 @@ class TestMyTrainingAssignments:
         assert len(client.get(MINE).json()["message"]) == 1
         assert len(client.post_form(MINE, {}).json()["message"]) == 1
 
+    def test_the_number_of_queries_does_not_grow_with_the_rows(
+        self, frappe_as, admin, tenant, ann, django_assert_max_num_queries
+    ):
+        client = frappe_as(ann)
+        for _ in range(3):
+            assign(admin, ann, make_course(tenant))
+        assign(admin, ann, make_path(tenant, [(make_course(tenant), True)]))
+        client.get(MINE)  # the token's first use is written once a minute
+
+        with django_assert_max_num_queries(6):
+            assert len(client.get(MINE).json()["message"]) == 4
+
     def test_nothing_assigned_is_an_empty_list(self, frappe_as, learner):
         assert frappe_as(learner).get(MINE).json() == {"message": []}
 
