@@ -30,6 +30,7 @@ from duecourse.people.inputs import PersonInput
 from duecourse.people.invitations import invitations_send, person_create_and_invite
 from duecourse.people.limits import IMPORT_PREVIEW_FAILURES
 from duecourse.people.models import OrgUnit, Person
+from duecourse.people.token_format import key_pair
 from duecourse.people.validation import INPUT_FIELDS, known_timezones
 
 MAX_MANAGER_CHOICES = 1000
@@ -230,7 +231,13 @@ def token_create_view(request, person_id: int):
             token, new_token = services.api_token_create(actor=actor, person=person, name=form.cleaned_data["name"])
         except ValidationFailed as exc:
             add_field_errors(form, exc)
-    context = _detail_context(request, person, token_form=TokenForm() if new_token else form, new_token=new_token)
+    context = _detail_context(
+        request,
+        person,
+        token_form=TokenForm() if new_token else form,
+        new_token=new_token,
+        new_token_pair=key_pair(new_token) if new_token else None,
+    )
     return render(request, "people/person_detail.html", context, status=200 if new_token else 422)
 
 
