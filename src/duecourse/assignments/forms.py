@@ -11,16 +11,18 @@ from typing import Any, cast
 from django import forms
 
 from duecourse.assignments.domain import RECIPIENT_LABELS, RECIPIENTS
+from duecourse.assignments.email_lists import split_email_list
 from duecourse.assignments.inputs import (
     AssignmentChange,
     AssignmentInput,
-    Audience,
     BulkAssignInput,
+    BulkAudience,
     ExemptionInput,
     RuleInput,
     TargetRef,
 )
 from duecourse.assignments.limits import (
+    MAX_ASSIGNEE_EMAILS,
     MAX_DUE_DAYS,
     MAX_NOTE_LENGTH,
     MAX_REASON_LENGTH,
@@ -294,11 +296,41 @@ WIZARD_MODES = [
 ]
 
 
+class EmailListField(forms.CharField):
+    """A pasted list of email addresses (`email_lists.split_email_list`): one a line, or separated by
+    commas or semicolons. Each address is checked, and looked up, by the bulk service."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        emails = split_email_list(super().to_python(value))
+        if len(emails) > MAX_ASSIGNEE_EMAILS:
+            raise forms.ValidationError(f"Paste at most {MAX_ASSIGNEE_EMAILS} addresses at a time.")
+        return emails
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list) else value
+
+
+PASTED_EMAILS_ARE_ONE_OFF = (
+    "Pasted addresses are assigned once, so they cannot be part of a training configuration: "
+    "choose “One-off”, or pick those people one by one."
+)
+
+
 class BulkPeopleForm(AudienceFields):
-    """Step 2: who. Any mix of people, groups, org units or everyone; for those who may configure training,
-    whether an audience that changes is kept current (a training configuration) or assigned once."""
+    """Step 2: who. Any mix of people (picked, or pasted as email addresses), groups, org units or everyone;
+    for those who may configure training, whether an audience that changes is kept current (a training
+    configuration) or assigned once."""
 
     my_reports = forms.BooleanField(required=False, label="All my direct reports")
+    emails = EmailListField(
+        required=False,
+        label="Paste email addresses",
+        help_text="One a line, or separated by commas or semicolons. Unknown or deactivated addresses are "
+        "listed on the review step, and the others are assigned.",
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "ana@example.com\nbo@example.com"}),
+    )
     mode = forms.ChoiceField(
         required=False,  # none chosen is the default: kept current
         choices=WIZARD_MODES,
@@ -328,8 +360,11 @@ class BulkPeopleForm(AudienceFields):
         whom = [k for k in self.fields if k not in ("mode", "config_name")]
         if not self.errors and not any(data.get(k) for k in whom):
             raise forms.ValidationError(
-                "Choose who to assign to: people, groups, departments, sites, regions or everyone."
+                "Choose who to assign to: people, pasted email addresses, groups, departments, sites, regions "
+                "or everyone."
             )
+        if not self.errors and data.get("emails") and self.keeps_current():
+            self.add_error("emails", PASTED_EMAILS_ARE_ONE_OFF)
         return data
 
     def changes_over_time(self) -> bool:
@@ -341,8 +376,11 @@ class BulkPeopleForm(AudienceFields):
         """A training configuration is made: chosen (the default) for an audience that changes over time."""
         return "mode" in self.fields and self.changes_over_time() and self.cleaned_data["mode"] != ONE_OFF
 
-    def assignees(self, report_ids: Iterable[int] = ()) -> Audience:
-        return Audience.model_validate(self.audience_data(report_ids if self.cleaned_data.get("my_reports") else ()))
+    def assignees(self, report_ids: Iterable[int] = ()) -> BulkAudience:
+        audience = self.audience_data(report_ids if self.cleaned_data.get("my_reports") else ())
+        if self.cleaned_data.get("emails"):
+            audience["emails"] = self.cleaned_data["emails"]
+        return BulkAudience.model_validate(audience)
 
 
 class BulkRemindersForm(forms.Form):

@@ -462,6 +462,9 @@ def _summary(wizard) -> dict:
         audience += [f"{label}: {n}" for n in people[key]]
     if people.get("everyone"):
         audience.append("Everyone")
+    if people.get("emails"):
+        pasted = len(people["emails"])
+        audience.append(f"{pasted} pasted email address{'' if pasted == 1 else 'es'}")
     plan = wizard.reminders_form.plan() if 3 in wizard.seen else None
     return {
         "targets": [labels.get(t, t) for t in data["targets"]],
@@ -514,7 +517,7 @@ def bulk_view(request):
         return _wizard_render(request, wizard, wizard.attach_errors(exc), status=422)
     if dry_run:
         return _wizard_render(request, wizard, 4, preview=_preview_context(actor, wizard, result))
-    return _wizard_render(request, wizard, 5, result=_result_context(actor, result))
+    return _wizard_render(request, wizard, 5, result=_result_context(actor, wizard, result))
 
 
 RETAKE_IS_ONE_OFF = (
@@ -540,7 +543,7 @@ def _preview_context(actor, wizard, result) -> dict:
         "more": max(len(rows) - PREVIEW_ROWS, 0),
         "created": result.created,
         "skipped": result.skipped,
-        "failed": _failed_rows(actor, result.failed),
+        **_failures(actor, result.failed, wizard.people_form.cleaned_data.get("emails") or []),
         "people": len(people),
         "overloaded": len({r["person_id"] for r in rows if r["overloaded"]}),
         "threshold_text": _minutes_text(services.overload_threshold(actor.tenant_id)),
@@ -548,13 +551,27 @@ def _preview_context(actor, wizard, result) -> dict:
     }
 
 
-def _failed_rows(actor, failed: list[dict]) -> list[dict]:
-    names = _people_names(actor, {f["person_id"] for f in failed})
-    return [{**f, "name": names.get(f["person_id"], f"Person #{f['person_id']}")} for f in failed]
+def _failures(actor, failed: list[dict], pasted: list[str]) -> dict:
+    """Failed rows as the wizard lists them (the first PREVIEW_ROWS, named), and the pasted addresses: how
+    many were recognised, and each unrecognised one once (whatever the number of targets) with its reason."""
+    shown = failed[:PREVIEW_ROWS]
+    names = _people_names(actor, {f["person_id"] for f in shown if f.get("person_id")})
+    unrecognised = dict.fromkeys((f["email"], f["reason"]) for f in failed if f.get("email"))
+    rows = [{**f, "name": f.get("email") or names.get(f["person_id"], f"Person #{f['person_id']}")} for f in shown]
+    return {
+        "failed": rows,
+        "failed_by_id": [f for f in rows if not f.get("email")],
+        "failed_count": len(failed),
+        "failed_more": max(len(failed) - PREVIEW_ROWS, 0),
+        "pasted": len(pasted),
+        "recognised": len(pasted) - len({email for email, _ in unrecognised}),
+        "unrecognised": [{"email": email, "reason": reason} for email, reason in unrecognised],
+    }
 
 
-def _result_context(actor, result) -> dict:
-    return {"created": result.created, "skipped": result.skipped, "failed": _failed_rows(actor, result.failed)}
+def _result_context(actor, wizard, result) -> dict:
+    pasted = wizard.people_form.cleaned_data.get("emails") or []
+    return {"created": result.created, "skipped": result.skipped, **_failures(actor, result.failed, pasted)}
 
 
 @require_GET
