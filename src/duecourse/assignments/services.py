@@ -275,6 +275,17 @@ def assignment_create(*, actor: Person, data: AssignmentInput) -> tuple[Assignme
     return assignment, bool(result.created)
 
 
+def assignment_create_each(*, actor: Person, data: list[AssignmentInput]) -> list[tuple[Assignment, bool]]:
+    """Several targets for one person as one change (the person page's form): each through
+    `assignment_create`; when one is refused nothing is written."""
+    if not data:
+        raise ValidationFailed.on("targets", "give at least one target")
+    if len(data) > MAX_TARGETS:
+        raise ValidationFailed.on("targets", f"at most {MAX_TARGETS} targets per call")
+    with transaction.atomic():
+        return [assignment_create(actor=actor, data=item) for item in data]
+
+
 _PARAM_KEYS = (
     "target",
     "targets",

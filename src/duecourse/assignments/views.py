@@ -259,6 +259,25 @@ def person_training_view(request, person_id: int):
     return _person_section(request, person)
 
 
+def _assigned_notice(person, outcomes, titles) -> str:
+    """What assigning from the person page did, item by item."""
+    lines = []
+    for assignment, created in outcomes:
+        title = titles.get((assignment.target_type, assignment.target_id), "")
+        if created and assignment.cycle > 1:
+            lines.append(f"Re-opened {title} for {person.name} as a retake (cycle {assignment.cycle}).")
+        elif created:
+            lines.append(f"Assigned {title} to {person.name}.")
+        elif assignment.completed_at is not None:
+            lines.append(
+                f"{person.name} has already completed {title}; it stays completed "
+                "(tick Retake to re-open it as a new cycle)."
+            )
+        else:
+            lines.append(f"{person.name} already had {title}; your assignment was added as another source.")
+    return " ".join(lines)
+
+
 @person_view
 def person_assign_view(request, person_id: int):
     """Assign training to one person: posted from their page (htmx) or a page of its own."""
@@ -270,22 +289,13 @@ def person_assign_view(request, person_id: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                assignment, created = services.assignment_create(actor=actor, data=form.to_input(person.pk))
+                outcomes = services.assignment_create_each(actor=actor, data=form.to_inputs(person.pk))
             except ValidationFailed as exc:
-                add_field_errors(form, exc)
+                rest = form.place_errors(exc.errors or [FieldError("", exc.detail)])
+                if rest:
+                    add_field_errors(form, ValidationFailed(detail=exc.detail, errors=rest), {"target": "targets"})
             else:
-                title = titles_for([assignment]).get((assignment.target_type, assignment.target_id), "")
-                if created and assignment.cycle > 1:
-                    notice = f"Re-opened {title} for {person.name} as a retake (cycle {assignment.cycle})."
-                elif created:
-                    notice = f"Assigned {title} to {person.name}."
-                elif assignment.completed_at is not None:
-                    notice = (
-                        f"{person.name} has already completed {title}; it stays completed "
-                        "(tick Retake to re-open it as a new cycle)."
-                    )
-                else:
-                    notice = f"{person.name} already had {title}; your assignment was added as another source."
+                notice = _assigned_notice(person, outcomes, titles_for([a for a, _ in outcomes]))
                 if is_htmx(request):
                     return _person_section(request, person, notice=notice)
                 messages.success(request, notice)
