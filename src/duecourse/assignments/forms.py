@@ -260,7 +260,8 @@ class AssignForm(TimingMixin):
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["targets"]).choices = targets
+        self.target_choices = list(targets)
+        cast(forms.ChoiceField, self.fields["targets"]).choices = self.target_choices
         post = args[0] if args else None
         rows = reminder_rows_from_post(post) if post is not None else []
         self.reminder_rows = rows or [ReminderRow(1, "7")]
@@ -271,7 +272,7 @@ class AssignForm(TimingMixin):
         chosen = set(self["targets"].value() or [])
         return [
             (label, [(value, text, value in chosen) for value, text in options])
-            for label, options in cast(forms.ChoiceField, self.fields["targets"]).choices
+            for label, options in self.target_choices
         ]
 
     @property
@@ -457,7 +458,7 @@ class EmailListField(forms.CharField):
     widget = forms.Textarea
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        emails = split_email_list(super().to_python(value))
+        emails = split_email_list(super().to_python(value) or "")
         if len(emails) > MAX_ASSIGNEE_EMAILS:
             raise forms.ValidationError(f"Paste at most {MAX_ASSIGNEE_EMAILS} addresses at a time.")
         return emails
