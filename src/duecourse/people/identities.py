@@ -43,6 +43,10 @@ LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 CLAIM_NAME = re.compile(r"^[A-Za-z0-9_.:/-]+$")
 SSO_SIGN_IN_LABEL = "Single sign-on"
+SECRET_FOR_OTHER_PROVIDER = (
+    "enter the client secret again: the issuer or client ID changed, and the stored secret is never sent "
+    "to another provider"
+)
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -132,6 +136,12 @@ def _clean_connection(
             errors.append(FieldError("client_secret", f"is longer than {MAX_CLIENT_SECRET_LENGTH} characters"))
         elif secret:
             clean["client_secret"] = secret
+        elif row.client_secret_sealed and provider_changed(row, clean):
+            # The stored secret belongs to the old provider: never send it to another one.
+            if data.enabled:
+                errors.append(FieldError("client_secret", SECRET_FOR_OTHER_PROVIDER))
+            else:
+                clean["client_secret"] = ""
         elif data.enabled and not row.client_secret_sealed:
             errors.append(FieldError("client_secret", "is required (your provider shows it when you add duecourse)"))
     if "sso_only" not in env_fields:
@@ -146,6 +156,11 @@ def _clean_connection(
             )
         )
     return clean, errors
+
+
+def provider_changed(row: SsoConnection, clean: dict[str, Any]) -> bool:
+    """Whether this save names another provider or client than the stored one (the secret then goes)."""
+    return any(name in clean and clean[name] != getattr(row, name) for name in ("issuer", "client_id"))
 
 
 def _clean_client_id(value: str, *, required: bool) -> str:
@@ -197,13 +212,13 @@ def sso_connection_update(*, actor: Person, data: SsoConnectionInput) -> SsoConn
         for name, value in clean.items():
             setattr(row, name, value)
         if secret is not None:
-            row.client_secret_sealed = secret_box.seal(secret)
+            row.client_secret_sealed = secret_box.seal(secret)  # "" (discarded) seals as ""
         elif row.client_secret_sealed:
             row.client_secret_sealed = secret_box.reseal(row.client_secret_sealed)
         row.save()
         after = connection_snapshot(row)
         old, new = changed_fields(before, after)
-        if secret is not None:
+        if secret:
             old["client_secret"], new["client_secret"] = before["client_secret"], "replaced"
         if new:
             audit_record(

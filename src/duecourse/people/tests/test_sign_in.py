@@ -141,6 +141,28 @@ def test_an_empty_secret_keeps_the_stored_one(admin):
 
 
 @pytest.mark.parametrize(
+    "changes", [{"issuer": "https://login.globex.example/realms/x"}, {"client_id": "another-client"}]
+)
+def test_a_new_provider_needs_the_secret_again_and_never_gets_the_old_one(admin, changes):
+    sso_connection_update(actor=admin, data=full_input())
+
+    with pytest.raises(ValidationFailed) as caught:
+        sso_connection_update(actor=admin, data=full_input(client_secret=None, **changes))
+
+    assert "enter the client secret again" in {e.field: e.message for e in caught.value.errors}["client_secret"]
+    row = SsoConnection.objects.get()
+    assert (row.issuer, row.client_id) == (ISSUER, "duecourse")  # nothing changed
+    # Switched off at the same time: saved, and the old secret is discarded (audited).
+    row = sso_connection_update(actor=admin, data=full_input(client_secret=None, enabled=False, **changes))
+    assert row.client_secret_sealed == "" and sso_settings_for(admin.tenant) is None
+    event = AuditEvent.objects.filter(action="sso.settings_update").latest("id")
+    assert event.before["client_secret"] == "stored" and event.after["client_secret"] == ""
+    # With a new secret it saves as usual.
+    row = sso_connection_update(actor=admin, data=full_input(client_secret="new-secret", **changes))
+    assert secret_box.open_sealed(row.client_secret_sealed) == "new-secret"
+
+
+@pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
         ({"issuer": ""}, "issuer", "is required"),
