@@ -36,6 +36,7 @@ from duecourse.people.sign_in import (
     SsoSettings,
     email_match_refusal,
     sso_settings_for,
+    tenants_claiming_domain,
 )
 from duecourse.people.validation import clean_email
 
@@ -187,6 +188,20 @@ def sso_connection_update(*, actor: Person, data: SsoConnectionInput) -> SsoConn
         env = EnvironmentSso.from_settings()
         env_fields = current.from_environment if current else frozenset()
         clean, errors = _clean_connection(data, row, env_fields)
+        claimed = [
+            domain
+            for domain in clean.get("allowed_domains", [])
+            if domain not in (row.allowed_domains or [])
+            and tenants_claiming_domain(domain, exclude_tenant_id=actor.tenant_id)
+        ]
+        if claimed:
+            errors.append(
+                FieldError(
+                    "allowed_domains",
+                    f"{', '.join(claimed)} {'is' if len(claimed) == 1 else 'are'} already listed by another "
+                    "organisation on this installation; ask the operator if it is yours",
+                )
+            )
         was_sso_only = bool(current and current.sso_only)
         issuer = env.issuer if "issuer" in env_fields else clean.get("issuer", "")
         already_refused = any(e.field == "sso_only" for e in errors)

@@ -311,9 +311,30 @@ def test_tenants_for_an_email_by_person_and_by_allowed_domain(tenant, other_tena
     connect(other_tenant)
     make_person(other_tenant, email="sam@acme.test")
     assert {t.name for t in tenants_for_sso_email("new@acme.test")} == {"Acme"}
-    assert {t.name for t in tenants_for_sso_email("SAM@acme.test")} == {"Acme", "Globex"}
+    # A tenant with the person wins over a tenant that merely lists the domain.
+    assert {t.name for t in tenants_for_sso_email("SAM@acme.test")} == {"Globex"}
     assert [t.name for t in tenants_for_sso_email("sam@acme.test", "globex")] == ["Globex"]
+    assert tenants_for_sso_email("sam@acme.test", "acme") == []
     assert tenants_for_sso_email("not-an-email") == []
+    assert tenants_for_sso_email("\x00@acme.test") == [] and tenants_for_sso_email("new@acme.test", "\x00") == []
+
+
+def test_a_domain_another_tenant_lists_never_takes_that_tenants_people(tenant, other_tenant, make_person):
+    connect(other_tenant, allowed_domains=["acme.test"])  # Globex claims Acme's domain
+    make_person(tenant, email="ann@acme.test")
+    assert tenants_for_sso_email("ann@acme.test") == [tenant]
+
+
+def test_a_domain_another_tenant_lists_cannot_be_saved(admin, other_tenant):
+    connect(other_tenant, allowed_domains=["acme.test"])
+    with pytest.raises(ValidationFailed) as caught:
+        sso_connection_update(actor=admin, data=full_input(allowed_domains="acme.co.uk, acme.test"))
+    message = {e.field: e.message for e in caught.value.errors}["allowed_domains"]
+    assert "acme.test is already listed by another organisation" in message and "acme.co.uk" not in message
+    assert not SsoConnection.objects.filter(tenant=admin.tenant).exclude(client_id="").exists()
+    assert sso_connection_update(actor=admin, data=full_input(allowed_domains="acme.co.uk")).allowed_domains == [
+        "acme.co.uk"
+    ]
 
 
 def test_a_leftover_user_name_does_not_stop_the_first_sign_in(sso, learner):

@@ -81,6 +81,22 @@ def test_a_known_person_signs_in_and_is_linked(provider, learner):
     assert OidcIdentity.objects.get().person_id == learner.pk
 
 
+def test_a_person_goes_to_their_own_tenants_provider_though_another_tenant_lists_their_domain(
+    provider, learner, other_tenant
+):
+    SsoConnection.objects.create(
+        tenant=other_tenant,
+        issuer="https://login.globex.test/realms/globex",
+        client_id="globex",
+        client_secret_sealed=secret_box.seal("globex-secret"),
+        allowed_domains=["acme.test"],
+        enabled=True,
+    )
+    provider.add_user("lena@acme.test")
+    client = Client()
+    assert start(client, "lena@acme.test").startswith(provider.discovery()["authorization_endpoint"])
+
+
 def test_an_unsafe_next_is_ignored(provider, learner):
     provider.add_user("lena@acme.test")
     response, _ = sign_in(Client(), provider, "lena@acme.test", next="https://evil.example/")

@@ -55,6 +55,18 @@ def test_every_start_that_cannot_go_anywhere_gets_the_same_neutral_page(
     assert not any(key.startswith("_state_") for key, _ in client.session.items())
 
 
+def test_an_email_goes_to_its_own_tenants_provider_never_to_one_that_lists_its_domain(
+    client, tenant, other_tenant, make_person
+):
+    connect(other_tenant, issuer="https://login.globex.test/realms/globex", allowed_domains=["acme.test"])
+    make_person(tenant, email="ann@acme.test")
+
+    # Acme has no single sign-on: Ann gets the neutral page, not Globex's sign-in (test_flow.py: with
+    # single sign-on of its own, Acme's provider).
+    response = client.get("/login/sso/", {"email": "ann@acme.test"})
+    assert response.status_code == 200 and NEUTRAL in text(response)
+
+
 def test_login_page_offers_sso_only_when_some_tenant_has_it(client, tenant):
     assert "Sign in with your organisation" not in text(client.get("/login/"))
     connect(tenant)
