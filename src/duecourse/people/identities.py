@@ -4,12 +4,14 @@ the protocol and calls these; the rules they apply live in `people.sign_in`.
 """
 
 import datetime as dt
+import ipaddress
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlparse
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
@@ -51,18 +53,69 @@ SECRET_FOR_OTHER_PROVIDER = (
 
 
 # --- settings ------------------------------------------------------------------------------------
+def insecure_loopback_allowed() -> bool:
+    """Plain http and this machine's own addresses, for a provider running beside duecourse: only with
+    DEBUG or OIDC_ALLOW_INSECURE_LOOPBACK (the test settings), never in production."""
+    return bool(settings.DEBUG or getattr(settings, "OIDC_ALLOW_INSECURE_LOOPBACK", False))
+
+
+def _is_loopback_name(host: str) -> bool:
+    return host in LOOPBACK_HOSTS or host.endswith(".localhost")
+
+
+def address_refusal(address: str) -> str | None:
+    """Why duecourse will not call a provider at this IP address (an admin's setting must not reach this
+    machine or its private network): loopback only as `insecure_loopback_allowed`; link-local (cloud
+    metadata services) never; other non-public ranges only with OIDC_ALLOW_PRIVATE_ADDRESSES."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return None
+    mapped = getattr(ip, "ipv4_mapped", None)
+    ip = mapped or ip
+    if ip.is_loopback:
+        return None if insecure_loopback_allowed() else "must not name this machine"
+    if ip.is_link_local:
+        return "must not name a link-local address"
+    if not ip.is_global and not getattr(settings, "OIDC_ALLOW_PRIVATE_ADDRESSES", False):
+        return "must name a public host, not a private or reserved address"
+    return None
+
+
+def provider_url_refusal(url: str) -> str | None:
+    """Why duecourse will not call this provider URL (the issuer, and every endpoint its discovery names):
+    https to a public host; plain http only to this machine, and only as `insecure_loopback_allowed`."""
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").lower() if parsed.scheme in ("https", "http") else ""
+    if not host:
+        return "must be a URL such as https://login.example.com/realms/acme"
+    loopback = _is_loopback_name(host) or _ip_is_loopback(host)
+    if parsed.scheme == "http" and not (loopback and insecure_loopback_allowed()):
+        return "must start with https:// (plain http is only accepted for this machine, when testing)"
+    if _is_loopback_name(host):
+        return None if insecure_loopback_allowed() else "must not name this machine"
+    return address_refusal(host)
+
+
+def _ip_is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def clean_issuer(value: str) -> str:
-    """An issuer URL: https (plain http only on this machine, for testing), no query or fragment."""
+    """An issuer URL: https to a public host (plain http only on this machine, for testing), no query or
+    fragment."""
     issuer = value.strip()
     if not issuer:
         raise ValueError("is required")
     if len(issuer) > MAX_ISSUER_LENGTH:
         raise ValueError(f"is longer than {MAX_ISSUER_LENGTH} characters")
+    refusal = provider_url_refusal(issuer)
+    if refusal:
+        raise ValueError(refusal)
     parsed = urlparse(issuer)
-    if parsed.scheme not in ("https", "http") or not parsed.hostname:
-        raise ValueError("must be a URL such as https://login.example.com/realms/acme")
-    if parsed.scheme == "http" and parsed.hostname not in LOOPBACK_HOSTS:
-        raise ValueError("must start with https:// (plain http is only accepted for this machine)")
     if parsed.query or parsed.fragment or any(c.isspace() for c in issuer):
         raise ValueError("must not contain spaces, a query (?…) or a fragment (#…)")
     return issuer
@@ -185,7 +238,6 @@ def sso_connection_update(*, actor: Person, data: SsoConnectionInput) -> SsoConn
         row, _ = SsoConnection.objects.select_for_update().get_or_create(tenant_id=actor.tenant_id)
         before = connection_snapshot(row)
         current = sso_settings_for(actor.tenant_id)
-        env = EnvironmentSso.from_settings()
         env_fields = current.from_environment if current else frozenset()
         clean, errors = _clean_connection(data, row, env_fields)
         claimed = [
@@ -203,7 +255,7 @@ def sso_connection_update(*, actor: Person, data: SsoConnectionInput) -> SsoConn
                 )
             )
         was_sso_only = bool(current and current.sso_only)
-        issuer = env.issuer if "issuer" in env_fields else clean.get("issuer", "")
+        issuer = _issuer_in_effect(env_fields, clean.get("issuer", ""))
         already_refused = any(e.field == "sso_only" for e in errors)
         if (
             clean.get("sso_only")
@@ -246,6 +298,27 @@ def sso_connection_update(*, actor: Person, data: SsoConnectionInput) -> SsoConn
                 after=new,
             )
     return row
+
+
+def _issuer_in_effect(env_fields: frozenset[str], page_issuer: str) -> str:
+    """The issuer a save or a check means: the environment's when it sets one, else the page's."""
+    return EnvironmentSso.from_settings().issuer if "issuer" in env_fields else page_issuer
+
+
+def issuer_to_check(*, actor: Person, typed_issuer: str) -> str:
+    """The issuer "Check connection" may call (admins): the environment's, else the typed one through
+    `clean_issuer`, so a check reaches no more than a saved setting could. ValidationFailed on `issuer`."""
+    if not permissions.can_manage_sign_in(actor):
+        raise forbidden("change how your organisation signs in")
+    current = sso_settings_for(actor.tenant_id)
+    env_fields = current.from_environment if current else frozenset()
+    if "issuer" in env_fields:
+        return _issuer_in_effect(env_fields, "")
+    try:
+        return clean_issuer(typed_issuer)
+    except ValueError as exc:
+        message = "is required to check the connection" if not typed_issuer.strip() else str(exc)
+        raise ValidationFailed.on("issuer", message) from None
 
 
 def _has_signed_in_by_sso(actor: Person, issuer: str) -> bool:

@@ -16,7 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, person_view
-from duecourse.people.identities import Refusal, SignInRefused, oidc_sign_in, sso_connection_update
+from duecourse.people.identities import (
+    Refusal,
+    SignInRefused,
+    issuer_to_check,
+    oidc_sign_in,
+    sso_connection_update,
+)
 from duecourse.people.models import SsoConnection
 from duecourse.people.permissions import can_manage_sign_in
 from duecourse.people.sign_in import EnvironmentSso, sso_settings_for
@@ -134,11 +140,11 @@ def settings_page(request):
     if request.method == "POST":
         form = SignInSettingsForm(request.POST)
         if form.is_valid() and request.POST.get("action") == "check":
-            issuer = env.issuer if "issuer" in env_fields else form.cleaned_data["issuer"].strip()
             try:
-                checked = check_connection(issuer) if issuer else None
-                if not issuer:
-                    form.add_error("issuer", "is required to check the connection")
+                issuer = issuer_to_check(actor=actor, typed_issuer=form.cleaned_data["issuer"])
+                checked = check_connection(issuer, guarded="issuer" not in env_fields)
+            except ValidationFailed as exc:
+                add_field_errors(form, exc)
             except ProviderError as exc:
                 check_error = str(exc)
             status = 200 if checked else 422

@@ -11,6 +11,7 @@ from duecourse.people.identities import (
     OidcClaims,
     Refusal,
     SignInRefused,
+    issuer_to_check,
     oidc_sign_in,
     sso_connection_update,
 )
@@ -26,6 +27,7 @@ from duecourse.people.sign_in import (
     sso_settings_for,
     tenants_for_sso_email,
 )
+from duecourse.sso.client import ProviderError, guard_url
 
 ISSUER = "https://login.acme.test/realms/acme"
 
@@ -188,6 +190,58 @@ def test_every_bad_field_is_named_and_nothing_changes(admin, changes, field, mes
     assert message in errors[field]
     assert not SsoConnection.objects.exclude(client_secret_sealed="").exists()
     assert not AuditEvent.objects.filter(action="sso.settings_update").exists()
+
+
+@pytest.mark.parametrize(
+    ("issuer", "message"),
+    [
+        ("http://127.0.0.1:8080/o", "must start with https://"),
+        ("http://localhost/o", "must start with https://"),
+        ("https://127.0.0.1/o", "must not name this machine"),
+        ("https://localhost/realms/x", "must not name this machine"),
+        ("https://[::1]/o", "must not name this machine"),
+        ("https://10.0.0.5/realms/x", "must name a public host"),
+        ("https://192.168.1.10/o", "must name a public host"),
+        ("https://[::ffff:10.0.0.1]/o", "must name a public host"),
+        ("https://169.254.169.254/latest", "link-local"),
+    ],
+)
+def test_in_production_an_issuer_must_be_https_to_a_public_host(admin, settings, issuer, message):
+    settings.DEBUG, settings.OIDC_ALLOW_INSECURE_LOOPBACK = False, False
+    with pytest.raises(ValidationFailed) as caught:
+        sso_connection_update(actor=admin, data=full_input(issuer=issuer))
+    assert message in {e.field: e.message for e in caught.value.errors}["issuer"]
+    with pytest.raises(ValidationFailed):
+        issuer_to_check(actor=admin, typed_issuer=issuer)  # "Check connection" follows the same rule
+
+
+def test_a_provider_on_this_machine_is_accepted_only_when_testing_or_in_debug(admin, settings):
+    settings.DEBUG, settings.OIDC_ALLOW_INSECURE_LOOPBACK = False, True
+    assert sso_connection_update(actor=admin, data=full_input(issuer="http://127.0.0.1:8080/o")).issuer
+    settings.OIDC_ALLOW_INSECURE_LOOPBACK, settings.DEBUG = False, True
+    assert issuer_to_check(actor=admin, typed_issuer="http://localhost:8080/o") == "http://localhost:8080/o"
+    settings.DEBUG, settings.OIDC_ALLOW_PRIVATE_ADDRESSES = False, True
+    assert issuer_to_check(actor=admin, typed_issuer="https://10.0.0.5/o") == "https://10.0.0.5/o"
+    with pytest.raises(ValidationFailed):
+        issuer_to_check(actor=admin, typed_issuer="https://169.254.169.254/o")  # link-local: never
+
+
+@pytest.mark.parametrize("roles", [("instructor",), ("hr",), ()])
+def test_only_admins_check_a_connection(tenant, make_person, roles):
+    with pytest.raises(PermissionDenied):
+        issuer_to_check(actor=make_person(tenant, roles=roles), typed_issuer=ISSUER)
+
+
+def test_discovery_endpoints_follow_the_issuers_rule(settings):
+    settings.DEBUG, settings.OIDC_ALLOW_INSECURE_LOOPBACK = False, False
+    for url, message in [
+        ("http://login.acme.test/token", "must start with https://"),
+        ("https://127.0.0.1:8443/token", "must not name this machine"),
+        ("https://169.254.169.254/latest/meta-data", "link-local"),
+    ]:
+        with pytest.raises(ProviderError) as caught:
+            guard_url(url, "discovery document's token_endpoint")
+        assert message in str(caught.value)
 
 
 def test_sso_only_needs_the_admin_to_have_signed_in_by_sso_first(admin):

@@ -15,7 +15,7 @@ from duecourse.core.models import AuditEvent
 from duecourse.people import secret_box
 from duecourse.people.models import OidcIdentity, Person, SsoConnection
 from duecourse.sso.client import providers
-from duecourse.testing.web import text
+from duecourse.testing.web import field_error, text
 
 pytestmark = pytest.mark.slow
 
@@ -287,6 +287,15 @@ def test_check_connection_names_an_issuer_that_differs_from_discovery(oidc_provi
     }
     page = text(signed_in(admin).post("/settings/sign-in/", form))
     assert "copy the issuer exactly" in page
+
+
+def test_in_production_check_connection_never_calls_this_machine(oidc_provider, admin, signed_in, settings):
+    settings.OIDC_ALLOW_INSECURE_LOOPBACK = False
+    for issuer in (oidc_provider.issuer, oidc_provider.issuer.replace("http://", "https://")):
+        form = {"enabled": "on", "issuer": issuer, "client_id": "c", "client_secret": "s", "action": "check"}
+        response = signed_in(admin).post("/settings/sign-in/", form)
+        assert response.status_code == 422 and "Connection works" not in text(response)
+        assert field_error(text(response), "issuer")
 
 
 def test_the_login_pages_form_lands_on_a_page_whose_link_goes_on_to_the_provider(provider, learner):

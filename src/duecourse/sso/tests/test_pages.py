@@ -292,6 +292,18 @@ def test_check_connection_names_an_unreachable_issuer_and_saves_nothing(admin, s
     assert not SsoConnection.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "issuer", ["http://169.254.169.254/latest/meta-data", "https://10.1.2.3/o", "http://127.0.0.1:9/o", "not a url", ""]
+)
+def test_check_connection_refuses_what_saving_would_refuse(admin, signed_in, settings, issuer):
+    settings.OIDC_ALLOW_INSECURE_LOOPBACK = False
+    form = {"enabled": "on", "issuer": issuer, "client_id": "c", "client_secret": "s", "action": "check"}
+    response = signed_in(admin).post("/settings/sign-in/", form)
+    assert response.status_code == 422 and "Connection check failed" not in text(response)
+    assert field_error(text(response), "issuer")
+    assert not SsoConnection.objects.exists()
+
+
 def test_policy_settings_link_to_the_sign_in_page(admin, signed_in):
     assert 'href="/settings/sign-in/"' in text(signed_in(admin).get("/settings/"))
 
