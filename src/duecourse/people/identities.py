@@ -346,6 +346,7 @@ class Refusal(StrEnum):
     DEACTIVATED = "deactivated"
     EMAIL_REFUSED = "email_refused"
     NOT_CREATED = "not_created"
+    LINKED_TO_ANOTHER_ACCOUNT = "linked_to_another_account"
 
 
 class SignInRefused(Exception):
@@ -430,25 +431,20 @@ def _create_from_claims(sso: SsoSettings, claims: OidcClaims, email: str) -> Per
 
 
 def _link(person: Person, claims: OidcClaims, now: dt.datetime) -> OidcIdentity:
-    """Link the identity to the person: a new subject for the same issuer replaces the old one (the
-    account was recreated at the provider); audited either way."""
-    existing = OidcIdentity.objects.filter(tenant_id=person.tenant_id, person=person, issuer=claims.issuer).first()
+    """Link the identity to the person, audited. A person already linked to another account of the same
+    provider is refused: a second account with the same email must not take theirs over (an admin
+    unlinks the old account first, `person_sso_unlink`, when it really was recreated)."""
+    if OidcIdentity.objects.filter(tenant_id=person.tenant_id, person=person, issuer=claims.issuer).exists():
+        raise SignInRefused(Refusal.LINKED_TO_ANOTHER_ACCOUNT)
     try:
         with transaction.atomic():
-            if existing is not None:
-                before = {"subject": existing.subject}
-                existing.subject = claims.subject
-                existing.save(update_fields=["subject"])
-                identity = existing
-            else:
-                before = None
-                identity = OidcIdentity.objects.create(
-                    tenant_id=person.tenant_id,
-                    person=person,
-                    issuer=claims.issuer,
-                    subject=claims.subject,
-                    created_at=now,
-                )
+            identity = OidcIdentity.objects.create(
+                tenant_id=person.tenant_id,
+                person=person,
+                issuer=claims.issuer,
+                subject=claims.subject,
+                created_at=now,
+            )
     except IntegrityError:  # the same first login in another tab a moment ago
         return OidcIdentity.objects.get(tenant_id=person.tenant_id, issuer=claims.issuer, subject=claims.subject)
     audit_record(
@@ -457,10 +453,38 @@ def _link(person: Person, claims: OidcClaims, now: dt.datetime) -> OidcIdentity:
         action="person.sso_link",
         object_type="person",
         object_id=person.pk,
-        before=before,
         after={"issuer": claims.issuer, "subject": claims.subject},
     )
     return identity
+
+
+def person_sso_links(*, actor: Person, person: Person) -> list[OidcIdentity]:
+    """The provider accounts linked to this person, for the admins who may unlink them (else none)."""
+    if not permissions.can_manage_sign_in(actor) or person.tenant_id != actor.tenant_id:
+        return []
+    return list(OidcIdentity.objects.filter(tenant_id=actor.tenant_id, person_id=person.pk).order_by("issuer"))
+
+
+def person_sso_unlink(*, actor: Person, person: Person) -> int:
+    """Remove the person's links to provider accounts (admins): their next single sign-on links the account
+    it comes with, by email. Audited with the links removed; returns how many there were."""
+    if not permissions.can_manage_sign_in(actor) or person.tenant_id != actor.tenant_id:
+        raise forbidden("unlink single sign-on")
+    with transaction.atomic():
+        links = OidcIdentity.objects.select_for_update().filter(tenant_id=actor.tenant_id, person_id=person.pk)
+        removed = [{"issuer": i, "subject": s} for i, s in links.order_by("issuer").values_list("issuer", "subject")]
+        if not removed:
+            return 0
+        links.delete()
+        audit_record(
+            tenant_id=actor.tenant_id,
+            actor_id=actor.pk,
+            action="person.sso_unlink",
+            object_type="person",
+            object_id=person.pk,
+            before={"links": removed},
+        )
+    return len(removed)
 
 
 def _ensure_user(person: Person) -> None:

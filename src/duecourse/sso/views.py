@@ -53,6 +53,12 @@ REFUSALS = {
         "Your organisation signed you in, but duecourse cannot match the account to a person: {detail}. "
         "Ask your L&D team.",
     ),
+    Refusal.LINKED_TO_ANOTHER_ACCOUNT: (
+        "Your duecourse account is linked to another account",
+        "Your organisation signed you in, but your duecourse account is linked to a different account at your "
+        "organisation's sign-in service. Ask your duecourse admin: they can unlink single sign-on on your page "
+        "in duecourse, and your next sign-in then links the account you use now.",
+    ),
     Refusal.NOT_CREATED: (
         "We could not add you to duecourse",
         "Your organisation signed you in, but its account details could not become a duecourse person "

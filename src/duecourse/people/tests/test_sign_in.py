@@ -13,6 +13,7 @@ from duecourse.people.identities import (
     SignInRefused,
     issuer_to_check,
     oidc_sign_in,
+    person_sso_unlink,
     sso_connection_update,
 )
 from duecourse.people.inputs import SsoConnectionInput
@@ -281,10 +282,42 @@ def test_a_verified_email_links_the_person_then_the_subject_signs_them_in(sso, l
     assert AuditEvent.objects.filter(action="person.sso_link").count() == 1
 
 
-def test_a_new_subject_for_the_same_person_replaces_the_old_link(sso, learner):
+def test_a_second_account_with_the_same_email_never_takes_over_the_link(sso, learner):
     oidc_sign_in(sso=sso, claims=claims(subject="old"))
-    oidc_sign_in(sso=sso, claims=claims(subject="new"))
+
+    with pytest.raises(SignInRefused) as caught:
+        oidc_sign_in(sso=sso, claims=claims(subject="new"))
+
+    assert caught.value.reason is Refusal.LINKED_TO_ANOTHER_ACCOUNT
+    assert list(OidcIdentity.objects.values_list("subject", flat=True)) == ["old"]
+    assert oidc_sign_in(sso=sso, claims=claims(subject="old")).pk == learner.pk
+
+
+def test_an_admin_unlinks_so_the_next_sign_in_links_the_new_account(sso, learner, admin):
+    oidc_sign_in(sso=sso, claims=claims(subject="old"))
+
+    assert person_sso_unlink(actor=admin, person=learner) == 1
+
+    event = AuditEvent.objects.get(action="person.sso_unlink", object_id=learner.pk)
+    assert event.actor_id == admin.pk and event.before == {"links": [{"issuer": ISSUER, "subject": "old"}]}
+    assert oidc_sign_in(sso=sso, claims=claims(subject="new")).pk == learner.pk
     assert list(OidcIdentity.objects.values_list("subject", flat=True)) == ["new"]
+    assert person_sso_unlink(actor=admin, person=Person.objects.get(pk=admin.pk)) == 0
+
+
+@pytest.mark.parametrize("roles", [("instructor",), ("hr",), ()])
+def test_only_admins_unlink_single_sign_on(sso, learner, tenant, make_person, roles):
+    oidc_sign_in(sso=sso, claims=claims())
+    with pytest.raises(PermissionDenied):
+        person_sso_unlink(actor=make_person(tenant, roles=roles), person=learner)
+    assert OidcIdentity.objects.count() == 1
+
+
+def test_an_admin_of_another_tenant_cannot_unlink(sso, learner, other_tenant, make_person):
+    oidc_sign_in(sso=sso, claims=claims())
+    with pytest.raises(PermissionDenied):
+        person_sso_unlink(actor=make_person(other_tenant, roles=("admin",)), person=learner)
+    assert OidcIdentity.objects.count() == 1
 
 
 def test_people_of_another_tenant_are_never_matched(sso, other_tenant, make_person):

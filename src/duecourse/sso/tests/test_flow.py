@@ -11,6 +11,7 @@ import pytest
 import requests
 from django.test import Client
 
+from duecourse.core.clock import now
 from duecourse.core.models import AuditEvent
 from duecourse.people import secret_box
 from duecourse.people.models import OidcIdentity, Person, SsoConnection
@@ -210,6 +211,29 @@ def test_newcomers_are_created_from_the_mapped_claims(provider, admin):
     nora = Person.objects.get(email="nora@acme.test")
     assert (nora.name, nora.department.name, nora.manager_id) == ("Nora New", "Finance", admin.pk)
     assert AuditEvent.objects.filter(action="person.create", object_id=nora.pk, actor_label="Single sign-on").exists()
+
+
+def test_another_account_with_the_persons_email_is_refused_until_an_admin_unlinks(provider, learner, admin, signed_in):
+    provider.add_user("lena@acme.test")
+    OidcIdentity.objects.create(
+        tenant=learner.tenant, person=learner, issuer=provider.issuer, subject="her-old-account", created_at=now()
+    )
+    client = Client()
+
+    response, _ = sign_in(client, provider, "lena@acme.test")
+
+    assert response.status_code == 403 and "linked to another account" in text(response)
+    assert "Ask your duecourse admin" in text(response) and signed_in_as(client) is None
+    assert OidcIdentity.objects.get().subject == "her-old-account"
+
+    admin_client = signed_in(admin)
+    page = text(admin_client.get(f"/people/{learner.pk}/"))
+    assert "Unlink single sign-on" in page and provider.issuer in page
+    assert admin_client.post(f"/people/{learner.pk}/sso-unlink/").status_code == 302
+    assert not OidcIdentity.objects.exists()
+
+    response, _ = sign_in(Client(), provider, "lena@acme.test")
+    assert response.status_code == 302 and OidcIdentity.objects.get().subject != "her-old-account"
 
 
 def test_an_unverified_email_links_nobody(provider, learner):

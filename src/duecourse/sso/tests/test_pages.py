@@ -7,12 +7,13 @@ import re
 import pytest
 from django.test import Client, override_settings
 
+from duecourse.core.clock import now
 from duecourse.core.models import AuditEvent
 from duecourse.notifications.delivery import render_outbox_message
 from duecourse.notifications.models import OutboxMessage
 from duecourse.people import secret_box
 from duecourse.people.invitations import invitation_link, invitations_send
-from duecourse.people.models import Invitation, SsoConnection
+from duecourse.people.models import Invitation, OidcIdentity, SsoConnection
 from duecourse.people.services import person_set_password
 from duecourse.testing.web import PASSWORD, field_error, text
 
@@ -324,3 +325,32 @@ def test_with_the_environment_the_page_shows_its_provider_read_only_and_saves_th
     assert response.status_code == 302
     row = SsoConnection.objects.get()
     assert row.allowed_domains == ["acme.test"] and row.claim_department == "dept" and row.issuer == ""
+
+
+# --- unlinking a person's single sign-on account (the person page) -------------------------------
+@pytest.mark.parametrize(
+    ("role", "sees", "status"),
+    [("admin", True, 302), ("instructor", False, 403), ("hr", False, 403), ("manager", False, 403)],
+)
+def test_only_admins_see_and_use_unlink_single_sign_on(tenant, learner, make_person, signed_in, role, sees, status):
+    OidcIdentity.objects.create(tenant=tenant, person=learner, issuer=ISSUER, subject="s-1", created_at=now())
+    actor = make_person(tenant, roles=ROLES[role])
+    if role == "manager":
+        learner.manager = actor
+        learner.save(update_fields=["manager"])
+    client = signed_in(actor)
+
+    page = client.get(f"/people/{learner.pk}/")
+    response = client.post(f"/people/{learner.pk}/sso-unlink/")
+
+    assert page.status_code == 200 and ("Unlink single sign-on" in text(page)) is sees
+    assert response.status_code == status
+    assert OidcIdentity.objects.exists() is (not sees)
+    assert AuditEvent.objects.filter(action="person.sso_unlink").exists() is sees
+
+
+def test_another_tenants_admin_cannot_unlink(tenant, other_tenant, learner, make_person, signed_in):
+    OidcIdentity.objects.create(tenant=tenant, person=learner, issuer=ISSUER, subject="s-1", created_at=now())
+    client = signed_in(make_person(other_tenant, roles=("admin",)))
+    assert client.post(f"/people/{learner.pk}/sso-unlink/").status_code == 404
+    assert OidcIdentity.objects.exists()
