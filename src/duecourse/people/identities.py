@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.audit import audit_record, changed_fields
-from duecourse.core.errors import FieldError, ValidationFailed, forbidden
+from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
 from duecourse.people import permissions, secret_box
 from duecourse.people.inputs import PersonInput, SsoConnectionInput
 from duecourse.people.limits import (
@@ -46,6 +46,11 @@ LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 CLAIM_NAME = re.compile(r"^[A-Za-z0-9_.:/-]+$")
 SSO_SIGN_IN_LABEL = "Single sign-on"
+PROVIDER_LOCKED_BY_SSO_ONLY = (
+    "cannot change while SSO only is on (a wrong value would lock everyone out): switch SSO only off and "
+    "save first, sign in with the new setting, then switch it on again"
+)
+SSO_ONLY_SET_BY_ENVIRONMENT = "the environment sets SSO only (DUECOURSE_OIDC_SSO_ONLY): unset it and restart"
 SECRET_FOR_OTHER_PROVIDER = (
     "enter the client secret again: the issuer or client ID changed, and the stored secret is never sent "
     "to another provider"
@@ -255,6 +260,13 @@ def sso_connection_update(*, actor: Person, data: SsoConnectionInput) -> SsoConn
                 )
             )
         was_sso_only = bool(current and current.sso_only)
+        if was_sso_only and clean.get("sso_only", True):
+            # With SSO only on, a wrong issuer or client ID would refuse everyone, this admin included.
+            errors.extend(
+                FieldError(name, PROVIDER_LOCKED_BY_SSO_ONLY)
+                for name in ("issuer", "client_id")
+                if name in clean and clean[name] != getattr(row, name)
+            )
         issuer = _issuer_in_effect(env_fields, clean.get("issuer", ""))
         already_refused = any(e.field == "sso_only" for e in errors)
         if (
@@ -319,6 +331,32 @@ def issuer_to_check(*, actor: Person, typed_issuer: str) -> str:
     except ValueError as exc:
         message = "is required to check the connection" if not typed_issuer.strip() else str(exc)
         raise ValidationFailed.on("issuer", message) from None
+
+
+def sso_only_switch_off(*, tenant_id: int, label: str) -> bool:
+    """Break glass (`duecourse tenant sso-only NAME --off`): the operator lets the tenant's passwords back
+    in when its provider is broken and nobody can sign in to switch SSO only off. Audited as `label`;
+    False when it was not on. Raises Conflict when the environment sets it (no row change would help)."""
+    current = sso_settings_for(tenant_id)
+    if current is not None and "sso_only" in current.from_environment:
+        raise Conflict(SSO_ONLY_SET_BY_ENVIRONMENT)
+    with transaction.atomic():
+        row = SsoConnection.objects.select_for_update().filter(tenant_id=tenant_id).first()
+        if row is None or not row.sso_only:
+            return False
+        row.sso_only = False
+        row.save(update_fields=["sso_only", "updated_at"])
+        audit_record(
+            tenant_id=tenant_id,
+            **audit_actor(SystemActor(tenant_id=tenant_id, label=label)),
+            action="sso.settings_update",
+            object_type="sso_connection",
+            object_id=row.pk,
+            before={"sso_only": True},
+            after={"sso_only": False},
+            reason="SSO only switched off from the command line",
+        )
+    return True
 
 
 def _has_signed_in_by_sso(actor: Person, issuer: str) -> bool:

@@ -1,7 +1,10 @@
 """Single sign-on, people's side: the settings rule (environment vs page), sealed secrets, the settings
 service's validation, and signing a person in from an identity (match, link, create, refuse)."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from duecourse.core.errors import PermissionDenied, ValidationFailed
@@ -255,6 +258,55 @@ def test_sso_only_needs_the_admin_to_have_signed_in_by_sso_first(admin):
 
     OidcIdentity.objects.update(last_login_at="2026-01-01T00:00Z")
     assert sso_connection_update(actor=admin, data=full_input(sso_only=True)).sso_only is True
+
+
+@pytest.fixture
+def sso_only_admin(admin):
+    sso_connection_update(actor=admin, data=full_input())
+    OidcIdentity.objects.create(
+        tenant=admin.tenant, person=admin, issuer=ISSUER, subject="a", created_at="2026-01-01T00:00Z",
+        last_login_at="2026-01-01T00:00Z",
+    )
+    sso_connection_update(actor=admin, data=full_input(sso_only=True))
+    return admin
+
+
+@pytest.mark.parametrize(
+    "changes", [{"issuer": "https://login.acme.test/realms/typo"}, {"client_id": "duecourse-typo"}]
+)
+def test_with_sso_only_on_the_provider_cannot_change(sso_only_admin, changes):
+    with pytest.raises(ValidationFailed) as caught:
+        sso_connection_update(actor=sso_only_admin, data=full_input(sso_only=True, **changes))
+
+    (field,) = changes
+    assert "switch SSO only off and save first" in {e.field: e.message for e in caught.value.errors}[field]
+    row = SsoConnection.objects.get()
+    assert (row.issuer, row.client_id, row.sso_only) == (ISSUER, "duecourse", True)
+    # Switched off in the same save, it may change (with the secret again, as any provider change).
+    row = sso_connection_update(actor=sso_only_admin, data=full_input(sso_only=False, **changes))
+    assert not row.sso_only
+
+
+def test_break_glass_command_switches_sso_only_off(sso_only_admin, tenant):
+    out = StringIO()
+    call_command("tenant", "sso-only", "acme", "--off", stdout=out)
+
+    assert "SSO only is off for Acme" in out.getvalue()
+    assert not SsoConnection.objects.get().sso_only and not sso_settings_for(tenant).sso_only
+    event = AuditEvent.objects.filter(action="sso.settings_update").latest("id")
+    assert (event.actor_label, event.before, event.after) == ("Command line", {"sso_only": True}, {"sso_only": False})
+    call_command("tenant", "sso-only", "Acme", "--off", stdout=out)
+    assert "was not on" in out.getvalue()
+    with pytest.raises(CommandError, match="No tenant named"):
+        call_command("tenant", "sso-only", "Nope", "--off")
+
+
+@override_settings(
+    OIDC_ISSUER=ISSUER, OIDC_CLIENT_ID="env", OIDC_CLIENT_SECRET="x", OIDC_TENANT="Acme", OIDC_SSO_ONLY=True
+)
+def test_break_glass_says_when_the_environment_sets_sso_only(tenant):
+    with pytest.raises(CommandError, match="DUECOURSE_OIDC_SSO_ONLY"):
+        call_command("tenant", "sso-only", "Acme", "--off")
 
 
 @pytest.mark.parametrize("roles", [("instructor",), ("hr",), ()])
