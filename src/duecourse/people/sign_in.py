@@ -130,8 +130,12 @@ def environment_tenant() -> Tenant | None:
 
 
 def tenant_named(name: str) -> Tenant | None:
-    """The tenant of this name, whatever its case (the login page's ?tenant=)."""
-    return Tenant.objects.filter(name__iexact=name.strip()).first() if name and name.strip() else None
+    """The tenant of this name, whatever its case (the login page's ?tenant=, read as typed: a name with a
+    NUL character, which PostgreSQL refuses in any query, names no tenant)."""
+    name = (name or "").strip()
+    if not name or "\x00" in name:
+        return None
+    return Tenant.objects.filter(name__iexact=name).first()
 
 
 def sso_only_for_tenant(tenant_id: int) -> bool:

@@ -68,6 +68,23 @@ def test_an_email_goes_to_its_own_tenants_provider_never_to_one_that_lists_its_d
     assert response.status_code == 200 and NEUTRAL in text(response)
 
 
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/login/", {"tenant": "\x00"}),
+        ("/login/", {"tenant": "Acme\x00"}),
+        ("/login/sso/", {"tenant": "\x00"}),
+        ("/login/sso/", {"email": "\x00"}),
+        ("/login/sso/", {"email": "lena\x00@acme.test", "tenant": "Ac\x00me"}),
+    ],
+)
+def test_a_nul_character_in_the_query_is_a_page_not_a_500(client, tenant, path, query):
+    connect(tenant)  # so the login page looks the organisation up
+    response = client.get(path, query)
+    assert response.status_code == 200
+    assert 'name="password"' in text(response) if path == "/login/" else NEUTRAL in text(response)
+
+
 def test_login_page_offers_sso_only_when_some_tenant_has_it(client, tenant):
     assert "Sign in with your organisation" not in text(client.get("/login/"))
     connect(tenant)
