@@ -51,7 +51,7 @@ PROVIDER_LOCKED_BY_SSO_ONLY = (
     "save first, sign in with the new setting, then switch it on again"
 )
 SSO_ONLY_SET_BY_ENVIRONMENT = "the environment sets SSO only (DUECOURSE_OIDC_SSO_ONLY): unset it and restart"
-SECRET_FOR_OTHER_PROVIDER = (
+ENTER_IT_AGAIN_FOR_NEW_PROVIDER = (
     "enter the client secret again: the issuer or client ID changed, and the stored secret is never sent "
     "to another provider"
 )
@@ -198,7 +198,7 @@ def _clean_connection(
         elif row.client_secret_sealed and provider_changed(row, clean):
             # The stored secret belongs to the old provider: never send it to another one.
             if data.enabled:
-                errors.append(FieldError("client_secret", SECRET_FOR_OTHER_PROVIDER))
+                errors.append(FieldError("client_secret", ENTER_IT_AGAIN_FOR_NEW_PROVIDER))
             else:
                 clean["client_secret"] = ""
         elif data.enabled and not row.client_secret_sealed:
