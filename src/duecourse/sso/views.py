@@ -11,11 +11,11 @@ from django.contrib.auth import login
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from duecourse.core.errors import ValidationFailed, forbidden
-from duecourse.core.web import add_field_errors, person_view
+from duecourse.core.web import add_field_errors, person_view, safe_next_url
+from duecourse.people.authentication import SESSION_BACKEND
 from duecourse.people.identities import (
     Refusal,
     SignInRefused,
@@ -32,7 +32,6 @@ from duecourse.sso.forms import SignInSettingsForm, SsoStartForm
 
 log = logging.getLogger(__name__)
 
-SESSION_BACKEND = "duecourse.people.authentication.EmailPasswordBackend"
 NEUTRAL = (
     "We could not start signing in with your organisation for this address. Check the address, or sign in "
     "with your duecourse password; your L&D team can tell you how your organisation signs in."
@@ -67,13 +66,6 @@ REFUSALS = {
 }
 
 
-def _safe_next(request, next_url: str) -> str:
-    ok = url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return next_url if next_url and ok else ""
-
-
 @require_GET
 def start(request):
     """GET /login/sso/?email=…|tenant=…[&next=…]: off to the organisation's provider, or one neutral page."""
@@ -87,7 +79,7 @@ def start(request):
         return render(request, "sso/problem.html", {"title": "Sign in with your organisation", "message": NEUTRAL})
     try:
         url = flow.authorization_redirect(
-            request, sso, email=email.strip().lower(), next_url=_safe_next(request, form.cleaned_data["next"])
+            request, sso, email=email.strip().lower(), next_url=safe_next_url(request, form.cleaned_data["next"])
         )
     except ProviderError as exc:
         log.warning("sso: cannot start for tenant %s: %s", sso.tenant_id, exc)
@@ -127,7 +119,7 @@ def callback(request):
         return render(request, "sso/problem.html", context, status=403)
     login(request, person.user, backend=SESSION_BACKEND)
     request.session[flow.SESSION_KEY] = {"tenant_id": done.sso.tenant_id, "id_token": done.id_token}
-    return HttpResponseRedirect(_safe_next(request, done.next_url) or reverse("home"))
+    return HttpResponseRedirect(safe_next_url(request, done.next_url) or reverse("home"))
 
 
 @require_http_methods(["GET", "POST"])

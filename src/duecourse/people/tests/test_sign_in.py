@@ -264,7 +264,11 @@ def test_sso_only_needs_the_admin_to_have_signed_in_by_sso_first(admin):
 def sso_only_admin(admin):
     sso_connection_update(actor=admin, data=full_input())
     OidcIdentity.objects.create(
-        tenant=admin.tenant, person=admin, issuer=ISSUER, subject="a", created_at="2026-01-01T00:00Z",
+        tenant=admin.tenant,
+        person=admin,
+        issuer=ISSUER,
+        subject="a",
+        created_at="2026-01-01T00:00Z",
         last_login_at="2026-01-01T00:00Z",
     )
     sso_connection_update(actor=admin, data=full_input(sso_only=True))
