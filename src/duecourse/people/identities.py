@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
 
 from duecourse.core import clock
@@ -33,6 +34,7 @@ from duecourse.people.models import Invitation, OidcIdentity, Person, SsoConnect
 from duecourse.people.selectors import live_invitations
 from duecourse.people.services import person_create
 from duecourse.people.sign_in import (
+    SSO_SESSION_KEY,
     EmailRefusal,
     EnvironmentSso,
     SsoSettings,
@@ -233,7 +235,9 @@ def _clean_client_id(value: str, *, required: bool) -> str:
     return client_id
 
 
-def sso_connection_update(*, actor: Person, data: SsoConnectionInput) -> SsoConnection:
+def sso_connection_update(
+    *, actor: Person, data: SsoConnectionInput, keep_session_key: str | None = None
+) -> SsoConnection:
     """Save the actor's tenant's single sign-on settings (admins). Every bad field is named and nothing
     changes. Switching "SSO only" on needs the acting admin to have signed in by single sign-on with this
     provider once, so no admin locks the organisation (and themself) out with a wrong setting."""
@@ -287,6 +291,7 @@ def sso_connection_update(*, actor: Person, data: SsoConnectionInput) -> SsoConn
                 detail="Invalid sign-in settings: " + "; ".join(f"{e.field} {e.message}" for e in errors),
                 errors=errors,
             )
+        switched_on = bool(clean.get("sso_only")) and not was_sso_only
         secret = clean.pop("client_secret", None)
         for name, value in clean.items():
             setattr(row, name, value)
@@ -299,6 +304,8 @@ def sso_connection_update(*, actor: Person, data: SsoConnectionInput) -> SsoConn
         old, new = changed_fields(before, after)
         if secret:
             old["client_secret"], new["client_secret"] = before["client_secret"], "replaced"
+        if switched_on and sso_settings_for(actor.tenant_id) is not None:
+            new["password_sessions_ended"] = end_password_sessions(actor.tenant_id, keep=keep_session_key)
         if new:
             audit_record(
                 tenant_id=actor.tenant_id,
@@ -331,6 +338,30 @@ def issuer_to_check(*, actor: Person, typed_issuer: str) -> str:
     except ValueError as exc:
         message = "is required to check the connection" if not typed_issuer.strip() else str(exc)
         raise ValidationFailed.on("issuer", message) from None
+
+
+def end_password_sessions(tenant_id: int, *, keep: str | None = None) -> int:
+    """SSO only switched on: end the tenant's sessions that were signed in by password (those without the
+    single sign-on marker), except `keep` (the acting admin's own page). Returns how many ended. Sessions
+    live in the database (Django's default engine); another engine keeps them until they expire."""
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return 0
+    user_ids = {
+        str(pk)
+        for pk in Person.objects.filter(tenant_id=tenant_id, user__isnull=False).values_list("user_id", flat=True)
+    }
+    ended = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=clock.now()).exclude(session_key=keep or "").iterator()
+        if _is_password_session(session.get_decoded(), user_ids)
+    ]
+    for start in range(0, len(ended), 500):
+        Session.objects.filter(session_key__in=ended[start : start + 500]).delete()
+    return len(ended)
+
+
+def _is_password_session(data: dict[str, Any], user_ids: set[str]) -> bool:
+    return str(data.get("_auth_user_id", "")) in user_ids and SSO_SESSION_KEY not in data
 
 
 def sso_only_switch_off(*, tenant_id: int, label: str) -> bool:

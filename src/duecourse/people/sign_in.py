@@ -20,6 +20,9 @@ from duecourse.people import secret_box
 from duecourse.people.models import Person, SsoConnection
 
 CALLBACK_PATH = "/login/sso/callback/"
+# In the session of a person signed in by single sign-on: {"tenant_id", "id_token"} (for logout). A session
+# without it was signed in by password (or an invitation).
+SSO_SESSION_KEY = "duecourse_sso"
 DEFAULT_CLAIM_NAME = "name"
 
 

@@ -148,7 +148,7 @@ def settings_page(request):
             status = 200 if checked else 422
         elif form.is_valid():
             try:
-                sso_connection_update(actor=actor, data=form.to_input())
+                sso_connection_update(actor=actor, data=form.to_input(), keep_session_key=request.session.session_key)
             except ValidationFailed as exc:
                 add_field_errors(form, exc)
             else:

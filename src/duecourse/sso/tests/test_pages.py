@@ -108,6 +108,33 @@ def test_naming_an_sso_only_tenant_hides_the_password_form(client, tenant, other
     assert 'name="password"' in text(client.get("/login/?tenant=Globex"))
 
 
+def test_switching_sso_only_on_ends_the_password_sessions_of_that_tenant_only(
+    tenant, other_tenant, admin, learner, make_person, signed_in
+):
+    connect(tenant)
+    OidcIdentity.objects.create(
+        tenant=tenant, person=admin, issuer=ISSUER, subject="a", created_at=now(), last_login_at=now()
+    )
+    by_password, sam = signed_in(learner), signed_in(make_person(other_tenant, email="sam@globex.test"))
+    by_sso = signed_in(make_person(tenant, email="otto@acme.test"))
+    session = by_sso.session
+    session["duecourse_sso"] = {"tenant_id": tenant.pk, "id_token": "x.y.z"}
+    session.save()
+    admin_client = signed_in(admin)
+
+    response = admin_client.post(
+        "/settings/sign-in/",
+        {"enabled": "on", "issuer": ISSUER, "client_id": "duecourse", "claim_name": "name", "sso_only": "on"},
+    )
+
+    assert response.status_code == 302, text(response)
+    assert by_password.get("/").status_code == 302  # signed out: back to the login page
+    assert sam.get("/").status_code == 200 and by_sso.get("/").status_code == 200
+    assert admin_client.get("/settings/sign-in/").status_code == 200  # the admin's own page stays
+    event = AuditEvent.objects.get(action="sso.settings_update")
+    assert event.after["sso_only"] is True and event.after["password_sessions_ended"] == 1
+
+
 # --- SSO only refuses passwords ------------------------------------------------------------------
 @pytest.fixture
 def sso_only(tenant, learner):
