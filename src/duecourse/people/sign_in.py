@@ -189,7 +189,9 @@ def tenants_claiming_domain(domain: str, *, exclude_tenant_id: int | None = None
     """The tenants whose sign-in settings list this email domain as allowed (normally one: a domain
     another tenant lists is refused when saving)."""
     # One row per tenant with sign-in settings: few, and the domain lists are short.
-    rows = SsoConnection.objects.exclude(tenant_id=exclude_tenant_id).values_list("tenant_id", "allowed_domains")
+    rows = SsoConnection.objects.values_list("tenant_id", "allowed_domains")
+    if exclude_tenant_id is not None:
+        rows = rows.exclude(tenant_id=exclude_tenant_id)
     return [tenant_id for tenant_id, domains in rows if domain in (domains or [])]
 
 

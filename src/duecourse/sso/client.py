@@ -51,7 +51,7 @@ def guard_url(url: str, what: str) -> None:
     host = urlsplit(url).hostname or ""
     if refusal is None:
         try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
+            addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
         except (OSError, UnicodeError):
             addresses = set()  # unresolvable: the request itself fails and says so
         refusal = next((r for r in map(address_refusal, sorted(addresses)) if r), None)
