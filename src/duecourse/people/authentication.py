@@ -13,6 +13,10 @@ from duecourse.people.passwords import hash_once_for_nothing
 from duecourse.people.sign_in import password_sign_in_refused
 from duecourse.people.token_format import token_from_authorization
 
+# The backend a session records for a person signed in by password, single sign-on or an invitation (the
+# session's user is loaded through it on every request).
+SESSION_BACKEND = "duecourse.people.authentication.EmailPasswordBackend"
+
 
 def login_account(email: str, tenant_name: str | None) -> Person | None:
     """The one active person a login (or a password reset) for this email is about: the one in the named

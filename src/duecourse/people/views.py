@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from duecourse.core.api import csv_response
 from duecourse.core.errors import Conflict, ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, is_htmx, person_view
-from duecourse.people import import_staging, imports, permissions, roles, selectors, services
+from duecourse.people import identities, import_staging, imports, permissions, roles, selectors, services
 from duecourse.people.forms import (
     PAGE_SIZE,
     ImportConfirmForm,
@@ -83,6 +83,7 @@ def _detail_context(request, person, **extra) -> dict:
         "token_form": extra.pop("token_form", None) or TokenForm(),
         "is_self": person.pk == actor.pk,
         "can_invite": permissions.can_invite_people(actor),
+        "sso_links": identities.person_sso_links(actor=actor, person=person),
         **extra,
     }
 
@@ -216,6 +217,18 @@ def person_unlock_view(request, person_id: int):
         messages.success(request, f"{person.name} can sign in again.")
     else:
         messages.info(request, f"{person.name}'s sign-in was not locked.")
+    return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
+
+
+@require_POST
+@person_view
+def person_sso_unlink_view(request, person_id: int):
+    """An admin removes a person's link to their organisation's sign-in account; audited."""
+    person = selectors.access_person(actor=request.actor, person_id=person_id)
+    if identities.person_sso_unlink(actor=request.actor, person=person):
+        messages.success(request, f"{person.name} is no longer linked to a single sign-on account.")
+    else:
+        messages.info(request, f"{person.name} was not linked to a single sign-on account.")
     return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
 
 
