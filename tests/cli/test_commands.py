@@ -210,7 +210,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_for_http(url: str, process: subprocess.Popen, logs: Path, timeout: float = 45) -> None:
+def _wait_for_http(url: str, process: subprocess.Popen, logs: Path, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -54,7 +54,7 @@ def test_ticking_retake_re_opens_completed_training(page, held, ada, sign_in):
     progress_record(actor=ada, person_id=rosa.pk, course_id=course.pk, progress=100)
     sign_in(ada)
     page.goto(f"/assign/person/{rosa.pk}/")
-    page.locator("#id_target").select_option(f"course:{course.pk}")
+    page.locator(f'#assign-targets input[value="course:{course.pk}"]').check()
     page.get_by_role("radio", name="Days after assignment").check()
     page.get_by_role("checkbox", name="Retake", exact=False).check()
     page.get_by_role("button", name="Assign to Rosa Parks").click()

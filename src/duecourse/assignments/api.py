@@ -8,9 +8,12 @@ from duecourse.assignments.limits import MAX_REASON_LENGTH
 from duecourse.assignments.models import AssignmentRule
 from duecourse.assignments.presenters import (
     ASSIGNMENT_CSV_COLUMNS,
+    BULK_FAILED_CSV_COLUMNS,
     assignment_as_dict,
     assignment_csv_row,
     assignment_row_as_dict,
+    bulk_answer,
+    bulk_failed_csv_rows,
     titles_for,
 )
 from duecourse.assignments.schemas import (
@@ -104,18 +107,17 @@ def create_assignment(request: HttpRequest, payload: AssignmentIn):
     summary="Assign targets to many people (dry_run previews)",
     description=(
         'Completed or expired assignments count as `skipped` unless `"retake": true`, which re-opens them as '
-        "a new cycle and counts them as `created` (the dry run counts the same)."
+        "a new cycle and counts them as `created` (the dry run counts the same). `assignees.emails` names people "
+        "by email (case-insensitive, each once); unknown or deactivated addresses are `failed` rows with "
+        '`"email"` and a reason. `failed` and `preview` list their first 1,000 rows, with `failed_count`, '
+        "`failed_by_reason` and `preview_count` beside them; `?format=csv` answers the whole failed list as CSV."
     ),
 )
-def bulk_assign(request: HttpRequest, payload: BulkIn):
+def bulk_assign(request: HttpRequest, payload: BulkIn, format: str | None = Query(None, pattern="^(json|csv)$")):
     result = services.bulk_assign(actor=actor_of(request), data=payload.to_input())
-    return {
-        "created": result.created,
-        "skipped": result.skipped,
-        "failed": result.failed,
-        "preview": result.preview,
-        "operation_id": result.operation_id,
-    }
+    if format == "csv":
+        return csv_response("bulk-failed.csv", BULK_FAILED_CSV_COLUMNS, bulk_failed_csv_rows(result.failed))
+    return bulk_answer(result)
 
 
 @router.get(

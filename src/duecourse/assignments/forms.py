@@ -11,16 +11,18 @@ from typing import Any, cast
 from django import forms
 
 from duecourse.assignments.domain import RECIPIENT_LABELS, RECIPIENTS
+from duecourse.assignments.email_lists import split_email_list
 from duecourse.assignments.inputs import (
     AssignmentChange,
     AssignmentInput,
-    Audience,
     BulkAssignInput,
+    BulkAudience,
     ExemptionInput,
     RuleInput,
     TargetRef,
 )
 from duecourse.assignments.limits import (
+    MAX_ASSIGNEE_EMAILS,
     MAX_DUE_DAYS,
     MAX_NOTE_LENGTH,
     MAX_REASON_LENGTH,
@@ -28,6 +30,7 @@ from duecourse.assignments.limits import (
     MAX_RECURRENCE_WEEKS,
     MAX_REMINDER_DAYS,
     MAX_RULE_NAME_LENGTH,
+    MAX_VALIDITY_MONTHS,
 )
 from duecourse.assignments.models import Assignment
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
@@ -145,20 +148,174 @@ class TimingMixin(forms.Form):
         return "No due date"
 
 
-class AssignForm(TimingMixin):
-    """Assign one target to one person (the person page and the team view)."""
+REMINDER_ROW_KEY = re.compile(r"^reminder-(\d{1,6})-days$")
+REMINDER_WHEN = [("before", "before the due date"), ("after", "after the due date")]
+PLAN_ERROR = re.compile(r"^\[(\d+)\]\.?(\w+)?\s*:?\s*")
 
-    target = forms.ChoiceField(label="Training")
-    field_order = ["target", "due_mode", "due_date", "due_in_days", "priority", "note", "reason", "retake"]
+
+@dataclass
+class ReminderRow:
+    """One reminder of a plan as it is edited: `days` as typed, `when` before or after the due date."""
+
+    key: int
+    days: str = ""
+    when: str = "before"
+    recipients: list[str] = field(default_factory=lambda: ["learner"])
+    errors: list[str] = field(default_factory=list)
+
+    def recipient_choices(self) -> list[tuple[str, str, bool]]:
+        return [(r, RECIPIENT_LABELS[r], r in self.recipients) for r in RECIPIENTS]
+
+
+def reminder_rows_from_post(post) -> list[ReminderRow]:
+    """The plan editor's rows (`reminder-<n>-days`, `-when`, `-recipients`), in the order they were added."""
+    keys = sorted(int(m.group(1)) for name in post if (m := REMINDER_ROW_KEY.match(name)))
+    return [
+        ReminderRow(
+            key,
+            (post.get(f"reminder-{key}-days") or "").strip(),
+            post.get(f"reminder-{key}-when") or "before",
+            post.getlist(f"reminder-{key}-recipients"),
+        )
+        for key in keys
+    ]
+
+
+def reminder_plan_from_rows(rows: list[ReminderRow]) -> list[dict[str, Any]] | None:
+    """The rows as a reminder plan (rows left without days are skipped); None when a row cannot be read,
+    its errors saying why. The plan's rules (bounds, how many) are `domain.validate_reminder_plan`'s."""
+    plan = []
+    for row in rows:
+        if not row.days:
+            continue
+        if not row.days.isdigit() or int(row.days) > MAX_REMINDER_DAYS:
+            row.errors.append(f"Give a whole number of days from 0 to {MAX_REMINDER_DAYS}.")
+        if row.when not in dict(REMINDER_WHEN):
+            row.errors.append("Choose before or after the due date.")
+        if not row.recipients or any(r not in RECIPIENTS for r in row.recipients):
+            row.errors.append("Choose who receives this reminder.")
+        if not row.errors:
+            days = int(row.days)
+            plan.append({"days": -days if row.when == "after" else days, "recipients": row.recipients})
+    return None if any(r.errors for r in rows) else plan
+
+
+def plan_errors_to_rows(message: str, rows: list[ReminderRow]) -> str | None:
+    """Put a plan error naming a rule (`[i].days …`) on its row; returns it when it names none."""
+    used = [r for r in rows if r.days]
+    match = PLAN_ERROR.match(message)
+    if match and int(match.group(1)) < len(used):
+        rest = message[match.end() :]
+        used[int(match.group(1))].errors.append(f"{(match.group(2) or '').capitalize()} {rest}".strip() + ".")
+        return None
+    return message
+
+
+class AssignForm(TimingMixin):
+    """Assign training to one person from their page: several items, their timing, recurrence, validity and
+    reminder plan. The reminder rows come beside it (`ReminderRow`s, any number); each item goes through
+    `services.assignment_create`, all of them as one change (`services.assignment_create_each`)."""
+
+    targets = forms.MultipleChoiceField(
+        label="Training",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Pick at least one course, path or skill."},
+    )
+    recurrence_weeks = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_RECURRENCE_WEEKS,
+        label="Repeat every (weeks)",
+        help_text="Leave empty for training done once; otherwise it re-opens that many weeks after each due date.",
+        widget=forms.NumberInput(attrs={"min": 1}),
+    )
+    validity_months = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_VALIDITY_MONTHS,
+        label="Valid for (months)",
+        help_text="Leave empty when a completion never expires.",
+        widget=forms.NumberInput(attrs={"min": 1}),
+    )
+    reminder_mode = forms.ChoiceField(
+        required=False,  # none chosen is the standard plan
+        choices=REMINDER_MODES,
+        initial="default",
+        label="Reminders",
+        widget=forms.RadioSelect,
+    )
+    field_order = [
+        "targets",
+        "due_mode",
+        "due_date",
+        "due_in_days",
+        "priority",
+        "recurrence_weeks",
+        "validity_months",
+        "note",
+        "reason",
+        "retake",
+        "reminder_mode",
+    ]
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["target"]).choices = [("", "Choose a course, path or skill…"), *targets]
+        self.target_choices = list(targets)
+        cast(forms.ChoiceField, self.fields["targets"]).choices = self.target_choices
+        post = args[0] if args else None
+        rows = reminder_rows_from_post(post) if post is not None else []
+        self.reminder_rows = rows or [ReminderRow(1, "7")]
+        self.plan: list[dict[str, Any]] | None = None
 
-    def to_input(self, person_id: int) -> AssignmentInput:
-        return AssignmentInput.model_validate(
-            {"person_id": person_id, "target": parse_target(self.cleaned_data["target"]), **self.timing_data()}
-        )
+    def target_groups(self) -> list[tuple[str, list[tuple[str, str, bool]]]]:
+        """The catalog as grouped checkboxes, the chosen ones ticked."""
+        chosen = set(self["targets"].value() or [])
+        return [
+            (label, [(value, text, value in chosen) for value, text in options])
+            for label, options in self.target_choices
+        ]
+
+    @property
+    def blank_row(self) -> ReminderRow:
+        return ReminderRow(0)
+
+    def next_row_key(self) -> int:
+        return max(row.key for row in self.reminder_rows) + 1
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        mode = self.cleaned_data.get("reminder_mode")
+        if mode == "custom":
+            self.plan = reminder_plan_from_rows(self.reminder_rows)
+            if self.plan is None:
+                self.add_error("reminder_mode", "A reminder cannot be read: see its row.")
+            elif not self.plan:
+                self.add_error("reminder_mode", "Add at least one reminder, or choose “No reminders”.")
+        elif mode == "none":
+            self.plan = []
+        return self.cleaned_data
+
+    def place_errors(self, exc_errors) -> list:
+        """Put a service's reminder-plan errors on their rows; returns the rest."""
+        rest = []
+        for error in exc_errors:
+            if error.field == "reminders" and self.cleaned_data.get("reminder_mode") == "custom":
+                left = plan_errors_to_rows(error.message, self.reminder_rows)
+                self.add_error("reminder_mode", left or "A reminder cannot be saved: see its row.")
+            else:
+                rest.append(error)
+        return rest
+
+    def to_inputs(self, person_id: int) -> list[AssignmentInput]:
+        data = self.cleaned_data
+        terms = self.timing_data()
+        terms.update({k: data[k] for k in ("recurrence_weeks", "validity_months") if data[k] is not None})
+        if self.plan is not None:
+            terms["reminders"] = self.plan
+        return [
+            AssignmentInput.model_validate({"person_id": person_id, "target": parse_target(value), **terms})
+            for value in data["targets"]
+        ]
 
 
 class AssignmentEditForm(forms.Form):
@@ -294,11 +451,41 @@ WIZARD_MODES = [
 ]
 
 
+class EmailListField(forms.CharField):
+    """A pasted list of email addresses (`email_lists.split_email_list`): one a line, or separated by
+    commas or semicolons. Each address is checked, and looked up, by the bulk service."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        emails = split_email_list(super().to_python(value) or "")
+        if len(emails) > MAX_ASSIGNEE_EMAILS:
+            raise forms.ValidationError(f"Paste at most {MAX_ASSIGNEE_EMAILS} addresses at a time.")
+        return emails
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list) else value
+
+
+PASTED_EMAILS_ARE_ONE_OFF = (
+    "Pasted addresses are assigned once, so they cannot be part of a training configuration: "
+    "choose “One-off”, or pick those people one by one."
+)
+
+
 class BulkPeopleForm(AudienceFields):
-    """Step 2: who. Any mix of people, groups, org units or everyone; for those who may configure training,
-    whether an audience that changes is kept current (a training configuration) or assigned once."""
+    """Step 2: who. Any mix of people (picked, or pasted as email addresses), groups, org units or everyone;
+    for those who may configure training, whether an audience that changes is kept current (a training
+    configuration) or assigned once."""
 
     my_reports = forms.BooleanField(required=False, label="All my direct reports")
+    emails = EmailListField(
+        required=False,
+        label="Paste email addresses",
+        help_text="One a line, or separated by commas or semicolons. Unknown or deactivated addresses are "
+        "listed on the review step, and the others are assigned.",
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "ana@example.com\nbo@example.com"}),
+    )
     mode = forms.ChoiceField(
         required=False,  # none chosen is the default: kept current
         choices=WIZARD_MODES,
@@ -328,8 +515,11 @@ class BulkPeopleForm(AudienceFields):
         whom = [k for k in self.fields if k not in ("mode", "config_name")]
         if not self.errors and not any(data.get(k) for k in whom):
             raise forms.ValidationError(
-                "Choose who to assign to: people, groups, departments, sites, regions or everyone."
+                "Choose who to assign to: people, pasted email addresses, groups, departments, sites, regions "
+                "or everyone."
             )
+        if not self.errors and data.get("emails") and self.keeps_current():
+            self.add_error("emails", PASTED_EMAILS_ARE_ONE_OFF)
         return data
 
     def changes_over_time(self) -> bool:
@@ -341,8 +531,11 @@ class BulkPeopleForm(AudienceFields):
         """A training configuration is made: chosen (the default) for an audience that changes over time."""
         return "mode" in self.fields and self.changes_over_time() and self.cleaned_data["mode"] != ONE_OFF
 
-    def assignees(self, report_ids: Iterable[int] = ()) -> Audience:
-        return Audience.model_validate(self.audience_data(report_ids if self.cleaned_data.get("my_reports") else ()))
+    def assignees(self, report_ids: Iterable[int] = ()) -> BulkAudience:
+        audience = self.audience_data(report_ids if self.cleaned_data.get("my_reports") else ())
+        if self.cleaned_data.get("emails"):
+            audience["emails"] = self.cleaned_data["emails"]
+        return BulkAudience.model_validate(audience)
 
 
 class BulkRemindersForm(forms.Form):

@@ -35,6 +35,12 @@ class Audience(ServiceInput):
     everyone: bool = False
 
 
+class BulkAudience(Audience):
+    """A bulk call's assignees: an audience, and people named by email (unknown ones fail alone)."""
+
+    emails: list[str] = Field(default_factory=list)
+
+
 class RuleAudience(Audience):
     """A rule's audience; new starters are the people hired since the rule started naming them."""
 
@@ -67,7 +73,7 @@ class BulkAssignInput(AssignmentTerms):
     """Targets for an audience (`bulk_assign`); a dry run previews without writing."""
 
     targets: list[TargetRef]
-    assignees: Audience
+    assignees: BulkAudience
     dry_run: bool = False
 
 

@@ -24,6 +24,8 @@ MAX_TARGETS = 50  # targets in one bulk call
 MAX_RULE_ITEMS = 50
 MAX_ASSIGNEE_IDS = 200_000  # person ids in one bulk call or rule audience
 MAX_AUDIENCE_ENTRIES = 1000  # groups, departments, sites or regions in one audience
+MAX_ASSIGNEE_EMAILS = 10_000  # email addresses in one bulk call (a pasted list)
+BULK_ROWS_SHOWN = 1000  # failed and preview rows a bulk answer lists; its counts and CSV give them all
 
 FULL_PROGRESS = 100  # progress is a percentage
 

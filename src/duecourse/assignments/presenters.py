@@ -1,13 +1,15 @@
 """Assignments as the API, CSV exports and pages show them."""
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
 
 from duecourse.assignments import permissions
 from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN, local_date, required_done_at
-from duecourse.assignments.limits import REMIND_AGAIN_AFTER
+from duecourse.assignments.fanout import FanOutResult
+from duecourse.assignments.limits import BULK_ROWS_SHOWN, REMIND_AGAIN_AFTER
 from duecourse.assignments.models import Assignment, Completion
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
 from duecourse.assignments.selectors import AssignmentRow, explain_assignment, explain_sources
@@ -403,3 +405,33 @@ def present(
                 item.reminded_at = a.reminded_at
         items.append(item)
     return items
+
+
+# --- a bulk call's answer ------------------------------------------------------------------------
+BULK_FAILED_CSV_COLUMNS = ["person_id", "email", "target_type", "target_id", "target_title", "reason"]
+
+
+def bulk_answer(result: FanOutResult) -> dict:
+    """The bulk call's body: failed and preview rows capped at `BULK_ROWS_SHOWN`, with their counts and
+    the failures by reason beside them (the API and the wizard show the same)."""
+    failed = result.failed
+    by_reason: dict[str, int] = {}
+    for row in failed:
+        by_reason[row["reason"]] = by_reason.get(row["reason"], 0) + 1
+    preview = result.preview
+    return {
+        "created": result.created,
+        "skipped": result.skipped,
+        "failed": failed[:BULK_ROWS_SHOWN],
+        "failed_count": len(failed),
+        "failed_by_reason": by_reason,
+        "preview": None if preview is None else preview[:BULK_ROWS_SHOWN],
+        "preview_count": None if preview is None else len(preview),
+        "operation_id": result.operation_id,
+    }
+
+
+def bulk_failed_csv_rows(failed: list[dict]) -> Iterator[list]:
+    for row in failed:
+        shown = row["target"]
+        yield [row.get("person_id"), row.get("email"), shown["type"], shown["id"], shown["title"], row["reason"]]

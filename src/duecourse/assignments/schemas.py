@@ -19,6 +19,7 @@ from duecourse.assignments.inputs import (
 )
 from duecourse.assignments.limits import (
     FULL_PROGRESS,
+    MAX_ASSIGNEE_EMAILS,
     MAX_ASSIGNEE_IDS,
     MAX_AUDIENCE_ENTRIES,
     MAX_DUE_DAYS,
@@ -154,6 +155,11 @@ class Assignees(Schema):
     sites: list[str] = Field([], max_length=MAX_AUDIENCE_ENTRIES)
     regions: list[str] = Field([], max_length=MAX_AUDIENCE_ENTRIES)
     everyone: bool = False
+    emails: list[str] = Field(
+        [],
+        max_length=MAX_ASSIGNEE_EMAILS,
+        description="People by email, compared case-insensitively; unknown or deactivated ones are failed rows.",
+    )
 
 
 class BulkIn(AssignmentTermsIn):
@@ -166,7 +172,8 @@ class BulkIn(AssignmentTermsIn):
 
 
 class BulkFailure(Schema):
-    person_id: Id
+    person_id: Id | None = None
+    email: str | None = None
     target: dict[str, Any]
     reason: str
 
@@ -185,7 +192,10 @@ class BulkOut(Schema):
     created: int
     skipped: int
     failed: list[BulkFailure]
+    failed_count: int
+    failed_by_reason: dict[str, int]
     preview: list[PreviewRow] | None = None
+    preview_count: int | None = None
     operation_id: int | None = None
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import BooleanField, Case, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, Q, QuerySet, Sum, Value, When
 
 from duecourse.assignments import fanout, permissions
 from duecourse.assignments.domain import DueSpec, overload_threshold_in
@@ -20,11 +20,13 @@ from duecourse.assignments.inputs import (
     AssignmentTerms,
     Audience,
     BulkAssignInput,
+    BulkAudience,
     TargetRef,
 )
 from duecourse.assignments.limits import (
     EARLIEST_DUE_DATE,
     LATEST_DUE_DATE,
+    MAX_ASSIGNEE_EMAILS,
     MAX_DUE_DAYS,
     MAX_NOTE_LENGTH,
     MAX_REASON_LENGTH,
@@ -48,6 +50,7 @@ from duecourse.core.timezones import local_day_end
 from duecourse.groups.models import Group, GroupMember
 from duecourse.people import permissions as people_permissions
 from duecourse.people.models import OrgUnit, Person
+from duecourse.people.validation import clean_email
 
 PREVIEW_LIMIT_REAL_RUN = 1000
 
@@ -272,6 +275,17 @@ def assignment_create(*, actor: Person, data: AssignmentInput) -> tuple[Assignme
     return assignment, bool(result.created)
 
 
+def assignment_create_each(*, actor: Person, data: list[AssignmentInput]) -> list[tuple[Assignment, bool]]:
+    """Several targets for one person as one change (the person page's form): each through
+    `assignment_create`; when one is refused nothing is written."""
+    if not data:
+        raise ValidationFailed.on("targets", "give at least one target")
+    if len(data) > MAX_TARGETS:
+        raise ValidationFailed.on("targets", f"at most {MAX_TARGETS} targets per call")
+    with transaction.atomic():
+        return [assignment_create(actor=actor, data=item) for item in data]
+
+
 _PARAM_KEYS = (
     "target",
     "targets",
@@ -300,6 +314,68 @@ def _names(names: list[str], where: str) -> list[str]:
     return list(dict.fromkeys(name.strip() for name in names))
 
 
+NO_SUCH_PERSON = "no such person"
+DEACTIVATED = "person is deactivated"
+NOT_A_REPORT = "you may assign only to your direct reports"
+
+
+def clean_emails(emails: list[str], where: str) -> list[str]:
+    """The addresses as stored (lower case), each once; a malformed one is a 422 naming its index."""
+    if len(emails) > MAX_ASSIGNEE_EMAILS:
+        raise ValidationFailed.on(where, f"at most {MAX_ASSIGNEE_EMAILS} email addresses per call")
+    clean: list[str] = []
+    errors: list[FieldError] = []
+    for index, raw in enumerate(emails):
+        try:
+            clean.append(clean_email(raw))
+        except ValueError as exc:
+            errors.append(FieldError(f"{where}[{index}]", str(exc)))
+    if errors:
+        raise ValidationFailed(detail="Invalid email addresses", errors=errors)
+    return list(dict.fromkeys(clean))
+
+
+def _individuals(
+    *, actor: Person | SystemActor, tenant_id: int, person_ids: list[int], emails: list[str]
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """People named one by one, by id or by email, in one query: those who may be assigned, and the rest as
+    failed rows. Another tenant's id or address is simply not found."""
+    found = list(
+        Person.objects.filter(Q(pk__in=person_ids) | Q(email__in=emails), tenant_id=tenant_id)
+        if person_ids or emails
+        else []
+    )
+    by_id = {p.pk: p for p in found}
+    by_email = {p.email: p for p in found}
+    ok: list[int] = []
+    failed: list[dict[str, Any]] = []
+
+    def refusal(person: Person | None) -> str | None:
+        if person is None:
+            return NO_SUCH_PERSON
+        if not person.active:
+            return DEACTIVATED
+        if not isinstance(actor, SystemActor) and not permissions.can_assign_to(actor, person):
+            return NOT_A_REPORT
+        return None
+
+    for pid in person_ids:
+        person = by_id.get(pid)
+        reason = refusal(person)
+        if reason:
+            failed.append({"person_id": pid, "reason": reason})
+        elif person is not None:
+            ok.append(person.pk)
+    for email in emails:
+        person = by_email.get(email)
+        reason = refusal(person)
+        if reason:
+            failed.append({"person_id": None, "email": email, "reason": reason})
+        elif person is not None:
+            ok.append(person.pk)
+    return list(dict.fromkeys(ok)), failed
+
+
 def audience_parts(
     *,
     actor: Person | SystemActor,
@@ -310,28 +386,18 @@ def audience_parts(
 ) -> tuple[list[fanout.AudiencePart], list[dict[str, Any]]]:
     """Turn an assignees/audience object into source-labelled people querysets; bad people fail alone.
 
-    A person reaches whom they may assign to; the system (a living rule keeping its audience current)
-    reaches the whole tenant, because the rule's audience was checked against its author when saved.
+    People named by id or (a bulk call's) email share the caller's individual source. A person reaches
+    whom they may assign to; the system (a living rule keeping its audience current) reaches the whole
+    tenant, because the rule's audience was checked against its author when saved.
     """
     assigned_by_id = None if isinstance(actor, SystemActor) else actor.pk
-    failed: list[dict[str, Any]] = []
     parts: list[fanout.AudiencePart] = []
-    person_ids = list(dict.fromkeys(assignees.person_ids))
-    if person_ids:
-        found = {p.pk: p for p in Person.objects.filter(tenant_id=tenant_id, pk__in=person_ids)}
-        ok = []
-        for pid in person_ids:
-            person = found.get(pid)
-            if person is None:
-                failed.append({"person_id": pid, "reason": "no such person"})
-            elif not person.active:
-                failed.append({"person_id": pid, "reason": "person is deactivated"})
-            elif not isinstance(actor, SystemActor) and not permissions.can_assign_to(actor, person):
-                failed.append({"person_id": pid, "reason": "you may assign only to your direct reports"})
-            else:
-                ok.append(pid)
-        if ok and individual_source is not None:
-            parts.append(fanout.AudiencePart(individual_source, Person.objects.filter(tenant_id=tenant_id, pk__in=ok)))
+    emails = clean_emails(assignees.emails, f"{where}.emails") if isinstance(assignees, BulkAudience) else []
+    ok, failed = _individuals(
+        actor=actor, tenant_id=tenant_id, person_ids=list(dict.fromkeys(assignees.person_ids)), emails=emails
+    )
+    if ok and individual_source is not None:
+        parts.append(fanout.AudiencePart(individual_source, Person.objects.filter(tenant_id=tenant_id, pk__in=ok)))
     group_ids = list(dict.fromkeys(assignees.group_ids))
     groups = {g.pk: g for g in Group.objects.filter(tenant_id=tenant_id, pk__in=group_ids)}
     for gid in group_ids:
@@ -390,7 +456,9 @@ def bulk_assign(*, actor: Person, data: BulkAssignInput) -> fanout.FanOutResult:
         where="assignees",
     )
     if not parts and not failed:
-        raise ValidationFailed.on("assignees", "the audience is empty: name people, groups, org units or everyone")
+        raise ValidationFailed.on(
+            "assignees", "the audience is empty: name people (by id or email), groups, org units or everyone"
+        )
     result = fanout.FanOutResult()
     if parts:
         now = clock.now()

@@ -259,6 +259,25 @@ def person_training_view(request, person_id: int):
     return _person_section(request, person)
 
 
+def _assigned_notice(person, outcomes, titles) -> str:
+    """What assigning from the person page did, item by item."""
+    lines = []
+    for assignment, created in outcomes:
+        title = titles.get((assignment.target_type, assignment.target_id), "")
+        if created and assignment.cycle > 1:
+            lines.append(f"Re-opened {title} for {person.name} as a retake (cycle {assignment.cycle}).")
+        elif created:
+            lines.append(f"Assigned {title} to {person.name}.")
+        elif assignment.completed_at is not None:
+            lines.append(
+                f"{person.name} has already completed {title}; it stays completed "
+                "(tick Retake to re-open it as a new cycle)."
+            )
+        else:
+            lines.append(f"{person.name} already had {title}; your assignment was added as another source.")
+    return " ".join(lines)
+
+
 @person_view
 def person_assign_view(request, person_id: int):
     """Assign training to one person: posted from their page (htmx) or a page of its own."""
@@ -270,22 +289,13 @@ def person_assign_view(request, person_id: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                assignment, created = services.assignment_create(actor=actor, data=form.to_input(person.pk))
+                outcomes = services.assignment_create_each(actor=actor, data=form.to_inputs(person.pk))
             except ValidationFailed as exc:
-                add_field_errors(form, exc)
+                rest = form.place_errors(exc.errors or [FieldError("", exc.detail)])
+                if rest:
+                    add_field_errors(form, ValidationFailed(detail=exc.detail, errors=rest), {"target": "targets"})
             else:
-                title = titles_for([assignment]).get((assignment.target_type, assignment.target_id), "")
-                if created and assignment.cycle > 1:
-                    notice = f"Re-opened {title} for {person.name} as a retake (cycle {assignment.cycle})."
-                elif created:
-                    notice = f"Assigned {title} to {person.name}."
-                elif assignment.completed_at is not None:
-                    notice = (
-                        f"{person.name} has already completed {title}; it stays completed "
-                        "(tick Retake to re-open it as a new cycle)."
-                    )
-                else:
-                    notice = f"{person.name} already had {title}; your assignment was added as another source."
+                notice = _assigned_notice(person, outcomes, titles_for([a for a, _ in outcomes]))
                 if is_htmx(request):
                     return _person_section(request, person, notice=notice)
                 messages.success(request, notice)
@@ -462,6 +472,9 @@ def _summary(wizard) -> dict:
         audience += [f"{label}: {n}" for n in people[key]]
     if people.get("everyone"):
         audience.append("Everyone")
+    if people.get("emails"):
+        pasted = len(people["emails"])
+        audience.append(f"{pasted} pasted email address{'' if pasted == 1 else 'es'}")
     plan = wizard.reminders_form.plan() if 3 in wizard.seen else None
     return {
         "targets": [labels.get(t, t) for t in data["targets"]],
@@ -514,7 +527,7 @@ def bulk_view(request):
         return _wizard_render(request, wizard, wizard.attach_errors(exc), status=422)
     if dry_run:
         return _wizard_render(request, wizard, 4, preview=_preview_context(actor, wizard, result))
-    return _wizard_render(request, wizard, 5, result=_result_context(actor, result))
+    return _wizard_render(request, wizard, 5, result=_result_context(actor, wizard, result))
 
 
 RETAKE_IS_ONE_OFF = (
@@ -540,7 +553,7 @@ def _preview_context(actor, wizard, result) -> dict:
         "more": max(len(rows) - PREVIEW_ROWS, 0),
         "created": result.created,
         "skipped": result.skipped,
-        "failed": _failed_rows(actor, result.failed),
+        **_failures(actor, result.failed, wizard.people_form.cleaned_data.get("emails") or []),
         "people": len(people),
         "overloaded": len({r["person_id"] for r in rows if r["overloaded"]}),
         "threshold_text": _minutes_text(services.overload_threshold(actor.tenant_id)),
@@ -548,13 +561,27 @@ def _preview_context(actor, wizard, result) -> dict:
     }
 
 
-def _failed_rows(actor, failed: list[dict]) -> list[dict]:
-    names = _people_names(actor, {f["person_id"] for f in failed})
-    return [{**f, "name": names.get(f["person_id"], f"Person #{f['person_id']}")} for f in failed]
+def _failures(actor, failed: list[dict], pasted: list[str]) -> dict:
+    """Failed rows as the wizard lists them (the first PREVIEW_ROWS, named), and the pasted addresses: how
+    many were recognised, and each unrecognised one once (whatever the number of targets) with its reason."""
+    shown = failed[:PREVIEW_ROWS]
+    names = _people_names(actor, {f["person_id"] for f in shown if f.get("person_id")})
+    unrecognised = dict.fromkeys((f["email"], f["reason"]) for f in failed if f.get("email"))
+    rows = [{**f, "name": f.get("email") or names.get(f["person_id"], f"Person #{f['person_id']}")} for f in shown]
+    return {
+        "failed": rows,
+        "failed_by_id": [f for f in rows if not f.get("email")],
+        "failed_count": len(failed),
+        "failed_more": max(len(failed) - PREVIEW_ROWS, 0),
+        "pasted": len(pasted),
+        "recognised": len(pasted) - len({email for email, _ in unrecognised}),
+        "unrecognised": [{"email": email, "reason": reason} for email, reason in unrecognised],
+    }
 
 
-def _result_context(actor, result) -> dict:
-    return {"created": result.created, "skipped": result.skipped, "failed": _failed_rows(actor, result.failed)}
+def _result_context(actor, wizard, result) -> dict:
+    pasted = wizard.people_form.cleaned_data.get("emails") or []
+    return {"created": result.created, "skipped": result.skipped, **_failures(actor, result.failed, pasted)}
 
 
 @require_GET

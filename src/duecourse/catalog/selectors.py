@@ -28,6 +28,14 @@ def access_course(*, actor: Person, course_id: int) -> Course:
     return course
 
 
+def course_by_code(*, tenant_id: int, code: str) -> Course | None:
+    return Course.objects.filter(tenant_id=tenant_id, code=code).first()
+
+
+def course_codes(*, tenant_id: int, course_ids: set[int]) -> dict[int, str]:
+    return dict(Course.objects.filter(tenant_id=tenant_id, pk__in=course_ids).values_list("id", "code"))
+
+
 def path_list(*, actor: Person, status: str | None = None) -> QuerySet:
     paths = LearningPath.objects.filter(tenant_id=actor.tenant_id)
     if status:

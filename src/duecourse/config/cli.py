@@ -6,7 +6,8 @@ import sys
 CONTRACT_COMMANDS = {
     "serve": "Serve the web UI and API (applies migrations; --demo loads demo data; runs the worker).",
     "migrate": "Apply database migrations and exit.",
-    "tenant": "Manage tenants: `duecourse tenant create NAME --admin-email E [--admin-name N]`.",
+    "tenant": "Manage tenants: `duecourse tenant create NAME --admin-email E [--admin-name N]`, "
+    "`duecourse tenant sso-only NAME --off`.",
     "token": "API tokens: `duecourse token create --email E [--tenant NAME]` prints a new token.",
     "set-password": "Set a person's web login password.",
     "import-people": "Import people from a CSV file (idempotent upsert, --dry-run, --deactivate-missing).",

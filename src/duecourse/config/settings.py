@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "duecourse.policy",
     "duecourse.sso",
     "duecourse.scim",
+    "duecourse.compat",
     "duecourse.scheduler",
     "duecourse.shell",
     "duecourse.bench",
@@ -272,5 +273,10 @@ OIDC_CLIENT_ID = os.environ.get("DUECOURSE_OIDC_CLIENT_ID", "").strip()
 OIDC_CLIENT_SECRET = os.environ.get("DUECOURSE_OIDC_CLIENT_SECRET", "")
 OIDC_TENANT = os.environ.get("DUECOURSE_OIDC_TENANT", "").strip()
 OIDC_SSO_ONLY = _env_bool("DUECOURSE_OIDC_SSO_ONLY")
+# A provider set on a "Sign-in" page must be https to a public host. A provider on this machine (plain http
+# allowed) only with DEBUG or this (the test settings set it); private ranges (10/8, 192.168/16, fc00::/7, …,
+# never link-local) with DUECOURSE_OIDC_ALLOW_PRIVATE_ADDRESSES=1. The environment's provider is trusted.
+OIDC_ALLOW_INSECURE_LOOPBACK = False
+OIDC_ALLOW_PRIVATE_ADDRESSES = _env_bool("DUECOURSE_OIDC_ALLOW_PRIVATE_ADDRESSES")
 if OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_TENANT):
     raise ImproperlyConfigured("DUECOURSE_OIDC_ISSUER needs DUECOURSE_OIDC_CLIENT_ID and DUECOURSE_OIDC_TENANT too")

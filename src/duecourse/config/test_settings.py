@@ -16,3 +16,5 @@ else:
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEBUG = False
+# The tests' OpenID Connect provider runs on 127.0.0.1 over plain http (duecourse.testing.oidc).
+OIDC_ALLOW_INSECURE_LOOPBACK = True

@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("scim/v2/", include("duecourse.scim.urls")),
+    path("api/method/", include("duecourse.compat.urls")),  # Frappe LMS (docs/migrating-from-frappe-lms.md)
     path("", include("duecourse.people.invitation_urls")),
     path("people/", include("duecourse.people.urls")),
     path("groups/", include("duecourse.groups.urls")),

@@ -6,6 +6,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
 from django.http import Http404
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from duecourse.core import errors
 
@@ -55,3 +56,12 @@ def add_field_errors(form, exc: errors.ValidationFailed, field_map: dict[str, st
 
 def is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def safe_next_url(request, next_url: str) -> str:
+    """A `next` to return to after signing in, if it stays on this site (https when this request is);
+    else "" (the caller goes home)."""
+    ok = url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return next_url if next_url and ok else ""

@@ -21,6 +21,7 @@ from duecourse.people.schemas import (
     TokenIn,
     TokenOut,
 )
+from duecourse.people.token_format import key_pair
 
 router = Router()
 me_router = Router()  # mounted at the API's root: /me is the caller, not a person looked up by id
@@ -154,7 +155,9 @@ def create_token(request: HttpRequest, person_id: int, payload: TokenIn):
     actor = actor_of(request)
     person = selectors.access_person(actor=actor, person_id=person_id)
     token, plain = services.api_token_create(actor=actor, person=person, name=payload.name)
-    return Status(201, TokenOut.from_orm(token).model_copy(update={"token": plain}))
+    pair = key_pair(plain)
+    assert pair is not None  # a token just made is always one of ours
+    return Status(201, TokenOut.from_orm(token).model_copy(update={"token": plain, "api_secret": pair.api_secret}))
 
 
 @router.delete(

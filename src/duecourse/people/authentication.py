@@ -11,6 +11,11 @@ from duecourse.core.api import ActorRequest
 from duecourse.people.models import Person
 from duecourse.people.passwords import hash_once_for_nothing
 from duecourse.people.sign_in import password_sign_in_refused
+from duecourse.people.token_format import token_from_authorization
+
+# The backend a session records for a person signed in by password, single sign-on or an invitation (the
+# session's user is loaded through it on every request).
+SESSION_BACKEND = "duecourse.people.authentication.EmailPasswordBackend"
 
 
 def login_account(email: str, tenant_name: str | None) -> Person | None:
@@ -63,6 +68,15 @@ def actor_for_user(user) -> Person | None:
         return None
     person = Person.objects.filter(user_id=user.pk, active=True).first()
     return person
+
+
+def authorization_person(header: str) -> Person | None:
+    """The active person an `Authorization` header stands for, in any form `token_format` accepts
+    (a bearer token or a Frappe key pair), or None."""
+    from duecourse.people.services import api_token_authenticate
+
+    token = token_from_authorization(header)
+    return api_token_authenticate(token) if token is not None else None
 
 
 class BearerToken(HttpBearer):

@@ -13,6 +13,7 @@ from duecourse.core import clock
 from duecourse.core.errors import Conflict, ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, person_view
 from duecourse.people import permissions, selectors
+from duecourse.people.authentication import SESSION_BACKEND
 from duecourse.people.invitation_forms import AcceptInvitationForm, InviteSelectionForm
 from duecourse.people.invitations import (
     invitation_by_token,
@@ -22,8 +23,6 @@ from duecourse.people.invitations import (
 )
 from duecourse.people.sign_in import invitation_sign_in_link, sso_settings_for
 from duecourse.people.views import people_filter_form
-
-BACKEND = "duecourse.people.authentication.EmailPasswordBackend"
 
 
 @require_POST
@@ -115,7 +114,7 @@ def accept_invitation_view(request, token: str):
                 return render(request, "people/invitations/problem.html", context, status=410)
             add_field_errors(form, exc)
         else:
-            login(request, person.user, backend=BACKEND)
+            login(request, person.user, backend=SESSION_BACKEND)
             messages.success(request, f"Welcome, {person.name}. Your password is set: sign in with it next time.")
             return HttpResponseRedirect(reverse("assignments:my-learning"))
     page: dict[str, object] = {

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from duecourse.core.models import TenantScopedModel
-from duecourse.people import limits, roles
+from duecourse.people import limits, roles, token_format
 
 
 class OrgUnit(TenantScopedModel):
@@ -125,6 +125,11 @@ class ApiToken(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"token {self.prefix} for {self.person_id}"
+
+    @property
+    def api_key(self) -> str:
+        """The token's public half as a Frappe-style key pair (`token_format`)."""
+        return token_format.api_key_of(self.prefix)
 
 
 class Invitation(TenantScopedModel):

@@ -126,6 +126,9 @@ class TokenOut(Schema):
     name: str
     prefix: str
     token: str | None = None
+    # The same token as a Frappe-style key pair (people/token_format.py); the secret only when it is created.
+    api_key: str
+    api_secret: str | None = None
     created_at: dt.datetime
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None

@@ -62,6 +62,18 @@ def access_person(*, actor: Person, person_id: int) -> Person:
     return person
 
 
+def people_by_email(*, actor: Person, emails: list[str]) -> dict[str, Person]:
+    """The people the actor may see (active or not) with these emails, by their stored (lower-case) email;
+    someone the actor may not see is simply not found, as with `access_person`."""
+    wanted = {email.strip().lower() for email in emails}
+    people = Person.objects.filter(permissions.visible_people_filter(actor), email__in=wanted)
+    return {p.email: p for p in people}
+
+
+def emails_of(*, tenant_id: int, person_ids: list[int]) -> dict[int, str]:
+    return dict(Person.objects.filter(tenant_id=tenant_id, pk__in=person_ids).values_list("id", "email"))
+
+
 def person_direct_reports(*, actor: Person, person: Person) -> QuerySet:
     return person_list(actor=actor).filter(manager_id=person.pk)
 

@@ -22,7 +22,7 @@ from duecourse.core.audit import audit_record, changed_fields
 from duecourse.core.errors import FieldError, PermissionDenied, ValidationFailed, forbidden
 from duecourse.core.models import Tenant
 from duecourse.core.sql import TypedQuery
-from duecourse.people import permissions, roles, throttle
+from duecourse.people import permissions, roles, throttle, token_format
 from duecourse.people.authentication import login_account
 from duecourse.people.inputs import PersonInput
 from duecourse.people.limits import MAX_TOKEN_NAME_LENGTH
@@ -346,9 +346,6 @@ def person_sign_in_unlock(*, actor: Person, person: Person) -> bool:
     return was_locked
 
 
-TOKEN_PREFIX = "dc"  # noqa: S105
-
-
 def token_secret_hash(secret: str) -> str:
     """How every bearer secret (API and SCIM tokens) is stored: a SHA-256 of a 256-bit random secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
@@ -377,7 +374,7 @@ def api_token_create(*, actor: Person | SystemActor, person: Person, name: str =
             object_id=token.pk,
             after={"person_id": person.pk, "prefix": prefix, "name": token.name},
         )
-    return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
+    return token, token_format.compose(prefix, secret)
 
 
 def api_token_revoke(*, actor: Person, token: ApiToken) -> None:
@@ -397,14 +394,15 @@ def api_token_revoke(*, actor: Person, token: ApiToken) -> None:
 
 def api_token_authenticate(raw: str) -> Person | None:
     """The active person a bearer token stands for, or None."""
-    parts = raw.strip().split("_", 2)
-    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+    parts = token_format.split_token(raw)
+    if parts is None:
         return None
-    rows = _token_query(connection.vendor).fetch([parts[1]])
+    prefix, secret = parts
+    rows = _token_query(connection.vendor).fetch([prefix])
     if not rows:
         return None
     token_id, secret_hash, last_used_at, *person_values = rows[0]
-    if not hmac.compare_digest(secret_hash, token_secret_hash(parts[2])):
+    if not hmac.compare_digest(secret_hash, token_secret_hash(secret)):
         return None
     moment = clock.now()
     # Touch last_used_at at most once a minute so reads do not become writes.

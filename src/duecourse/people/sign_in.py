@@ -14,13 +14,15 @@ from enum import StrEnum
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Q
 
 from duecourse.core.models import Tenant
 from duecourse.people import secret_box
 from duecourse.people.models import Person, SsoConnection
 
 CALLBACK_PATH = "/login/sso/callback/"
+# In the session of a person signed in by single sign-on: {"tenant_id", "id_token"} (for logout). A session
+# without it was signed in by password (or an invitation).
+SSO_SESSION_KEY = "duecourse_sso"
 DEFAULT_CLAIM_NAME = "name"
 
 
@@ -131,8 +133,12 @@ def environment_tenant() -> Tenant | None:
 
 
 def tenant_named(name: str) -> Tenant | None:
-    """The tenant of this name, whatever its case (the login page's ?tenant=)."""
-    return Tenant.objects.filter(name__iexact=name.strip()).first() if name and name.strip() else None
+    """The tenant of this name, whatever its case (the login page's ?tenant=, read as typed: a name with a
+    NUL character, which PostgreSQL refuses in any query, names no tenant)."""
+    name = (name or "").strip()
+    if not name or "\x00" in name:
+        return None
+    return Tenant.objects.filter(name__iexact=name).first()
 
 
 def sso_only_for_tenant(tenant_id: int) -> bool:
@@ -161,27 +167,32 @@ def domain_allowed(email: str, allowed_domains: tuple[str, ...]) -> bool:
 
 
 def tenants_for_sso_email(email: str, tenant_name: str | None = None) -> list[Tenant]:
-    """The tenants single sign-on for this email could mean, narrowed to the named one when given:
-    those with a person of that email, and those whose allowed domains include its domain (so a tenant
-    that creates people on first login finds newcomers). The caller keeps the ones with SSO settings."""
+    """The tenants single sign-on for this email could mean, narrowed to the named one when given. The
+    tenants with a person of that email come first and alone: an organisation's allowed domains are not
+    proven to be its own, so they never pull a person of another organisation to their provider. Only
+    when no tenant has the person do the allowed domains count (so a tenant that creates people on first
+    login finds newcomers). The caller keeps the ones with SSO settings."""
     email = (email or "").strip().lower()
-    if "@" not in email:
+    if "@" not in email or "\x00" in email:
         return []
-    domain = email_domain(email)
-    env_tenant = environment_tenant()
-    # One row per tenant that signs in by SSO: few, and the domain lists are short.
-    rows = SsoConnection.objects.filter(Q(enabled=True) | Q(tenant_id=env_tenant.pk if env_tenant else None))
-    by_domain = [
-        tenant_id
-        for tenant_id, domains in rows.values_list("tenant_id", "allowed_domains")
-        if domain in (domains or [])
-    ]
-    tenants = Tenant.objects.filter(
-        Q(pk__in=Person.objects.filter(email=email).values("tenant_id")) | Q(pk__in=by_domain)
-    )
+    tenants = Tenant.objects.filter(pk__in=Person.objects.filter(email=email).values("tenant_id"))
+    if not tenants.exists():
+        tenants = Tenant.objects.filter(pk__in=tenants_claiming_domain(email_domain(email)))
     if tenant_name and tenant_name.strip():
+        if "\x00" in tenant_name:
+            return []
         tenants = tenants.filter(name__iexact=tenant_name.strip())
     return list(tenants.order_by("pk")[:20])
+
+
+def tenants_claiming_domain(domain: str, *, exclude_tenant_id: int | None = None) -> list[int]:
+    """The tenants whose sign-in settings list this email domain as allowed (normally one: a domain
+    another tenant lists is refused when saving)."""
+    # One row per tenant with sign-in settings: few, and the domain lists are short.
+    rows = SsoConnection.objects.values_list("tenant_id", "allowed_domains")
+    if exclude_tenant_id is not None:
+        rows = rows.exclude(tenant_id=exclude_tenant_id)
+    return [tenant_id for tenant_id, domains in rows if domain in (domains or [])]
 
 
 def invitation_sign_in_link(*, tenant_name: str, email: str) -> str:

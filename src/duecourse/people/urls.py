@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:person_id>/edit/", views.person_edit_view, name="edit"),
     path("<int:person_id>/active/", views.person_set_active_view, name="set-active"),
     path("<int:person_id>/unlock/", views.person_unlock_view, name="unlock-sign-in"),
+    path("<int:person_id>/sso-unlink/", views.person_sso_unlink_view, name="sso-unlink"),
     path("<int:person_id>/tokens/", views.token_create_view, name="token-create"),
     path("<int:person_id>/tokens/<int:token_id>/revoke/", views.token_revoke_view, name="token-revoke"),
 ]

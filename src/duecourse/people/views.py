@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from duecourse.core.api import csv_response
 from duecourse.core.errors import Conflict, ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, is_htmx, person_view
-from duecourse.people import import_staging, imports, permissions, roles, selectors, services
+from duecourse.people import identities, import_staging, imports, permissions, roles, selectors, services
 from duecourse.people.forms import (
     PAGE_SIZE,
     ImportConfirmForm,
@@ -30,6 +30,7 @@ from duecourse.people.inputs import PersonInput
 from duecourse.people.invitations import invitations_send, person_create_and_invite
 from duecourse.people.limits import IMPORT_PREVIEW_FAILURES
 from duecourse.people.models import OrgUnit, Person
+from duecourse.people.token_format import key_pair
 from duecourse.people.validation import INPUT_FIELDS, known_timezones
 
 MAX_MANAGER_CHOICES = 1000
@@ -82,6 +83,7 @@ def _detail_context(request, person, **extra) -> dict:
         "token_form": extra.pop("token_form", None) or TokenForm(),
         "is_self": person.pk == actor.pk,
         "can_invite": permissions.can_invite_people(actor),
+        "sso_links": identities.person_sso_links(actor=actor, person=person),
         **extra,
     }
 
@@ -220,6 +222,18 @@ def person_unlock_view(request, person_id: int):
 
 @require_POST
 @person_view
+def person_sso_unlink_view(request, person_id: int):
+    """An admin removes a person's link to their organisation's sign-in account; audited."""
+    person = selectors.access_person(actor=request.actor, person_id=person_id)
+    if identities.person_sso_unlink(actor=request.actor, person=person):
+        messages.success(request, f"{person.name} is no longer linked to a single sign-on account.")
+    else:
+        messages.info(request, f"{person.name} was not linked to a single sign-on account.")
+    return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
+
+
+@require_POST
+@person_view
 def token_create_view(request, person_id: int):
     actor = request.actor
     person = selectors.access_person(actor=actor, person_id=person_id)
@@ -230,7 +244,13 @@ def token_create_view(request, person_id: int):
             token, new_token = services.api_token_create(actor=actor, person=person, name=form.cleaned_data["name"])
         except ValidationFailed as exc:
             add_field_errors(form, exc)
-    context = _detail_context(request, person, token_form=TokenForm() if new_token else form, new_token=new_token)
+    context = _detail_context(
+        request,
+        person,
+        token_form=TokenForm() if new_token else form,
+        new_token=new_token,
+        new_token_pair=key_pair(new_token) if new_token else None,
+    )
     return render(request, "people/person_detail.html", context, status=200 if new_token else 422)
 
 

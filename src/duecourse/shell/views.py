@@ -6,18 +6,17 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.models import AuditEvent
-from duecourse.core.web import add_field_errors, person_view
+from duecourse.core.web import add_field_errors, person_view, safe_next_url
 from duecourse.groups import permissions as group_permissions
 from duecourse.people import permissions as people_permissions
 from duecourse.people import roles, throttle
 from duecourse.people import selectors as people_selectors
 from duecourse.people import services as people_services
-from duecourse.people.authentication import password_refused_for
+from duecourse.people.authentication import SESSION_BACKEND, password_refused_for
 from duecourse.people.limits import MIN_PASSWORD_LENGTH
 from duecourse.people.passwords import RESET_LINK_INVALID
 from duecourse.people.sign_in import (
@@ -35,7 +34,6 @@ from duecourse.sso import flow as sso_flow
 AUDIT_PAGE_SIZE = 50
 
 
-SESSION_BACKEND = "duecourse.people.authentication.EmailPasswordBackend"
 LOGIN_FAILED = (
     "That email and password do not match an active account. If your email is registered in several "
     "organisations, enter the organisation too."
@@ -88,10 +86,7 @@ def login_view(request):
         else:
             login(request, user, backend=SESSION_BACKEND)
             throttle.forget_account_failures(request, _credentials(form))
-            safe = url_has_allowed_host_and_scheme(
-                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            )
-            return HttpResponseRedirect(next_url if next_url and safe else reverse("home"))
+            return HttpResponseRedirect(safe_next_url(request, next_url) or reverse("home"))
     return render(request, "shell/login.html", {"form": form, "next": next_url, **options})
 
 
@@ -138,7 +133,7 @@ def password_reset(request, person_id: int, token: str):
             login(
                 request,
                 people_services.person_user(person),
-                backend="duecourse.people.authentication.EmailPasswordBackend",
+                backend=SESSION_BACKEND,
             )
             messages.success(request, "Your password is changed, and you are signed in. Other sessions have ended.")
             return HttpResponseRedirect(reverse("home"))

@@ -29,6 +29,7 @@ from duecourse.core.models import Tenant
 from duecourse.people.identities import OidcClaims
 from duecourse.people.sign_in import (
     CALLBACK_PATH,
+    SSO_SESSION_KEY,
     SsoSettings,
     environment_tenant,
     sso_settings_for,
@@ -38,7 +39,7 @@ from duecourse.sso.client import FRAMEWORK, LEEWAY_SECONDS, ProviderError, Relyi
 
 log = logging.getLogger(__name__)
 
-SESSION_KEY = "duecourse_sso"  # {"tenant_id", "id_token"} of an SSO session, for logout
+SESSION_KEY = SSO_SESSION_KEY  # {"tenant_id", "id_token"} of an SSO session, for logout
 
 
 def callback_url() -> str:

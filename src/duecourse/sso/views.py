@@ -11,12 +11,18 @@ from django.contrib.auth import login
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from duecourse.core.errors import ValidationFailed, forbidden
-from duecourse.core.web import add_field_errors, person_view
-from duecourse.people.identities import Refusal, SignInRefused, oidc_sign_in, sso_connection_update
+from duecourse.core.web import add_field_errors, person_view, safe_next_url
+from duecourse.people.authentication import SESSION_BACKEND
+from duecourse.people.identities import (
+    Refusal,
+    SignInRefused,
+    issuer_to_check,
+    oidc_sign_in,
+    sso_connection_update,
+)
 from duecourse.people.models import SsoConnection
 from duecourse.people.permissions import can_manage_sign_in
 from duecourse.people.sign_in import EnvironmentSso, sso_settings_for
@@ -26,7 +32,6 @@ from duecourse.sso.forms import SignInSettingsForm, SsoStartForm
 
 log = logging.getLogger(__name__)
 
-SESSION_BACKEND = "duecourse.people.authentication.EmailPasswordBackend"
 NEUTRAL = (
     "We could not start signing in with your organisation for this address. Check the address, or sign in "
     "with your duecourse password; your L&D team can tell you how your organisation signs in."
@@ -47,19 +52,18 @@ REFUSALS = {
         "Your organisation signed you in, but duecourse cannot match the account to a person: {detail}. "
         "Ask your L&D team.",
     ),
+    Refusal.LINKED_TO_ANOTHER_ACCOUNT: (
+        "Your duecourse account is linked to another account",
+        "Your organisation signed you in, but your duecourse account is linked to a different account at your "
+        "organisation's sign-in service. Ask your duecourse admin: they can unlink single sign-on on your page "
+        "in duecourse, and your next sign-in then links the account you use now.",
+    ),
     Refusal.NOT_CREATED: (
         "We could not add you to duecourse",
         "Your organisation signed you in, but its account details could not become a duecourse person "
         "({detail}). Ask your L&D team.",
     ),
 }
-
-
-def _safe_next(request, next_url: str) -> str:
-    ok = url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return next_url if next_url and ok else ""
 
 
 @require_GET
@@ -75,7 +79,7 @@ def start(request):
         return render(request, "sso/problem.html", {"title": "Sign in with your organisation", "message": NEUTRAL})
     try:
         url = flow.authorization_redirect(
-            request, sso, email=email.strip().lower(), next_url=_safe_next(request, form.cleaned_data["next"])
+            request, sso, email=email.strip().lower(), next_url=safe_next_url(request, form.cleaned_data["next"])
         )
     except ProviderError as exc:
         log.warning("sso: cannot start for tenant %s: %s", sso.tenant_id, exc)
@@ -115,7 +119,7 @@ def callback(request):
         return render(request, "sso/problem.html", context, status=403)
     login(request, person.user, backend=SESSION_BACKEND)
     request.session[flow.SESSION_KEY] = {"tenant_id": done.sso.tenant_id, "id_token": done.id_token}
-    return HttpResponseRedirect(_safe_next(request, done.next_url) or reverse("home"))
+    return HttpResponseRedirect(safe_next_url(request, done.next_url) or reverse("home"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -134,17 +138,17 @@ def settings_page(request):
     if request.method == "POST":
         form = SignInSettingsForm(request.POST)
         if form.is_valid() and request.POST.get("action") == "check":
-            issuer = env.issuer if "issuer" in env_fields else form.cleaned_data["issuer"].strip()
             try:
-                checked = check_connection(issuer) if issuer else None
-                if not issuer:
-                    form.add_error("issuer", "is required to check the connection")
+                issuer = issuer_to_check(actor=actor, typed_issuer=form.cleaned_data["issuer"])
+                checked = check_connection(issuer, guarded="issuer" not in env_fields)
+            except ValidationFailed as exc:
+                add_field_errors(form, exc)
             except ProviderError as exc:
                 check_error = str(exc)
             status = 200 if checked else 422
         elif form.is_valid():
             try:
-                sso_connection_update(actor=actor, data=form.to_input())
+                sso_connection_update(actor=actor, data=form.to_input(), keep_session_key=request.session.session_key)
             except ValidationFailed as exc:
                 add_field_errors(form, exc)
             else:

@@ -39,14 +39,15 @@ def test_the_api_schema_and_the_assign_form_build_the_same_assignment_input():
     )
     form = AssignForm(
         QueryDict(
-            "target=course:5&due_mode=date&due_date=2026-09-01&priority=high"
+            "targets=course:5&due_mode=date&due_date=2026-09-01&priority=high"
             "&note=Before the audit&reason=Annual refresh"
         ),
         targets=COURSE_CHOICES,
     )
     assert form.is_valid(), form.errors
-    assert form.to_input(42).given() == schema.to_input().given()
-    assert form.to_input(42) == schema.to_input()
+    [built] = form.to_inputs(42)
+    assert built.given() == schema.to_input().given()
+    assert built == schema.to_input()
 
 
 def test_the_api_schema_and_the_bulk_wizard_build_the_same_bulk_input():

@@ -110,7 +110,7 @@ class TestRetakeOnThePages:
         admin_api.post("assignments", {"person_id": learner.pk, "target": target(course)})
         complete(admin_api, learner, course)
         client = signed_in(admin)
-        form = {"target": f"course:{course.pk}", "due_mode": "days", "due_in_days": "10", "priority": "medium"}
+        form = {"targets": f"course:{course.pk}", "due_mode": "days", "due_in_days": "10", "priority": "medium"}
         page = text(client.get(f"/assign/person/{learner.pk}/training/", HTTP_HX_REQUEST="true"))
         assert 'name="retake"' in page
         plain = client.post(f"/assign/person/{learner.pk}/", form, HTTP_HX_REQUEST="true")

@@ -186,7 +186,7 @@ def test_a_manager_assigns_to_a_report_but_not_to_others(tenant, admin, team, si
     response = client.post(
         f"/assign/person/{team['alice'].pk}/",
         {
-            "target": f"course:{course.pk}",
+            "targets": f"course:{course.pk}",
             "due_mode": "days",
             "due_in_days": "14",
             "priority": "high",
@@ -200,7 +200,7 @@ def test_a_manager_assigns_to_a_report_but_not_to_others(tenant, admin, team, si
     assert (a.priority, a.note, a.due_date.isoformat()) == ("high", "Please", days(14))
     assert "Individual by Mona Manager" in text(response)
 
-    other = client.post(f"/assign/person/{team['bob'].pk}/", {"target": f"course:{course.pk}", "due_mode": "none"})
+    other = client.post(f"/assign/person/{team['bob'].pk}/", {"targets": f"course:{course.pk}", "due_mode": "none"})
     assert other.status_code in (403, 404)
     assert not Assignment.objects.filter(person=team["bob"]).exists()
     assert "Assign training" not in text(signed_in(team["bob"]).get(f"/assign/person/{team['bob'].pk}/training/"))
@@ -209,16 +209,16 @@ def test_a_manager_assigns_to_a_report_but_not_to_others(tenant, admin, team, si
 def test_assign_form_errors_show_beside_their_fields(tenant, admin, team, signed_in):
     draft = make_course(tenant, title="Not ready", status="draft")
     client = signed_in(admin)
-    missing = client.post(f"/assign/person/{team['alice'].pk}/", {"target": "", "due_mode": "date", "priority": "high"})
+    missing = client.post(f"/assign/person/{team['alice'].pk}/", {"due_mode": "date", "priority": "high"})
     assert missing.status_code == 422
     html = text(missing)
-    assert field_error(html, "target") == "This field is required."
+    assert "Pick at least one course, path or skill." in html
     assert "Choose the due date." in html
     draft_choice = client.post(
-        f"/assign/person/{team['alice'].pk}/", {"target": f"course:{draft.pk}", "due_mode": "none", "priority": "low"}
+        f"/assign/person/{team['alice'].pk}/", {"targets": f"course:{draft.pk}", "due_mode": "none", "priority": "low"}
     )
     assert draft_choice.status_code == 422
-    assert "Select a valid choice" in field_error(text(draft_choice), "target")
+    assert "Select a valid choice" in text(draft_choice)
     assert not Assignment.objects.exists()
 
 

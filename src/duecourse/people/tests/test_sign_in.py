@@ -1,7 +1,10 @@
 """Single sign-on, people's side: the settings rule (environment vs page), sealed secrets, the settings
 service's validation, and signing a person in from an identity (match, link, create, refuse)."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from duecourse.core.errors import PermissionDenied, ValidationFailed
@@ -11,7 +14,9 @@ from duecourse.people.identities import (
     OidcClaims,
     Refusal,
     SignInRefused,
+    issuer_to_check,
     oidc_sign_in,
+    person_sso_unlink,
     sso_connection_update,
 )
 from duecourse.people.inputs import SsoConnectionInput
@@ -26,6 +31,7 @@ from duecourse.people.sign_in import (
     sso_settings_for,
     tenants_for_sso_email,
 )
+from duecourse.sso.client import ProviderError, guard_url
 
 ISSUER = "https://login.acme.test/realms/acme"
 
@@ -141,6 +147,28 @@ def test_an_empty_secret_keeps_the_stored_one(admin):
 
 
 @pytest.mark.parametrize(
+    "changes", [{"issuer": "https://login.globex.example/realms/x"}, {"client_id": "another-client"}]
+)
+def test_a_new_provider_needs_the_secret_again_and_never_gets_the_old_one(admin, changes):
+    sso_connection_update(actor=admin, data=full_input())
+
+    with pytest.raises(ValidationFailed) as caught:
+        sso_connection_update(actor=admin, data=full_input(client_secret=None, **changes))
+
+    assert "enter the client secret again" in {e.field: e.message for e in caught.value.errors}["client_secret"]
+    row = SsoConnection.objects.get()
+    assert (row.issuer, row.client_id) == (ISSUER, "duecourse")  # nothing changed
+    # Switched off at the same time: saved, and the old secret is discarded (audited).
+    row = sso_connection_update(actor=admin, data=full_input(client_secret=None, enabled=False, **changes))
+    assert row.client_secret_sealed == "" and sso_settings_for(admin.tenant) is None
+    event = AuditEvent.objects.filter(action="sso.settings_update").latest("id")
+    assert event.before["client_secret"] == "stored" and event.after["client_secret"] == ""
+    # With a new secret it saves as usual.
+    row = sso_connection_update(actor=admin, data=full_input(client_secret="new-secret", **changes))
+    assert secret_box.open_sealed(row.client_secret_sealed) == "new-secret"
+
+
+@pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
         ({"issuer": ""}, "issuer", "is required"),
@@ -168,6 +196,58 @@ def test_every_bad_field_is_named_and_nothing_changes(admin, changes, field, mes
     assert not AuditEvent.objects.filter(action="sso.settings_update").exists()
 
 
+@pytest.mark.parametrize(
+    ("issuer", "message"),
+    [
+        ("http://127.0.0.1:8080/o", "must start with https://"),
+        ("http://localhost/o", "must start with https://"),
+        ("https://127.0.0.1/o", "must not name this machine"),
+        ("https://localhost/realms/x", "must not name this machine"),
+        ("https://[::1]/o", "must not name this machine"),
+        ("https://10.0.0.5/realms/x", "must name a public host"),
+        ("https://192.168.1.10/o", "must name a public host"),
+        ("https://[::ffff:10.0.0.1]/o", "must name a public host"),
+        ("https://169.254.169.254/latest", "link-local"),
+    ],
+)
+def test_in_production_an_issuer_must_be_https_to_a_public_host(admin, settings, issuer, message):
+    settings.DEBUG, settings.OIDC_ALLOW_INSECURE_LOOPBACK = False, False
+    with pytest.raises(ValidationFailed) as caught:
+        sso_connection_update(actor=admin, data=full_input(issuer=issuer))
+    assert message in {e.field: e.message for e in caught.value.errors}["issuer"]
+    with pytest.raises(ValidationFailed):
+        issuer_to_check(actor=admin, typed_issuer=issuer)  # "Check connection" follows the same rule
+
+
+def test_a_provider_on_this_machine_is_accepted_only_when_testing_or_in_debug(admin, settings):
+    settings.DEBUG, settings.OIDC_ALLOW_INSECURE_LOOPBACK = False, True
+    assert sso_connection_update(actor=admin, data=full_input(issuer="http://127.0.0.1:8080/o")).issuer
+    settings.OIDC_ALLOW_INSECURE_LOOPBACK, settings.DEBUG = False, True
+    assert issuer_to_check(actor=admin, typed_issuer="http://localhost:8080/o") == "http://localhost:8080/o"
+    settings.DEBUG, settings.OIDC_ALLOW_PRIVATE_ADDRESSES = False, True
+    assert issuer_to_check(actor=admin, typed_issuer="https://10.0.0.5/o") == "https://10.0.0.5/o"
+    with pytest.raises(ValidationFailed):
+        issuer_to_check(actor=admin, typed_issuer="https://169.254.169.254/o")  # link-local: never
+
+
+@pytest.mark.parametrize("roles", [("instructor",), ("hr",), ()])
+def test_only_admins_check_a_connection(tenant, make_person, roles):
+    with pytest.raises(PermissionDenied):
+        issuer_to_check(actor=make_person(tenant, roles=roles), typed_issuer=ISSUER)
+
+
+def test_discovery_endpoints_follow_the_issuers_rule(settings):
+    settings.DEBUG, settings.OIDC_ALLOW_INSECURE_LOOPBACK = False, False
+    for url, message in [
+        ("http://login.acme.test/token", "must start with https://"),
+        ("https://127.0.0.1:8443/token", "must not name this machine"),
+        ("https://169.254.169.254/latest/meta-data", "link-local"),
+    ]:
+        with pytest.raises(ProviderError) as caught:
+            guard_url(url, "discovery document's token_endpoint")
+        assert message in str(caught.value)
+
+
 def test_sso_only_needs_the_admin_to_have_signed_in_by_sso_first(admin):
     sso_connection_update(actor=admin, data=full_input())
     OidcIdentity.objects.create(
@@ -178,6 +258,59 @@ def test_sso_only_needs_the_admin_to_have_signed_in_by_sso_first(admin):
 
     OidcIdentity.objects.update(last_login_at="2026-01-01T00:00Z")
     assert sso_connection_update(actor=admin, data=full_input(sso_only=True)).sso_only is True
+
+
+@pytest.fixture
+def sso_only_admin(admin):
+    sso_connection_update(actor=admin, data=full_input())
+    OidcIdentity.objects.create(
+        tenant=admin.tenant,
+        person=admin,
+        issuer=ISSUER,
+        subject="a",
+        created_at="2026-01-01T00:00Z",
+        last_login_at="2026-01-01T00:00Z",
+    )
+    sso_connection_update(actor=admin, data=full_input(sso_only=True))
+    return admin
+
+
+@pytest.mark.parametrize(
+    "changes", [{"issuer": "https://login.acme.test/realms/typo"}, {"client_id": "duecourse-typo"}]
+)
+def test_with_sso_only_on_the_provider_cannot_change(sso_only_admin, changes):
+    with pytest.raises(ValidationFailed) as caught:
+        sso_connection_update(actor=sso_only_admin, data=full_input(sso_only=True, **changes))
+
+    (field,) = changes
+    assert "switch SSO only off and save first" in {e.field: e.message for e in caught.value.errors}[field]
+    row = SsoConnection.objects.get()
+    assert (row.issuer, row.client_id, row.sso_only) == (ISSUER, "duecourse", True)
+    # Switched off in the same save, it may change (with the secret again, as any provider change).
+    row = sso_connection_update(actor=sso_only_admin, data=full_input(sso_only=False, **changes))
+    assert not row.sso_only
+
+
+def test_break_glass_command_switches_sso_only_off(sso_only_admin, tenant):
+    out = StringIO()
+    call_command("tenant", "sso-only", "acme", "--off", stdout=out)
+
+    assert "SSO only is off for Acme" in out.getvalue()
+    assert not SsoConnection.objects.get().sso_only and not sso_settings_for(tenant).sso_only
+    event = AuditEvent.objects.filter(action="sso.settings_update").latest("id")
+    assert (event.actor_label, event.before, event.after) == ("Command line", {"sso_only": True}, {"sso_only": False})
+    call_command("tenant", "sso-only", "Acme", "--off", stdout=out)
+    assert "was not on" in out.getvalue()
+    with pytest.raises(CommandError, match="No tenant named"):
+        call_command("tenant", "sso-only", "Nope", "--off")
+
+
+@override_settings(
+    OIDC_ISSUER=ISSUER, OIDC_CLIENT_ID="env", OIDC_CLIENT_SECRET="x", OIDC_TENANT="Acme", OIDC_SSO_ONLY=True
+)
+def test_break_glass_says_when_the_environment_sets_sso_only(tenant):
+    with pytest.raises(CommandError, match="DUECOURSE_OIDC_SSO_ONLY"):
+        call_command("tenant", "sso-only", "Acme", "--off")
 
 
 @pytest.mark.parametrize("roles", [("instructor",), ("hr",), ()])
@@ -205,10 +338,42 @@ def test_a_verified_email_links_the_person_then_the_subject_signs_them_in(sso, l
     assert AuditEvent.objects.filter(action="person.sso_link").count() == 1
 
 
-def test_a_new_subject_for_the_same_person_replaces_the_old_link(sso, learner):
+def test_a_second_account_with_the_same_email_never_takes_over_the_link(sso, learner):
     oidc_sign_in(sso=sso, claims=claims(subject="old"))
-    oidc_sign_in(sso=sso, claims=claims(subject="new"))
+
+    with pytest.raises(SignInRefused) as caught:
+        oidc_sign_in(sso=sso, claims=claims(subject="new"))
+
+    assert caught.value.reason is Refusal.LINKED_TO_ANOTHER_ACCOUNT
+    assert list(OidcIdentity.objects.values_list("subject", flat=True)) == ["old"]
+    assert oidc_sign_in(sso=sso, claims=claims(subject="old")).pk == learner.pk
+
+
+def test_an_admin_unlinks_so_the_next_sign_in_links_the_new_account(sso, learner, admin):
+    oidc_sign_in(sso=sso, claims=claims(subject="old"))
+
+    assert person_sso_unlink(actor=admin, person=learner) == 1
+
+    event = AuditEvent.objects.get(action="person.sso_unlink", object_id=learner.pk)
+    assert event.actor_id == admin.pk and event.before == {"links": [{"issuer": ISSUER, "subject": "old"}]}
+    assert oidc_sign_in(sso=sso, claims=claims(subject="new")).pk == learner.pk
     assert list(OidcIdentity.objects.values_list("subject", flat=True)) == ["new"]
+    assert person_sso_unlink(actor=admin, person=Person.objects.get(pk=admin.pk)) == 0
+
+
+@pytest.mark.parametrize("roles", [("instructor",), ("hr",), ()])
+def test_only_admins_unlink_single_sign_on(sso, learner, tenant, make_person, roles):
+    oidc_sign_in(sso=sso, claims=claims())
+    with pytest.raises(PermissionDenied):
+        person_sso_unlink(actor=make_person(tenant, roles=roles), person=learner)
+    assert OidcIdentity.objects.count() == 1
+
+
+def test_an_admin_of_another_tenant_cannot_unlink(sso, learner, other_tenant, make_person):
+    oidc_sign_in(sso=sso, claims=claims())
+    with pytest.raises(PermissionDenied):
+        person_sso_unlink(actor=make_person(other_tenant, roles=("admin",)), person=learner)
+    assert OidcIdentity.objects.count() == 1
 
 
 def test_people_of_another_tenant_are_never_matched(sso, other_tenant, make_person):
@@ -289,9 +454,30 @@ def test_tenants_for_an_email_by_person_and_by_allowed_domain(tenant, other_tena
     connect(other_tenant)
     make_person(other_tenant, email="sam@acme.test")
     assert {t.name for t in tenants_for_sso_email("new@acme.test")} == {"Acme"}
-    assert {t.name for t in tenants_for_sso_email("SAM@acme.test")} == {"Acme", "Globex"}
+    # A tenant with the person wins over a tenant that merely lists the domain.
+    assert {t.name for t in tenants_for_sso_email("SAM@acme.test")} == {"Globex"}
     assert [t.name for t in tenants_for_sso_email("sam@acme.test", "globex")] == ["Globex"]
+    assert tenants_for_sso_email("sam@acme.test", "acme") == []
     assert tenants_for_sso_email("not-an-email") == []
+    assert tenants_for_sso_email("\x00@acme.test") == [] and tenants_for_sso_email("new@acme.test", "\x00") == []
+
+
+def test_a_domain_another_tenant_lists_never_takes_that_tenants_people(tenant, other_tenant, make_person):
+    connect(other_tenant, allowed_domains=["acme.test"])  # Globex claims Acme's domain
+    make_person(tenant, email="ann@acme.test")
+    assert tenants_for_sso_email("ann@acme.test") == [tenant]
+
+
+def test_a_domain_another_tenant_lists_cannot_be_saved(admin, other_tenant):
+    connect(other_tenant, allowed_domains=["acme.test"])
+    with pytest.raises(ValidationFailed) as caught:
+        sso_connection_update(actor=admin, data=full_input(allowed_domains="acme.co.uk, acme.test"))
+    message = {e.field: e.message for e in caught.value.errors}["allowed_domains"]
+    assert "acme.test is already listed by another organisation" in message and "acme.co.uk" not in message
+    assert not SsoConnection.objects.filter(tenant=admin.tenant).exclude(client_id="").exists()
+    assert sso_connection_update(actor=admin, data=full_input(allowed_domains="acme.co.uk")).allowed_domains == [
+        "acme.co.uk"
+    ]
 
 
 def test_a_leftover_user_name_does_not_stop_the_first_sign_in(sso, learner):

@@ -11,11 +11,12 @@ import pytest
 import requests
 from django.test import Client
 
+from duecourse.core.clock import now
 from duecourse.core.models import AuditEvent
 from duecourse.people import secret_box
 from duecourse.people.models import OidcIdentity, Person, SsoConnection
 from duecourse.sso.client import providers
-from duecourse.testing.web import text
+from duecourse.testing.web import field_error, text
 
 pytestmark = pytest.mark.slow
 
@@ -79,6 +80,22 @@ def test_a_known_person_signs_in_and_is_linked(provider, learner):
     assert response.status_code == 302 and response["Location"] == "/catalog/"
     assert "Lena Learner" in signed_in_as(client)
     assert OidcIdentity.objects.get().person_id == learner.pk
+
+
+def test_a_person_goes_to_their_own_tenants_provider_though_another_tenant_lists_their_domain(
+    provider, learner, other_tenant
+):
+    SsoConnection.objects.create(
+        tenant=other_tenant,
+        issuer="https://login.globex.test/realms/globex",
+        client_id="globex",
+        client_secret_sealed=secret_box.seal("globex-secret"),
+        allowed_domains=["acme.test"],
+        enabled=True,
+    )
+    provider.add_user("lena@acme.test")
+    client = Client()
+    assert start(client, "lena@acme.test").startswith(provider.discovery()["authorization_endpoint"])
 
 
 def test_an_unsafe_next_is_ignored(provider, learner):
@@ -196,6 +213,29 @@ def test_newcomers_are_created_from_the_mapped_claims(provider, admin):
     assert AuditEvent.objects.filter(action="person.create", object_id=nora.pk, actor_label="Single sign-on").exists()
 
 
+def test_another_account_with_the_persons_email_is_refused_until_an_admin_unlinks(provider, learner, admin, signed_in):
+    provider.add_user("lena@acme.test")
+    OidcIdentity.objects.create(
+        tenant=learner.tenant, person=learner, issuer=provider.issuer, subject="her-old-account", created_at=now()
+    )
+    client = Client()
+
+    response, _ = sign_in(client, provider, "lena@acme.test")
+
+    assert response.status_code == 403 and "linked to another account" in text(response)
+    assert "Ask your duecourse admin" in text(response) and signed_in_as(client) is None
+    assert OidcIdentity.objects.get().subject == "her-old-account"
+
+    admin_client = signed_in(admin)
+    page = text(admin_client.get(f"/people/{learner.pk}/"))
+    assert "Unlink single sign-on" in page and provider.issuer in page
+    assert admin_client.post(f"/people/{learner.pk}/sso-unlink/").status_code == 302
+    assert not OidcIdentity.objects.exists()
+
+    response, _ = sign_in(Client(), provider, "lena@acme.test")
+    assert response.status_code == 302 and OidcIdentity.objects.get().subject != "her-old-account"
+
+
 def test_an_unverified_email_links_nobody(provider, learner):
     provider.add_user("lena@acme.test", email_verified=False)
     response, _ = sign_in(Client(), provider, "lena@acme.test")
@@ -271,6 +311,15 @@ def test_check_connection_names_an_issuer_that_differs_from_discovery(oidc_provi
     }
     page = text(signed_in(admin).post("/settings/sign-in/", form))
     assert "copy the issuer exactly" in page
+
+
+def test_in_production_check_connection_never_calls_this_machine(oidc_provider, admin, signed_in, settings):
+    settings.OIDC_ALLOW_INSECURE_LOOPBACK = False
+    for issuer in (oidc_provider.issuer, oidc_provider.issuer.replace("http://", "https://")):
+        form = {"enabled": "on", "issuer": issuer, "client_id": "c", "client_secret": "s", "action": "check"}
+        response = signed_in(admin).post("/settings/sign-in/", form)
+        assert response.status_code == 422 and "Connection works" not in text(response)
+        assert field_error(text(response), "issuer")
 
 
 def test_the_login_pages_form_lands_on_a_page_whose_link_goes_on_to_the_provider(provider, learner):

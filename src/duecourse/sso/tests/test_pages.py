@@ -7,12 +7,13 @@ import re
 import pytest
 from django.test import Client, override_settings
 
+from duecourse.core.clock import now
 from duecourse.core.models import AuditEvent
 from duecourse.notifications.delivery import render_outbox_message
 from duecourse.notifications.models import OutboxMessage
 from duecourse.people import secret_box
 from duecourse.people.invitations import invitation_link, invitations_send
-from duecourse.people.models import Invitation, SsoConnection
+from duecourse.people.models import Invitation, OidcIdentity, SsoConnection
 from duecourse.people.services import person_set_password
 from duecourse.testing.web import PASSWORD, field_error, text
 
@@ -55,6 +56,35 @@ def test_every_start_that_cannot_go_anywhere_gets_the_same_neutral_page(
     assert not any(key.startswith("_state_") for key, _ in client.session.items())
 
 
+def test_an_email_goes_to_its_own_tenants_provider_never_to_one_that_lists_its_domain(
+    client, tenant, other_tenant, make_person
+):
+    connect(other_tenant, issuer="https://login.globex.test/realms/globex", allowed_domains=["acme.test"])
+    make_person(tenant, email="ann@acme.test")
+
+    # Acme has no single sign-on: Ann gets the neutral page, not Globex's sign-in (test_flow.py: with
+    # single sign-on of its own, Acme's provider).
+    response = client.get("/login/sso/", {"email": "ann@acme.test"})
+    assert response.status_code == 200 and NEUTRAL in text(response)
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/login/", {"tenant": "\x00"}),
+        ("/login/", {"tenant": "Acme\x00"}),
+        ("/login/sso/", {"tenant": "\x00"}),
+        ("/login/sso/", {"email": "\x00"}),
+        ("/login/sso/", {"email": "lena\x00@acme.test", "tenant": "Ac\x00me"}),
+    ],
+)
+def test_a_nul_character_in_the_query_is_a_page_not_a_500(client, tenant, path, query):
+    connect(tenant)  # so the login page looks the organisation up
+    response = client.get(path, query)
+    assert response.status_code == 200
+    assert 'name="password"' in text(response) if path == "/login/" else NEUTRAL in text(response)
+
+
 def test_login_page_offers_sso_only_when_some_tenant_has_it(client, tenant):
     assert "Sign in with your organisation" not in text(client.get("/login/"))
     connect(tenant)
@@ -76,6 +106,33 @@ def test_naming_an_sso_only_tenant_hides_the_password_form(client, tenant, other
     connect(tenant, sso_only=True)
     assert 'name="password"' not in text(client.get("/login/?tenant=acme"))
     assert 'name="password"' in text(client.get("/login/?tenant=Globex"))
+
+
+def test_switching_sso_only_on_ends_the_password_sessions_of_that_tenant_only(
+    tenant, other_tenant, admin, learner, make_person, signed_in
+):
+    connect(tenant)
+    OidcIdentity.objects.create(
+        tenant=tenant, person=admin, issuer=ISSUER, subject="a", created_at=now(), last_login_at=now()
+    )
+    by_password, sam = signed_in(learner), signed_in(make_person(other_tenant, email="sam@globex.test"))
+    by_sso = signed_in(make_person(tenant, email="otto@acme.test"))
+    session = by_sso.session
+    session["duecourse_sso"] = {"tenant_id": tenant.pk, "id_token": "x.y.z"}
+    session.save()
+    admin_client = signed_in(admin)
+
+    response = admin_client.post(
+        "/settings/sign-in/",
+        {"enabled": "on", "issuer": ISSUER, "client_id": "duecourse", "claim_name": "name", "sso_only": "on"},
+    )
+
+    assert response.status_code == 302, text(response)
+    assert by_password.get("/").status_code == 302  # signed out: back to the login page
+    assert sam.get("/").status_code == 200 and by_sso.get("/").status_code == 200
+    assert admin_client.get("/settings/sign-in/").status_code == 200  # the admin's own page stays
+    event = AuditEvent.objects.get(action="sso.settings_update")
+    assert event.after["sso_only"] is True and event.after["password_sessions_ended"] == 1
 
 
 # --- SSO only refuses passwords ------------------------------------------------------------------
@@ -280,6 +337,18 @@ def test_check_connection_names_an_unreachable_issuer_and_saves_nothing(admin, s
     assert not SsoConnection.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "issuer", ["http://169.254.169.254/latest/meta-data", "https://10.1.2.3/o", "http://127.0.0.1:9/o", "not a url", ""]
+)
+def test_check_connection_refuses_what_saving_would_refuse(admin, signed_in, settings, issuer):
+    settings.OIDC_ALLOW_INSECURE_LOOPBACK = False
+    form = {"enabled": "on", "issuer": issuer, "client_id": "c", "client_secret": "s", "action": "check"}
+    response = signed_in(admin).post("/settings/sign-in/", form)
+    assert response.status_code == 422 and "Connection check failed" not in text(response)
+    assert field_error(text(response), "issuer")
+    assert not SsoConnection.objects.exists()
+
+
 def test_policy_settings_link_to_the_sign_in_page(admin, signed_in):
     assert 'href="/settings/sign-in/"' in text(signed_in(admin).get("/settings/"))
 
@@ -300,3 +369,32 @@ def test_with_the_environment_the_page_shows_its_provider_read_only_and_saves_th
     assert response.status_code == 302
     row = SsoConnection.objects.get()
     assert row.allowed_domains == ["acme.test"] and row.claim_department == "dept" and row.issuer == ""
+
+
+# --- unlinking a person's single sign-on account (the person page) -------------------------------
+@pytest.mark.parametrize(
+    ("role", "sees", "status"),
+    [("admin", True, 302), ("instructor", False, 403), ("hr", False, 403), ("manager", False, 403)],
+)
+def test_only_admins_see_and_use_unlink_single_sign_on(tenant, learner, make_person, signed_in, role, sees, status):
+    OidcIdentity.objects.create(tenant=tenant, person=learner, issuer=ISSUER, subject="s-1", created_at=now())
+    actor = make_person(tenant, roles=ROLES[role])
+    if role == "manager":
+        learner.manager = actor
+        learner.save(update_fields=["manager"])
+    client = signed_in(actor)
+
+    page = client.get(f"/people/{learner.pk}/")
+    response = client.post(f"/people/{learner.pk}/sso-unlink/")
+
+    assert page.status_code == 200 and ("Unlink single sign-on" in text(page)) is sees
+    assert response.status_code == status
+    assert OidcIdentity.objects.exists() is (not sees)
+    assert AuditEvent.objects.filter(action="person.sso_unlink").exists() is sees
+
+
+def test_another_tenants_admin_cannot_unlink(tenant, other_tenant, learner, make_person, signed_in):
+    OidcIdentity.objects.create(tenant=tenant, person=learner, issuer=ISSUER, subject="s-1", created_at=now())
+    client = signed_in(make_person(other_tenant, roles=("admin",)))
+    assert client.post(f"/people/{learner.pk}/sso-unlink/").status_code == 404
+    assert OidcIdentity.objects.exists()

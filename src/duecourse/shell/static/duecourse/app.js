@@ -7,6 +7,8 @@
 //   data-remove="selector"             on a button: remove its closest such ancestor when clicked (a list left
 //                                        with no items becomes :empty, so its data-empty placeholder shows),
 //     data-then-trigger="event"          then fire that event on <body> (htmx triggers listen for it)
+//   data-add-row="#template"           on a button: append a copy of that <template> to the element named by
+//     data-add-to="#list"                data-add-to, "__n__" in it replaced by the list's data-next (then + 1)
 //   data-remove-after-request="sel"    on an htmx element: remove its closest such ancestor after its request
 //   data-enter-stays                   on an input: Enter does not submit the form
 //   data-filter-checklist              on a search box: hide the labels of its .check-list that do not match
@@ -41,6 +43,19 @@
     var dismiss = event.target.closest("[data-dismiss]");
     if (dismiss) {
       dismiss.closest(".flash").remove();
+      return;
+    }
+    var adder = event.target.closest("[data-add-row]");
+    if (adder) {
+      var template = document.querySelector(adder.getAttribute("data-add-row"));
+      var list = document.querySelector(adder.getAttribute("data-add-to"));
+      if (template && list) {
+        var key = parseInt(list.getAttribute("data-next"), 10) || 1;
+        list.setAttribute("data-next", String(key + 1));
+        list.insertAdjacentHTML("beforeend", template.innerHTML.split("__n__").join(String(key)));
+        var first = list.lastElementChild && list.lastElementChild.querySelector("input, select");
+        if (first) first.focus();
+      }
       return;
     }
     var remover = event.target.closest("[data-remove]");
