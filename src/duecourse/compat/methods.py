@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 
 from duecourse.assignments import permissions as assignment_permissions
-from duecourse.assignments.inputs import Audience, BulkAssignInput, TargetRef
+from duecourse.assignments.inputs import BulkAssignInput, BulkAudience, TargetRef
 from duecourse.assignments.selectors import my_assignments
 from duecourse.assignments.services import bulk_assign
 from duecourse.assignments.status import STATUS_LABELS
@@ -66,7 +66,7 @@ def assign_mandatory_training(*, actor: Person, args: AssignArgs) -> dict[str, i
         raise ValidationFailed.on("employees", f"deactivated: {_listed(deactivated)}")
     data = BulkAssignInput(
         targets=[TargetRef(type="course", id=course.pk)],
-        assignees=Audience(person_ids=[found[email].pk for email in args.employees]),
+        assignees=BulkAudience(person_ids=[found[email].pk for email in args.employees]),
         due_date=args.due_date,
     )
     with transaction.atomic():
