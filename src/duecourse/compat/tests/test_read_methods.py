@@ -79,7 +79,8 @@ class TestMyTrainingAssignments:
         assign(admin, ann, make_path(tenant, [(make_course(tenant), True)]))
         client.get(MINE)  # the token's first use is written once a minute
 
-        with django_assert_max_num_queries(6):
+        # token, tenant policy (escalation tiers), assignments, sources, path/skill titles, course titles, codes
+        with django_assert_max_num_queries(7):
             assert len(client.get(MINE).json()["message"]) == 4
 
     def test_nothing_assigned_is_an_empty_list(self, frappe_as, learner):
