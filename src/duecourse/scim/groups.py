@@ -41,6 +41,7 @@ from duecourse.groups.services import (
     static_group_remove_members,
 )
 from duecourse.scim.errors import scim_error_of
+from duecourse.scim.ids import parse_scim_id
 from duecourse.scim.resources import POLICY
 from duecourse.scim.resources import Group as ScimGroup
 from duecourse.scim.resources import GroupMember as ScimMember
@@ -58,8 +59,8 @@ def provisioned_groups(tenant_id: int) -> QuerySet[Group]:
 
 
 def access_group(tenant_id: int, group_id: str) -> Group:
-    valid = group_id.isdigit() and len(group_id) <= 18
-    group = provisioned_groups(tenant_id).filter(pk=int(group_id)).first() if valid else None
+    pk = parse_scim_id(group_id)
+    group = provisioned_groups(tenant_id).filter(pk=pk).first() if pk is not None else None
     if group is None:
         raise NotFoundException(detail=f"Group {group_id} not found")
     return group
@@ -96,10 +97,10 @@ def group_resource(group: Group, member_ids: list[int] | None) -> Any:
 
 def _member_id(member: Any) -> int:
     value = member.get("value") if isinstance(member, dict) else getattr(member, "value", None)
-    text = str(value if value is not None else "")
-    if not text.isdigit() or len(text) > 18:
+    pk = parse_scim_id(value)
+    if pk is None:
         raise InvalidValueException(detail=f"members: {value!r} is not a user id")
-    return int(text)
+    return pk
 
 
 def _member_ids(members: Any) -> list[int]:

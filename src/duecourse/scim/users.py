@@ -27,6 +27,7 @@ from duecourse.people.models import Person
 from duecourse.people.services import person_create, person_update
 from duecourse.people.validation import clean_person_input
 from duecourse.scim.errors import scim_error_of
+from duecourse.scim.ids import parse_scim_id
 from duecourse.scim.models import ScimProfile
 from duecourse.scim.resources import POLICY, Email, EnterpriseUser, Manager, Name, ScimUser
 
@@ -53,8 +54,8 @@ def provisioned_people(tenant_id: int) -> QuerySet[Person]:
 
 def access_user(tenant_id: int, user_id: str) -> Person:
     """The person a SCIM id names in this tenant, or 404 (another tenant's id, a deleted user, no number)."""
-    valid = user_id.isdigit() and len(user_id) <= 18
-    person = provisioned_people(tenant_id).filter(pk=int(user_id)).first() if valid else None
+    pk = parse_scim_id(user_id)
+    person = provisioned_people(tenant_id).filter(pk=pk).first() if pk is not None else None
     if person is None:
         raise NotFoundException(detail=f"User {user_id} not found")
     return person
@@ -139,8 +140,8 @@ def person_fields(user: Any) -> dict[str, Any]:
     manager = enterprise.manager if enterprise else None
     if manager is None or manager.value in (None, ""):
         fields["manager_id"] = None
-    elif str(manager.value).isdigit() and len(str(manager.value)) < 19:
-        fields["manager_id"] = int(str(manager.value))
+    elif parse_scim_id(manager.value) is not None:
+        fields["manager_id"] = parse_scim_id(manager.value)
     elif "@" in str(manager.value):
         # Okta's managerId is often the manager's email: the people service looks it up.
         fields["manager_email"] = str(manager.value)

@@ -7,6 +7,7 @@ request acts as its token's tenant and system actor; each write is one transacti
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -132,10 +133,9 @@ def _positive(request: HttpRequest, name: str, default: int) -> int:
     text = request.GET.get(name, "")
     if not text:
         return default
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidValueException(detail=f"{name}: {text!r} is not a number") from None
+    if not re.fullmatch(r"-?[0-9]{1,30}", text):  # ASCII digits only: int() also reads "١" (Arabic-Indic) as 1
+        raise InvalidValueException(detail=f"{name}: {text!r} is not a number")
+    return int(text)
 
 
 def _page(request: HttpRequest) -> tuple[int, int]:
