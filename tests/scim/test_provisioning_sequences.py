@@ -93,6 +93,24 @@ def test_entra_id_cycle(scim, admin, admin_api, tenant):
     assert added.status_code == 200, added.content
     assert [a.target_id for a in open_training(alice)] == [course.pk]
 
+    # The group unassigned from the application (Entra deletes it), then assigned again (Entra posts it anew,
+    # with the same objectId as externalId): the same group is back, and so is the training it gives.
+    assert scim.delete(f"Groups/{group['id']}").status_code == 204
+    assert open_training(alice) == []
+    reassigned = scim.post(
+        "Groups",
+        {
+            "schemas": [GROUP],
+            "externalId": "g-ward3",
+            "displayName": "Ward 3 staff",
+            "members": [{"value": boss["id"]}, {"value": alice_id}],
+        },
+    )
+    assert reassigned.status_code == 201, reassigned.content
+    assert reassigned.json()["id"] == group["id"]
+    assert [a.target_id for a in open_training(alice)] == [course.pk]
+    assert AuditEvent.objects.filter(object_type="group", object_id=group["id"], action="group.restore").exists()
+
     # Leaver: Entra sets active to the string "False", then deletes the user.
     off = scim.patch(f"Users/{alice_id}", {"op": "Replace", "path": "active", "value": "False"})
     assert off.status_code == 200 and off.json()["active"] is False

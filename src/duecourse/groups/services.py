@@ -276,6 +276,45 @@ def group_archive(*, actor: Person | SystemActor, group: Group, reason: str) -> 
     return group
 
 
+def group_restore(*, actor: Person | SystemActor, group: Group, data: GroupInput) -> Group:
+    """Bring an archived static group back with the given name, external id and members (the identity
+    provider assigning a group again that it removed: Entra's unassign + reassign is a DELETE then a POST).
+    The configurations that still name it reach its members again. Audited as `group.restore`."""
+    if not _may_manage(actor):
+        raise forbidden("restore groups")
+    with transaction.atomic():
+        group = Group.objects.select_for_update().get(pk=group.pk, tenant_id=actor.tenant_id)
+        if group.archived_at is None or group.kind != Group.STATIC:
+            raise Conflict.on("archived_at", "only an archived static group can be restored")
+        clean = _clean_group_input(actor.tenant_id, data, group)
+        before = {
+            "name": group.name,
+            "external_id": group.external_id,
+            "archived_at": group.archived_at.isoformat(),
+            "archived_reason": group.archived_reason,
+        }
+        for key in ("name", "description", "external_id"):
+            if key in clean:
+                setattr(group, key, clean[key])
+        group.archived_at, group.archived_reason = None, ""
+        group.save()
+        _static_members_set(group, clean.get("member_ids", []))
+        audit_record(
+            tenant_id=actor.tenant_id,
+            **audit_actor(actor),
+            action="group.restore",
+            object_type="group",
+            object_id=group.pk,
+            before=before,
+            after={
+                "name": group.name,
+                "external_id": group.external_id,
+                "member_count": GroupMember.objects.filter(group=group).count(),
+            },
+        )
+    return group
+
+
 def group_delete_blockers_of(group: Group) -> list[FieldError]:
     """What still depends on a group, as the apps above groups answer `group_delete_blockers`."""
     answers = group_delete_blockers.send(sender=Group, tenant_id=group.tenant_id, group_id=group.pk)

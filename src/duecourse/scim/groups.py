@@ -36,6 +36,7 @@ from duecourse.groups.services import (
     ARCHIVED_BY_IDENTITY_PROVIDER,
     group_archive,
     group_create,
+    group_restore,
     group_update,
     static_group_add_members,
     static_group_remove_members,
@@ -115,15 +116,29 @@ def _service_error(exc: DomainError) -> Exception:
     return scim_error_of(exc, field_names=GROUP_FIELDS)
 
 
+def _archived_group(tenant_id: int, external_id: str | None, name: str | None) -> Group | None:
+    """The archived static group a POST brings back: the one with this externalId, else the one with this name."""
+    archived = Group.objects.filter(tenant_id=tenant_id, kind=Group.STATIC, archived_at__isnull=False)
+    if external_id and external_id.strip():
+        found = archived.filter(external_id=external_id.strip()).first()
+        if found is not None:
+            return found
+    return archived.filter(name=(name or "").strip()).first() if name and name.strip() else None
+
+
 def scim_group_create(*, actor: SystemActor, group: Any) -> Group:
-    data = GroupInput(
-        name=group.display_name,
-        kind="static",
-        external_id=group.external_id,
-        member_ids=_member_ids(group.members),
-    )
+    """POST /Groups: a new static group; a group a SCIM DELETE archived (same externalId, else same name) comes
+    back as that group, with the members sent (like a re-hire for users), and answers 201."""
+    member_ids = _member_ids(group.members)
     with transaction.atomic():
         try:
+            archived = _archived_group(actor.tenant_id, group.external_id, group.display_name)
+            if archived is not None:
+                data = GroupInput(name=group.display_name, external_id=group.external_id, member_ids=member_ids)
+                return group_restore(actor=actor, group=archived, data=data)
+            data = GroupInput(
+                name=group.display_name, kind="static", external_id=group.external_id, member_ids=member_ids
+            )
             return group_create(actor=actor, data=data)
         except DomainError as exc:
             raise _service_error(exc) from None

@@ -133,3 +133,50 @@ def test_a_list_of_groups_is_a_fixed_number_of_queries(scim, people, django_asse
     with django_assert_max_num_queries(6):
         body = scim.get("Groups").json()
     assert len(body["Resources"]) == 10 and all(len(r["members"]) == 4 for r in body["Resources"])
+
+
+def test_a_deleted_group_posted_again_comes_back_with_its_configuration(scim, people, admin_api, tenant):
+    """Entra's unassign + reassign of a group: DELETE, then POST with the same externalId (a 409 for ever
+    before, as the archived group kept its name and externalId)."""
+    group = create(scim, "Ward 3", members=[people[0].pk], externalId="g-ward3")
+    course = make_course(tenant)
+    rule = admin_api.post(
+        "rules", {"name": "Ward", "audience": {"group_ids": [int(group["id"])]}, "items": [{"target": target(course)}]}
+    )
+    assert rule.status_code == 201, rule.content
+    assert scim.delete(f"Groups/{group['id']}").status_code == 204
+    assert Assignment.objects.filter(withdrawn_at__isnull=True).count() == 0
+    again = create(scim, "Ward 3", members=[people[1].pk, people[2].pk], externalId="g-ward3")
+    assert again["id"] == group["id"]
+    restored = Group.objects.get(pk=group["id"])
+    assert (restored.archived_at, restored.archived_reason) == (None, "")
+    assert members_of(group["id"]) == [people[1].pk, people[2].pk]
+    assert sorted(Assignment.objects.filter(withdrawn_at__isnull=True).values_list("person_id", flat=True)) == [
+        people[1].pk,
+        people[2].pk,
+    ]
+    assert scim.get(f"Groups/{group['id']}").status_code == 200
+    restore = AuditEvent.objects.get(object_type="group", object_id=group["id"], action="group.restore")
+    assert restore.actor_label == "SCIM: Entra ID"
+
+
+def test_a_deleted_group_without_external_id_comes_back_by_name(scim, people):
+    group = create(scim, "Drivers", members=[people[0].pk])
+    assert scim.delete(f"Groups/{group['id']}").status_code == 204
+    again = create(scim, "Drivers", members=[people[3].pk], externalId="okta-9")
+    assert again["id"] == group["id"] and again["externalId"] == "okta-9"
+    assert members_of(group["id"]) == [people[3].pk]
+    # A live group's name or externalId is still a 409.
+    assert scim.post("Groups", {"schemas": [GROUP], "displayName": "Drivers"}).status_code == 409
+    clash = scim.post("Groups", {"schemas": [GROUP], "displayName": "Other", "externalId": "okta-9"})
+    assert clash.status_code == 409
+
+
+def test_a_restore_with_a_bad_member_changes_nothing(scim, people):
+    group = create(scim, "Drivers", members=[people[0].pk], externalId="d")
+    scim.delete(f"Groups/{group['id']}")
+    bad = scim.post(
+        "Groups", {"schemas": [GROUP], "displayName": "Drivers", "externalId": "d", "members": [{"value": "99999999"}]}
+    )
+    assert bad.status_code == 400 and "members" in bad.json()["detail"]
+    assert Group.objects.get(pk=group["id"]).archived_at is not None
