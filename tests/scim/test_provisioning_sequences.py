@@ -9,6 +9,7 @@ from duecourse.core.models import AuditEvent
 from duecourse.groups.models import Group
 from duecourse.people.models import Person
 from duecourse.testing.factories import make_course, target
+from duecourse.testing.web import text
 
 from .conftest import ENTERPRISE, GROUP, USER
 
@@ -131,7 +132,7 @@ def test_entra_id_cycle(scim, admin, admin_api, tenant):
     } <= labels
 
 
-def test_okta_cycle(scim, admin, admin_api, tenant):
+def test_okta_cycle(scim, admin, admin_api, tenant, signed_in):
     boss_id = scim.post(
         "Users",
         {
@@ -179,6 +180,11 @@ def test_okta_cycle(scim, admin, admin_api, tenant):
     group = scim.post("Groups", {"schemas": [GROUP], "displayName": "Drivers", "members": [{"value": boss_id}]}).json()
     course = make_course(tenant, title="Safe driving")
     configuration_for(admin_api, int(group["id"]), course)
+    # Okta sends no externalId: the group is the identity provider's all the same, as its page says.
+    assert "externalId" not in group
+    page = text(signed_in(admin).get(f"/groups/{group['id']}/"))
+    assert "Managed by your identity provider (SCIM): change its members there." in page
+    assert "Add members" not in page
     renamed = scim.patch(
         f"Groups/{group['id']}", {"op": "replace", "value": {"id": group["id"], "displayName": "Drivers EU"}}
     )

@@ -135,11 +135,11 @@ def scim_group_create(*, actor: SystemActor, group: Any) -> Group:
             archived = _archived_group(actor.tenant_id, group.external_id, group.display_name)
             if archived is not None:
                 data = GroupInput(name=group.display_name, external_id=group.external_id, member_ids=member_ids)
-                return group_restore(actor=actor, group=archived, data=data)
+                return group_restore(actor=actor, group=archived, data=data, provisioned=True)
             data = GroupInput(
                 name=group.display_name, kind="static", external_id=group.external_id, member_ids=member_ids
             )
-            return group_create(actor=actor, data=data)
+            return group_create(actor=actor, data=data, provisioned=True)
         except DomainError as exc:
             raise _service_error(exc) from None
 
@@ -152,7 +152,7 @@ def scim_group_replace(*, actor: SystemActor, group: Group, replacement: Any) ->
     )
     with transaction.atomic():
         try:
-            return group_update(actor=actor, group=group, data=data)
+            return group_update(actor=actor, group=group, data=data, provisioned=True)
         except DomainError as exc:
             raise _service_error(exc) from None
 
@@ -225,8 +225,8 @@ def scim_group_patch(*, actor: SystemActor, group: Group, body: Any) -> Group:
     leaving = sorted(current - plan.members)
     with transaction.atomic():
         try:
-            if plan.fields:
-                group = group_update(actor=actor, group=group, data=GroupInput(**plan.fields))
+            if plan.fields or group.provisioned_at is None:  # any SCIM write: the identity provider manages it
+                group = group_update(actor=actor, group=group, data=GroupInput(**plan.fields), provisioned=True)
             if joining:
                 static_group_add_members(actor=actor, group=group, person_ids=joining)
             if leaving:

@@ -180,3 +180,29 @@ def test_a_restore_with_a_bad_member_changes_nothing(scim, people):
     )
     assert bad.status_code == 400 and "members" in bad.json()["detail"]
     assert Group.objects.get(pk=group["id"]).archived_at is not None
+
+
+def test_a_group_scim_writes_is_managed_by_the_identity_provider_with_or_without_external_id(scim, people, admin):
+    """Okta pushes groups without an externalId, and a SCIM PUT may leave it out: the group stays managed by the
+    identity provider (its name and members are refused to people in duecourse)."""
+    from duecourse.core.errors import ValidationFailed
+    from duecourse.groups.domain import group_is_provisioned
+    from duecourse.groups.inputs import GroupInput
+    from duecourse.groups.services import group_create, static_group_add_members
+
+    pushed = create(scim, "Drivers", members=[people[0].pk])
+    assert group_is_provisioned(Group.objects.get(pk=pushed["id"]))
+    synced = create(scim, "Nurses", externalId="g-1")
+    put = scim.put(f"Groups/{synced['id']}", {"schemas": [GROUP], "displayName": "Nurses"})
+    assert put.status_code == 200, put.content
+    kept = Group.objects.get(pk=synced["id"])
+    assert kept.external_id is None and group_is_provisioned(kept)
+    # A group made in duecourse that the identity provider takes over (found by name, then patched).
+    local = group_create(actor=admin, data=GroupInput(name="Fire wardens", kind="static"))
+    assert not group_is_provisioned(local)
+    scim.patch(f"Groups/{local.pk}", {"op": "add", "path": "members", "value": [{"value": str(people[1].pk)}]})
+    local.refresh_from_db()
+    assert group_is_provisioned(local)
+    for group in (Group.objects.get(pk=pushed["id"]), kept, local):
+        with pytest.raises(ValidationFailed):
+            static_group_add_members(actor=admin, group=group, person_ids=[people[3].pk])
