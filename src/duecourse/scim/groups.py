@@ -4,10 +4,11 @@ so membership changes drive configurations and rules like any other change (the 
 Dynamic groups (their members come from a rule) and archived groups are not SCIM groups: 404, never listed.
 """
 
+from collections.abc import Collection
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from scim2_models import (
     Context,
     InvalidFilterException,
@@ -43,6 +44,7 @@ from duecourse.groups.services import (
 )
 from duecourse.scim.errors import scim_error_of
 from duecourse.scim.ids import parse_scim_id
+from duecourse.scim.models import ScimProfile
 from duecourse.scim.resources import POLICY
 from duecourse.scim.resources import Group as ScimGroup
 from duecourse.scim.resources import GroupMember as ScimMember
@@ -68,9 +70,13 @@ def access_group(tenant_id: int, group_id: str) -> Group:
 
 
 def member_ids_of(group_ids: list[int]) -> dict[int, list[int]]:
-    """Members of a page of groups in one query."""
+    """Members of a page of groups in one query: the users SCIM knows (a user SCIM deleted is no member)."""
     members: dict[int, list[int]] = {gid: [] for gid in group_ids}
-    rows = GroupMember.objects.filter(group_id__in=group_ids).order_by("person_id")
+    rows = (
+        GroupMember.objects.filter(group_id__in=group_ids)
+        .filter(Q(person__scim_profile__isnull=True) | Q(person__scim_profile__deleted_at__isnull=True))
+        .order_by("person_id")
+    )
     for group_id, person_id in rows.values_list("group_id", "person_id"):
         members[group_id].append(person_id)
     return members
@@ -112,6 +118,17 @@ def _member_ids(members: Any) -> list[int]:
     return [_member_id(m) for m in members]
 
 
+def _refuse_deleted_users(tenant_id: int, person_ids: Collection[int]) -> None:
+    """A user SCIM deleted does not exist for SCIM (404): it cannot become a member either."""
+    deleted = sorted(
+        ScimProfile.objects.filter(
+            tenant_id=tenant_id, person_id__in=list(person_ids), deleted_at__isnull=False
+        ).values_list("person_id", flat=True)
+    )
+    if deleted:
+        raise InvalidValueException(detail=f"members: no user with id {', '.join(map(str, deleted[:10]))}")
+
+
 def _service_error(exc: DomainError) -> Exception:
     return scim_error_of(exc, field_names=GROUP_FIELDS)
 
@@ -130,6 +147,7 @@ def scim_group_create(*, actor: SystemActor, group: Any) -> Group:
     """POST /Groups: a new static group; a group a SCIM DELETE archived (same externalId, else same name) comes
     back as that group, with the members sent (like a re-hire for users), and answers 201."""
     member_ids = _member_ids(group.members)
+    _refuse_deleted_users(actor.tenant_id, member_ids)
     with transaction.atomic():
         try:
             archived = _archived_group(actor.tenant_id, group.external_id, group.display_name)
@@ -145,11 +163,9 @@ def scim_group_create(*, actor: SystemActor, group: Any) -> Group:
 
 
 def scim_group_replace(*, actor: SystemActor, group: Group, replacement: Any) -> Group:
-    data = GroupInput(
-        name=replacement.display_name,
-        external_id=replacement.external_id,
-        member_ids=_member_ids(replacement.members),
-    )
+    member_ids = _member_ids(replacement.members)
+    _refuse_deleted_users(actor.tenant_id, member_ids)
+    data = GroupInput(name=replacement.display_name, external_id=replacement.external_id, member_ids=member_ids)
     with transaction.atomic():
         try:
             return group_update(actor=actor, group=group, data=data, provisioned=True)
@@ -223,6 +239,7 @@ def scim_group_patch(*, actor: SystemActor, group: Group, body: Any) -> Group:
             raise InvalidPathException(detail=f"the path {operation.path} is not supported on a group")
     joining = sorted(plan.members - current)
     leaving = sorted(current - plan.members)
+    _refuse_deleted_users(actor.tenant_id, joining)
     with transaction.atomic():
         try:
             if plan.fields or group.provisioned_at is None:  # any SCIM write: the identity provider manages it

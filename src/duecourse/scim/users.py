@@ -22,6 +22,8 @@ from duecourse.core import clock
 from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import ValidationFailed
+from duecourse.groups.models import Group
+from duecourse.groups.services import static_group_remove_members
 from duecourse.people.inputs import PersonInput
 from duecourse.people.models import Person
 from duecourse.people.services import person_create, person_update
@@ -277,9 +279,11 @@ def scim_user_patch(*, actor: SystemActor, person: Person, body: Any) -> Person:
 
 def scim_user_delete(*, actor: SystemActor, person: Person) -> None:
     """DELETE /Users/{id}: the leaver flow. The person is deactivated (their open training is withdrawn as for
-    any deactivation) and kept with their history; SCIM answers 404 for them from now on."""
+    any deactivation), leaves the groups the identity provider manages, and is kept with their history; SCIM
+    answers 404 for them from now on (and refuses them as a group member)."""
     with transaction.atomic():
         person = person_update(actor=actor, person=person, data=PersonInput(active=False), reason="SCIM delete")
+        scim_user_leaves_groups(actor=actor, person_id=person.pk)
         profile = _profile(person)
         ScimProfile.objects.update_or_create(
             person_id=person.pk,
@@ -299,3 +303,17 @@ def scim_user_delete(*, actor: SystemActor, person: Person) -> None:
             object_id=person.pk,
             reason="deleted by the identity provider: deactivated, history kept",
         )
+
+
+def scim_user_leaves_groups(*, actor: SystemActor, person_id: int) -> None:
+    """A user SCIM deletes leaves the groups the identity provider manages (the leaver flow); groups made and
+    kept in duecourse keep them, as for any deactivation."""
+    managed = Group.objects.filter(
+        tenant_id=actor.tenant_id,
+        kind=Group.STATIC,
+        provisioned_at__isnull=False,
+        archived_at__isnull=True,
+        memberships__person_id=person_id,
+    )
+    for group in managed:
+        static_group_remove_members(actor=actor, group=group, person_ids=[person_id])

@@ -206,3 +206,37 @@ def test_a_group_scim_writes_is_managed_by_the_identity_provider_with_or_without
     for group in (Group.objects.get(pk=pushed["id"]), kept, local):
         with pytest.raises(ValidationFailed):
             static_group_add_members(actor=admin, group=group, person_ids=[people[3].pk])
+
+
+def test_a_user_scim_deletes_leaves_its_groups_and_cannot_join_one(scim, people, admin):
+    from duecourse.groups.inputs import GroupInput
+    from duecourse.groups.services import group_create
+
+    leaver = scim.post(
+        "Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "lea@acme.test"}
+    )
+    leaver_id = int(leaver.json()["id"])
+    group = create(scim, members=[people[0].pk, leaver_id])
+    local = group_create(actor=admin, data=GroupInput(name="Fire wardens", kind="static", member_ids=[leaver_id]))
+    assert scim.delete(f"Users/{leaver_id}").status_code == 204
+    assert members_of(group["id"]) == [people[0].pk]
+    assert [m["value"] for m in scim.get(f"Groups/{group['id']}").json()["members"]] == [str(people[0].pk)]
+    assert members_of(local.pk) == [leaver_id]  # a group kept in duecourse keeps its people
+    assert leaver_id not in {
+        int(m["value"]) for r in scim.get("Groups").json()["Resources"] for m in r.get("members", [])
+    }
+    for response in (
+        scim.patch(f"Groups/{group['id']}", {"op": "add", "path": "members", "value": [{"value": str(leaver_id)}]}),
+        scim.put(
+            f"Groups/{group['id']}",
+            {"schemas": [GROUP], "displayName": "Nurses", "members": [{"value": str(leaver_id)}]},
+        ),
+        scim.post("Groups", {"schemas": [GROUP], "displayName": "New", "members": [{"value": str(leaver_id)}]}),
+    ):
+        assert response.status_code == 400, response.content
+        assert response.json()["scimType"] == "invalidValue" and "members" in response.json()["detail"]
+    assert members_of(group["id"]) == [people[0].pk]
+    assert not Group.objects.filter(name="New").exists()
+    # A user deleted before this rule (still a member) is not listed either.
+    GroupMember.objects.create(tenant_id=admin.tenant_id, group_id=group["id"], person_id=leaver_id)
+    assert [m["value"] for m in scim.get(f"Groups/{group['id']}").json()["members"]] == [str(people[0].pk)]
