@@ -173,6 +173,38 @@ def person_create(*, actor: Person | SystemActor, tenant_id: int, data: PersonIn
     return person
 
 
+LAST_ADMIN_REFUSAL = "is the organisation's last active admin; make another person admin first"
+ROLE_EMAIL_REFUSAL = (
+    "belongs to a person with a role in duecourse (admin, HR or instructor): an admin changes it in duecourse, "
+    "not the identity provider"
+)
+
+
+def _last_admin_errors(person: Person, clean: dict[str, Any]) -> list[FieldError]:
+    """An organisation keeps an active admin, whoever acts (an admin, HR, SCIM): the last one is neither
+    deactivated nor loses the role. Run under the person's row lock (the other admins' rows are locked too)."""
+    if not (person.active and person.is_admin):
+        return []
+    deactivated = clean.get("active") is False
+    demoted = "roles" in clean and "admin" not in clean["roles"]
+    if not (deactivated or demoted):
+        return []
+    others = Person.objects.select_for_update().filter(tenant_id=person.tenant_id, active=True, is_admin=True)
+    if others.exclude(pk=person.pk).exists():
+        return []
+    return [FieldError("active" if deactivated else "roles", f"{person.email} {LAST_ADMIN_REFUSAL}")]
+
+
+def _provisioned_email_errors(actor: Person | SystemActor, person: Person, clean: dict[str, Any]) -> list[FieldError]:
+    """The identity provider (SCIM, the system actor) does not change the sign-in email of a person who holds a
+    role: with a changed email, "forgot password" would mail the role's account to whoever the address is."""
+    if not isinstance(actor, SystemActor) or "email" not in clean or clean["email"] == person.email:
+        return []
+    if any(getattr(person, f"is_{role}") for role in roles.STORED_ROLES):
+        return [FieldError("email", ROLE_EMAIL_REFUSAL)]
+    return []
+
+
 def person_update(*, actor: Person | SystemActor, person: Person, data: PersonInput, reason: str = "") -> Person:
     """Change the fields given (PATCH); no audit entry when nothing changes. The system actor (SCIM
     provisioning) changes the people of its own tenant only."""
@@ -200,6 +232,8 @@ def person_update(*, actor: Person | SystemActor, person: Person, data: PersonIn
     _raise_if(errors, "Invalid person")
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
+        errors += _provisioned_email_errors(actor, person, clean) + _last_admin_errors(person, clean)
+        _raise_if(errors, "Invalid person")
         before = person_snapshot(person)
         _apply_clean_fields(person, clean)
         _check_unique(person, errors)

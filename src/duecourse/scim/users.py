@@ -282,7 +282,10 @@ def scim_user_delete(*, actor: SystemActor, person: Person) -> None:
     any deactivation), leaves the groups the identity provider manages, and is kept with their history; SCIM
     answers 404 for them from now on (and refuses them as a group member)."""
     with transaction.atomic():
-        person = person_update(actor=actor, person=person, data=PersonInput(active=False), reason="SCIM delete")
+        try:
+            person = person_update(actor=actor, person=person, data=PersonInput(active=False), reason="SCIM delete")
+        except ValidationFailed as exc:  # the organisation's last active admin
+            raise scim_error_of(exc) from None
         scim_user_leaves_groups(actor=actor, person_id=person.pk)
         profile = _profile(person)
         ScimProfile.objects.update_or_create(
