@@ -10,7 +10,7 @@ from duecourse.core import clock
 from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.api import MAX_ID
 from duecourse.core.audit import audit_record
-from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
+from duecourse.core.errors import UNIQUE, Conflict, FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import insert_select_ignore_conflicts
 from duecourse.groups import permissions
 from duecourse.groups.domain import ARCHIVED_REFUSAL, PROVISIONED_REFUSAL, group_is_archived, group_is_provisioned
@@ -33,7 +33,7 @@ def _clean_name(tenant_id: int, name: str | None, group_id: int | None) -> str:
     if len(name) > MAX_NAME_LENGTH:
         raise ValidationFailed.on("name", f"is longer than {MAX_NAME_LENGTH} characters")
     if Group.objects.filter(tenant_id=tenant_id, name=name).exclude(pk__in=[group_id] if group_id else []).exists():
-        raise ValidationFailed.on("name", f"a group named {name!r} already exists")
+        raise ValidationFailed.on("name", f"a group named {name!r} already exists", code=UNIQUE)
     return name
 
 
@@ -66,7 +66,7 @@ def _clean_external_id(tenant_id: int, value: str | None, group_id: int | None, 
         .exclude(pk__in=[group_id] if group_id else [])
         .exists()
     ):
-        errors.append(FieldError("external_id", f"{external_id} is already used by another group"))
+        errors.append(FieldError("external_id", f"{external_id} is already used by another group", UNIQUE))
     return external_id
 
 
@@ -141,7 +141,7 @@ def group_create(*, actor: Person | SystemActor, data: GroupInput, provisioned: 
                     provisioned_at=clock.now() if provisioned else None,
                 )
         except IntegrityError:
-            raise ValidationFailed.on("name", f"a group named {clean['name']!r} already exists") from None
+            raise ValidationFailed.on("name", f"a group named {clean['name']!r} already exists", code=UNIQUE) from None
         if group.kind == Group.STATIC:
             _static_members_set(group, clean.get("member_ids", []))
         else:

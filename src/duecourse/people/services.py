@@ -19,7 +19,7 @@ from django.urls import reverse
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.audit import audit_record, changed_fields
-from duecourse.core.errors import FieldError, PermissionDenied, ValidationFailed, forbidden
+from duecourse.core.errors import UNIQUE, FieldError, PermissionDenied, ValidationFailed, forbidden
 from duecourse.core.models import Tenant
 from duecourse.core.sql import TypedQuery
 from duecourse.people import permissions, roles, throttle
@@ -130,9 +130,9 @@ def _raise_if(errors: list[FieldError], what: str) -> None:
 def _check_unique(person: Person, errors: list[FieldError]) -> None:
     others = Person.objects.filter(tenant_id=person.tenant_id).exclude(pk=person.pk)
     if others.filter(email=person.email).exists():
-        errors.append(FieldError("email", f"{person.email} is already used by another person"))
+        errors.append(FieldError("email", f"{person.email} is already used by another person", UNIQUE))
     if person.external_id and others.filter(external_id=person.external_id).exists():
-        errors.append(FieldError("external_id", f"{person.external_id} is already used by another person"))
+        errors.append(FieldError("external_id", f"{person.external_id} is already used by another person", UNIQUE))
 
 
 def _save_or_conflict(person: Person) -> None:
@@ -143,9 +143,9 @@ def _save_or_conflict(person: Person) -> None:
     except IntegrityError as exc:
         if "external_id" in str(exc):
             raise ValidationFailed.on(
-                "external_id", f"{person.external_id} is already used by another person"
+                "external_id", f"{person.external_id} is already used by another person", code=UNIQUE
             ) from None
-        raise ValidationFailed.on("email", f"{person.email} is already used by another person") from None
+        raise ValidationFailed.on("email", f"{person.email} is already used by another person", code=UNIQUE) from None
 
 
 def person_create(*, actor: Person | SystemActor, tenant_id: int, data: PersonInput) -> Person:
@@ -471,7 +471,7 @@ def tenant_create(*, name: str, admin_email: str, admin_name: str = "") -> tuple
     if not name:
         raise ValidationFailed.on("name", "is required")
     if Tenant.objects.filter(name=name).exists():
-        raise ValidationFailed.on("name", f"a tenant named {name!r} already exists")
+        raise ValidationFailed.on("name", f"a tenant named {name!r} already exists", code=UNIQUE)
     with transaction.atomic():
         tenant = Tenant.objects.create(name=name)
         admin = person_create(

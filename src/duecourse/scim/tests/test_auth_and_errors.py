@@ -156,3 +156,36 @@ def test_an_id_that_is_not_plain_ascii_digits_names_nothing(scim, spelling):
 def test_paging_numbers_are_ascii_digits(scim, number):
     assert_scim_error(scim.get("Users", startIndex=number), 400, "invalidValue")
     assert_scim_error(scim.get("Groups", count=number), 400, "invalidValue")
+
+
+def test_409_comes_from_the_uniqueness_code_not_from_the_wording():
+    """scim_error_of answered 409 for any service message containing "already"; the services now mark a clash
+    with FieldError.code UNIQUE."""
+    from scim2_models import InvalidValueException, UniquenessException
+
+    from duecourse.core.errors import UNIQUE, FieldError, ValidationFailed
+    from duecourse.scim.errors import scim_error_of
+
+    worded = scim_error_of(ValidationFailed.on("manager_id", "is already leaving: pick another manager"))
+    assert isinstance(worded, InvalidValueException) and worded.status == 400
+    clash = scim_error_of(ValidationFailed.on("email", "belongs to Ann", code=UNIQUE))
+    assert isinstance(clash, UniquenessException) and clash.status == 409
+    assert clash.detail == "userName: belongs to Ann"
+    mixed = scim_error_of(
+        ValidationFailed(
+            detail="x", errors=[FieldError("title", "too long"), FieldError("external_id", "taken", UNIQUE)]
+        )
+    )
+    assert isinstance(mixed, UniquenessException)
+
+
+def test_every_clash_the_services_report_is_a_409(scim, learner):
+    learner.external_id = "emp-1"
+    learner.save()
+    for body in (new_user(learner.email), new_user("new@acme.test", externalId="emp-1")):
+        assert_scim_error(scim.post("Users", body), 409, "uniqueness")
+    scim.post("Groups", {"schemas": [GROUP], "displayName": "A", "externalId": "g"})
+    assert_scim_error(scim.post("Groups", {"schemas": [GROUP], "displayName": "A"}), 409, "uniqueness")
+    assert_scim_error(
+        scim.post("Groups", {"schemas": [GROUP], "displayName": "B", "externalId": "g"}), 409, "uniqueness"
+    )
