@@ -8,7 +8,7 @@ from collections.abc import Collection
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from scim2_models import (
     Context,
     InvalidFilterException,
@@ -69,14 +69,23 @@ def access_group(tenant_id: int, group_id: str) -> Group:
     return group
 
 
+def _listed_members(group_ids: list[int]) -> QuerySet[GroupMember]:
+    """The memberships SCIM lists: of the users SCIM knows (a user SCIM deleted is no member)."""
+    return GroupMember.objects.filter(group_id__in=group_ids).filter(
+        Q(person__scim_profile__isnull=True) | Q(person__scim_profile__deleted_at__isnull=True)
+    )
+
+
+def member_counts_of(group_ids: list[int]) -> dict[int, int]:
+    """How many members each of a page of groups lists, in one query."""
+    rows = _listed_members(group_ids).values("group_id").annotate(n=Count("pk")).values_list("group_id", "n")
+    return dict(rows)
+
+
 def member_ids_of(group_ids: list[int]) -> dict[int, list[int]]:
     """Members of a page of groups in one query: the users SCIM knows (a user SCIM deleted is no member)."""
     members: dict[int, list[int]] = {gid: [] for gid in group_ids}
-    rows = (
-        GroupMember.objects.filter(group_id__in=group_ids)
-        .filter(Q(person__scim_profile__isnull=True) | Q(person__scim_profile__deleted_at__isnull=True))
-        .order_by("person_id")
-    )
+    rows = _listed_members(group_ids).order_by("person_id")
     for group_id, person_id in rows.values_list("group_id", "person_id"):
         members[group_id].append(person_id)
     return members

@@ -87,7 +87,8 @@ def test_patch_member_forms(scim, people):
     scim.patch(f"Groups/{gid}", {"op": "remove", "path": "members"})
     assert members_of(gid) == []
     response = scim.patch(f"Groups/{gid}", {"op": "replace", "path": "displayName", "value": "Ward nurses"})
-    assert response.json()["displayName"] == "Ward nurses"
+    assert response.status_code == 204
+    assert scim.get(f"Groups/{gid}").json()["displayName"] == "Ward nurses"
     assert scim.patch(f"Groups/{gid}", {"op": "remove", "path": "displayName"}).json()["scimType"] == "mutability"
     labels = set(AuditEvent.objects.filter(object_type="group", object_id=gid).values_list("actor_label", flat=True))
     assert labels == {"SCIM: Entra ID"}
@@ -240,3 +241,37 @@ def test_a_user_scim_deletes_leaves_its_groups_and_cannot_join_one(scim, people,
     # A user deleted before this rule (still a member) is not listed either.
     GroupMember.objects.create(tenant_id=admin.tenant_id, group_id=group["id"], person_id=leaver_id)
     assert [m["value"] for m in scim.get(f"Groups/{group['id']}").json()["members"]] == [str(people[0].pk)]
+
+
+def test_a_patch_answers_204_unless_attributes_are_asked(scim, people):
+    """Adding one member to a group of thousands answered the whole member list (433 KB for 5,000)."""
+    group = create(scim, members=[p.pk for p in people[:3]])
+    add = {"op": "add", "path": "members", "value": [{"value": str(people[3].pk)}]}
+    response = scim.patch(f"Groups/{group['id']}", add)
+    assert response.status_code == 204 and response.content == b""
+    assert response["Location"].endswith(f"/scim/v2/Groups/{group['id']}")
+    assert members_of(group["id"]) == sorted(p.pk for p in people)
+    url = f"/scim/v2/Groups/{group['id']}?attributes=displayName"
+    asked = scim.patch(url, {"op": "replace", "path": "displayName", "value": "Renamed"})
+    assert asked.status_code == 200 and asked.json()["displayName"] == "Renamed" and "members" not in asked.json()
+    url = f"/scim/v2/Groups/{group['id']}?excludedAttributes=members"
+    asked = scim.patch(url, {"op": "remove", "path": f'members[value eq "{people[3].pk}"]'})
+    assert asked.status_code == 200 and "members" not in asked.json()
+    assert members_of(group["id"]) == sorted(p.pk for p in people[:3])
+
+
+def test_a_page_of_groups_holds_a_bounded_number_of_members(scim, people, monkeypatch):
+    from duecourse.scim import views
+
+    monkeypatch.setattr(views, "MAX_LISTED_MEMBERS", 5)
+    ids = [create(scim, f"G{i}", members=[p.pk for p in people[:3]])["id"] for i in range(3)]
+    lonely = create(scim, "Big", members=[p.pk for p in people])["id"]
+    first = scim.get("Groups", count="10").json()
+    assert first["totalResults"] == 4 and first["itemsPerPage"] == 1  # 3 + 3 members would pass 5
+    assert [r["id"] for r in first["Resources"]] == [ids[0]]
+    second = scim.get("Groups", startIndex="2", count="10").json()
+    assert [r["id"] for r in second["Resources"]] == [ids[1]]
+    last = scim.get("Groups", startIndex="4", count="10").json()
+    assert [r["id"] for r in last["Resources"]] == [lonely] and len(last["Resources"][0]["members"]) == 4
+    # Without members, the page is as long as asked.
+    assert scim.get("Groups", count="10", excludedAttributes="members").json()["itemsPerPage"] == 4
