@@ -312,7 +312,8 @@ def _members_capped(page: list[Any]) -> list[Any]:
     """A page of groups with their members holds at most MAX_LISTED_MEMBERS members (always one group at
     least): a list answer stays a bounded size; the client asks for the next page from `itemsPerPage`."""
     counts = groups.member_counts_of([g.pk for g in page])
-    kept, total = [], 0
+    kept: list[Any] = []
+    total = 0
     for group in page:
         total += counts.get(group.pk, 0)
         if kept and total > MAX_LISTED_MEMBERS:
