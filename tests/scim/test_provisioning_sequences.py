@@ -9,6 +9,7 @@ from duecourse.core.models import AuditEvent
 from duecourse.groups.models import Group
 from duecourse.people.models import Person
 from duecourse.testing.factories import make_course, target
+from duecourse.testing.web import text
 
 from .conftest import ENTERPRISE, GROUP, USER
 
@@ -90,8 +91,26 @@ def test_entra_id_cycle(scim, admin, admin_api, tenant):
     course = make_course(tenant, title="Infection control")
     configuration_for(admin_api, int(group["id"]), course)
     added = scim.patch(f"Groups/{group['id']}", {"op": "Add", "path": "members", "value": [{"value": alice_id}]})
-    assert added.status_code == 200, added.content
+    assert added.status_code == 204, added.content  # a group PATCH answers without the (long) member list
     assert [a.target_id for a in open_training(alice)] == [course.pk]
+
+    # The group unassigned from the application (Entra deletes it), then assigned again (Entra posts it anew,
+    # with the same objectId as externalId): the same group is back, and so is the training it gives.
+    assert scim.delete(f"Groups/{group['id']}").status_code == 204
+    assert open_training(alice) == []
+    reassigned = scim.post(
+        "Groups",
+        {
+            "schemas": [GROUP],
+            "externalId": "g-ward3",
+            "displayName": "Ward 3 staff",
+            "members": [{"value": boss["id"]}, {"value": alice_id}],
+        },
+    )
+    assert reassigned.status_code == 201, reassigned.content
+    assert reassigned.json()["id"] == group["id"]
+    assert [a.target_id for a in open_training(alice)] == [course.pk]
+    assert AuditEvent.objects.filter(object_type="group", object_id=group["id"], action="group.restore").exists()
 
     # Leaver: Entra sets active to the string "False", then deletes the user.
     off = scim.patch(f"Users/{alice_id}", {"op": "Replace", "path": "active", "value": "False"})
@@ -113,7 +132,7 @@ def test_entra_id_cycle(scim, admin, admin_api, tenant):
     } <= labels
 
 
-def test_okta_cycle(scim, admin, admin_api, tenant):
+def test_okta_cycle(scim, admin, admin_api, tenant, signed_in):
     boss_id = scim.post(
         "Users",
         {
@@ -161,16 +180,22 @@ def test_okta_cycle(scim, admin, admin_api, tenant):
     group = scim.post("Groups", {"schemas": [GROUP], "displayName": "Drivers", "members": [{"value": boss_id}]}).json()
     course = make_course(tenant, title="Safe driving")
     configuration_for(admin_api, int(group["id"]), course)
+    # Okta sends no externalId: the group is the identity provider's all the same, as its page says.
+    assert "externalId" not in group
+    page = text(signed_in(admin).get(f"/groups/{group['id']}/"))
+    assert "Managed by your identity provider (SCIM): change its members there." in page
+    assert "Add members" not in page
     renamed = scim.patch(
         f"Groups/{group['id']}", {"op": "replace", "value": {"id": group["id"], "displayName": "Drivers EU"}}
     )
-    assert renamed.status_code == 200 and renamed.json()["displayName"] == "Drivers EU"
+    assert renamed.status_code == 204 and not renamed.content  # Okta expects 204 to a group PATCH
+    assert scim.get(f"Groups/{group['id']}").json()["displayName"] == "Drivers EU"
     assert (
         scim.patch(
             f"Groups/{group['id']}",
             {"op": "add", "path": "members", "value": [{"value": bob["id"], "display": "bob@example.com"}]},
         ).status_code
-        == 200
+        == 204
     )
     person = Person.objects.get(pk=bob["id"])
     assert [a.target_id for a in open_training(person)] == [course.pk]
@@ -178,13 +203,13 @@ def test_okta_cycle(scim, admin, admin_api, tenant):
         scim.patch(
             f"Groups/{group['id']}", {"op": "replace", "path": "members", "value": [{"value": boss_id}]}
         ).status_code
-        == 200
+        == 204
     )
     assert open_training(person) == []
     assert [a.target_id for a in open_training(Person.objects.get(pk=boss_id))] == [course.pk]  # stayed
     assert (
         scim.patch(f"Groups/{group['id']}", {"op": "remove", "path": f'members[value eq "{boss_id}"]'}).status_code
-        == 200
+        == 204
     )
     assert open_training(Person.objects.get(pk=boss_id)) == []
 

@@ -2,11 +2,17 @@
 
 from dataclasses import dataclass, field
 
+# FieldError.code for a value another record already holds (an email, an external id, a name): the API answers
+# it like any bad field; SCIM answers it 409 `uniqueness`.
+UNIQUE = "unique"
+
 
 @dataclass
 class FieldError:
     field: str
     message: str
+    # A machine-readable kind of error for callers that answer kinds differently (e.g. `UNIQUE`); not shown.
+    code: str = ""
 
     def as_dict(self) -> dict:
         return {"field": self.field, "message": self.message}
@@ -28,9 +34,9 @@ class DomainError(Exception):
         return {"detail": self.detail, "errors": [e.as_dict() for e in self.errors]}
 
     @classmethod
-    def on(cls, field_name: str, message: str) -> "DomainError":
+    def on(cls, field_name: str, message: str, *, code: str = "") -> "DomainError":
         """The error about one field: `ValidationFailed.on("due_date", "is not a date")`."""
-        return cls(detail=f"{field_name}: {message}", errors=[FieldError(field_name, message)])
+        return cls(detail=f"{field_name}: {message}", errors=[FieldError(field_name, message, code)])
 
 
 class ValidationFailed(DomainError):

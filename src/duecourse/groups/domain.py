@@ -17,10 +17,17 @@ class GroupState(Protocol):
     archived_reason: str
 
 
-def group_is_provisioned(group: GroupState) -> bool:
-    """The identity provider owns this group (SCIM gave it an `externalId`): its name and members change
-    there, not in duecourse. The system actor (SCIM itself) still changes them."""
-    return bool(group.external_id)
+class ManagedGroupState(GroupState, Protocol):
+    """What the provisioning rules read besides: when SCIM first created or wrote the group (or None)."""
+
+    provisioned_at: dt.datetime | None
+
+
+def group_is_provisioned(group: ManagedGroupState) -> bool:
+    """The identity provider owns this group (SCIM created it or wrote it, with or without an `externalId`:
+    Okta pushes groups without one): its name and members change there, not in duecourse. The system actor
+    (SCIM itself) still changes them."""
+    return group.provisioned_at is not None
 
 
 def group_is_archived(group: GroupState) -> bool:
@@ -40,7 +47,7 @@ def archived_day(group: GroupState) -> str:
     return f"{group.archived_at:%-d %b %Y}" if group.archived_at is not None else ""
 
 
-def members_edited_here(group: GroupState, kind: str) -> bool:
+def members_edited_here(group: ManagedGroupState, kind: str) -> bool:
     """Whether people add and remove this group's members in duecourse: a static group that is neither archived
     nor managed by the identity provider (a dynamic group's members come from its rule)."""
     return kind == "static" and not group_is_archived(group) and not group_is_provisioned(group)

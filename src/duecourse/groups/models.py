@@ -17,6 +17,9 @@ class Group(TenantScopedModel):
     description = models.TextField(blank=True, default="")
     # Set for a group provisioned by the identity provider (SCIM `externalId`).
     external_id = models.CharField(max_length=200, null=True, blank=True)
+    # When SCIM first created or wrote the group: from then on the identity provider manages its name and
+    # members (`domain.group_is_provisioned`), whether or not it sent an `externalId`.
+    provisioned_at = models.DateTimeField(null=True, blank=True)
     # An archived group has no members and takes no new ones; it stays for history and for the
     # configurations that named it (which say why it is gone: `archived_reason`).
     archived_at = models.DateTimeField(null=True, blank=True)

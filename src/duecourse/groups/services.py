@@ -10,7 +10,7 @@ from duecourse.core import clock
 from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.api import MAX_ID
 from duecourse.core.audit import audit_record
-from duecourse.core.errors import Conflict, FieldError, ValidationFailed, forbidden
+from duecourse.core.errors import UNIQUE, Conflict, FieldError, ValidationFailed, forbidden
 from duecourse.core.sql import insert_select_ignore_conflicts
 from duecourse.groups import permissions
 from duecourse.groups.domain import ARCHIVED_REFUSAL, PROVISIONED_REFUSAL, group_is_archived, group_is_provisioned
@@ -33,7 +33,7 @@ def _clean_name(tenant_id: int, name: str | None, group_id: int | None) -> str:
     if len(name) > MAX_NAME_LENGTH:
         raise ValidationFailed.on("name", f"is longer than {MAX_NAME_LENGTH} characters")
     if Group.objects.filter(tenant_id=tenant_id, name=name).exclude(pk__in=[group_id] if group_id else []).exists():
-        raise ValidationFailed.on("name", f"a group named {name!r} already exists")
+        raise ValidationFailed.on("name", f"a group named {name!r} already exists", code=UNIQUE)
     return name
 
 
@@ -66,7 +66,7 @@ def _clean_external_id(tenant_id: int, value: str | None, group_id: int | None, 
         .exclude(pk__in=[group_id] if group_id else [])
         .exists()
     ):
-        errors.append(FieldError("external_id", f"{external_id} is already used by another group"))
+        errors.append(FieldError("external_id", f"{external_id} is already used by another group", UNIQUE))
     return external_id
 
 
@@ -116,9 +116,17 @@ def _may_manage(actor: Person | SystemActor) -> bool:
     return isinstance(actor, SystemActor) or permissions.can_manage_groups(actor)
 
 
-def group_create(*, actor: Person | SystemActor, data: GroupInput) -> Group:
+def _refuse_provisioning_by_people(actor: Person | SystemActor, provisioned: bool) -> None:
+    """Only the identity provider (SCIM, the system actor) marks a group as managed by it."""
+    if provisioned and not isinstance(actor, SystemActor):
+        raise forbidden("mark a group as managed by the identity provider")
+
+
+def group_create(*, actor: Person | SystemActor, data: GroupInput, provisioned: bool = False) -> Group:
+    """A new group; `provisioned` (SCIM only): the identity provider manages it from now on."""
     if not _may_manage(actor):
         raise forbidden("create groups")
+    _refuse_provisioning_by_people(actor, provisioned)
     clean = _clean_group_input(actor.tenant_id, data, None)
     with transaction.atomic():
         try:
@@ -130,9 +138,10 @@ def group_create(*, actor: Person | SystemActor, data: GroupInput) -> Group:
                     rule=clean.get("rule"),
                     description=clean.get("description", ""),
                     external_id=clean.get("external_id"),
+                    provisioned_at=clock.now() if provisioned else None,
                 )
         except IntegrityError:
-            raise ValidationFailed.on("name", f"a group named {clean['name']!r} already exists") from None
+            raise ValidationFailed.on("name", f"a group named {clean['name']!r} already exists", code=UNIQUE) from None
         if group.kind == Group.STATIC:
             _static_members_set(group, clean.get("member_ids", []))
         else:
@@ -148,14 +157,18 @@ def group_create(*, actor: Person | SystemActor, data: GroupInput) -> Group:
                 "kind": group.kind,
                 "rule": group.rule,
                 "member_count": GroupMember.objects.filter(group=group).count(),
+                **({"provisioned": True} if provisioned else {}),
             },
         )
     return group
 
 
-def group_update(*, actor: Person | SystemActor, group: Group, data: GroupInput) -> Group:
+def group_update(*, actor: Person | SystemActor, group: Group, data: GroupInput, provisioned: bool = False) -> Group:
+    """Change the fields given; `provisioned` (SCIM only): the identity provider manages the group from now on
+    (kept once set: a SCIM PUT without `externalId` does not hand the group back)."""
     if not _may_manage(actor):
         raise forbidden("change groups")
+    _refuse_provisioning_by_people(actor, provisioned)
     clean = _clean_group_input(actor.tenant_id, data, group)
     refuse_changes_made_elsewhere(actor=actor, group=group, changes=clean)
     with transaction.atomic():
@@ -169,6 +182,9 @@ def group_update(*, actor: Person | SystemActor, group: Group, data: GroupInput)
         for key in ("name", "rule", "description", "external_id"):
             if key in clean:
                 setattr(group, key, clean[key])
+        newly_provisioned = provisioned and group.provisioned_at is None
+        if newly_provisioned:
+            group.provisioned_at = clock.now()
         group.save()
         if group.kind == Group.STATIC and "member_ids" in clean:
             before["member_ids"] = list(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
@@ -182,7 +198,8 @@ def group_update(*, actor: Person | SystemActor, group: Group, data: GroupInput)
             object_type="group",
             object_id=group.pk,
             before=before,
-            after={k: v for k, v in clean.items() if k != "kind"},
+            after={k: v for k, v in clean.items() if k != "kind"}
+            | ({"provisioned": True} if newly_provisioned else {}),
         )
     return group
 
@@ -273,6 +290,48 @@ def group_archive(*, actor: Person | SystemActor, group: Group, reason: str) -> 
             group_membership_changed.send(
                 sender=Group, tenant_id=actor.tenant_id, group_ids=[group.pk], person_ids=member_ids
             )
+    return group
+
+
+def group_restore(*, actor: Person | SystemActor, group: Group, data: GroupInput, provisioned: bool = False) -> Group:
+    """Bring an archived static group back with the given name, external id and members (the identity
+    provider assigning a group again that it removed: Entra's unassign + reassign is a DELETE then a POST).
+    The configurations that still name it reach its members again. Audited as `group.restore`."""
+    if not _may_manage(actor):
+        raise forbidden("restore groups")
+    _refuse_provisioning_by_people(actor, provisioned)
+    with transaction.atomic():
+        group = Group.objects.select_for_update().get(pk=group.pk, tenant_id=actor.tenant_id)
+        if group.archived_at is None or group.kind != Group.STATIC:
+            raise Conflict.on("archived_at", "only an archived static group can be restored")
+        clean = _clean_group_input(actor.tenant_id, data, group)
+        before = {
+            "name": group.name,
+            "external_id": group.external_id,
+            "archived_at": group.archived_at.isoformat(),
+            "archived_reason": group.archived_reason,
+        }
+        for key in ("name", "description", "external_id"):
+            if key in clean:
+                setattr(group, key, clean[key])
+        group.archived_at, group.archived_reason = None, ""
+        if provisioned and group.provisioned_at is None:
+            group.provisioned_at = clock.now()
+        group.save()
+        _static_members_set(group, clean.get("member_ids", []))
+        audit_record(
+            tenant_id=actor.tenant_id,
+            **audit_actor(actor),
+            action="group.restore",
+            object_type="group",
+            object_id=group.pk,
+            before=before,
+            after={
+                "name": group.name,
+                "external_id": group.external_id,
+                "member_count": GroupMember.objects.filter(group=group).count(),
+            },
+        )
     return group
 
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.audit import audit_record, changed_fields
-from duecourse.core.errors import FieldError, PermissionDenied, ValidationFailed, forbidden
+from duecourse.core.errors import UNIQUE, FieldError, PermissionDenied, ValidationFailed, forbidden
 from duecourse.core.models import Tenant
 from duecourse.core.sql import TypedQuery
 from duecourse.people import permissions, roles, throttle, token_format
@@ -130,9 +130,9 @@ def _raise_if(errors: list[FieldError], what: str) -> None:
 def _check_unique(person: Person, errors: list[FieldError]) -> None:
     others = Person.objects.filter(tenant_id=person.tenant_id).exclude(pk=person.pk)
     if others.filter(email=person.email).exists():
-        errors.append(FieldError("email", f"{person.email} is already used by another person"))
+        errors.append(FieldError("email", f"{person.email} is already used by another person", UNIQUE))
     if person.external_id and others.filter(external_id=person.external_id).exists():
-        errors.append(FieldError("external_id", f"{person.external_id} is already used by another person"))
+        errors.append(FieldError("external_id", f"{person.external_id} is already used by another person", UNIQUE))
 
 
 def _save_or_conflict(person: Person) -> None:
@@ -143,9 +143,9 @@ def _save_or_conflict(person: Person) -> None:
     except IntegrityError as exc:
         if "external_id" in str(exc):
             raise ValidationFailed.on(
-                "external_id", f"{person.external_id} is already used by another person"
+                "external_id", f"{person.external_id} is already used by another person", code=UNIQUE
             ) from None
-        raise ValidationFailed.on("email", f"{person.email} is already used by another person") from None
+        raise ValidationFailed.on("email", f"{person.email} is already used by another person", code=UNIQUE) from None
 
 
 def person_create(*, actor: Person | SystemActor, tenant_id: int, data: PersonInput) -> Person:
@@ -171,6 +171,38 @@ def person_create(*, actor: Person | SystemActor, tenant_id: int, data: PersonIn
         )
         people_changed.send(sender=Person, tenant_id=tenant_id, person_ids=[person.pk])
     return person
+
+
+LAST_ADMIN_REFUSAL = "is the organisation's last active admin; make another person admin first"
+ROLE_EMAIL_REFUSAL = (
+    "belongs to a person with a role in duecourse (admin, HR or instructor): an admin changes it in duecourse, "
+    "not the identity provider"
+)
+
+
+def _last_admin_errors(person: Person, clean: dict[str, Any]) -> list[FieldError]:
+    """An organisation keeps an active admin, whoever acts (an admin, HR, SCIM): the last one is neither
+    deactivated nor loses the role. Run under the person's row lock (the other admins' rows are locked too)."""
+    if not (person.active and person.is_admin):
+        return []
+    deactivated = clean.get("active") is False
+    demoted = "roles" in clean and "admin" not in clean["roles"]
+    if not (deactivated or demoted):
+        return []
+    others = Person.objects.select_for_update().filter(tenant_id=person.tenant_id, active=True, is_admin=True)
+    if others.exclude(pk=person.pk).exists():
+        return []
+    return [FieldError("active" if deactivated else "roles", f"{person.email} {LAST_ADMIN_REFUSAL}")]
+
+
+def _provisioned_email_errors(actor: Person | SystemActor, person: Person, clean: dict[str, Any]) -> list[FieldError]:
+    """The identity provider (SCIM, the system actor) does not change the sign-in email of a person who holds a
+    role: with a changed email, "forgot password" would mail the role's account to whoever the address is."""
+    if not isinstance(actor, SystemActor) or "email" not in clean or clean["email"] == person.email:
+        return []
+    if any(getattr(person, f"is_{role}") for role in roles.STORED_ROLES):
+        return [FieldError("email", ROLE_EMAIL_REFUSAL)]
+    return []
 
 
 def person_update(*, actor: Person | SystemActor, person: Person, data: PersonInput, reason: str = "") -> Person:
@@ -200,6 +232,8 @@ def person_update(*, actor: Person | SystemActor, person: Person, data: PersonIn
     _raise_if(errors, "Invalid person")
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
+        errors += _provisioned_email_errors(actor, person, clean) + _last_admin_errors(person, clean)
+        _raise_if(errors, "Invalid person")
         before = person_snapshot(person)
         _apply_clean_fields(person, clean)
         _check_unique(person, errors)
@@ -435,7 +469,7 @@ def tenant_create(*, name: str, admin_email: str, admin_name: str = "") -> tuple
     if not name:
         raise ValidationFailed.on("name", "is required")
     if Tenant.objects.filter(name=name).exists():
-        raise ValidationFailed.on("name", f"a tenant named {name!r} already exists")
+        raise ValidationFailed.on("name", f"a tenant named {name!r} already exists", code=UNIQUE)
     with transaction.atomic():
         tenant = Tenant.objects.create(name=name)
         admin = person_create(

@@ -2,7 +2,7 @@
 
 from scim2_models import InvalidValueException, SCIMException, UniquenessException
 
-from duecourse.core.errors import DomainError, NotFound, PermissionDenied
+from duecourse.core.errors import UNIQUE, DomainError, NotFound, PermissionDenied
 from duecourse.scim.resources import ENTERPRISE_SCHEMA
 
 # A service's field name -> the SCIM attribute a client wrote.
@@ -35,6 +35,6 @@ def scim_error_of(error: DomainError, *, field_names: dict[str, str] | None = No
         return exc
     parts = [f"{names.get(e.field, e.field)}: {e.message}" for e in error.errors] or [error.detail]
     detail = "; ".join(parts)
-    if any("already" in e.message for e in error.errors):
+    if any(e.code == UNIQUE for e in error.errors):
         return UniquenessException(detail=detail)
     return InvalidValueException(detail=detail)

@@ -19,6 +19,7 @@ from scim2_models.path.expressions import (
     ValuePath,
 )
 
+from duecourse.scim.ids import parse_scim_id
 from duecourse.scim.limits import MAX_FILTER_LENGTH, MAX_FILTER_TERMS
 from duecourse.scim.resources import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
 
@@ -28,8 +29,8 @@ NOTHING = Q(pk__in=[])
 
 
 def _id(value: object) -> Q:
-    text = str(value)
-    return Q(pk=int(text)) if text.isdigit() and len(text) < 19 else NOTHING
+    pk = parse_scim_id(value)
+    return Q(pk=pk) if pk is not None else NOTHING
 
 
 def _text(field: str, *, lower: bool = False, insensitive: bool = False) -> Equality:

@@ -4,10 +4,11 @@ so membership changes drive configurations and rules like any other change (the 
 Dynamic groups (their members come from a rule) and archived groups are not SCIM groups: 404, never listed.
 """
 
+from collections.abc import Collection
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from scim2_models import (
     Context,
     InvalidFilterException,
@@ -36,11 +37,14 @@ from duecourse.groups.services import (
     ARCHIVED_BY_IDENTITY_PROVIDER,
     group_archive,
     group_create,
+    group_restore,
     group_update,
     static_group_add_members,
     static_group_remove_members,
 )
 from duecourse.scim.errors import scim_error_of
+from duecourse.scim.ids import parse_scim_id
+from duecourse.scim.models import ScimProfile
 from duecourse.scim.resources import POLICY
 from duecourse.scim.resources import Group as ScimGroup
 from duecourse.scim.resources import GroupMember as ScimMember
@@ -58,17 +62,30 @@ def provisioned_groups(tenant_id: int) -> QuerySet[Group]:
 
 
 def access_group(tenant_id: int, group_id: str) -> Group:
-    valid = group_id.isdigit() and len(group_id) <= 18
-    group = provisioned_groups(tenant_id).filter(pk=int(group_id)).first() if valid else None
+    pk = parse_scim_id(group_id)
+    group = provisioned_groups(tenant_id).filter(pk=pk).first() if pk is not None else None
     if group is None:
         raise NotFoundException(detail=f"Group {group_id} not found")
     return group
 
 
+def _listed_members(group_ids: list[int]) -> QuerySet[GroupMember]:
+    """The memberships SCIM lists: of the users SCIM knows (a user SCIM deleted is no member)."""
+    return GroupMember.objects.filter(group_id__in=group_ids).filter(
+        Q(person__scim_profile__isnull=True) | Q(person__scim_profile__deleted_at__isnull=True)
+    )
+
+
+def member_counts_of(group_ids: list[int]) -> dict[int, int]:
+    """How many members each of a page of groups lists, in one query."""
+    rows = _listed_members(group_ids).values("group_id").annotate(n=Count("pk")).values_list("group_id", "n")
+    return dict(rows)
+
+
 def member_ids_of(group_ids: list[int]) -> dict[int, list[int]]:
-    """Members of a page of groups in one query."""
+    """Members of a page of groups in one query: the users SCIM knows (a user SCIM deleted is no member)."""
     members: dict[int, list[int]] = {gid: [] for gid in group_ids}
-    rows = GroupMember.objects.filter(group_id__in=group_ids).order_by("person_id")
+    rows = _listed_members(group_ids).order_by("person_id")
     for group_id, person_id in rows.values_list("group_id", "person_id"):
         members[group_id].append(person_id)
     return members
@@ -96,10 +113,10 @@ def group_resource(group: Group, member_ids: list[int] | None) -> Any:
 
 def _member_id(member: Any) -> int:
     value = member.get("value") if isinstance(member, dict) else getattr(member, "value", None)
-    text = str(value if value is not None else "")
-    if not text.isdigit() or len(text) > 18:
+    pk = parse_scim_id(value)
+    if pk is None:
         raise InvalidValueException(detail=f"members: {value!r} is not a user id")
-    return int(text)
+    return pk
 
 
 def _member_ids(members: Any) -> list[int]:
@@ -110,33 +127,57 @@ def _member_ids(members: Any) -> list[int]:
     return [_member_id(m) for m in members]
 
 
+def _refuse_deleted_users(tenant_id: int, person_ids: Collection[int]) -> None:
+    """A user SCIM deleted does not exist for SCIM (404): it cannot become a member either."""
+    deleted = sorted(
+        ScimProfile.objects.filter(
+            tenant_id=tenant_id, person_id__in=list(person_ids), deleted_at__isnull=False
+        ).values_list("person_id", flat=True)
+    )
+    if deleted:
+        raise InvalidValueException(detail=f"members: no user with id {', '.join(map(str, deleted[:10]))}")
+
+
 def _service_error(exc: DomainError) -> Exception:
     return scim_error_of(exc, field_names=GROUP_FIELDS)
 
 
+def _archived_group(tenant_id: int, external_id: str | None, name: str | None) -> Group | None:
+    """The archived static group a POST brings back: the one with this externalId, else the one with this name."""
+    archived = Group.objects.filter(tenant_id=tenant_id, kind=Group.STATIC, archived_at__isnull=False)
+    if external_id and external_id.strip():
+        found = archived.filter(external_id=external_id.strip()).first()
+        if found is not None:
+            return found
+    return archived.filter(name=(name or "").strip()).first() if name and name.strip() else None
+
+
 def scim_group_create(*, actor: SystemActor, group: Any) -> Group:
-    data = GroupInput(
-        name=group.display_name,
-        kind="static",
-        external_id=group.external_id,
-        member_ids=_member_ids(group.members),
-    )
+    """POST /Groups: a new static group; a group a SCIM DELETE archived (same externalId, else same name) comes
+    back as that group, with the members sent (like a re-hire for users), and answers 201."""
+    member_ids = _member_ids(group.members)
+    _refuse_deleted_users(actor.tenant_id, member_ids)
     with transaction.atomic():
         try:
-            return group_create(actor=actor, data=data)
+            archived = _archived_group(actor.tenant_id, group.external_id, group.display_name)
+            if archived is not None:
+                data = GroupInput(name=group.display_name, external_id=group.external_id, member_ids=member_ids)
+                return group_restore(actor=actor, group=archived, data=data, provisioned=True)
+            data = GroupInput(
+                name=group.display_name, kind="static", external_id=group.external_id, member_ids=member_ids
+            )
+            return group_create(actor=actor, data=data, provisioned=True)
         except DomainError as exc:
             raise _service_error(exc) from None
 
 
 def scim_group_replace(*, actor: SystemActor, group: Group, replacement: Any) -> Group:
-    data = GroupInput(
-        name=replacement.display_name,
-        external_id=replacement.external_id,
-        member_ids=_member_ids(replacement.members),
-    )
+    member_ids = _member_ids(replacement.members)
+    _refuse_deleted_users(actor.tenant_id, member_ids)
+    data = GroupInput(name=replacement.display_name, external_id=replacement.external_id, member_ids=member_ids)
     with transaction.atomic():
         try:
-            return group_update(actor=actor, group=group, data=data)
+            return group_update(actor=actor, group=group, data=data, provisioned=True)
         except DomainError as exc:
             raise _service_error(exc) from None
 
@@ -207,10 +248,11 @@ def scim_group_patch(*, actor: SystemActor, group: Group, body: Any) -> Group:
             raise InvalidPathException(detail=f"the path {operation.path} is not supported on a group")
     joining = sorted(plan.members - current)
     leaving = sorted(current - plan.members)
+    _refuse_deleted_users(actor.tenant_id, joining)
     with transaction.atomic():
         try:
-            if plan.fields:
-                group = group_update(actor=actor, group=group, data=GroupInput(**plan.fields))
+            if plan.fields or group.provisioned_at is None:  # any SCIM write: the identity provider manages it
+                group = group_update(actor=actor, group=group, data=GroupInput(**plan.fields), provisioned=True)
             if joining:
                 static_group_add_members(actor=actor, group=group, person_ids=joining)
             if leaving:

@@ -1,6 +1,6 @@
 """`/api/v1/scim-tokens`: an admin creates (shown once), lists and revokes the tenant's SCIM tokens."""
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from duecourse.core.api import ERROR_RESPONSES, ListParams, actor_of, paged_list, was_paging_asked
@@ -31,7 +31,8 @@ def scim_token_as_dict(token: ScimToken) -> dict:
     response={201: ScimTokenCreated, **ERROR_RESPONSES},
     summary="Create a SCIM token for the identity provider (admins; the secret is shown once)",
 )
-def create_scim_token(request: HttpRequest, payload: ScimTokenIn):
+def create_scim_token(request: HttpRequest, payload: ScimTokenIn, response: HttpResponse):
+    response["Cache-Control"] = "no-store"  # the answer holds the secret
     actor = actor_of(request)
     token, secret = tokens.scim_token_create(actor=actor, name=payload.name)
     created = token_selectors.access_scim_token(actor=actor, token_id=token.pk)

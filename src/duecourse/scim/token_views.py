@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from duecourse.core.errors import ValidationFailed, forbidden
@@ -46,12 +47,14 @@ def _page(request, *, form: ScimTokenForm, new_token: str | None = None, status:
     return render(request, "scim/provisioning.html", context, status=status)
 
 
+@never_cache
 @require_GET
 @person_view
 def provisioning_page(request):
     return _page(request, form=ScimTokenForm())
 
 
+@never_cache  # the answer holds the new token's secret: no browser or proxy cache keeps it
 @require_POST
 @person_view
 def token_create_view(request):

@@ -22,11 +22,14 @@ from duecourse.core import clock
 from duecourse.core.actors import SystemActor, audit_actor
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import ValidationFailed
+from duecourse.groups.models import Group
+from duecourse.groups.services import static_group_remove_members
 from duecourse.people.inputs import PersonInput
 from duecourse.people.models import Person
 from duecourse.people.services import person_create, person_update
 from duecourse.people.validation import clean_person_input
 from duecourse.scim.errors import scim_error_of
+from duecourse.scim.ids import parse_scim_id
 from duecourse.scim.models import ScimProfile
 from duecourse.scim.resources import POLICY, Email, EnterpriseUser, Manager, Name, ScimUser
 
@@ -53,8 +56,8 @@ def provisioned_people(tenant_id: int) -> QuerySet[Person]:
 
 def access_user(tenant_id: int, user_id: str) -> Person:
     """The person a SCIM id names in this tenant, or 404 (another tenant's id, a deleted user, no number)."""
-    valid = user_id.isdigit() and len(user_id) <= 18
-    person = provisioned_people(tenant_id).filter(pk=int(user_id)).first() if valid else None
+    pk = parse_scim_id(user_id)
+    person = provisioned_people(tenant_id).filter(pk=pk).first() if pk is not None else None
     if person is None:
         raise NotFoundException(detail=f"User {user_id} not found")
     return person
@@ -139,8 +142,8 @@ def person_fields(user: Any) -> dict[str, Any]:
     manager = enterprise.manager if enterprise else None
     if manager is None or manager.value in (None, ""):
         fields["manager_id"] = None
-    elif str(manager.value).isdigit() and len(str(manager.value)) < 19:
-        fields["manager_id"] = int(str(manager.value))
+    elif parse_scim_id(manager.value) is not None:
+        fields["manager_id"] = parse_scim_id(manager.value)
     elif "@" in str(manager.value):
         # Okta's managerId is often the manager's email: the people service looks it up.
         fields["manager_email"] = str(manager.value)
@@ -276,9 +279,14 @@ def scim_user_patch(*, actor: SystemActor, person: Person, body: Any) -> Person:
 
 def scim_user_delete(*, actor: SystemActor, person: Person) -> None:
     """DELETE /Users/{id}: the leaver flow. The person is deactivated (their open training is withdrawn as for
-    any deactivation) and kept with their history; SCIM answers 404 for them from now on."""
+    any deactivation), leaves the groups the identity provider manages, and is kept with their history; SCIM
+    answers 404 for them from now on (and refuses them as a group member)."""
     with transaction.atomic():
-        person = person_update(actor=actor, person=person, data=PersonInput(active=False), reason="SCIM delete")
+        try:
+            person = person_update(actor=actor, person=person, data=PersonInput(active=False), reason="SCIM delete")
+        except ValidationFailed as exc:  # the organisation's last active admin
+            raise scim_error_of(exc) from None
+        scim_user_leaves_groups(actor=actor, person_id=person.pk)
         profile = _profile(person)
         ScimProfile.objects.update_or_create(
             person_id=person.pk,
@@ -298,3 +306,17 @@ def scim_user_delete(*, actor: SystemActor, person: Person) -> None:
             object_id=person.pk,
             reason="deleted by the identity provider: deactivated, history kept",
         )
+
+
+def scim_user_leaves_groups(*, actor: SystemActor, person_id: int) -> None:
+    """A user SCIM deletes leaves the groups the identity provider manages (the leaver flow); groups made and
+    kept in duecourse keep them, as for any deactivation."""
+    managed = Group.objects.filter(
+        tenant_id=actor.tenant_id,
+        kind=Group.STATIC,
+        provisioned_at__isnull=False,
+        archived_at__isnull=True,
+        memberships__person_id=person_id,
+    )
+    for group in managed:
+        static_group_remove_members(actor=actor, group=group, person_ids=[person_id])

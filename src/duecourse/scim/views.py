@@ -7,6 +7,7 @@ request acts as its token's tenant and system actor; each write is one transacti
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +33,7 @@ from scim2_models import (
 from duecourse.core.actors import SystemActor
 from duecourse.scim import groups, resources, users
 from duecourse.scim.filters import group_filter, user_filter
-from duecourse.scim.limits import DEFAULT_COUNT, MAX_RESULTS, MAX_START_INDEX
+from duecourse.scim.limits import DEFAULT_COUNT, MAX_LISTED_MEMBERS, MAX_RESULTS, MAX_START_INDEX
 from duecourse.scim.resources import POLICY, ScimUser
 from duecourse.scim.tokens import scim_actor, scim_token_authenticate
 
@@ -132,10 +133,9 @@ def _positive(request: HttpRequest, name: str, default: int) -> int:
     text = request.GET.get(name, "")
     if not text:
         return default
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidValueException(detail=f"{name}: {text!r} is not a number") from None
+    if not re.fullmatch(r"-?[0-9]{1,30}", text):  # ASCII digits only: int() also reads "١" (Arabic-Indic) as 1
+        raise InvalidValueException(detail=f"{name}: {text!r} is not a number")
+    return int(text)
 
 
 def _page(request: HttpRequest) -> tuple[int, int]:
@@ -263,6 +263,8 @@ def groups_list(request: HttpRequest, actor: SystemActor) -> HttpResponse:
     total = found.count()
     page = list(found[start - 1 : start - 1 + count]) if count else []
     # Entra asks with excludedAttributes=members: then the members (thousands per group) are not read at all.
+    if not _excludes_members(params) and page:
+        page = _members_capped(page)
     members = {} if _excludes_members(params) else groups.member_ids_of([g.pk for g in page])
     items = [groups.group_resource(g, members.get(g.pk)) for g in page]
     return _list(items, total, start, resources.Group, params)
@@ -294,9 +296,30 @@ def group_replace(request: HttpRequest, actor: SystemActor, group_id: str) -> Ht
 
 
 def group_patch(request: HttpRequest, actor: SystemActor, group_id: str) -> HttpResponse:
+    """204 without a body (RFC 7644 §3.5.2 allows it): a group's members can be thousands, and identity
+    providers add a few at a time. With `attributes` or `excludedAttributes`, 200 and the group as asked."""
     group = groups.access_group(actor.tenant_id, group_id)
+    params = _response_parameters(request, resources.Group)  # a bad parameter is refused before any change
     group = groups.scim_group_patch(actor=actor, group=group, body=_body(request))
+    if params is None:
+        response = scim_response(None, 204)
+        response["Location"] = groups.group_location(group.pk)
+        return response
     return _group_response(request, group, Context.RESOURCE_PATCH_RESPONSE)
+
+
+def _members_capped(page: list[Any]) -> list[Any]:
+    """A page of groups with their members holds at most MAX_LISTED_MEMBERS members (always one group at
+    least): a list answer stays a bounded size; the client asks for the next page from `itemsPerPage`."""
+    counts = groups.member_counts_of([g.pk for g in page])
+    kept: list[Any] = []
+    total = 0
+    for group in page:
+        total += counts.get(group.pk, 0)
+        if kept and total > MAX_LISTED_MEMBERS:
+            break
+        kept.append(group)
+    return kept
 
 
 def group_delete(request: HttpRequest, actor: SystemActor, group_id: str) -> HttpResponse:

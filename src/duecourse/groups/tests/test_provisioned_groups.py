@@ -33,7 +33,7 @@ def provisioned(admin, people) -> Group:
     group = services.group_create(
         actor=admin, data=GroupInput(name="Engineering", kind="static", member_ids=[people[0].pk, people[1].pk])
     )
-    Group.objects.filter(pk=group.pk).update(external_id="entra-7f3a")
+    Group.objects.filter(pk=group.pk).update(external_id="entra-7f3a", provisioned_at=ARCHIVED_ON)
     return Group.objects.get(pk=group.pk)
 
 
@@ -48,15 +48,25 @@ def archived(tenant, admin, people) -> Group:
         )
 
 
-def test_the_rules_read_external_id_and_archived_at():
-    live = SimpleNamespace(external_id=None, archived_at=None, archived_reason="")
-    synced = SimpleNamespace(external_id="abc", archived_at=None, archived_reason="")
+def test_the_rules_read_the_provisioned_marker_and_archived_at():
+    live = SimpleNamespace(external_id=None, archived_at=None, archived_reason="", provisioned_at=None)
+    synced = SimpleNamespace(external_id="abc", archived_at=None, archived_reason="", provisioned_at=ARCHIVED_ON)
+    # Okta pushes groups without an externalId: the marker, not the external id, says who manages it.
+    pushed = SimpleNamespace(external_id=None, archived_at=None, archived_reason="", provisioned_at=ARCHIVED_ON)
     gone = SimpleNamespace(
-        external_id="abc", archived_at=ARCHIVED_ON, archived_reason="removed by the identity provider"
+        external_id="abc",
+        archived_at=ARCHIVED_ON,
+        archived_reason="removed by the identity provider",
+        provisioned_at=ARCHIVED_ON,
     )
 
-    assert [domain.group_is_provisioned(g) for g in (live, synced, gone)] == [False, True, True]
-    assert [domain.members_edited_here(g, "static") for g in (live, synced, gone)] == [True, False, False]
+    assert [domain.group_is_provisioned(g) for g in (live, synced, pushed, gone)] == [False, True, True, True]
+    assert [domain.members_edited_here(g, "static") for g in (live, synced, pushed, gone)] == [
+        True,
+        False,
+        False,
+        False,
+    ]
     assert not domain.members_edited_here(live, "dynamic")
     assert domain.archived_notice(live) == ""
     assert domain.archived_notice(gone) == "Archived on 7 Dec 2026: removed by the identity provider"

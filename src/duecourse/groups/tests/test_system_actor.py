@@ -44,3 +44,15 @@ def test_the_system_actor_of_another_tenant_cannot_change_members(tenant, other_
     with pytest.raises(PermissionDenied):
         services.static_group_add_members(actor=theirs, group=group, person_ids=[learner.pk])
     assert not GroupMember.objects.filter(group=group).exists()
+
+
+def test_only_the_system_actor_marks_a_group_managed_by_the_identity_provider(tenant, admin):
+    with pytest.raises(PermissionDenied):
+        services.group_create(actor=admin, data=GroupInput(name="Mine", kind="static"), provisioned=True)
+    group = services.group_create(actor=admin, data=GroupInput(name="Ours", kind="static"))
+    with pytest.raises(PermissionDenied):
+        services.group_update(actor=admin, group=group, data=GroupInput(), provisioned=True)
+    assert Group.objects.get(pk=group.pk).provisioned_at is None
+    actor = SystemActor(tenant_id=tenant.pk, label="SCIM: Okta")
+    services.group_update(actor=actor, group=group, data=GroupInput(), provisioned=True)
+    assert Group.objects.get(pk=group.pk).provisioned_at is not None

@@ -5,7 +5,7 @@ import pytest
 from duecourse.groups.models import Group
 from duecourse.scim.tokens import scim_token_create, scim_token_revoke
 
-from .conftest import ERROR, GROUP, ScimClient, new_user
+from .conftest import ENTERPRISE, ERROR, GROUP, ScimClient, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +117,75 @@ def test_odd_input_is_a_scim_400_or_an_empty_page(scim, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     assert_scim_error(scim.post("Users", new_user("big@acme.test", title="x" * 2000)), 413)
     assert scim.get("Users", filter='userName eq "nul@acme.test"').json()["totalResults"] == 0
+
+
+SPELLINGS = {
+    "arabic-indic": lambda i: i.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")),
+    "fullwidth": lambda i: i.translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+    "superscript": lambda i: i.translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")),
+    "superscript two": lambda i: "²",
+    "spaced": lambda i: f" {i}",
+    "signed": lambda i: f"+{i}",
+    "decimal": lambda i: f"{i}.0",
+}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_an_id_that_is_not_plain_ascii_digits_names_nothing(scim, spelling):
+    """ "²" passes str.isdigit but int() refuses it (it was a 500); Arabic-Indic "١" int() reads as 1 (it named
+    the person with id 1). Every place that reads a SCIM id takes ASCII digits only."""
+    spell = SPELLINGS[spelling]
+    person_id = scim.post("Users", new_user("ann@acme.test")).json()["id"]
+    group_id = scim.post("Groups", {"schemas": [GROUP], "displayName": "G"}).json()["id"]
+    for path in (f"Users/{spell(person_id)}", f"Groups/{spell(group_id)}"):
+        assert_scim_error(scim.get(path), 404)
+        assert_scim_error(scim.delete(path), 404)
+    assert scim.get("Users", filter=f'id eq "{spell(person_id)}"').json()["totalResults"] == 0
+    assert scim.get("Groups", filter=f'id eq "{spell(group_id)}"').json()["totalResults"] == 0
+    member = scim.patch(f"Groups/{group_id}", {"op": "add", "path": "members", "value": [{"value": spell(person_id)}]})
+    assert_scim_error(member, 400, "invalidValue")
+    assert "members" in member.json()["detail"]
+    manager = scim.post("Users", new_user("bo@acme.test", **{ENTERPRISE: {"manager": {"value": spell(person_id)}}}))
+    assert_scim_error(manager, 400, "invalidValue")
+    assert "manager" in manager.json()["detail"]
+    assert scim.get(f"Users/{person_id}").json()["active"] is True
+    assert Group.objects.get(pk=group_id).memberships.count() == 0
+
+
+@pytest.mark.parametrize("number", ["١", "²", "１"])
+def test_paging_numbers_are_ascii_digits(scim, number):
+    assert_scim_error(scim.get("Users", startIndex=number), 400, "invalidValue")
+    assert_scim_error(scim.get("Groups", count=number), 400, "invalidValue")
+
+
+def test_409_comes_from_the_uniqueness_code_not_from_the_wording():
+    """scim_error_of answered 409 for any service message containing "already"; the services now mark a clash
+    with FieldError.code UNIQUE."""
+    from scim2_models import InvalidValueException, UniquenessException
+
+    from duecourse.core.errors import UNIQUE, FieldError, ValidationFailed
+    from duecourse.scim.errors import scim_error_of
+
+    worded = scim_error_of(ValidationFailed.on("manager_id", "is already leaving: pick another manager"))
+    assert isinstance(worded, InvalidValueException) and worded.status == 400
+    clash = scim_error_of(ValidationFailed.on("email", "belongs to Ann", code=UNIQUE))
+    assert isinstance(clash, UniquenessException) and clash.status == 409
+    assert clash.detail == "userName: belongs to Ann"
+    mixed = scim_error_of(
+        ValidationFailed(
+            detail="x", errors=[FieldError("title", "too long"), FieldError("external_id", "taken", UNIQUE)]
+        )
+    )
+    assert isinstance(mixed, UniquenessException)
+
+
+def test_every_clash_the_services_report_is_a_409(scim, learner):
+    learner.external_id = "emp-1"
+    learner.save()
+    for body in (new_user(learner.email), new_user("new@acme.test", externalId="emp-1")):
+        assert_scim_error(scim.post("Users", body), 409, "uniqueness")
+    scim.post("Groups", {"schemas": [GROUP], "displayName": "A", "externalId": "g"})
+    assert_scim_error(scim.post("Groups", {"schemas": [GROUP], "displayName": "A"}), 409, "uniqueness")
+    assert_scim_error(
+        scim.post("Groups", {"schemas": [GROUP], "displayName": "B", "externalId": "g"}), 409, "uniqueness"
+    )

@@ -14,6 +14,7 @@ def test_an_admin_creates_a_token_sees_it_once_and_revokes_it(admin_api, admin):
     created = admin_api.post("scim-tokens", {"name": "Entra ID"})
 
     assert created.status_code == 201, created.content
+    assert "no-store" in created["Cache-Control"]
     body = created.json()
     assert body["name"] == "Entra ID" and body["created_by"] == {"id": admin.pk, "name": admin.name}
     assert body["token"].startswith(f"scim_{body['prefix']}_") and body["revoked_at"] is None

@@ -27,6 +27,7 @@ def test_the_page_gives_the_base_url_and_shows_a_new_token_once(signed_in, admin
     html = text(created)
     secret = re.search(r'<code id="new-scim-token">([^<]+)</code>', html).group(1)
     assert created.status_code == 200 and 'data-copy="#new-scim-token"' in html
+    assert "no-store" in created["Cache-Control"]  # the secret stays in no browser or proxy cache
     assert scim_token_authenticate(secret).name == "Microsoft Entra ID"
 
     again = text(client.get(PAGE))

@@ -310,3 +310,44 @@ class TestDelete:
         again = create(scim, "rehire@acme.test", displayName="Back Again")
         assert again["id"] == user["id"] and again["active"] is True
         assert Person.objects.get(pk=user["id"]).name == "Back Again"
+
+
+class TestAdmins:
+    """A SCIM token cannot take an organisation's admin over or lock the organisation out (review 13 #9)."""
+
+    def test_the_last_active_admin_is_neither_deactivated_nor_deleted(self, scim, admin):
+        for response in (
+            scim.patch(f"Users/{admin.pk}", {"op": "replace", "path": "active", "value": False}),
+            scim.put(f"Users/{admin.pk}", {"schemas": [USER], "userName": admin.email, "active": False}),
+            scim.delete(f"Users/{admin.pk}"),
+        ):
+            assert response.status_code == 400, response.content
+            body = response.json()
+            assert body["scimType"] == "invalidValue" and "last active admin" in body["detail"]
+            assert body["detail"].startswith("active")
+        admin.refresh_from_db()
+        assert admin.active and scim.get(f"Users/{admin.pk}").status_code == 200
+
+    def test_an_admin_with_another_admin_beside_is_deactivated(self, scim, admin, tenant, make_person):
+        make_person(tenant, roles=["admin"])
+        assert scim.delete(f"Users/{admin.pk}").status_code == 204
+        admin.refresh_from_db()
+        assert not admin.active
+
+    @pytest.mark.parametrize("role", ["admin", "hr", "instructor"])
+    def test_the_email_of_a_role_holder_is_not_changed_by_scim(self, scim, tenant, make_person, role):
+        holder = make_person(tenant, email=f"{role}.holder@acme.test", roles=[role])
+        for response in (
+            scim.patch(f"Users/{holder.pk}", {"op": "replace", "path": "userName", "value": "evil@attacker.test"}),
+            scim.put(f"Users/{holder.pk}", {"schemas": [USER], "userName": "evil@attacker.test"}),
+        ):
+            assert response.status_code == 400, response.content
+            assert response.json()["detail"].startswith("userName") and "role" in response.json()["detail"]
+        holder.refresh_from_db()
+        assert holder.email == f"{role}.holder@acme.test"
+
+    def test_a_learners_email_follows_the_identity_provider(self, scim, learner):
+        response = scim.patch(f"Users/{learner.pk}", {"op": "replace", "path": "userName", "value": "new@acme.test"})
+        assert response.status_code == 200, response.content
+        learner.refresh_from_db()
+        assert learner.email == "new@acme.test"
