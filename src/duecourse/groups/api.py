@@ -3,6 +3,7 @@ from ninja import Query, Router, Status
 
 from duecourse.core.api import ERROR_RESPONSES, ListParams, actor_of, paged_list, was_paging_asked
 from duecourse.groups import selectors, services
+from duecourse.groups.domain import group_is_provisioned
 from duecourse.groups.models import Group
 from duecourse.groups.schemas import GroupFilters, GroupIn, GroupList, GroupOut, GroupPatch
 from duecourse.people.presenters import PERSON_CSV_COLUMNS, person_as_dict
@@ -22,6 +23,7 @@ def group_as_dict(group: Group, *, with_members: bool = False) -> dict:
         "rule": group.rule,
         "member_count": getattr(group, "member_count", 0),
         "external_id": group.external_id,
+        "provisioned": group_is_provisioned(group),
         "archived_at": group.archived_at,
         "archived_reason": group.archived_reason,
     }

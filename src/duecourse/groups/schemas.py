@@ -17,8 +17,11 @@ class GroupOut(Schema):
     member_ids: list[int] | None
     rule: dict[str, Any] | None
     member_count: int
-    external_id: str | None = Field(
-        None, description="Set for a group your identity provider manages (SCIM): its name and members change there"
+    external_id: str | None = Field(None, description="The identity provider's id for the group (SCIM externalId)")
+    provisioned: bool = Field(
+        False,
+        description="Managed by your identity provider (SCIM, with or without an externalId): its name and members "
+        "change there, not here",
     )
     archived_at: dt.datetime | None = Field(
         None, description="When the group was archived (emptied for good, e.g. removed by the identity provider)"

@@ -108,6 +108,7 @@ def test_the_api_refuses_a_rename_and_shows_the_new_fields(admin_api, provisione
 
     listed = {g["name"]: g for g in admin_api.get("groups").json()["items"]}
     assert listed["Engineering"]["external_id"] == "entra-7f3a" and listed["Engineering"]["archived_at"] is None
+    assert listed["Engineering"]["provisioned"] is True
     assert listed["Old team"]["archived_at"].startswith("2026-12-07T09:30")
     assert listed["Old team"]["archived_reason"] == "removed by the identity provider"
     live = admin_api.get("groups", {"archived": "false"}).json()["items"]
