@@ -9,9 +9,8 @@ from duecourse.core.models import AuditEvent
 from duecourse.groups.models import Group
 from duecourse.people.models import Person
 from duecourse.testing.factories import make_course, target
+from duecourse.testing.scim import ENTERPRISE, GROUP, USER
 from duecourse.testing.web import text
-
-from .conftest import ENTERPRISE, GROUP, USER
 
 pytestmark = pytest.mark.django_db
 

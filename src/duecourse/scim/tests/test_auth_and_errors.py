@@ -4,8 +4,7 @@ import pytest
 
 from duecourse.groups.models import Group
 from duecourse.scim.tokens import scim_token_create, scim_token_revoke
-
-from .conftest import ENTERPRISE, ERROR, GROUP, ScimClient, new_user
+from duecourse.testing.scim import ENTERPRISE, ERROR, GROUP, ScimClient, new_user
 
 pytestmark = pytest.mark.django_db
 

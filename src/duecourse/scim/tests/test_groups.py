@@ -7,8 +7,7 @@ from duecourse.core.models import AuditEvent
 from duecourse.groups.models import Group, GroupMember
 from duecourse.groups.services import ARCHIVED_BY_IDENTITY_PROVIDER
 from duecourse.testing.factories import make_course, target
-
-from .conftest import GROUP
+from duecourse.testing.scim import GROUP
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ import pytest
 from duecourse.core.models import AuditEvent
 from duecourse.people.models import Person
 from duecourse.testing.factories import org_unit
-
-from .conftest import ENTERPRISE, ERROR, USER, new_user
+from duecourse.testing.scim import ENTERPRISE, ERROR, USER, new_user
 
 pytestmark = pytest.mark.django_db
 
