@@ -211,6 +211,18 @@ def plan_errors_to_rows(message: str, rows: list[ReminderRow]) -> str | None:
     return message
 
 
+def recurrence_weeks_field() -> forms.IntegerField:
+    """The "repeat every N weeks" field of the assign form and the training configuration form."""
+    return forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_RECURRENCE_WEEKS,
+        label="Repeat every (weeks)",
+        help_text="Leave empty for training done once; otherwise it re-opens that many weeks after each due date.",
+        widget=forms.NumberInput(attrs={"min": 1}),
+    )
+
+
 class AssignForm(TimingMixin):
     """Assign training to one person from their page: several items, their timing, recurrence, validity and
     reminder plan. The reminder rows come beside it (`ReminderRow`s, any number); each item goes through
@@ -221,14 +233,7 @@ class AssignForm(TimingMixin):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Pick at least one course, path or skill."},
     )
-    recurrence_weeks = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=MAX_RECURRENCE_WEEKS,
-        label="Repeat every (weeks)",
-        help_text="Leave empty for training done once; otherwise it re-opens that many weeks after each due date.",
-        widget=forms.NumberInput(attrs={"min": 1}),
-    )
+    recurrence_weeks = recurrence_weeks_field()
     validity_months = forms.IntegerField(
         required=False,
         min_value=1,
@@ -715,14 +720,7 @@ class RuleForm(TimingMixin, AudienceFields):
     )
     name = forms.CharField(max_length=MAX_RULE_NAME_LENGTH, label="Name")
     new_starters = forms.BooleanField(required=False, label="New starters (people hired from today on)")
-    recurrence_weeks = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=MAX_RECURRENCE_WEEKS,
-        label="Repeat every (weeks)",
-        help_text="Leave empty for training done once; otherwise it re-opens that many weeks after each due date.",
-        widget=forms.NumberInput(attrs={"min": 1}),
-    )
+    recurrence_weeks = recurrence_weeks_field()
     recert_window_days = forms.IntegerField(
         required=False,
         min_value=0,
