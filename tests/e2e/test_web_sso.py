@@ -11,7 +11,7 @@ from duecourse.notifications.models import OutboxMessage
 from duecourse.people import secret_box
 from duecourse.people.invitations import invitations_send
 from duecourse.people.models import Invitation, OidcIdentity, Person, SsoConnection
-from duecourse.testing.oidc import DEFAULT_PASSWORD
+from duecourse.testing.oidc import DEFAULT_PASSWORD, connect_tenant
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -20,17 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 def sso(oidc_provider, live_server, settings, tenant):
     """Acme signs in with the provider; duecourse's BASE_URL is the live server."""
     settings.BASE_URL = live_server.url
-    client_id, client_secret = oidc_provider.client(live_server.url + "/login/sso/callback/")
-    SsoConnection.objects.create(
-        tenant=tenant,
-        issuer=oidc_provider.issuer,
-        client_id=client_id,
-        client_secret_sealed=secret_box.seal(client_secret),
-        allowed_domains=["acme.test"],
-        claim_department="department",
-        claim_manager_email="manager_email",
-        enabled=True,
-    )
+    connect_tenant(oidc_provider, tenant, live_server.url)
     return oidc_provider
 
 

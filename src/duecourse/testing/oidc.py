@@ -251,3 +251,22 @@ def oidc_provider(oidc_provider_process: OidcProvider) -> OidcProvider:
     """A real OpenID Connect provider on loopback, emptied for this test (see OidcProvider)."""
     oidc_provider_process.reset()
     return oidc_provider_process
+
+
+def connect_tenant(provider: OidcProvider, tenant: Any, base_url: str) -> None:
+    """Register duecourse at `base_url` with the provider and turn single sign-on on for `tenant` (Acme's
+    domain, department and manager claims mapped), as an admin would on the Sign-in page."""
+    from duecourse.people import secret_box
+    from duecourse.people.models import SsoConnection
+
+    client_id, client_secret = provider.client(base_url + "/login/sso/callback/")
+    SsoConnection.objects.create(
+        tenant=tenant,
+        issuer=provider.issuer,
+        client_id=client_id,
+        client_secret_sealed=secret_box.seal(client_secret),
+        allowed_domains=["acme.test"],
+        claim_department="department",
+        claim_manager_email="manager_email",
+        enabled=True,
+    )

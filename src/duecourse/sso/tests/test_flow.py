@@ -16,6 +16,7 @@ from duecourse.core.models import AuditEvent
 from duecourse.people import secret_box
 from duecourse.people.models import OidcIdentity, Person, SsoConnection
 from duecourse.sso.client import providers
+from duecourse.testing.oidc import connect_tenant
 from duecourse.testing.web import field_error, text
 
 pytestmark = pytest.mark.slow
@@ -27,17 +28,7 @@ CALLBACK = BASE + "/login/sso/callback/"
 @pytest.fixture
 def provider(oidc_provider, tenant, settings):
     settings.BASE_URL = BASE
-    client_id, client_secret = oidc_provider.client(CALLBACK)
-    SsoConnection.objects.create(
-        tenant=tenant,
-        issuer=oidc_provider.issuer,
-        client_id=client_id,
-        client_secret_sealed=secret_box.seal(client_secret),
-        allowed_domains=["acme.test"],
-        claim_department="department",
-        claim_manager_email="manager_email",
-        enabled=True,
-    )
+    connect_tenant(oidc_provider, tenant, BASE)
     return oidc_provider
 
 
