@@ -10,7 +10,7 @@ from duecourse.assignments.presenters import (
     ASSIGNMENT_CSV_COLUMNS,
     BULK_FAILED_CSV_COLUMNS,
     assignment_as_dict,
-    assignment_csv_row,
+    assignment_csv_rows,
     assignment_row_as_dict,
     bulk_answer,
     bulk_failed_csv_rows,
@@ -47,27 +47,10 @@ def _assignment_page(request, queryset, params):
         rows = queryset
         if was_paging_asked(request):
             rows = rows[params.offset : params.offset + params.limit]
-
-        def generate():
-            batch = []
-            for item in rows.iterator(chunk_size=2000):
-                batch.append(item)
-                if len(batch) == 2000:
-                    yield from _csv_rows(batch)
-                    batch = []
-            yield from _csv_rows(batch)
-
-        return csv_response("assignments.csv", ASSIGNMENT_CSV_COLUMNS, generate())
+        return csv_response("assignments.csv", ASSIGNMENT_CSV_COLUMNS, assignment_csv_rows(rows))
     page = list(queryset[params.offset : params.offset + params.limit])
     titles = titles_for(page)
     return {"count": queryset.count(), "items": [assignment_as_dict(a, titles) for a in page]}
-
-
-def _csv_rows(batch):
-    titles = titles_for(batch)
-    for item in batch:
-        row = assignment_csv_row(item, titles)
-        yield [row.get(c) for c in ASSIGNMENT_CSV_COLUMNS]
 
 
 @router.get(

@@ -239,6 +239,7 @@ class AssignmentQuery:
     rule_id: int | None = None
     assigned_by_id: int | None = None
     include_hidden: bool = True
+    person_search: str = ""  # the Mandatory tasks page's search: part of the person's name or email
 
 
 # Everyone below a manager, at any depth (UNION stops a cycle in bad data). SQLite and PostgreSQL alike.
@@ -302,6 +303,9 @@ def assignment_query_filter(
         q &= Q(_source_exists(assigned_by_id=query.assigned_by_id))
     if not query.include_hidden:
         q &= ~Q(visibility="hidden")
+    if query.person_search.strip():
+        words = query.person_search.strip()
+        q &= Q(person__name__icontains=words) | Q(person__email__icontains=words.lower())
     return q
 
 

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "duecourse.policy",
     "duecourse.sso",
     "duecourse.scim",
+    "duecourse.workspace",
     "duecourse.compat",
     "duecourse.scheduler",
     "duecourse.shell",

@@ -9,6 +9,7 @@ from duecourse.groups import permissions as group_permissions
 from duecourse.people import permissions as people_permissions
 from duecourse.people import roles
 from duecourse.policy import permissions as policy_permissions
+from duecourse.workspace import permissions as workspace_permissions
 
 
 def navigation_for(actor, current_path: str) -> list[dict]:
@@ -20,6 +21,7 @@ def navigation_for(actor, current_path: str) -> list[dict]:
         ("People", "people:list", roles.sees_whole_tenant(actor) or is_manager),
         ("Groups", "groups:list", group_permissions.can_view_groups(actor)),
         ("Catalog", "catalog:courses", catalog_permissions.can_view_catalog(actor)),
+        ("Mandatory tasks", "workspace:tasks", workspace_permissions.can_view_workspace(actor)),
         ("Assign", "assignments:bulk", assignment_permissions.assigns_tenant_wide(actor) or is_manager),
         ("Training", "assignments:training-list", assignment_permissions.can_view_rules(actor)),
         ("Certificates", "certificates:list", certificate_permissions.can_open_certificates_page(actor)),

@@ -14,6 +14,7 @@
 //   data-filter-checklist              on a search box: hide the labels of its .check-list that do not match
 //                                        (and a .check-group heading with none left under it)
 //   data-autosubmit                    on a select: submit its form when it changes
+//   data-check-all="name"              on a checkbox: tick or untick every checkbox of that name in its form
 //   data-follow                        on a link: follow it as soon as the page loads (sso/continue.html: the
 //                                        CSP's form-action keeps a form from redirecting to another site,
 //                                        so the sign-in form lands here and a link goes on to the provider)
@@ -111,6 +112,14 @@
   });
 
   document.addEventListener("change", function (event) {
+    var all = event.target;
+    if (all.matches && all.matches("[data-check-all]") && all.form) {
+      var name = all.getAttribute("data-check-all");
+      Array.prototype.forEach.call(all.form.elements, function (box) {
+        if (box.type === "checkbox" && box.name === name) box.checked = all.checked;
+      });
+      return;
+    }
     var select = event.target;
     if (select.matches && select.matches("[data-autosubmit]") && select.form) select.form.submit();
   });

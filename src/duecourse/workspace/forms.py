@@ -1,0 +1,177 @@
+"""The Mandatory tasks filters (a GET form whose query string is the page's state) and the bulk action
+form. Filters become the list's one `AssignmentQuery` through `AssignmentFilterIn`, as the API's do."""
+
+import dataclasses
+import datetime as dt
+import typing
+from typing import cast
+
+from django import forms
+from pydantic import ValidationError
+
+from duecourse.assignments.forms import parse_target
+from duecourse.assignments.schemas import AssignmentFilterIn, SourceKind
+from duecourse.assignments.selectors import AssignmentQuery
+from duecourse.assignments.status import UNFINISHED_STATUSES, AssignmentStatus
+from duecourse.people import selectors as people_selectors
+from duecourse.people.models import Person
+from duecourse.workspace.domain import DEFAULT_SORT, SORTS, STATUS_ANY, STATUS_TODO
+
+STATUS_CHOICES = [
+    (STATUS_TODO, "To do (assigned, in progress, overdue)"),
+    (STATUS_ANY, "Any status"),
+    *[(status.value, str(status.label)) for status in AssignmentStatus],
+]
+SOURCE_KIND_LABELS = {
+    "individual": "Assigned to the person",
+    "group": "A group",
+    "org_unit": "A department, site or region",
+    "everyone": "Everyone",
+    "new_starter": "New starters",
+    "rule": "A training configuration",
+}
+assert set(SOURCE_KIND_LABELS) == set(typing.get_args(SourceKind))  # one list of kinds: the API's
+YES_NO = [("", "Any"), ("yes", "Flagged"), ("no", "Not flagged")]
+
+
+class TaskFilterForm(forms.Form):
+    """Every field is optional; the choices come from the tenant (`choices` from `selectors.filter_choices`)."""
+
+    q = forms.CharField(required=False, max_length=100, label="Person")
+    status = forms.ChoiceField(required=False, choices=STATUS_CHOICES, label="Status")
+    escalation_tier = forms.ChoiceField(required=False, label="Escalation")
+    compliance_flag = forms.ChoiceField(required=False, choices=YES_NO, label="Compliance flag")
+    department = forms.ChoiceField(required=False, label="Department")
+    site = forms.ChoiceField(required=False, label="Site")
+    region = forms.ChoiceField(required=False, label="Region")
+    group_id = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Group")
+    manager = forms.EmailField(required=False, max_length=254, label="Manager's email")
+    scope = forms.BooleanField(required=False, label="Indirect reports too")
+    target = forms.ChoiceField(required=False, label="Training")
+    source_kind = forms.ChoiceField(
+        required=False, choices=[("", "Any"), *SOURCE_KIND_LABELS.items()], label="Assigned through"
+    )
+    rule_id = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Training configuration")
+    due_after = forms.DateField(required=False, label="Due after", widget=forms.DateInput(attrs={"type": "date"}))
+    due_before = forms.DateField(required=False, label="Due before", widget=forms.DateInput(attrs={"type": "date"}))
+    assigned_by = forms.EmailField(required=False, max_length=254, label="Assigned by (email)")
+    sort = forms.ChoiceField(required=False, choices=[(k, s.label) for k, s in SORTS.items()], label="Sort")
+
+    def __init__(self, data, *, actor: Person, choices: dict):
+        super().__init__(data)
+        self.actor = actor
+        any_ = [("", "Any")]
+        cast(forms.ChoiceField, self.fields["escalation_tier"]).choices = [
+            *any_,
+            ("0", "Not escalated"),
+            *[(str(i), f"Tier {i}: {tier['after_days']}+ days overdue") for i, tier in enumerate(choices["tiers"], 1)],
+        ]
+        for unit in ("department", "site", "region"):
+            cast(forms.ChoiceField, self.fields[unit]).choices = any_ + [(name, name) for name in choices[unit]]
+        cast(forms.ChoiceField, self.fields["group_id"]).choices = any_ + list(choices["groups"])
+        cast(forms.ChoiceField, self.fields["target"]).choices = [("", "Any training"), *choices["targets"]]
+        cast(forms.ChoiceField, self.fields["rule_id"]).choices = any_ + list(choices["rules"])
+        for name in ("q", "manager", "assigned_by"):
+            self.fields[name].widget.attrs["data-enter-stays"] = ""
+        self.fields["q"].widget.attrs.update({"placeholder": "Search by name or email", "type": "search"})
+
+    def clean_target(self):
+        value = self.cleaned_data.get("target") or ""
+        if value and parse_target(value) is None:
+            raise forms.ValidationError("Pick a course, learning path or skill from the list.")
+        return value
+
+    def _person_id(self, field: str) -> int | None:
+        email = self.cleaned_data.get(field)
+        if not email:
+            return None
+        found = people_selectors.people_by_email(actor=self.actor, emails=[email]).get(email.strip().lower())
+        if found is None:
+            self.add_error(field, "Nobody in your organisation has this email.")
+            return None
+        return found.pk
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        cleaned["manager_id"] = self._person_id("manager")
+        cleaned["assigned_by_id"] = self._person_id("assigned_by")
+        if cleaned.get("scope") and not cleaned.get("manager"):
+            self.add_error("scope", "Give a manager's email to include their indirect reports.")
+        after, before = cleaned.get("due_after"), cleaned.get("due_before")
+        if isinstance(after, dt.date) and isinstance(before, dt.date) and after >= before:
+            self.add_error("due_before", "Must be after the “due after” date.")
+        return cleaned
+
+    @property
+    def search(self) -> str:
+        return (self.cleaned_data.get("q") or "").strip()
+
+    @property
+    def chosen_sort(self) -> str:
+        return self.cleaned_data.get("sort") or DEFAULT_SORT
+
+    def to_query(self) -> AssignmentQuery:
+        """The list's query (call after `is_valid()`); the API's filter schema checks it as for the API."""
+        data = self.cleaned_data
+        status = data.get("status") or STATUS_TODO
+        statuses = (
+            [AssignmentStatus(s) for s in UNFINISHED_STATUSES]
+            if status == STATUS_TODO
+            else None
+            if status == STATUS_ANY
+            else [AssignmentStatus(status)]
+        )
+        target = parse_target(data.get("target") or "")
+        flag = {"yes": True, "no": False}.get(data.get("compliance_flag") or "")
+        tier = data.get("escalation_tier")
+        try:
+            query = AssignmentFilterIn(
+                status=statuses,
+                target_type=target.type if target else None,
+                target_id=target.id if target else None,
+                department=data.get("department") or None,
+                site=data.get("site") or None,
+                region=data.get("region") or None,
+                group_id=data.get("group_id"),
+                manager_id=data.get("manager_id"),
+                scope="subtree" if data.get("scope") and data.get("manager_id") else "direct",
+                due_after=data.get("due_after"),
+                due_before=data.get("due_before"),
+                escalation_tier=int(tier) if tier not in (None, "") else None,
+                compliance_flag=flag,
+                source_kind=data.get("source_kind") or None,
+                rule_id=data.get("rule_id"),
+                assigned_by_id=data.get("assigned_by_id"),
+            ).to_query()
+        except ValidationError as exc:  # the form's choices keep to the schema; this is a safety net
+            raise ValueError(str(exc)) from exc
+        return dataclasses.replace(query, person_search=self.search)
+
+
+ACTION_CHOICES = [("remind", "Send a reminder now"), ("extend", "Extend the due date"), ("withdraw", "Withdraw")]
+
+
+class TaskActionForm(forms.Form):
+    """One action on the ticked items, or on everything the filter matches (`everything`)."""
+
+    action = forms.ChoiceField(choices=ACTION_CHOICES)
+    ids = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+    everything = forms.BooleanField(required=False)
+    query = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="New due date")
+    reason = forms.CharField(required=False, max_length=500, label="Reason")
+
+    def clean_ids(self):
+        raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        ids = []
+        for value in raw:
+            if not str(value).isdigit() or len(str(value)) > 18:
+                raise forms.ValidationError("contains something that is not an assignment")
+            ids.append(int(value))
+        return list(dict.fromkeys(ids))
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        if not cleaned.get("everything") and not cleaned.get("ids"):
+            raise forms.ValidationError("Tick at least one item, or choose everything the filter matches.")
+        return cleaned
