@@ -240,7 +240,8 @@ class TestMyAssignments:
         lines = b"".join(response.streaming_content).decode().splitlines()
         assert lines[0] == (
             "id,person_id,person_name,person_email,target_type,target_id,target_title,status,progress,priority,"
-            "due_date,visibility,cycle,sources,assigned_at,completed_at,expires_at,compliance_flag,escalation_tier"
+            "due_date,visibility,cycle,sources,assigned_at,completed_at,expires_at,compliance_flag,escalation_tier,"
+            "department,site,region,manager_name,manager_email,hire_date"
         )
         learner, w = world["learner"], world
         high = w["high"]
@@ -248,7 +249,7 @@ class TestMyAssignments:
         assert lines[2] == (
             f"{high.pk},{learner.pk},Lena Learner,{learner.email},course,{w['courses'][1].pk},Course B,assigned,0,"
             f"high,2026-06-20,required,1,Individual by {admin.name};Individual by {instructor.name},"
-            "2026-06-15T09:00:00Z,,,false,0"
+            "2026-06-15T09:00:00Z,,,false,0,,,,,,"
         )
         assert [int(line.split(",")[0]) for line in lines[1:]] == [i["id"] for i in expected_items(w)]
         paged = api_as(learner).get("me/assignments", {"format": "csv", "limit": 2, "offset": 1})

@@ -89,7 +89,9 @@ class TestFilters:
         assert items[w["deep"].pk]["escalation_tier"] == 3 and items[w["deep"].pk]["compliance_flag"] is True
         assert admin_api.get(f"assignments/{w['other'].pk}").json()["escalation_tier"] == 1
         csv = b"".join(admin_api.get("assignments", {"format": "csv", "escalation_tier": 3}).streaming_content).decode()
-        assert csv.splitlines()[0].endswith(",compliance_flag,escalation_tier")
+        assert csv.splitlines()[0].endswith(
+            ",compliance_flag,escalation_tier,department,site,region,manager_name,manager_email,hire_date"
+        )
         assert csv.splitlines()[1].endswith(",true,3") and len(csv.splitlines()) == 2
 
     def test_bad_values_are_422_naming_the_field(self, admin_api, w):
