@@ -22,6 +22,7 @@ SCENARIOS = {
     "import_people_unchanged",
     "my_assignments_p95",
     "team_view_p95",
+    "page_mandatory_tasks_p95",
     "xapi_ingest",
     "worker_peak_rss",
 }

@@ -25,7 +25,13 @@ class Client:
         parts = urlsplit(url)
         self.host, self.port = parts.hostname or "localhost", parts.port or 80
         self.target = parts.path + (f"?{parts.query}" if parts.query else "")
-        self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        # A page of the web UI signs in with a session cookie (DUECOURSE_BENCH_COOKIE), the API with a token.
+        cookie = os.environ.get("DUECOURSE_BENCH_COOKIE")
+        self.headers = (
+            {"Cookie": cookie, "Accept": "text/html"}
+            if cookie
+            else {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        )
         self.connection: http.client.HTTPConnection | None = None
 
     def request(self) -> float:

@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.test import Client
 
 from duecourse.assignments import services as assignment_services
 from duecourse.assignments.inputs import BulkAssignInput
@@ -25,7 +27,7 @@ from duecourse.core.actors import SystemActor
 from duecourse.notifications.models import Notification, OutboxMessage, ReminderPlanBacklog, ReminderSchedule
 from duecourse.people.imports import people_import
 from duecourse.people.models import Person
-from duecourse.people.services import api_token_create
+from duecourse.people.services import api_token_create, person_set_password
 from duecourse.reports.selectors import compliance
 from duecourse.scheduler.tick import run_tick
 
@@ -307,13 +309,13 @@ def _request(url: str, token: str, body: bytes | None = None) -> float:
     return time.perf_counter() - started
 
 
-def latency_p95(url: str, token: str, requests: int, concurrency: int = 4) -> float:
+def latency_p95(url: str, token: str, requests: int, concurrency: int = 4, cookie: str = "") -> float:
     """p95 over every request of `concurrency` keep-alive clients, run in a process of their own so the
     load generator does not share this process's GIL (or steal its time) while it measures the server."""
     command = [sys.executable, "-m", "duecourse.bench.load", url, "--requests", str(requests)]
     done = subprocess.run(  # noqa: S603 - our own module
         [*command, "--concurrency", str(concurrency)],
-        env={**os.environ, "DUECOURSE_BENCH_TOKEN": token},
+        env={**os.environ, "DUECOURSE_BENCH_TOKEN": token, **({"DUECOURSE_BENCH_COOKIE": cookie} if cookie else {})},
         capture_output=True,
         text=True,
         timeout=600,
@@ -323,6 +325,17 @@ def latency_p95(url: str, token: str, requests: int, concurrency: int = 4) -> fl
         raise RuntimeError(f"the load generator failed on {url}: {done.stderr.strip()[-2000:]}")
     latencies = sorted(json.loads(done.stdout))
     return latencies[int(0.95 * (len(latencies) - 1))] * 1000
+
+
+def session_cookie(person: Person) -> str:
+    """A signed-in session for `person` (as the login form makes one), as a Cookie header's value."""
+    if person.user is None:
+        person_set_password(person=person, password=secrets.token_urlsafe(24), enforce_policy=False)
+        person.refresh_from_db()
+    assert person.user is not None
+    client = Client()
+    client.force_login(person.user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
 def http_scenarios(ds: Dataset, database_url: str, requests: int, batches: int) -> list[Result]:
@@ -336,6 +349,7 @@ def http_scenarios(ds: Dataset, database_url: str, requests: int, batches: int) 
     with running_server(database_url) as base:
         mine = latency_p95(f"{base}/api/v1/me/assignments?limit=10", learner_token, requests)
         team = latency_p95(f"{base}/api/v1/reports/team-status?manager_id={manager.pk}", manager_token, requests)
+        tasks = latency_p95(f"{base}/tasks/", "", requests, cookie=session_cookie(admin))
         people = list(
             Person.objects.filter(tenant_id=ds.tenant_id, pk__gte=ds.base_person_id).values_list("email", flat=True)[
                 :500
@@ -361,6 +375,7 @@ def http_scenarios(ds: Dataset, database_url: str, requests: int, batches: int) 
     return [
         Result("my_assignments_p95", total, mine, "ms"),
         Result("team_view_p95", total, team, "ms"),
+        Result("page_mandatory_tasks_p95", total, tasks, "ms"),
         Result("xapi_ingest", statements, rate, "statements/s"),
     ]
 

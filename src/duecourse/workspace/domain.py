@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 PAGE_SIZE = 50
+COUNT_CAP = 10_000  # the list counts this far ("10,000+"); the actions on everything matched reach all
 MAX_VIEW_NAME_LENGTH = 80
 MAX_VIEW_QUERY_LENGTH = 2000
 MAX_SAVED_VIEWS = 50  # per person

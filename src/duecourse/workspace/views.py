@@ -4,7 +4,6 @@ selection or on everything the filter matches, and saved views. Thin: the rules 
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,10 +12,11 @@ from django.views.decorators.http import require_POST
 from duecourse.assignments.presenters import ASSIGNMENT_CSV_COLUMNS, assignment_csv_rows, present
 from duecourse.core.api import csv_response
 from duecourse.core.errors import DomainError, forbidden
+from duecourse.core.paging import CappedPaginator
 from duecourse.core.web import is_htmx, person_view
 from duecourse.notifications.manual_reminders import ActionRequest, assignments_act
 from duecourse.workspace import permissions, selectors, services
-from duecourse.workspace.domain import BUILT_IN_VIEWS, PAGE_SIZE, SORTS, view_query
+from duecourse.workspace.domain import BUILT_IN_VIEWS, COUNT_CAP, PAGE_SIZE, SORTS, view_query
 from duecourse.workspace.forms import TaskActionForm, TaskFilterForm
 
 ACTION_DONE = {"remind": "Sent a reminder for", "extend": "Extended the due date of", "withdraw": "Withdrew"}
@@ -66,7 +66,7 @@ def _page(request, *, data, action_form=None, status=200):
     }
     if form.is_valid():
         tasks = selectors.task_list(actor=actor, query=form.to_query(), sort=form.chosen_sort)
-        page = Paginator(tasks, PAGE_SIZE).get_page(data.get("page"))
+        page = CappedPaginator(tasks, PAGE_SIZE, cap=COUNT_CAP).get_page(data.get("page"))
         context["page"] = page
         context["items"] = present(actor, list(page.object_list), reminders=True)
     template = "workspace/_task_results.html" if is_htmx(request) and action_form is None else "workspace/tasks.html"

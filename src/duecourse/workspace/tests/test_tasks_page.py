@@ -259,3 +259,13 @@ class TestSavedViews:
     def test_views_are_per_person(self, w):
         signed_in(w["instructor"]).post("/tasks/views/", {"name": "Mine", "query": "status=overdue"})
         assert "Mine</a>" not in signed_in(w["hr"]).get("/tasks/").content.decode()
+
+
+def test_a_long_list_counts_up_to_a_cap(w, monkeypatch):
+    monkeypatch.setattr("duecourse.workspace.views.COUNT_CAP", 3)
+    monkeypatch.setattr("duecourse.workspace.views.PAGE_SIZE", 2)
+    html = signed_in(w["admin"]).get("/tasks/").content.decode()
+    assert "3+ assignments" in html and "1–2 of 3+" in html
+    assert "All 3+ matching the filter" in html
+    html = signed_in(w["admin"]).get("/tasks/?department=Sales").content.decode()
+    assert "1 assignment<" in html
