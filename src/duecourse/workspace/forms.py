@@ -34,10 +34,14 @@ assert set(SOURCE_KIND_LABELS) == set(typing.get_args(SourceKind))  # one list o
 YES_NO = [("", "Any"), ("yes", "Flagged"), ("no", "Not flagged")]
 
 
+class SearchInput(forms.TextInput):
+    input_type = "search"
+
+
 class TaskFilterForm(forms.Form):
     """Every field is optional; the choices come from the tenant (`choices` from `selectors.filter_choices`)."""
 
-    q = forms.CharField(required=False, max_length=100, label="Person")
+    q = forms.CharField(required=False, max_length=100, label="Person", widget=SearchInput)
     status = forms.ChoiceField(required=False, choices=STATUS_CHOICES, label="Status")
     escalation_tier = forms.ChoiceField(required=False, label="Escalation")
     compliance_flag = forms.ChoiceField(required=False, choices=YES_NO, label="Compliance flag")
@@ -73,7 +77,7 @@ class TaskFilterForm(forms.Form):
         cast(forms.ChoiceField, self.fields["rule_id"]).choices = any_ + list(choices["rules"])
         for name in ("q", "manager", "assigned_by"):
             self.fields[name].widget.attrs["data-enter-stays"] = ""
-        self.fields["q"].widget.attrs.update({"placeholder": "Search by name or email", "type": "search"})
+        self.fields["q"].widget.attrs["placeholder"] = "Search by name or email"
 
     def clean_target(self):
         value = self.cleaned_data.get("target") or ""
