@@ -184,3 +184,16 @@ def test_an_unknown_kind_or_language_is_not_found(admin):
     assert (
         client.get("/settings/emails/?kind=reminder&language=fr").headers["Location"] == "/settings/emails/reminder/fr/"
     )
+
+
+def test_the_docs_list_every_kind_and_variable():
+    from pathlib import Path
+
+    import duecourse
+    from duecourse.notifications.template_kinds import TEMPLATE_KINDS, VARIABLES
+
+    docs = (Path(duecourse.__file__).parents[2] / "docs" / "email-templates.md").read_text()
+    for kind, label in TEMPLATE_KINDS:
+        assert f"| `{kind}` | {label} |" in docs
+    for name, _ in VARIABLES:
+        assert f"| `{name}` |" in docs
