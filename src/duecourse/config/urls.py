@@ -16,6 +16,7 @@ urlpatterns = [
     path("team/", include("duecourse.reports.urls")),
     path("tasks/", include("duecourse.workspace.urls")),  # Mandatory tasks (docs/workspace.md)
     path("", include("duecourse.sso.urls")),  # /login/sso/, its callback, /settings/sign-in/
+    path("settings/emails/", include("duecourse.notifications.template_urls")),
     path("settings/", include("duecourse.policy.urls")),
     path("settings/provisioning/", include("duecourse.scim.token_urls")),
     path("", include("duecourse.assignments.urls")),

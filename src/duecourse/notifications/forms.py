@@ -1,8 +1,10 @@
-"""The notification-settings form: email on or off per category."""
+"""The notification-settings form (email on or off per category) and the email-template form."""
 
 from django import forms
 
+from duecourse.notifications.email_templates import Draft
 from duecourse.notifications.inputs import PreferencesInput
+from duecourse.notifications.template_kinds import FIELD_LABELS, MAX_SUBJECT_LENGTH
 
 CATEGORY_TEXT = {
     "assigned": ("New training", "When training is assigned to you, or is due again."),
@@ -36,3 +38,27 @@ class PreferencesForm(forms.Form):
 
     def to_input(self) -> PreferencesInput:
         return PreferencesInput.model_validate(self.cleaned_data)
+
+
+class EmailTemplateForm(forms.Form):
+    """One kind's email in one language; the service compiles and renders it before it is saved."""
+
+    subject = forms.CharField(label=FIELD_LABELS["subject"], max_length=MAX_SUBJECT_LENGTH)
+    body_text = forms.CharField(
+        label=FIELD_LABELS["body_text"],
+        widget=forms.Textarea(attrs={"rows": 14, "class": "code"}),
+        strip=False,
+        help_text="Every email has it; mail programs that show no HTML show this.",
+    )
+    body_html = forms.CharField(
+        label=FIELD_LABELS["body_html"],
+        widget=forms.Textarea(attrs={"rows": 14, "class": "code"}),
+        required=False,
+        strip=False,
+        help_text="Optional. Values are escaped for HTML.",
+    )
+    sample = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def draft(self) -> Draft:
+        data = self.cleaned_data
+        return Draft(subject=data["subject"], body_text=data["body_text"], body_html=data.get("body_html") or "")

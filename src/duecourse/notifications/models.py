@@ -111,9 +111,13 @@ class NotificationPreference(TenantScopedModel):
 
 
 class MessageTemplate(TenantScopedModel):
-    """A tenant's override of an email template (Django template language), by name."""
+    """A tenant's email template (Django template language): either a custom one, by name (a reminder
+    rule names it; "message" rewords every email), or the one for a kind of email in a language
+    (`template_kinds`; language "" is every language without its own)."""
 
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, blank=True, default="")
+    kind = models.CharField(max_length=30, blank=True, default="")
+    language = models.CharField(max_length=16, blank=True, default="")
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField(blank=True, default="")
@@ -121,10 +125,21 @@ class MessageTemplate(TenantScopedModel):
 
     class Meta:
         db_table = "message_template"
-        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="message_template_unique_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name"], condition=Q(kind=""), name="message_template_unique_name"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "kind", "language"], condition=~Q(kind=""), name="message_template_unique_kind"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="") & ~Q(name="")) | (~Q(kind="") & Q(name="")),
+                name="message_template_named_or_kind",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.name or f"{self.kind} ({self.language or 'every language'})"
 
 
 class OutboxMessage(TenantScopedModel):

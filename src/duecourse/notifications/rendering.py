@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from duecourse.catalog.selectors import target_titles
 from duecourse.notifications.models import MessageTemplate, Notification
 from duecourse.notifications.services import assignment_link, base_url
+from duecourse.notifications.template_kinds import MAX_SUBJECT_LENGTH, MESSAGE, lookup_keys
 
 
 @dataclass
@@ -88,44 +89,106 @@ def _link(n: Notification, a) -> str:
 
 
 def template_names(tenant_id: int) -> set[str]:
-    """The names a reminder rule may give as its `template`: the tenant's message templates, which
-    `render_email` looks up by the same name. Saving a plan checks against these (a 422 then, not a
+    """The names a reminder rule may give as its `template`: the tenant's custom (named) message templates,
+    which `render_email` looks up by the same name. Saving a plan checks against these (a 422 then, not a
     held email later); `handlers.py` answers `assignments.signals.reminder_template_names` with them."""
-    return set(MessageTemplate.objects.filter(tenant_id=tenant_id).values_list("name", flat=True))
+    return set(MessageTemplate.objects.filter(tenant_id=tenant_id, kind="").values_list("name", flat=True))
 
 
 class TemplateFailed(Exception):
-    pass
+    """A template that does not compile or render; `field` names which part (subject, body_text, body_html)."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
+Compiled = tuple[Template, Template, Template | None]
+
+
+def compile_template(*, subject: str, body_text: str, body_html: str) -> Compiled:
+    """(subject, text, html-or-None) compiled: subject and text unescaped, HTML autoescaped; TemplateFailed."""
+    plain = Engine(autoescape=False)
+    parts: list[Template | None] = []
+    for field, source in (("subject", subject), ("body_text", body_text), ("body_html", body_html)):
+        try:
+            if field == "body_html":
+                parts.append(Template(source) if source else None)
+            else:
+                parts.append(Template(source, engine=plain))
+        except Exception as exc:  # a syntax error in a tenant's template
+            raise TemplateFailed(f"{exc.__class__.__name__}: {exc}", field) from exc
+    subject_template, text_template, html_template = parts
+    assert subject_template is not None and text_template is not None
+    return subject_template, text_template, html_template
+
+
+def render_compiled(compiled: Compiled, context: dict) -> tuple[str, str, str]:
+    """(subject, text, html) of compiled templates; a failure while rendering is TemplateFailed naming the part."""
+    rendered = []
+    for field, template in zip(("subject", "body_text", "body_html"), compiled, strict=True):
+        try:
+            rendered.append(template.render(Context(context)) if template is not None else "")
+        except Exception as exc:  # a tenant template that fails while rendering must not stop the others
+            raise TemplateFailed(f"{exc.__class__.__name__}: {exc}", field) from exc
+    subject, text, html = rendered
+    return " ".join(subject.split())[:MAX_SUBJECT_LENGTH], text, html
 
 
 class TenantTemplates:
-    """Tenants' template overrides for one batch of emails: loaded with one query, each compiled once."""
+    """Tenants' templates for one batch of emails: loaded with one query, each compiled once."""
 
     def __init__(self, tenant_ids):
-        self._rows = {(t.tenant_id, t.name): t for t in MessageTemplate.objects.filter(tenant_id__in=set(tenant_ids))}
-        self._compiled: dict[tuple[int, str], tuple | TemplateFailed | None] = {}
+        rows = list(MessageTemplate.objects.filter(tenant_id__in=set(tenant_ids)))
+        self._rows = {(t.tenant_id, t.name): t for t in rows if not t.kind}
+        self._kind_rows = {(t.tenant_id, t.kind, t.language): t for t in rows if t.kind}
+        self._compiled: dict[int, Compiled | TemplateFailed] = {}
 
-    def get(self, tenant_id: int, name: str) -> tuple | None:
-        """(subject, text, html-or-None) compiled templates of the override, None without one; TemplateFailed."""
-        key = (tenant_id, name)
-        if key not in self._compiled:
-            row = self._rows.get(key)
-            if row is None:
-                self._compiled[key] = None
-            else:
-                try:
-                    plain = Engine(autoescape=False)
-                    self._compiled[key] = (
-                        Template(row.subject, engine=plain),
-                        Template(row.body_text, engine=plain),
-                        Template(row.body_html) if row.body_html else None,
-                    )
-                except Exception as exc:  # a syntax error in a tenant's template
-                    self._compiled[key] = TemplateFailed(f"{exc.__class__.__name__}: {exc}")
-        found = self._compiled[key]
+    def _compile(self, row: MessageTemplate) -> Compiled:
+        if row.pk not in self._compiled:
+            try:
+                self._compiled[row.pk] = compile_template(
+                    subject=row.subject, body_text=row.body_text, body_html=row.body_html
+                )
+            except TemplateFailed as exc:
+                self._compiled[row.pk] = exc
+        found = self._compiled[row.pk]
         if isinstance(found, TemplateFailed):
             raise found
         return found
+
+    def get(self, tenant_id: int, name: str) -> Compiled | None:
+        """The compiled custom template of that name, None without one; TemplateFailed."""
+        row = self._rows.get((tenant_id, name))
+        return None if row is None else self._compile(row)
+
+    def choose(self, tenant_id: int, *, template_name: str, kinds: set[str], locale: str) -> Compiled | None:
+        """The template of an email (None: the built-in one). The one lookup order: the custom template a
+        reminder rule names; else the kind's template in the person's locale, its language, every language
+        (several kinds: the digest's); else the tenant's "message" override. TemplateFailed."""
+        if template_name:
+            named = self.get(tenant_id, template_name)
+            if named is None:
+                raise TemplateFailed(f"template {template_name!r} does not exist")
+            return named
+        for kind, language in lookup_keys(kinds, locale):
+            row = self._kind_rows.get((tenant_id, kind, language))
+            if row is not None:
+                return self._compile(row)
+        return self.get(tenant_id, MESSAGE)
+
+
+def email_context(*, person, items: list[Item], invitation_link: str | None = None) -> dict:
+    """What a template sees. Plain values only: a tenant's template must not reach into models
+    (no person.user.password). `template_kinds.VARIABLES` documents it."""
+    return {
+        "person": {"name": person.name, "email": person.email},
+        "items": items,
+        "item": items[0] if items else None,
+        "count": len(items),
+        "base_url": base_url(),
+        "invitation_link": invitation_link or "",
+    }
 
 
 def render_email(
@@ -137,31 +200,20 @@ def render_email(
     templates: TenantTemplates | None = None,
     invitation_link: str | None = None,
 ) -> tuple[str, str, str]:
-    """(subject, text, html) for one person's items; a tenant's override by name wins over the defaults.
-    `invitation_link`: the person never signed in, so the email offers it instead of a bare login link."""
-    # Plain values only: a tenant's template must not reach into models (no person.user.password).
-    recipient = {"name": person.name, "email": person.email}
-    context = {
-        "person": recipient,
-        "items": items,
-        "count": len(items),
-        "base_url": base_url(),
-        "invitation_link": invitation_link or "",
-    }
+    """(subject, text, html) for one person's items, from the tenant's template (`TenantTemplates.choose`)
+    or the defaults. `invitation_link`: the person never signed in, so the email offers it instead of a
+    bare login link."""
+    context = email_context(person=person, items=items, invitation_link=invitation_link)
     templates = templates or TenantTemplates([tenant_id])
-    override = templates.get(tenant_id, template_name or "message")
-    if template_name and override is None:
-        raise TemplateFailed(f"template {template_name!r} does not exist")
+    chosen = templates.choose(
+        tenant_id, template_name=template_name, kinds={item.kind for item in items}, locale=person.locale
+    )
+    if chosen is not None:
+        return render_compiled(chosen, context)
     try:
-        if override is not None:
-            subject_template, text_template, html_template = override
-            subject = subject_template.render(Context(context)).strip()
-            text = text_template.render(Context(context))
-            html = html_template.render(Context(context)) if html_template else ""
-        else:
-            subject = items[0].headline if len(items) == 1 else f"{len(items)} updates on your training"
-            text = render_to_string("notifications/email/message.txt", context)
-            html = render_to_string("notifications/email/message.html", context)
-    except Exception as exc:  # a tenant template that fails while rendering must not stop the others
+        subject = items[0].headline if len(items) == 1 else f"{len(items)} updates on your training"
+        text = render_to_string("notifications/email/message.txt", context)
+        html = render_to_string("notifications/email/message.html", context)
+    except Exception as exc:
         raise TemplateFailed(f"{exc.__class__.__name__}: {exc}") from exc
-    return " ".join(subject.split())[:300], text, html
+    return " ".join(subject.split())[:MAX_SUBJECT_LENGTH], text, html

@@ -1,0 +1,190 @@
+"""The email-template editor (admins): kinds × languages, one kind's email per language with a live preview."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from duecourse.core.errors import ValidationFailed, forbidden
+from duecourse.core.web import add_field_errors, person_view
+from duecourse.notifications import email_templates, permissions
+from duecourse.notifications.email_templates import Draft
+from duecourse.notifications.forms import EmailTemplateForm
+from duecourse.notifications.template_kinds import (
+    ALL_LANGUAGES,
+    KIND_LABELS,
+    TEMPLATE_KINDS,
+    VARIABLES,
+    base_language,
+    is_language,
+    is_template_kind,
+)
+from duecourse.people.models import Person
+from duecourse.people.selectors import access_person, person_list
+
+SAMPLE_CHOICES = 20
+
+
+def _allowed(actor: Person) -> None:
+    if not permissions.can_manage_email_templates(actor):
+        raise forbidden("change the organisation's email templates")
+
+
+def _key(kind: str, language: str) -> None:
+    if not is_template_kind(kind) or not is_language(language):
+        raise Http404("No such kind of email or language")
+
+
+def _edit_url(kind: str, language: str) -> str:
+    if language:
+        return reverse("email_templates:edit-language", args=[kind, language])
+    return reverse("email_templates:edit", args=[kind])
+
+
+def _sample(actor: Person, raw) -> Person:
+    """The sample person: the admin by default, or someone of their tenant (another tenant's: 404)."""
+    if raw in (None, ""):
+        return actor
+    if not str(raw).isdigit() or len(str(raw)) > 18:
+        raise Http404("No such person")
+    return access_person(actor=actor, person_id=int(raw))
+
+
+@require_GET
+@person_view
+def list_view(request):
+    actor = request.actor
+    _allowed(actor)
+    kind, language = request.GET.get("kind"), request.GET.get("language", "").strip()
+    if kind is not None:  # "Another language": go to that kind's email in it
+        if is_template_kind(kind) and is_language(language):
+            return HttpResponseRedirect(_edit_url(kind, language))
+        messages.error(request, f"{language!r} is not a language (e.g. it, de, en-GB).")
+        return HttpResponseRedirect(reverse("email_templates:list"))
+    rows = email_templates.kind_templates(actor=actor)
+    customised = {(t.kind, t.language): t for t in rows if t.kind}
+    locales = Person.objects.filter(tenant_id=actor.tenant_id, active=True).values_list("locale", flat=True)
+    languages = sorted({base_language(locale) for locale in locales.distinct()} | {lang for _, lang in customised})
+    languages = [lang for lang in languages if lang]
+    table = [
+        {
+            "kind": kind,
+            "label": label,
+            "cells": [
+                {"language": lang, "url": _edit_url(kind, lang), "custom": (kind, lang) in customised}
+                for lang in [ALL_LANGUAGES, *languages]
+            ],
+        }
+        for kind, label in TEMPLATE_KINDS
+    ]
+    context = {
+        "table": table,
+        "languages": languages,
+        "named": [t for t in rows if not t.kind],
+        "kinds": TEMPLATE_KINDS,
+    }
+    return render(request, "notifications/email_templates.html", context)
+
+
+@person_view
+def edit_view(request, kind: str, language: str = ALL_LANGUAGES):
+    actor = request.actor
+    _allowed(actor)
+    _key(kind, language)
+    current = email_templates.kind_template(actor=actor, kind=kind, language=language)
+    starter_from = ""
+    if request.method == "POST":
+        form = EmailTemplateForm(request.POST)
+        sample = _sample(actor, request.POST.get("sample"))
+        if form.is_valid():
+            try:
+                email_templates.template_save(
+                    actor=actor, kind=kind, language=language, draft=form.draft(), sample=sample
+                )
+            except ValidationFailed as exc:
+                add_field_errors(form, exc)
+            else:
+                messages.success(request, f"Saved the “{KIND_LABELS[kind]}” email ({_language_label(language)}).")
+                return HttpResponseRedirect(_edit_url(kind, language))
+        draft = _draft_of(request.POST)
+    else:
+        sample = _sample(actor, request.GET.get("sample"))
+        if current is None:
+            draft, starter_from = email_templates.starter(actor=actor, kind=kind, language=language)
+        else:
+            draft = Draft(subject=current.subject, body_text=current.body_text, body_html=current.body_html)
+        form = EmailTemplateForm(initial={**vars(draft), "sample": sample.pk})
+    context = {
+        "form": form,
+        "kind": kind,
+        "kind_label": KIND_LABELS[kind],
+        "language": language,
+        "language_label": _language_label(language),
+        "current": current,
+        "starter_from": starter_from,
+        "variables": VARIABLES,
+        "sample": sample,
+        "choices": _sample_choices(actor, sample),
+        "preview": email_templates.template_preview(
+            actor=actor, kind=kind, language=language, draft=draft, sample=sample
+        ),
+        "preview_url": _edit_url(kind, language) + "preview/",
+        "reset_url": _edit_url(kind, language) + "reset/",
+    }
+    return render(request, "notifications/email_template_edit.html", context, status=422 if form.errors else 200)
+
+
+@require_POST
+@person_view
+def preview_view(request, kind: str, language: str = ALL_LANGUAGES):
+    """The preview panel (htmx): the form's current text rendered for the sample person."""
+    actor = request.actor
+    _allowed(actor)
+    _key(kind, language)
+    sample = _sample(actor, request.POST.get("sample"))
+    preview = email_templates.template_preview(
+        actor=actor, kind=kind, language=language, draft=_draft_of(request.POST), sample=sample
+    )
+    return render(request, "notifications/_email_preview.html", {"preview": preview, "sample": sample})
+
+
+@require_POST
+@person_view
+def reset_view(request, kind: str, language: str = ALL_LANGUAGES):
+    actor = request.actor
+    _allowed(actor)
+    _key(kind, language)
+    if email_templates.template_reset(actor=actor, kind=kind, language=language):
+        messages.success(
+            request, f"The “{KIND_LABELS[kind]}” email ({_language_label(language)}) is back to the default."
+        )
+    return HttpResponseRedirect(reverse("email_templates:list"))
+
+
+@require_GET
+@person_view
+def sample_people_view(request):
+    """Options of the sample-person select (htmx): people of the tenant matching the search."""
+    actor = request.actor
+    _allowed(actor)
+    q = request.GET.get("q", "").strip()[:100]
+    people = list(person_list(actor=actor, q=q or None, active=True)[:SAMPLE_CHOICES])
+    return render(request, "notifications/_sample_options.html", {"people": people, "selected": None})
+
+
+def _sample_choices(actor: Person, sample: Person) -> list[Person]:
+    people = [sample] if sample.pk != actor.pk else []
+    return [actor, *people]
+
+
+def _draft_of(data) -> Draft:
+    return Draft(
+        subject=data.get("subject", "")[:1000],
+        body_text=data.get("body_text", ""),
+        body_html=data.get("body_html", ""),
+    )
+
+
+def _language_label(language: str) -> str:
+    return language or "every language"
