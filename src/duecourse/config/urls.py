@@ -14,6 +14,7 @@ urlpatterns = [
     path("catalog/", include("duecourse.catalog.urls")),
     path("notifications/", include("duecourse.notifications.urls")),
     path("team/", include("duecourse.reports.urls")),
+    path("reports/exports/", include("duecourse.reports.export_urls")),
     path("", include("duecourse.sso.urls")),  # /login/sso/, its callback, /settings/sign-in/
     path("settings/", include("duecourse.policy.urls")),
     path("settings/provisioning/", include("duecourse.scim.token_urls")),

@@ -9,6 +9,7 @@ from duecourse.groups import permissions as group_permissions
 from duecourse.people import permissions as people_permissions
 from duecourse.people import roles
 from duecourse.policy import permissions as policy_permissions
+from duecourse.reports import permissions as report_permissions
 
 
 def navigation_for(actor, current_path: str) -> list[dict]:
@@ -23,6 +24,7 @@ def navigation_for(actor, current_path: str) -> list[dict]:
         ("Assign", "assignments:bulk", assignment_permissions.assigns_tenant_wide(actor) or is_manager),
         ("Training", "assignments:training-list", assignment_permissions.can_view_rules(actor)),
         ("Certificates", "certificates:list", certificate_permissions.can_open_certificates_page(actor)),
+        ("Exports", "exports:page", report_permissions.can_run_exports(actor)),
         ("Audit log", "audit-log", people_permissions.can_view_audit_log(actor)),
         ("Settings", "policy:settings", policy_permissions.can_manage_settings(actor)),
     ]
