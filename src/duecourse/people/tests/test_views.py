@@ -82,6 +82,7 @@ def test_navigation_shows_only_the_pages_each_role_may_open(admin, directory, si
         "Catalog",
         "Training",
         "Certificates",
+        "Exports",
     ]
     assert nav_labels(signed_in(admin).get("/").content.decode()) == [
         "Home",
@@ -92,6 +93,7 @@ def test_navigation_shows_only_the_pages_each_role_may_open(admin, directory, si
         "Assign",
         "Training",
         "Certificates",
+        "Exports",
         "Audit log",
         "Settings",
     ]
