@@ -44,7 +44,15 @@ def audit_sample_csv(request):
     form = AuditSampleForm(request.GET)
     if form.is_valid():
         try:
-            return _download(exports.audit_sample(actor=request.actor, **form.sample_params()))
+            data = form.cleaned_data
+            sample = exports.audit_sample(
+                actor=request.actor,
+                percent=data["percent"],
+                seed=data["seed"],
+                date_from=data["from"],
+                date_to=data["to"],
+            )
+            return _download(sample)
         except ValidationFailed as exc:
             add_field_errors(form, exc)
     return _page(request, form, status=422)

@@ -1,7 +1,5 @@
 """The audit sample's inputs on the exports page (the API takes the same names: percent, seed, from, to)."""
 
-import datetime as dt
-
 from django import forms
 
 from duecourse.reports.exports import MAX_PERCENT, MAX_SEED, MIN_PERCENT
@@ -32,8 +30,3 @@ class AuditSampleForm(forms.Form):
         self.fields["to"] = forms.DateField(
             required=False, label="Completed to", widget=forms.DateInput(attrs={"type": "date"})
         )
-
-    def sample_params(self) -> dict[str, int | dt.date | None]:
-        """The valid form as `exports.audit_sample` keywords."""
-        data = self.cleaned_data
-        return {"percent": data["percent"], "seed": data["seed"], "date_from": data["from"], "date_to": data["to"]}
