@@ -3,15 +3,10 @@
 from django.shortcuts import render
 
 from duecourse.core.api import csv_response
-from duecourse.core.errors import ValidationFailed, forbidden
+from duecourse.core.errors import ValidationFailed
 from duecourse.core.web import add_field_errors, person_view
-from duecourse.reports import exports, permissions
+from duecourse.reports import exports
 from duecourse.reports.forms import AuditSampleForm
-
-
-def _require_exports(actor) -> None:
-    if not permissions.can_run_exports(actor):
-        raise forbidden("run HR exports")
 
 
 def _download(export: exports.Export):
@@ -24,7 +19,7 @@ def _page(request, form: AuditSampleForm, *, status: int = 200):
 
 @person_view
 def exports_view(request):
-    _require_exports(request.actor)
+    exports.require_exports(request.actor)
     return _page(request, AuditSampleForm())
 
 
@@ -40,7 +35,7 @@ def completed_before_start_csv(request):
 
 @person_view
 def audit_sample_csv(request):
-    _require_exports(request.actor)
+    exports.require_exports(request.actor)
     form = AuditSampleForm(request.GET)
     if form.is_valid():
         try:

@@ -100,7 +100,7 @@ class Export:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def _require_exports(actor: Person) -> None:
+def require_exports(actor: Person) -> None:
     if not permissions.can_run_exports(actor):
         raise forbidden("run HR exports")
 
@@ -124,7 +124,7 @@ def overdue_by_department(*, actor: Person) -> Export:
     """Every overdue assignment of an active person the actor may see (the list's own overdue filter), by
     department name (none last), then person name; days overdue count from the due date to today in the
     person's time zone."""
-    _require_exports(actor)
+    require_exports(actor)
     now = clock.now()
     tiers = tenant_escalation_tiers(actor.tenant_id)
     overdue = assignment_query_filter(actor=actor, query=AssignmentQuery(overdue=True), now=now, tiers=tiers)
@@ -174,7 +174,7 @@ def overdue_by_department(*, actor: Person) -> Export:
 def completed_before_start(*, actor: Person) -> Export:
     """Completions dated (in the person's time zone) before the person's hire date: evidence recorded
     before someone started, which HR checks as a data-quality and audit finding."""
-    _require_exports(actor)
+    require_exports(actor)
     # The SQL takes the UTC date, at most a day past the local one, so `<=` keeps every candidate;
     # the local date then decides.
     candidates = (
@@ -241,7 +241,7 @@ def audit_sample(
     (whole UTC days, both included), picked at random in SQL, oldest first. The same seed over the same
     completions picks the same rows; without one a seed is drawn, and the answer names it (file name and
     `X-Sample-Seed`) so the sample can be drawn again."""
-    _require_exports(actor)
+    require_exports(actor)
     if not MIN_PERCENT <= percent <= MAX_PERCENT:
         raise ValidationFailed.on("percent", f"must be a whole number from {MIN_PERCENT} to {MAX_PERCENT}")
     if seed is not None and not 0 <= seed <= MAX_SEED:

@@ -8,10 +8,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from duecourse.assignments.inputs import RuleInput
+from duecourse.assignments.living_rules import rule_create
 from duecourse.assignments.progress import progress_record
 from duecourse.assignments.services import assignment_withdraw
 from duecourse.reports import exports
-from duecourse.testing.factories import assign, make_course, make_path, org_unit
+from duecourse.testing.factories import assign, make_course, make_path, org_unit, target
 from duecourse.testing.scheduling import frozen_at, utc
 from duecourse.testing.web import field_error, nav_labels
 
@@ -66,6 +68,12 @@ def org(admin, tenant, other_tenant, make_person):
     assign(admin, cat, path, due_date="2026-06-12")
     assign(admin, cat, a, due_date="2026-06-10")
     assign(boss, cat, a, due_date="2026-06-10")  # a second source of the same kind
+    rule_create(
+        actor=admin,
+        data=RuleInput.model_validate(
+            {"name": "Cat's rule", "audience": {"person_ids": [cat.pk]}, "items": [{"target": target(a)}]}
+        ),
+    )
     assign(admin, zed, a, due_date="2026-06-14")
     assign(admin, dan, a, due_date="2026-06-01")
     optional = assign(admin, ann, b, due_date="2026-06-01")
@@ -123,7 +131,7 @@ class TestOverdueByDepartment:
             "sources": "individual",
             "assignment_id": ann["assignment_id"],
         }
-        assert (cat_a["days_overdue"], cat_a["escalation_tier"], cat_a["sources"]) == ("5", "1", "individual")
+        assert (cat_a["days_overdue"], cat_a["escalation_tier"], cat_a["sources"]) == ("5", "1", "individual;rule")
         assert (cat_path["target_type"], cat_path["days_overdue"], cat_path["site"]) == ("path", "3", "York")
         assert (zed["manager_name"], zed["manager_email"], zed["days_overdue"]) == ("", "", "1")
 
