@@ -15,6 +15,7 @@ urlpatterns = [
     path("notifications/", include("duecourse.notifications.urls")),
     path("team/", include("duecourse.reports.urls")),
     path("tasks/", include("duecourse.workspace.urls")),  # Mandatory tasks (docs/workspace.md)
+    path("reports/exports/", include("duecourse.reports.export_urls")),
     path("", include("duecourse.sso.urls")),  # /login/sso/, its callback, /settings/sign-in/
     path("settings/emails/", include("duecourse.notifications.template_urls")),
     path("settings/", include("duecourse.policy.urls")),

@@ -1,10 +1,11 @@
+import datetime as dt
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
 from duecourse.core.api import ERROR_RESPONSES, actor_of, csv_response, rendered_json
-from duecourse.reports import selectors
+from duecourse.reports import exports, selectors
 
 router = Router()
 
@@ -63,3 +64,69 @@ def compliance(request: HttpRequest, params: Query[ComplianceParams]):
         columns = ["key", "required_due", "completed", "rate", "exempt"]
         return csv_response(f"compliance-by-{params.by}.csv", columns, ([i[c] for c in columns] for i in items))
     return {"items": items}
+
+
+# --- the HR exports (reports/exports.py): CSV only ---------------------------------------------------
+def _csv_answer(description: str) -> dict:
+    """The 200 of an endpoint that answers CSV only, for the OpenAPI document."""
+    return {
+        "responses": {
+            200: {"description": description, "content": {"text/csv": {"schema": {"type": "string"}}}},
+        }
+    }
+
+
+def _streamed(export: exports.Export) -> StreamingHttpResponse:
+    return csv_response(export.filename, export.columns, export.rows, headers=export.headers)
+
+
+class SampleParams(Schema):
+    percent: int = Field(..., ge=exports.MIN_PERCENT, le=exports.MAX_PERCENT, description="Share of completions, 1-100")
+    seed: int | None = Field(
+        None, ge=0, le=exports.MAX_SEED, description="Draw the same sample again (the answer's `X-Sample-Seed`)"
+    )
+    date_from: dt.date | None = Field(None, alias="from", description="Completed on or after this day (UTC)")
+    date_to: dt.date | None = Field(None, alias="to", description="Completed on or before this day (UTC)")
+
+
+@router.get(
+    "/exports/overdue-by-department",
+    response={**ERROR_RESPONSES},
+    summary="CSV: every overdue assignment, by department (admin, instructor, hr)",
+    description="Active people only; ordered by department name (none last), then person name.",
+    openapi_extra=_csv_answer("Overdue assignments with department, site, region, manager and escalation tier"),
+)
+def export_overdue_by_department(request: HttpRequest):
+    return _streamed(exports.overdue_by_department(actor=actor_of(request)))
+
+
+@router.get(
+    "/exports/completed-before-start",
+    response={**ERROR_RESPONSES},
+    summary="CSV: completions dated before the person's hire date (admin, instructor, hr)",
+    openapi_extra=_csv_answer("Completions before the hire date, with their evidence"),
+)
+def export_completed_before_start(request: HttpRequest):
+    return _streamed(exports.completed_before_start(actor=actor_of(request)))
+
+
+@router.get(
+    "/exports/audit-sample",
+    response={**ERROR_RESPONSES},
+    summary="CSV: a random sample of completions with their evidence (admin, instructor, hr)",
+    description=(
+        "`percent` % of the completions (rounded up), optionally completed `from` / `to` (days, both included), "
+        "picked at random. The same `seed` over the same completions draws the same sample; the seed used is "
+        "in the `X-Sample-Seed` header and the file name."
+    ),
+    openapi_extra=_csv_answer("The sampled completions, oldest first"),
+)
+def export_audit_sample(request: HttpRequest, params: Query[SampleParams]):
+    export = exports.audit_sample(
+        actor=actor_of(request),
+        percent=params.percent,
+        seed=params.seed,
+        date_from=params.date_from,
+        date_to=params.date_to,
+    )
+    return _streamed(export)

@@ -14,3 +14,10 @@ def can_view_team(actor: Person, manager_id: int) -> bool:
     if can_view_tenant_reports(actor):
         return True
     return manager_id == actor.pk and has_reports(actor)
+
+
+def can_run_exports(actor: Person) -> bool:
+    """reports.run_exports (overdue by department, completed before start, audit sample): whoever sees the
+    compliance reports, that is admin, instructor and hr, organisation-wide. A manager's view of their
+    people is the team page; managers and learners get 403 here, as on compliance."""
+    return can_view_tenant_reports(actor)

@@ -15,6 +15,7 @@ from duecourse.core.errors import DomainError, forbidden
 from duecourse.core.paging import CappedPaginator
 from duecourse.core.web import is_htmx, person_view
 from duecourse.notifications.manual_reminders import ActionRequest, assignments_act
+from duecourse.reports import permissions as report_permissions
 from duecourse.workspace import permissions, selectors, services
 from duecourse.workspace.domain import BUILT_IN_VIEWS, COUNT_CAP, PAGE_SIZE, SORTS, view_query
 from duecourse.workspace.forms import TaskActionForm, TaskFilterForm
@@ -56,6 +57,7 @@ def _page(request, *, data, action_form=None, status=200):
         "sort": form.chosen_sort if form.is_valid() else "due",
         "sort_links": _sort_links(without_sort, form.chosen_sort if form.is_valid() else ""),
         "can_act": permissions.can_act_in_workspace(actor),
+        "can_run_exports": report_permissions.can_run_exports(actor),
         "action_form": action_form,
         "selected": set(action_form.cleaned_data.get("ids") or []) if action_form and action_form.is_bound else set(),
         "csv_url": reverse("workspace:csv") + (f"?{query}" if query else ""),

@@ -80,6 +80,7 @@ def test_navigation_shows_only_the_pages_each_role_may_open(admin, directory, si
         "People",
         "Groups",
         "Catalog",
+        "Mandatory tasks",
         "Training",
         "Certificates",
     ]
@@ -89,6 +90,7 @@ def test_navigation_shows_only_the_pages_each_role_may_open(admin, directory, si
         "People",
         "Groups",
         "Catalog",
+        "Mandatory tasks",
         "Assign",
         "Training",
         "Certificates",

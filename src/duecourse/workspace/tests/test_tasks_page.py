@@ -274,4 +274,4 @@ def test_a_long_list_counts_up_to_a_cap(w, monkeypatch):
 def test_the_person_page_shows_the_tier_and_flag_as_every_list_does(w):
     section = signed_in(w["manager"]).get(f"/assign/person/{w['lars'].pk}/training/", HTTP_HX_REQUEST="true")
     html = section.content.decode()
-    assert "policy\">Tier 2</span>" in html and "Escalation tier 2 of the organisation" in html
+    assert 'policy">Tier 2</span>' in html and "Escalation tier 2 of the organisation" in html
