@@ -127,7 +127,8 @@ class Assignment(HighVolumeTenantScopedModel):
         indexes = [
             models.Index(fields=["tenant", "person", "withdrawn_at"], name="assignment_person_idx"),
             models.Index(fields=["tenant", "target_type", "target_id"], name="assignment_target_idx"),
-            models.Index(fields=["tenant", "due_at"], name="assignment_due_at_idx"),
+            # `id` last: the Mandatory tasks list pages by (due_at, id) straight from the index, ties and all.
+            models.Index(fields=["tenant", "due_at", "id"], name="assignment_due_at_id_idx"),
             models.Index(fields=["operation"], name="assignment_operation_idx"),
             models.Index(
                 fields=["tenant", "expires_at"],

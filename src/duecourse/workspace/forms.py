@@ -7,6 +7,9 @@ import typing
 from typing import cast
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from pydantic import ValidationError
 
 from duecourse.assignments.forms import parse_target
@@ -38,28 +41,59 @@ class SearchInput(forms.TextInput):
     input_type = "search"
 
 
+class PlainSelect(forms.Select):
+    """A <select> written directly rather than through a template per option: the filter bar has a dozen
+    selects with a few hundred options, rendered on every page of the list (a tenth of its time)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = "" if value is None else str(value)
+        attrs = self.build_attrs(self.attrs, attrs)
+
+        def options(choices) -> SafeString:
+            return format_html_join(
+                "",
+                "{}",
+                (
+                    (
+                        format_html('<optgroup label="{}">{}</optgroup>', key, options(label))
+                        if isinstance(label, list | tuple)
+                        else format_html(
+                            '<option value="{}"{}>{}</option>', key, " selected" if str(key) == chosen else "", label
+                        ),
+                    )
+                    for key, label in choices
+                ),
+            )
+
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options(self.choices))
+
+
 class TaskFilterForm(forms.Form):
     """Every field is optional; the choices come from the tenant (`choices` from `selectors.filter_choices`)."""
 
     q = forms.CharField(required=False, max_length=100, label="Person", widget=SearchInput)
-    status = forms.ChoiceField(required=False, choices=STATUS_CHOICES, label="Status")
-    escalation_tier = forms.ChoiceField(required=False, label="Escalation")
-    compliance_flag = forms.ChoiceField(required=False, choices=YES_NO, label="Compliance flag")
-    department = forms.ChoiceField(required=False, label="Department")
-    site = forms.ChoiceField(required=False, label="Site")
-    region = forms.ChoiceField(required=False, label="Region")
-    group_id = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Group")
+    status = forms.ChoiceField(widget=PlainSelect, required=False, choices=STATUS_CHOICES, label="Status")
+    escalation_tier = forms.ChoiceField(widget=PlainSelect, required=False, label="Escalation")
+    compliance_flag = forms.ChoiceField(widget=PlainSelect, required=False, choices=YES_NO, label="Compliance flag")
+    department = forms.ChoiceField(widget=PlainSelect, required=False, label="Department")
+    site = forms.ChoiceField(widget=PlainSelect, required=False, label="Site")
+    region = forms.ChoiceField(widget=PlainSelect, required=False, label="Region")
+    group_id = forms.TypedChoiceField(widget=PlainSelect, required=False, coerce=int, empty_value=None, label="Group")
     manager = forms.EmailField(required=False, max_length=254, label="Manager's email")
     scope = forms.BooleanField(required=False, label="Indirect reports too")
-    target = forms.ChoiceField(required=False, label="Training")
+    target = forms.ChoiceField(widget=PlainSelect, required=False, label="Training")
     source_kind = forms.ChoiceField(
-        required=False, choices=[("", "Any"), *SOURCE_KIND_LABELS.items()], label="Assigned through"
+        widget=PlainSelect, required=False, choices=[("", "Any"), *SOURCE_KIND_LABELS.items()], label="Assigned through"
     )
-    rule_id = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Training configuration")
+    rule_id = forms.TypedChoiceField(
+        widget=PlainSelect, required=False, coerce=int, empty_value=None, label="Training configuration"
+    )
     due_after = forms.DateField(required=False, label="Due after", widget=forms.DateInput(attrs={"type": "date"}))
     due_before = forms.DateField(required=False, label="Due before", widget=forms.DateInput(attrs={"type": "date"}))
     assigned_by = forms.EmailField(required=False, max_length=254, label="Assigned by (email)")
-    sort = forms.ChoiceField(required=False, choices=[(k, s.label) for k, s in SORTS.items()], label="Sort")
+    sort = forms.ChoiceField(
+        widget=PlainSelect, required=False, choices=[(k, s.label) for k, s in SORTS.items()], label="Sort"
+    )
 
     def __init__(self, data, *, actor: Person, choices: dict):
         super().__init__(data)
