@@ -14,7 +14,7 @@ from duecourse.testing.web import signed_in
 
 ROLES = ("admin", "instructor", "hr", "manager", "learner", "anonymous")
 LOGIN = 302
-DRAFT = {"subject": "Hi {{ person.name }}", "body_text": "{{ count }}", "body_html": ""}
+DRAFT = {"subject": "Hi {{ person.name }}", "body_text": "{{ count }}", "body_html": "<p>{{ person.name }}</p>"}
 
 # fmt: off
 MATRIX = [
@@ -27,6 +27,10 @@ MATRIX = [
     ("GET",   "/settings/emails/people/?q=per",             None,      200, 403, 403, 403, 403, LOGIN),
     ("POST",  "/settings/emails/reminder/preview/",         "own",     200, 403, 403, 403, 403, LOGIN),
     ("POST",  "/settings/emails/reminder/preview/",         "foreign", 404, 403, 403, 403, 403, LOGIN),
+    ("POST",  "/settings/emails/reminder/preview.html",     "own",     200, 403, 403, 403, 403, LOGIN),
+    ("POST",  "/settings/emails/reminder/preview.html",     "foreign", 404, 403, 403, 403, 403, LOGIN),
+    ("POST",  "/settings/emails/reminder/it/preview.html",  "own",     200, 403, 403, 403, 403, LOGIN),
+    ("GET",   "/settings/emails/reminder/preview.html",     None,      405, 405, 405, 405, 405, 405),
     ("POST",  "/settings/emails/digest/it/",                None,      302, 403, 403, 403, 403, LOGIN),
     ("POST",  "/settings/emails/digest/it/",                "foreign", 404, 403, 403, 403, 403, LOGIN),
     ("POST",  "/settings/emails/overdue/reset/",            None,      302, 403, 403, 403, 403, LOGIN),
@@ -82,6 +86,8 @@ def test_email_template_pages_permission_matrix(client, world, method, path, sam
         assert _state() == state_before
     if expected == 302 and role == "admin":
         assert AuditEvent.objects.count() == audit_before + 1
+    if expected == 200 and path.endswith("preview.html"):  # the email as sent to the sample person
+        assert response.content.decode() == f"<p>{samples['own'].name}</p>"
     if expected == 200 and path.startswith("/settings/emails/people/"):
         options = response.content.decode()
         assert f'value="{samples["own"].pk}"' in options and f'value="{samples["foreign"].pk}"' not in options

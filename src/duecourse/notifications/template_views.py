@@ -1,9 +1,13 @@
 """The email-template editor (admins): kinds × languages, one kind's email per language with a live preview."""
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.decorators import csp
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import escape
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from duecourse.core.errors import ValidationFailed, forbidden
@@ -24,6 +28,19 @@ from duecourse.people.models import Person
 from duecourse.people.selectors import access_person, person_list
 
 SAMPLE_CHOICES = 20
+
+# The HTML preview is the email as sent, framed by the editor: its own policy allows the inline styles an
+# email needs and nothing else (no script, no form, no plugin), only our own pages may frame it, and the
+# sandbox directive gives it an opaque origin even if it is opened on its own.
+EMAIL_PREVIEW_POLICY = {
+    "default-src": [NONE],
+    "style-src": [UNSAFE_INLINE],
+    "img-src": ["https:", "data:"],
+    "base-uri": [NONE],
+    "form-action": [NONE],
+    "frame-ancestors": [SELF],
+    "sandbox": True,
+}
 
 
 def _allowed(actor: Person) -> None:
@@ -129,7 +146,9 @@ def edit_view(request, kind: str, language: str = ALL_LANGUAGES):
         "preview": email_templates.template_preview(
             actor=actor, kind=kind, language=language, draft=draft, sample=sample
         ),
+        "draft": draft,
         "preview_url": _edit_url(kind, language) + "preview/",
+        "preview_html_url": _edit_url(kind, language) + "preview.html",
         "reset_url": _edit_url(kind, language) + "reset/",
     }
     return render(request, "notifications/email_template_edit.html", context, status=422 if form.errors else 200)
@@ -143,10 +162,35 @@ def preview_view(request, kind: str, language: str = ALL_LANGUAGES):
     _allowed(actor)
     _key(kind, language)
     sample = _sample(actor, request.POST.get("sample"))
+    draft = _draft_of(request.POST)
+    preview = email_templates.template_preview(actor=actor, kind=kind, language=language, draft=draft, sample=sample)
+    context = {
+        "preview": preview,
+        "sample": sample,
+        "draft": draft,
+        "preview_html_url": _edit_url(kind, language) + "preview.html",
+    }
+    return render(request, "notifications/_email_preview.html", context)
+
+
+@require_POST
+@xframe_options_sameorigin
+@csp(EMAIL_PREVIEW_POLICY)
+@person_view
+def preview_html_view(request, kind: str, language: str = ALL_LANGUAGES):
+    """The draft's HTML body rendered for the sample person, as sent, for the editor's preview frame (the
+    preview panel's form posts the draft into the frame). Under its own policy: inline styles, no script."""
+    actor = request.actor
+    _allowed(actor)
+    _key(kind, language)
+    sample = _sample(actor, request.POST.get("sample"))
     preview = email_templates.template_preview(
         actor=actor, kind=kind, language=language, draft=_draft_of(request.POST), sample=sample
     )
-    return render(request, "notifications/_email_preview.html", {"preview": preview, "sample": sample})
+    if preview.error is not None:
+        field = preview.error.field or "template"
+        return HttpResponse(f"<p>{escape(field)}: {escape(str(preview.error))}</p>", status=422)
+    return HttpResponse(preview.html)
 
 
 @require_POST

@@ -145,16 +145,76 @@ def test_preview_renders_the_draft_for_the_sample_persons_real_training(admin, l
     html = text(response)
     assert response.status_code == 200
     assert '<span id="preview-subject">Lena Learner: Ladders by 20 Mar</span>' in html
-    # The drafts never become the page's HTML: the text is escaped, the HTML body is in a sandboxed frame.
+    # The drafts never become the page's HTML: the text is escaped; the HTML body goes (escaped, in a hidden
+    # form app.js submits) to preview.html, which answers into the sandboxed frame the form targets.
     assert "&lt;script&gt;alert(1)&lt;/script&gt;1" in html
-    assert 'sandbox="" srcdoc="&lt;b&gt;Lena Learner&lt;/b&gt;&lt;script&gt;alert(2)&lt;/script&gt;"' in html
-    assert "<script>" not in html
+    assert (
+        '<input type="hidden" name="body_html" value="&lt;b&gt;{{ person.name }}&lt;/b&gt;&lt;script&gt;alert(2)'
+        in html
+    )
+    assert f'<input type="hidden" name="sample" value="{learner.pk}">' in html
+    assert 'action="/settings/emails/reminder/preview.html" target="email-html-frame"' in html
+    assert '<iframe id="preview-html" name="email-html-frame" title="HTML email preview" sandbox=""' in html
+    assert "<script>" not in html and "srcdoc" not in html
     # Without training the sample is made up; an error names the field instead of a preview.
     response = client.post(edit_url() + "preview/", {"subject": "{{ item.target_title }}", "body_text": "{% if %}"})
     assert "body_text: TemplateSyntaxError" in text(response)
     response = client.post(edit_url() + "preview/", {"subject": "{{ item.target_title }}", "body_text": "x"})
     assert '<span id="preview-subject">Fire safety</span>' in text(response)
     assert not MessageTemplate.objects.exists()
+
+
+def csp_of(response) -> dict[str, list[str]]:
+    directives = (part.split() for part in response["Content-Security-Policy"].split(";") if part.strip())
+    return {name: values for name, *values in directives}
+
+
+def test_the_html_preview_is_the_email_as_sent_under_its_own_policy(admin, learner, tenant):
+    client = signed_in(admin)
+    response = client.post(
+        edit_url(language="it") + "preview.html",
+        {
+            "subject": "S",
+            "body_text": "T",
+            "body_html": '<p style="color: rgb(255, 0, 0)">Ciao {{ person.name }}</p><script>alert(1)</script>',
+            "sample": learner.pk,
+        },
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    # The body is the HTML part as sent, inline style and all (the policy keeps the script from running).
+    assert text(response) == '<p style="color: rgb(255, 0, 0)">Ciao Lena Learner</p><script>alert(1)</script>'
+    policy = csp_of(response)
+    assert policy["style-src"] == ["'unsafe-inline'"]
+    assert policy["default-src"] == ["'none'"]
+    assert policy["img-src"] == ["https:", "data:"]
+    assert policy["frame-ancestors"] == ["'self'"]
+    assert policy["sandbox"] == []
+    assert "script-src" not in policy and "connect-src" not in policy
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert not MessageTemplate.objects.exists()
+
+
+def test_the_html_preview_names_the_field_that_fails(admin):
+    response = signed_in(admin).post(
+        edit_url() + "preview.html", {"subject": "S", "body_text": "T", "body_html": "{{ items|bogus }}"}
+    )
+
+    assert response.status_code == 422
+    assert text(response).startswith("<p>body_html: ")
+    assert "Invalid filter" in text(response)
+    assert csp_of(response)["style-src"] == ["'unsafe-inline'"] and "script-src" not in csp_of(response)
+
+
+def test_the_editor_page_keeps_the_strict_site_policy(admin):
+    client = signed_in(admin)
+    for response in (client.get(edit_url()), client.post(edit_url() + "preview/", {"subject": "S", "body_text": "T"})):
+        policy = csp_of(response)
+        assert policy["style-src"] == ["'self'"] and policy["script-src"] == ["'self'"]
+        assert policy["frame-ancestors"] == ["'none'"] and "sandbox" not in policy
+        assert response["X-Frame-Options"] == "DENY"
+        assert "unsafe" not in response["Content-Security-Policy"]
 
 
 def test_the_edit_page_starts_from_what_people_get_now(admin, tenant):

@@ -18,6 +18,9 @@
 //   data-follow                        on a link: follow it as soon as the page loads (sso/continue.html: the
 //                                        CSP's form-action keeps a form from redirecting to another site,
 //                                        so the sign-in form lands here and a link goes on to the provider)
+//   data-submit-to-frame               on a form with target="frame name": submit it as soon as it is on the
+//                                        page (at load and each time htmx swaps it in), so the frame shows its
+//                                        answer (the email editor's HTML preview, served under its own policy)
 (function () {
   "use strict";
 
@@ -135,10 +138,25 @@
     }
   });
 
-  function followLinks() {
+  // <form data-submit-to-frame target="name">: submitted once, as soon as it is on the page.
+  function submitToFrames(root) {
+    var forms = Array.prototype.slice.call(root.querySelectorAll("form[data-submit-to-frame]"));
+    if (root.matches && root.matches("form[data-submit-to-frame]")) forms.push(root);
+    forms.forEach(function (form) {
+      if (form.submittedToFrame) return;
+      form.submittedToFrame = true;
+      form.submit();
+    });
+  }
+  document.addEventListener("htmx:load", function (event) {
+    if (event.target.querySelectorAll) submitToFrames(event.target);
+  });
+
+  function onLoad() {
     var link = document.querySelector("a[data-follow]");
     if (link) window.location.assign(link.href);
+    submitToFrames(document);
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", followLinks);
-  else followLinks();
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", onLoad);
+  else onLoad();
 })();
