@@ -71,8 +71,14 @@ def _page(request, *, data, action_form=None, status=200):
         page = CappedPaginator(tasks, PAGE_SIZE, cap=COUNT_CAP).get_page(data.get("page"))
         context["page"] = page
         context["items"] = present(actor, list(page.object_list), reminders=True)
-    template = "workspace/_task_results.html" if is_htmx(request) and action_form is None else "workspace/tasks.html"
-    return render(request, template, context, status=status)
+    if is_htmx(request) and action_form is None:
+        response = render(request, "workspace/_task_results.html", context, status=status)
+        # The address bar shows the filters in use, not every empty field the form sent (a clean bookmark).
+        page_number = data.get("page") if str(data.get("page", "")).isdigit() else ""
+        shown = "&".join(p for p in (query, f"page={page_number}" if page_number else "") if p)
+        response["HX-Push-Url"] = _tasks_url(shown)
+        return response
+    return render(request, "workspace/tasks.html", context, status=status)
 
 
 @person_view

@@ -82,6 +82,11 @@ class TestList:
         # the filter state is in the form, so the bookmarked URL shows what it filters
         assert '<option value="Logistics" selected>' in html
 
+    def test_the_address_bar_keeps_only_the_filters_in_use(self, w):
+        sent = "/tasks/?q=&status=overdue&escalation_tier=&department=Logistics&group_id=&sort=due"
+        response = signed_in(w["admin"]).get(sent, HTTP_HX_REQUEST="true")
+        assert response["HX-Push-Url"] == "/tasks/?status=overdue&department=Logistics&sort=due"
+
     def test_search_then_a_second_search(self, w):
         client = signed_in(w["admin"])
         assert rows(client.get("/tasks/?q=lars", HTTP_HX_REQUEST="true").content.decode()) == ["Lars Loader"] * 2
