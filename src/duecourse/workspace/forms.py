@@ -109,8 +109,6 @@ class TaskFilterForm(forms.Form):
         cast(forms.ChoiceField, self.fields["group_id"]).choices = any_ + list(choices["groups"])
         cast(forms.ChoiceField, self.fields["target"]).choices = [("", "Any training"), *choices["targets"]]
         cast(forms.ChoiceField, self.fields["rule_id"]).choices = any_ + list(choices["rules"])
-        for name in ("q", "manager", "assigned_by"):
-            self.fields[name].widget.attrs["data-enter-stays"] = ""
         self.fields["q"].widget.attrs["placeholder"] = "Search by name or email"
 
     def clean_target(self):
