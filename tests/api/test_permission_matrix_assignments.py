@@ -17,7 +17,6 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
-from django.db import transaction
 
 from duecourse.assignments.inputs import RuleInput
 from duecourse.assignments.living_rules import rule_create
@@ -25,8 +24,7 @@ from duecourse.assignments.models import Assignment
 from duecourse.assignments.progress import progress_record
 from duecourse.certificates.models import Certificate
 from duecourse.testing.factories import assign, make_course, make_equivalence, make_path, make_skill
-
-ROLES = ("admin", "instructor", "hr", "manager", "learner", "anon")
+from duecourse.testing.matrix import ROLES, parse_matrix, rolled_back
 
 CATALOG = """
 GET    courses                          200 200 200 200 200 401 | -
@@ -114,22 +112,6 @@ POST   certificates/{certificate}/revoke 200 403 403 403 403 401 | 404
 POST   certificates/{outsider_certificate}/revoke 200 403 403 404 404 401 | 404
 """
 TABLES = [CATALOG, ASSIGNMENTS, RULES, PROGRESS_AND_XAPI, REPORTS_AND_AUDIT, NOTIFICATIONS_AND_SETTINGS, CERTIFICATES]
-
-
-def parse(table: str) -> list[tuple[str, str, dict, dict]]:
-    rows = []
-    for line in table.strip().splitlines():
-        own, other = line.split("|")
-        method, path, *codes = own.split()
-        expected = dict(zip(ROLES, (int(c) for c in codes), strict=True))
-        other_codes = other.split()
-        if other_codes == ["-"]:
-            other_expected = {}
-        else:
-            values = other_codes * 5 if len(other_codes) == 1 else other_codes
-            other_expected = dict(zip(ROLES[:5], (int(c) for c in values), strict=True))
-        rows.append((method, path, expected, other_expected))
-    return rows
 
 
 def build_tenant(tenant, make_person):
@@ -248,25 +230,17 @@ def call(client, method: str, path: str, body):
     if method == "PUT" and path == "xapi/statements":
         path = f"xapi/statements?statementId={uuid.uuid4()}"
     status = None
-    try:
-        with transaction.atomic():
-            if method == "GET":
-                response = client.get(path)
-            elif method == "DELETE":
-                response = client.delete(path)
-            elif path.startswith("xapi/"):
-                response = getattr(client, method.lower())(path, json.dumps(body))
-            else:
-                response = getattr(client, method.lower())(path, body)
-            status = response.status_code
-            raise _Rollback
-    except _Rollback:
-        pass
+    with rolled_back():
+        if method == "GET":
+            response = client.get(path)
+        elif method == "DELETE":
+            response = client.delete(path)
+        elif path.startswith("xapi/"):
+            response = getattr(client, method.lower())(path, json.dumps(body))
+        else:
+            response = getattr(client, method.lower())(path, body)
+        status = response.status_code
     return status
-
-
-class _Rollback(Exception):
-    pass
 
 
 @pytest.fixture
@@ -294,7 +268,7 @@ def test_permission_matrix(world, table):
     own, other, clients = world
     own_bodies, other_bodies = bodies(own), bodies(other)
     wrong = []
-    for method, path, expected, other_expected in parse(table):
+    for method, path, expected, other_expected in parse_matrix(table):
         key = body_key(method, path)
         for role, status in expected.items():
             got = call(clients[role], method, fill(path, own), own_bodies.get(key))
@@ -337,7 +311,7 @@ def test_every_endpoint_is_in_a_permission_matrix():
         return re.sub(r"\{[^}]+\}", "{}", path.split("?")[0].strip("/"))
 
     covered = {(row[0], shape(row[1])) for row in PEOPLE_AND_GROUPS}
-    covered |= {(method, shape(path)) for table in TABLES for method, path, *_ in parse(table)}
+    covered |= {(method, shape(path)) for table in TABLES for method, path, *_ in parse_matrix(table)}
     documented = {
         (method.upper(), shape(path.removeprefix("/api/v1/")))
         for path, operations in api.get_openapi_schema()["paths"].items()

@@ -13,7 +13,6 @@ all; `-`: no id to swap). Every request runs in a savepoint that is rolled back.
 """
 
 import pytest
-from django.db import transaction
 from django.test import Client
 
 from duecourse.assignments import living_rules
@@ -22,9 +21,8 @@ from duecourse.assignments.models import AssignmentRule
 from duecourse.core.models import AuditEvent
 from duecourse.groups.models import Group, GroupMember
 from duecourse.testing.factories import make_course, org_unit, target
+from duecourse.testing.matrix import parse_matrix, rolled_back
 from duecourse.testing.web import signed_in
-
-ROLES = ("admin", "instructor", "hr", "manager", "learner", "anon")
 
 PAGES = """
 GET  training/                               200 200 200 403 403 302 | -
@@ -44,19 +42,6 @@ POST training/{rule}/resume/                 302 302 403 403 403 302 | 404
 GET  training/{rule}/delete/                 200 200 403 403 403 302 | 404
 POST training/{rule}/delete/                 302 302 403 403 403 302 | 404
 """
-
-
-def parse(table: str) -> list[tuple[str, str, dict, dict]]:
-    rows = []
-    for line in table.strip().splitlines():
-        own, other = line.split("|")
-        method, path, *codes = own.split()
-        expected = dict(zip(ROLES, (int(c) for c in codes), strict=True))
-        other_codes = other.split()
-        values = other_codes * 5 if len(other_codes) == 1 else other_codes
-        other_expected = {} if other_codes == ["-"] else dict(zip(ROLES[:5], (int(c) for c in values), strict=True))
-        rows.append((method, path, expected, other_expected))
-    return rows
 
 
 def build(tenant, make_person) -> dict:
@@ -111,24 +96,16 @@ def fill(path: str, w: dict) -> str:
     return "/" + path
 
 
-class _Rollback(Exception):
-    pass
-
-
 def call(client: Client, method: str, path: str, data: dict) -> int | str | None:
     """The status of one request inside a savepoint that is always rolled back (a refused one must change nothing)."""
     status: int | str | None = None
-    try:
-        with transaction.atomic():
-            events = AuditEvent.objects.count()
-            response = client.get(path) if method == "GET" else client.post(path, data)
-            status = response.status_code
-            refused = status >= 400 or "/login/" in response.get("Location", "")
-            if refused and AuditEvent.objects.count() != events:
-                status = f"{status}, yet something changed"
-            raise _Rollback
-    except _Rollback:
-        pass
+    with rolled_back():
+        events = AuditEvent.objects.count()
+        response = client.get(path) if method == "GET" else client.post(path, data)
+        status = response.status_code
+        refused = status >= 400 or "/login/" in response.get("Location", "")
+        if refused and AuditEvent.objects.count() != events:
+            status = f"{status}, yet something changed"
     return status
 
 
@@ -144,7 +121,7 @@ def worlds(tenant, other_tenant, make_person):
 def test_training_pages_permission_matrix(worlds):
     own, other, clients = worlds
     wrong = []
-    for method, path, expected, other_expected in parse(PAGES):
+    for method, path, expected, other_expected in parse_matrix(PAGES):
         for role, status in expected.items():
             got = call(clients[role], method, fill(path, own), body(method, path, own))
             if got != status:

@@ -12,17 +12,15 @@ the statuses with the other tenant's ids (one value: the same for all; `-`: no i
 """
 
 import pytest
-from django.db import transaction
 from django.test import Client
 
 from duecourse.assignments.models import Assignment
 from duecourse.core.models import AuditEvent
 from duecourse.notifications.models import Notification
 from duecourse.testing.factories import assign, make_course, org_unit
+from duecourse.testing.matrix import parse_matrix, rolled_back
 from duecourse.testing.web import signed_in
 from duecourse.workspace.models import SavedView
-
-ROLES = ("admin", "instructor", "hr", "manager", "learner", "anon")
 
 PAGES = """
 GET  tasks/                                        200 200 200 403 403 302 | -
@@ -35,19 +33,6 @@ POST tasks/views/{own_view}/delete/                302 302 302 403 403 302 | -
 POST tasks/views/{admin_view}/delete/              302 404 404 403 403 302 | 404 404 404 403 403
 """
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def parse(table: str) -> list[tuple[str, str, dict, dict]]:
-    rows = []
-    for line in table.strip().splitlines():
-        own, other = line.split("|")
-        method, path, *codes = own.split()
-        expected = dict(zip(ROLES, (int(c) for c in codes), strict=True))
-        other_codes = other.split()
-        values = other_codes * 5 if len(other_codes) == 1 else other_codes
-        other_expected = {} if other_codes == ["-"] else dict(zip(ROLES[:5], (int(c) for c in values), strict=True))
-        rows.append((method, path, expected, other_expected))
-    return rows
 
 
 def build(tenant, make_person) -> dict:
@@ -90,25 +75,17 @@ def fill(path: str, w: dict, role: str) -> str:
     return "/" + path.replace("{admin_view}", str(w["views"]["admin"].pk))
 
 
-class _Rollback(Exception):
-    pass
-
-
 def call(client: Client, method: str, path: str, data: dict, **extra) -> int | str | None:
     """The status of one request inside a savepoint that is always rolled back (a refused one must change nothing)."""
     status: int | str | None = None
-    try:
-        with transaction.atomic():
-            before = (AuditEvent.objects.count(), SavedView.objects.count(), Notification.objects.count())
-            response = client.get(path, **extra) if method == "GET" else client.post(path, data, **extra)
-            status = response.status_code
-            refused = status >= 400 or "/login/" in response.get("Location", "")
-            after = (AuditEvent.objects.count(), SavedView.objects.count(), Notification.objects.count())
-            if refused and after != before:
-                status = f"{status}, yet something changed"
-            raise _Rollback
-    except _Rollback:
-        pass
+    with rolled_back():
+        before = (AuditEvent.objects.count(), SavedView.objects.count(), Notification.objects.count())
+        response = client.get(path, **extra) if method == "GET" else client.post(path, data, **extra)
+        status = response.status_code
+        refused = status >= 400 or "/login/" in response.get("Location", "")
+        after = (AuditEvent.objects.count(), SavedView.objects.count(), Notification.objects.count())
+        if refused and after != before:
+            status = f"{status}, yet something changed"
     return status
 
 
@@ -124,7 +101,7 @@ def worlds(tenant, other_tenant, make_person):
 def test_workspace_pages_permission_matrix(worlds):
     own, other, clients = worlds
     wrong = []
-    for method, path, expected, other_expected in parse(PAGES):
+    for method, path, expected, other_expected in parse_matrix(PAGES):
         for role, status in expected.items():
             for extra in ({}, HTMX) if method == "GET" else ({},):
                 got = call(clients[role], method, fill(path, own, role), body(method, path, own), **extra)
