@@ -344,6 +344,7 @@ COURSES = (
     ("OPS-310", "Forklift Operation and Safety", 90),
     ("CMP-001", "Code of Conduct", 20),
     ("CMP-002", "Data Protection (GDPR)", 40),
+    ("WH-120", "Warehouse Safety Refresher", 240),
 )
 
 
@@ -360,6 +361,8 @@ class DemoConfiguration:
     note: str = ""
     certificate: bool = False
     completed_share: float = 0.0  # of the audience who have completed every required item
+    started_share: float = 0.0  # of the rest: partway through, their progress reported week by week
+    created_days_ago: int = 0  # when the configuration was set up (the demo replays the time since)
 
 
 CONFIGURATIONS = (
@@ -371,7 +374,9 @@ CONFIGURATIONS = (
         priority="high",
         note="Everyone working at the Leeds site renews these every year.",
         certificate=True,
-        completed_share=0.6,
+        completed_share=0.7,
+        started_share=0.3,
+        created_days_ago=400,  # completions of its first weeks have expired: "expired" and renewals
     ),
     DemoConfiguration(
         name="Forklift licence",
@@ -380,53 +385,82 @@ CONFIGURATIONS = (
         due_in_days=30,
         priority="high",
         certificate=True,
-        completed_share=0.7,
+        completed_share=0.6,
+        started_share=0.5,
+        created_days_ago=40,  # due 10 days ago: the second escalation tier
     ),
     DemoConfiguration(
         name="Company essentials",
         audience={"everyone": True},
         items=(("CMP-001", "required", 12), ("CMP-002", "required", 24)),
-        due_date_offset=-5,
+        due_date_offset=16,  # from the day it was set up: due 4 days ago (the first escalation tier)
         note="Annual compliance training for every employee.",
         completed_share=0.75,
+        started_share=0.4,
+        created_days_ago=20,
+    ),
+    DemoConfiguration(
+        name="Warehouse refresher",
+        audience={"departments": ["Logistics"]},
+        items=(("WH-120", "required", 24),),
+        due_in_days=16,  # four days left, and four hours of learning: the forecast's at-risk items
+        note="A four-hour refresher before the peak season.",
+        completed_share=0.3,
+        started_share=0.6,
+        created_days_ago=12,
     ),
 )
 
 
-def _load_training(tenant: Tenant, admin: Person, rng: random.Random) -> None:
-    """The catalog and the training configurations, then completions for part of each audience: some
-    people are done (and hold certificates, the learner login among them), some are overdue."""
-    courses = {
-        code: course_create(
-            actor=admin, data=CourseInput(code=code, title=title, estimated_minutes=minutes, status="active")
-        )
-        for code, title, minutes in COURSES
-    }
+HISTORY_WEEKS = 53  # the replayed past: a year of weekly progress (and the compliance snapshots of it)
+
+
+def _load_training(tenant: Tenant, admin: Person, rng: random.Random) -> list[tuple[dt.datetime, ProgressEntry]]:
+    """The catalog, then each training configuration as it was set up (`created_days_ago`); returns the
+    progress that happened since, as (when, report): completions spread between set-up and today (some
+    after the due date, the first ones old enough to have expired), and people partway through."""
+    now = clock.now()
+    with clock.running_at(now - dt.timedelta(days=max(c.created_days_ago for c in CONFIGURATIONS) + 1)):
+        courses = {  # the catalog, set up the day before the first configuration
+            code: course_create(
+                actor=admin, data=CourseInput(code=code, title=title, estimated_minutes=minutes, status="active")
+            )
+            for code, title, minutes in COURSES
+        }
     groups = dict(Group.objects.filter(tenant=tenant).values_list("name", "pk"))
-    today = clock.now().date()
     learner = Person.objects.get(tenant=tenant, email=LOGINS[-1].email)
-    entries: dict[tuple[int, int], ProgressEntry] = {}
+    happened: list[tuple[dt.datetime, ProgressEntry]] = []
     for config in CONFIGURATIONS:
+        set_up = now - dt.timedelta(days=config.created_days_ago)
         audience = {k: v for k, v in config.audience.items() if k != "group_names"}
         audience["group_ids"] = [groups[name] for name in config.audience.get("group_names", [])]
-        rule, _ = rule_create(
-            actor=admin,
-            data=RuleInput.model_validate(
-                {
-                    "name": config.name,
-                    "audience": audience,
-                    "items": [
-                        {"target": {"type": "course", "id": courses[code].pk}, "visibility": v, "validity_months": m}
-                        for code, v, m in config.items
-                    ],
-                    "due_in_days": config.due_in_days,
-                    "due_date": today + dt.timedelta(days=config.due_date_offset) if config.due_date_offset else None,
-                    "priority": config.priority,
-                    "note": config.note,
-                    "certificate": config.certificate,
-                }
-            ),
-        )
+        with clock.running_at(set_up):
+            rule, _ = rule_create(
+                actor=admin,
+                data=RuleInput.model_validate(
+                    {
+                        "name": config.name,
+                        "audience": audience,
+                        "items": [
+                            {
+                                "target": {"type": "course", "id": courses[code].pk},
+                                "visibility": v,
+                                "validity_months": m,
+                            }
+                            for code, v, m in config.items
+                        ],
+                        "due_in_days": config.due_in_days,
+                        "due_date": (
+                            set_up.date() + dt.timedelta(days=config.due_date_offset)
+                            if config.due_date_offset
+                            else None
+                        ),
+                        "priority": config.priority,
+                        "note": config.note,
+                        "certificate": config.certificate,
+                    }
+                ),
+            )
         holders = sorted(
             set(
                 Person.objects.filter(
@@ -434,33 +468,75 @@ def _load_training(tenant: Tenant, admin: Person, rng: random.Random) -> None:
                 ).values_list("pk", flat=True)
             )
         )
-        done = [pk for pk in holders if rng.random() < config.completed_share]
-        if learner.pk in holders and learner.pk not in done and config.certificate:
-            done.append(learner.pk)  # the learner login shows a certificate
-        for person_id in done:
-            for code, visibility, _months in config.items:
-                if visibility != "required":
-                    continue
-                completed_at = clock.now() - dt.timedelta(days=rng.randint(2, 350), hours=rng.randint(0, 23))
-                entries[(person_id, courses[code].pk)] = ProgressEntry(
-                    person_id=person_id, course_id=courses[code].pk, progress=100, completed_at=completed_at
-                )
-    progress_apply(actor=admin, entries=list(entries.values()), now=clock.now())
+        required = [courses[code].pk for code, visibility, _months in config.items if visibility == "required"]
+        span = max(config.created_days_ago - 2, 1)
+        for person_id in holders:
+            roll = rng.random()
+            done = roll < config.completed_share or (person_id == learner.pk and config.certificate)
+            started = not done and roll < config.completed_share + (1 - config.completed_share) * config.started_share
+            for course_id in required:
+                if done:
+                    finished = set_up + dt.timedelta(days=rng.uniform(1, span), hours=rng.randint(0, 8))
+                    happened.append(
+                        (
+                            finished,
+                            ProgressEntry(
+                                person_id=person_id, course_id=course_id, progress=100, completed_at=finished
+                            ),
+                        )
+                    )
+                elif started:
+                    # Weekly reports of a slow or a steady pace; at risk or not, the forecast tells.
+                    first = set_up + dt.timedelta(days=rng.uniform(1, span))
+                    pace = rng.choice((5, 10, 20))
+                    percent, when = 0, first
+                    while when < now - dt.timedelta(days=1) and percent + pace < 100:
+                        percent += pace
+                        happened.append(
+                            (when, ProgressEntry(person_id=person_id, course_id=course_id, progress=percent))
+                        )
+                        when += dt.timedelta(days=7)
+    return sorted(happened, key=lambda item: item[0])
+
+
+def _replay(admin: Person, happened: list[tuple[dt.datetime, ProgressEntry]]) -> None:
+    """Report the progress week by week, each batch at its week's end, as the LMS would have."""
+    now = clock.now()
+    start = now - dt.timedelta(weeks=HISTORY_WEEKS)
+    pending = [item for item in happened if item[0] <= start]
+    week_end = start
+    index = len(pending)
+    if pending:
+        progress_apply(actor=admin, entries=[e for _, e in pending], now=start)
+    while week_end < now:
+        week_end = min(week_end + dt.timedelta(weeks=1), now)
+        batch: dict[tuple[int, int], ProgressEntry] = {}
+        while index < len(happened) and happened[index][0] <= week_end:
+            entry = happened[index][1]
+            batch[(entry.person_id, entry.course_id)] = entry  # the week's last report of each course
+            index += 1
+        if batch:
+            with clock.running_at(week_end):
+                progress_apply(actor=admin, entries=list(batch.values()), now=week_end)
 
 
 def _load(admin_email: str) -> Tenant:
-    tenant, admin = tenant_create(name=TENANT_NAME, admin_email=admin_email, admin_name=LOGINS[0].name)
-    result = people_import(actor=admin, rows=_Directory().build())
-    if result.failed:
-        raise RuntimeError(f"demo data did not import cleanly: {result.failed[:3]}")
-    admin.refresh_from_db()
-    active = list(Person.objects.filter(tenant=tenant, active=True).select_related("site").order_by("id"))
-    rng = random.Random(SEED)
-    for name, member_ids in _static_group_members(active, rng).items():
-        group_create(actor=admin, data=GroupInput(name=name, kind="static", member_ids=member_ids))
-    for name, conditions in DYNAMIC_GROUPS.items():
-        group_create(actor=admin, data=GroupInput(name=name, kind="dynamic", rule={"all": conditions}))
-    _load_training(tenant, admin, rng)
+    # The company as it was when its oldest configuration was set up; the year since is replayed below.
+    founded = clock.now() - dt.timedelta(days=max(c.created_days_ago for c in CONFIGURATIONS) + 2)
+    with clock.running_at(founded):
+        tenant, admin = tenant_create(name=TENANT_NAME, admin_email=admin_email, admin_name=LOGINS[0].name)
+        result = people_import(actor=admin, rows=_Directory().build())
+        if result.failed:
+            raise RuntimeError(f"demo data did not import cleanly: {result.failed[:3]}")
+        admin.refresh_from_db()
+        active = list(Person.objects.filter(tenant=tenant, active=True).select_related("site").order_by("id"))
+        rng = random.Random(SEED)
+        for name, member_ids in _static_group_members(active, rng).items():
+            group_create(actor=admin, data=GroupInput(name=name, kind="static", member_ids=member_ids))
+        for name, conditions in DYNAMIC_GROUPS.items():
+            group_create(actor=admin, data=GroupInput(name=name, kind="dynamic", rule={"all": conditions}))
+    happened = _load_training(tenant, admin, rng)
+    _replay(admin, happened)
     for login in LOGINS:
         person_set_password(
             person=Person.objects.get(tenant=tenant, email=login.email), password=PASSWORD, enforce_policy=False
