@@ -90,6 +90,11 @@ def target_estimated_minutes(*, target_type: str, target_id: int) -> int:
     return sum(Course.objects.filter(pk__in=ids).values_list("estimated_minutes", flat=True))
 
 
+def course_minutes(*, course_ids: list[int]) -> dict[int, int]:
+    """Each course's estimated minutes (one query)."""
+    return dict(Course.objects.filter(pk__in=course_ids).values_list("pk", "estimated_minutes"))
+
+
 def courses_satisfying(*, tenant_id: int, course_ids: list[int]) -> dict[int, set[int]]:
     """For each course, the courses whose completion satisfies it (itself and its declared equivalents)."""
     result = {c: {c} for c in course_ids}
