@@ -16,6 +16,7 @@ class TeamRow(Schema):
     active: int
     completed: int
     overdue: int
+    at_risk: int = Field(0, description="open required items that, at the person's pace, will not be done in time")
 
 
 class TeamOut(Schema):

@@ -225,9 +225,7 @@ row_strategy = st.fixed_dictionaries(
         "remaining": st.one_of(st.none(), st.integers(0, 400)),
         "trend": st.one_of(
             st.none(),
-            st.tuples(
-                st.floats(0, 60), st.one_of(st.just(NEVER), st.integers(-5, 40)), st.integers(-30 * 24, 0)
-            ),
+            st.tuples(st.floats(0, 60), st.one_of(st.just(NEVER), st.integers(-5, 40)), st.integers(-30 * 24, 0)),
         ),
         "progress": st.integers(0, 99),
         "visibility": st.sampled_from(["required", "required", "optional"]),
