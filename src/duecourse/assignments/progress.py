@@ -177,6 +177,28 @@ def _record_history(rows: list[Assignment], before: dict[int, int], now: dt.date
     ).delete()
 
 
+ESTIMATE_CHUNK = 1000
+
+
+def estimates_refresh(*, tenant_id: int, course_id: int) -> None:
+    """A course's estimate changed: its open assignments' (and its paths' and skills') `estimated_minutes`
+    follow, set-based per target; the remaining minutes intake computed are recomputed (`sync_assignments`,
+    in chunks) for those that have them."""
+    for target_type, target_id in catalog.targets_containing_course(course_id=course_id):
+        minutes = catalog.target_estimated_minutes(target_type=target_type, target_id=target_id)
+        open_items = Assignment.objects.filter(
+            tenant_id=tenant_id,
+            target_type=target_type,
+            target_id=target_id,
+            withdrawn_at__isnull=True,
+            completed_at__isnull=True,
+        )
+        open_items.exclude(estimated_minutes=minutes).update(estimated_minutes=minutes)
+        counted = list(open_items.filter(forecast_cycle__isnull=False).values_list("pk", flat=True))
+        for start in range(0, len(counted), ESTIMATE_CHUNK):
+            sync_assignments(assignments=Assignment.objects.filter(pk__in=counted[start : start + ESTIMATE_CHUNK]))
+
+
 def _resolve_person(tenant_id: int, person_id, email) -> Person:
     """The person progress is about; unknown (or in another tenant) is a 404, like any unknown id."""
     if person_id is not None:

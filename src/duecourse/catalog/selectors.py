@@ -105,6 +105,13 @@ def courses_satisfying(*, tenant_id: int, course_ids: list[int]) -> dict[int, se
     return result
 
 
+def targets_containing_course(*, course_id: int) -> list[tuple[str, int]]:
+    """The course itself and the paths (as a required item) and skills it is part of: whose estimate it adds to."""
+    paths = PathItem.objects.filter(course_id=course_id, required=True).values_list("path_id", flat=True).distinct()
+    skills = SkillCourse.objects.filter(course_id=course_id).values_list("skill_id", flat=True).distinct()
+    return [("course", course_id), *(("path", p) for p in paths), *(("skill", s) for s in skills)]
+
+
 def targets_touched_by_courses(*, tenant_id: int, course_ids: list[int]) -> list[tuple[str, int]]:
     """Every target whose completion may change when these courses are completed (through equivalences too)."""
     satisfied = set(course_ids) | set(
