@@ -38,12 +38,13 @@ STALLED_AFTER_DAYS = 14  # started, then nothing reported for this long: stalled
 def learning_minutes_per_day_in(settings: Mapping[str, object] | None) -> int:
     """A tenant's `learning_minutes_per_day` from its settings; anything malformed is the default."""
     value = (settings or {}).get("learning_minutes_per_day", DEFAULT_LEARNING_MINUTES_PER_DAY)
-    valid = isinstance(value, int) and not isinstance(value, bool)
-    return (
-        value
-        if valid and MIN_LEARNING_MINUTES_PER_DAY <= value <= MAX_LEARNING_MINUTES_PER_DAY
-        else DEFAULT_LEARNING_MINUTES_PER_DAY
-    )  # type: ignore[operator,return-value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (
+            value
+            if MIN_LEARNING_MINUTES_PER_DAY <= value <= MAX_LEARNING_MINUTES_PER_DAY
+            else DEFAULT_LEARNING_MINUTES_PER_DAY
+        )
+    return DEFAULT_LEARNING_MINUTES_PER_DAY
 
 
 def _is_working_day(day: dt.date) -> bool:

@@ -597,7 +597,7 @@ def my_assignments_page(*, actor: Person, offset: int, limit: int) -> tuple[int,
     today = forecast.local_today(moment, actor.timezone)
     page = []
     for row in rows:
-        item = AssignmentRow(*row[:-2], _source_rows(row[-2]))
+        item = AssignmentRow._make([*row[:-2], _source_rows(row[-2]), False, None])
         # The page's few rows, for display: `forecast.assess` itself (the list filters use its SQL form).
         risk = forecast.assess_stored(item, per_day=per_day, today=today, now=moment)
         page.append(item._replace(at_risk=risk.at_risk, risk_reason=risk.reason))

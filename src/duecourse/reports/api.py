@@ -52,7 +52,7 @@ class ComplianceParams(Schema):
 def team_status(request: HttpRequest, params: Query[TeamParams]):
     items = selectors.team_status(actor=actor_of(request), manager_id=params.manager_id)
     if params.format == "csv":
-        columns = ["person_id", "name", "active", "completed", "overdue"]
+        columns = ["person_id", "name", "active", "completed", "overdue", "at_risk"]
         return csv_response("team-status.csv", columns, ([i[c] for c in columns] for i in items))
     # A manager's dashboard: the rows already have TeamRow's shape, so skip response validation.
     return rendered_json(request, {"items": items})
