@@ -1,7 +1,8 @@
 from django.dispatch import receiver
 from django.urls import reverse
 
-from duecourse.assignments import exemptions, fanout, living_rules, permissions
+from duecourse.assignments import exemptions, fanout, living_rules, permissions, progress
+from duecourse.catalog.signals import course_estimate_changed
 from duecourse.groups.signals import (
     AudienceTab,
     audience_tabs,
@@ -10,6 +11,11 @@ from duecourse.groups.signals import (
     group_membership_changed,
 )
 from duecourse.people.signals import people_changed
+
+
+@receiver(course_estimate_changed, dispatch_uid="assignments.estimates_for_course")
+def refresh_estimates_for_course(sender, tenant_id, course_id, **kwargs):
+    progress.estimates_refresh(tenant_id=tenant_id, course_id=course_id)
 
 
 @receiver(people_changed, dispatch_uid="assignments.due_instants_for_people")

@@ -1,7 +1,9 @@
 from django.db import models
 from django.db.models import F, Q
 
+from duecourse.assignments import forecast
 from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
+from duecourse.core import clock
 from duecourse.core.models import HighVolumeTenantScopedModel, TenantScopedModel
 from duecourse.people.models import Person
 
@@ -94,11 +96,23 @@ class Assignment(HighVolumeTenantScopedModel):
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False, db_index=False
     )
     reminder_plan = models.JSONField(null=True, blank=True)
+    # The forecast's facts, kept by progress intake (`progress.sync_assignments`) for the cycle
+    # `forecast_cycle`; for any other cycle they do not count (not started, the whole estimate left).
+    # `forecast.py` is the rule, `selectors.at_risk_filter` its SQL form.
+    forecast_cycle = models.PositiveIntegerField(null=True, blank=True)
+    remaining_minutes = models.PositiveIntegerField(null=True, blank=True)  # estimates of courses not done
+    trend_pace = models.FloatField(null=True, blank=True)  # percent per day; None: no trend (not started)
+    projected_finish = models.DateField(null=True, blank=True)  # in the person's zone; date.max: no gain
+    progress_at = models.DateTimeField(null=True, blank=True)  # the trend's latest sample
     assigned_at = models.DateTimeField()
     # Derived, never stored: `selectors.with_status` annotates the rows that show it (the one status rule).
     status: str
     # Derived, never stored: `selectors.with_escalation` annotates the tier of the escalation policy reached.
     escalation_tier: int
+    # Derived, never stored: `selectors.with_forecast` annotates the decision (and what its reason reads).
+    at_risk: bool
+    forecast_per_day: int
+    forecast_timezone: str
     # Who and which operation: looked up from here, never the other way round, so no index or
     # database-level check of their own (a check per row at COMMIT is what big fan-outs paid for).
     assigned_by = models.ForeignKey(
@@ -147,6 +161,41 @@ class Assignment(HighVolumeTenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.person_id} → {self.target_type}:{self.target_id}"
+
+    @property
+    def forecast(self) -> forecast.Forecast:
+        """The forecast in words, for a row `selectors.with_forecast` annotated (not at risk otherwise)."""
+        if not getattr(self, "at_risk", False):
+            return forecast.NOT_AT_RISK
+        now = clock.now()
+        today = forecast.local_today(now, self.forecast_timezone)
+        return forecast.assess_stored(self, per_day=self.forecast_per_day, today=today, now=now)
+
+    @property
+    def risk_reason(self) -> str | None:
+        return self.forecast.reason
+
+
+class ProgressSample(HighVolumeTenantScopedModel):
+    """Progress history: an assignment's percent when intake changed it, per cycle (the forecast's trend).
+
+    The first sample of a cycle (`opening`) is the percent the cycle opened at, written with its first
+    report; intake prunes closed cycles' samples and intermediate ones older than `HISTORY_DAYS`."""
+
+    assignment = models.ForeignKey(
+        "Assignment", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    cycle = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    percent = models.PositiveSmallIntegerField()
+    opening = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "assignment_progress_sample"
+        indexes = [models.Index(fields=["assignment", "cycle", "at"], name="progress_sample_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}#{self.cycle} {self.percent}% at {self.at:%Y-%m-%d}"
 
 
 class AssignmentSource(HighVolumeTenantScopedModel):

@@ -42,6 +42,8 @@ ASSIGNMENT_CSV_COLUMNS = [
     "expires_at",
     "compliance_flag",
     "escalation_tier",
+    "at_risk",
+    "risk_reason",
     # The person's place in the organisation, for HR's exports (the Mandatory tasks CSV is this one).
     "department",
     "site",
@@ -106,6 +108,8 @@ def assignment_as_dict(assignment: Assignment, titles: dict | None = None) -> di
         "expires_at": assignment.expires_at,
         "compliance_flag": assignment.compliance_flag,
         "escalation_tier": assignment.escalation_tier,
+        "at_risk": assignment.at_risk,
+        "risk_reason": assignment.risk_reason,
         "why": explanation["summary"],
         "due_date_from": explanation["due_date_from"],
     }
@@ -156,6 +160,8 @@ def assignment_row_as_dict(row: AssignmentRow) -> dict:
         "expires_at": _when(row.expires_at),
         "compliance_flag": row.compliance_flag,
         "escalation_tier": row.escalation_tier,
+        "at_risk": row.at_risk,
+        "risk_reason": row.risk_reason,
         "why": why,
         "due_date_from": due_date_from,
     }

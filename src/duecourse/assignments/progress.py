@@ -4,11 +4,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
-from duecourse.assignments import permissions
+from duecourse.assignments import forecast, permissions
 from duecourse.assignments.domain import all_done, renewed_expires_at, required_done_at
-from duecourse.assignments.models import Assignment, Completion, CourseProgress
+from duecourse.assignments.models import Assignment, Completion, CourseProgress, ProgressSample
 from duecourse.assignments.signals import completions_changed
 from duecourse.catalog import selectors as catalog
 from duecourse.catalog.models import Course
@@ -24,11 +24,14 @@ def _open_percent(percent: int) -> int:
     return 0 if percent >= 100 else percent
 
 
-def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -> int:
-    """Recompute progress and completion of these (few) open assignments from completions and progress.
+def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None, history: bool = False) -> int:
+    """Recompute progress and completion of these (few) open assignments from completions and progress,
+    and the forecast's facts: the minutes of the required courses not yet done and, with `history`
+    (progress intake), a progress sample for each whose progress changed and the cycle's trend.
 
     Called for one person's assignments after progress intake, and for newly created assignments of
-    people who already hold completions. Returns how many changed.
+    people who already hold completions (credit at creation is no sample: the cycle is not started).
+    Returns how many changed progress or completion.
     """
     now = now or clock.now()
     rows = list(
@@ -36,6 +39,7 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
     )
     if not rows:
         return 0
+    loaded = {a.pk: (a.forecast_cycle, a.remaining_minutes) for a in rows}
     tenant_id = rows[0].tenant_id
     person_ids = {a.person_id for a in rows}
     required_by_target = {
@@ -46,6 +50,7 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
     }
     all_required = sorted({c for courses in required_by_target.values() for c in courses})
     satisfying = catalog.courses_satisfying(tenant_id=tenant_id, course_ids=all_required)
+    minutes = catalog.course_minutes(course_ids=all_required)
     relevant_courses = {c for s in satisfying.values() for c in s}
     completions: dict[int, dict[int, list[dt.datetime]]] = {}  # person -> course -> dates
     for person_id, course_id, completed_at in Completion.objects.filter(
@@ -60,6 +65,7 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
         percents[(p, c)] = pct
         reported_at[(p, c)] = updated_at
     changed = []
+    moved: dict[int, int] = {}  # assignment id -> its progress before, for those whose progress changed
     for a in rows:
         by_course = completions.get(a.person_id, {})
         required = required_by_target[(a.target_type, a.target_id)]
@@ -78,7 +84,13 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
         ]
         progress = round(sum(course_percent) / len(course_percent)) if course_percent else 0
         before = (a.progress, a.completed_at, a.expires_at, a.started_at)
+        if a.forecast_cycle != a.cycle:  # the facts of an earlier cycle: this one starts without a trend
+            a.trend_pace = a.projected_finish = a.progress_at = None
+        a.forecast_cycle = a.cycle
+        a.remaining_minutes = sum(minutes.get(c, 0) for c, done in zip(required, done_at, strict=True) if done is None)
         a.progress = 100 if complete else min(progress, 99)
+        if a.progress != before[0]:
+            moved[a.pk] = before[0]
         if a.progress > 0 and a.started_at is None:
             # Progress reported before the assignment existed: it started then, not now.
             earlier = [
@@ -98,15 +110,93 @@ def sync_assignments(*, assignments: QuerySet, now: dt.datetime | None = None) -
             )
         if (a.progress, a.completed_at, a.expires_at, a.started_at) != before:
             changed.append(a)
+    changed_ids = {a.pk for a in changed}
+    if history and moved:
+        _record_history([a for a in rows if a.pk in moved], moved, now)
+    facts = [
+        (a.pk, a.progress, a.completed_at, a.expires_at, a.started_at)
+        + (a.forecast_cycle, a.remaining_minutes, a.trend_pace, a.projected_finish, a.progress_at)
+        for a in rows
+        if a.pk in changed_ids or a.pk in moved or (a.forecast_cycle, a.remaining_minutes) != loaded[a.pk]
+    ]
     bulk_update_by_pk(
         Assignment,
-        ["progress", "completed_at", "expires_at", "started_at"],
-        [(a.pk, a.progress, a.completed_at, a.expires_at, a.started_at) for a in changed],
+        ["progress", "completed_at", "expires_at", "started_at", *FORECAST_FIELDS],
+        facts,
         tenant_id=tenant_id,
     )
     if changed:
         completions_changed.send(sender=Assignment, tenant_id=tenant_id, person_ids={a.person_id for a in changed})
     return len(changed)
+
+
+FORECAST_FIELDS = ["forecast_cycle", "remaining_minutes", "trend_pace", "projected_finish", "progress_at"]
+HISTORY_DAYS = 90  # samples between a cycle's first and its latest are kept this long
+
+
+def _record_history(rows: list[Assignment], before: dict[int, int], now: dt.datetime) -> None:
+    """Sample these assignments' new progress (set-based), compute each one's trend over its current cycle
+    (`forecast.trend_of`) and prune: samples of closed cycles, and intermediate ones older than HISTORY_DAYS."""
+    ids = [a.pk for a in rows]
+    cycles = {a.pk: a.cycle for a in rows}
+    earlier: dict[int, list[tuple[dt.datetime, int]]] = {}
+    for assignment_id, cycle, at, percent in (
+        ProgressSample.objects.filter(assignment_id__in=ids)
+        .order_by("assignment_id", "at", "id")
+        .values_list("assignment_id", "cycle", "at", "percent")
+    ):
+        if cycle == cycles[assignment_id]:
+            earlier.setdefault(assignment_id, []).append((at, percent))
+    zones = dict(Person.objects.filter(pk__in={a.person_id for a in rows}).values_list("pk", "timezone"))
+    samples = []
+    for a in rows:
+        points = earlier.get(a.pk, [])
+        if not points:  # the cycle's first report: the cycle opened at the percent it had until now
+            opened = a.cycle_opened_at or a.assigned_at
+            samples.append(
+                ProgressSample(
+                    tenant_id=a.tenant_id,
+                    assignment_id=a.pk,
+                    cycle=a.cycle,
+                    at=opened,
+                    percent=before[a.pk],
+                    opening=True,
+                )
+            )
+            points = [(opened, before[a.pk])]
+        samples.append(
+            ProgressSample(tenant_id=a.tenant_id, assignment_id=a.pk, cycle=a.cycle, at=now, percent=a.progress)
+        )
+        trend = forecast.trend_of([*points, (now, a.progress)], zones.get(a.person_id))
+        a.trend_pace = trend.pace if trend else None
+        a.projected_finish = trend.projected_finish if trend else None
+        a.progress_at = trend.latest_at if trend else None
+    ProgressSample.objects.bulk_create(samples)
+    ProgressSample.objects.filter(assignment_id__in=ids).filter(
+        Q(cycle__lt=F("assignment__cycle")) | Q(opening=False, at__lt=now - dt.timedelta(days=HISTORY_DAYS))
+    ).delete()
+
+
+ESTIMATE_CHUNK = 1000
+
+
+def estimates_refresh(*, tenant_id: int, course_id: int) -> None:
+    """A course's estimate changed: its open assignments' (and its paths' and skills') `estimated_minutes`
+    follow, set-based per target; the remaining minutes intake computed are recomputed (`sync_assignments`,
+    in chunks) for those that have them."""
+    for target_type, target_id in catalog.targets_containing_course(course_id=course_id):
+        minutes = catalog.target_estimated_minutes(target_type=target_type, target_id=target_id)
+        open_items = Assignment.objects.filter(
+            tenant_id=tenant_id,
+            target_type=target_type,
+            target_id=target_id,
+            withdrawn_at__isnull=True,
+            completed_at__isnull=True,
+        )
+        open_items.exclude(estimated_minutes=minutes).update(estimated_minutes=minutes)
+        counted = list(open_items.filter(forecast_cycle__isnull=False).values_list("pk", flat=True))
+        for start in range(0, len(counted), ESTIMATE_CHUNK):
+            sync_assignments(assignments=Assignment.objects.filter(pk__in=counted[start : start + ESTIMATE_CHUNK]))
 
 
 def _resolve_person(tenant_id: int, person_id, email) -> Person:
@@ -267,6 +357,7 @@ def progress_apply(*, actor: Person, entries: list[ProgressEntry], now: dt.datet
     for target_type, target_id in targets:
         touched |= Q(target_type=target_type, target_id=target_id)
     changed = sync_assignments(
+        history=True,
         assignments=Assignment.objects.filter(tenant_id=tenant_id, person_id__in={e.person_id for e in entries}).filter(
             touched
         ),

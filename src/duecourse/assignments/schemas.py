@@ -113,6 +113,8 @@ class AssignmentOut(Schema):
     escalation_tier: int = Field(
         0, ge=0, description="0 = none, else the 1-based tier of the tenant's escalation policy the item has reached"
     )
+    at_risk: bool = Field(False, description="at the person's pace it will not be finished by its due date")
+    risk_reason: str | None = Field(None, description="why it is at risk, in words; null when it is not")
     why: str = ""
     due_date_from: str = ""
 
@@ -249,6 +251,7 @@ class AssignmentFilterIn(Schema):
         None, ge=0, le=MAX_ESCALATION_TIERS, description="0 = none, else the 1-based tier of the escalation policy"
     )
     compliance_flag: bool | None = None
+    at_risk: bool | None = Field(None, description="the forecast: true, at risk; false, not at risk")
     source_kind: SourceKind | None = None
     rule_id: Id | None = None
     assigned_by_id: Id | None = None
@@ -272,6 +275,7 @@ class AssignmentFilterIn(Schema):
             overdue=self.overdue,
             escalation_tier=self.escalation_tier,
             compliance_flag=self.compliance_flag,
+            at_risk=self.at_risk,
             source_kind=self.source_kind,
             rule_id=self.rule_id,
             assigned_by_id=self.assigned_by_id,

@@ -9,10 +9,14 @@ from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
+    DateField,
+    DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -23,8 +27,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import GreaterThan, LessThan, LessThanOrEqual
 
-from duecourse.assignments import permissions
+from duecourse.assignments import forecast, permissions
 from duecourse.assignments.escalation import NO_TIER, escalation_tiers
 from duecourse.assignments.models import LIVE_RULE, Assignment, AssignmentRule, AssignmentSource
 from duecourse.assignments.priorities import PRIORITY_RANK, UNKNOWN_PRIORITY_RANK
@@ -43,7 +48,7 @@ from duecourse.catalog.selectors import target_title_sql
 from duecourse.core import clock
 from duecourse.core.errors import forbidden, not_found
 from duecourse.core.models import Tenant
-from duecourse.core.sql import TypedQuery
+from duecourse.core.sql import AddDays, LocalDayEnd, TypedQuery
 from duecourse.groups.models import GroupMember
 from duecourse.people.models import Person
 
@@ -175,10 +180,14 @@ def with_status(queryset: QuerySet, now: dt.datetime | None = None) -> QuerySet:
 
 
 # --- escalation tiers in SQL (`escalation.escalation_tier` is the rule) ------------------------------
+def tenant_settings(tenant_id: int) -> dict:
+    """The tenant's stored settings (one query); each reader takes what it needs and skips the malformed."""
+    return Tenant.objects.filter(pk=tenant_id).values_list("settings", flat=True).first() or {}
+
+
 def tenant_escalation_tiers(tenant_id: int) -> list[dict]:
     """The tenant's clean, sorted escalation tiers (one query)."""
-    settings = Tenant.objects.filter(pk=tenant_id).values_list("settings", flat=True).first()
-    return escalation_tiers(settings)
+    return escalation_tiers(tenant_settings(tenant_id))
 
 
 def _tier_reached(after_days: int, now: dt.datetime) -> Q:
@@ -212,6 +221,84 @@ def escalation_tier_filter(tier: int, tiers: list[dict], now: dt.datetime) -> Q:
     return condition
 
 
+# --- the forecast in SQL (`forecast.assess` is the rule; a property test holds the two together) ---------
+def tenant_learning_minutes_per_day(tenant_id: int) -> int:
+    return forecast.learning_minutes_per_day_in(tenant_settings(tenant_id))
+
+
+def _remaining_minutes_expression() -> Case:
+    """`forecast.stored_remaining`: the current cycle's remaining minutes, else the whole estimate."""
+    return Case(
+        When(Q(forecast_cycle=F("cycle"), remaining_minutes__isnull=False), then=F("remaining_minutes")),
+        default=F("estimated_minutes"),
+        output_field=IntegerField(),
+    )
+
+
+def _due_before_nth_working_day(today: dt.date, needs: ExpressionWrapper) -> Q:
+    """`due_date < forecast.nth_working_day(today, needs)`, i.e. fewer than `needs` working days left."""
+    start = forecast.first_working_day(today)
+    spare = ExpressionWrapper(needs - Value(1), output_field=IntegerField())
+    weeks = ExpressionWrapper(spare / Value(forecast.WEEKDAYS), output_field=IntegerField())
+    extra = ExpressionWrapper(spare - weeks * Value(forecast.WEEKDAYS), output_field=IntegerField())
+    weekend = Case(
+        When(GreaterThan(extra, Value(forecast.WEEKDAYS - 1 - start.weekday())), then=Value(2)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    offset = ExpressionWrapper(weeks * Value(7) + extra + weekend, output_field=IntegerField())
+    return Q(LessThan(F("due_date"), AddDays(Value(start, output_field=DateField()), offset)))
+
+
+def _local_day_ended(day: dt.date, now: dt.datetime) -> Q:
+    """The person's `day` has ended by `now` (in their time zone)."""
+    end = LocalDayEnd(Value(day, output_field=DateField()), F("person__timezone"))
+    return Q(LessThanOrEqual(end, Value(now, output_field=DateTimeField())))
+
+
+def at_risk_filter(now: dt.datetime, per_day: int) -> Q:
+    """`forecast.assess(...).at_risk` as a WHERE clause, set-based: the open required statuses, then either
+    a stored trend whose projected finish is after the due date, or (not started) a due date before the
+    working day the remaining minutes need. The person's today is one of three dates around UTC's; which
+    one is decided in SQL from their time zone (`LocalDayEnd`), each with its threshold computed here."""
+    open_required = statuses_filter(forecast.FORECAST_STATUSES, now) & Q(visibility="required", due_date__isnull=False)
+    started = Q(
+        forecast_cycle=F("cycle"), trend_pace__isnull=False, projected_finish__isnull=False, progress_at__isnull=False
+    )
+    stalled_since = now - dt.timedelta(days=forecast.STALLED_AFTER_DAYS)
+    late_trend = started & (Q(projected_finish__gt=F("due_date")) | Q(progress_at__lte=stalled_since))
+    remaining = _remaining_minutes_expression()
+    needs = ExpressionWrapper((remaining + Value(per_day - 1)) / Value(per_day), output_field=IntegerField())
+    utc_today = now.astimezone(dt.UTC).date()
+    yesterday, tomorrow = utc_today - dt.timedelta(days=1), utc_today + dt.timedelta(days=1)
+    yesterday_ended, today_ended = _local_day_ended(yesterday, now), _local_day_ended(utc_today, now)
+    too_few_days = (
+        (~yesterday_ended & _due_before_nth_working_day(yesterday, needs))
+        | (yesterday_ended & ~today_ended & _due_before_nth_working_day(utc_today, needs))
+        | (today_ended & _due_before_nth_working_day(tomorrow, needs))
+    )
+    not_started = (
+        Q(forecast_cycle__isnull=True)
+        | ~Q(forecast_cycle=F("cycle"))
+        | Q(trend_pace__isnull=True)
+        | Q(projected_finish__isnull=True)
+        | Q(progress_at__isnull=True)
+    )
+    late_start = not_started & Q(GreaterThan(remaining, Value(0))) & too_few_days
+    return open_required & (late_trend | late_start)
+
+
+def with_forecast(queryset: QuerySet, per_day: int, now: dt.datetime) -> QuerySet:
+    """Annotate `at_risk` (in SQL) and what `Assignment.risk_reason` reads to put it in words."""
+    return queryset.annotate(
+        at_risk=Case(
+            When(at_risk_filter(now, per_day), then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
+        forecast_per_day=Value(per_day, output_field=IntegerField()),
+        forecast_timezone=F("person__timezone"),
+    )
+
+
 # --- the one list of assignments: its filters (the list, its CSV and the bulk actions) ------------------
 SCOPES = ("direct", "subtree")
 
@@ -235,6 +322,7 @@ class AssignmentQuery:
     overdue: bool | None = None
     escalation_tier: int | None = None
     compliance_flag: bool | None = None
+    at_risk: bool | None = None
     source_kind: str | None = None
     rule_id: int | None = None
     assigned_by_id: int | None = None
@@ -256,11 +344,17 @@ def _source_exists(**lookups) -> Exists:
 
 
 def assignment_query_filter(
-    *, actor: Person, query: AssignmentQuery, now: dt.datetime, tiers: list[dict] | None = None
+    *,
+    actor: Person,
+    query: AssignmentQuery,
+    now: dt.datetime,
+    tiers: list[dict] | None = None,
+    per_day: int | None = None,
 ) -> Q:
     """The WHERE of the list: what the actor may see, narrowed by each filter given. Set-based (joins,
     EXISTS and index-friendly ranges), so the list, its CSV and the bulk actions share it at any size.
-    `tiers` (the tenant's escalation tiers) are needed for `escalation_tier` only."""
+    `tiers` (the tenant's escalation tiers) are needed for `escalation_tier` only, `per_day` (its
+    learning minutes per day) for `at_risk` only; either is read when needed and not given."""
     q = permissions.visible_assignments_filter(actor)
     if query.person_id is not None:
         q &= Q(person_id=query.person_id)
@@ -295,6 +389,10 @@ def assignment_query_filter(
         q &= escalation_tier_filter(query.escalation_tier, tiers, now)
     if query.compliance_flag is not None:
         q &= Q(compliance_flag=query.compliance_flag)
+    if query.at_risk is not None:
+        per_day = per_day if per_day is not None else tenant_learning_minutes_per_day(actor.tenant_id)
+        risky = at_risk_filter(now, per_day)
+        q &= risky if query.at_risk else ~risky
     if query.source_kind:
         q &= Q(_source_exists(kind=query.source_kind))
     if query.rule_id is not None:
@@ -322,10 +420,13 @@ def assignment_list(*, actor: Person, query: AssignmentQuery | None = None, **fi
     """The list: `query` (or its fields as keywords), with status and escalation tier, newest first."""
     query = query or AssignmentQuery(**filters)
     now = clock.now()
-    tiers = tenant_escalation_tiers(actor.tenant_id)
-    items = Assignment.objects.filter(assignment_query_filter(actor=actor, query=query, now=now, tiers=tiers))
+    settings = tenant_settings(actor.tenant_id)
+    tiers, per_day = escalation_tiers(settings), forecast.learning_minutes_per_day_in(settings)
+    items = Assignment.objects.filter(
+        assignment_query_filter(actor=actor, query=query, now=now, tiers=tiers, per_day=per_day)
+    )
     return (
-        with_escalation(with_status(items, now), tiers, now)
+        with_forecast(with_escalation(with_status(items, now), tiers, now), per_day, now)
         .select_related("person")
         .prefetch_related("sources")
         .order_by("-assigned_at", "-id")
@@ -346,8 +447,13 @@ def my_assignments(*, actor: Person) -> QuerySet:
         When(status_filter("overdue", now), then=Value(0)), default=Value(1), output_field=IntegerField()
     )
     done_last = Case(When(completed_at__isnull=False, then=Value(1)), default=Value(0), output_field=IntegerField())
+    settings = tenant_settings(actor.tenant_id)
     return (
-        with_escalation(with_status(items, now), tenant_escalation_tiers(actor.tenant_id), now)
+        with_forecast(
+            with_escalation(with_status(items, now), escalation_tiers(settings), now),
+            forecast.learning_minutes_per_day_in(settings),
+            now,
+        )
         .annotate(overdue_rank=overdue_first, priority_rank=priority_rank_expression(), done_rank=done_last)
         .select_related("person")
         .prefetch_related("sources")
@@ -391,9 +497,17 @@ class AssignmentRow(NamedTuple):
     compliance_flag: bool
     due_date_manual: bool
     due_explanation: str
+    estimated_minutes: int
+    forecast_cycle: int | None
+    remaining_minutes: int | None
+    trend_pace: float | None
+    projected_finish: dt.date | None
+    progress_at: dt.datetime | None
     escalation_tier: int
     target_title: str
     sources: list[SourceRow]
+    at_risk: bool = False
+    risk_reason: str | None = None
 
 
 # The status rule and `my_assignments`' order as SQL text, so the hot page skips ORM compilation (several
@@ -408,7 +522,8 @@ _PRIORITY_RANK_SQL = (
 _ROW_COLUMNS = [
     "id", "person_id", "target_type", "target_id", None, "progress", "priority", "due_date", "note", "visibility",
     "validity_months", "recurrence_weeks", "cycle", "reminder_plan", "assigned_at", "completed_at", "expires_at",
-    "compliance_flag", "due_date_manual", "due_explanation",
+    "compliance_flag", "due_date_manual", "due_explanation", "estimated_minutes", "forecast_cycle",
+    "remaining_minutes", "trend_pace", "projected_finish", "progress_at",
 ]  # fmt: skip
 _MINE = "a.tenant_id = %s AND a.person_id = %s AND a.withdrawn_at IS NULL AND a.visibility <> 'hidden'"
 _SOURCE_COLUMNS = ["id", "kind", "label", "assigned_by_id", "rule_id", "due_date", "due_rule", "note"]
@@ -469,7 +584,8 @@ def my_assignments_page(*, actor: Person, offset: int, limit: int) -> tuple[int,
     """One page of `my_assignments` and the total in one statement (count, target titles and sources included)."""
     moment = clock.now()
     now = connection.ops.adapt_datetimefield_value(moment)
-    tiers = tenant_escalation_tiers(actor.tenant_id)
+    settings = tenant_settings(actor.tenant_id)
+    tiers, per_day = escalation_tiers(settings), forecast.learning_minutes_per_day_in(settings)
     params = (
         [now] * _STATUS_SQL.count("%s")
         + escalation_tier_params(tiers, moment)
@@ -478,14 +594,26 @@ def my_assignments_page(*, actor: Person, offset: int, limit: int) -> tuple[int,
     )
     rows = _my_page_query(connection.vendor, len(tiers)).fetch([*params, limit, offset])
     total = rows[0][-1] if rows else _MY_COUNT.fetch([actor.tenant_id, actor.pk])[0][0]
-    return total, [AssignmentRow._make([*row[:-2], _source_rows(row[-2])]) for row in rows]
+    today = forecast.local_today(moment, actor.timezone)
+    page = []
+    for row in rows:
+        item = AssignmentRow._make([*row[:-2], _source_rows(row[-2]), False, None])
+        # The page's few rows, for display: `forecast.assess` itself (the list filters use its SQL form).
+        risk = forecast.assess_stored(item, per_day=per_day, today=today, now=moment)
+        page.append(item._replace(at_risk=risk.at_risk, risk_reason=risk.reason))
+    return total, page
 
 
 def access_assignment(*, actor: Person, assignment_id: int) -> Assignment:
     now = clock.now()
     visible = Assignment.objects.filter(permissions.visible_assignments_filter(actor), pk=assignment_id)
+    settings = tenant_settings(actor.tenant_id)
     assignment = (
-        with_escalation(with_status(visible, now), tenant_escalation_tiers(actor.tenant_id), now)
+        with_forecast(
+            with_escalation(with_status(visible, now), escalation_tiers(settings), now),
+            forecast.learning_minutes_per_day_in(settings),
+            now,
+        )
         .select_related("person")
         .prefetch_related("sources")
         .first()

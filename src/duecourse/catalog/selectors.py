@@ -90,6 +90,11 @@ def target_estimated_minutes(*, target_type: str, target_id: int) -> int:
     return sum(Course.objects.filter(pk__in=ids).values_list("estimated_minutes", flat=True))
 
 
+def course_minutes(*, course_ids: list[int]) -> dict[int, int]:
+    """Each course's estimated minutes (one query)."""
+    return dict(Course.objects.filter(pk__in=course_ids).values_list("pk", "estimated_minutes"))
+
+
 def courses_satisfying(*, tenant_id: int, course_ids: list[int]) -> dict[int, set[int]]:
     """For each course, the courses whose completion satisfies it (itself and its declared equivalents)."""
     result = {c: {c} for c in course_ids}
@@ -98,6 +103,13 @@ def courses_satisfying(*, tenant_id: int, course_ids: list[int]) -> dict[int, se
     ).values_list("course_id", "satisfies_id"):
         result[satisfies].add(course)
     return result
+
+
+def targets_containing_course(*, course_id: int) -> list[tuple[str, int]]:
+    """The course itself and the paths (as a required item) and skills it is part of: whose estimate it adds to."""
+    paths = PathItem.objects.filter(course_id=course_id, required=True).values_list("path_id", flat=True).distinct()
+    skills = SkillCourse.objects.filter(course_id=course_id).values_list("skill_id", flat=True).distinct()
+    return [("course", course_id), *(("path", p) for p in paths), *(("skill", s) for s in skills)]
 
 
 def targets_touched_by_courses(*, tenant_id: int, course_ids: list[int]) -> list[tuple[str, int]]:

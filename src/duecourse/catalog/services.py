@@ -25,6 +25,7 @@ from duecourse.catalog.models import (
     Skill,
     SkillCourse,
 )
+from duecourse.catalog.signals import course_estimate_changed
 from duecourse.core.audit import audit_record, changed_fields
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.people.models import Person
@@ -149,6 +150,8 @@ def course_update(*, actor: Person, course: Course, data: CourseInput) -> Course
                 before=old,
                 after=new,
             )
+            if "estimated_minutes" in new:
+                course_estimate_changed.send(sender=Course, tenant_id=actor.tenant_id, course_id=course.pk)
     return course
 
 

@@ -70,7 +70,8 @@ class AddDays(Func):
 
     def as_sqlite(self, compiler, connection, **extra):
         (day_sql, day_params), (n_sql, n_params) = (compiler.compile(e) for e in self.source_expressions)
-        return f"date({day_sql}, printf('%+d days', {n_sql}))", (*day_params, *n_params)
+        # "N days" with N signed or not; no `%` in the text (the debug cursor formats the SQL with `%`).
+        return f"date({day_sql}, CAST({n_sql} AS integer) || ' days')", (*day_params, *n_params)
 
 
 def _sqlite_local_day_end(day: str | None, timezone_name: str | None) -> str | None:

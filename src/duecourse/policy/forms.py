@@ -3,6 +3,11 @@
 from django import forms
 
 from duecourse.assignments.domain import RECIPIENT_LABELS
+from duecourse.assignments.forecast import (
+    DEFAULT_LEARNING_MINUTES_PER_DAY,
+    MAX_LEARNING_MINUTES_PER_DAY,
+    MIN_LEARNING_MINUTES_PER_DAY,
+)
 from duecourse.assignments.forms import BulkRemindersForm
 from duecourse.assignments.limits import DEFAULT_RECERT_WINDOW_DAYS, MAX_RECERT_WINDOW_DAYS
 from duecourse.policy.escalation import ESCALATION_RECIPIENTS, MAX_ESCALATION_DAYS
@@ -19,6 +24,16 @@ class OverloadForm(forms.Form):
         label="Overload threshold (minutes due in 30 days)",
         help_text="The bulk-assignment preview flags people whose open training due in the next 30 days "
         "would exceed this.",
+    )
+    learning_minutes_per_day = forms.IntegerField(
+        required=False,
+        min_value=MIN_LEARNING_MINUTES_PER_DAY,
+        max_value=MAX_LEARNING_MINUTES_PER_DAY,
+        widget=forms.NumberInput(attrs={"placeholder": str(DEFAULT_LEARNING_MINUTES_PER_DAY)}),
+        label="Learning minutes per day",
+        help_text="How long a person is expected to learn each working day: training not yet started is at "
+        "risk when its estimate needs more working days than are left before it is due. "
+        f"Empty: the standard {DEFAULT_LEARNING_MINUTES_PER_DAY} minutes.",
     )
 
 

@@ -16,3 +16,4 @@ class TenantPolicyInput(ServiceInput):
     default_reminder_plan: list[dict[str, Any]] | None = None
     escalation: list[dict[str, Any]] | None = None
     recert_window_days: int | None = None
+    learning_minutes_per_day: int | None = None

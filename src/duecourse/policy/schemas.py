@@ -4,13 +4,16 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from duecourse.assignments.domain import Recipient
+from duecourse.assignments.forecast import MAX_LEARNING_MINUTES_PER_DAY, MIN_LEARNING_MINUTES_PER_DAY
 from duecourse.assignments.limits import MAX_RECERT_WINDOW_DAYS, MAX_REMINDER_RULES
 from duecourse.assignments.schemas import ReminderRule
 from duecourse.policy.escalation import MAX_ESCALATION_DAYS, MAX_ESCALATION_TIERS
 from duecourse.policy.inputs import TenantPolicyInput
 from duecourse.policy.services import MAX_OVERLOAD_MINUTES
 
-PolicyKey = Literal["overload_minutes_30d", "default_reminder_plan", "escalation", "recert_window_days"]
+PolicyKey = Literal[
+    "overload_minutes_30d", "default_reminder_plan", "escalation", "recert_window_days", "learning_minutes_per_day"
+]
 
 
 class EscalationTier(Schema):
@@ -28,6 +31,9 @@ class TenantSettingsOut(Schema):
     recert_window_days: int = Field(
         ..., description="Days before a completion expires that its assignment re-opens (rules may set their own)."
     )
+    learning_minutes_per_day: int = Field(
+        ..., description="Minutes a day a person is expected to learn: the forecast weighs estimates against it."
+    )
     defaults: list[PolicyKey] = Field(..., description="The settings not set by the tenant, so at their default.")
 
 
@@ -40,6 +46,7 @@ class TenantSettingsPatch(Schema):
     default_reminder_plan: list[ReminderRule] | None = Field(None, max_length=MAX_REMINDER_RULES)
     escalation: list[EscalationTier] | None = Field(None, max_length=MAX_ESCALATION_TIERS)
     recert_window_days: int | None = Field(None, ge=0, le=MAX_RECERT_WINDOW_DAYS)
+    learning_minutes_per_day: int | None = Field(None, ge=MIN_LEARNING_MINUTES_PER_DAY, le=MAX_LEARNING_MINUTES_PER_DAY)
 
     def to_input(self) -> TenantPolicyInput:
         return TenantPolicyInput.model_validate(self.model_dump(exclude_unset=True, mode="json"))

@@ -4,7 +4,9 @@
 - `default_reminder_plan`: the plan of assignments that bring none of their own;
 - `escalation`: the overdue tiers (manager, HR, the compliance flag);
 - `recert_window_days`: how many days before a completion expires its assignment re-opens for
-  recertification, unless a rule holding it sets its own.
+  recertification, unless a rule holding it sets its own;
+- `learning_minutes_per_day`: the minutes a day a person is expected to learn, against which the
+  forecast (`assignments.forecast`) weighs an item's estimate.
 
 They live in `tenant.settings` (JSON). Readers elsewhere fall back to the defaults and skip what
 is malformed; this module is the one writer, so what is stored is always valid.
@@ -15,6 +17,11 @@ from typing import Any
 from django.db import transaction
 
 from duecourse.assignments.domain import overload_threshold_in, recert_window_in
+from duecourse.assignments.forecast import (
+    MAX_LEARNING_MINUTES_PER_DAY,
+    MIN_LEARNING_MINUTES_PER_DAY,
+    learning_minutes_per_day_in,
+)
 from duecourse.assignments.limits import MAX_RECERT_WINDOW_DAYS
 from duecourse.assignments.reminder_plans import clean_reminder_plan
 from duecourse.core.audit import audit_record
@@ -26,7 +33,13 @@ from duecourse.policy import permissions
 from duecourse.policy.escalation import escalation_tiers, validated_escalation
 from duecourse.policy.inputs import TenantPolicyInput
 
-POLICY_KEYS = ("overload_minutes_30d", "default_reminder_plan", "escalation", "recert_window_days")
+POLICY_KEYS = (
+    "overload_minutes_30d",
+    "default_reminder_plan",
+    "escalation",
+    "recert_window_days",
+    "learning_minutes_per_day",
+)
 MAX_OVERLOAD_MINUTES = 100_000
 
 
@@ -43,6 +56,7 @@ def _effective(stored: dict[str, Any], tenant_id: int) -> dict[str, Any]:
         "default_reminder_plan": default_plan_in(stored, tenant_id=tenant_id),
         "escalation": escalation_tiers(stored),
         "recert_window_days": recert_window_in(stored),
+        "learning_minutes_per_day": learning_minutes_per_day_in(stored),
         "defaults": sorted(key for key in POLICY_KEYS if key not in stored),
     }
 
@@ -87,6 +101,11 @@ def _validated(key: str, value: Any, tenant_id: int) -> Any:
     if key == "recert_window_days":
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RECERT_WINDOW_DAYS:
             raise ValidationFailed.on(key, f"must be a whole number of days from 0 to {MAX_RECERT_WINDOW_DAYS}")
+        return value
+    if key == "learning_minutes_per_day":
+        low, high = MIN_LEARNING_MINUTES_PER_DAY, MAX_LEARNING_MINUTES_PER_DAY
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValidationFailed.on(key, f"must be a whole number of minutes from {low} to {high}")
         return value
     if key == "default_reminder_plan":
         try:

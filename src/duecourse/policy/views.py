@@ -30,6 +30,7 @@ def settings_page(request):
                 default_reminder_plan=reminders.plan(),
                 escalation=escalation.tiers(),
                 recert_window_days=recert.cleaned_data["recert_window_days"],
+                learning_minutes_per_day=overload.cleaned_data["learning_minutes_per_day"],
             )
             try:
                 services.tenant_policy_update(actor=actor, data=changes)
@@ -41,7 +42,10 @@ def settings_page(request):
                 messages.success(request, "Saved the organisation's settings.")
                 return HttpResponseRedirect(reverse("policy:settings"))
     else:
-        overload = OverloadForm(initial={"overload_minutes_30d": policy["overload_minutes_30d"]})
+        per_day = None if "learning_minutes_per_day" in policy["defaults"] else policy["learning_minutes_per_day"]
+        overload = OverloadForm(
+            initial={"overload_minutes_30d": policy["overload_minutes_30d"], "learning_minutes_per_day": per_day}
+        )
         reminders = DefaultPlanForm(prefix="plan", plan=plan)
         escalation = EscalationForm(prefix="esc", tiers=policy["escalation"])
         window = None if "recert_window_days" in policy["defaults"] else policy["recert_window_days"]

@@ -16,6 +16,7 @@ class TeamRow(Schema):
     active: int
     completed: int
     overdue: int
+    at_risk: int = Field(0, description="open required items that, at the person's pace, will not be done in time")
 
 
 class TeamOut(Schema):
@@ -51,7 +52,7 @@ class ComplianceParams(Schema):
 def team_status(request: HttpRequest, params: Query[TeamParams]):
     items = selectors.team_status(actor=actor_of(request), manager_id=params.manager_id)
     if params.format == "csv":
-        columns = ["person_id", "name", "active", "completed", "overdue"]
+        columns = ["person_id", "name", "active", "completed", "overdue", "at_risk"]
         return csv_response("team-status.csv", columns, ([i[c] for c in columns] for i in items))
     # A manager's dashboard: the rows already have TeamRow's shape, so skip response validation.
     return rendered_json(request, {"items": items})

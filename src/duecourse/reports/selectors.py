@@ -1,10 +1,19 @@
 """Reports as set-based aggregate queries: one GROUP BY each, never a loop over assignments."""
 
+import datetime as dt
+
 from django.db import connection
 from django.db.models import CharField, Count, F, IntegerField
 
 from duecourse.assignments.models import Assignment
-from duecourse.assignments.selectors import status_filter, status_in_sql, statuses_filter, valid_completion_filter
+from duecourse.assignments.selectors import (
+    at_risk_filter,
+    status_filter,
+    status_in_sql,
+    statuses_filter,
+    tenant_learning_minutes_per_day,
+    valid_completion_filter,
+)
 from duecourse.assignments.status import UNFINISHED_STATUSES, AssignmentStatus
 from duecourse.catalog.selectors import target_titles
 from duecourse.core import clock
@@ -63,15 +72,39 @@ def team_status(*, actor: Person, manager_id: int | None) -> list[dict]:
         raise not_found("Manager")
     if not own_team and not permissions.can_view_team(actor, manager_id):
         raise forbidden("see this team")
-    now = connection.ops.adapt_datetimefield_value(clock.now())
+    moment = clock.now()
+    now = connection.ops.adapt_datetimefield_value(moment)
     rows = _TEAM_STATUS.fetch([*[now] * _TEAM_NOW_PARAMS, actor.tenant_id, manager_id])
     # A manager is someone with active reports: no rows means no team to see (permissions.can_view_team).
     if own_team and not rows and not permissions.can_view_tenant_reports(actor):
         raise forbidden("see this team")
+    at_risk = team_at_risk_counts(tenant_id=actor.tenant_id, manager_id=manager_id, now=moment) if rows else {}
     return [
-        {"person_id": pk, "name": name, "active": active, "completed": completed, "overdue": overdue}
+        {
+            "person_id": pk,
+            "name": name,
+            "active": active,
+            "completed": completed,
+            "overdue": overdue,
+            "at_risk": at_risk.get(pk, 0),
+        }
         for pk, name, active, completed, overdue in rows
     ]
+
+
+def team_at_risk_counts(*, tenant_id: int, manager_id: int, now: dt.datetime) -> dict[int, int]:
+    """How many of each active direct report's assignments are at risk (the forecast's SQL form), in one
+    GROUP BY; reports without any are absent."""
+    per_day = tenant_learning_minutes_per_day(tenant_id)
+    rows = (
+        Assignment.objects.filter(tenant_id=tenant_id, person__manager_id=manager_id, person__active=True)
+        .filter(at_risk_filter(now, per_day))
+        .order_by()
+        .values("person_id")
+        .annotate(n=Count("id"))
+        .values_list("person_id", "n")
+    )
+    return dict(rows)
 
 
 def compliance(*, actor: Person, by: str) -> list[dict]:

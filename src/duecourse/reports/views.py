@@ -34,6 +34,7 @@ def team_view(request):
     person_id = person_id if person_id in member_ids else None
     status = request.GET.get("status") if request.GET.get("status") in OPEN_STATUSES else None
     overdue = request.GET.get("overdue") == "1"
+    at_risk = request.GET.get("at_risk") == "1"
     target = request.GET.get("target", "")
     target_type, _, target_id = target.partition(":")
     target_ok = target_type in ("course", "path", "skill") and _int(target_id) is not None
@@ -49,6 +50,7 @@ def team_view(request):
         target_type=target_type if target_ok else None,
         target_id=_int(target_id) if target_ok else None,
         overdue=True if overdue else None,
+        at_risk=True if at_risk else None,
     ).filter(person__active=True)
     page = Paginator(filtered.order_by("due_date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
@@ -56,6 +58,10 @@ def team_view(request):
         team_items.filter(assignment_selectors.status_filter(AssignmentStatus.OVERDUE, now)).order_by("due_date", "id")[
             :ACTION_ITEMS
         ]
+    )
+    per_day = assignment_selectors.tenant_learning_minutes_per_day(actor.tenant_id)
+    at_risk_items = list(
+        team_items.filter(assignment_selectors.at_risk_filter(now, per_day)).order_by("due_date", "id")[:ACTION_ITEMS]
     )
     stalled_items = list(
         team_items.filter(assignment_selectors.stalled_filter(now)).order_by("due_date", "id")[:ACTION_ITEMS]
@@ -70,17 +76,19 @@ def team_view(request):
     context = {
         "manager": manager,
         "team": team,
-        "totals": {k: sum(row[k] for row in team) for k in ("active", "completed", "overdue")},
+        "totals": {k: sum(row[k] for row in team) for k in ("active", "completed", "overdue", "at_risk")},
         "page": page,
         "items": present(actor, list(page.object_list), changes=True, reminders=True),
         "overdue_items": present(actor, overdue_items, reminders=True),
         "stalled_items": present(actor, stalled_items),
+        "at_risk_items": present(actor, at_risk_items, reminders=True),
         "stalled_days": assignment_selectors.STALLED_AFTER_DAYS,
         "filters": {
             "person": person_id,
             "status": status or "",
             "target": target if target_ok else "",
             "overdue": overdue,
+            "at_risk": at_risk,
         },
         "status_choices": [(s, STATUS_LABELS[s]) for s in OPEN_STATUSES],
         "target_choices": [(f"{t}:{i}", title) for (t, i), title in targets],

@@ -39,6 +39,7 @@ FILTER_NAMES: tuple[str, ...] = (
     "status",
     "escalation_tier",
     "compliance_flag",
+    "at_risk",
     "department",
     "site",
     "region",
@@ -79,5 +80,6 @@ BUILT_IN_VIEWS: tuple[BuiltInView, ...] = (
     BuiltInView("All overdue by department", "status=overdue&sort=department", "HR's export: download it as CSV"),
     BuiltInView("Escalated", "status=overdue&escalation_tier=1", "Overdue long enough for the first escalation"),
     BuiltInView("Compliance-flagged, to do", "compliance_flag=yes", "Flagged items still to be done"),
+    BuiltInView("At risk", "at_risk=yes", "Will not be done by the due date at the person's pace"),
     BuiltInView("Recently completed", "status=completed&sort=completed", "Completions, newest first"),
 )

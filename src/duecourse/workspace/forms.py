@@ -35,6 +35,7 @@ SOURCE_KIND_LABELS = {
 }
 assert set(SOURCE_KIND_LABELS) == set(typing.get_args(SourceKind))  # one list of kinds: the API's
 YES_NO = [("", "Any"), ("yes", "Flagged"), ("no", "Not flagged")]
+AT_RISK_CHOICES = [("", "Any"), ("yes", "At risk"), ("no", "Not at risk")]
 
 
 class SearchInput(forms.TextInput):
@@ -75,6 +76,7 @@ class TaskFilterForm(forms.Form):
     status = forms.ChoiceField(widget=PlainSelect, required=False, choices=STATUS_CHOICES, label="Status")
     escalation_tier = forms.ChoiceField(widget=PlainSelect, required=False, label="Escalation")
     compliance_flag = forms.ChoiceField(widget=PlainSelect, required=False, choices=YES_NO, label="Compliance flag")
+    at_risk = forms.ChoiceField(widget=PlainSelect, required=False, choices=AT_RISK_CHOICES, label="At risk")
     department = forms.ChoiceField(widget=PlainSelect, required=False, label="Department")
     site = forms.ChoiceField(widget=PlainSelect, required=False, label="Site")
     region = forms.ChoiceField(widget=PlainSelect, required=False, label="Region")
@@ -159,6 +161,7 @@ class TaskFilterForm(forms.Form):
         )
         target = parse_target(data.get("target") or "")
         flag = {"yes": True, "no": False}.get(data.get("compliance_flag") or "")
+        at_risk = {"yes": True, "no": False}.get(data.get("at_risk") or "")
         tier = data.get("escalation_tier")
         try:
             query = AssignmentFilterIn(
@@ -175,6 +178,7 @@ class TaskFilterForm(forms.Form):
                 due_before=data.get("due_before"),
                 escalation_tier=int(tier) if tier not in (None, "") else None,
                 compliance_flag=flag,
+                at_risk=at_risk,
                 source_kind=data.get("source_kind") or None,
                 rule_id=data.get("rule_id"),
                 assigned_by_id=data.get("assigned_by_id"),

@@ -5,6 +5,8 @@ from django.db.models import F, QuerySet
 
 from duecourse.assignments import choices as assignment_choices
 from duecourse.assignments import selectors as assignment_selectors
+from duecourse.assignments.escalation import escalation_tiers
+from duecourse.assignments.forecast import learning_minutes_per_day_in
 from duecourse.assignments.models import Assignment
 from duecourse.assignments.selectors import AssignmentQuery
 from duecourse.core import clock
@@ -29,15 +31,19 @@ def _order(sort: str) -> list:
 
 
 def task_list(*, actor: Person, query: AssignmentQuery, sort: str = DEFAULT_SORT) -> QuerySet:
-    """Assignments the query matches, with status and escalation tier, in `sort` order; each row carries
+    """Assignments the query matches, with status, escalation tier and forecast, in `sort` order; each row carries
     its person with department, site, region and manager (one query a page, the CSV streams it)."""
     if not permissions.can_view_workspace(actor):
         raise forbidden("see the organisation's mandatory tasks")
     now = clock.now()
-    tiers = assignment_selectors.tenant_escalation_tiers(actor.tenant_id)
-    where = assignment_selectors.assignment_query_filter(actor=actor, query=query, now=now, tiers=tiers)
+    settings = assignment_selectors.tenant_settings(actor.tenant_id)
+    tiers, per_day = escalation_tiers(settings), learning_minutes_per_day_in(settings)
+    where = assignment_selectors.assignment_query_filter(
+        actor=actor, query=query, now=now, tiers=tiers, per_day=per_day
+    )
     matching = Assignment.objects.filter(where)
     items = assignment_selectors.with_escalation(assignment_selectors.with_status(matching, now), tiers, now)
+    items = assignment_selectors.with_forecast(items, per_day, now)
     return (
         items.select_related("person", "person__department", "person__site", "person__region", "person__manager")
         .prefetch_related("sources")

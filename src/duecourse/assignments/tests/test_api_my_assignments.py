@@ -93,6 +93,8 @@ def item(assignment, target, **fields):
         "expires_at": None,
         "compliance_flag": False,
         "escalation_tier": 0,
+        "at_risk": False,
+        "risk_reason": None,
         "why": "",
         "due_date_from": "",
     }
@@ -104,7 +106,7 @@ def item(assignment, target, **fields):
 item.keys_in_order = (
     "id", "person_id", "target", "status", "progress", "priority", "due_date", "note", "visibility",
     "validity_months", "recurrence_weeks", "cycle", "sources", "reminders", "assigned_at", "completed_at",
-    "expires_at", "compliance_flag", "escalation_tier", "why", "due_date_from",
+    "expires_at", "compliance_flag", "escalation_tier", "at_risk", "risk_reason", "why", "due_date_from",
 )  # fmt: skip
 
 
@@ -241,7 +243,7 @@ class TestMyAssignments:
         assert lines[0] == (
             "id,person_id,person_name,person_email,target_type,target_id,target_title,status,progress,priority,"
             "due_date,visibility,cycle,sources,assigned_at,completed_at,expires_at,compliance_flag,escalation_tier,"
-            "department,site,region,manager_name,manager_email,hire_date"
+            "at_risk,risk_reason,department,site,region,manager_name,manager_email,hire_date"
         )
         learner, w = world["learner"], world
         high = w["high"]
@@ -249,7 +251,7 @@ class TestMyAssignments:
         assert lines[2] == (
             f"{high.pk},{learner.pk},Lena Learner,{learner.email},course,{w['courses'][1].pk},Course B,assigned,0,"
             f"high,2026-06-20,required,1,Individual by {admin.name};Individual by {instructor.name},"
-            "2026-06-15T09:00:00Z,,,false,0,,,,,,"
+            "2026-06-15T09:00:00Z,,,false,0,false,,,,,,,"
         )
         assert [int(line.split(",")[0]) for line in lines[1:]] == [i["id"] for i in expected_items(w)]
         paged = api_as(learner).get("me/assignments", {"format": "csv", "limit": 2, "offset": 1})

@@ -90,9 +90,9 @@ class TestFilters:
         assert admin_api.get(f"assignments/{w['other'].pk}").json()["escalation_tier"] == 1
         csv = b"".join(admin_api.get("assignments", {"format": "csv", "escalation_tier": 3}).streaming_content).decode()
         assert csv.splitlines()[0].endswith(
-            ",compliance_flag,escalation_tier,department,site,region,manager_name,manager_email,hire_date"
+            ",compliance_flag,escalation_tier,at_risk,risk_reason,department,site,region,manager_name,manager_email,hire_date"
         )
-        assert ",true,3,,Leeds,North,Middle," in csv.splitlines()[1] and len(csv.splitlines()) == 2
+        assert ",true,3,false,,,Leeds,North,Middle," in csv.splitlines()[1] and len(csv.splitlines()) == 2
 
     def test_bad_values_are_422_naming_the_field(self, admin_api, w):
         for params, field in (

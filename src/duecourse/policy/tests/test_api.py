@@ -20,7 +20,14 @@ DEFAULTS = {
         {"after_days": 15, "to": None, "flag": True},
     ],
     "recert_window_days": 30,
-    "defaults": ["default_reminder_plan", "escalation", "overload_minutes_30d", "recert_window_days"],
+    "learning_minutes_per_day": 30,
+    "defaults": [
+        "default_reminder_plan",
+        "escalation",
+        "learning_minutes_per_day",
+        "overload_minutes_30d",
+        "recert_window_days",
+    ],
 }
 
 
@@ -30,7 +37,12 @@ def test_admin_sees_the_defaults_then_changes_one_setting_and_puts_it_back(admin
     response = admin_api.patch("settings", {"overload_minutes_30d": 240})
     assert response.status_code == 200, response.content
     assert response.json()["overload_minutes_30d"] == 240
-    assert response.json()["defaults"] == ["default_reminder_plan", "escalation", "recert_window_days"]
+    assert response.json()["defaults"] == [
+        "default_reminder_plan",
+        "escalation",
+        "learning_minutes_per_day",
+        "recert_window_days",
+    ]
     assert admin_api.get("settings").json()["overload_minutes_30d"] == 240
     [event] = AuditEvent.objects.filter(action="tenant.settings_changed")
     assert (event.actor_id, event.before, event.after) == (
@@ -63,6 +75,9 @@ def test_admin_sees_the_defaults_then_changes_one_setting_and_puts_it_back(admin
         ({"recert_window_days": -1}, "recert_window_days"),
         ({"recert_window_days": 366}, "recert_window_days"),
         ({"recert_window_days": "soon"}, "recert_window_days"),
+        ({"learning_minutes_per_day": 0}, "learning_minutes_per_day"),
+        ({"learning_minutes_per_day": 481}, "learning_minutes_per_day"),
+        ({"learning_minutes_per_day": "an hour"}, "learning_minutes_per_day"),
         ({"colour": "blue"}, "colour"),
     ],
 )
@@ -120,3 +135,11 @@ def test_escalation_tiers_set_through_the_api_decide_who_hears(admin_api, admin,
         tick(utc("2026-03-21T01:00") + dt.timedelta(days=day))
     assert inbox(manager, "escalation") == []
     assert len(inbox(hr, "escalation")) == 1
+
+
+def test_learning_minutes_per_day_is_set_and_put_back(admin_api):
+    response = admin_api.patch("settings", {"learning_minutes_per_day": 480})
+    assert response.status_code == 200, response.content
+    assert response.json()["learning_minutes_per_day"] == 480
+    assert "learning_minutes_per_day" not in response.json()["defaults"]
+    assert admin_api.patch("settings", {"learning_minutes_per_day": None}).json()["learning_minutes_per_day"] == 30

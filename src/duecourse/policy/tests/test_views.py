@@ -115,3 +115,15 @@ def test_an_out_of_range_recertification_window_is_shown_beside_its_field(admin,
     assert response.status_code == 422
     assert "less than or equal to 365" in response.content.decode()
     assert Tenant.objects.get(pk=tenant.pk).settings == {}
+
+
+def test_learning_minutes_per_day_is_set_on_the_page_and_checked(admin, tenant, signed_in):
+    client = signed_in(admin)
+    html = client.get("/settings/").content.decode()
+    assert 'name="learning_minutes_per_day"' in html and 'name="learning_minutes_per_day" value=' not in html
+    assert client.post("/settings/", form_data(learning_minutes_per_day="45")).status_code == 302
+    assert tenant_policy(tenant.pk)["learning_minutes_per_day"] == 45
+    response = client.post("/settings/", form_data(learning_minutes_per_day="500"))
+    assert response.status_code == 422
+    assert "less than or equal to 480" in response.content.decode()
+    assert tenant_policy(tenant.pk)["learning_minutes_per_day"] == 45

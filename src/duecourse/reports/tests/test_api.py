@@ -56,15 +56,15 @@ class TestTeamStatus:
         assert response.status_code == 200, response.content
         assert response.json() == {
             "items": [
-                {"person_id": org["ann"].pk, "name": "Ann", "active": 1, "completed": 1, "overdue": 1},
-                {"person_id": org["bob"].pk, "name": "Bob", "active": 1, "completed": 1, "overdue": 0},
-                {"person_id": org["cat"].pk, "name": "Cat", "active": 2, "completed": 0, "overdue": 1},
+                {"person_id": org["ann"].pk, "name": "Ann", "active": 1, "completed": 1, "overdue": 1, "at_risk": 0},
+                {"person_id": org["bob"].pk, "name": "Bob", "active": 1, "completed": 1, "overdue": 0, "at_risk": 0},
+                {"person_id": org["cat"].pk, "name": "Cat", "active": 2, "completed": 0, "overdue": 1, "at_risk": 0},
             ]
         }
         response = api_as(org["boss"]).get("reports/team-status", {"format": "csv"})
         assert response["Content-Type"].startswith("text/csv")
         lines = b"".join(response.streaming_content).decode().splitlines()
-        assert lines[0] == "person_id,name,active,completed,overdue"
+        assert lines[0] == "person_id,name,active,completed,overdue,at_risk"
         assert len(lines) == 4
 
     def test_a_report_with_no_assignments_counts_zero(self, api_as, tenant, make_person, signed_in):
@@ -74,7 +74,9 @@ class TestTeamStatus:
         response = api_as(boss).get("reports/team-status")
         assert response.status_code == 200, response.content
         assert response.json() == {
-            "items": [{"person_id": new.pk, "name": "Nell New", "active": 0, "completed": 0, "overdue": 0}]
+            "items": [
+                {"person_id": new.pk, "name": "Nell New", "active": 0, "completed": 0, "overdue": 0, "at_risk": 0}
+            ]
         }
         page = signed_in(boss).get("/team/")
         assert page.status_code == 200
@@ -93,25 +95,27 @@ class TestTeamStatus:
         [(_, _, opened, anything)] = team_status_query([old_open, "1 = 1"]).fetch([tenant.pk, boss.pk])
         assert (opened, anything) == (0, 0)
 
-    def test_exact_json_and_csv_in_two_queries(self, api_as, org):
+    def test_exact_json_and_csv_in_four_queries(self, api_as, org):
         """The hot team view is rendered without response validation: pin its bytes, not just its values."""
         client = api_as(org["boss"])
         client.get("reports/team-status")
         with CaptureQueriesContext(connection) as queries:
             response = client.get("reports/team-status", {"manager_id": org["boss"].pk})
-        assert len(queries) <= 2, [q["sql"] for q in queries]
+        # The token, the counts, the tenant's learning minutes a day and the at-risk counts (one GROUP BY).
+        assert len(queries) <= 4, [q["sql"] for q in queries]
         assert response["Content-Type"] == "application/json; charset=utf-8"
         ann, bob, cat = org["ann"].pk, org["bob"].pk, org["cat"].pk
         assert response.content.decode() == (
-            f'{{"items": [{{"person_id": {ann}, "name": "Ann", "active": 1, "completed": 1, "overdue": 1}}, '
-            f'{{"person_id": {bob}, "name": "Bob", "active": 1, "completed": 1, "overdue": 0}}, '
-            f'{{"person_id": {cat}, "name": "Cat", "active": 2, "completed": 0, "overdue": 1}}]}}'
+            f'{{"items": [{{"person_id": {ann}, "name": "Ann", "active": 1, "completed": 1, "overdue": 1, '
+            f'"at_risk": 0}}, '
+            f'{{"person_id": {bob}, "name": "Bob", "active": 1, "completed": 1, "overdue": 0, "at_risk": 0}}, '
+            f'{{"person_id": {cat}, "name": "Cat", "active": 2, "completed": 0, "overdue": 1, "at_risk": 0}}]}}'
         )
         csv = client.get("reports/team-status", {"format": "csv"})
         assert csv["Content-Type"] == "text/csv; charset=utf-8"
         assert csv["Content-Disposition"] == 'attachment; filename="team-status.csv"'
         assert b"".join(csv.streaming_content).decode() == (
-            f"person_id,name,active,completed,overdue\r\n{ann},Ann,1,1,1\r\n{bob},Bob,1,1,0\r\n{cat},Cat,2,0,1\r\n"
+            f"person_id,name,active,completed,overdue,at_risk\r\n{ann},Ann,1,1,1,0\r\n{bob},Bob,1,1,0,0\r\n{cat},Cat,2,0,1,0\r\n"
         )
 
     def test_reports_who_left_and_expired_completions(self, api_as, admin, org):
