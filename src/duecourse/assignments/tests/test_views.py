@@ -377,6 +377,7 @@ def test_navigation_depends_on_roles(admin, team, signed_in):
         "People",
         "Groups",
         "Catalog",
+        "Mandatory tasks",
         "Assign",
         "Training",
         "Certificates",
