@@ -1,0 +1,201 @@
+"""The compliance dashboard's and the home overview's figures beside `selectors.compliance`: overdue by
+department, the escalation ladder, the flagged people, and the counts an admin acts on.
+
+Each is one set-based statement over the tenant's assignments (or outbox), read through the status and
+escalation rules' SQL forms (`assignments.selectors`), so every number equals what the Mandatory tasks
+list shows behind its link: the same filter, counted.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db.models import Count, F, Max
+from django.urls import reverse
+
+from duecourse.assignments.domain import RECIPIENT_LABELS
+from duecourse.assignments.escalation import NO_TIER, reachable_tiers
+from duecourse.assignments.models import Assignment
+from duecourse.assignments.selectors import (
+    escalation_tier_expression,
+    status_filter,
+    statuses_filter,
+    tenant_escalation_tiers,
+)
+from duecourse.assignments.status import UNFINISHED_STATUSES, AssignmentStatus
+from duecourse.core import clock
+from duecourse.core.errors import forbidden
+from duecourse.notifications import permissions as notification_permissions
+from duecourse.notifications.models import OutboxMessage
+from duecourse.people.models import Person
+from duecourse.reports import permissions, selectors
+
+FLAGGED_PEOPLE = 10  # the dashboard names this many flagged people; the link lists them all
+NO_KEY = "(none)"  # compliance's key for people without that org unit (the list cannot filter on it)
+
+
+def tasks_url(**filters) -> str:
+    """The Mandatory tasks list filtered (its filter names: `workspace.domain.FILTER_NAMES`)."""
+    query = urlencode({k: v for k, v in filters.items() if v not in (None, "")})
+    return reverse("workspace:tasks") + (f"?{query}" if query else "")
+
+
+def require_dashboard(actor: Person) -> None:
+    if not permissions.can_view_tenant_reports(actor):
+        raise forbidden("see compliance reports")
+
+
+def dimensions() -> list[str]:
+    """The compliance report's dimensions, in its own order (new ones appear on the dashboard by themselves)."""
+    return list(selectors.COMPLIANCE_DIMENSIONS)
+
+
+def drill_down_url(by: str, item: dict) -> str:
+    """The people behind one compliance row: the list of that key's items, any status. Empty when the list
+    has no filter for it (the "(none)" key, or a dimension without one)."""
+    key = item.get("key")
+    if by in ("department", "site", "region"):
+        return tasks_url(**{by: key}, status="any") if key and key != NO_KEY else ""
+    if by == "course" and item.get("target_id") is not None:
+        return tasks_url(target=f"course:{item['target_id']}", status="any")
+    if by == "group" and (item.get("group_id") or item.get("key_id")) is not None:
+        return tasks_url(group_id=item.get("group_id") or item.get("key_id"), status="any")
+    if by == "rule" and (item.get("rule_id") or item.get("key_id")) is not None:
+        return tasks_url(rule_id=item.get("rule_id") or item.get("key_id"), status="any")
+    return ""
+
+
+def compliance_rows(*, actor: Person, by: str) -> list[dict]:
+    """`selectors.compliance` worst rate first (no figure yet last), each row with its drill-down link."""
+    items = selectors.compliance(actor=actor, by=by)
+    items.sort(key=lambda i: (i["rate"] is None, i["rate"] or 0.0, str(i["key"])))
+    return [{**item, "url": drill_down_url(by, item)} for item in items]
+
+
+def _overdue(actor: Person, now):
+    return Assignment.objects.filter(tenant_id=actor.tenant_id).filter(status_filter(AssignmentStatus.OVERDUE, now))
+
+
+def overdue_by_department(*, actor: Person) -> list[dict]:
+    """Overdue items per department (most first), each linking to the list of them."""
+    require_dashboard(actor)
+    rows = (
+        _overdue(actor, clock.now()).order_by().values(key=F("person__department__name")).annotate(overdue=Count("id"))
+    )
+    items = [
+        {
+            "key": r["key"] or NO_KEY,
+            "overdue": r["overdue"],
+            "url": tasks_url(status="overdue", department=r["key"]) if r["key"] else "",
+        }
+        for r in rows
+    ]
+    return sorted(items, key=lambda i: (-i["overdue"], i["key"]))
+
+
+@dataclass(frozen=True)
+class Rung:
+    tier: int  # 0: overdue but not yet at the first tier
+    label: str
+    count: int
+    url: str
+    flag: bool = False
+
+
+def escalation_ladder(*, actor: Person) -> list[Rung]:
+    """How many overdue items stand at each tier of the tenant's escalation policy (one GROUP BY over the
+    overdue items with the tier rule's CASE). Tiers passed on the same day as a later one are never where
+    an item stands (`reachable_tiers`), so they are left out."""
+    require_dashboard(actor)
+    now = clock.now()
+    tiers = tenant_escalation_tiers(actor.tenant_id)
+    counts = dict(
+        _overdue(actor, now)
+        .order_by()
+        .annotate(tier=escalation_tier_expression(tiers, now))
+        .values("tier")
+        .annotate(n=Count("id"))
+        .values_list("tier", "n")
+    )
+    rungs = []
+    for index in reachable_tiers(tiers):
+        if index == NO_TIER:
+            if not tiers or tiers[0]["after_days"] > 0:
+                rungs.append(
+                    Rung(
+                        NO_TIER,
+                        "Overdue, not escalated yet",
+                        counts.get(NO_TIER, 0),
+                        tasks_url(status="overdue", escalation_tier=0),
+                    )
+                )
+            continue
+        tier = tiers[index - 1]
+        told = f"to {RECIPIENT_LABELS[tier['to']]}" if tier["to"] else "nobody told"
+        label = f"Tier {index}: {tier['after_days']}+ days overdue ({told}{', flagged' if tier['flag'] else ''})"
+        url = tasks_url(status="overdue", escalation_tier=index)
+        rungs.append(Rung(index, label, counts.get(index, 0), url, flag=tier["flag"]))
+    return rungs
+
+
+def _flagged_to_do(actor: Person, now):
+    """What `/tasks/?compliance_flag=yes` lists: flagged items still to do (the list's default status)."""
+    return Assignment.objects.filter(tenant_id=actor.tenant_id, compliance_flag=True).filter(
+        statuses_filter(UNFINISHED_STATUSES, now)
+    )
+
+
+def flagged_people(*, actor: Person, limit: int = FLAGGED_PEOPLE) -> dict:
+    """The flagged items still to do: their count, and the people with the most of them (then the longest
+    overdue), each linking to their flagged items."""
+    require_dashboard(actor)
+    flagged = _flagged_to_do(actor, clock.now())
+    people = list(
+        flagged.order_by()
+        .values("person_id", "person__name", "person__email", "person__department__name")
+        .annotate(items=Count("id"), latest_due=Max("due_at"))
+        .order_by("-items", "person__name", "person_id")[:limit]
+    )
+    return {
+        "count": flagged.count(),
+        "url": tasks_url(compliance_flag="yes"),
+        "people": [
+            {
+                "person_id": p["person_id"],
+                "name": p["person__name"],
+                "department": p["person__department__name"] or "",
+                "items": p["items"],
+                "url": tasks_url(compliance_flag="yes", q=p["person__email"]),
+            }
+            for p in people
+        ],
+    }
+
+
+def overview(*, actor: Person) -> dict:
+    """The home page's figures for admins, instructors and HR, each with where to act on it: the overall
+    compliance rate, overdue and flagged items, and (admins) emails held or failed in the outbox."""
+    require_dashboard(actor)
+    now = clock.now()
+    by_department = selectors.compliance(actor=actor, by="department")  # every item has one department key
+    required_due = sum(i["required_due"] for i in by_department)
+    completed = sum(i["completed"] for i in by_department)
+    figures = {
+        "rate": round(completed / required_due, 4) if required_due else None,
+        "required_due": required_due,
+        "completed": completed,
+        "overdue": _overdue(actor, now).count(),
+        "flagged": _flagged_to_do(actor, now).count(),
+        "outbox": None,
+    }
+    if notification_permissions.can_view_outbox(actor):
+        states = dict(
+            OutboxMessage.objects.filter(
+                tenant_id=actor.tenant_id, state__in=[OutboxMessage.HELD, OutboxMessage.FAILED]
+            )
+            .order_by()
+            .values("state")
+            .annotate(n=Count("id"))
+            .values_list("state", "n")
+        )
+        figures["outbox"] = {"held": states.get(OutboxMessage.HELD, 0), "failed": states.get(OutboxMessage.FAILED, 0)}
+    return figures
