@@ -130,7 +130,7 @@ def line_chart(
 
     grid = format_html_join(
         "",
-        '<line class="chart-grid" x1="{}" x2="{}" y1="{}" y2="{}"></line>'
+        '<line class="chart-gridline" x1="{}" x2="{}" y1="{}" y2="{}"></line>'
         '<text class="chart-axis" x="{}" y="{}" text-anchor="end">{}</text>',
         (
             (LINE_LEFT, WIDTH - LINE_RIGHT, _num(y(v)), _num(y(v)), LINE_LEFT - 6, _num(y(v) + 4), shown(v))

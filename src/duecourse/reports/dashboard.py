@@ -99,6 +99,7 @@ class Rung:
     count: int
     url: str
     flag: bool = False
+    short_label: str = ""  # for the chart, where the whole label does not fit
 
 
 def escalation_ladder(*, actor: Person) -> list[Rung]:
@@ -126,6 +127,7 @@ def escalation_ladder(*, actor: Person) -> list[Rung]:
                         "Overdue, not escalated yet",
                         counts.get(NO_TIER, 0),
                         tasks_url(status="overdue", escalation_tier=0),
+                        short_label="Not escalated yet",
                     )
                 )
             continue
@@ -133,7 +135,8 @@ def escalation_ladder(*, actor: Person) -> list[Rung]:
         told = f"to {RECIPIENT_LABELS[tier['to']]}" if tier["to"] else "nobody told"
         label = f"Tier {index}: {tier['after_days']}+ days overdue ({told}{', flagged' if tier['flag'] else ''})"
         url = tasks_url(status="overdue", escalation_tier=index)
-        rungs.append(Rung(index, label, counts.get(index, 0), url, flag=tier["flag"]))
+        short = f"Tier {index}: {tier['after_days']}+ days"
+        rungs.append(Rung(index, label, counts.get(index, 0), url, flag=tier["flag"], short_label=short))
     return rungs
 
 

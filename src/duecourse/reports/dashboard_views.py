@@ -92,7 +92,7 @@ def compliance_view(request):
         ),
         "ladder": ladder,
         "ladder_chart": charts.bar_chart(
-            [charts.Bar(r.label, r.count, str(r.count), r.url, "bad" if r.flag else "warn") for r in ladder],
+            [charts.Bar(r.short_label, r.count, str(r.count), r.url, "bad" if r.flag else "warn") for r in ladder],
             title="Overdue items at each escalation tier",
         ),
         "flagged": dashboard.flagged_people(actor=actor),
