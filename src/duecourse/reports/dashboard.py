@@ -9,7 +9,7 @@ list shows behind its link: the same filter, counted.
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, Max
+from django.db.models import Count, F
 from django.urls import reverse
 
 from duecourse.assignments.domain import RECIPIENT_LABELS
@@ -30,6 +30,7 @@ from duecourse.people.models import Person
 from duecourse.reports import permissions, selectors
 
 FLAGGED_PEOPLE = 10  # the dashboard names this many flagged people; the link lists them all
+FLAGGED_SCAN = 20  # flagged items read per person named (someone with many flagged items fills several rows)
 NO_KEY = "(none)"  # compliance's key for people without that org unit (the list cannot filter on it)
 
 
@@ -75,23 +76,6 @@ def _overdue(actor: Person, now):
     return Assignment.objects.filter(tenant_id=actor.tenant_id).filter(status_filter(AssignmentStatus.OVERDUE, now))
 
 
-def overdue_by_department(*, actor: Person) -> list[dict]:
-    """Overdue items per department (most first), each linking to the list of them."""
-    require_dashboard(actor)
-    rows = (
-        _overdue(actor, clock.now()).order_by().values(key=F("person__department__name")).annotate(overdue=Count("id"))
-    )
-    items = [
-        {
-            "key": r["key"] or NO_KEY,
-            "overdue": r["overdue"],
-            "url": tasks_url(status="overdue", department=r["key"]) if r["key"] else "",
-        }
-        for r in rows
-    ]
-    return sorted(items, key=lambda i: (-i["overdue"], i["key"]))
-
-
 @dataclass(frozen=True)
 class Rung:
     tier: int  # 0: overdue but not yet at the first tier
@@ -102,21 +86,52 @@ class Rung:
     short_label: str = ""  # for the chart, where the whole label does not fit
 
 
-def escalation_ladder(*, actor: Person) -> list[Rung]:
-    """How many overdue items stand at each tier of the tenant's escalation policy (one GROUP BY over the
-    overdue items with the tier rule's CASE). Tiers passed on the same day as a later one are never where
-    an item stands (`reachable_tiers`), so they are left out."""
+@dataclass(frozen=True)
+class Overdue:
+    """The overdue items three ways, from one statement: per department (most first), per escalation tier
+    (the ladder), and in all."""
+
+    by_department: list[dict]
+    ladder: list[Rung]
+    total: int
+
+
+def overdue_breakdown(*, actor: Person) -> Overdue:
+    """One GROUP BY (department, escalation tier) over the overdue items, with the tier rule's CASE: the
+    overdue figures cost one pass over the overdue rows, not one per table."""
     require_dashboard(actor)
     now = clock.now()
     tiers = tenant_escalation_tiers(actor.tenant_id)
-    counts = dict(
+    rows = list(
         _overdue(actor, now)
         .order_by()
-        .annotate(tier=escalation_tier_expression(tiers, now))
-        .values("tier")
+        .annotate(key=F("person__department__name"), tier=escalation_tier_expression(tiers, now))
+        .values("key", "tier")
         .annotate(n=Count("id"))
-        .values_list("tier", "n")
+        .values_list("key", "tier", "n")
     )
+    per_department: dict[str | None, int] = {}
+    per_tier: dict[int, int] = {}
+    for key, tier, n in rows:
+        per_department[key] = per_department.get(key, 0) + n
+        per_tier[tier] = per_tier.get(tier, 0) + n
+    by_department = sorted(
+        (
+            {
+                "key": key or NO_KEY,
+                "overdue": n,
+                "url": tasks_url(status="overdue", department=key) if key else "",
+            }
+            for key, n in per_department.items()
+        ),
+        key=lambda i: (-i["overdue"], i["key"]),
+    )
+    return Overdue(by_department, _ladder(tiers, per_tier), sum(per_department.values()))
+
+
+def _ladder(tiers: list[dict], counts: dict[int, int]) -> list[Rung]:
+    """A rung per tier an item can stand at (`reachable_tiers`: a tier passed on the same day as a later
+    one never holds anything), "not escalated yet" first when the first tier waits some days."""
     rungs = []
     for index in reachable_tiers(tiers):
         if index == NO_TIER:
@@ -148,28 +163,32 @@ def _flagged_to_do(actor: Person, now):
 
 
 def flagged_people(*, actor: Person, limit: int = FLAGGED_PEOPLE) -> dict:
-    """The flagged items still to do: their count, and the people with the most of them (then the longest
-    overdue), each linking to their flagged items."""
+    """The flagged items still to do: their count, and the `limit` people overdue longest among them, each
+    with how many flagged items they have and a link to those. The people are found along the flagged
+    items' index by due date (a few hundred rows at most), never by grouping every flagged item."""
     require_dashboard(actor)
     flagged = _flagged_to_do(actor, clock.now())
-    people = list(
-        flagged.order_by()
+    earliest = flagged.order_by("due_at", "id").values_list("person_id", flat=True)[: limit * FLAGGED_SCAN]
+    person_ids = list(dict.fromkeys(earliest))[:limit]
+    rows = {
+        r["person_id"]: r
+        for r in flagged.filter(person_id__in=person_ids)
+        .order_by()
         .values("person_id", "person__name", "person__email", "person__department__name")
-        .annotate(items=Count("id"), latest_due=Max("due_at"))
-        .order_by("-items", "person__name", "person_id")[:limit]
-    )
+        .annotate(items=Count("id"))
+    }
     return {
         "count": flagged.count(),
         "url": tasks_url(compliance_flag="yes"),
         "people": [
             {
-                "person_id": p["person_id"],
-                "name": p["person__name"],
-                "department": p["person__department__name"] or "",
-                "items": p["items"],
-                "url": tasks_url(compliance_flag="yes", q=p["person__email"]),
+                "person_id": pk,
+                "name": rows[pk]["person__name"],
+                "department": rows[pk]["person__department__name"] or "",
+                "items": rows[pk]["items"],
+                "url": tasks_url(compliance_flag="yes", q=rows[pk]["person__email"]),
             }
-            for p in people
+            for pk in person_ids
         ],
     }
 

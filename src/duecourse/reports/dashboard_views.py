@@ -66,8 +66,7 @@ def compliance_view(request):
     rows = dashboard.compliance_rows(actor=actor, by=by)
     for row in rows:
         row["rate_text"] = charts.percent(row["rate"])
-    overdue = dashboard.overdue_by_department(actor=actor)
-    ladder = dashboard.escalation_ladder(actor=actor)
+    overdue = dashboard.overdue_breakdown(actor=actor)
     label = dimension_label(by)
     context = {
         "by": by,
@@ -84,15 +83,18 @@ def compliance_view(request):
             title=f"Compliance rate by {label.lower()}, worst first",
             max_value=1.0,
         ),
-        "overdue": overdue,
-        "overdue_total": sum(r["overdue"] for r in overdue),
+        "overdue": overdue.by_department,
+        "overdue_total": overdue.total,
         "overdue_chart": charts.bar_chart(
-            [charts.Bar(r["key"], r["overdue"], str(r["overdue"]), r["url"], "bad") for r in overdue],
+            [charts.Bar(r["key"], r["overdue"], str(r["overdue"]), r["url"], "bad") for r in overdue.by_department],
             title="Overdue items by department, most first",
         ),
-        "ladder": ladder,
+        "ladder": overdue.ladder,
         "ladder_chart": charts.bar_chart(
-            [charts.Bar(r.short_label, r.count, str(r.count), r.url, "bad" if r.flag else "warn") for r in ladder],
+            [
+                charts.Bar(r.short_label, r.count, str(r.count), r.url, "bad" if r.flag else "warn")
+                for r in overdue.ladder
+            ],
             title="Overdue items at each escalation tier",
         ),
         "flagged": dashboard.flagged_people(actor=actor),
@@ -117,7 +119,7 @@ def compliance_csv(request):
 
 @person_view
 def overdue_csv(request):
-    rows = dashboard.overdue_by_department(actor=request.actor)
+    rows = dashboard.overdue_breakdown(actor=request.actor).by_department
     return csv_response(
         "overdue-counts-by-department.csv", ["department", "overdue"], ([r["key"], r["overdue"]] for r in rows)
     )
@@ -125,7 +127,7 @@ def overdue_csv(request):
 
 @person_view
 def ladder_csv(request):
-    rungs = dashboard.escalation_ladder(actor=request.actor)
+    rungs = dashboard.overdue_breakdown(actor=request.actor).ladder
     return csv_response(
         "escalation-ladder.csv", ["tier", "label", "overdue"], ([r.tier, r.label, r.count] for r in rungs)
     )

@@ -162,7 +162,7 @@ class TestOverdueAndEscalation:
 
     def test_ladder_counts_each_tier_of_the_default_policy_as_time_passes(self, org):
         def counts():
-            return [(r.tier, r.count) for r in dashboard.escalation_ladder(actor=org["hr"])]
+            return [(r.tier, r.count) for r in dashboard.overdue_breakdown(actor=org["hr"]).ladder]
 
         assert counts() == [(1, 1), (2, 1), (3, 1)]  # Finn 5 days, Ann 14, Bob 26 overdue
         with time_machine.travel(NOW + dt.timedelta(days=7), tick=False):
