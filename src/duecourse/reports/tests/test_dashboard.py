@@ -203,6 +203,16 @@ class TestOverdueAndEscalation:
         listed = client.get("/tasks/?compliance_flag=yes").content.decode()
         assert "Bob Sales" in listed and "Ann Sales" not in listed
 
+    def test_flagged_people_longest_overdue_first_with_their_count(self, org):
+        second = assign(org["admin"], org["people"]["Ann Sales"], make_course(org["tenant"]), due_date="2026-05-01")
+        Assignment.objects.filter(person__name__in=["Ann Sales", "Finn Nowhere"]).update(compliance_flag=True)
+
+        flagged = dashboard.flagged_people(actor=org["hr"], limit=2)
+
+        assert flagged["count"] == 4
+        assert [(p["name"], p["items"]) for p in flagged["people"]] == [("Ann Sales", 2), ("Bob Sales", 1)]
+        assert second.due_date.isoformat() == "2026-05-01"  # Ann's oldest is older than Bob's (20 May)
+
 
 @pytest.mark.django_db
 class TestCsv:
