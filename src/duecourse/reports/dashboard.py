@@ -115,17 +115,11 @@ def overdue_breakdown(*, actor: Person) -> Overdue:
     for key, tier, n in rows:
         per_department[key] = per_department.get(key, 0) + n
         per_tier[tier] = per_tier.get(tier, 0) + n
-    by_department = sorted(
-        (
-            {
-                "key": key or NO_KEY,
-                "overdue": n,
-                "url": tasks_url(status="overdue", department=key) if key else "",
-            }
-            for key, n in per_department.items()
-        ),
-        key=lambda i: (-i["overdue"], i["key"]),
-    )
+    most_first = sorted(per_department.items(), key=lambda kv: (-kv[1], kv[0] or NO_KEY))
+    by_department = [
+        {"key": key or NO_KEY, "overdue": n, "url": tasks_url(status="overdue", department=key) if key else ""}
+        for key, n in most_first
+    ]
     return Overdue(by_department, _ladder(tiers, per_tier), sum(per_department.values()))
 
 
