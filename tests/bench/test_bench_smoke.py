@@ -23,6 +23,9 @@ SCENARIOS = {
     "my_assignments_p95",
     "team_view_p95",
     "page_mandatory_tasks_p95",
+    "page_compliance_p95",
+    "page_overview_p95",
+    "page_team_p95",
     "xapi_ingest",
     "worker_peak_rss",
 }

@@ -43,6 +43,7 @@ from duecourse.testing.api import ApiClient
 from duecourse.testing.pdfs import pdf_text, qr_matches, render_first_page
 from duecourse.testing.scheduling import inbox, worker_once
 from duecourse.testing.smtp import smtp_server, smtp_settings  # noqa: F401 - fixtures
+from duecourse.testing.web import click_nav
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("smtp_settings")]
 
@@ -174,7 +175,7 @@ def test_certificate_life_cycle(page, browser, live_server, settings, smtp_serve
 
         # 1. Groups → Sites → Leeds → Training → Add training configuration.
         sign_in(ada)
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Groups").click()
+        click_nav(page, "Groups")
         page.get_by_role("navigation", name="Audiences").get_by_role("link", name="Sites").click()
         page.locator("#org-units-table").get_by_role("link", name="Leeds").click()
         page.get_by_role("navigation", name="Sections").get_by_role("link", name="Training").click()

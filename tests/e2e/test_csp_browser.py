@@ -103,7 +103,14 @@ def test_the_main_pages_run_under_the_policy(page, company, violations):
     expect(page).to_have_url(re.compile(rf"manager={company['manager'].pk}"))
     expect(page.locator("body")).to_contain_text("Leona Hughes")
 
-    for path in ("/catalog/", "/groups/", "/audit/", "/settings/", "/notifications/", "/notifications/settings/"):
+    paths = ("/catalog/", "/groups/", "/audit/", "/settings/", "/notifications/", "/notifications/settings/")
+    for path in (
+        *paths,
+        "/reports/compliance/",
+        "/reports/compliance/?by=course",
+        "/team/managers/",
+        "/settings/outbox/",
+    ):
         response = page.goto(path)
         assert response.status == 200, path
         assert "'unsafe-inline'" not in response.headers["content-security-policy"]

@@ -17,6 +17,7 @@ from duecourse.groups.inputs import GroupInput
 from duecourse.groups.services import group_create
 from duecourse.people.inputs import PersonInput
 from duecourse.people.services import person_create
+from duecourse.testing.web import click_nav
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -93,7 +94,7 @@ def test_admin_assigns_a_course_to_a_group_and_the_learner_sees_why(page, compan
 
     sign_in(company["admin"])
     expect(page.get_by_role("heading", name="Welcome, Ada Lovelace")).to_be_visible()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Assign").click()
+    click_nav(page, "Assign")
     expect(page.get_by_role("heading", name="Assign training", level=1)).to_be_visible()
 
     page.get_by_label("Forklift safety refresher (LOG-210)").check()
@@ -128,7 +129,7 @@ def test_admin_assigns_a_course_to_a_group_and_the_learner_sees_why(page, compan
     page.get_by_role("button", name="Sign out").click()
     sign_in(company["olivia"])
     expect(page.locator("#bell .bell-count")).to_be_visible()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="My learning").click()
+    click_nav(page, "My learning")
 
     cards = page.locator("#todo-list .learning-item")
     expect(cards.locator(".learning-title")).to_have_text(

@@ -9,6 +9,7 @@ import pytest
 from duecourse.core.actors import SystemActor
 from duecourse.people.inputs import PersonInput
 from duecourse.people.services import person_create
+from duecourse.testing.web import click_nav
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,7 +53,7 @@ def test_admin_opens_a_site_and_sees_its_people(page, staff, sign_in, screenshot
     sign_in(staff)
     expect(page.get_by_role("heading", name="Welcome, Ada Lovelace")).to_be_visible()
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Groups").click()
+    click_nav(page, "Groups")
     audiences = page.get_by_role("navigation", name="Audiences")
     expect(audiences.get_by_role("link")).to_have_text(["Groups", "Departments", "Sites", "Regions"])
     audiences.get_by_role("link", name="Sites").click()

@@ -5,6 +5,7 @@ import pytest
 
 from duecourse.core.models import AuditEvent
 from duecourse.people.models import Person
+from duecourse.testing.web import click_nav
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +22,7 @@ def test_admin_adds_a_person_then_imports_a_csv(page, tenant, ada, sign_in, scre
 
     settings.DATA_DIR = tmp_path
     sign_in(ada)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    click_nav(page, "People")
     page.get_by_role("link", name="Add person").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Add a person")
 

@@ -12,6 +12,7 @@ from duecourse.groups.inputs import GroupInput
 from duecourse.scim.models import ScimToken
 from duecourse.scim.tokens import scim_token_authenticate
 from duecourse.testing.factories import make_course, make_person, target
+from duecourse.testing.web import click_nav
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +31,7 @@ def test_admin_creates_copies_and_revokes_a_scim_token(page, ada, sign_in, viola
     settings.BASE_URL = "https://learning.acme.test"
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     sign_in(ada)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    click_nav(page, "Settings")
     page.get_by_role("link", name="Provisioning (SCIM)").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Provisioning (SCIM)")

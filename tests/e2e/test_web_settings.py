@@ -3,6 +3,7 @@
 import pytest
 
 from duecourse.policy.services import tenant_policy
+from duecourse.testing.web import click_nav
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -12,7 +13,7 @@ def test_admin_changes_the_organisations_escalation_and_threshold(page, tenant, 
 
     sign_in(ada)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    click_nav(page, "Settings")
     expect(page.get_by_role("heading", level=1)).to_have_text("Organisation settings")
     threshold = page.get_by_label("Overload threshold (minutes due in 30 days)")
     expect(threshold).to_have_value("600")

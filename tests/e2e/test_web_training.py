@@ -13,6 +13,7 @@ from duecourse.groups.inputs import GroupInput
 from duecourse.groups.services import group_create
 from duecourse.people.inputs import PersonInput
 from duecourse.people.services import person_create
+from duecourse.testing.web import click_nav
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +42,7 @@ def test_a_training_configuration_from_the_groups_training_tab(page, warehouse, 
     from playwright.sync_api import expect
 
     sign_in(ada)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Groups").click()
+    click_nav(page, "Groups")
     page.get_by_role("link", name="Forklift drivers").click()
     page.get_by_role("navigation", name="Sections").get_by_role("link", name="Training").click()
     expect(page.get_by_role("heading", name="Forklift drivers")).to_be_visible()

@@ -349,7 +349,13 @@ def http_scenarios(ds: Dataset, database_url: str, requests: int, batches: int) 
     with running_server(database_url) as base:
         mine = latency_p95(f"{base}/api/v1/me/assignments?limit=10", learner_token, requests)
         team = latency_p95(f"{base}/api/v1/reports/team-status?manager_id={manager.pk}", manager_token, requests)
-        tasks = latency_p95(f"{base}/tasks/", "", requests, cookie=session_cookie(admin))
+        admin_cookie = session_cookie(admin)
+        tasks = latency_p95(f"{base}/tasks/", "", requests, cookie=admin_cookie)
+        # The pages HR and leadership open every Monday: the compliance dashboard, the home overview and a
+        # manager's team page, each as it is first shown.
+        compliance_page = latency_p95(f"{base}/reports/compliance/", "", requests, cookie=admin_cookie)
+        overview_page = latency_p95(f"{base}/", "", requests, cookie=admin_cookie)
+        team_page = latency_p95(f"{base}/team/", "", requests, cookie=session_cookie(manager))
         people = list(
             Person.objects.filter(tenant_id=ds.tenant_id, pk__gte=ds.base_person_id).values_list("email", flat=True)[
                 :500
@@ -376,6 +382,9 @@ def http_scenarios(ds: Dataset, database_url: str, requests: int, batches: int) 
         Result("my_assignments_p95", total, mine, "ms"),
         Result("team_view_p95", total, team, "ms"),
         Result("page_mandatory_tasks_p95", total, tasks, "ms"),
+        Result("page_compliance_p95", total, compliance_page, "ms"),
+        Result("page_overview_p95", total, overview_page, "ms"),
+        Result("page_team_p95", total, team_page, "ms"),
         Result("xapi_ingest", statements, rate, "statements/s"),
     ]
 

@@ -16,8 +16,10 @@ urlpatterns = [
     path("team/", include("duecourse.reports.urls")),
     path("tasks/", include("duecourse.workspace.urls")),  # Mandatory tasks (docs/workspace.md)
     path("reports/exports/", include("duecourse.reports.export_urls")),
+    path("", include("duecourse.reports.dashboard_urls")),  # /reports/compliance/, /team/managers/
     path("", include("duecourse.sso.urls")),  # /login/sso/, its callback, /settings/sign-in/
     path("settings/emails/", include("duecourse.notifications.template_urls")),
+    path("settings/outbox/", include("duecourse.notifications.outbox_urls")),  # held and failed emails
     path("settings/", include("duecourse.policy.urls")),
     path("settings/provisioning/", include("duecourse.scim.token_urls")),
     path("", include("duecourse.assignments.urls")),

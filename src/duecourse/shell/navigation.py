@@ -1,4 +1,9 @@
-"""The web UI's navigation depends on roles; each entry asks the same permission rules the API uses."""
+"""The web UI's navigation depends on roles; each entry asks the same permission rules the API uses.
+
+The entries people open every day come first; the rest (set-up and occasional pages) go under "More"
+when there are two or more of them, so an admin's bar stays short enough to read."""
+
+from typing import NamedTuple
 
 from django.urls import reverse
 
@@ -9,30 +14,55 @@ from duecourse.groups import permissions as group_permissions
 from duecourse.people import permissions as people_permissions
 from duecourse.people import roles
 from duecourse.policy import permissions as policy_permissions
+from duecourse.reports import permissions as report_permissions
 from duecourse.workspace import permissions as workspace_permissions
 
 
+class Entry(NamedTuple):
+    label: str
+    url_name: str
+    allowed: bool
+    secondary: bool = False
+    section: str = ""  # the path prefix the entry stands for, when not its own URL's (Team: /team/…)
+
+
 def navigation_for(actor, current_path: str) -> list[dict]:
+    """Each entry the actor may open, in order: label, url, whether it is the current page, and whether it
+    sits under "More" (`secondary`)."""
     is_manager = roles.has_reports(actor)
-    items = [
-        ("Home", "home", True),
-        ("My learning", "assignments:my-learning", True),
-        ("Team", "reports:team", is_manager),
-        ("People", "people:list", roles.sees_whole_tenant(actor) or is_manager),
-        ("Groups", "groups:list", group_permissions.can_view_groups(actor)),
-        ("Catalog", "catalog:courses", catalog_permissions.can_view_catalog(actor)),
-        ("Mandatory tasks", "workspace:tasks", workspace_permissions.can_view_workspace(actor)),
-        ("Assign", "assignments:bulk", assignment_permissions.assigns_tenant_wide(actor) or is_manager),
-        ("Training", "assignments:training-list", assignment_permissions.can_view_rules(actor)),
-        ("Certificates", "certificates:list", certificate_permissions.can_open_certificates_page(actor)),
-        ("Audit log", "audit-log", people_permissions.can_view_audit_log(actor)),
-        ("Settings", "policy:settings", policy_permissions.can_manage_settings(actor)),
+    sees_tenant = roles.sees_whole_tenant(actor)
+    entries = [
+        Entry("Home", "home", True),
+        Entry("My learning", "assignments:my-learning", True),
+        # A manager's Team is their own; HR, admins and instructors without reports choose any manager's.
+        Entry(
+            "Team",
+            "reports:team" if is_manager else "dashboard:team-managers",
+            is_manager or report_permissions.can_view_tenant_reports(actor),
+            section="/team/",
+        ),
+        Entry("Compliance", "dashboard:compliance", report_permissions.can_view_tenant_reports(actor)),
+        Entry("Mandatory tasks", "workspace:tasks", workspace_permissions.can_view_workspace(actor)),
+        Entry("People", "people:list", sees_tenant or is_manager),
+        Entry("Catalog", "catalog:courses", catalog_permissions.can_view_catalog(actor)),
+        Entry("Assign", "assignments:bulk", assignment_permissions.assigns_tenant_wide(actor) or is_manager),
+        Entry("Configurations", "assignments:training-list", assignment_permissions.can_view_rules(actor)),
+        Entry("Groups", "groups:list", group_permissions.can_view_groups(actor), secondary=True),
+        Entry(
+            "Certificates",
+            "certificates:list",
+            certificate_permissions.can_open_certificates_page(actor),
+            secondary=True,
+        ),
+        Entry("Audit log", "audit-log", people_permissions.can_view_audit_log(actor), secondary=True),
+        Entry("Settings", "policy:settings", policy_permissions.can_manage_settings(actor), secondary=True),
     ]
+    shown = [entry for entry in entries if entry.allowed]
+    grouped = sum(entry.secondary for entry in shown) > 1  # "More" with one entry in it would only hide it
     result = []
-    for label, url_name, allowed in items:
-        if not allowed:
-            continue
-        url = reverse(url_name)
-        active = current_path == url if url == "/" else current_path.startswith(url)
-        result.append({"label": label, "url": url, "active": active})
+    for entry in shown:
+        url = reverse(entry.url_name)
+        prefix = entry.section or url
+        active = current_path == url if url == "/" else current_path.startswith(prefix)
+        result.append({"label": entry.label, "url": url, "active": active, "secondary": entry.secondary and grouped})
     return result

@@ -27,6 +27,9 @@ from duecourse.people.sign_in import (
     sso_settings_for,
     tenant_named,
 )
+from duecourse.reports import dashboard
+from duecourse.reports import permissions as report_permissions
+from duecourse.reports.charts import percent, rate_tone
 from duecourse.shell.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from duecourse.shell.presenters import audit_row
 from duecourse.sso import flow as sso_flow
@@ -198,7 +201,11 @@ def home(request):
         "manages_people": people_permissions.can_manage_people(actor),
         "manages_groups": group_permissions.can_manage_groups(actor),
         "sees_audit_log": people_permissions.can_view_audit_log(actor),
+        "overview": None,
     }
+    if report_permissions.can_view_tenant_reports(actor):
+        overview = dashboard.overview(actor=actor)
+        context["overview"] = {**overview, "rate_text": percent(overview["rate"]), "tone": rate_tone(overview["rate"])}
     return render(request, "shell/home.html", context)
 
 

@@ -48,3 +48,12 @@ def nav_labels(html: str) -> list[str]:
     nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S)
     assert nav is not None, "the page has no main navigation"
     return re.findall(r"<a [^>]*>([^<]+)</a>", nav.group(0))
+
+
+def click_nav(page, name: str) -> None:
+    """Follow the main navigation's entry `name` in a Playwright page, opening "More" first when it is there."""
+    nav = page.get_by_role("navigation", name="Main")
+    link = nav.get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        nav.locator("summary", has_text="More").click()
+    link.click()

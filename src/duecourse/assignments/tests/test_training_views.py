@@ -147,9 +147,9 @@ class TestList:
         page = text(client.get("/training/"))
         assert "2 people: Dora Driver, Otto Office" in page and "New starters" in page
 
-    def test_navigation_offers_training_to_those_who_see_configurations(self, admin, world, signed_in):
-        assert "Training" in nav_labels(text(signed_in(admin).get("/")))
-        assert "Training" not in nav_labels(text(signed_in(world["boss"]).get("/")))
+    def test_navigation_offers_configurations_to_those_who_see_them(self, admin, world, signed_in):
+        assert "Configurations" in nav_labels(text(signed_in(admin).get("/")))
+        assert "Configurations" not in nav_labels(text(signed_in(world["boss"]).get("/")))
 
 
 class TestForm:

@@ -81,8 +81,8 @@
       }
       return;
     }
-    // Close the account menu when clicking elsewhere.
-    document.querySelectorAll("details.usermenu[open]").forEach(function (menu) {
+    // Close the account menu and the navigation's "More" when clicking elsewhere.
+    document.querySelectorAll("details.usermenu[open], details.navmore[open]").forEach(function (menu) {
       if (!menu.contains(event.target)) menu.removeAttribute("open");
     });
   });
@@ -132,7 +132,7 @@
       event.preventDefault();
     }
     if (event.key === "Escape") {
-      document.querySelectorAll("details.usermenu[open]").forEach(function (menu) {
+      document.querySelectorAll("details.usermenu[open], details.navmore[open]").forEach(function (menu) {
         menu.removeAttribute("open");
       });
     }
