@@ -379,7 +379,6 @@ def test_navigation_depends_on_roles(admin, team, signed_in):
         "Mandatory tasks",
         "People",
         "Catalog",
-        "Mandatory tasks",
         "Assign",
         "Configurations",
         "Groups",
