@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, F
 from django.urls import reverse
 
+from duecourse.assignments import selectors as assignment_selectors
 from duecourse.assignments.domain import RECIPIENT_LABELS
 from duecourse.assignments.escalation import NO_TIER, reachable_tiers
 from duecourse.assignments.models import Assignment
@@ -74,6 +75,14 @@ def compliance_rows(*, actor: Person, by: str) -> list[dict]:
 
 def _overdue(actor: Person, now):
     return Assignment.objects.filter(tenant_id=actor.tenant_id).filter(status_filter(AssignmentStatus.OVERDUE, now))
+
+
+def _at_risk(actor: Person, now):
+    """What `/tasks/?at_risk=yes` lists: open required items that will not be done in time (the forecast)."""
+    per_day = assignment_selectors.tenant_learning_minutes_per_day(actor.tenant_id)
+    return Assignment.objects.filter(tenant_id=actor.tenant_id).filter(
+        assignment_selectors.at_risk_filter(now, per_day)
+    )
 
 
 @dataclass(frozen=True)
@@ -189,7 +198,7 @@ def flagged_people(*, actor: Person, limit: int = FLAGGED_PEOPLE) -> dict:
 
 def overview(*, actor: Person) -> dict:
     """The home page's figures for admins, instructors and HR, each with where to act on it: the overall
-    compliance rate, overdue and flagged items, and (admins) emails held or failed in the outbox."""
+    compliance rate, overdue, flagged and at-risk items, and (admins) emails held or failed in the outbox."""
     require_dashboard(actor)
     now = clock.now()
     by_department = selectors.compliance(actor=actor, by="department")  # every item has one department key
@@ -201,6 +210,7 @@ def overview(*, actor: Person) -> dict:
         "completed": completed,
         "overdue": _overdue(actor, now).count(),
         "flagged": _flagged_to_do(actor, now).count(),
+        "at_risk": _at_risk(actor, now).count(),
         "outbox": None,
     }
     if notification_permissions.can_view_outbox(actor):

@@ -86,6 +86,16 @@ class TestHomeOverview:
     def test_managers_and_learners_have_no_overview(self, org, role):
         assert 'id="home-overview"' not in signed_in(org[role]).get("/").content.decode()
 
+    def test_at_risk_counts_what_the_forecast_flags_and_links_to_it(self, org, tenant, make_person):
+        html = signed_in(org["admin"]).get("/").content.decode()
+        assert _tile(html, "overview-at-risk") == ("/tasks/?at_risk=yes", "0")
+        long_course = make_course(tenant, title="Ten-hour course", minutes=600)
+        assign(org["admin"], make_person(tenant, name="Short Oftime"), long_course, due_date="2026-06-18")
+        client = signed_in(org["admin"])
+        assert _tile(client.get("/").content.decode(), "overview-at-risk")[1] == "1"  # 20 days needed, 4 left
+        listed = client.get("/tasks/?at_risk=yes").content.decode()
+        assert "Short Oftime" in listed and "Person 3" not in listed
+
     def test_the_figures_link_to_lists_that_agree(self, org):
         client = signed_in(org["admin"])
         overdue = client.get("/tasks/?status=overdue").content.decode()
