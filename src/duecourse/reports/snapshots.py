@@ -10,7 +10,7 @@ rows as written, so it shows what was, not today's data recomputed.
 import datetime as dt
 
 from django.db import connection, transaction
-from django.db.models import CharField, DateField, IntegerField, Value
+from django.db.models import CharField, DateField, IntegerField, Model, QuerySet, Value
 
 from duecourse.core import clock
 from duecourse.core.errors import forbidden
@@ -20,10 +20,21 @@ from duecourse.core.timezones import zone_of
 from duecourse.people.models import Person
 from duecourse.reports import permissions
 from duecourse.reports.models import ComplianceSnapshot, ComplianceSnapshotDay
-from duecourse.reports.selectors import DIMENSIONS, compliance_rate, compliance_rows
+from duecourse.reports.selectors import DIMENSIONS, NAMED_AFTER, compliance_rate, compliance_rows
 
 MAX_TREND_WEEKS = 104
 _COLUMNS = ["tenant_id", "day", "dimension", "key_id", "key", "required_due", "completed", "exempt"]
+_SELECTED = [
+    "snapshot_tenant",
+    "snapshot_day",
+    "snapshot_dimension",
+    "key_id",
+    "key",
+    "required_due",
+    "completed",
+    "exempt",
+]
+_ALIASES = list(zip(_COLUMNS, _SELECTED, strict=True))
 
 
 def tenant_today(settings: dict | None, now: dt.datetime) -> dt.date:
@@ -42,6 +53,25 @@ def _claim_day(tenant_id: int, day: dt.date, now: dt.datetime) -> bool:
             [tenant_id, connection.ops.adapt_datefield_value(day), connection.ops.adapt_datetimefield_value(now)],
         )
         return cursor.rowcount == 1
+
+
+def _insert_named(rows: QuerySet, model: type[Model], name: str) -> int:
+    """The INSERT … SELECT of course or rule rows, each key (the id as text) replaced by the course's title
+    or the rule's name, looked up after the GROUP BY (`selectors.NAMED_AFTER`)."""
+    sql, params = rows.order_by().query.sql_with_params()
+    table = connection.ops.quote_name(ComplianceSnapshot._meta.db_table)
+    title = f"COALESCE(c.{name}, r.{connection.ops.quote_name('key')})"
+    picked = [title if column == "key" else f"r.{connection.ops.quote_name(alias)}" for column, alias in _ALIASES]
+    names = connection.ops.quote_name(model._meta.db_table)
+    statement = (
+        f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in _COLUMNS)}) "
+        f"SELECT {', '.join(picked)} FROM ({sql}) r LEFT JOIN {names} c ON c.id = r.key_id "
+        "WHERE 1 = 1 ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rowcount: int = cursor.rowcount
+        return rowcount
 
 
 def compliance_snapshot_write(tenant_id: int, day: dt.date, now: dt.datetime, *, replace: bool = False) -> int:
@@ -67,18 +97,12 @@ def compliance_snapshot_write(tenant_id: int, day: dt.date, now: dt.datetime, *,
                     snapshot_day=Value(day, output_field=DateField()),
                     snapshot_dimension=Value(dimension, output_field=CharField()),
                 )
-                .values_list(
-                    "snapshot_tenant",
-                    "snapshot_day",
-                    "snapshot_dimension",
-                    "key_id",
-                    "key",
-                    "required_due",
-                    "completed",
-                    "exempt",
-                )
+                .values_list(*_SELECTED)
             )
-            written += insert_select_ignore_conflicts(ComplianceSnapshot._meta.db_table, _COLUMNS, rows)
+            if dimension in NAMED_AFTER:
+                written += _insert_named(rows, *NAMED_AFTER[dimension])
+            else:
+                written += insert_select_ignore_conflicts(ComplianceSnapshot._meta.db_table, _COLUMNS, rows)
     return written
 
 
