@@ -127,7 +127,7 @@ NAMED_AFTER: dict[str, tuple[type[Model], str]] = {"course": (Course, "title"), 
 def named_after(*, tenant_id: int, by: str, ids: list[int]) -> dict[int, str]:
     """The names of the courses or rules behind `ids` (one query)."""
     model, field = NAMED_AFTER[by]
-    return dict(model.objects.filter(tenant_id=tenant_id, pk__in=ids).values_list("pk", field))
+    return dict(model._default_manager.filter(tenant_id=tenant_id, pk__in=ids).values_list("pk", field))
 
 
 def compliance_rate(completed: int, required_due: int) -> float | None:
@@ -146,17 +146,18 @@ def compliance(*, actor: Person, by: str) -> list[dict]:
     if not permissions.can_view_tenant_reports(actor):
         raise forbidden("see compliance reports")
     now = clock.now()
+    rows: list[tuple[int, str, int, int, int]]
     if by in tally.TALLIED and tally.in_use(now):
         # The maintained tally (PostgreSQL): the same figures from a few hundred rows.
         rows = [
-            (key_id, key if key is not None else (str(key_id) if by == "course" else NO_KEY), *counts)
-            for key_id, key, *counts in tally.tally_rows(tenant_id=actor.tenant_id, by=by, now=now)
+            (key_id, key if key is not None else (str(key_id) if by == "course" else NO_KEY), due, done, exempt)
+            for key_id, key, due, done, exempt in tally.tally_rows(tenant_id=actor.tenant_id, by=by, now=now)
         ]
     else:
         rows = list(compliance_rows(tenant_id=actor.tenant_id, by=by, now=now))
         if by in NAMED_AFTER:
             names = named_after(tenant_id=actor.tenant_id, by=by, ids=[row[0] for row in rows])
-            rows = [(key_id, names.get(key_id, key), *counts) for key_id, key, *counts in rows]
+            rows = [(key_id, names.get(key_id, key), due, done, exempt) for key_id, key, due, done, exempt in rows]
     items = [
         {
             "key": key,
