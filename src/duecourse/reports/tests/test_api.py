@@ -296,3 +296,13 @@ class TestComplianceByGroupAndRule:
         their_admin = make_person(other_tenant, roles=("admin",))
         for by in ("group", "rule"):
             assert api_as(their_admin).get("reports/compliance", {"by": by}).json() == {"items": []}
+
+    def test_the_snapshot_names_groups_and_rules_as_the_report_does(self, admin_api, tenant, configured):
+        from duecourse.reports.models import ComplianceSnapshot
+        from duecourse.reports.snapshots import compliance_snapshot_write
+
+        compliance_snapshot_write(tenant.pk, NOW.date(), NOW)
+        for by in ("group", "rule", "course"):
+            live = {(i["key"], i["key_id"], i["required_due"], i["completed"]) for i in self.items(admin_api, by)}
+            kept = ComplianceSnapshot.objects.filter(tenant=tenant, dimension=by)
+            assert set(kept.values_list("key", "key_id", "required_due", "completed")) == live
