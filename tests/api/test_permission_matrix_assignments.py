@@ -85,6 +85,9 @@ REPORTS_AND_AUDIT = """
 GET    reports/team-status              200 200 200 200 403 401 | -
 GET    reports/team-status?manager_id={manager} 200 200 200 200 403 401 | 404
 GET    reports/compliance               200 200 200 403 403 401 | -
+GET    reports/compliance?by=group      200 200 200 403 403 401 | -
+GET    reports/compliance?by=rule       200 200 200 403 403 401 | -
+GET    reports/compliance/trend?by=site&weeks=4 200 200 200 403 403 401 | -
 GET    reports/exports/overdue-by-department 200 200 200 403 403 401 | -
 GET    reports/exports/completed-before-start 200 200 200 403 403 401 | -
 GET    reports/exports/audit-sample?percent=10 200 200 200 403 403 401 | -

@@ -34,10 +34,12 @@ from duecourse.assignments.escalation import NO_TIER, escalation_tiers
 from duecourse.assignments.models import LIVE_RULE, Assignment, AssignmentRule, AssignmentSource
 from duecourse.assignments.priorities import PRIORITY_RANK, UNKNOWN_PRIORITY_RANK
 from duecourse.assignments.status import (
+    COMPLETED,
     EXEMPTED,
     EXEMPTION_RUNS,
     REQUIRED,
     STATUS_RULE,
+    STILL_VALID,
     AssignmentStatus,
     Atom,
     Check,
@@ -140,12 +142,26 @@ def exemption_running_filter(now: dt.datetime, prefix: str = "") -> Q:
     return _conditions_q((EXEMPTED, EXEMPTION_RUNS), now, prefix)
 
 
+# `domain.holds_valid_completion` as conditions, either conjunction holding: completed and still valid, or
+# re-opened (no completion now) with the previous one's expiry still ahead.
+_VALID_COMPLETION = (
+    (COMPLETED, STILL_VALID),
+    (Condition((Atom("completed_at", Check.IS_NULL),)), Condition((Atom("expires_at", Check.AFTER_NOW),))),
+)
+
+
 def valid_completion_filter(now: dt.datetime, prefix: str = "") -> Q:
     """SQL form of `domain.holds_valid_completion` (a completion that has not run out, re-opened or not)."""
-    completed, expires = f"{prefix}completed_at", f"{prefix}expires_at"
-    return Q(**{f"{completed}__isnull": False}) & (
-        Q(**{f"{expires}__isnull": True}) | Q(**{f"{expires}__gt": now})
-    ) | Q(**{f"{completed}__isnull": True, f"{expires}__gt": now})
+    first, *others = _VALID_COMPLETION
+    either = _conditions_q(first, now, prefix)
+    for conditions in others:
+        either |= _conditions_q(conditions, now, prefix)
+    return either
+
+
+def valid_completion_sql(alias: str) -> str:
+    """`valid_completion_filter` as SQL text over the assignment table aliased `alias`; each `%s` is now."""
+    return "(" + " OR ".join(f"({_conditions_sql(conditions, alias)})" for conditions in _VALID_COMPLETION) + ")"
 
 
 def statuses_filter(statuses: Iterable[str], now: dt.datetime) -> Q:

@@ -13,15 +13,16 @@ CONTRACT_COMMANDS = {
     "import-people": "Import people from a CSV file (idempotent upsert, --dry-run, --deactivate-missing).",
     "worker": "Run the scheduler (reminders, overdue, expiry, recurrence, certificates, outbox delivery).",
     "bench": "Run the performance benchmark.",
+    "snapshot-compliance": "Write today's compliance snapshot now (--tenant NAME, --day YYYY-MM-DD, --replace).",
 }
-HYPHENATED = {"set-password", "import-people"}
+HYPHENATED = {"set-password", "import-people", "snapshot-compliance"}
 
 
 def _print_help() -> None:
     print("usage: duecourse COMMAND [options]\n")
     print("Self-hostable training assignment. Commands:")
     for name, text in CONTRACT_COMMANDS.items():
-        print(f"  {name:<14} {text}")
+        print(f"  {name:<20} {text}")
     print("\n`duecourse COMMAND --help` explains a command; any Django management command also works.")
     print("Configuration comes from DUECOURSE_* environment variables (see README).")
 

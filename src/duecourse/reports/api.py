@@ -5,7 +5,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
 from duecourse.core.api import ERROR_RESPONSES, actor_of, csv_response, rendered_json
-from duecourse.reports import exports, selectors
+from duecourse.reports import exports, selectors, snapshots
 
 router = Router()
 
@@ -25,11 +25,12 @@ class TeamOut(Schema):
 
 class ComplianceRow(Schema):
     key: str
+    key_id: int | None = Field(None, description="The department, site, region, group, rule or course id (null: none)")
     required_due: int
     completed: int
     rate: float | None
     exempt: int = 0
-    target_id: int | None = None
+    target_id: int | None = Field(None, description="by=course: the course id (as key_id)")
 
 
 class ComplianceOut(Schema):
@@ -41,9 +42,31 @@ class TeamParams(Schema):
     format: Literal["json", "csv"] | None = None
 
 
+Dimension = Literal["department", "site", "region", "course", "group", "rule"]
+
+
 class ComplianceParams(Schema):
-    by: Literal["department", "site", "region", "course"] = "department"
+    by: Dimension = "department"
     format: Literal["json", "csv"] | None = None
+
+
+class TrendParams(Schema):
+    by: Dimension = "department"
+    weeks: int = Field(12, ge=1, le=snapshots.MAX_TREND_WEEKS, description="Weeks back, this one included (1-104)")
+
+
+class TrendRow(Schema):
+    week: dt.date = Field(..., description="The Monday of the week; figures from its last daily snapshot")
+    key: str
+    key_id: int | None = None
+    required_due: int
+    completed: int
+    exempt: int
+    rate: float | None
+
+
+class TrendOut(Schema):
+    items: list[TrendRow]
 
 
 @router.get(
@@ -65,6 +88,20 @@ def compliance(request: HttpRequest, params: Query[ComplianceParams]):
         columns = ["key", "required_due", "completed", "rate", "exempt"]
         return csv_response(f"compliance-by-{params.by}.csv", columns, ([i[c] for c in columns] for i in items))
     return {"items": items}
+
+
+@router.get(
+    "/compliance/trend",
+    response={200: TrendOut, **ERROR_RESPONSES},
+    summary="Compliance by a dimension, week by week, from the daily snapshots",
+    description=(
+        "One item per week and key over the last `weeks` weeks (this one included): `week` is that week's "
+        "Monday (in the tenant's time zone) and the figures are those of the week's last daily snapshot. "
+        "Weeks without a snapshot have no items. Who may: as `compliance`."
+    ),
+)
+def compliance_trend(request: HttpRequest, params: Query[TrendParams]):
+    return {"items": snapshots.compliance_trend(actor=actor_of(request), by=params.by, weeks=params.weeks)}
 
 
 # --- the HR exports (reports/exports.py): CSV only ---------------------------------------------------

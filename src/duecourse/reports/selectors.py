@@ -3,9 +3,10 @@
 import datetime as dt
 
 from django.db import connection
-from django.db.models import CharField, Count, F, IntegerField
+from django.db.models import CharField, Count, F, IntegerField, Model, QuerySet, Value
+from django.db.models.functions import Cast, Coalesce
 
-from duecourse.assignments.models import Assignment
+from duecourse.assignments.models import Assignment, AssignmentRule
 from duecourse.assignments.selectors import (
     at_risk_filter,
     status_filter,
@@ -15,21 +16,19 @@ from duecourse.assignments.selectors import (
     valid_completion_filter,
 )
 from duecourse.assignments.status import UNFINISHED_STATUSES, AssignmentStatus
-from duecourse.catalog.selectors import target_titles
+from duecourse.catalog.models import Course
 from duecourse.core import clock
 from duecourse.core.errors import forbidden, not_found
 from duecourse.core.sql import TypedQuery
 from duecourse.people.models import Person
-from duecourse.reports import permissions
+from duecourse.reports import permissions, tally
 
 # What compliance counts as required by now: past its due date, or completed (valid or not).
 DUE_OR_DONE = (AssignmentStatus.OVERDUE, AssignmentStatus.COMPLETED, AssignmentStatus.EXPIRED)
-COMPLIANCE_DIMENSIONS = {
-    "department": "person__department__name",
-    "site": "person__site__name",
-    "region": "person__region__name",
-    "course": None,
-}
+# The person's org unit columns; "course", "group" and "rule" are keyed in `compliance_rows`.
+COMPLIANCE_DIMENSIONS = {"department": "department", "site": "site", "region": "region"}
+DIMENSIONS = ("department", "site", "region", "course", "group", "rule")
+NO_KEY = "(none)"
 
 
 # Counts per active report in one statement; each count's condition is generated from the status rule
@@ -107,64 +106,101 @@ def team_at_risk_counts(*, tenant_id: int, manager_id: int, now: dt.datetime) ->
     return dict(rows)
 
 
+def compliance_rows(*, tenant_id: int, by: str, now: dt.datetime) -> QuerySet:
+    """One row per key of dimension `by`: (key_id, key, required_due, completed, exempt), one GROUP BY.
+
+    The live report and the daily snapshot (`snapshots.compliance_snapshot_write`, one INSERT … SELECT over
+    this very query) count the same way. `key_id` is the department, site, region, group, rule or course id
+    (0 for "(none)": people without a department, site or region); `key` its name then."""
+    completed = valid_completion_filter(now)
+    exempt = status_filter(AssignmentStatus.EXEMPT, now) & ~completed
+    due_or_done = statuses_filter(DUE_OR_DONE, now) | completed
+    required = Assignment.objects.filter(tenant_id=tenant_id, visibility="required", withdrawn_at__isnull=True)
+    if by == "course":
+        # The key is the course id as text here: its title is looked up after the GROUP BY (`NAMED_AFTER`;
+        # a title subquery in it ran once per assignment), by `compliance` and by the snapshot's INSERT.
+        keyed = required.filter(target_type="course").annotate(
+            key_id=F("target_id"), key=Cast("target_id", CharField())
+        )
+    elif by == "group":
+        # A person in two groups counts in both; people in no group are in no row.
+        keyed = required.filter(person__group_memberships__isnull=False).annotate(
+            key_id=F("person__group_memberships__group_id"), key=F("person__group_memberships__group__name")
+        )
+    elif by == "rule":
+        # The assignments a rule holds (its `assignment_source`); one held by two rules counts in both.
+        # The key is the rule id as text, named after the GROUP BY as for courses.
+        keyed = required.filter(sources__kind="rule", sources__rule_id__isnull=False).annotate(
+            key_id=F("sources__rule_id"), key=Cast("sources__rule_id", CharField())
+        )
+    else:
+        column = COMPLIANCE_DIMENSIONS[by]
+        keyed = required.annotate(
+            key_id=Coalesce(F(f"person__{column}_id"), Value(0)),
+            key=Coalesce(F(f"person__{column}__name"), Value(NO_KEY)),
+        )
+    return (
+        keyed.order_by()
+        .values("key_id", "key")
+        .annotate(
+            required_due=Count("id", filter=due_or_done),
+            completed=Count("id", filter=completed),
+            exempt=Count("id", filter=exempt),
+        )
+        .values_list("key_id", "key", "required_due", "completed", "exempt")
+    )
+
+
+# The dimensions whose rows are keyed by id in `compliance_rows` and named afterwards: (model, name field).
+NAMED_AFTER: dict[str, tuple[type[Model], str]] = {"course": (Course, "title"), "rule": (AssignmentRule, "name")}
+
+
+def named_after(*, tenant_id: int, by: str, ids: list[int]) -> dict[int, str]:
+    """The names of the courses or rules behind `ids` (one query)."""
+    model, field = NAMED_AFTER[by]
+    return dict(model._default_manager.filter(tenant_id=tenant_id, pk__in=ids).values_list("pk", field))
+
+
+def compliance_rate(completed: int, required_due: int) -> float | None:
+    """The contract's rate: completed ÷ required and due-or-done, 4 decimals; None when nothing counts yet."""
+    return round(completed / required_due, 4) if required_due else None
+
+
 def compliance(*, actor: Person, by: str) -> list[dict]:
     """rate = completed ÷ required assignments whose due date has passed or which are completed.
 
     Completed means holding a valid completion (`domain.holds_valid_completion`): an assignment re-opened
     for recertification counts as completed until the previous completion expires, so the window changes
     no figure. Exempt ones are outside it (counted apart as `exempt`); optional and hidden ones are not
-    required."""
+    required. Department, site, region and course come from the maintained tally on PostgreSQL
+    (`reports.tally`, equal to the live count), group and rule from one live GROUP BY."""
     if not permissions.can_view_tenant_reports(actor):
         raise forbidden("see compliance reports")
     now = clock.now()
-    completed = valid_completion_filter(now)
-    exempt = status_filter(AssignmentStatus.EXEMPT, now) & ~completed
-    due_or_done = statuses_filter(DUE_OR_DONE, now) | completed
-    required = Assignment.objects.filter(tenant_id=actor.tenant_id, visibility="required", withdrawn_at__isnull=True)
-    if by == "course":
-        rows = (
-            required.filter(target_type="course")
-            .order_by()
-            .values("target_type", "target_id")
-            .annotate(
-                required_due=Count("id", filter=due_or_done),
-                completed=Count("id", filter=completed),
-                exempt=Count("id", filter=exempt),
-            )
-        )
-        titles = target_titles(tenant_id=actor.tenant_id, targets={(r["target_type"], r["target_id"]) for r in rows})
-        items = [
-            {
-                "key": titles.get((r["target_type"], r["target_id"]), str(r["target_id"])),
-                "target_id": r["target_id"],
-                "required_due": r["required_due"],
-                "completed": r["completed"],
-                "exempt": r["exempt"],
-            }
-            for r in rows
+    rows: list[tuple[int, str, int, int, int]]
+    if by in tally.TALLIED and tally.in_use(now):
+        # The maintained tally (PostgreSQL): the same figures from a few hundred rows.
+        rows = [
+            (key_id, key if key is not None else (str(key_id) if by == "course" else NO_KEY), due, done, exempt)
+            for key_id, key, due, done, exempt in tally.tally_rows(tenant_id=actor.tenant_id, by=by, now=now)
         ]
     else:
-        dimension = COMPLIANCE_DIMENSIONS[by]
-        assert dimension is not None  # "course" is the one dimension without a column, handled above
-        by_dimension = (
-            required.order_by()
-            .annotate(key=F(dimension))
-            .values("key")
-            .annotate(
-                required_due=Count("id", filter=due_or_done),
-                completed=Count("id", filter=completed),
-                exempt=Count("id", filter=exempt),
-            )
-        )
-        items = [
-            {
-                "key": r["key"] or "(none)",
-                "required_due": r["required_due"],
-                "completed": r["completed"],
-                "exempt": r["exempt"],
-            }
-            for r in by_dimension
-        ]
-    for item in items:
-        item["rate"] = round(item["completed"] / item["required_due"], 4) if item["required_due"] else None
-    return sorted(items, key=lambda i: str(i["key"]))
+        rows = list(compliance_rows(tenant_id=actor.tenant_id, by=by, now=now))
+        if by in NAMED_AFTER:
+            names = named_after(tenant_id=actor.tenant_id, by=by, ids=[row[0] for row in rows])
+            rows = [(key_id, names.get(key_id, key), due, done, exempt) for key_id, key, due, done, exempt in rows]
+    items = [
+        {
+            "key": key,
+            "key_id": key_id or None,
+            "required_due": required_due,
+            "completed": completed,
+            "exempt": exempt,
+            "rate": compliance_rate(completed, required_due),
+        }
+        for key_id, key, required_due, completed, exempt in rows
+    ]
+    if by == "course":
+        for item in items:
+            item["target_id"] = item["key_id"]
+    return sorted(items, key=lambda i: (str(i["key"]), i["key_id"] or 0))

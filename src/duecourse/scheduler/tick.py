@@ -1,5 +1,5 @@
 """One scheduler tick: escalation, compliance flags, recurrence, recertification, expiry, reminders, certificates,
-email.
+the daily compliance snapshots and the compliance tally's fold, email.
 
 The scheduler is an interface: each step calls a service of the app that owns the rows (assignments,
 notifications; policy for the escalation tiers) and writes none itself. It decides when, and keeps
@@ -34,6 +34,8 @@ from duecourse.notifications.events import fan_out_backlog
 from duecourse.notifications.reminders import escalations_schedule
 from duecourse.notifications.sweeps import reminders_send_due
 from duecourse.policy.escalation import escalation_tiers, flag_after_days
+from duecourse.reports.snapshots import compliance_snapshots_take
+from duecourse.reports.tally import tally_fold
 from duecourse.scheduler.models import SchedulerState
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,10 @@ RECONCILE_EVERY = dt.timedelta(hours=1)
 # Escalation tiers are days wide, so sweeping the overdue window every few minutes (not every tick)
 # loses nothing and keeps a tick with nothing due cheap at a million open assignments.
 ESCALATE_EVERY = dt.timedelta(minutes=10)
+# Each tenant's daily compliance snapshot is written at the first of these checks in its new day.
+SNAPSHOT_EVERY = dt.timedelta(minutes=10)
+# The compliance tally's past rows are folded this often: a report sums the changes since the last fold.
+TALLY_FOLD_EVERY = dt.timedelta(hours=1)
 PERIODIC_RETRY = dt.timedelta(minutes=1)  # a periodic job that failed runs again this much later
 
 
@@ -121,6 +127,16 @@ def run_tick(*, now: dt.datetime, deliver: bool = True) -> TickReport:
         (
             "certificates_repair",
             lambda: _run_periodic("certificates_repair", RECONCILE_EVERY, now, lambda: certificates_repair(now=now)),
+        ),
+        (
+            "snapshots",
+            lambda: _run_periodic(
+                "compliance_snapshots", SNAPSHOT_EVERY, now, lambda: compliance_snapshots_take(now=now)
+            ),
+        ),
+        (
+            "tally_fold",
+            lambda: _run_periodic("compliance_tally_fold", TALLY_FOLD_EVERY, now, lambda: tally_fold(now=now)),
         ),
         ("compose", lambda: _run_alone("compose", now, lambda: compose_emails(now=now))),
     ]

@@ -203,3 +203,110 @@ class TestCompliance:
     def test_other_tenants_do_not_count(self, api_as, other_tenant, make_person, org):
         their_admin = make_person(other_tenant, roles=("admin",))
         assert api_as(their_admin).get("reports/compliance").json() == {"items": []}
+
+
+class TestComplianceByGroupAndRule:
+    """by=group: the people's groups (one in two groups counts in both); by=rule: what each rule holds."""
+
+    def items(self, api, by):
+        response = api.get("reports/compliance", {"by": by})
+        assert response.status_code == 200, response.content
+        return response.json()["items"]
+
+    @pytest.fixture
+    def configured(self, admin, tenant, org):
+        from duecourse.assignments import living_rules
+        from duecourse.assignments.inputs import RuleInput
+        from duecourse.assignments.models import Assignment
+        from duecourse.groups import services as groups
+        from duecourse.groups.inputs import GroupInput
+        from duecourse.testing.factories import target
+
+        drivers = groups.group_create(
+            actor=admin, data=GroupInput(name="Drivers", kind="static", member_ids=[org["ann"].pk, org["cat"].pk])
+        )
+        leads = groups.group_create(
+            actor=admin, data=GroupInput(name="Leads", kind="static", member_ids=[org["ann"].pk])
+        )
+        safety = make_course(tenant, title="Safety")
+        rule, _ = living_rules.rule_create(
+            actor=admin,
+            data=RuleInput.model_validate(
+                {
+                    "name": "Driver safety",
+                    "audience": {"group_ids": [drivers.pk]},
+                    "items": [{"target": target(safety)}],
+                }
+            ),
+        )
+        # Both drivers' Safety items fell due last week; Ann has done hers.
+        Assignment.objects.filter(target_id=safety.pk).update(due_at=NOW - dt.timedelta(days=7))
+        from duecourse.assignments import progress
+
+        progress.progress_record(actor=admin, person_id=org["ann"].pk, course_id=safety.pk, progress=100)
+        return {"drivers": drivers, "leads": leads, "rule": rule, "safety": safety}
+
+    def test_by_group_counts_each_membership(self, admin_api, org, configured):
+        # Drivers: ann (A overdue, B done, Safety done) + cat (A overdue, Safety overdue) → 2 of 5.
+        # Leads: ann alone → 2 of 3. Bob and Dan are in no group: no row.
+        assert self.items(admin_api, "group") == [
+            {"key": "Drivers", "key_id": configured["drivers"].pk, "required_due": 5, "completed": 2,
+             "rate": 0.4, "exempt": 0, "target_id": None},
+            {"key": "Leads", "key_id": configured["leads"].pk, "required_due": 3, "completed": 2,
+             "rate": 0.6667, "exempt": 0, "target_id": None},
+        ]  # fmt: skip
+
+    def test_by_rule_counts_what_the_rule_holds(self, admin_api, org, configured):
+        assert self.items(admin_api, "rule") == [
+            {"key": "Driver safety", "key_id": configured["rule"].pk, "required_due": 2, "completed": 1,
+             "rate": 0.5, "exempt": 0, "target_id": None},
+        ]  # fmt: skip
+
+    def test_exempt_items_are_counted_apart_outside_the_rate(self, admin, admin_api, org, configured):
+        from duecourse.assignments.exemptions import exemption_grant
+        from duecourse.assignments.inputs import ExemptionInput
+        from duecourse.assignments.models import Assignment
+
+        cats = Assignment.objects.get(person=org["cat"], target_id=configured["safety"].pk)
+        exemption_grant(actor=admin, assignment=cats, data=ExemptionInput(reason="Does not drive any more"))
+        [rule] = self.items(admin_api, "rule")
+        assert (rule["required_due"], rule["completed"], rule["exempt"], rule["rate"]) == (1, 1, 1, 1.0)
+        drivers = self.items(admin_api, "group")[0]
+        assert (drivers["required_due"], drivers["completed"], drivers["exempt"]) == (4, 2, 1)
+        ops = next(i for i in self.items(admin_api, "department") if i["key"] == "Ops")
+        assert (ops["required_due"], ops["completed"], ops["exempt"]) == (1, 0, 1)
+
+    def test_key_ids_let_pages_drill_down(self, admin_api, org, configured):
+        departments = {i["key"]: i["key_id"] for i in self.items(admin_api, "department")}
+        assert departments == {"Ops": org["cat"].department_id, "Sales": org["ann"].department_id}
+        regions = {i["key"]: i["key_id"] for i in self.items(admin_api, "region")}
+        assert regions == {"(none)": None, "North": org["ann"].region_id}
+        courses = {i["key"]: (i["key_id"], i["target_id"]) for i in self.items(admin_api, "course")}
+        assert courses["Safety"] == (configured["safety"].pk, configured["safety"].pk)
+
+    @pytest.mark.parametrize("by", ["department", "site", "region", "course", "group", "rule"])
+    def test_one_query_per_report(self, admin_api, configured, by):
+        admin_api.get("reports/compliance", {"by": by})
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_api.get("reports/compliance", {"by": by})
+        assert response.status_code == 200
+        # The token's lookup and last-used stamp, then the report itself: one GROUP BY over the assignments,
+        # or on PostgreSQL over the tally (after reading when it was last folded).
+        report = [q["sql"] for q in queries if '"assignment"' in q["sql"] or "FROM compliance_tally " in q["sql"]]
+        assert len(report) == 1, report
+        assert len(queries) <= 5, [q["sql"] for q in queries]
+
+    def test_group_and_rule_in_other_tenants_do_not_count(self, api_as, other_tenant, make_person, configured):
+        their_admin = make_person(other_tenant, roles=("admin",))
+        for by in ("group", "rule"):
+            assert api_as(their_admin).get("reports/compliance", {"by": by}).json() == {"items": []}
+
+    def test_the_snapshot_names_groups_and_rules_as_the_report_does(self, admin_api, tenant, configured):
+        from duecourse.reports.models import ComplianceSnapshot
+        from duecourse.reports.snapshots import compliance_snapshot_write
+
+        compliance_snapshot_write(tenant.pk, NOW.date(), NOW)
+        for by in ("group", "rule", "course"):
+            live = {(i["key"], i["key_id"], i["required_due"], i["completed"]) for i in self.items(admin_api, by)}
+            kept = ComplianceSnapshot.objects.filter(tenant=tenant, dimension=by)
+            assert set(kept.values_list("key", "key_id", "required_due", "completed")) == live
