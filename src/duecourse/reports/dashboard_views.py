@@ -16,7 +16,7 @@ from duecourse.core.web import person_view
 from duecourse.people import roles
 from duecourse.people import selectors as people_selectors
 from duecourse.people.models import Person
-from duecourse.reports import charts, dashboard, permissions
+from duecourse.reports import charts, dashboard, permissions, snapshots
 
 DIMENSION_LABELS = {
     "department": "Department",
@@ -28,6 +28,44 @@ DIMENSION_LABELS = {
 }
 # Dimensions where every item has exactly one key, so the rows add up to the whole organisation.
 PARTITIONS = ("department", "site", "region")
+TREND_WEEKS = 52
+TREND_LINES = 4  # the worst keys of today drawn beside the whole organisation
+
+
+def _trend(actor, by: str, rows: list[dict]) -> dict:
+    """The year's weekly rates from the daily snapshots (what was, not today's data recomputed): the whole
+    organisation (for a partition) and today's worst few keys, as a line chart and as a table."""
+    items = snapshots.compliance_trend(actor=actor, by=by, weeks=TREND_WEEKS)
+    weeks = sorted({i["week"] for i in items})
+    totals = []
+    for week in weeks:
+        of_week = [i for i in items if i["week"] == week]
+        required_due = sum(i["required_due"] for i in of_week)
+        completed = sum(i["completed"] for i in of_week)
+        totals.append(
+            {
+                "week": week,
+                "required_due": required_due,
+                "completed": completed,
+                "rate": completed / required_due if required_due else None,
+            }
+        )
+    series = []
+    if by in PARTITIONS:
+        series.append(charts.Series("Whole organisation", [t["rate"] for t in totals]))
+    rate_of = {(i["week"], i["key_id"], i["key"]): i["rate"] for i in items}
+    for row in rows[:TREND_LINES]:
+        series.append(charts.Series(str(row["key"]), [rate_of.get((w, row["key_id"], row["key"])) for w in weeks]))
+    for total in totals:
+        total["rate_text"] = charts.percent(total["rate"])
+    return {
+        "chart": charts.line_chart([f"{w:%-d %b}" for w in weeks], series, title=f"Compliance rate per week, by {by}")
+        if weeks
+        else None,
+        "weeks": list(reversed(totals)),
+    }
+
+
 DEFAULT_DIMENSION = "department"
 COMPLIANCE_CSV_COLUMNS = ["key", "required_due", "completed", "exempt", "rate"]
 MANAGERS_PAGE_SIZE = 50
@@ -98,6 +136,7 @@ def compliance_view(request):
             title="Overdue items at each escalation tier",
         ),
         "flagged": dashboard.flagged_people(actor=actor),
+        "trend": _trend(actor, by, rows),
     }
     return render(request, "reports/dashboard.html", context, status=422 if error else 200)
 

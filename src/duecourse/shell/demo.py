@@ -28,6 +28,7 @@ from duecourse.groups.services import group_create
 from duecourse.people.imports import people_import
 from duecourse.people.models import Person
 from duecourse.people.services import api_token_create, person_set_password, tenant_create
+from duecourse.reports.snapshots import compliance_snapshot_write
 
 TENANT_NAME = "Demo Company"
 DOMAIN = "demo.duecourse.test"
@@ -500,7 +501,8 @@ def _load_training(tenant: Tenant, admin: Person, rng: random.Random) -> list[tu
 
 
 def _replay(admin: Person, happened: list[tuple[dt.datetime, ProgressEntry]]) -> None:
-    """Report the progress week by week, each batch at its week's end, as the LMS would have."""
+    """Report the progress week by week, each batch at its week's end, as the LMS would have, and record
+    that week's compliance snapshot then (as the worker does daily), so the trend is the year that was."""
     now = clock.now()
     start = now - dt.timedelta(weeks=HISTORY_WEEKS)
     pending = [item for item in happened if item[0] <= start]
@@ -515,9 +517,10 @@ def _replay(admin: Person, happened: list[tuple[dt.datetime, ProgressEntry]]) ->
             entry = happened[index][1]
             batch[(entry.person_id, entry.course_id)] = entry  # the week's last report of each course
             index += 1
-        if batch:
-            with clock.running_at(week_end):
+        with clock.running_at(week_end):
+            if batch:
                 progress_apply(actor=admin, entries=list(batch.values()), now=week_end)
+            compliance_snapshot_write(admin.tenant_id, week_end.date(), week_end)
 
 
 def _load(admin_email: str) -> Tenant:

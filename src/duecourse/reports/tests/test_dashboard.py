@@ -281,3 +281,21 @@ class TestManagerChooser:
         assert _manager_links(client.get("/team/managers/?q=otto").content.decode()) == [(other_boss.pk, "Otto Other")]
         team = client.get(f"/team/?manager={other_boss.pk}").content.decode()
         assert "Olga" in team
+
+
+@pytest.mark.django_db
+def test_the_trend_shows_each_week_as_it_was_from_the_snapshots(org):
+    from duecourse.core import clock
+    from duecourse.reports.snapshots import compliance_snapshot_write
+
+    html = signed_in(org["hr"]).get("/reports/compliance/").content.decode()
+    assert "No history yet" in html
+    # Two weeks ago only Dora had completed; the figures then are kept, whatever happened since.
+    with time_machine.travel(utc("2026-06-01T09:00"), tick=False):
+        compliance_snapshot_write(org["tenant"].pk, dt.date(2026, 6, 1), clock.now())
+    compliance_snapshot_write(org["tenant"].pk, dt.date(2026, 6, 15), clock.now())
+    html = signed_in(org["hr"]).get("/reports/compliance/").content.decode()
+    rows = _rows(html, "trend-table")
+    assert rows[0] == ["15 Jun 2026", "5", "2", "40 %"]  # this week: as the table above
+    assert rows[1][0] == "1 Jun 2026" and rows[1] != rows[0]
+    assert 'class="chart chart-line' in html or "chart-line" in html
