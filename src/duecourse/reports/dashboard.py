@@ -48,7 +48,7 @@ def require_dashboard(actor: Person) -> None:
 
 def dimensions() -> list[str]:
     """The compliance report's dimensions, in its own order (new ones appear on the dashboard by themselves)."""
-    return list(selectors.COMPLIANCE_DIMENSIONS)
+    return list(selectors.DIMENSIONS)
 
 
 def drill_down_url(by: str, item: dict) -> str:
@@ -59,10 +59,10 @@ def drill_down_url(by: str, item: dict) -> str:
         return tasks_url(**{by: key}, status="any") if key and key != NO_KEY else ""
     if by == "course" and item.get("target_id") is not None:
         return tasks_url(target=f"course:{item['target_id']}", status="any")
-    if by == "group" and (item.get("group_id") or item.get("key_id")) is not None:
-        return tasks_url(group_id=item.get("group_id") or item.get("key_id"), status="any")
-    if by == "rule" and (item.get("rule_id") or item.get("key_id")) is not None:
-        return tasks_url(rule_id=item.get("rule_id") or item.get("key_id"), status="any")
+    if by == "group" and item.get("key_id") is not None:
+        return tasks_url(group_id=item["key_id"], status="any")
+    if by == "rule" and item.get("key_id") is not None:
+        return tasks_url(rule_id=item["key_id"], status="any")
     return ""
 
 
@@ -75,6 +75,12 @@ def compliance_rows(*, actor: Person, by: str) -> list[dict]:
 
 def _overdue(actor: Person, now):
     return Assignment.objects.filter(tenant_id=actor.tenant_id).filter(status_filter(AssignmentStatus.OVERDUE, now))
+
+
+def at_risk_count(*, actor: Person) -> int:
+    """How many items the forecast says will not be done in time (what `/tasks/?at_risk=yes` lists)."""
+    require_dashboard(actor)
+    return _at_risk(actor, clock.now()).count()
 
 
 def _at_risk(actor: Person, now):
@@ -210,7 +216,7 @@ def overview(*, actor: Person) -> dict:
         "completed": completed,
         "overdue": _overdue(actor, now).count(),
         "flagged": _flagged_to_do(actor, now).count(),
-        "at_risk": _at_risk(actor, now).count(),
+        "at_risk": at_risk_count(actor=actor),
         "outbox": None,
     }
     if notification_permissions.can_view_outbox(actor):

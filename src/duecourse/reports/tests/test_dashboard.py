@@ -299,3 +299,12 @@ def test_the_trend_shows_each_week_as_it_was_from_the_snapshots(org):
     assert rows[0] == ["15 Jun 2026", "5", "2", "40 %"]  # this week: as the table above
     assert rows[1][0] == "1 Jun 2026" and rows[1] != rows[0]
     assert 'class="chart chart-line' in html or "chart-line" in html
+
+
+@pytest.mark.django_db
+def test_the_at_risk_count_links_to_the_forecasts_list(org, make_person):
+    html = signed_in(org["hr"]).get("/reports/compliance/").content.decode()
+    assert re.search(r'href="/tasks/\?at_risk=yes"><span class="stat-number" id="at-risk-total">0<', html)
+    assign(org["admin"], make_person(org["tenant"]), make_course(org["tenant"], minutes=900), due_date="2026-06-17")
+    html = signed_in(org["hr"]).get("/reports/compliance/").content.decode()
+    assert re.search(r'id="at-risk-total">1<', html)
