@@ -87,3 +87,41 @@ def test_loading_again_duplicates_nothing_and_prints_a_fresh_token(demo):
     assert again.tokens != demo.tokens
     assert api_token_authenticate(next(iter(again.tokens.values()))) is not None
     assert api_token_authenticate(next(iter(demo.tokens.values()))) is not None
+
+
+def test_the_demo_has_a_past_every_page_can_show(demo):
+    """A year replayed: a trend of about 52 weeks that rises, overdue items at each escalation tier,
+    flagged and at-risk items, completions spread over months, certificates."""
+    from django.db.models import Count
+
+    from duecourse.assignments.models import Assignment, Completion
+    from duecourse.assignments.selectors import (
+        at_risk_filter,
+        tenant_escalation_tiers,
+        tenant_learning_minutes_per_day,
+        with_escalation,
+        with_status,
+    )
+    from duecourse.certificates.models import Certificate
+    from duecourse.core import clock
+    from duecourse.reports.snapshots import compliance_trend
+
+    hr = Person.objects.get(email=LOGINS[2].email)
+    trend = [i for i in compliance_trend(actor=hr, by="region", weeks=52)]
+    weeks = sorted({i["week"] for i in trend})
+    assert len(weeks) >= 50
+
+    def rate(week):
+        items = [i for i in trend if i["week"] == week]
+        return sum(i["completed"] for i in items) / max(1, sum(i["required_due"] for i in items))
+
+    assert rate(weeks[0]) < 0.3 < 0.6 < rate(weeks[-1])
+    now = clock.now()
+    items = Assignment.objects.filter(tenant=demo.tenant)
+    tiers = tenant_escalation_tiers(demo.tenant.pk)
+    reached = set(with_escalation(with_status(items, now), tiers, now).values_list("escalation_tier", flat=True))
+    assert reached >= {0, 1, 2, 3}
+    assert items.filter(at_risk_filter(now, tenant_learning_minutes_per_day(demo.tenant.pk))).count() >= 5
+    months = Completion.objects.filter(tenant=demo.tenant).values("completed_at__month").annotate(n=Count("id"))
+    assert len(months) >= 10
+    assert Certificate.objects.filter(tenant=demo.tenant).count() >= 20
