@@ -304,6 +304,17 @@ def at_risk_filter(now: dt.datetime, per_day: int) -> Q:
     return open_required & (late_trend | late_start)
 
 
+def mark_forecast(rows: list[Assignment], per_day: int, now: dt.datetime) -> list[Assignment]:
+    """The forecast of a page's few rows (status annotated, person loaded), by `forecast.assess` itself in
+    Python, as `with_forecast` would annotate it: no SQL form compiled into the page's query (the list
+    filters and counts use that)."""
+    for row in rows:
+        timezone = row.person.timezone
+        risk = forecast.assess_stored(row, per_day=per_day, today=forecast.local_today(now, timezone), now=now)
+        row.at_risk, row.forecast_per_day, row.forecast_timezone = risk.at_risk, per_day, timezone
+    return rows
+
+
 def with_forecast(queryset: QuerySet, per_day: int, now: dt.datetime) -> QuerySet:
     """Annotate `at_risk` (in SQL) and what `Assignment.risk_reason` reads to put it in words."""
     return queryset.annotate(

@@ -30,9 +30,10 @@ def _order(sort: str) -> list:
     return fields
 
 
-def task_list(*, actor: Person, query: AssignmentQuery, sort: str = DEFAULT_SORT) -> QuerySet:
-    """Assignments the query matches, with status, escalation tier and forecast, in `sort` order; each row carries
-    its person with department, site, region and manager (one query a page, the CSV streams it)."""
+def task_list(*, actor: Person, query: AssignmentQuery, sort: str = DEFAULT_SORT, forecast: bool = False) -> QuerySet:
+    """Assignments the query matches, with status and escalation tier, in `sort` order; each row carries its
+    person with department, site, region and manager (one query a page, the CSV streams it). `forecast`:
+    the forecast in SQL as well (the CSV's every row); a page marks its few rows with `page_forecast`."""
     if not permissions.can_view_workspace(actor):
         raise forbidden("see the organisation's mandatory tasks")
     now = clock.now()
@@ -43,12 +44,19 @@ def task_list(*, actor: Person, query: AssignmentQuery, sort: str = DEFAULT_SORT
     )
     matching = Assignment.objects.filter(where)
     items = assignment_selectors.with_escalation(assignment_selectors.with_status(matching, now), tiers, now)
-    items = assignment_selectors.with_forecast(items, per_day, now)
+    if forecast:
+        items = assignment_selectors.with_forecast(items, per_day, now)
     return (
         items.select_related("person", "person__department", "person__site", "person__region", "person__manager")
         .prefetch_related("sources")
         .order_by(*_order(sort))
     )
+
+
+def page_forecast(*, actor: Person, rows: list[Assignment]) -> list[Assignment]:
+    """The forecast of one page's rows, by the pure rule (`assignments.selectors.mark_forecast`)."""
+    per_day = learning_minutes_per_day_in(assignment_selectors.tenant_settings(actor.tenant_id))
+    return assignment_selectors.mark_forecast(rows, per_day, clock.now())
 
 
 def filter_choices(*, actor: Person) -> dict:

@@ -70,7 +70,8 @@ def _page(request, *, data, action_form=None, status=200):
         tasks = selectors.task_list(actor=actor, query=form.to_query(), sort=form.chosen_sort)
         page = CappedPaginator(tasks, PAGE_SIZE, cap=COUNT_CAP).get_page(data.get("page"))
         context["page"] = page
-        context["items"] = present(actor, list(page.object_list), reminders=True)
+        rows = selectors.page_forecast(actor=actor, rows=list(page.object_list))
+        context["items"] = present(actor, rows, reminders=True)
     if is_htmx(request) and action_form is None:
         response = render(request, "workspace/_task_results.html", context, status=status)
         # The address bar shows the filters in use, not every empty field the form sent (a clean bookmark).
@@ -94,7 +95,7 @@ def tasks_csv_view(request):
     if not form.is_valid():
         problems = "; ".join(f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items())
         return HttpResponse(problems, status=400, content_type="text/plain; charset=utf-8")
-    tasks = selectors.task_list(actor=request.actor, query=form.to_query(), sort=form.chosen_sort)
+    tasks = selectors.task_list(actor=request.actor, query=form.to_query(), sort=form.chosen_sort, forecast=True)
     return csv_response("mandatory-tasks.csv", ASSIGNMENT_CSV_COLUMNS, assignment_csv_rows(tasks))
 
 
