@@ -6,6 +6,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
 from django.http import Http404
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from duecourse.core import errors
@@ -65,3 +66,17 @@ def safe_next_url(request, next_url: str) -> str:
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return next_url if next_url and ok else ""
+
+
+_ID = 987654321987  # a sentinel id, reversed once and replaced per row
+
+
+class IdLinks:
+    """Links to one named route for many ids, reversed once: a list of 50 rows needs 150 links, and
+    `reverse` per row was a sixth of a page's time."""
+
+    def __init__(self, route: str):
+        self._pattern = reverse(route, args=[_ID])
+
+    def __call__(self, pk: int) -> str:
+        return self._pattern.replace(str(_ID), str(int(pk)), 1)

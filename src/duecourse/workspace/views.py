@@ -1,6 +1,7 @@
 """Mandatory tasks: the organisation-wide list of assignments for L&D and HR, its CSV, the actions on a
 selection or on everything the filter matches, and saved views. Thin: the rules live in the services."""
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -9,16 +10,27 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from duecourse.assignments.presenters import ASSIGNMENT_CSV_COLUMNS, assignment_csv_rows, present
+from duecourse.assignments.presenters import ASSIGNMENT_CSV_COLUMNS, Item, assignment_csv_rows, present
 from duecourse.core.api import csv_response
 from duecourse.core.errors import DomainError, forbidden
 from duecourse.core.paging import CappedPaginator
-from duecourse.core.web import is_htmx, person_view
+from duecourse.core.web import IdLinks, is_htmx, person_view
 from duecourse.notifications.manual_reminders import ActionRequest, assignments_act
 from duecourse.reports import permissions as report_permissions
 from duecourse.workspace import permissions, selectors, services
 from duecourse.workspace.domain import BUILT_IN_VIEWS, COUNT_CAP, PAGE_SIZE, SORTS, view_query
 from duecourse.workspace.forms import TaskActionForm, TaskFilterForm
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One row of the list: the assignment as pages show it, and its links (reversed once per page)."""
+
+    item: Item
+    person_url: str
+    detail_url: str
+    remind_url: str
+
 
 ACTION_DONE = {"remind": "Sent a reminder for", "extend": "Extended the due date of", "withdraw": "Withdrew"}
 
@@ -64,14 +76,22 @@ def _page(request, *, data, action_form=None, status=200):
         "built_in_views": [(v, _tasks_url(v.query)) for v in BUILT_IN_VIEWS],
         "saved_views": [(v, _tasks_url(v.query)) for v in selectors.saved_views(actor=actor)],
         "page": None,
-        "items": [],
+        "rows": [],
     }
     if form.is_valid():
         tasks = selectors.task_list(actor=actor, query=form.to_query(), sort=form.chosen_sort)
         page = CappedPaginator(tasks, PAGE_SIZE, cap=COUNT_CAP).get_page(data.get("page"))
         context["page"] = page
         rows = selectors.page_forecast(actor=actor, rows=list(page.object_list))
-        context["items"] = present(actor, rows, reminders=True)
+        person, detail, remind = (
+            IdLinks("people:detail"),
+            IdLinks("assignments:detail"),
+            IdLinks("notifications:remind"),
+        )
+        context["rows"] = [
+            TaskRow(item, person(item.assignment.person_id), detail(item.assignment.pk), remind(item.assignment.pk))
+            for item in present(actor, rows, reminders=True)
+        ]
     if is_htmx(request) and action_form is None:
         response = render(request, "workspace/_task_results.html", context, status=status)
         # The address bar shows the filters in use, not every empty field the form sent (a clean bookmark).
