@@ -26,6 +26,7 @@ SCENARIOS = {
     "page_compliance_p95",
     "page_overview_p95",
     "page_team_p95",
+    "page_my_learning_p95",
     "xapi_ingest",
     "worker_peak_rss",
 }

@@ -4,20 +4,29 @@ benchmark (or the server); no Django here, only the standard library.
     DUECOURSE_BENCH_TOKEN=… python -m duecourse.bench.load URL --requests 200 --concurrency 4
 
 Each client keeps one keep-alive connection and sends its requests one after another; the output is
-one JSON list of every measured request's latency in seconds (each client first sends a few
-unmeasured warm-up requests).
+one JSON object: `latency`, every measured request's latency in seconds as the client saw it, and
+`server`, the server's own time for each (its `Server-Timing: app;dur=` header, in seconds; absent
+when the server did not say). Each client first sends a few unmeasured warm-up requests.
 """
 
 import argparse
 import http.client
 import json
 import os
+import re
 import sys
 import threading
 import time
 from urllib.parse import urlsplit
 
 WARMUP = 10  # unmeasured requests per client before the measured ones
+SERVER_TIMING = re.compile(r"(?:^|,)\s*app;dur=([0-9.]+)")
+
+
+def server_seconds(header: str | None) -> float | None:
+    """The `app` duration of a Server-Timing header, in seconds."""
+    found = SERVER_TIMING.search(header or "")
+    return float(found.group(1)) / 1000 if found else None
 
 
 class Client:
@@ -34,9 +43,9 @@ class Client:
         )
         self.connection: http.client.HTTPConnection | None = None
 
-    def request(self) -> float:
-        """One GET; seconds from sending to the last byte of the body. Reconnects once if the server closed
-        the idle connection."""
+    def request(self) -> tuple[float, float | None]:
+        """One GET: seconds from sending to the last byte of the body, and the server's own seconds.
+        Reconnects once if the server closed the idle connection."""
         for attempt in (1, 2):
             if self.connection is None:
                 self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
@@ -55,7 +64,7 @@ class Client:
                 raise RuntimeError(f"{self.target} answered {response.status}")
             if response.will_close:
                 self.close()
-            return spent
+            return spent, server_seconds(response.getheader("Server-Timing"))
         raise AssertionError("unreachable")
 
     def close(self) -> None:
@@ -64,10 +73,10 @@ class Client:
             self.connection = None
 
 
-def run(url: str, token: str, requests: int, concurrency: int, warmup: int = WARMUP) -> list[float]:
+def run(url: str, token: str, requests: int, concurrency: int, warmup: int = WARMUP) -> dict[str, list[float]]:
     clients = [Client(url, token) for _ in range(concurrency)]
     per_client = max(1, requests // concurrency)
-    latencies: list[list[float]] = [[] for _ in clients]
+    latencies: list[list[tuple[float, float | None]]] = [[] for _ in clients]
     failures: list[BaseException] = []
     start = threading.Barrier(concurrency)
 
@@ -92,7 +101,11 @@ def run(url: str, token: str, requests: int, concurrency: int, warmup: int = WAR
         client.close()
     if failures:
         raise failures[0]
-    return [spent for per in latencies for spent in per]
+    measured = [one for per in latencies for one in per]
+    return {
+        "latency": [spent for spent, _ in measured],
+        "server": [server for _, server in measured if server is not None],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

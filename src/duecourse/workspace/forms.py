@@ -16,6 +16,7 @@ from duecourse.assignments.forms import parse_target
 from duecourse.assignments.schemas import AssignmentFilterIn, SourceKind
 from duecourse.assignments.selectors import AssignmentQuery
 from duecourse.assignments.status import UNFINISHED_STATUSES, AssignmentStatus
+from duecourse.core.errors import ValidationFailed
 from duecourse.people import selectors as people_selectors
 from duecourse.people.models import Person
 from duecourse.workspace.domain import DEFAULT_SORT, SORTS, STATUS_ANY, STATUS_TODO
@@ -100,6 +101,7 @@ class TaskFilterForm(forms.Form):
     def __init__(self, data, *, actor: Person, choices: dict):
         super().__init__(data)
         self.actor = actor
+        self._built: AssignmentQuery | None = None
         any_ = [("", "Any")]
         cast(forms.ChoiceField, self.fields["escalation_tier"]).choices = [
             *any_,
@@ -138,6 +140,7 @@ class TaskFilterForm(forms.Form):
         after, before = cleaned.get("due_after"), cleaned.get("due_before")
         if isinstance(after, dt.date) and isinstance(before, dt.date) and after >= before:
             self.add_error("due_before", "Must be after the “due after” date.")
+        self._built = None if self.errors else self._query(cleaned)
         return cleaned
 
     @property
@@ -148,9 +151,9 @@ class TaskFilterForm(forms.Form):
     def chosen_sort(self) -> str:
         return self.cleaned_data.get("sort") or DEFAULT_SORT
 
-    def to_query(self) -> AssignmentQuery:
-        """The list's query (call after `is_valid()`); the API's filter schema checks it as for the API."""
-        data = self.cleaned_data
+    def _query(self, data: dict) -> AssignmentQuery | None:
+        """The list's query from the cleaned fields, checked by the API's filter schema as for the API; what
+        the schema refuses becomes an error on the field it names (None then)."""
         status = data.get("status") or STATUS_TODO
         statuses = (
             [AssignmentStatus(s) for s in UNFINISHED_STATUSES]
@@ -184,8 +187,22 @@ class TaskFilterForm(forms.Form):
                 assigned_by_id=data.get("assigned_by_id"),
             ).to_query()
         except ValidationError as exc:  # the form's choices keep to the schema; this is a safety net
-            raise ValueError(str(exc)) from exc
-        return dataclasses.replace(query, person_search=self.search)
+            for error in exc.errors():
+                field = str(error["loc"][0]) if error["loc"] else None
+                self.add_error(field if field in self.fields else None, error["msg"])
+            return None
+        except ValidationFailed as exc:
+            for failure in exc.errors:
+                self.add_error(failure.field if failure.field in self.fields else None, failure.message)
+            if not exc.errors:
+                self.add_error(None, exc.detail)
+            return None
+        return dataclasses.replace(query, person_search=(data.get("q") or "").strip())
+
+    def to_query(self) -> AssignmentQuery:
+        """The list's query; only after `is_valid()` said yes."""
+        assert self._built is not None, "to_query() before a successful is_valid()"
+        return self._built
 
 
 ACTION_CHOICES = [("remind", "Send a reminder now"), ("extend", "Extend the due date"), ("withdraw", "Withdraw")]
