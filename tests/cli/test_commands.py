@@ -296,3 +296,14 @@ def test_serve_refuses_a_busy_port_clearly(tmp_path):
         result = Cli(tmp_path)("serve", "--port", str(port), "--no-worker", ok=False)
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_a_database_it_cannot_open_is_named_with_the_reason_not_a_traceback(tmp_path):
+    cli = Cli(tmp_path / "data")
+    cli.env["DUECOURSE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'missing-dir' / 'duecourse.sqlite3'}"
+    result = cli("migrate", ok=False)
+    assert result.returncode == 1
+    assert f"duecourse: cannot use the database {tmp_path / 'missing-dir' / 'duecourse.sqlite3'}: unable to open" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr

@@ -38,8 +38,43 @@ def main(argv: list[str] | None = None) -> None:
     if argv[position] in HYPHENATED:
         argv[position] = argv[position].replace("-", "_")
     from django.core.management import execute_from_command_line
+    from django.db import OperationalError
 
-    execute_from_command_line(["duecourse", *argv])
+    try:
+        execute_from_command_line(["duecourse", *argv])
+    except OperationalError as error:
+        # A database that is down, missing or refuses us: say which and why, not a traceback (the pool's own
+        # error only says it waited; a direct connection says what is wrong).
+        print(
+            f"duecourse: cannot use the database {_database_shown()}: {_connection_problem() or error}", file=sys.stderr
+        )
+        sys.exit(1)
+
+
+def _database_shown() -> str:
+    """The database's address without its password."""
+    from django.conf import settings
+
+    config = settings.DATABASES["default"]
+    if "sqlite3" in config["ENGINE"]:
+        return str(config["NAME"])
+    return f"{config.get('HOST') or 'localhost'}:{config.get('PORT') or 5432}/{config['NAME']}"
+
+
+def _connection_problem() -> str | None:
+    """Why a plain connection to the configured PostgreSQL fails (None when it does not, or on SQLite)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    import psycopg
+
+    params = {k: v for k, v in connection.get_connection_params().items() if k not in {"pool", "prepare_threshold"}}
+    try:
+        psycopg.connect(**params, connect_timeout=10).close()
+    except psycopg.Error as error:
+        return str(error).strip()
+    return None
 
 
 if __name__ == "__main__":
