@@ -183,6 +183,34 @@ def status_in_sql(statuses: Iterable[str], alias: str) -> str:
     return "(" + " OR ".join(f"({_conditions_sql(status_conjunction(s), alias)})" for s in statuses) + ")"
 
 
+class TimedSplit(NamedTuple):
+    """A status's conditions in two parts: `lasting`, what holds or not whatever the time (SQL without
+    parameters); `timed`, what compares with now (each `%s` is now); and the columns each reads."""
+
+    lasting: str
+    timed: str
+    lasting_columns: tuple[str, ...]
+    timed_columns: tuple[str, ...]
+
+
+def status_timed_split(status: str, alias: str) -> TimedSplit:
+    """`status_in_sql([status])` split by time (both parts together are the same condition): a table kept
+    by triggers stores the rows that meet `lasting` with the `timed_columns`, and applies `timed` when read."""
+    conditions = status_conjunction(status)
+    timed = tuple(c for c in conditions if any(atom.compares_to_now for atom in c.any_of))
+    lasting = tuple(c for c in conditions if c not in timed)
+
+    def columns(conditions: tuple[Condition, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(atom.column for c in conditions for atom in c.any_of))
+
+    return TimedSplit(
+        _conditions_sql(lasting, alias) or "TRUE",
+        _conditions_sql(timed, alias) or "TRUE",
+        columns(lasting),
+        columns(timed),
+    )
+
+
 def priority_rank_expression() -> Case:
     return Case(
         *[When(priority=p, then=Value(rank)) for p, rank in PRIORITY_RANK.items()],

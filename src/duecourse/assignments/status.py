@@ -81,6 +81,10 @@ class Atom:
     check: Check
     value: str | None = None  # what EQUALS / NOT_EQUALS compare with (a constant of the code, never input)
 
+    @property
+    def compares_to_now(self) -> bool:
+        return self.check in _COMPARES_TO_NOW
+
     def holds(self, facts: Mapping[str, object], now: dt.datetime) -> bool:
         value = facts[self.column]
         match self.check:

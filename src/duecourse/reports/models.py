@@ -80,3 +80,22 @@ class ComplianceTallyFold(models.Model):
 
     def __str__(self) -> str:
         return str(self.folded_through)
+
+
+class OverdueTally(HighVolumeTenantScopedModel):
+    """How many assignments that may be overdue have each department and set of timed facts (`reports.
+    overdue_tally`): append-only +/- rows written by PostgreSQL triggers on `assignment` and `person`, folded by
+    the worker. The timed columns are those the status rule's overdue conditions compare with now."""
+
+    department_id = models.BigIntegerField(null=True)
+    due_at = models.DateTimeField(null=True)  # NULL: no due date, never overdue
+    exempt_at = models.DateTimeField(null=True)  # NULL, or -infinity for "granted" (only its presence matters)
+    exempt_ends_at = models.DateTimeField(null=True)
+    items = models.IntegerField()
+
+    class Meta:
+        db_table = "overdue_tally"
+        indexes = [models.Index(fields=["tenant", "due_at"], name="overdue_tally_due_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.due_at} {self.items}"

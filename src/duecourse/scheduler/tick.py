@@ -34,6 +34,7 @@ from duecourse.notifications.events import fan_out_backlog
 from duecourse.notifications.reminders import escalations_schedule
 from duecourse.notifications.sweeps import reminders_send_due
 from duecourse.policy.escalation import escalation_tiers, flag_after_days
+from duecourse.reports.overdue_tally import overdue_tally_fold
 from duecourse.reports.snapshots import compliance_snapshots_take
 from duecourse.reports.tally import tally_fold
 from duecourse.scheduler.models import SchedulerState
@@ -45,7 +46,8 @@ RECONCILE_EVERY = dt.timedelta(hours=1)
 ESCALATE_EVERY = dt.timedelta(minutes=10)
 # Each tenant's daily compliance snapshot is written at the first of these checks in its new day.
 SNAPSHOT_EVERY = dt.timedelta(minutes=10)
-# The compliance tally's past rows are folded this often: a report sums the changes since the last fold.
+# The compliance tally's past rows (and the overdue tally's rows) are folded this often: a report sums the
+# changes since the last fold.
 TALLY_FOLD_EVERY = dt.timedelta(hours=1)
 PERIODIC_RETRY = dt.timedelta(minutes=1)  # a periodic job that failed runs again this much later
 
@@ -136,7 +138,9 @@ def run_tick(*, now: dt.datetime, deliver: bool = True) -> TickReport:
         ),
         (
             "tally_fold",
-            lambda: _run_periodic("compliance_tally_fold", TALLY_FOLD_EVERY, now, lambda: tally_fold(now=now)),
+            lambda: _run_periodic(
+                "compliance_tally_fold", TALLY_FOLD_EVERY, now, lambda: tally_fold(now=now) + overdue_tally_fold()
+            ),
         ),
         ("compose", lambda: _run_alone("compose", now, lambda: compose_emails(now=now))),
     ]

@@ -24,6 +24,7 @@ TARGETS = {
     "page_compliance_p95": "< 200 ms",
     "page_overview_p95": "< 200 ms",
     "page_team_p95": "< 200 ms",
+    "page_my_learning_p95": "< 200 ms",
     "compliance_report": "≤ 1 s",
     "xapi_ingest": "≥ 1,000 /s",
     "import_people": "≤ 15 s",
