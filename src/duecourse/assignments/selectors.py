@@ -471,8 +471,11 @@ def assignments_matching(*, actor: Person, query: AssignmentQuery, now: dt.datet
     return Assignment.objects.filter(assignment_query_filter(actor=actor, query=query, now=now or clock.now()))
 
 
-def assignment_list(*, actor: Person, query: AssignmentQuery | None = None, **filters) -> QuerySet:
-    """The list: `query` (or its fields as keywords), with status and escalation tier, newest first."""
+def assignment_list(
+    *, actor: Person, query: AssignmentQuery | None = None, forecast_in_sql: bool = True, **filters
+) -> QuerySet:
+    """The list: `query` (or its fields as keywords), with status and escalation tier, newest first; with the
+    forecast annotated in SQL, or (`forecast_in_sql=False`, for a page of a few rows) left to `mark_forecast`."""
     query = query or AssignmentQuery(**filters)
     now = clock.now()
     settings = tenant_settings(actor.tenant_id)
@@ -480,8 +483,9 @@ def assignment_list(*, actor: Person, query: AssignmentQuery | None = None, **fi
     items = Assignment.objects.filter(
         assignment_query_filter(actor=actor, query=query, now=now, tiers=tiers, per_day=per_day)
     )
+    annotated = with_escalation(with_status(items, now), tiers, now)
     return (
-        with_forecast(with_escalation(with_status(items, now), tiers, now), per_day, now)
+        (with_forecast(annotated, per_day, now) if forecast_in_sql else annotated)
         .select_related("person")
         .prefetch_related("sources")
         .order_by("-assigned_at", "-id")

@@ -39,11 +39,13 @@ def team_view(request):
     target_type, _, target_id = target.partition(":")
     target_ok = target_type in ("course", "path", "skill") and _int(target_id) is not None
 
+    # The page's few rows get their forecast from the rule in Python (`with_forecast` below), not in SQL.
     team_items = assignment_selectors.assignment_list(
-        actor=actor, manager_id=manager_id, statuses=OPEN_STATUSES
+        actor=actor, manager_id=manager_id, statuses=OPEN_STATUSES, forecast_in_sql=False
     ).filter(person__active=True)
     filtered = assignment_selectors.assignment_list(
         actor=actor,
+        forecast_in_sql=False,
         manager_id=manager_id,
         person_id=person_id,
         statuses=[status] if status else OPEN_STATUSES,
@@ -54,15 +56,22 @@ def team_view(request):
     ).filter(person__active=True)
     page = Paginator(filtered.order_by("due_date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
+    per_day = assignment_selectors.tenant_learning_minutes_per_day(actor.tenant_id)
+
+    def with_forecast(rows: list) -> list:
+        return assignment_selectors.mark_forecast(rows, per_day, now)
+
     overdue_items = list(
         team_items.filter(assignment_selectors.status_filter(AssignmentStatus.OVERDUE, now)).order_by("due_date", "id")[
             :ACTION_ITEMS
         ]
     )
-    per_day = assignment_selectors.tenant_learning_minutes_per_day(actor.tenant_id)
-    at_risk_items = list(
-        team_items.filter(assignment_selectors.at_risk_filter(now, per_day)).order_by("due_date", "id")[:ACTION_ITEMS]
-    )
+    at_risk_ids = [
+        pk
+        for ids in selectors.team_at_risk(tenant_id=actor.tenant_id, manager_id=manager_id, now=now).values()
+        for pk in ids
+    ]
+    at_risk_items = list(team_items.filter(pk__in=at_risk_ids).order_by("due_date", "id")[:ACTION_ITEMS])
     stalled_items = list(
         team_items.filter(assignment_selectors.stalled_filter(now)).order_by("due_date", "id")[:ACTION_ITEMS]
     )
@@ -78,10 +87,10 @@ def team_view(request):
         "team": team,
         "totals": {k: sum(row[k] for row in team) for k in ("active", "completed", "overdue", "at_risk")},
         "page": page,
-        "items": present(actor, list(page.object_list), changes=True, reminders=True),
-        "overdue_items": present(actor, overdue_items, reminders=True),
-        "stalled_items": present(actor, stalled_items),
-        "at_risk_items": present(actor, at_risk_items, reminders=True),
+        "items": present(actor, with_forecast(list(page.object_list)), changes=True, reminders=True),
+        "overdue_items": present(actor, with_forecast(overdue_items), reminders=True),
+        "stalled_items": present(actor, with_forecast(stalled_items)),
+        "at_risk_items": present(actor, with_forecast(at_risk_items), reminders=True),
         "stalled_days": assignment_selectors.STALLED_AFTER_DAYS,
         "filters": {
             "person": person_id,
