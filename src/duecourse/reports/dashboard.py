@@ -14,7 +14,6 @@ from django.db import connection
 from django.db.models import Count, F
 from django.urls import reverse
 
-from duecourse.assignments import selectors as assignment_selectors
 from duecourse.assignments.domain import RECIPIENT_LABELS
 from duecourse.assignments.escalation import NO_TIER, reachable_tiers
 from duecourse.assignments.models import Assignment
@@ -30,7 +29,7 @@ from duecourse.core.errors import forbidden
 from duecourse.notifications import permissions as notification_permissions
 from duecourse.notifications.models import OutboxMessage
 from duecourse.people.models import Person
-from duecourse.reports import overdue_tally, permissions, selectors
+from duecourse.reports import at_risk, overdue_tally, permissions, selectors
 
 FLAGGED_PEOPLE = 10  # the dashboard names this many flagged people; the link lists them all
 FLAGGED_SCAN = 20  # flagged items read per person named (someone with many flagged items fills several rows)
@@ -75,18 +74,11 @@ def compliance_rows(*, actor: Person, by: str) -> list[dict]:
     return [{**item, "url": drill_down_url(by, item)} for item in items]
 
 
-def at_risk_count(*, actor: Person) -> int:
-    """How many items the forecast says will not be done in time (what `/tasks/?at_risk=yes` lists)."""
+def at_risk_figure(*, actor: Person) -> at_risk.AtRisk:
+    """How many items the forecast says will not be done in time (what `/tasks/?at_risk=yes` lists), as the
+    worker last counted them (`reports.at_risk`), or live when that count is not fresh."""
     require_dashboard(actor)
-    return _at_risk(actor, clock.now()).count()
-
-
-def _at_risk(actor: Person, now):
-    """What `/tasks/?at_risk=yes` lists: open required items that will not be done in time (the forecast)."""
-    per_day = assignment_selectors.tenant_learning_minutes_per_day(actor.tenant_id)
-    return Assignment.objects.filter(tenant_id=actor.tenant_id).filter(
-        assignment_selectors.at_risk_filter(now, per_day)
-    )
+    return at_risk.at_risk(tenant_id=actor.tenant_id, now=clock.now())
 
 
 @dataclass(frozen=True)
@@ -213,6 +205,7 @@ def overview(*, actor: Person) -> dict:
     compliance rate, overdue, flagged and at-risk items, and (admins) emails held or failed in the outbox."""
     require_dashboard(actor)
     now = clock.now()
+    risk = at_risk_figure(actor=actor)
     by_department = selectors.compliance(actor=actor, by="department")  # every item has one department key
     required_due = sum(i["required_due"] for i in by_department)
     completed = sum(i["completed"] for i in by_department)
@@ -222,7 +215,8 @@ def overview(*, actor: Person) -> dict:
         "completed": completed,
         "overdue": sum(overdue_counts(tenant_id=actor.tenant_id, tiers=[], now=now).values()),
         "flagged": _flagged_to_do(actor, now).count(),
-        "at_risk": at_risk_count(actor=actor),
+        "at_risk": risk.items,
+        "at_risk_counted_at": risk.counted_at,
         "outbox": None,
     }
     if notification_permissions.can_view_outbox(actor):

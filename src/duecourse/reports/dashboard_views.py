@@ -136,7 +136,7 @@ def compliance_view(request):
             title="Overdue items at each escalation tier",
         ),
         "flagged": dashboard.flagged_people(actor=actor),
-        "at_risk_total": dashboard.at_risk_count(actor=actor),
+        "at_risk": dashboard.at_risk_figure(actor=actor),
         "trend": _trend(actor, by, rows),
     }
     return render(request, "reports/dashboard.html", context, status=422 if error else 200)

@@ -99,3 +99,19 @@ class OverdueTally(HighVolumeTenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.tenant_id} {self.due_at} {self.items}"
+
+
+class AtRiskCount(TenantScopedModel):
+    """How many open required items of a tenant the forecast says will not be done in time, as the worker last
+    counted them (`reports.at_risk`): the overview and the dashboard read it instead of running the forecast
+    over every open item on each view."""
+
+    items = models.PositiveIntegerField()
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "at_risk_count"
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="at_risk_count_one_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.items} at {self.counted_at}"

@@ -34,6 +34,8 @@ from duecourse.notifications.events import fan_out_backlog
 from duecourse.notifications.reminders import escalations_schedule
 from duecourse.notifications.sweeps import reminders_send_due
 from duecourse.policy.escalation import escalation_tiers, flag_after_days
+from duecourse.reports.at_risk import COUNT_EVERY as AT_RISK_COUNT_EVERY
+from duecourse.reports.at_risk import at_risk_counts_refresh
 from duecourse.reports.overdue_tally import overdue_tally_fold
 from duecourse.reports.snapshots import compliance_snapshots_take
 from duecourse.reports.tally import tally_fold
@@ -141,6 +143,10 @@ def run_tick(*, now: dt.datetime, deliver: bool = True) -> TickReport:
             lambda: _run_periodic(
                 "compliance_tally_fold", TALLY_FOLD_EVERY, now, lambda: tally_fold(now=now) + overdue_tally_fold()
             ),
+        ),
+        (
+            "at_risk_counts",
+            lambda: _run_periodic("at_risk_counts", AT_RISK_COUNT_EVERY, now, lambda: at_risk_counts_refresh(now=now)),
         ),
         ("compose", lambda: _run_alone("compose", now, lambda: compose_emails(now=now))),
     ]
