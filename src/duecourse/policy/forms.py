@@ -37,6 +37,17 @@ class OverloadForm(forms.Form):
     )
 
 
+class OrganisationForm(forms.Form):
+    timezone = forms.CharField(
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"list": "dl-timezone", "placeholder": "UTC", "autocomplete": "off"}),
+        label="Organisation time zone",
+        help_text="The organisation's calendar day for the daily compliance snapshot (the trend's weeks). "
+        "Each person's due dates and reminders follow their own time zone. Empty: UTC.",
+    )
+
+
 class RecertificationForm(forms.Form):
     recert_window_days = forms.IntegerField(
         required=False,

@@ -17,3 +17,4 @@ class TenantPolicyInput(ServiceInput):
     escalation: list[dict[str, Any]] | None = None
     recert_window_days: int | None = None
     learning_minutes_per_day: int | None = None
+    timezone: str | None = None

@@ -12,7 +12,12 @@ from duecourse.policy.inputs import TenantPolicyInput
 from duecourse.policy.services import MAX_OVERLOAD_MINUTES
 
 PolicyKey = Literal[
-    "overload_minutes_30d", "default_reminder_plan", "escalation", "recert_window_days", "learning_minutes_per_day"
+    "overload_minutes_30d",
+    "default_reminder_plan",
+    "escalation",
+    "recert_window_days",
+    "learning_minutes_per_day",
+    "timezone",
 ]
 
 
@@ -34,6 +39,9 @@ class TenantSettingsOut(Schema):
     learning_minutes_per_day: int = Field(
         ..., description="Minutes a day a person is expected to learn: the forecast weighs estimates against it."
     )
+    timezone: str = Field(
+        ..., description="The organisation's IANA time zone: whose calendar day the daily compliance snapshot is for."
+    )
     defaults: list[PolicyKey] = Field(..., description="The settings not set by the tenant, so at their default.")
 
 
@@ -47,6 +55,9 @@ class TenantSettingsPatch(Schema):
     escalation: list[EscalationTier] | None = Field(None, max_length=MAX_ESCALATION_TIERS)
     recert_window_days: int | None = Field(None, ge=0, le=MAX_RECERT_WINDOW_DAYS)
     learning_minutes_per_day: int | None = Field(None, ge=MIN_LEARNING_MINUTES_PER_DAY, le=MAX_LEARNING_MINUTES_PER_DAY)
+    timezone: str | None = Field(
+        None, min_length=1, max_length=64, description="An IANA time zone, e.g. Europe/London."
+    )
 
     def to_input(self) -> TenantPolicyInput:
         return TenantPolicyInput.model_validate(self.model_dump(exclude_unset=True, mode="json"))

@@ -6,7 +6,9 @@
 - `recert_window_days`: how many days before a completion expires its assignment re-opens for
   recertification, unless a rule holding it sets its own;
 - `learning_minutes_per_day`: the minutes a day a person is expected to learn, against which the
-  forecast (`assignments.forecast`) weighs an item's estimate.
+  forecast (`assignments.forecast`) weighs an item's estimate;
+- `timezone`: the organisation's own time zone (IANA), whose calendar day the daily compliance snapshot
+  is taken for (each person's due dates and reminders keep their own zone).
 
 They live in `tenant.settings` (JSON). Readers elsewhere fall back to the defaults and skip what
 is malformed; this module is the one writer, so what is stored is always valid.
@@ -27,8 +29,10 @@ from duecourse.assignments.reminder_plans import clean_reminder_plan
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.models import Tenant
+from duecourse.core.timezones import organisation_timezone_in
 from duecourse.notifications.reminders import default_plan_in
 from duecourse.people.models import Person
+from duecourse.people.validation import known_timezones
 from duecourse.policy import permissions
 from duecourse.policy.escalation import escalation_tiers, validated_escalation
 from duecourse.policy.inputs import TenantPolicyInput
@@ -39,6 +43,7 @@ POLICY_KEYS = (
     "escalation",
     "recert_window_days",
     "learning_minutes_per_day",
+    "timezone",
 )
 MAX_OVERLOAD_MINUTES = 100_000
 
@@ -57,6 +62,7 @@ def _effective(stored: dict[str, Any], tenant_id: int) -> dict[str, Any]:
         "escalation": escalation_tiers(stored),
         "recert_window_days": recert_window_in(stored),
         "learning_minutes_per_day": learning_minutes_per_day_in(stored),
+        "timezone": organisation_timezone_in(stored),
         "defaults": sorted(key for key in POLICY_KEYS if key not in stored),
     }
 
@@ -107,6 +113,10 @@ def _validated(key: str, value: Any, tenant_id: int) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ValidationFailed.on(key, f"must be a whole number of minutes from {low} to {high}")
         return value
+    if key == "timezone":
+        if not isinstance(value, str) or value.strip() not in known_timezones():
+            raise ValidationFailed.on(key, f"{str(value)[:64]!r} is not a known IANA time zone (e.g. Europe/London)")
+        return value.strip()
     if key == "default_reminder_plan":
         try:
             return clean_reminder_plan(value, tenant_id=tenant_id)

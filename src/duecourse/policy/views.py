@@ -7,8 +7,15 @@ from django.urls import reverse
 
 from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, person_view
+from duecourse.people.validation import known_timezones
 from duecourse.policy import permissions, services
-from duecourse.policy.forms import DefaultPlanForm, EscalationForm, OverloadForm, RecertificationForm
+from duecourse.policy.forms import (
+    DefaultPlanForm,
+    EscalationForm,
+    OrganisationForm,
+    OverloadForm,
+    RecertificationForm,
+)
 from duecourse.policy.inputs import TenantPolicyInput
 
 
@@ -24,19 +31,26 @@ def settings_page(request):
         reminders = DefaultPlanForm(request.POST, prefix="plan")
         escalation = EscalationForm(request.POST, prefix="esc")
         recert = RecertificationForm(request.POST)
-        if all([overload.is_valid(), reminders.is_valid(), escalation.is_valid(), recert.is_valid()]):
+        organisation = OrganisationForm(request.POST)
+        valid = [form.is_valid() for form in (overload, reminders, escalation, recert, organisation)]
+        if all(valid):
             changes = TenantPolicyInput(
                 overload_minutes_30d=overload.cleaned_data["overload_minutes_30d"],
                 default_reminder_plan=reminders.plan(),
                 escalation=escalation.tiers(),
                 recert_window_days=recert.cleaned_data["recert_window_days"],
                 learning_minutes_per_day=overload.cleaned_data["learning_minutes_per_day"],
+                timezone=organisation.cleaned_data["timezone"].strip() or None,
             )
             try:
                 services.tenant_policy_update(actor=actor, data=changes)
             except ValidationFailed as exc:
                 field = exc.errors[0].field if exc.errors else ""
-                form = escalation if field.startswith("escalation") else {"recert_window_days": recert}.get(field)
+                form = (
+                    escalation
+                    if field.startswith("escalation")
+                    else {"recert_window_days": recert, "timezone": organisation}.get(field)
+                )
                 add_field_errors(form or overload, exc)
             else:
                 messages.success(request, "Saved the organisation's settings.")
@@ -50,11 +64,15 @@ def settings_page(request):
         escalation = EscalationForm(prefix="esc", tiers=policy["escalation"])
         window = None if "recert_window_days" in policy["defaults"] else policy["recert_window_days"]
         recert = RecertificationForm(initial={"recert_window_days": window})
-    forms_with_errors = [f for f in (overload, reminders, escalation, recert) if f.errors]
+        zone = None if "timezone" in policy["defaults"] else policy["timezone"]
+        organisation = OrganisationForm(initial={"timezone": zone})
+    forms_with_errors = [f for f in (overload, reminders, escalation, recert, organisation) if f.errors]
     context = {
         "overload": overload,
         "reminders": reminders,
         "escalation": escalation,
         "recert": recert,
+        "organisation": organisation,
+        "timezones": sorted(known_timezones()),
     }
     return render(request, "policy/settings.html", context, status=422 if forms_with_errors else 200)

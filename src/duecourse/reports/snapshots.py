@@ -16,7 +16,7 @@ from duecourse.core import clock
 from duecourse.core.errors import forbidden
 from duecourse.core.models import Tenant
 from duecourse.core.sql import insert_select_ignore_conflicts
-from duecourse.core.timezones import zone_of
+from duecourse.core.timezones import organisation_timezone_in, zone_of
 from duecourse.people.models import Person
 from duecourse.reports import permissions
 from duecourse.reports.models import ComplianceSnapshot, ComplianceSnapshotDay
@@ -39,8 +39,7 @@ _ALIASES = list(zip(_COLUMNS, _SELECTED, strict=True))
 
 def tenant_today(settings: dict | None, now: dt.datetime) -> dt.date:
     """The tenant's calendar day at `now`: in `settings["timezone"]`, UTC when unset or unknown."""
-    name = (settings or {}).get("timezone")
-    return now.astimezone(zone_of(name if isinstance(name, str) else None)).date()
+    return now.astimezone(zone_of(organisation_timezone_in(settings))).date()
 
 
 def _claim_day(tenant_id: int, day: dt.date, now: dt.datetime) -> bool:

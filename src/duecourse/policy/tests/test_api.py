@@ -21,12 +21,14 @@ DEFAULTS = {
     ],
     "recert_window_days": 30,
     "learning_minutes_per_day": 30,
+    "timezone": "UTC",
     "defaults": [
         "default_reminder_plan",
         "escalation",
         "learning_minutes_per_day",
         "overload_minutes_30d",
         "recert_window_days",
+        "timezone",
     ],
 }
 
@@ -42,6 +44,7 @@ def test_admin_sees_the_defaults_then_changes_one_setting_and_puts_it_back(admin
         "escalation",
         "learning_minutes_per_day",
         "recert_window_days",
+        "timezone",
     ]
     assert admin_api.get("settings").json()["overload_minutes_30d"] == 240
     [event] = AuditEvent.objects.filter(action="tenant.settings_changed")
@@ -78,6 +81,9 @@ def test_admin_sees_the_defaults_then_changes_one_setting_and_puts_it_back(admin
         ({"learning_minutes_per_day": 0}, "learning_minutes_per_day"),
         ({"learning_minutes_per_day": 481}, "learning_minutes_per_day"),
         ({"learning_minutes_per_day": "an hour"}, "learning_minutes_per_day"),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
+        ({"timezone": ""}, "timezone"),
+        ({"timezone": 12}, "timezone"),
         ({"colour": "blue"}, "colour"),
     ],
 )
@@ -143,3 +149,15 @@ def test_learning_minutes_per_day_is_set_and_put_back(admin_api):
     assert response.json()["learning_minutes_per_day"] == 480
     assert "learning_minutes_per_day" not in response.json()["defaults"]
     assert admin_api.patch("settings", {"learning_minutes_per_day": None}).json()["learning_minutes_per_day"] == 30
+
+
+def test_the_organisations_time_zone_decides_the_day_of_its_compliance_snapshot(admin_api, tenant):
+    from duecourse.reports.snapshots import tenant_today
+
+    response = admin_api.patch("settings", {"timezone": "Pacific/Auckland"})
+    assert response.status_code == 200, response.content
+    assert response.json()["timezone"] == "Pacific/Auckland" and "timezone" not in response.json()["defaults"]
+    tenant.refresh_from_db()
+    sunday_evening_utc = utc("2026-06-14T12:10")  # 00:10 on Monday the 15th in Auckland
+    assert tenant_today(tenant.settings, sunday_evening_utc) == dt.date(2026, 6, 15)
+    assert admin_api.patch("settings", {"timezone": None}).json()["timezone"] == "UTC"

@@ -127,3 +127,18 @@ def test_learning_minutes_per_day_is_set_on_the_page_and_checked(admin, tenant, 
     assert response.status_code == 422
     assert "less than or equal to 480" in response.content.decode()
     assert tenant_policy(tenant.pk)["learning_minutes_per_day"] == 45
+
+
+def test_the_organisation_time_zone_is_picked_on_the_page_and_checked(admin, tenant, signed_in):
+    client = signed_in(admin)
+    html = client.get("/settings/").content.decode()
+    assert 'name="timezone"' in html and '<option value="Europe/London">' in html  # the zones to pick from
+    assert client.post("/settings/", form_data(timezone="Europe/Berlin")).status_code == 302
+    assert tenant_policy(tenant.pk)["timezone"] == "Europe/Berlin"
+    assert 'name="timezone" value="Europe/Berlin"' in client.get("/settings/").content.decode()
+    response = client.post("/settings/", form_data(timezone="Berlin"))
+    assert response.status_code == 422
+    assert "&#x27;Berlin&#x27; is not a known IANA time zone" in response.content.decode()
+    assert tenant_policy(tenant.pk)["timezone"] == "Europe/Berlin"
+    assert client.post("/settings/", form_data(timezone="")).status_code == 302  # empty: back to UTC
+    assert tenant_policy(tenant.pk)["timezone"] == "UTC"
