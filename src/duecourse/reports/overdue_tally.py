@@ -18,6 +18,14 @@ from django.db import connection, transaction
 from duecourse.assignments.escalation import escalation_tier
 from duecourse.assignments.selectors import status_timed_split
 from duecourse.assignments.status import STATUS_RULE, AssignmentStatus, Check
+from duecourse.reports.triggers import (
+    Triggers,
+    changed_ids_sql,
+    function_sql,
+    install_triggers,
+    installed_match,
+    uninstall_triggers,
+)
 
 TABLE = "overdue_tally"
 _SPLIT = status_timed_split(AssignmentStatus.OVERDUE, "x")
@@ -62,15 +70,10 @@ INSERT INTO {TABLE} ({keys}, items)
 SELECT {keys}, SUM(items) FROM ({union}) c GROUP BY {keys} HAVING SUM(items) <> 0"""
 
 
-def _changed(old: str, new: str, columns: tuple[str, ...]) -> str:
-    olds, news = ", ".join(f"o.{c}" for c in columns), ", ".join(f"n.{c}" for c in columns)
-    return f"SELECT n.id FROM {new} n JOIN {old} o ON o.id = n.id WHERE ({olds}) IS DISTINCT FROM ({news})"
-
-
 def trigger_functions() -> dict[str, str]:
     """The trigger functions' SQL, by name (what the migration installs)."""
-    changed = _changed("old_rows", "new_rows", _FACTS)
-    moved = _changed("old_people", "new_people", ("department_id",))
+    changed = changed_ids_sql("old_rows", "new_rows", _FACTS)
+    moved = changed_ids_sql("old_people", "new_people", ("department_id",))
     bodies = {
         "overdue_tally_assignment_insert": _append([_rows("new_rows", "person", "1")]),
         "overdue_tally_assignment_delete": _append([_rows("old_rows", "person", "-1")]),
@@ -87,14 +90,10 @@ def trigger_functions() -> dict[str, str]:
             ]
         ),
     }
-    header = "RETURNS trigger LANGUAGE plpgsql AS"
-    return {
-        name: f"CREATE OR REPLACE FUNCTION {name}() {header} $tally$\nBEGIN{body};\nRETURN NULL;\nEND\n$tally$"
-        for name, body in bodies.items()
-    }
+    return {name: function_sql(name, body) for name, body in bodies.items()}
 
 
-_TRIGGERS = {
+_TRIGGERS: Triggers = {
     "overdue_tally_assignment_insert": ("assignment", "AFTER INSERT ON assignment REFERENCING NEW TABLE AS new_rows"),
     "overdue_tally_assignment_delete": ("assignment", "AFTER DELETE ON assignment REFERENCING OLD TABLE AS old_rows"),
     "overdue_tally_assignment_update": (
@@ -113,32 +112,20 @@ def install() -> None:
     if connection.vendor != "postgresql":
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        for name, sql in trigger_functions().items():
-            table, trigger = _TRIGGERS[name]
-            cursor.execute(sql)
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            cursor.execute(f"CREATE TRIGGER {name} {trigger} FOR EACH STATEMENT EXECUTE FUNCTION {name}()")
+        install_triggers(cursor, trigger_functions(), _TRIGGERS)
         cursor.execute("LOCK TABLE assignment, person IN SHARE MODE")  # no write between the rebuild's read and its end
         cursor.execute(f"DELETE FROM {TABLE}")
         cursor.execute(_append([_rows("assignment", "person", "1")]))
 
 
 def uninstall() -> None:
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for name, (table, _) in _TRIGGERS.items():
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    uninstall_triggers(_TRIGGERS)
 
 
 def installed_matches_code() -> bool:
     """Whether the database's trigger functions are the ones this code would install (a status rule change
     needs a migration that calls `install` again)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT proname, prosrc FROM pg_proc WHERE proname LIKE 'overdue\\_tally\\_%%'")
-        installed = dict(cursor.fetchall())
-    return installed == {name: sql.split("$tally$")[1] for name, sql in trigger_functions().items()}
+    return installed_match(trigger_functions())
 
 
 def overdue_tally_fold() -> int:

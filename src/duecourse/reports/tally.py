@@ -19,6 +19,14 @@ from django.db import connection, transaction
 from duecourse.assignments.selectors import status_in_sql, valid_completion_sql
 from duecourse.assignments.status import AssignmentStatus
 from duecourse.reports.models import ComplianceTallyFold
+from duecourse.reports.triggers import (
+    Triggers,
+    changed_ids_sql,
+    function_sql,
+    install_triggers,
+    installed_match,
+    uninstall_triggers,
+)
 
 # The dimensions the tally keeps (group and rule are many-to-many: computed live).
 TALLIED = {"department": "department_id", "site": "site_id", "region": "region_id", "course": "target_id"}
@@ -95,20 +103,10 @@ GROUP BY {", ".join(f"c.{k}" for k in _KEYS)}
 HAVING {nonzero}"""
 
 
-def _changed(old: str, new: str, columns: tuple[str, ...]) -> str:
-    olds, news = ", ".join(f"o.{c}" for c in columns), ", ".join(f"n.{c}" for c in columns)
-    return f"SELECT n.id FROM {new} n JOIN {old} o ON o.id = n.id WHERE ({olds}) IS DISTINCT FROM ({news})"
-
-
-def _function(name: str, body: str) -> str:
-    header = f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS"
-    return f"{header} $tally$\nBEGIN{body};\nRETURN NULL;\nEND\n$tally$"
-
-
 def trigger_functions() -> dict[str, str]:
     """The trigger functions' SQL, by name (what the migration installs)."""
-    changed = _changed("old_rows", "new_rows", _FACTS)
-    moved = _changed("old_people", "new_people", _DIMENSIONS)
+    changed = changed_ids_sql("old_rows", "new_rows", _FACTS)
+    moved = changed_ids_sql("old_people", "new_people", _DIMENSIONS)
     bodies = {
         "compliance_tally_assignment_insert": _append([_contributions("new_rows", "person", "1")]),
         "compliance_tally_assignment_delete": _append([_contributions("old_rows", "person", "-1")]),
@@ -125,17 +123,25 @@ def trigger_functions() -> dict[str, str]:
             ]
         ),
     }
-    return {name: _function(name, body) for name, body in bodies.items()}
+    return {name: function_sql(name, body) for name, body in bodies.items()}
 
 
-_TRIGGERS = {
-    "compliance_tally_assignment_insert": "AFTER INSERT ON assignment REFERENCING NEW TABLE AS new_rows",
-    "compliance_tally_assignment_delete": "AFTER DELETE ON assignment REFERENCING OLD TABLE AS old_rows",
+_TRIGGERS: Triggers = {
+    "compliance_tally_assignment_insert": (
+        "assignment",
+        "AFTER INSERT ON assignment REFERENCING NEW TABLE AS new_rows",
+    ),
+    "compliance_tally_assignment_delete": (
+        "assignment",
+        "AFTER DELETE ON assignment REFERENCING OLD TABLE AS old_rows",
+    ),
     "compliance_tally_assignment_update": (
-        "AFTER UPDATE ON assignment REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"
+        "assignment",
+        "AFTER UPDATE ON assignment REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
     ),
     "compliance_tally_person_update": (
-        "AFTER UPDATE ON person REFERENCING OLD TABLE AS old_people NEW TABLE AS new_people"
+        "person",
+        "AFTER UPDATE ON person REFERENCING OLD TABLE AS old_people NEW TABLE AS new_people",
     ),
 }
 
@@ -145,32 +151,20 @@ def install() -> None:
     if connection.vendor != "postgresql":
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        for name, sql in trigger_functions().items():
-            cursor.execute(sql)
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {_TRIGGERS[name].split(' ON ')[1].split()[0]}")
-            cursor.execute(f"CREATE TRIGGER {name} {_TRIGGERS[name]} FOR EACH STATEMENT EXECUTE FUNCTION {name}()")
+        install_triggers(cursor, trigger_functions(), _TRIGGERS)
         cursor.execute("LOCK TABLE assignment, person IN SHARE MODE")  # no write between the rebuild's read and its end
         cursor.execute("DELETE FROM compliance_tally")
         cursor.execute(_append([_contributions("assignment", "person", "1")]) + ";")
 
 
 def uninstall() -> None:
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for name, trigger in _TRIGGERS.items():
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {trigger.split(' ON ')[1].split()[0]}")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    uninstall_triggers(_TRIGGERS)
 
 
 def installed_matches_code() -> bool:
     """Whether the database's trigger functions are the ones this code would install (a status rule change
     needs a migration that calls `install` again)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT proname, prosrc FROM pg_proc WHERE proname LIKE 'compliance_tally_%%'")
-        installed = dict(cursor.fetchall())
-    expected = {name: sql.split("$tally$")[1] for name, sql in trigger_functions().items()}
-    return installed == expected
+    return installed_match(trigger_functions())
 
 
 def in_use(now: dt.datetime) -> bool:

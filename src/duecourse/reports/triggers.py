@@ -1,0 +1,46 @@
+"""The plumbing of the tables PostgreSQL triggers keep (`tally`, `overdue_tally`): statement-level trigger
+functions over the transition tables, installed by migrations and checked against the code."""
+
+from django.db import connection
+
+# Each trigger: the table it is on and its clause, by the name of the trigger and of its function.
+Triggers = dict[str, tuple[str, str]]
+
+
+def changed_ids_sql(old: str, new: str, columns: tuple[str, ...]) -> str:
+    """The ids of the rows whose `columns` an UPDATE changed (`old`, `new`: its transition tables)."""
+    olds, news = ", ".join(f"o.{c}" for c in columns), ", ".join(f"n.{c}" for c in columns)
+    return f"SELECT n.id FROM {new} n JOIN {old} o ON o.id = n.id WHERE ({olds}) IS DISTINCT FROM ({news})"
+
+
+def function_sql(name: str, body: str) -> str:
+    """A trigger function running `body` (SQL statements) once per statement."""
+    header = f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS"
+    return f"{header} $tally$\nBEGIN{body};\nRETURN NULL;\nEND\n$tally$"
+
+
+def install_triggers(cursor, functions: dict[str, str], triggers: Triggers) -> None:
+    """(Re)create each function and its statement-level trigger."""
+    for name, sql in functions.items():
+        table, clause = triggers[name]
+        cursor.execute(sql)
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        cursor.execute(f"CREATE TRIGGER {name} {clause} FOR EACH STATEMENT EXECUTE FUNCTION {name}()")
+
+
+def uninstall_triggers(triggers: Triggers) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for name, (table, _) in triggers.items():
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+
+
+def installed_match(functions: dict[str, str]) -> bool:
+    """Whether the database's functions of these names are the code's (a status rule change needs a migration
+    that installs them again)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT proname, prosrc FROM pg_proc WHERE proname = ANY(%s)", [list(functions)])
+        installed = dict(cursor.fetchall())
+    return installed == {name: sql.split("$tally$")[1] for name, sql in functions.items()}
