@@ -47,6 +47,8 @@ DELETE equivalences/{equivalence}       204 204 403 403 403 401 | 404
 ASSIGNMENTS = """
 GET    assignments                      200 200 200 200 200 401 | -
 GET    me/assignments                   200 200 200 200 200 401 | -
+GET    me/calendar                      200 200 200 200 200 401 | -
+POST   me/calendar                      200 200 200 200 200 401 | -
 POST   assignments                      201 201 403 201 403 401 | 404
 POST   assignments/bulk                 200 200 403 200 403 401 | 404
 GET    assignments/{assignment}         200 200 200 200 200 401 | 404

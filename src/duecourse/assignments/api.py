@@ -3,7 +3,16 @@
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from duecourse.assignments import audit, exemptions, living_rules, permissions, progress, selectors, services
+from duecourse.assignments import (
+    audit,
+    calendar_feed,
+    exemptions,
+    living_rules,
+    permissions,
+    progress,
+    selectors,
+    services,
+)
 from duecourse.assignments.limits import MAX_REASON_LENGTH
 from duecourse.assignments.models import AssignmentRule
 from duecourse.assignments.presenters import (
@@ -26,6 +35,7 @@ from duecourse.assignments.schemas import (
     AuditList,
     BulkIn,
     BulkOut,
+    CalendarOut,
     ExemptionIn,
     ProgressIn,
     ProgressOut,
@@ -191,6 +201,26 @@ def my_assignments(request: HttpRequest, params: Query[ListParams]):
     # Every learner's landing page: one statement and a pre-shaped body instead of ORM + response validation.
     count, rows = selectors.my_assignments_page(actor=actor, offset=params.offset, limit=params.limit)
     return rendered_json(request, {"count": count, "items": [assignment_row_as_dict(row) for row in rows]})
+
+
+@router.get(
+    "/me/calendar",
+    response={200: CalendarOut, **ERROR_RESPONSES},
+    tags=["assignments"],
+    summary="My calendar feed: the secret iCalendar URL of my open assignments' due dates",
+)
+def my_calendar(request: HttpRequest):
+    return {"url": calendar_feed.calendar_feed_url(actor=actor_of(request))}
+
+
+@router.post(
+    "/me/calendar",
+    response={200: CalendarOut, **ERROR_RESPONSES},
+    tags=["assignments"],
+    summary="Reset my calendar feed: a new secret URL; the old one stops working",
+)
+def my_calendar_reset(request: HttpRequest):
+    return {"url": calendar_feed.calendar_feed_reset(actor=actor_of(request))}
 
 
 # --- rules ---------------------------------------------------------------------------------------

@@ -339,3 +339,18 @@ class RuleItem(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.rule_id}: {self.target_type}:{self.target_id}"
+
+
+class CalendarFeed(TenantScopedModel):
+    """A person's calendar feed (`assignments.calendar_feed`): the nonce its secret URL is made from (with
+    the install's SECRET_KEY); a reset replaces it and every copy of the old URL stops working."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    reset_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "calendar_feed"
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.person_id}"

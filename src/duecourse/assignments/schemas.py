@@ -45,6 +45,10 @@ from duecourse.core.errors import ValidationFailed
 from duecourse.people.limits import MAX_EMAIL_LENGTH
 
 
+class CalendarOut(Schema):
+    url: str = Field(..., description="The secret iCalendar feed URL (text/calendar): subscribe to it in a calendar.")
+
+
 class TargetIn(Schema):
     model_config = ConfigDict(extra="forbid")
 

@@ -8,12 +8,12 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from duecourse.assignments import exemptions, living_rules, permissions, selectors, services
+from duecourse.assignments import calendar_feed, exemptions, living_rules, permissions, selectors, services
 from duecourse.assignments.choices import active_targets, org_unit_names, pickable_groups
 from duecourse.assignments.forms import (
     AssignForm,
@@ -65,6 +65,44 @@ def my_learning_view(request):
         "due_soon": sum(1 for i in todo if i.due_tone == "warning"),
     }
     return render(request, "assignments/my_learning.html", context)
+
+
+def _calendar_response(person, disposition: str) -> HttpResponse:
+    response = HttpResponse(calendar_feed.calendar_ics(person=person), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'{disposition}; filename="training-due.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def calendar_feed_view(request, person_id: int, token: str):
+    """The subscribed feed: no sign-in (a calendar app fetches it), the secret URL is the key."""
+    person = calendar_feed.person_of_feed(person_id=person_id, token=token)
+    if person is None:
+        raise Http404("No such calendar")
+    return _calendar_response(person, "inline")
+
+
+@require_GET
+@person_view
+def my_calendar_download_view(request):
+    return _calendar_response(request.actor, "attachment")
+
+
+@require_GET
+@person_view
+def my_calendar_card_view(request):
+    """The calendar card of the caller's own profile page (htmx)."""
+    context = {"calendar_url": calendar_feed.calendar_feed_url(actor=request.actor)}
+    return render(request, "assignments/_calendar_card.html", context)
+
+
+@require_POST
+@person_view
+def my_calendar_reset_view(request):
+    calendar_feed.calendar_feed_reset(actor=request.actor)
+    messages.success(request, "Your calendar has a new link; the old one no longer works. Subscribe again with it.")
+    return HttpResponseRedirect(reverse("people:detail", kwargs={"person_id": request.actor.pk}) + "#calendar")
 
 
 @require_GET
