@@ -429,8 +429,9 @@ def assignment_query_filter(
         if query.scope == "subtree":
             below = RawSQL(_SUBTREE_SQL, [actor.tenant_id, query.manager_id, actor.tenant_id])  # noqa: S611 constant SQL
             q &= Q(person_id__in=below)
-        else:
-            q &= Q(person__manager_id=query.manager_id)
+        else:  # as a set of people, so that SQLite too starts from the manager's reports, not from the tenant
+            reports = Person.objects.filter(tenant_id=actor.tenant_id, manager_id=query.manager_id).values("id")
+            q &= Q(person_id__in=reports)
     if query.due_before:
         q &= Q(due_date__lt=query.due_before)
     if query.due_after:

@@ -130,7 +130,7 @@ _TEAM_FORECAST = TypedQuery(
     f"""SELECT a.id, a.person_id, {status_case_sql("a")}, a.visibility, a.due_date, a.cycle, a.forecast_cycle,
        a.estimated_minutes, a.remaining_minutes, a.progress, a.trend_pace, a.projected_finish, a.progress_at,
        p.timezone
-FROM person p JOIN assignment a ON a.person_id = p.id AND a.tenant_id = p.tenant_id
+FROM person p JOIN assignment a ON a.person_id = p.id
 WHERE p.tenant_id = %s AND p.manager_id = %s AND p.active AND a.visibility = 'required' AND a.due_date IS NOT NULL
   AND {status_in_sql(forecast.FORECAST_STATUSES, "a")}""",
     [
