@@ -22,4 +22,4 @@ class OneRequestAtATimeServer(WSGIServer):
 
 def serve_one_request_at_a_time_on_sqlite(engine: str) -> None:
     if "sqlite" in engine:
-        LiveServerThread.server_class = OneRequestAtATimeServer
+        LiveServerThread.server_class = OneRequestAtATimeServer  # type: ignore[assignment]  # same interface, one thread
