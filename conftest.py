@@ -14,6 +14,14 @@ from duecourse.testing.web import signed_in as sign_in_client
 pytest_plugins = ["duecourse.testing.oidc"]
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    from duecourse.testing.live_server import serve_one_request_at_a_time_on_sqlite
+
+    serve_one_request_at_a_time_on_sqlite(settings.DATABASES["default"]["ENGINE"])
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("browser"):

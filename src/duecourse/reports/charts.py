@@ -100,9 +100,12 @@ def bar_chart(bars: Sequence[Bar], *, title: str, max_value: float | None = None
         rows.append(format_html('<a href="{}">{}</a>', bar.href, row) if bar.href else row)
     if not bars:
         rows.append(format_html('<text class="chart-empty" x="{}" y="{}">Nothing to show yet</text>', PAD, PAD + 18))
+    # Bars that link are each a link a keyboard and a screen reader reach: the chart is then a group of them
+    # (an image cannot hold interactive parts); without links it is one image.
     return format_html(
-        '<svg class="chart chart-bars" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        '<svg class="chart chart-bars" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="{role}" '
         'aria-label="{title}" xmlns="http://www.w3.org/2000/svg"><title>{title}</title>{rows}</svg>',
+        role="group" if any(bar.href for bar in bars) else "img",
         w=WIDTH,
         h=height,
         title=title,

@@ -44,10 +44,19 @@ def field_error(html: str, field: str) -> str:
 
 
 def nav_labels(html: str) -> list[str]:
-    """The link texts of the page's main navigation, in order."""
+    """The link texts of the page's main navigation, in order: the bar and its More menu (the phone's one
+    menu repeats them: `phone_menu_labels`)."""
     nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S)
     assert nav is not None, "the page has no main navigation"
-    return re.findall(r"<a [^>]*>([^<]+)</a>", nav.group(0))
+    bar = re.sub(r'<details class="navmenu">.*?</details>', "", nav.group(0), flags=re.S)
+    return re.findall(r"<a [^>]*>([^<]+)</a>", bar)
+
+
+def phone_menu_labels(html: str) -> list[str]:
+    """The link texts of the one menu that replaces the navigation bar on a phone."""
+    menu = re.search(r'<details class="navmenu">.*?</details>', html, re.S)
+    assert menu is not None, "the page has no phone menu"
+    return re.findall(r"<a [^>]*>([^<]+)</a>", menu.group(0))
 
 
 def click_nav(page, name: str) -> None:

@@ -13,7 +13,7 @@ from duecourse.core import clock
 from duecourse.notifications.models import OutboxMessage
 from duecourse.testing.factories import assign, make_course
 from duecourse.testing.scheduling import frozen_at, utc
-from duecourse.testing.web import nav_labels, signed_in
+from duecourse.testing.web import nav_labels, phone_menu_labels, signed_in
 
 frozen = frozen_at(utc("2026-06-15T09:00"))
 
@@ -146,4 +146,9 @@ class TestNavigation:
         assert re.findall(r"<a [^>]*>([^<]+)</a>", more.group(0)) == ["Groups", "Certificates", "Audit log", "Settings"]
         assert more.group(1) == " active"  # /settings/outbox/ is under Settings
         manager = signed_in(org["boss"]).get("/").content.decode()
-        assert "navmore" not in manager and "Certificates" in nav_labels(manager)  # one entry stays in the bar
+        assert '<details class="navmore' not in manager and "Certificates" in nav_labels(manager)  # one entry stays
+
+    def test_the_phone_menu_holds_every_entry_of_the_bar_and_more(self, org):
+        for person in (org["admin"], org["hr"], org["boss"]):
+            html = signed_in(person).get("/").content.decode()
+            assert phone_menu_labels(html) == nav_labels(html), person.email

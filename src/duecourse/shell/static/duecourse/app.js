@@ -82,7 +82,7 @@
       return;
     }
     // Close the account menu and the navigation's "More" when clicking elsewhere.
-    document.querySelectorAll("details.usermenu[open], details.navmore[open]").forEach(function (menu) {
+    document.querySelectorAll("details.usermenu[open], details.navmore[open], details.navmenu[open]").forEach(function (menu) {
       if (!menu.contains(event.target)) menu.removeAttribute("open");
     });
   });
