@@ -20,8 +20,7 @@ from duecourse.assignments.selectors import status_timed_split
 from duecourse.assignments.status import STATUS_RULE, AssignmentStatus, Check
 from duecourse.reports.triggers import (
     Triggers,
-    changed_ids_sql,
-    function_sql,
+    assignment_tally,
     install_triggers,
     installed_match,
     uninstall_triggers,
@@ -72,39 +71,10 @@ SELECT {keys}, SUM(items) FROM ({union}) c GROUP BY {keys} HAVING SUM(items) <> 
 
 def trigger_functions() -> dict[str, str]:
     """The trigger functions' SQL, by name (what the migration installs)."""
-    changed = changed_ids_sql("old_rows", "new_rows", _FACTS)
-    moved = changed_ids_sql("old_people", "new_people", ("department_id",))
-    bodies = {
-        "overdue_tally_assignment_insert": _append([_rows("new_rows", "person", "1")]),
-        "overdue_tally_assignment_delete": _append([_rows("old_rows", "person", "-1")]),
-        "overdue_tally_assignment_update": _append(
-            [
-                _rows(f"(SELECT * FROM old_rows WHERE id IN ({changed}))", "person", "-1"),
-                _rows(f"(SELECT * FROM new_rows WHERE id IN ({changed}))", "person", "1"),
-            ]
-        ),
-        "overdue_tally_person_update": _append(
-            [
-                _rows("assignment", f"(SELECT * FROM old_people WHERE id IN ({moved}))", "-1"),
-                _rows("assignment", f"(SELECT * FROM new_people WHERE id IN ({moved}))", "1"),
-            ]
-        ),
-    }
-    return {name: function_sql(name, body) for name, body in bodies.items()}
+    return assignment_tally("overdue_tally", _rows, _append, _FACTS, ("department_id",))[0]
 
 
-_TRIGGERS: Triggers = {
-    "overdue_tally_assignment_insert": ("assignment", "AFTER INSERT ON assignment REFERENCING NEW TABLE AS new_rows"),
-    "overdue_tally_assignment_delete": ("assignment", "AFTER DELETE ON assignment REFERENCING OLD TABLE AS old_rows"),
-    "overdue_tally_assignment_update": (
-        "assignment",
-        "AFTER UPDATE ON assignment REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
-    ),
-    "overdue_tally_person_update": (
-        "person",
-        "AFTER UPDATE ON person REFERENCING OLD TABLE AS old_people NEW TABLE AS new_people",
-    ),
-}
+_TRIGGERS: Triggers = assignment_tally("overdue_tally", _rows, _append, _FACTS, ("department_id",))[1]
 
 
 def install() -> None:

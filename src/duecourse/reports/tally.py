@@ -21,8 +21,7 @@ from duecourse.assignments.status import AssignmentStatus
 from duecourse.reports.models import ComplianceTallyFold
 from duecourse.reports.triggers import (
     Triggers,
-    changed_ids_sql,
-    function_sql,
+    assignment_tally,
     install_triggers,
     installed_match,
     uninstall_triggers,
@@ -105,45 +104,10 @@ HAVING {nonzero}"""
 
 def trigger_functions() -> dict[str, str]:
     """The trigger functions' SQL, by name (what the migration installs)."""
-    changed = changed_ids_sql("old_rows", "new_rows", _FACTS)
-    moved = changed_ids_sql("old_people", "new_people", _DIMENSIONS)
-    bodies = {
-        "compliance_tally_assignment_insert": _append([_contributions("new_rows", "person", "1")]),
-        "compliance_tally_assignment_delete": _append([_contributions("old_rows", "person", "-1")]),
-        "compliance_tally_assignment_update": _append(
-            [
-                _contributions(f"(SELECT * FROM old_rows WHERE id IN ({changed}))", "person", "-1"),
-                _contributions(f"(SELECT * FROM new_rows WHERE id IN ({changed}))", "person", "1"),
-            ]
-        ),
-        "compliance_tally_person_update": _append(
-            [
-                _contributions("assignment", f"(SELECT * FROM old_people WHERE id IN ({moved}))", "-1"),
-                _contributions("assignment", f"(SELECT * FROM new_people WHERE id IN ({moved}))", "1"),
-            ]
-        ),
-    }
-    return {name: function_sql(name, body) for name, body in bodies.items()}
+    return assignment_tally("compliance_tally", _contributions, _append, _FACTS, _DIMENSIONS)[0]
 
 
-_TRIGGERS: Triggers = {
-    "compliance_tally_assignment_insert": (
-        "assignment",
-        "AFTER INSERT ON assignment REFERENCING NEW TABLE AS new_rows",
-    ),
-    "compliance_tally_assignment_delete": (
-        "assignment",
-        "AFTER DELETE ON assignment REFERENCING OLD TABLE AS old_rows",
-    ),
-    "compliance_tally_assignment_update": (
-        "assignment",
-        "AFTER UPDATE ON assignment REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
-    ),
-    "compliance_tally_person_update": (
-        "person",
-        "AFTER UPDATE ON person REFERENCING OLD TABLE AS old_people NEW TABLE AS new_people",
-    ),
-}
+_TRIGGERS: Triggers = assignment_tally("compliance_tally", _contributions, _append, _FACTS, _DIMENSIONS)[1]
 
 
 def install() -> None:

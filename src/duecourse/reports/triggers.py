@@ -1,6 +1,8 @@
 """The plumbing of the tables PostgreSQL triggers keep (`tally`, `overdue_tally`): statement-level trigger
 functions over the transition tables, installed by migrations and checked against the code."""
 
+from collections.abc import Callable
+
 from django.db import connection
 
 # Each trigger: the table it is on and its clause, by the name of the trigger and of its function.
@@ -44,3 +46,47 @@ def installed_match(functions: dict[str, str]) -> bool:
         cursor.execute("SELECT proname, prosrc FROM pg_proc WHERE proname = ANY(%s)", [list(functions)])
         installed = dict(cursor.fetchall())
     return installed == {name: sql.split("$tally$")[1] for name, sql in functions.items()}
+
+
+def assignment_tally(
+    prefix: str,
+    rows: Callable[[str, str, str], str],
+    append: Callable[[list[str]], str],
+    facts: tuple[str, ...],
+    person_columns: tuple[str, ...],
+) -> tuple[dict[str, str], Triggers]:
+    """The four statement-level triggers of a table kept from assignments and their people: `rows(assignments,
+    people, sign)` is the SELECT of the kept rows of those assignments (sign 1 or -1), `append(parts)` the
+    statement adding them up; an UPDATE of assignments counts only rows whose `facts` changed, an UPDATE of
+    people only people whose `person_columns` changed. Returns the functions' SQL and their triggers."""
+    changed = changed_ids_sql("old_rows", "new_rows", facts)
+    moved = changed_ids_sql("old_people", "new_people", person_columns)
+    bodies = {
+        f"{prefix}_assignment_insert": append([rows("new_rows", "person", "1")]),
+        f"{prefix}_assignment_delete": append([rows("old_rows", "person", "-1")]),
+        f"{prefix}_assignment_update": append(
+            [
+                rows(f"(SELECT * FROM old_rows WHERE id IN ({changed}))", "person", "-1"),
+                rows(f"(SELECT * FROM new_rows WHERE id IN ({changed}))", "person", "1"),
+            ]
+        ),
+        f"{prefix}_person_update": append(
+            [
+                rows("assignment", f"(SELECT * FROM old_people WHERE id IN ({moved}))", "-1"),
+                rows("assignment", f"(SELECT * FROM new_people WHERE id IN ({moved}))", "1"),
+            ]
+        ),
+    }
+    triggers: Triggers = {
+        f"{prefix}_assignment_insert": ("assignment", "AFTER INSERT ON assignment REFERENCING NEW TABLE AS new_rows"),
+        f"{prefix}_assignment_delete": ("assignment", "AFTER DELETE ON assignment REFERENCING OLD TABLE AS old_rows"),
+        f"{prefix}_assignment_update": (
+            "assignment",
+            "AFTER UPDATE ON assignment REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        ),
+        f"{prefix}_person_update": (
+            "person",
+            "AFTER UPDATE ON person REFERENCING OLD TABLE AS old_people NEW TABLE AS new_people",
+        ),
+    }
+    return {name: function_sql(name, body) for name, body in bodies.items()}, triggers
