@@ -20,7 +20,8 @@ from duecourse.assignments.selectors import status_timed_split
 from duecourse.assignments.status import STATUS_RULE, AssignmentStatus, Check
 from duecourse.reports.triggers import (
     Triggers,
-    assignment_tally,
+    assignment_tally_functions,
+    assignment_tally_triggers,
     install_triggers,
     installed_match,
     uninstall_triggers,
@@ -71,10 +72,10 @@ SELECT {keys}, SUM(items) FROM ({union}) c GROUP BY {keys} HAVING SUM(items) <> 
 
 def trigger_functions() -> dict[str, str]:
     """The trigger functions' SQL, by name (what the migration installs)."""
-    return assignment_tally("overdue_tally", _rows, _append, _FACTS, ("department_id",))[0]
+    return assignment_tally_functions("overdue_tally", _rows, _append, _FACTS, ("department_id",))
 
 
-_TRIGGERS: Triggers = assignment_tally("overdue_tally", _rows, _append, _FACTS, ("department_id",))[1]
+_TRIGGERS: Triggers = assignment_tally_triggers("overdue_tally")
 
 
 def install() -> None:

@@ -21,7 +21,8 @@ from duecourse.assignments.status import AssignmentStatus
 from duecourse.reports.models import ComplianceTallyFold
 from duecourse.reports.triggers import (
     Triggers,
-    assignment_tally,
+    assignment_tally_functions,
+    assignment_tally_triggers,
     install_triggers,
     installed_match,
     uninstall_triggers,
@@ -104,10 +105,10 @@ HAVING {nonzero}"""
 
 def trigger_functions() -> dict[str, str]:
     """The trigger functions' SQL, by name (what the migration installs)."""
-    return assignment_tally("compliance_tally", _contributions, _append, _FACTS, _DIMENSIONS)[0]
+    return assignment_tally_functions("compliance_tally", _contributions, _append, _FACTS, _DIMENSIONS)
 
 
-_TRIGGERS: Triggers = assignment_tally("compliance_tally", _contributions, _append, _FACTS, _DIMENSIONS)[1]
+_TRIGGERS: Triggers = assignment_tally_triggers("compliance_tally")
 
 
 def install() -> None:

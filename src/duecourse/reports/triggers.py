@@ -48,17 +48,17 @@ def installed_match(functions: dict[str, str]) -> bool:
     return installed == {name: sql.split("$tally$")[1] for name, sql in functions.items()}
 
 
-def assignment_tally(
+def assignment_tally_functions(
     prefix: str,
     rows: Callable[[str, str, str], str],
     append: Callable[[list[str]], str],
     facts: tuple[str, ...],
     person_columns: tuple[str, ...],
-) -> tuple[dict[str, str], Triggers]:
-    """The four statement-level triggers of a table kept from assignments and their people: `rows(assignments,
-    people, sign)` is the SELECT of the kept rows of those assignments (sign 1 or -1), `append(parts)` the
-    statement adding them up; an UPDATE of assignments counts only rows whose `facts` changed, an UPDATE of
-    people only people whose `person_columns` changed. Returns the functions' SQL and their triggers."""
+) -> dict[str, str]:
+    """The SQL of the four statement-level trigger functions (`assignment_tally_triggers`) of a table kept from
+    assignments and their people: `rows(assignments, people, sign)` is the SELECT of the kept rows of those
+    assignments (sign 1 or -1), `append(parts)` the statement adding them up; an UPDATE of assignments counts
+    only rows whose `facts` changed, an UPDATE of people only people whose `person_columns` changed."""
     changed = changed_ids_sql("old_rows", "new_rows", facts)
     moved = changed_ids_sql("old_people", "new_people", person_columns)
     bodies = {
@@ -77,7 +77,13 @@ def assignment_tally(
             ]
         ),
     }
-    triggers: Triggers = {
+    return {name: function_sql(name, body) for name, body in bodies.items()}
+
+
+def assignment_tally_triggers(prefix: str) -> Triggers:
+    """The four triggers, by the names of their functions: after each statement on `assignment`, and after
+    an UPDATE of `person`."""
+    return {
         f"{prefix}_assignment_insert": ("assignment", "AFTER INSERT ON assignment REFERENCING NEW TABLE AS new_rows"),
         f"{prefix}_assignment_delete": ("assignment", "AFTER DELETE ON assignment REFERENCING OLD TABLE AS old_rows"),
         f"{prefix}_assignment_update": (
@@ -89,4 +95,3 @@ def assignment_tally(
             "AFTER UPDATE ON person REFERENCING OLD TABLE AS old_people NEW TABLE AS new_people",
         ),
     }
-    return {name: function_sql(name, body) for name, body in bodies.items()}, triggers
