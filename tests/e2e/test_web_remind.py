@@ -47,3 +47,20 @@ def test_a_manager_reminds_an_overdue_report_once_a_day(page, sign_in, team, scr
     expect(page.get_by_role("button", name="Send reminder now to Rita Report")).to_have_count(0)
     assert Notification.objects.filter(assignment=overdue, kind="reminder").count() == 1
     assert violations == []
+
+
+def test_a_manager_acts_from_their_home_page(page, sign_in, team, screenshot):
+    from playwright.sync_api import expect
+
+    manager, report, overdue = team
+    sign_in(manager)
+    page.goto("/")
+    actions = page.locator("#team-actions")
+    overdue_card = actions.locator("#overdue-actions")
+    expect(overdue_card).to_contain_text("Rita Report")
+    screenshot(page, "manager-home-actions.png")
+    overdue_card.get_by_role("button", name="Send reminder now to Rita Report").click()
+    expect(overdue_card.get_by_role("status")).to_have_text("Reminder sent")
+    assert Notification.objects.filter(assignment=overdue, kind="reminder", person=report).count() == 1
+    overdue_card.get_by_role("link", name="Assign to Rita Report").click()
+    expect(page).to_have_url(re.compile(rf"/assign/person/{report.pk}/$"))

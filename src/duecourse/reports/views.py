@@ -8,10 +8,13 @@ from django.shortcuts import render
 from duecourse.assignments import permissions as assignment_permissions
 from duecourse.assignments import selectors as assignment_selectors
 from duecourse.assignments.presenters import present
+from duecourse.assignments.selectors import mark_forecast
 from duecourse.assignments.status import OPEN_STATUSES, STATUS_LABELS, AssignmentStatus
 from duecourse.catalog.selectors import target_titles
 from duecourse.core import clock
+from duecourse.core.errors import not_found
 from duecourse.core.web import is_htmx, person_view
+from duecourse.people import roles
 from duecourse.people import selectors as people_selectors
 from duecourse.reports import permissions, selectors
 
@@ -21,6 +24,44 @@ ACTION_ITEMS = 8
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 19 else None
+
+
+def _action_items(actor, manager_id: int, team_items, per_day: int, now) -> dict:
+    """What needs the manager's action, each list the first ACTION_ITEMS by due date: overdue, at risk (the
+    forecast, by its rule in Python over the team's rows), and not started after STALLED_AFTER_DAYS."""
+
+    def first(rows) -> list:
+        return mark_forecast(list(rows.order_by("due_date", "id")[:ACTION_ITEMS]), per_day, now)
+
+    at_risk = selectors.team_at_risk(tenant_id=actor.tenant_id, manager_id=manager_id, now=now)
+    overdue = team_items.filter(assignment_selectors.status_filter(AssignmentStatus.OVERDUE, now))
+    return {
+        "overdue_items": present(actor, first(overdue), reminders=True),
+        "at_risk_items": present(
+            actor, first(team_items.filter(pk__in=[pk for ids in at_risk.values() for pk in ids])), reminders=True
+        ),
+        "stalled_items": present(actor, first(team_items.filter(assignment_selectors.stalled_filter(now)))),
+        "stalled_days": assignment_selectors.STALLED_AFTER_DAYS,
+    }
+
+
+def _team_items(actor, manager_id: int):
+    """The open items of the team's active members (their forecast left to `mark_forecast`)."""
+    return assignment_selectors.assignment_list(
+        actor=actor, manager_id=manager_id, statuses=OPEN_STATUSES, forecast_in_sql=False
+    ).filter(person__active=True)
+
+
+@person_view
+def team_actions_view(request):
+    """The home page's "Needs your action" for a manager: their own team's action lists (htmx)."""
+    actor = request.actor
+    if not roles.has_reports(actor):
+        raise not_found("Team")
+    now = clock.now()
+    per_day = assignment_selectors.tenant_learning_minutes_per_day(actor.tenant_id)
+    context = {**_action_items(actor, actor.pk, _team_items(actor, actor.pk), per_day, now), "can_assign": True}
+    return render(request, "reports/_team_actions.html", context)
 
 
 @person_view
@@ -39,10 +80,8 @@ def team_view(request):
     target_type, _, target_id = target.partition(":")
     target_ok = target_type in ("course", "path", "skill") and _int(target_id) is not None
 
-    # The page's few rows get their forecast from the rule in Python (`with_forecast` below), not in SQL.
-    team_items = assignment_selectors.assignment_list(
-        actor=actor, manager_id=manager_id, statuses=OPEN_STATUSES, forecast_in_sql=False
-    ).filter(person__active=True)
+    # The page's few rows get their forecast from the rule in Python (`mark_forecast`), not in SQL.
+    team_items = _team_items(actor, manager_id)
     filtered = assignment_selectors.assignment_list(
         actor=actor,
         forecast_in_sql=False,
@@ -57,24 +96,6 @@ def team_view(request):
     page = Paginator(filtered.order_by("due_date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
     per_day = assignment_selectors.tenant_learning_minutes_per_day(actor.tenant_id)
-
-    def with_forecast(rows: list) -> list:
-        return assignment_selectors.mark_forecast(rows, per_day, now)
-
-    overdue_items = list(
-        team_items.filter(assignment_selectors.status_filter(AssignmentStatus.OVERDUE, now)).order_by("due_date", "id")[
-            :ACTION_ITEMS
-        ]
-    )
-    at_risk_ids = [
-        pk
-        for ids in selectors.team_at_risk(tenant_id=actor.tenant_id, manager_id=manager_id, now=now).values()
-        for pk in ids
-    ]
-    at_risk_items = list(team_items.filter(pk__in=at_risk_ids).order_by("due_date", "id")[:ACTION_ITEMS])
-    stalled_items = list(
-        team_items.filter(assignment_selectors.stalled_filter(now)).order_by("due_date", "id")[:ACTION_ITEMS]
-    )
     targets = sorted(
         target_titles(
             tenant_id=actor.tenant_id,
@@ -87,11 +108,13 @@ def team_view(request):
         "team": team,
         "totals": {k: sum(row[k] for row in team) for k in ("active", "completed", "overdue", "at_risk")},
         "page": page,
-        "items": present(actor, with_forecast(list(page.object_list)), changes=True, reminders=True),
-        "overdue_items": present(actor, with_forecast(overdue_items), reminders=True),
-        "stalled_items": present(actor, with_forecast(stalled_items)),
-        "at_risk_items": present(actor, with_forecast(at_risk_items), reminders=True),
-        "stalled_days": assignment_selectors.STALLED_AFTER_DAYS,
+        "items": present(
+            actor,
+            assignment_selectors.mark_forecast(list(page.object_list), per_day, now),
+            changes=True,
+            reminders=True,
+        ),
+        **_action_items(actor, manager_id, team_items, per_day, now),
         "filters": {
             "person": person_id,
             "status": status or "",
