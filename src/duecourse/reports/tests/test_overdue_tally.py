@@ -7,15 +7,13 @@ import random
 import pytest
 import time_machine
 from django.db import connection
-from django.db.models import Count, F
 
 from duecourse.assignments import progress, services
 from duecourse.assignments.escalation import escalation_tiers
 from duecourse.assignments.models import Assignment
-from duecourse.assignments.selectors import escalation_tier_expression, status_filter
-from duecourse.assignments.status import AssignmentStatus
 from duecourse.people.models import Person
 from duecourse.reports import overdue_tally
+from duecourse.reports.dashboard import overdue_counts_live
 from duecourse.reports.models import OverdueTally
 from duecourse.testing.factories import assign, make_course, org_unit
 
@@ -37,16 +35,7 @@ TIERS = escalation_tiers(
 
 
 def fresh(tenant_id: int, moment: dt.datetime) -> dict:
-    rows = (
-        Assignment.objects.filter(tenant_id=tenant_id)
-        .filter(status_filter(AssignmentStatus.OVERDUE, moment))
-        .order_by()
-        .annotate(key=F("person__department__name"), tier=escalation_tier_expression(TIERS, moment))
-        .values("key", "tier")
-        .annotate(n=Count("id"))
-        .values_list("key", "tier", "n")
-    )
-    return {(key, tier): n for key, tier, n in rows}
+    return overdue_counts_live(tenant_id=tenant_id, tiers=TIERS, now=moment)
 
 
 def assert_equal_at(tenant_id: int, moment: dt.datetime) -> None:
