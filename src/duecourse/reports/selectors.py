@@ -78,6 +78,12 @@ _TEAM_NOW_PARAMS = sum(condition.count("%s") for condition in _TEAM_COUNTS)
 
 
 def team_status(*, actor: Person, manager_id: int | None) -> list[dict]:
+    return team_status_and_risk(actor=actor, manager_id=manager_id)[0]
+
+
+def team_status_and_risk(*, actor: Person, manager_id: int | None) -> tuple[list[dict], dict[int, list[int]]]:
+    """`team_status`, and the at-risk assignments behind its counts ({report: their ids}) for a page that
+    lists them too."""
     manager_id = manager_id or actor.pk
     own_team = manager_id == actor.pk
     if not own_team and not Person.objects.filter(tenant_id=actor.tenant_id, pk=manager_id).exists():
@@ -90,7 +96,7 @@ def team_status(*, actor: Person, manager_id: int | None) -> list[dict]:
     # A manager is someone with active reports: no rows means no team to see (permissions.can_view_team).
     if own_team and not rows and not permissions.can_view_tenant_reports(actor):
         raise forbidden("see this team")
-    at_risk = team_at_risk_counts(tenant_id=actor.tenant_id, manager_id=manager_id, now=moment) if rows else {}
+    at_risk = team_at_risk(tenant_id=actor.tenant_id, manager_id=manager_id, now=moment) if rows else {}
     return [
         {
             "person_id": pk,
@@ -98,10 +104,10 @@ def team_status(*, actor: Person, manager_id: int | None) -> list[dict]:
             "active": active,
             "completed": completed,
             "overdue": overdue,
-            "at_risk": at_risk.get(pk, 0),
+            "at_risk": len(at_risk.get(pk, ())),
         }
         for pk, name, active, completed, overdue in rows
-    ]
+    ], at_risk
 
 
 class _ForecastRow(NamedTuple):
@@ -169,11 +175,6 @@ def team_at_risk(*, tenant_id: int, manager_id: int, now: dt.datetime) -> dict[i
         if forecast.assess_stored(row, per_day=per_day, today=today, now=now).at_risk:
             at_risk.setdefault(row.person_id, []).append(row.id)
     return at_risk
-
-
-def team_at_risk_counts(*, tenant_id: int, manager_id: int, now: dt.datetime) -> dict[int, int]:
-    """How many of each active direct report's assignments are at risk; reports without any are absent."""
-    return {pk: len(ids) for pk, ids in team_at_risk(tenant_id=tenant_id, manager_id=manager_id, now=now).items()}
 
 
 def compliance_rows(*, tenant_id: int, by: str, now: dt.datetime) -> QuerySet:

@@ -26,14 +26,13 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 19 else None
 
 
-def _action_items(actor, manager_id: int, team_items, per_day: int, now) -> dict:
+def _action_items(actor, at_risk: dict[int, list[int]], team_items, per_day: int, now) -> dict:
     """What needs the manager's action, each list the first ACTION_ITEMS by due date: overdue, at risk (the
-    forecast, by its rule in Python over the team's rows), and not started after STALLED_AFTER_DAYS."""
+    ids `selectors.team_at_risk` found by the forecast's rule), and not started after STALLED_AFTER_DAYS."""
 
     def first(rows) -> list:
         return mark_forecast(list(rows.order_by("due_date", "id")[:ACTION_ITEMS]), per_day, now)
 
-    at_risk = selectors.team_at_risk(tenant_id=actor.tenant_id, manager_id=manager_id, now=now)
     overdue = team_items.filter(assignment_selectors.status_filter(AssignmentStatus.OVERDUE, now))
     return {
         "overdue_items": present(actor, first(overdue), reminders=True),
@@ -60,7 +59,8 @@ def team_actions_view(request):
         raise not_found("Team")
     now = clock.now()
     per_day = assignment_selectors.tenant_learning_minutes_per_day(actor.tenant_id)
-    context = {**_action_items(actor, actor.pk, _team_items(actor, actor.pk), per_day, now), "can_assign": True}
+    at_risk = selectors.team_at_risk(tenant_id=actor.tenant_id, manager_id=actor.pk, now=now)
+    context = {**_action_items(actor, at_risk, _team_items(actor, actor.pk), per_day, now), "can_assign": True}
     return render(request, "reports/_team_actions.html", context)
 
 
@@ -68,7 +68,7 @@ def team_actions_view(request):
 def team_view(request):
     actor = request.actor
     manager_id = _int(request.GET.get("manager")) or actor.pk
-    team = selectors.team_status(actor=actor, manager_id=manager_id)
+    team, at_risk_ids = selectors.team_status_and_risk(actor=actor, manager_id=manager_id)
     manager = people_selectors.access_person(actor=actor, person_id=manager_id) if manager_id != actor.pk else actor
     member_ids = {row["person_id"] for row in team}
     person_id = _int(request.GET.get("person"))
@@ -114,7 +114,7 @@ def team_view(request):
             changes=True,
             reminders=True,
         ),
-        **_action_items(actor, manager_id, team_items, per_day, now),
+        **_action_items(actor, at_risk_ids, team_items, per_day, now),
         "filters": {
             "person": person_id,
             "status": status or "",
