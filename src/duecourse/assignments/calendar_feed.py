@@ -27,7 +27,6 @@ from duecourse.people.models import Person
 
 PRODUCT_ID = "-//duecourse//Training calendar//EN"
 _SALT = "duecourse.assignments.calendar_feed"
-PRIORITY_LABELS = dict(Priority.choices)
 # RFC 5545 PRIORITY: 1 is the highest, 9 the lowest.
 ICAL_PRIORITY: dict[str, int] = {Priority.HIGH: 1, Priority.MEDIUM: 5, Priority.LOW: 9}
 
@@ -115,7 +114,7 @@ def calendar_ics(*, person: Person, now: dt.datetime | None = None) -> bytes:
         assert due is not None  # `_open_items` keeps only items with a due date
         title = titles.get((item.target_type, item.target_id)) or item.target_type.capitalize()
         link = base + reverse("assignments:detail", kwargs={"assignment_id": item.pk})
-        lines = [f"Priority: {PRIORITY_LABELS.get(item.priority, item.priority)}"]
+        lines = [f"Priority: {item.get_priority_display()}"]
         if item.note:
             lines.append(f"Note: {item.note}")
         lines.append(f"Open it: {link}")
