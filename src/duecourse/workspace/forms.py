@@ -17,6 +17,7 @@ from duecourse.assignments.schemas import AssignmentFilterIn, SourceKind
 from duecourse.assignments.selectors import AssignmentQuery
 from duecourse.assignments.status import UNFINISHED_STATUSES, AssignmentStatus
 from duecourse.core.errors import ValidationFailed
+from duecourse.core.web import add_field_errors
 from duecourse.people import selectors as people_selectors
 from duecourse.people.models import Person
 from duecourse.workspace.domain import DEFAULT_SORT, SORTS, STATUS_ANY, STATUS_TODO
@@ -192,12 +193,9 @@ class TaskFilterForm(forms.Form):
                 self.add_error(field if field in self.fields else None, error["msg"])
             return None
         except ValidationFailed as exc:
-            for failure in exc.errors:
-                self.add_error(failure.field if failure.field in self.fields else None, failure.message)
-            if not exc.errors:
-                self.add_error(None, exc.detail)
+            add_field_errors(self, exc)
             return None
-        return dataclasses.replace(query, person_search=(data.get("q") or "").strip())
+        return dataclasses.replace(query, person_search=self.search)
 
     def to_query(self) -> AssignmentQuery:
         """The list's query; only after `is_valid()` said yes."""
