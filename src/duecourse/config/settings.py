@@ -10,6 +10,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from duecourse.core.languages import DEFAULT_LANGUAGE
+from duecourse.core.languages import LANGUAGES as SUPPORTED_LANGUAGES
 from duecourse.people import limits as people_limits
 
 
@@ -100,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "duecourse.shell.middleware.ActorMiddleware",
+    "duecourse.shell.middleware.PersonLanguageMiddleware",  # the signed-in person's locale over the browser's
     "axes.middleware.AxesMiddleware",  # last, as its docs ask: turns a lockout into the login page's message
 ]
 
@@ -114,6 +117,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "duecourse.shell.context_processors.navigation",
@@ -180,7 +184,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en"
+LANGUAGE_CODE = DEFAULT_LANGUAGE
+LANGUAGES = list(SUPPORTED_LANGUAGES)  # each app keeps its translations in its own locale/ directory
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -163,6 +163,7 @@ class _Directory:
         self.random = random.Random(SEED)
         self.rows: list[dict] = []
         self.emails: set[str] = {login.email for login in LOGINS}
+        self.login_emails: frozenset[str] = frozenset(self.emails)
         self.names: set[str] = {login.name for login in LOGINS}
 
     def _hire_date(self, *, senior: bool) -> dt.date:
@@ -200,6 +201,9 @@ class _Directory:
         roles: tuple[str, ...] = (),
     ) -> str:
         region, timezone, locale, _, _ = SITES[site]
+        if email in self.login_emails:
+            # The demo logins read English whatever their site (README); they change it on their profile.
+            locale = "en-GB"
         if email is None:
             name, email = self._name(site)
         self.rows.append(

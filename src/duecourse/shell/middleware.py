@@ -5,6 +5,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.functional import SimpleLazyObject
 
+from duecourse.core.languages import language_for_locale
 from duecourse.people.authentication import actor_for_user
 
 
@@ -34,6 +35,23 @@ class ActorMiddleware:
 
     def __call__(self, request):
         request.actor = SimpleLazyObject(lambda: actor_for_user(request.user))
+        return self.get_response(request)
+
+
+class PersonLanguageMiddleware:
+    """After sign-in, the person's own locale chooses the language of the pages (`core.languages`); a locale
+    we do not speak leaves the browser's choice (LocaleMiddleware's) in place. API calls with a token carry
+    no session person, so their messages follow Accept-Language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if getattr(request.user, "is_authenticated", False) and request.actor is not None:
+            language = language_for_locale(request.actor.locale)
+            if language is not None:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
         return self.get_response(request)
 
 
