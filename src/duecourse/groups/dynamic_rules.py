@@ -35,7 +35,9 @@ def _scalar(field: str, value: object, where: str) -> dt.date | int | str:
         try:
             return dt.date.fromisoformat(value) if isinstance(value, str) else _reject()
         except (ValueError, TypeError):
-            raise ValidationFailed.on(where, _("%(value)s is not a date (YYYY-MM-DD)") % {"value": repr(value)}) from None
+            raise ValidationFailed.on(
+                where, _("%(value)s is not a date (YYYY-MM-DD)") % {"value": repr(value)}
+            ) from None
     if field == "manager_id":
         if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 2**62:
             raise ValidationFailed.on(where, _("%(value)s is not a person id") % {"value": repr(value)})
@@ -76,9 +78,14 @@ def _validate_condition(condition: object, where: str) -> Condition:
         raise ValidationFailed.on(where, _("must be {field, op, value}"))
     field, op, value = condition.get("field"), condition.get("op"), condition.get("value")
     if field not in FIELDS:
-        raise ValidationFailed.on(f"{where}.field", _("%(value)s is not one of %(choices)s") % {"value": repr(field), "choices": ", ".join(FIELDS)})
+        raise ValidationFailed.on(
+            f"{where}.field",
+            _("%(value)s is not one of %(choices)s") % {"value": repr(field), "choices": ", ".join(FIELDS)},
+        )
     if op not in OPS:
-        raise ValidationFailed.on(f"{where}.op", _("%(value)s is not one of %(choices)s") % {"value": repr(op), "choices": ", ".join(OPS)})
+        raise ValidationFailed.on(
+            f"{where}.op", _("%(value)s is not one of %(choices)s") % {"value": repr(op), "choices": ", ".join(OPS)}
+        )
     if op in ("before", "after") and field != "hire_date":
         raise ValidationFailed.on(f"{where}.op", _("%(op)s applies to hire_date only") % {"op": op})
     if op == "in":
@@ -171,7 +178,5 @@ def describe_rule(rule: Rule | None) -> str:
         value = ", ".join(map(str, c["value"])) if isinstance(c["value"], list) else c["value"]
         field = RULE_FIELD_WORDS.get(c["field"], c["field"].replace("_", " "))
         op = RULE_OP_WORDS.get(c["op"], c["op"])
-        parts.append(
-            _("%(field)s %(op)s %(value)s") % {"field": field, "op": op, "value": value}
-        )
-    return (" %s " % _("and")).join(parts)
+        parts.append(_("%(field)s %(op)s %(value)s") % {"field": field, "op": op, "value": value})
+    return f" {_('and')} ".join(parts)

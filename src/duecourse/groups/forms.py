@@ -34,7 +34,9 @@ ROW_ERROR = re.compile(r"^rule\.all\[(\d+)\](?:\.(field|op|value))?$")
 
 
 class GroupForm(forms.Form):
-    name = forms.CharField(required=False, label=gettext_lazy("Name"), widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    name = forms.CharField(
+        required=False, label=gettext_lazy("Name"), widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     description = forms.CharField(
         required=False,
         label=gettext_lazy("Description"),

@@ -34,7 +34,9 @@ def _clean_name(tenant_id: int, name: str | None, group_id: int | None) -> str:
     if len(name) > MAX_NAME_LENGTH:
         raise ValidationFailed.on("name", _("is longer than %(max)s characters") % {"max": MAX_NAME_LENGTH})
     if Group.objects.filter(tenant_id=tenant_id, name=name).exclude(pk__in=[group_id] if group_id else []).exists():
-        raise ValidationFailed.on("name", _("a group named %(name)s already exists") % {"name": repr(name)}, code=UNIQUE)
+        raise ValidationFailed.on(
+            "name", _("a group named %(name)s already exists") % {"name": repr(name)}, code=UNIQUE
+        )
     return name
 
 
@@ -42,7 +44,9 @@ def _clean_member_ids(tenant_id: int, member_ids: list[int] | None) -> list[int]
     if member_ids is None:
         return []
     if len(member_ids) > MAX_STATIC_MEMBERS_PER_CALL:
-        raise ValidationFailed.on("member_ids", _("at most %(max)s ids per call") % {"max": MAX_STATIC_MEMBERS_PER_CALL})
+        raise ValidationFailed.on(
+            "member_ids", _("at most %(max)s ids per call") % {"max": MAX_STATIC_MEMBERS_PER_CALL}
+        )
     wanted = set(member_ids)
     found: set[int] = set()
     ids = sorted(i for i in wanted if 0 < i <= MAX_ID)
@@ -61,13 +65,21 @@ def _clean_external_id(tenant_id: int, value: str | None, group_id: int | None, 
     if external_id is None:
         return None
     if len(external_id) > MAX_EXTERNAL_ID_LENGTH or "\x00" in external_id:
-        errors.append(FieldError("external_id", _("at most %(max)s characters, no NUL") % {"max": MAX_EXTERNAL_ID_LENGTH}))
+        errors.append(
+            FieldError("external_id", _("at most %(max)s characters, no NUL") % {"max": MAX_EXTERNAL_ID_LENGTH})
+        )
     elif (
         Group.objects.filter(tenant_id=tenant_id, external_id=external_id)
         .exclude(pk__in=[group_id] if group_id else [])
         .exists()
     ):
-        errors.append(FieldError("external_id", _("%(external_id)s is already used by another group") % {"external_id": external_id}, UNIQUE))
+        errors.append(
+            FieldError(
+                "external_id",
+                _("%(external_id)s is already used by another group") % {"external_id": external_id},
+                UNIQUE,
+            )
+        )
     return external_id
 
 
@@ -221,7 +233,9 @@ def refuse_changes_made_elsewhere(*, actor: Person | SystemActor, group: Group, 
         if set(changes["member_ids"]) != current:
             errors.append(FieldError("member_ids", str(PROVISIONED_REFUSAL)))
     if errors:
-        raise ValidationFailed(detail=_("The group %(name)s is managed by your identity provider") % {"name": group.name}, errors=errors)
+        raise ValidationFailed(
+            detail=_("The group %(name)s is managed by your identity provider") % {"name": group.name}, errors=errors
+        )
 
 
 def group_delete(*, actor: Person, group: Group) -> None:
@@ -370,7 +384,10 @@ def static_group_add_members(*, actor: Person | SystemActor, group: Group, perso
     if group.kind != Group.STATIC:
         raise ValidationFailed.on("member_ids", _("a dynamic group's members come from its rule"))
     if group.archived_at is not None:
-        raise ValidationFailed.on("member_ids", _("the group is archived (%(reason)s) and takes no members") % {"reason": group.archived_reason})
+        raise ValidationFailed.on(
+            "member_ids",
+            _("the group is archived (%(reason)s) and takes no members") % {"reason": group.archived_reason},
+        )
     ids = _clean_member_ids(group.tenant_id, person_ids)
     current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
     refuse_changes_made_elsewhere(actor=actor, group=group, changes={"member_ids": sorted(current | set(ids))})

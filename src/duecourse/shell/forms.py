@@ -1,7 +1,7 @@
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.functional import Promise
 
 from duecourse.core.models import MAX_TENANT_NAME_LENGTH
 from duecourse.people.limits import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
@@ -21,7 +21,9 @@ class LoginForm(forms.Form):
     email = forms.EmailField(
         label=gettext_lazy("Email"),
         max_length=MAX_EMAIL_LENGTH,
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email", "placeholder": gettext_lazy("you@company.com")}),
+        widget=forms.EmailInput(
+            attrs={"autofocus": True, "autocomplete": "email", "placeholder": gettext_lazy("you@company.com")}
+        ),
     )
     password = forms.CharField(
         label=gettext_lazy("Password"),
@@ -36,7 +38,9 @@ class ForgotPasswordForm(forms.Form):
     email = forms.EmailField(
         label=gettext_lazy("Email"),
         max_length=MAX_EMAIL_LENGTH,
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email", "placeholder": gettext_lazy("you@company.com")}),
+        widget=forms.EmailInput(
+            attrs={"autofocus": True, "autocomplete": "email", "placeholder": gettext_lazy("you@company.com")}
+        ),
     )
     organisation = _organisation_field()
 
