@@ -179,4 +179,5 @@ def describe_rule(rule: Rule | None) -> str:
         field = RULE_FIELD_WORDS.get(c["field"], c["field"].replace("_", " "))
         op = RULE_OP_WORDS.get(c["op"], c["op"])
         parts.append(_("%(field)s %(op)s %(value)s") % {"field": field, "op": op, "value": value})
-    return f" {_('and')} ".join(parts)
+    conjunction = _("and")
+    return f" {conjunction} ".join(parts)

@@ -40,7 +40,7 @@ def _fields(value: Any) -> dict[str, Any]:
 def activity_row(event: AuditEvent) -> ActivityRow:
     """One audit event by a SCIM token as "Changed person Ann Example (department, manager_id)"."""
     before, after = _fields(event.before), _fields(event.after)
-    kind, _, verb = event.action.partition(".")
+    kind, _dot, verb = event.action.partition(".")
     name = after.get("name") or before.get("name") or after.get("email") or before.get("email")
     if verb == "update" and after.get("active") is False:
         verb = "deactivate"  # SCIM `active: false` and DELETE: the leaver flow
