@@ -1,10 +1,14 @@
+from typing import TYPE_CHECKING
+
 from django import forms
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from duecourse.core.models import MAX_TENANT_NAME_LENGTH
 from duecourse.people.limits import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _organisation_field() -> forms.CharField:
@@ -45,7 +49,7 @@ class ForgotPasswordForm(forms.Form):
     organisation = _organisation_field()
 
 
-def _new_password_field(label: str | Promise) -> forms.CharField:
+def _new_password_field(label: "StrOrPromise") -> forms.CharField:
     return forms.CharField(
         label=label,
         strip=False,
