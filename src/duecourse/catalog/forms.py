@@ -1,15 +1,17 @@
 """Web forms for the catalog. They only shape browser input: the catalog services check every rule."""
 
 import re
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django import forms
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from duecourse.catalog.inputs import CourseInput, PathInput, PathItemInput, SkillInput
 from duecourse.catalog.limits import MAX_SEARCH_LENGTH
 from duecourse.catalog.models import STATUSES
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 25
 STATUS_FILTER_CHOICES = [("", _("Any status")), *STATUSES]
@@ -32,7 +34,7 @@ class CourseFilterForm(forms.Form):
         return {"q": (data.get("q") or "").strip() or None, "status": data.get("status") or None}
 
 
-def _status_field(help_text: str | Promise) -> forms.ChoiceField:
+def _status_field(help_text: "StrOrPromise") -> forms.ChoiceField:
     return forms.ChoiceField(choices=STATUSES, label=_("Status"), help_text=help_text)
 
 

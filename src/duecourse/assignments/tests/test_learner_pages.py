@@ -173,9 +173,7 @@ def test_the_person_page_shows_the_history_to_their_manager_not_to_a_colleague(t
     assert "Hazardous goods" not in history(text(signed_in(bob).get("/learning/")))
 
 
-def test_the_completion_history_selector_gives_nothing_to_someone_who_may_not_see_the_person(
-    tenant, admin, people
-):
+def test_the_completion_history_selector_gives_nothing_to_someone_who_may_not_see_the_person(tenant, admin, people):
     from duecourse.assignments.selectors import completion_history
 
     alice, bob, boss = people["alice"], people["bob"], people["boss"]
