@@ -69,7 +69,7 @@ def qr_png(url: str) -> bytes:
 
 
 def _date(moment: dt.datetime | None, timezone_name: str | None) -> str:
-    """The day in the holder's zone, with the active language's month name ("7 dicembre 2026")."""
+    """The day in the holder's zone, with the active language's month name ("7 Dicembre 2026", "7 Dezember 2026")."""
     if moment is None:
         return ""
     return formats.date_format(moment.astimezone(zone_of(timezone_name)), "j F Y")
