@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import translation
+from django.utils.functional import Promise
 
 from duecourse.assignments.fanout import CHUNK
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource, RuleItem
@@ -411,7 +412,7 @@ def _audit(rule: AssignmentRule, issued: list[Certificate], invalidated: list[tu
         )
 
 
-def _english(words) -> str:
+def _english(words: str | Promise) -> str:
     """The audit log is written in English, whatever language the request that caused it speaks."""
     with translation.override(None):
         return str(words)

@@ -152,7 +152,7 @@ def _restore_note(cert: Certificate, missing: list[str]) -> str:
     return _("%(why)s. To restore it, complete: %(items)s.") % {"why": why, "items": ", ".join(missing)}
 
 
-def _missing_items(certificates: list[Certificate], now: dt.datetime) -> dict[int, list[str]]:
+def _missing_items(certificates: Sequence[Certificate], now: dt.datetime) -> dict[int, list[str]]:
     """Per certificate, the titles of the required items its holder has no valid completion of now."""
     missing: dict[int, list[str]] = {}
     by_rule: dict[int, list[Certificate]] = {}
@@ -193,7 +193,7 @@ def _announce_invalidated(certificate_ids: list[int], *, now: dt.datetime) -> No
     missing = _missing_items(certificates, now)
     notes = []
     for cert in certificates:
-        with translation.override(holder_language(cert.holder_locale)):  # type: ignore[attr-defined]  # the note is the holder's
+        with translation.override(holder_language(cert.holder_locale)):  # the note is the holder's
             note = _restore_note(cert, missing.get(cert.pk, []))
         notes.append(_notification(cert, INVALIDATED_KIND, note=note, now=now, reason=cert.invalid_reason))
     Notification.objects.bulk_create(

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -72,13 +73,13 @@ NOT_FOUND_CONTEXT = "not found"
 FORBIDDEN_CONTEXT = "forbidden action"
 
 
-def not_found(what: str) -> NotFound:
+def not_found(what: str | Promise) -> NotFound:
     what = pgettext(NOT_FOUND_CONTEXT, str(what))
     # Translators: %(what)s is a kind of record, e.g. "Certificate" or "Learning path".
     return NotFound(detail=_("%(what)s not found") % {"what": what})
 
 
-def forbidden(action: str) -> PermissionDenied:
+def forbidden(action: str | Promise) -> PermissionDenied:
     action = pgettext(FORBIDDEN_CONTEXT, str(action))
     # Translators: %(action)s is what was refused, e.g. "revoke certificates" (German: "Zertifikate zu widerrufen").
     return PermissionDenied(detail=_("You are not allowed to %(action)s") % {"action": action})
