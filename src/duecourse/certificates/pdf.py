@@ -192,7 +192,7 @@ def _compose(certificate: Certificate, *, logo: TenantLogo | None, now: dt.datet
     pdf.set_draw_color(203, 210, 217)
     pdf.set_line_width(0.2)
     with pdf.table(
-        col_widths=(110, 35, 40),
+        col_widths=(100, 45, 40),  # room for "Percorso formativo" on one line
         width=185,
         align=Align.C,
         text_align=("LEFT", "LEFT", "RIGHT"),
@@ -231,13 +231,16 @@ def _compose(certificate: Certificate, *, logo: TenantLogo | None, now: dt.datet
         since_words = _("since %(date)s: %(reason)s") % words
         facts.append((_("No longer valid"), since_words))
     pdf.set_xy(pdf.l_margin, bottom)
+    # The labels' column fits "Numero del certificato"; a value wraps before the QR code (a long reason).
+    label_width = 48
+    value_width = pdf.w - pdf.r_margin - QR_SIZE_MM - 6 - pdf.l_margin - label_width
     for label, value in facts:
         pdf.set_font(FONT, "", 9)
         pdf.set_text_color(*MUTED)
-        pdf.cell(48, 6, label)
+        pdf.cell(label_width, 6, label)
         pdf.set_font(FONT, "B", 10)
         pdf.set_text_color(*INK)
-        pdf.cell(110, 6, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(value_width, 6, value, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     qr_x = pdf.w - pdf.r_margin - QR_SIZE_MM
     pdf.image(io.BytesIO(qr_png(url)), x=qr_x, y=bottom - 4, w=QR_SIZE_MM, h=QR_SIZE_MM)
