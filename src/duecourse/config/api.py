@@ -9,6 +9,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from duecourse.core import api as messages
+from duecourse.core.api import validation_message
 from duecourse.core.errors import DomainError
 from duecourse.people.authentication import BearerToken, SessionActor
 
@@ -43,19 +45,19 @@ def domain_error(request, exc: DomainError):
 
 @api.exception_handler(NinjaValidationError)
 def validation_error(request, exc: NinjaValidationError):
-    errors = [{"field": _field_name(e.get("loc", ())), "message": e.get("msg", "is invalid")} for e in exc.errors]
-    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "Invalid request"
+    errors = [{"field": _field_name(e.get("loc", ())), "message": validation_message(e)} for e in exc.errors]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or str(messages.INVALID_REQUEST)
     return _error(request, 422, detail, errors)
 
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request, exc):
-    return _error(request, 401, "Authentication required: send Authorization: Bearer <token>")
+    return _error(request, 401, str(messages.AUTHENTICATION_REQUIRED))
 
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return _error(request, 404, "Not found")
+    return _error(request, 404, str(messages.NOT_FOUND))
 
 
 @api.exception_handler(HttpError)
@@ -69,8 +71,8 @@ def body_too_big(request, exc):
     return _error(
         request,
         413,
-        f"The request body is larger than {limit} bytes; split the import into smaller files",
-        [{"field": "body", "message": f"is larger than {limit} bytes"}],
+        str(messages.BODY_TOO_LARGE) % {"limit": limit},
+        [{"field": "body", "message": str(messages.FIELD_TOO_LARGE) % {"limit": limit}}],
     )
 
 
@@ -81,13 +83,13 @@ def number_out_of_range(request, exc: OverflowError):
     if "too large to convert to SQLite INTEGER" not in str(exc):
         return unexpected_error(request, exc)
     logger.warning("A number out of SQLite's range reached the database in %s %s", request.method, request.path)
-    return _error(request, 422, "A number in the request is out of range")
+    return _error(request, 422, str(messages.NUMBER_OUT_OF_RANGE))
 
 
 @api.exception_handler(Exception)
 def unexpected_error(request, exc: Exception):
     logger.exception("Unhandled error in %s %s", request.method, request.path)
-    return _error(request, 500, "Internal error; it has been logged")
+    return _error(request, 500, str(messages.INTERNAL_ERROR))
 
 
 def _register_routers() -> None:

@@ -23,6 +23,16 @@ MAX_ID = 2**62  # larger numbers are no id of ours, and overflow SQLite's intege
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
+# The API's own answers to failures no domain raises (config.api's handlers), in the request's language.
+INVALID_REQUEST = _("Invalid request")
+AUTHENTICATION_REQUIRED = _("Authentication required: send Authorization: Bearer <token>")
+NOT_FOUND = _("Not found")
+BODY_TOO_LARGE = _("The request body is larger than %(limit)s bytes; split the import into smaller files")
+FIELD_TOO_LARGE = _("is larger than %(limit)s bytes")
+NUMBER_OUT_OF_RANGE = _("A number in the request is out of range")
+INTERNAL_ERROR = _("Internal error; it has been logged")
+
+
 # PostgreSQL text cannot hold NUL; refusing it at the edge keeps a stray %00 from becoming a 500.
 NO_NUL_PATTERN = r"^[^\x00]*$"
 
