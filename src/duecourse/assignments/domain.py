@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import TextChoices
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from duecourse.assignments.limits import (
     DEFAULT_OVERLOAD_MINUTES_30D,
@@ -25,14 +27,14 @@ from duecourse.core.timezones import local_day_end, zone_of
 class Recipient(TextChoices):
     """Who a reminder rule (or an escalation tier) tells."""
 
-    LEARNER = "learner", "Learner"
-    ASSIGNER = "assigner", "Assigner"
-    MANAGER = "manager", "Manager"
-    HR = "hr", "HR contacts"
+    LEARNER = "learner", _("Learner")
+    ASSIGNER = "assigner", _("Assigner")
+    MANAGER = "manager", _("Manager")
+    HR = "hr", _("HR contacts")
 
 
 RECIPIENTS: tuple[str, ...] = tuple(Recipient.values)
-RECIPIENT_LABELS: dict[str, str] = {recipient.value: str(recipient.label) for recipient in Recipient}
+RECIPIENT_LABELS: dict[str, str | Promise] = {recipient.value: recipient.label for recipient in Recipient}  # lazy
 DEFAULT_REMINDER_PLAN = [{"days": 3, "recipients": [Recipient.LEARNER.value]}]
 
 
