@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from duecourse.assignments import calendar_feed, exemptions, living_rules, permissions, selectors, services
 from duecourse.assignments.choices import active_targets, org_unit_names, pickable_groups
+from duecourse.assignments.forecast import format_minutes
 from duecourse.assignments.forms import (
     AssignForm,
     AssignmentEditForm,
@@ -598,12 +599,7 @@ RETAKE_IS_ONE_OFF = gettext_lazy(
 
 
 def _minutes_text(minutes: int) -> str:
-    hours, rest = divmod(minutes or 0, 60)
-    if not hours:
-        return _("%(minutes)s min") % {"minutes": rest}
-    if rest:
-        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": rest}
-    return _("%(hours)s h") % {"hours": hours}
+    return format_minutes(minutes or 0)
 
 
 def _preview_context(actor, wizard, result) -> dict:
