@@ -107,7 +107,7 @@ def due_text(due_date: dt.date | str | None, due_in_days: int | None, due_from: 
 def recurrence_text(weeks: int | None) -> str:
     if not weeks:
         return _("Once")
-    return ngettext("Every %(n)s week", "Every %(n)s weeks", weeks) % {"n": weeks}
+    return ngettext("Every week", "Every %(n)s weeks", weeks) % {"n": weeks}
 
 
 class Names:
