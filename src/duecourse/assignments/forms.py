@@ -182,7 +182,7 @@ class ReminderRow:
     errors: list[str] = field(default_factory=list)
 
     def recipient_choices(self) -> list[tuple[str, str, bool]]:
-        return [(r, RECIPIENT_LABELS[r], r in self.recipients) for r in RECIPIENTS]
+        return [(r, str(RECIPIENT_LABELS[r]), r in self.recipients) for r in RECIPIENTS]
 
 
 def reminder_rows_from_post(post) -> list[ReminderRow]:

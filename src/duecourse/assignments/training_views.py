@@ -190,7 +190,7 @@ def _item_context(actor, rows: list[RuleItemRow]) -> dict:
     titles = target_titles(tenant_id=actor.tenant_id, targets={(t.type, t.id) for t in refs if t})
     for row, ref in zip(rows, refs, strict=True):
         row.title = titles.get((ref.type, ref.id), "") if ref else ""
-        row.type_label = TYPE_LABELS.get(ref.type, "") if ref else ""
+        row.type_label = str(TYPE_LABELS.get(ref.type, "")) if ref else ""
     chosen = {r.target for r in rows}
     addable = [(label, [o for o in options if o[0] not in chosen]) for label, options in active_targets(actor)]
     return {
