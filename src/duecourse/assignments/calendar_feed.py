@@ -13,16 +13,20 @@ import secrets
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from duecourse.assignments import selectors
 from duecourse.assignments.models import Assignment, CalendarFeed
+from duecourse.assignments.presenters import TYPE_LABELS
 from duecourse.assignments.priorities import Priority
 from duecourse.assignments.status import UNFINISHED_STATUSES
 from duecourse.catalog.selectors import target_titles
 from duecourse.core import clock
 from duecourse.core.audit import audit_record
+from duecourse.core.languages import language_for_locale
 from duecourse.people.models import Person
 
 PRODUCT_ID = "-//duecourse//Training calendar//EN"
@@ -96,8 +100,13 @@ def _open_items(person: Person) -> list[Assignment]:
 
 
 def calendar_ics(*, person: Person, now: dt.datetime | None = None) -> bytes:
-    """The person's calendar: one all-day event per open assignment with a due date."""
-    now = now or clock.now()
+    """The person's calendar: one all-day event per open assignment with a due date, its words in the
+    person's own language (their locale's, `core.languages`; the default when we do not speak it)."""
+    with translation.override(language_for_locale(person.locale)):
+        return _calendar_ics(person, now or clock.now())
+
+
+def _calendar_ics(person: Person, now: dt.datetime) -> bytes:
     items = _open_items(person)
     titles = target_titles(tenant_id=person.tenant_id, targets={(i.target_type, i.target_id) for i in items})
     calendar = Calendar()
@@ -105,29 +114,31 @@ def calendar_ics(*, person: Person, now: dt.datetime | None = None) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", "Training due (duecourse)")
+    calendar.add("x-wr-calname", _("Training due (duecourse)"))
     calendar.add("x-published-ttl", "PT1H")  # how often a subscribing calendar should look again
     base = settings.BASE_URL.rstrip("/")
     host = base.split("://", 1)[-1].split("/", 1)[0] or "duecourse"
     for item in items:
         due = item.due_date
         assert due is not None  # `_open_items` keeps only items with a due date
-        title = titles.get((item.target_type, item.target_id)) or item.target_type.capitalize()
+        title = titles.get((item.target_type, item.target_id)) or str(
+            TYPE_LABELS.get(item.target_type, item.target_type)
+        )
         link = base + reverse("assignments:detail", kwargs={"assignment_id": item.pk})
-        lines = [f"Priority: {item.get_priority_display()}"]
+        lines = [_("Priority: %(priority)s") % {"priority": item.get_priority_display()}]
         if item.note:
-            lines.append(f"Note: {item.note}")
-        lines.append(f"Open it: {link}")
+            lines.append(_("Note: %(note)s") % {"note": item.note})
+        lines.append(_("Open it: %(link)s") % {"link": link})
         event = Event()
         event.add("uid", f"assignment-{item.pk}-{item.cycle}@{host}")
         event.add("dtstamp", now)
         event.add("dtstart", due)
         event.add("dtend", due + dt.timedelta(days=1))
-        event.add("summary", f"Due: {title}")
+        event.add("summary", _("Due: %(title)s") % {"title": title})
         event.add("description", "\n".join(lines))
         event.add("url", link)
         event.add("priority", ICAL_PRIORITY.get(item.priority, 5))
         event.add("transp", "TRANSPARENT")  # a deadline, not time taken: it does not make the person busy
-        event.add("categories", ["Training"])
+        event.add("categories", [_("Training")])
         calendar.add_component(event)
     return calendar.to_ical()

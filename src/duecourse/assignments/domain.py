@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import TextChoices
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
 
 from duecourse.assignments.limits import (
     DEFAULT_OVERLOAD_MINUTES_30D,
@@ -25,14 +27,14 @@ from duecourse.core.timezones import local_day_end, zone_of
 class Recipient(TextChoices):
     """Who a reminder rule (or an escalation tier) tells."""
 
-    LEARNER = "learner", "Learner"
-    ASSIGNER = "assigner", "Assigner"
-    MANAGER = "manager", "Manager"
-    HR = "hr", "HR contacts"
+    LEARNER = "learner", gettext_lazy("Learner")
+    ASSIGNER = "assigner", gettext_lazy("Assigner")
+    MANAGER = "manager", gettext_lazy("Manager")
+    HR = "hr", gettext_lazy("HR contacts")
 
 
 RECIPIENTS: tuple[str, ...] = tuple(Recipient.values)
-RECIPIENT_LABELS: dict[str, str] = {recipient.value: str(recipient.label) for recipient in Recipient}
+RECIPIENT_LABELS: dict[str, str | Promise] = {recipient.value: recipient.label for recipient in Recipient}  # lazy
 DEFAULT_REMINDER_PLAN = [{"days": 3, "recipients": [Recipient.LEARNER.value]}]
 
 
@@ -244,27 +246,35 @@ def validate_reminder_plan(plan: object, *, templates: Collection[str] | None = 
     if plan is None:
         return None
     if not isinstance(plan, list):
-        raise ValueError("must be a list of {days, recipients}")
+        raise ValueError(gettext("must be a list of {days, recipients}"))
     if len(plan) > MAX_REMINDER_RULES:
-        raise ValueError(f"at most {MAX_REMINDER_RULES} reminder rules")
+        raise ValueError(gettext("at most %(max)s reminder rules") % {"max": MAX_REMINDER_RULES})
     clean = []
     for index, rule in enumerate(plan):
         if not isinstance(rule, dict):
-            raise ValueError(f"[{index}] must be an object {{days, recipients}}")
+            raise ValueError(f"[{index}] " + gettext("must be an object {days, recipients}"))
         days, recipients = rule.get("days"), rule.get("recipients", ["learner"])
         if isinstance(days, bool) or not isinstance(days, int) or abs(days) > MAX_REMINDER_DAYS:
-            raise ValueError(f"[{index}].days must be a whole number from -{MAX_REMINDER_DAYS} to {MAX_REMINDER_DAYS}")
+            raise ValueError(
+                f"[{index}].days "
+                + gettext("must be a whole number from -%(max)s to %(max)s") % {"max": MAX_REMINDER_DAYS}
+            )
         if not isinstance(recipients, list) or not recipients or any(r not in RECIPIENTS for r in recipients):
-            raise ValueError(f"[{index}].recipients must be a non-empty list of {', '.join(RECIPIENTS)}")
+            raise ValueError(
+                f"[{index}].recipients "
+                + gettext("must be a non-empty list of %(recipients)s") % {"recipients": ", ".join(RECIPIENTS)}
+            )
         entry = {"days": days, "recipients": sorted(set(recipients), key=RECIPIENTS.index)}
         template = rule.get("template")
         if template is not None:
             if not isinstance(template, str) or len(template) > MAX_TEMPLATE_NAME_LENGTH:
-                raise ValueError(f"[{index}].template must be a template name")
+                raise ValueError(f"[{index}].template " + gettext("must be a template name"))
             if template and templates is not None and template not in templates:
-                known = ", ".join(sorted(templates)) or "none"
+                known = ", ".join(sorted(templates)) or gettext("none")
                 raise ValueError(
-                    f"[{index}].template: there is no message template named {template!r} (known: {known})"
+                    f"[{index}].template: "
+                    + gettext("there is no message template named %(name)r (known: %(known)s)")
+                    % {"name": template, "known": known}
                 )
             entry["template"] = template
         clean.append(entry)

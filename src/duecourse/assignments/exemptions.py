@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import CharField, F, OuterRef, Subquery
+from django.utils.translation import gettext as _
 
 from duecourse.assignments import permissions
 from duecourse.assignments.domain import local_date
@@ -42,11 +43,19 @@ def _clean(data: ExemptionInput, *, today: dt.date) -> tuple[str, dt.date | None
     errors: list[FieldError] = []
     reason = data.reason.strip()
     if not reason or len(reason) > MAX_REASON_LENGTH or "\x00" in reason:
-        errors.append(FieldError("reason", f"is required: say why (at most {MAX_REASON_LENGTH} characters)"))
+        errors.append(
+            FieldError("reason", _("is required: say why (at most %(max)s characters)") % {"max": MAX_REASON_LENGTH})
+        )
     if data.until is not None and not today <= data.until <= LATEST_DUE_DATE:
-        errors.append(FieldError("until", f"must be a date from today ({today:%Y-%m-%d}) to {LATEST_DUE_DATE.year}"))
+        errors.append(
+            FieldError(
+                "until",
+                _("must be a date from today (%(today)s) to %(latest)s")
+                % {"today": f"{today:%Y-%m-%d}", "latest": LATEST_DUE_DATE.year},
+            )
+        )
     if errors:
-        raise ValidationFailed(detail="Invalid exemption", errors=errors)
+        raise ValidationFailed(detail=_("Invalid exemption"), errors=errors)
     return reason, data.until
 
 
@@ -81,12 +90,12 @@ def exemption_grant(*, actor: Person, assignment: Assignment, data: ExemptionInp
         locked = Assignment.objects.select_for_update().select_related("person").get(pk=assignment.pk)
         reason, until = _clean(data, today=local_date(clock.now(), locked.person.timezone))
         if locked.withdrawn_at is not None:
-            raise Conflict(detail="This assignment is withdrawn; there is nothing to exempt from")
+            raise Conflict(detail=_("This assignment is withdrawn; there is nothing to exempt from"))
         shared = AssignmentSource.objects.filter(assignment=locked, kind__in=SHARED_SOURCE_KINDS).exists()
         if not shared:
             raise Conflict(
-                detail="Only individual assignments hold this; withdraw it instead of exempting",
-                errors=[FieldError("sources", "held only by individual assignments: withdraw it instead")],
+                detail=_("Only individual assignments hold this; withdraw it instead of exempting"),
+                errors=[FieldError("sources", _("held only by individual assignments: withdraw it instead"))],
             )
         before = _snapshot(locked)
         now = clock.now()

@@ -23,6 +23,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from duecourse.core.timezones import zone_of
 
 DEFAULT_LEARNING_MINUTES_PER_DAY = 30
@@ -129,8 +133,10 @@ def format_minutes(minutes: int) -> str:
     """45 min, 3 h, 2 h 30 min."""
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"{rest} min"
-    return f"{hours} h" if not rest else f"{hours} h {rest} min"
+        return _("%(minutes)s min") % {"minutes": rest}
+    if rest:
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": rest}
+    return _("%(hours)s h") % {"hours": hours}
 
 
 def format_pace(pace: float) -> str:
@@ -138,7 +144,7 @@ def format_pace(pace: float) -> str:
 
 
 def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%b}"
+    return date_format(day, "j M")
 
 
 def stored_remaining(*, cycle: int, forecast_cycle: int | None, estimated: int, remaining: int | None) -> int:
@@ -181,19 +187,31 @@ def assess(
         left = working_days(today, due_date)
         if needs == 0 or left >= needs:
             return NOT_AT_RISK
-        days = "1 working day" if left == 1 else f"{left} working days"
-        return Forecast(True, f"not started; needs {format_minutes(remaining_minutes)}; {days} left")
+        reason = ngettext(
+            "not started; needs %(time)s; %(days)s working day left",
+            "not started; needs %(time)s; %(days)s working days left",
+            left,
+        ) % {"time": format_minutes(remaining_minutes), "days": left}
+        return Forecast(True, reason)
+    due = _day(due_date)
     if trend.projected_finish == NEVER:
-        return Forecast(True, f"at {progress} % with no gain since it started; due {_day(due_date)}")
+        return Forecast(
+            True,
+            _("at %(progress)s %% with no gain since it started; due %(due)s") % {"progress": progress, "due": due},
+        )
     if trend.latest_at <= now - dt.timedelta(days=STALLED_AFTER_DAYS):
         last = _day(trend.latest_at.date())
-        return Forecast(True, f"at {progress} %, no progress since {last}; due {_day(due_date)}")
+        return Forecast(
+            True,
+            _("at %(progress)s %%, no progress since %(last)s; due %(due)s")
+            % {"progress": progress, "last": last, "due": due},
+        )
     if trend.projected_finish <= due_date:
         return NOT_AT_RISK
     return Forecast(
         True,
-        f"at {progress} % and {format_pace(trend.pace)} %/day: finishes about {_day(trend.projected_finish)},"
-        f" due {_day(due_date)}",
+        _("at %(progress)s %% and %(pace)s %%/day: finishes about %(finish)s, due %(due)s")
+        % {"progress": progress, "pace": format_pace(trend.pace), "finish": _day(trend.projected_finish), "due": due},
     )
 
 

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django import forms
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from duecourse.assignments.domain import RECIPIENT_LABELS, RECIPIENTS
 from duecourse.assignments.email_lists import split_email_list
@@ -37,11 +40,15 @@ from duecourse.assignments.priorities import DEFAULT_PRIORITY, Priority
 from duecourse.assignments.reminder_plans import describe_plan
 from duecourse.groups.domain import archived_notice, group_is_archived
 
-DUE_MODES = [("none", "No due date"), ("date", "On a date"), ("days", "Days after assignment")]
+DUE_MODES = [
+    ("none", gettext_lazy("No due date")),
+    ("date", gettext_lazy("On a date")),
+    ("days", gettext_lazy("Days after assignment")),
+]
 REMINDER_MODES = [
-    ("default", "Standard: the learner, 3 days before the due date"),
-    ("custom", "Custom reminders"),
-    ("none", "No reminders"),
+    ("default", gettext_lazy("Standard: the learner, 3 days before the due date")),
+    ("custom", gettext_lazy("Custom reminders")),
+    ("none", gettext_lazy("No reminders")),
 ]
 REMINDER_ROWS = 3
 TARGET_VALUE = re.compile(r"^(course|path|skill):(\d{1,18})$")
@@ -55,9 +62,9 @@ def parse_target(value: str) -> TargetRef | None:
 def target_choices(*, courses, paths, skills) -> list:
     """Grouped <select> choices `type:id` for the active catalog."""
     groups = [
-        ("Courses", [(f"course:{c.pk}", f"{c.title} ({c.code})") for c in courses]),
-        ("Learning paths", [(f"path:{p.pk}", p.title) for p in paths]),
-        ("Skills", [(f"skill:{s.pk}", s.name) for s in skills]),
+        (_("Courses"), [(f"course:{c.pk}", f"{c.title} ({c.code})") for c in courses]),
+        (_("Learning paths"), [(f"path:{p.pk}", p.title) for p in paths]),
+        (_("Skills"), [(f"skill:{s.pk}", s.name) for s in skills]),
     ]
     return [(label, options) for label, options in groups if options]
 
@@ -75,7 +82,7 @@ class IdListField(forms.Field):
         for raw in value if isinstance(value, list | tuple) else [value]:
             raw = str(raw)
             if not raw.isdigit() or len(raw) > 18:
-                raise forms.ValidationError("contains something that is not a person")
+                raise forms.ValidationError(_("contains something that is not a person"))
             ids.append(int(raw))
         return list(dict.fromkeys(ids))
 
@@ -83,36 +90,45 @@ class IdListField(forms.Field):
 class TimingMixin(forms.Form):
     """Due date and the fields every assignment carries, shared by the single form and wizard step 1."""
 
-    due_mode = forms.ChoiceField(choices=DUE_MODES, initial="days", label="Due", widget=forms.RadioSelect)
-    due_date = forms.DateField(required=False, label="Due date", widget=forms.DateInput(attrs={"type": "date"}))
+    due_mode = forms.ChoiceField(
+        choices=DUE_MODES, initial="days", label=pgettext_lazy("due date", "Due"), widget=forms.RadioSelect
+    )
+    due_date = forms.DateField(
+        required=False, label=gettext_lazy("Due date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     due_in_days = forms.IntegerField(
         required=False,
         min_value=0,
         max_value=MAX_DUE_DAYS,
-        label="Days after assignment",
+        label=gettext_lazy("Days after assignment"),
         initial=30,
         widget=forms.NumberInput(attrs={"min": 0}),
     )
-    priority = forms.ChoiceField(choices=Priority.choices, initial=DEFAULT_PRIORITY, label="Priority")
+    priority = forms.ChoiceField(choices=Priority.choices, initial=DEFAULT_PRIORITY, label=gettext_lazy("Priority"))
     note = forms.CharField(
         required=False,
         max_length=MAX_NOTE_LENGTH,
-        label="Note to the learner",
+        label=gettext_lazy("Note to the learner"),
         widget=forms.Textarea(
-            attrs={"rows": 2, "placeholder": "Why this matters, or how to get started (shown to the learner)"}
+            attrs={
+                "rows": 2,
+                "placeholder": gettext_lazy("Why this matters, or how to get started (shown to the learner)"),
+            }
         ),
     )
     reason = forms.CharField(
         required=False,
         max_length=MAX_REASON_LENGTH,
-        label="Reason (audit only)",
-        widget=forms.TextInput(attrs={"placeholder": "e.g. Annual compliance refresh"}),
-        help_text="Kept in the audit log; learners do not see it.",
+        label=gettext_lazy("Reason (audit only)"),
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. Annual compliance refresh")}),
+        help_text=gettext_lazy("Kept in the audit log; learners do not see it."),
     )
     retake = forms.BooleanField(
         required=False,
-        label="Retake: re-open completed or expired training as a new cycle",
-        help_text="Without it, whoever has completed the training keeps the completion and is left as is.",
+        label=gettext_lazy("Retake: re-open completed or expired training as a new cycle"),
+        help_text=gettext_lazy(
+            "Without it, whoever has completed the training keeps the completion and is left as is."
+        ),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -120,9 +136,9 @@ class TimingMixin(forms.Form):
         data = self.cleaned_data
         mode = data.get("due_mode")
         if mode == "date" and not data.get("due_date") and "due_date" not in self.errors:
-            self.add_error("due_date", "Choose the due date.")
+            self.add_error("due_date", _("Choose the due date."))
         if mode in ("days", "hire") and data.get("due_in_days") is None and "due_in_days" not in self.errors:
-            self.add_error("due_in_days", "Give the number of days.")
+            self.add_error("due_in_days", _("Give the number of days."))
         return data
 
     def timing_data(self) -> dict[str, Any]:
@@ -141,15 +157,17 @@ class TimingMixin(forms.Form):
         """The valid form's due date in words."""
         data = self.cleaned_data
         if data["due_mode"] == "date":
-            return f"On {data['due_date']:%-d %b %Y}"
+            return _("On %(day)s") % {"day": date_format(data["due_date"], "j M Y")}
         if data["due_mode"] in ("days", "hire"):
-            base = "the hire date" if data["due_mode"] == "hire" else "assignment"
-            return f"{data['due_in_days']} days after {base}"
-        return "No due date"
+            days = data["due_in_days"]
+            if data["due_mode"] == "hire":
+                return ngettext("%(n)s day after the hire date", "%(n)s days after the hire date", days) % {"n": days}
+            return ngettext("%(n)s day after assignment", "%(n)s days after assignment", days) % {"n": days}
+        return _("No due date")
 
 
 REMINDER_ROW_KEY = re.compile(r"^reminder-(\d{1,6})-days$")
-REMINDER_WHEN = [("before", "before the due date"), ("after", "after the due date")]
+REMINDER_WHEN = [("before", gettext_lazy("before the due date")), ("after", gettext_lazy("after the due date"))]
 PLAN_ERROR = re.compile(r"^\[(\d+)\]\.?(\w+)?\s*:?\s*")
 
 
@@ -164,7 +182,7 @@ class ReminderRow:
     errors: list[str] = field(default_factory=list)
 
     def recipient_choices(self) -> list[tuple[str, str, bool]]:
-        return [(r, RECIPIENT_LABELS[r], r in self.recipients) for r in RECIPIENTS]
+        return [(r, str(RECIPIENT_LABELS[r]), r in self.recipients) for r in RECIPIENTS]
 
 
 def reminder_rows_from_post(post) -> list[ReminderRow]:
@@ -189,11 +207,11 @@ def reminder_plan_from_rows(rows: list[ReminderRow]) -> list[dict[str, Any]] | N
         if not row.days:
             continue
         if not row.days.isdigit() or int(row.days) > MAX_REMINDER_DAYS:
-            row.errors.append(f"Give a whole number of days from 0 to {MAX_REMINDER_DAYS}.")
+            row.errors.append(_("Give a whole number of days from 0 to %(max)s.") % {"max": MAX_REMINDER_DAYS})
         if row.when not in dict(REMINDER_WHEN):
-            row.errors.append("Choose before or after the due date.")
+            row.errors.append(_("Choose before or after the due date."))
         if not row.recipients or any(r not in RECIPIENTS for r in row.recipients):
-            row.errors.append("Choose who receives this reminder.")
+            row.errors.append(_("Choose who receives this reminder."))
         if not row.errors:
             days = int(row.days)
             plan.append({"days": -days if row.when == "after" else days, "recipients": row.recipients})
@@ -217,8 +235,10 @@ def recurrence_weeks_field() -> forms.IntegerField:
         required=False,
         min_value=1,
         max_value=MAX_RECURRENCE_WEEKS,
-        label="Repeat every (weeks)",
-        help_text="Leave empty for training done once; otherwise it re-opens that many weeks after each due date.",
+        label=gettext_lazy("Repeat every (weeks)"),
+        help_text=gettext_lazy(
+            "Leave empty for training done once; otherwise it re-opens that many weeks after each due date."
+        ),
         widget=forms.NumberInput(attrs={"min": 1}),
     )
 
@@ -229,24 +249,24 @@ class AssignForm(TimingMixin):
     `services.assignment_create`, all of them as one change (`services.assignment_create_each`)."""
 
     targets = forms.MultipleChoiceField(
-        label="Training",
+        label=gettext_lazy("Training"),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Pick at least one course, path or skill."},
+        error_messages={"required": gettext_lazy("Pick at least one course, path or skill.")},
     )
     recurrence_weeks = recurrence_weeks_field()
     validity_months = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=MAX_VALIDITY_MONTHS,
-        label="Valid for (months)",
-        help_text="Leave empty when a completion never expires.",
+        label=gettext_lazy("Valid for (months)"),
+        help_text=gettext_lazy("Leave empty when a completion never expires."),
         widget=forms.NumberInput(attrs={"min": 1}),
     )
     reminder_mode = forms.ChoiceField(
         required=False,  # none chosen is the standard plan
         choices=REMINDER_MODES,
         initial="default",
-        label="Reminders",
+        label=gettext_lazy("Reminders"),
         widget=forms.RadioSelect,
     )
     field_order = [
@@ -293,9 +313,9 @@ class AssignForm(TimingMixin):
         if mode == "custom":
             self.plan = reminder_plan_from_rows(self.reminder_rows)
             if self.plan is None:
-                self.add_error("reminder_mode", "A reminder cannot be read: see its row.")
+                self.add_error("reminder_mode", _("A reminder cannot be read: see its row."))
             elif not self.plan:
-                self.add_error("reminder_mode", "Add at least one reminder, or choose “No reminders”.")
+                self.add_error("reminder_mode", _("Add at least one reminder, or choose “No reminders”."))
         elif mode == "none":
             self.plan = []
         return self.cleaned_data
@@ -306,7 +326,7 @@ class AssignForm(TimingMixin):
         for error in exc_errors:
             if error.field == "reminders" and self.cleaned_data.get("reminder_mode") == "custom":
                 left = plan_errors_to_rows(error.message, self.reminder_rows)
-                self.add_error("reminder_mode", left or "A reminder cannot be saved: see its row.")
+                self.add_error("reminder_mode", left or _("A reminder cannot be saved: see its row."))
             else:
                 rest.append(error)
         return rest
@@ -326,22 +346,22 @@ class AssignForm(TimingMixin):
 class AssignmentEditForm(forms.Form):
     due_date = forms.DateField(
         required=False,
-        label="Due date",
+        label=gettext_lazy("Due date"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Leave empty for no due date. Reminders follow the new date.",
+        help_text=gettext_lazy("Leave empty for no due date. Reminders follow the new date."),
     )
-    priority = forms.ChoiceField(choices=Priority.choices, label="Priority")
+    priority = forms.ChoiceField(choices=Priority.choices, label=gettext_lazy("Priority"))
     note = forms.CharField(
         required=False,
         max_length=MAX_NOTE_LENGTH,
-        label="Note to the learner",
+        label=gettext_lazy("Note to the learner"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     reason = forms.CharField(
         required=False,
         max_length=MAX_REASON_LENGTH,
-        label="Reason for the change",
-        help_text="Kept in the audit log.",
+        label=gettext_lazy("Reason for the change"),
+        help_text=gettext_lazy("Kept in the audit log."),
         widget=forms.TextInput(),
     )
 
@@ -365,15 +385,15 @@ class ExemptionForm(forms.Form):
 
     reason = forms.CharField(
         max_length=MAX_REASON_LENGTH,
-        label="Reason",
-        help_text="Why they are exempt; kept in the audit log.",
+        label=gettext_lazy("Reason"),
+        help_text=gettext_lazy("Why they are exempt; kept in the audit log."),
         widget=forms.TextInput(),
     )
     until = forms.DateField(
         required=False,
-        label="Exempt until",
+        label=gettext_lazy("Exempt until"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The last exempt day; afterwards the due date applies again. Leave empty until ended.",
+        help_text=gettext_lazy("The last exempt day; afterwards the due date applies again. Leave empty until ended."),
     )
 
     def to_input(self) -> ExemptionInput:
@@ -383,7 +403,9 @@ class ExemptionForm(forms.Form):
 class DueDateForm(forms.Form):
     """The quick 'change due date' of a row on the person page."""
 
-    due_date = forms.DateField(required=False, label="New due date", widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(
+        required=False, label=gettext_lazy("New due date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def to_input(self, assignment: Assignment) -> AssignmentChange:
         """The new due date, if it is new (an unchanged one would mark it as set by hand)."""
@@ -396,9 +418,9 @@ class BulkTargetsForm(TimingMixin):
     """Step 1: what, by when, how important."""
 
     targets = forms.MultipleChoiceField(
-        label="Training to assign",
+        label=gettext_lazy("Training to assign"),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Pick at least one course, path or skill."},
+        error_messages={"required": gettext_lazy("Pick at least one course, path or skill.")},
     )
     field_order = ["targets", "due_mode", "due_date", "due_in_days", "priority", "note", "reason", "retake"]
 
@@ -414,14 +436,18 @@ class AudienceFields(forms.Form):
     """Whom: any mix of people, groups, org units (by name) or everyone. The wizard's people step and a
     training configuration's audience."""
 
-    person_ids = IdListField(required=False, label="People")
+    person_ids = IdListField(required=False, label=gettext_lazy("People"))
     group_ids = forms.TypedMultipleChoiceField(
-        required=False, coerce=int, label="Groups", widget=forms.CheckboxSelectMultiple
+        required=False, coerce=int, label=gettext_lazy("Groups"), widget=forms.CheckboxSelectMultiple
     )
-    departments = forms.MultipleChoiceField(required=False, label="Departments", widget=forms.CheckboxSelectMultiple)
-    sites = forms.MultipleChoiceField(required=False, label="Sites", widget=forms.CheckboxSelectMultiple)
-    regions = forms.MultipleChoiceField(required=False, label="Regions", widget=forms.CheckboxSelectMultiple)
-    everyone = forms.BooleanField(required=False, label="Everyone in the organisation")
+    departments = forms.MultipleChoiceField(
+        required=False, label=gettext_lazy("Departments"), widget=forms.CheckboxSelectMultiple
+    )
+    sites = forms.MultipleChoiceField(required=False, label=gettext_lazy("Sites"), widget=forms.CheckboxSelectMultiple)
+    regions = forms.MultipleChoiceField(
+        required=False, label=gettext_lazy("Regions"), widget=forms.CheckboxSelectMultiple
+    )
+    everyone = forms.BooleanField(required=False, label=gettext_lazy("Everyone in the organisation"))
 
     def __init__(self, *args, groups=(), org_units=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -449,10 +475,12 @@ KEEP_CURRENT, ONE_OFF = "rule", "once"
 WIZARD_MODES = [
     (
         KEEP_CURRENT,
-        "Keep it current: create a training configuration (people who join later get it, "
-        "leavers lose what only it gave them)",
+        gettext_lazy(
+            "Keep it current: create a training configuration (people who join later get it, "
+            "leavers lose what only it gave them)"
+        ),
     ),
-    (ONE_OFF, "One-off: assign to today's members only"),
+    (ONE_OFF, gettext_lazy("One-off: assign to today's members only")),
 ]
 
 
@@ -465,14 +493,14 @@ class EmailListField(forms.CharField):
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         emails = split_email_list(super().to_python(value) or "")
         if len(emails) > MAX_ASSIGNEE_EMAILS:
-            raise forms.ValidationError(f"Paste at most {MAX_ASSIGNEE_EMAILS} addresses at a time.")
+            raise forms.ValidationError(_("Paste at most %(max)s addresses at a time.") % {"max": MAX_ASSIGNEE_EMAILS})
         return emails
 
     def prepare_value(self, value: Any) -> Any:
         return "\n".join(value) if isinstance(value, list) else value
 
 
-PASTED_EMAILS_ARE_ONE_OFF = (
+PASTED_EMAILS_ARE_ONE_OFF = gettext_lazy(
     "Pasted addresses are assigned once, so they cannot be part of a training configuration: "
     "choose “One-off”, or pick those people one by one."
 )
@@ -483,26 +511,28 @@ class BulkPeopleForm(AudienceFields):
     for those who may configure training, whether an audience that changes is kept current (a training
     configuration) or assigned once."""
 
-    my_reports = forms.BooleanField(required=False, label="All my direct reports")
+    my_reports = forms.BooleanField(required=False, label=gettext_lazy("All my direct reports"))
     emails = EmailListField(
         required=False,
-        label="Paste email addresses",
-        help_text="One a line, or separated by commas or semicolons. Unknown or deactivated addresses are "
-        "listed on the review step, and the others are assigned.",
+        label=gettext_lazy("Paste email addresses"),
+        help_text=gettext_lazy(
+            "One a line, or separated by commas or semicolons. Unknown or deactivated addresses are "
+            "listed on the review step, and the others are assigned."
+        ),
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "ana@example.com\nbo@example.com"}),
     )
     mode = forms.ChoiceField(
         required=False,  # none chosen is the default: kept current
         choices=WIZARD_MODES,
         initial=KEEP_CURRENT,
-        label="When people join or leave",
+        label=gettext_lazy("When people join or leave"),
         widget=forms.RadioSelect,
     )
     config_name = forms.CharField(
         required=False,
         max_length=MAX_RULE_NAME_LENGTH,
-        label="Name of the training configuration",
-        help_text="Leave empty to name it after the training and the people.",
+        label=gettext_lazy("Name of the training configuration"),
+        help_text=gettext_lazy("Leave empty to name it after the training and the people."),
     )
 
     def __init__(self, *args, tenant_wide=True, configures=False, **kwargs):
@@ -520,8 +550,10 @@ class BulkPeopleForm(AudienceFields):
         whom = [k for k in self.fields if k not in ("mode", "config_name")]
         if not self.errors and not any(data.get(k) for k in whom):
             raise forms.ValidationError(
-                "Choose who to assign to: people, pasted email addresses, groups, departments, sites, regions "
-                "or everyone."
+                _(
+                    "Choose who to assign to: people, pasted email addresses, groups, departments, sites, regions "
+                    "or everyone."
+                )
             )
         if not self.errors and data.get("emails") and self.keeps_current():
             self.add_error("emails", PASTED_EMAILS_ARE_ONE_OFF)
@@ -547,7 +579,7 @@ class BulkRemindersForm(forms.Form):
     """Step 3: the reminder plan (days before the due date; 'after' sends dunning notices)."""
 
     reminder_mode = forms.ChoiceField(
-        choices=REMINDER_MODES, initial="default", label="Reminders", widget=forms.RadioSelect
+        choices=REMINDER_MODES, initial="default", label=gettext_lazy("Reminders"), widget=forms.RadioSelect
     )
 
     def __init__(self, *args, plan: list[dict[str, Any]] | None = None, **kwargs):
@@ -558,20 +590,20 @@ class BulkRemindersForm(forms.Form):
                 required=False,
                 min_value=0,
                 max_value=MAX_REMINDER_DAYS,
-                label="Days",
+                label=_("Days"),
                 widget=forms.NumberInput(attrs={"min": 0}),
             )
             self.fields[f"r{n}_when"] = forms.ChoiceField(
                 required=False,
-                choices=[("before", "before the due date"), ("after", "after the due date")],
+                choices=REMINDER_WHEN,
                 initial="before",
-                label="When",
+                label=_("When"),
             )
             self.fields[f"r{n}_recipients"] = forms.MultipleChoiceField(
                 required=False,
                 choices=[(r, RECIPIENT_LABELS[r]) for r in RECIPIENTS],
                 initial=["learner"],
-                label="Send to",
+                label=_("Send to"),
                 widget=forms.CheckboxSelectMultiple,
             )
         if not self.is_bound:
@@ -599,10 +631,10 @@ class BulkRemindersForm(forms.Form):
         if data.get("reminder_mode") == "custom":
             used = [n for n in range(1, REMINDER_ROWS + 1) if data.get(f"r{n}_days") is not None]
             if not used and not self.errors:
-                raise forms.ValidationError("Add at least one reminder, or choose “No reminders”.")
+                raise forms.ValidationError(_("Add at least one reminder, or choose “No reminders”."))
             for n in used:
                 if not data.get(f"r{n}_recipients"):
-                    self.add_error(f"r{n}_recipients", "Choose who receives this reminder.")
+                    self.add_error(f"r{n}_recipients", _("Choose who receives this reminder."))
         return data
 
     def plan(self) -> list[dict[str, Any]] | None:
@@ -643,21 +675,27 @@ def bulk_input(
 
 # --- training configurations (assignment rules) --------------------------------------------------
 RULE_DUE_MODES = [
-    ("none", "No due date"),
-    ("date", "On a date"),
-    ("days", "Days after assignment"),
-    ("hire", "Days after the hire date"),
+    ("none", gettext_lazy("No due date")),
+    ("date", gettext_lazy("On a date")),
+    ("days", gettext_lazy("Days after assignment")),
+    ("hire", gettext_lazy("Days after the hire date")),
 ]
-VALIDITY_CHOICES = [("", "No expiry"), ("3", "3 months"), ("6", "6 months"), ("12", "12 months"), ("custom", "Custom")]
+VALIDITY_CHOICES = [
+    ("", gettext_lazy("No expiry")),
+    ("3", gettext_lazy("3 months")),
+    ("6", gettext_lazy("6 months")),
+    ("12", gettext_lazy("12 months")),
+    ("custom", gettext_lazy("Custom")),
+]
 VISIBILITY_CHOICES = [
-    ("required", "Required"),
-    ("optional", "Optional"),
-    ("hidden", "Hidden (prepared, nobody is told)"),
+    ("required", gettext_lazy("Required")),
+    ("optional", gettext_lazy("Optional")),
+    ("hidden", gettext_lazy("Hidden (prepared, nobody is told)")),
 ]
 TIMING_POLICIES = [
-    ("keep", "Keep the due dates people already have"),
-    ("extend", "Move them only where the new timing is later"),
-    ("recompute", "Recompute every open one from the new timing"),
+    ("keep", gettext_lazy("Keep the due dates people already have")),
+    ("extend", gettext_lazy("Move them only where the new timing is later")),
+    ("recompute", gettext_lazy("Recompute every open one from the new timing")),
 ]
 ITEM_ERROR = re.compile(r"^items\[(\d+)\]")
 
@@ -685,7 +723,7 @@ class RuleItemRow:
         """The months asked for; ValueError when the custom number is missing or not a number."""
         if self.validity == "custom":
             if not self.months.strip().isdigit() or len(self.months.strip()) > 6:
-                raise ValueError("give the number of months (a whole number)")
+                raise ValueError(_("give the number of months (a whole number)"))
             return int(self.months.strip())
         return int(self.validity) if self.validity else None
 
@@ -715,26 +753,28 @@ class RuleForm(TimingMixin, AudienceFields):
 
     certificate = forms.BooleanField(
         required=False,
-        label="Issue certificates of completion",
-        help_text="Each person gets a certificate once every required item is completed and valid.",
+        label=gettext_lazy("Issue certificates of completion"),
+        help_text=gettext_lazy("Each person gets a certificate once every required item is completed and valid."),
     )
-    name = forms.CharField(max_length=MAX_RULE_NAME_LENGTH, label="Name")
-    new_starters = forms.BooleanField(required=False, label="New starters (people hired from today on)")
+    name = forms.CharField(max_length=MAX_RULE_NAME_LENGTH, label=gettext_lazy("Name"))
+    new_starters = forms.BooleanField(required=False, label=gettext_lazy("New starters (people hired from today on)"))
     recurrence_weeks = recurrence_weeks_field()
     recert_window_days = forms.IntegerField(
         required=False,
         min_value=0,
         max_value=MAX_RECERT_WINDOW_DAYS,
-        label="Recertification window (days)",
-        help_text="How long before a completion expires it re-opens: at most half the shortest validity "
-        "(14 days a month). Leave empty for the organisation's default.",
+        label=gettext_lazy("Recertification window (days)"),
+        help_text=gettext_lazy(
+            "How long before a completion expires it re-opens: at most half the shortest validity "
+            "(14 days a month). Leave empty for the organisation's default."
+        ),
         widget=forms.NumberInput(attrs={"min": 0}),
     )
     timing_policy = forms.ChoiceField(
         required=False,  # "keep" when none is chosen
         choices=TIMING_POLICIES,
         initial="keep",
-        label="When the timing changes",
+        label=gettext_lazy("When the timing changes"),
         widget=forms.RadioSelect,
     )
 
@@ -743,7 +783,7 @@ class RuleForm(TimingMixin, AudienceFields):
         del self.fields["reason"], self.fields["retake"]
         due_mode = cast(forms.ChoiceField, self.fields["due_mode"])
         due_mode.choices, due_mode.initial = RULE_DUE_MODES, "none"
-        self.fields["due_in_days"].label = "Days"
+        self.fields["due_in_days"].label = _("Days")
         if not editing:
             del self.fields["timing_policy"]
 
@@ -800,7 +840,7 @@ def rule_item_inputs(rows: list[RuleItemRow]) -> list[dict[str, Any]] | None:
     for row in rows:
         ref = parse_target(row.target)
         if ref is None or row.visibility not in dict(VISIBILITY_CHOICES) or row.validity not in dict(VALIDITY_CHOICES):
-            row.errors.append("This item cannot be read; remove it and add it again.")
+            row.errors.append(_("This item cannot be read; remove it and add it again."))
             continue
         try:
             months = row.validity_months()
@@ -822,7 +862,7 @@ class RuleRemindersForm(BulkRemindersForm):
         super().__init__(*args, plan=plan if shown else None, **kwargs)
         if not shown:
             mode = cast(forms.ChoiceField, self.fields["reminder_mode"])
-            kept = "Keep the current reminders: " + "; ".join(describe_plan(plan))
+            kept = _("Keep the current reminders: %(plan)s") % {"plan": "; ".join(describe_plan(plan))}
             mode.choices = [(self.KEEP, kept), *REMINDER_MODES]
             self.initial["reminder_mode"] = self.KEEP
 
@@ -835,9 +875,9 @@ class ReasonForm(forms.Form):
 
     reason = forms.CharField(
         max_length=MAX_REASON_LENGTH,
-        label="Reason",
-        help_text="Kept in the configuration's history.",
-        error_messages={"required": "Say why: the reason is kept in the history."},
+        label=gettext_lazy("Reason"),
+        help_text=gettext_lazy("Kept in the configuration's history."),
+        error_messages={"required": gettext_lazy("Say why: the reason is kept in the history.")},
         widget=forms.TextInput(),
     )
 

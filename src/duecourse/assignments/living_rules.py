@@ -20,6 +20,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Expression, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from duecourse.assignments import fanout, permissions
 from duecourse.assignments.domain import DueSpec, recert_window_limit
@@ -54,7 +56,7 @@ logger = logging.getLogger(__name__)
 RuleStateKey = tuple[int, str, int]  # (person_id, target_type, target_id) of an open assignment the rule holds
 
 ACTIVE, PAUSED, DELETED = "active", "paused", "deleted"
-RULE_STATES = {ACTIVE: "Active", PAUSED: "Paused", DELETED: "Deleted"}
+RULE_STATES = {ACTIVE: gettext_lazy("Active"), PAUSED: gettext_lazy("Paused"), DELETED: gettext_lazy("Deleted")}
 
 
 def rule_state(rule: AssignmentRule) -> str:
@@ -70,14 +72,18 @@ def live_rules(tenant_id: int) -> QuerySet[AssignmentRule]:
 
 
 # --- input ---------------------------------------------------------------------------------------
-NOBODY_MATCHES = "matches nobody: no active person is in these people, groups, departments, sites or regions"
+NOBODY_MATCHES = gettext_lazy(
+    "matches nobody: no active person is in these people, groups, departments, sites or regions"
+)
 
 
 def clean_reason(reason: str | None) -> str:
     """A pause, resume or delete reason (kept in the audit log): the web asks for one, the API may omit it."""
     text = (reason or "").strip()
     if len(text) > MAX_REASON_LENGTH:
-        raise ValidationFailed.on("reason", f"must be text of at most {MAX_REASON_LENGTH} characters")
+        raise ValidationFailed.on(
+            "reason", _("must be text of at most %(max)s characters") % {"max": MAX_REASON_LENGTH}
+        )
     return text
 
 
@@ -90,12 +96,14 @@ def clean_rule_input(*, actor: Person, data: RuleInput, rule: AssignmentRule | N
     if "name" in given or creating:
         name = data.name
         if name is None or not name.strip() or len(name) > MAX_RULE_NAME_LENGTH:
-            errors.append(FieldError("name", f"is required (at most {MAX_RULE_NAME_LENGTH} characters)"))
+            errors.append(
+                FieldError("name", _("is required (at most %(max)s characters)") % {"max": MAX_RULE_NAME_LENGTH})
+            )
         else:
             clean["name"] = name.strip()
     if "active" in given:
         if data.active is None:
-            errors.append(FieldError("active", "must be true or false"))
+            errors.append(FieldError("active", _("must be true or false")))
         else:
             clean["active"] = data.active
     if "audience" in given or creating:
@@ -104,7 +112,7 @@ def clean_rule_input(*, actor: Person, data: RuleInput, rule: AssignmentRule | N
             errors.append(
                 FieldError(
                     "audience",
-                    "is required: {person_ids, group_ids, departments, sites, regions, everyone, new_starters}",
+                    _("is required: {person_ids, group_ids, departments, sites, regions, everyone, new_starters}"),
                 )
             )
         else:
@@ -117,15 +125,15 @@ def clean_rule_input(*, actor: Person, data: RuleInput, rule: AssignmentRule | N
             else:
                 if not clean["audience"]:
                     errors.append(
-                        FieldError("audience", "is empty: name people, groups, org units, everyone or new starters")
+                        FieldError("audience", _("is empty: name people, groups, org units, everyone or new starters"))
                     )
                 elif not audience.new_starters and not reached.exists():
                     # New starters reach people hired later; any other audience that reaches nobody is a mistake.
-                    errors.append(FieldError("audience", NOBODY_MATCHES))
+                    errors.append(FieldError("audience", str(NOBODY_MATCHES)))
     if "items" in given or creating:
         clean["items"] = _clean_items(actor.tenant_id, data.items, errors)
     if "due_from" in given and data.due_from is None:
-        errors.append(FieldError("due_from", "must be assignment or hire_date"))
+        errors.append(FieldError("due_from", _("must be assignment or hire_date")))
     else:
         clean["due_from"] = data.due_from or (rule.due_from if rule else "assignment")
     if {"due_date", "due_in_days"} & set(given):
@@ -137,20 +145,27 @@ def clean_rule_input(*, actor: Person, data: RuleInput, rule: AssignmentRule | N
     if "recurrence_weeks" in given:
         weeks = data.recurrence_weeks
         if weeks is not None and not 1 <= weeks <= MAX_RECURRENCE_WEEKS:
-            errors.append(FieldError("recurrence_weeks", f"must be a whole number from 1 to {MAX_RECURRENCE_WEEKS}"))
+            errors.append(
+                FieldError(
+                    "recurrence_weeks", _("must be a whole number from 1 to %(max)s") % {"max": MAX_RECURRENCE_WEEKS}
+                )
+            )
         else:
             clean["recurrence_weeks"] = weeks
     clean.update(clean_priority_note_reminders(given, errors, tenant_id=actor.tenant_id))
     if "certificate" in given:
         if data.certificate is None:
-            errors.append(FieldError("certificate", "must be true or false"))
+            errors.append(FieldError("certificate", _("must be true or false")))
         else:
             clean["certificate"] = data.certificate
     if "recert_window_days" in given:
         window = data.recert_window_days
         if window is not None and not 0 <= window <= MAX_RECERT_WINDOW_DAYS:
             errors.append(
-                FieldError("recert_window_days", f"must be a whole number from 0 to {MAX_RECERT_WINDOW_DAYS} or null")
+                FieldError(
+                    "recert_window_days",
+                    _("must be a whole number from 0 to %(max)s or null") % {"max": MAX_RECERT_WINDOW_DAYS},
+                )
             )
         else:
             clean["recert_window_days"] = window
@@ -181,14 +196,21 @@ def _window_misfits(clean: dict[str, Any], rule: AssignmentRule | None) -> list[
         return [
             FieldError(
                 "recert_window_days",
-                f"must be at most half the shortest validity among the items: at most {limit} days"
-                f" for {shortest} month{'s' if shortest != 1 else ''}",
+                ngettext(
+                    "must be at most half the shortest validity among the items: at most %(limit)s days"
+                    " for %(months)s month",
+                    "must be at most half the shortest validity among the items: at most %(limit)s days"
+                    " for %(months)s months",
+                    shortest,
+                )
+                % {"limit": limit, "months": shortest},
             )
         ]
     return [
         FieldError(
             f"items[{index}].validity_months",
-            f"is too short for the recertification window of {window} days (a window is at most half the validity)",
+            _("is too short for the recertification window of %(window)s days (a window is at most half the validity)")
+            % {"window": window},
         )
         for index, months in enumerate(validities)
         if months is not None and recert_window_limit(months) < window
@@ -197,10 +219,10 @@ def _window_misfits(clean: dict[str, Any], rule: AssignmentRule | None) -> list[
 
 def _clean_items(tenant_id: int, items: list[RuleItemInput] | None, errors: list[FieldError]) -> list[dict[str, Any]]:
     if not items:
-        errors.append(FieldError("items", "give at least one item {target, visibility, validity_months}"))
+        errors.append(FieldError("items", _("give at least one item {target, visibility, validity_months}")))
         return []
     if len(items) > MAX_RULE_ITEMS:
-        errors.append(FieldError("items", f"at most {MAX_RULE_ITEMS} items"))
+        errors.append(FieldError("items", _("at most %(max)s items") % {"max": MAX_RULE_ITEMS}))
         return []
     clean: list[dict[str, Any]] = []
     seen: set[tuple[str, int]] = set()
@@ -217,11 +239,14 @@ def _clean_items(tenant_id: int, items: list[RuleItemInput] | None, errors: list
         validity = item.validity_months
         if validity is not None and not 1 <= validity <= MAX_VALIDITY_MONTHS:
             errors.append(
-                FieldError(f"{where}.validity_months", f"must be a whole number from 1 to {MAX_VALIDITY_MONTHS}")
+                FieldError(
+                    f"{where}.validity_months",
+                    _("must be a whole number from 1 to %(max)s") % {"max": MAX_VALIDITY_MONTHS},
+                )
             )
             continue
         if (target.type, target.id) in seen:
-            errors.append(FieldError(f"{where}.target", "is listed twice"))
+            errors.append(FieldError(f"{where}.target", _("is listed twice")))
             continue
         seen.add((target.type, target.id))
         clean.append(
@@ -266,7 +291,7 @@ def audience_people(
     )
     if failed and not isinstance(actor, SystemActor):
         raise ValidationFailed(
-            detail="Invalid audience",
+            detail=_("Invalid audience"),
             errors=[FieldError("audience.person_ids", f"{f['person_id']}: {f['reason']}") for f in failed],
         )
     union = Q(pk__in=[])
@@ -516,7 +541,7 @@ def _lock_audience_groups(rule: AssignmentRule) -> None:
     )
     missing = [gid for gid in group_ids if gid not in found]
     if missing:
-        raise ValidationFailed.on("audience.group_ids", f"no group with id {missing[0]}")
+        raise ValidationFailed.on("audience.group_ids", _("no group with id %(id)s") % {"id": missing[0]})
 
 
 def rules_reconcile_all(*, tenant_id: int | None = None) -> int:
@@ -710,7 +735,7 @@ def rule_set_active(
     with transaction.atomic():
         rule = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
         if rule.deleted_at is not None:
-            raise Conflict(detail="This rule is deleted: it can no longer be paused or resumed")
+            raise Conflict(detail=_("This rule is deleted: it can no longer be paused or resumed"))
         if rule.active == active:
             return rule, {"added": 0, "removed": 0}
         rule.active = active
@@ -774,9 +799,9 @@ def rule_preview(
     try:
         with transaction.atomic():
             if rule is None:
-                saved, _ = rule_create(actor=actor, data=data)
+                saved, _outcome = rule_create(actor=actor, data=data)
             else:
-                saved, _ = rule_update(actor=actor, rule=rule, data=data, timing_policy=timing_policy)
+                saved, _outcome = rule_update(actor=actor, rule=rule, data=data, timing_policy=timing_policy)
             outcome = {"after": _open_rule_state(tenant_id, saved), "rule_id": saved.pk}
             raise _Rollback
     except _Rollback:

@@ -5,6 +5,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from duecourse.assignments import permissions
 from duecourse.assignments.domain import DEFAULT_REMINDER_PLAN, local_date, required_done_at
@@ -20,7 +23,7 @@ from duecourse.catalog.selectors import target_titles
 from duecourse.core import clock
 from duecourse.people.models import Person
 
-TYPE_LABELS = {"course": "Course", "path": "Learning path", "skill": "Skill"}
+TYPE_LABELS = {"course": gettext_lazy("Course"), "path": gettext_lazy("Learning path"), "skill": gettext_lazy("Skill")}
 
 ASSIGNMENT_CSV_COLUMNS = [
     "id",
@@ -219,17 +222,19 @@ class Item:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.assignment.status, self.assignment.status)
+        return str(STATUS_LABELS.get(self.assignment.status, self.assignment.status))
 
     @property
     def type_label(self) -> str:
-        return TYPE_LABELS[self.assignment.target_type]
+        return str(TYPE_LABELS[self.assignment.target_type])
 
     @property
     def priority_label(self) -> str:
         """ "High priority" or "Low priority"; nothing for the default, which needs no mention."""
         priority = self.assignment.priority
-        return "" if priority == DEFAULT_PRIORITY else f"{Priority(priority).label} priority"
+        if priority == DEFAULT_PRIORITY:
+            return ""
+        return _("%(priority)s priority") % {"priority": Priority(priority).label}
 
     @property
     def is_high_priority(self) -> bool:
@@ -249,24 +254,27 @@ def due_text(*, status: str, due_date: dt.date | None, today: dt.date, recertify
     (`status.STATUS_RULE`); the local date only counts the days. A recertification not yet overdue is
     "Recertify by" its date (the day the completion it renews expires)."""
     if status == AssignmentStatus.EXEMPT:
-        return "Exempt: not expected while the exemption runs", ""
+        return _("Exempt: not expected while the exemption runs"), ""
     if due_date is None:
-        return "No due date", ""
+        return _("No due date"), ""
+    day = date_format(due_date, "j M Y")
     if recertifying and status in (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS):
-        return f"Recertify by {due_date:%-d %b %Y}", "warning" if (due_date - today).days <= 7 else ""
+        return _("Recertify by %(day)s") % {"day": day}, "warning" if (due_date - today).days <= 7 else ""
     if status in (AssignmentStatus.COMPLETED, AssignmentStatus.EXPIRED):
-        return f"Was due {due_date:%-d %b %Y}", ""
+        return _("Was due %(day)s") % {"day": day}, ""
     days = (due_date - today).days
     if status == AssignmentStatus.OVERDUE:
         late = max(-days, 0)
-        return ("Overdue" if late == 0 else f"{late} day{'s' if late != 1 else ''} overdue"), "danger"
+        if late == 0:
+            return _("Overdue"), "danger"
+        return ngettext("%(n)s day overdue", "%(n)s days overdue", late) % {"n": late}, "danger"
     if days < 0:  # withdrawn, or the person moved zone since the due instant was set
-        return f"Was due {due_date:%-d %b %Y}", ""
+        return _("Was due %(day)s") % {"day": day}, ""
     if days == 0:
-        return "Due today", "warning"
+        return _("Due today"), "warning"
     if days == 1:
-        return "Due tomorrow", "warning"
-    return f"Due in {days} days", "warning" if days <= 7 else ""
+        return _("Due tomorrow"), "warning"
+    return ngettext("Due in %(n)s day", "Due in %(n)s days", days) % {"n": days}, "warning" if days <= 7 else ""
 
 
 def is_recertifying(assignment) -> bool:
@@ -281,13 +289,29 @@ def validity_note(assignment, *, now: dt.datetime, is_self: bool) -> str:
     if not is_recertifying(assignment):
         return ""
     zone = assignment.person.timezone
-    whose = "Your completion" if is_self else "Completion"
     previous = assignment.completions_after
-    of = f" of {local_date(previous, zone):%-d %b %Y}" if previous else ""
-    until = f"{local_date(assignment.expires_at, zone):%-d %b %Y}"
-    if assignment.expires_at > now:
-        return f"{whose}{of} is valid until {until}."
-    return f"{whose}{of} expired on {until}."
+    values = {
+        "day": date_format(local_date(previous, zone), "j M Y") if previous else "",
+        "until": date_format(local_date(assignment.expires_at, zone), "j M Y"),
+    }
+    valid = assignment.expires_at > now
+    if previous and is_self:
+        text = (
+            _("Your completion of %(day)s is valid until %(until)s.")
+            if valid
+            else _("Your completion of %(day)s expired on %(until)s.")
+        )
+    elif previous:
+        text = (
+            _("Completion of %(day)s is valid until %(until)s.")
+            if valid
+            else _("Completion of %(day)s expired on %(until)s.")
+        )
+    elif is_self:
+        text = _("Your completion is valid until %(until)s.") if valid else _("Your completion expired on %(until)s.")
+    else:
+        text = _("Completion is valid until %(until)s.") if valid else _("Completion expired on %(until)s.")
+    return text % values
 
 
 def _completion_dates(
@@ -406,10 +430,10 @@ def is_remindable(assignment) -> bool:
 
 def _action_label(assignment) -> str:
     if assignment.status == AssignmentStatus.COMPLETED:
-        return "Review"
+        return _("Review")
     if assignment.status == AssignmentStatus.EXPIRED:
-        return "Retake"
-    return "Continue" if assignment.progress > 0 else "Begin"
+        return _("Retake")
+    return _("Continue") if assignment.progress > 0 else _("Begin")
 
 
 def present(
@@ -428,7 +452,7 @@ def present(
         )
         item = Item(
             assignment=a,
-            title=titles.get((a.target_type, a.target_id), "(removed from the catalog)"),
+            title=titles.get((a.target_type, a.target_id), _("(removed from the catalog)")),
             why=explain_assignment(a),
             due_text=text,
             due_tone=tone,

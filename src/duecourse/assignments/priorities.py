@@ -1,12 +1,13 @@
 """How important an assignment is, and the order My learning sorts by (high first)."""
 
 from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
 
 
 class Priority(TextChoices):
-    HIGH = "high", "High"
-    MEDIUM = "medium", "Medium"
-    LOW = "low", "Low"
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
 
 
 DEFAULT_PRIORITY = Priority.MEDIUM

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from duecourse.assignments import forecast, permissions
 from duecourse.assignments.domain import all_done, renewed_expires_at, required_done_at
@@ -204,28 +205,28 @@ def _resolve_person(tenant_id: int, person_id, email) -> Person:
     if person_id is not None:
         person = Person.objects.filter(tenant_id=tenant_id, pk=person_id).first()
         if person is None:
-            raise NotFound.on("person_id", f"no person with id {person_id}")
+            raise NotFound.on("person_id", _("no person with id %(person_id)s") % {"person_id": person_id})
         return person
     if email:
         person = Person.objects.filter(tenant_id=tenant_id, email=str(email).strip().lower()).first()
         if person is None:
-            raise NotFound.on("email", f"no person with email {email}")
+            raise NotFound.on("email", _("no person with email %(email)s") % {"email": email})
         return person
-    raise ValidationFailed.on("person_id", "give person_id or email")
+    raise ValidationFailed.on("person_id", _("give person_id or email"))
 
 
 def _resolve_course(tenant_id: int, course_id, course_code) -> Course:
     if course_id is not None:
         course = Course.objects.filter(tenant_id=tenant_id, pk=course_id).first()
         if course is None:
-            raise NotFound.on("course_id", f"no course with id {course_id}")
+            raise NotFound.on("course_id", _("no course with id %(course_id)s") % {"course_id": course_id})
         return course
     if course_code:
         course = Course.objects.filter(tenant_id=tenant_id, code=course_code).first()
         if course is None:
-            raise NotFound.on("course_code", f"no course with code {course_code}")
+            raise NotFound.on("course_code", _("no course with code %(course_code)s") % {"course_code": course_code})
         return course
-    raise ValidationFailed.on("course_id", "give course_id or course_code")
+    raise ValidationFailed.on("course_id", _("give course_id or course_code"))
 
 
 def progress_record(
@@ -247,14 +248,14 @@ def progress_record(
     tenant_id = actor.tenant_id
     errors: list[FieldError] = []
     if progress is not None and (isinstance(progress, bool) or not 0 <= progress <= 100):
-        errors.append(FieldError("progress", "must be a whole number from 0 to 100"))
+        errors.append(FieldError("progress", _("must be a whole number from 0 to 100")))
     if progress is None and completed_at is None:
-        errors.append(FieldError("progress", "give progress or completed_at"))
+        errors.append(FieldError("progress", _("give progress or completed_at")))
     now = clock.now()
     if completed_at is not None and completed_at > now + dt.timedelta(minutes=5):
-        errors.append(FieldError("completed_at", "is in the future"))
+        errors.append(FieldError("completed_at", _("is in the future")))
     if errors:
-        raise ValidationFailed(detail="Invalid progress", errors=errors)
+        raise ValidationFailed(detail=_("Invalid progress"), errors=errors)
     person = _resolve_person(tenant_id, person_id, email)
     course = _resolve_course(tenant_id, course_id, course_code)
     entry = ProgressEntry(

@@ -6,6 +6,9 @@ notifications sits above assignments and owns the templates."""
 from collections.abc import Collection
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from duecourse.assignments.domain import RECIPIENT_LABELS, validate_reminder_plan
 from duecourse.assignments.signals import reminder_template_names
 
@@ -13,7 +16,7 @@ from duecourse.assignments.signals import reminder_template_names
 def template_names(tenant_id: int) -> set[str]:
     """The message template names a reminder rule of this tenant may give."""
     answers = reminder_template_names.send(sender=None, tenant_id=tenant_id)
-    return {name for _, names in answers for name in names or ()}
+    return {name for _receiver, names in answers for name in names or ()}
 
 
 def _names_a_template(plan: object) -> bool:
@@ -31,17 +34,18 @@ def clean_reminder_plan(plan: object, *, tenant_id: int) -> list[dict] | None:
 def describe_plan(plan: list[dict[str, Any]] | None) -> list[str]:
     """A plan in words, a line a reminder (None is the standard plan; [] none at all)."""
     if plan is None:
-        return ["Learner, 3 days before the due date"]
+        return [_("Learner, 3 days before the due date")]
     if not plan:
         return []
     lines = []
     for rule in plan:
         days = rule["days"]
-        when = (
-            "on the due date"
-            if days == 0
-            else f"{abs(days)} day{'s' if abs(days) != 1 else ''} {'before' if days > 0 else 'after'} the due date"
-        )
-        template = f" (message “{rule['template']}”)" if rule.get("template") else ""
-        lines.append(f"{', '.join(RECIPIENT_LABELS[r] for r in rule['recipients'])}, {when}{template}")
+        if days == 0:
+            when = _("on the due date")
+        elif days > 0:
+            when = ngettext("%(n)s day before the due date", "%(n)s days before the due date", days) % {"n": days}
+        else:
+            when = ngettext("%(n)s day after the due date", "%(n)s days after the due date", -days) % {"n": -days}
+        template = " " + _("(message “%(name)s”)") % {"name": rule["template"]} if rule.get("template") else ""
+        lines.append(f"{', '.join(str(RECIPIENT_LABELS[r]) for r in rule['recipients'])}, {when}{template}")
     return lines

@@ -6,6 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
+
 from duecourse.assignments import living_rules
 from duecourse.assignments.audit import audit_events
 from duecourse.assignments.models import AssignmentRule
@@ -18,19 +22,27 @@ from duecourse.groups.domain import GroupState, archived_day
 from duecourse.groups.models import Group
 from duecourse.people.models import Person
 
-AUDIENCE_LABELS = {"departments": "Department", "sites": "Site", "regions": "Region"}
-VISIBILITY_LABELS = {"required": "Required", "optional": "Optional", "hidden": "Hidden"}
+AUDIENCE_LABELS = {
+    "departments": gettext_lazy("Department"),
+    "sites": gettext_lazy("Site"),
+    "regions": gettext_lazy("Region"),
+}
+VISIBILITY_LABELS = {
+    "required": gettext_lazy("Required"),
+    "optional": gettext_lazy("Optional"),
+    "hidden": gettext_lazy("Hidden"),
+}
 TIMING_POLICY_WORDS = {
-    "keep": "open assignments kept their due dates",
-    "extend": "open assignments moved only where the new date is later",
-    "recompute": "open assignments were re-dated from the new timing",
+    "keep": gettext_lazy("open assignments kept their due dates"),
+    "extend": gettext_lazy("open assignments moved only where the new date is later"),
+    "recompute": gettext_lazy("open assignments were re-dated from the new timing"),
 }
 ACTION_WORDS = {
-    "rule.create": "Created",
-    "rule.update": "Changed",
-    "rule.pause": "Paused",
-    "rule.resume": "Resumed",
-    "rule.delete": "Deleted",
+    "rule.create": gettext_lazy("Created"),
+    "rule.update": gettext_lazy("Changed"),
+    "rule.pause": gettext_lazy("Paused"),
+    "rule.resume": gettext_lazy("Resumed"),
+    "rule.delete": gettext_lazy("Deleted"),
 }
 PEOPLE_NAMED = 3  # an audience of people names the first few
 
@@ -75,21 +87,27 @@ class HistoryEntry:
 
 
 def validity_text(months: int | None) -> str:
-    return f"valid {months} month{'s' if months != 1 else ''}" if months else "no expiry"
+    if not months:
+        return _("no expiry")
+    return ngettext("valid %(n)s month", "valid %(n)s months", months) % {"n": months}
 
 
 def due_text(due_date: dt.date | str | None, due_in_days: int | None, due_from: str) -> str:
     if due_date:
         day = dt.date.fromisoformat(due_date) if isinstance(due_date, str) else due_date
-        return f"On {day:%-d %b %Y}"
+        return _("On %(day)s") % {"day": date_format(day, "j M Y")}
     if due_in_days is not None:
-        base = "the hire date" if due_from == "hire_date" else "assignment"
-        return f"{due_in_days} day{'s' if due_in_days != 1 else ''} after {base}"
-    return "No due date"
+        values = {"n": due_in_days}
+        if due_from == "hire_date":
+            return ngettext("%(n)s day after the hire date", "%(n)s days after the hire date", due_in_days) % values
+        return ngettext("%(n)s day after assignment", "%(n)s days after assignment", due_in_days) % values
+    return _("No due date")
 
 
 def recurrence_text(weeks: int | None) -> str:
-    return f"Every {weeks} week{'s' if weeks != 1 else ''}" if weeks else "Once"
+    if not weeks:
+        return _("Once")
+    return ngettext("Every week", "Every %(n)s weeks", weeks) % {"n": weeks}
 
 
 class Names:
@@ -118,18 +136,26 @@ class Names:
 
     def audience(self, audience: dict[str, Any]) -> list[str]:
         """The audience in words, a part a line: groups, org units, people, everyone, new starters."""
-        parts = [f"Group: {self.groups.get(g, f'#{g} (deleted)')}" for g in audience.get("group_ids") or []]
+        parts = [
+            _("Group: %(name)s") % {"name": self.groups.get(g) or _("#%(id)s (deleted)") % {"id": g}}
+            for g in audience.get("group_ids") or []
+        ]
         for key, label in AUDIENCE_LABELS.items():
             parts += [f"{label}: {name}" for name in audience.get(key) or []]
         person_ids = audience.get("person_ids") or []
         if person_ids:
             named = ", ".join(self.people.get(p, f"#{p}") for p in person_ids[:PEOPLE_NAMED])
-            more = f" and {len(person_ids) - PEOPLE_NAMED} more" if len(person_ids) > PEOPLE_NAMED else ""
-            parts.append(f"{len(person_ids)} {'person' if len(person_ids) == 1 else 'people'}: {named}{more}")
+            if len(person_ids) > PEOPLE_NAMED:
+                more = len(person_ids) - PEOPLE_NAMED
+                named = _("%(names)s and %(more)s more") % {"names": named, "more": more}
+            count = len(person_ids)
+            parts.append(
+                ngettext("%(n)s person: %(names)s", "%(n)s people: %(names)s", count) % {"n": count, "names": named}
+            )
         if audience.get("everyone"):
-            parts.append("Everyone")
+            parts.append(_("Everyone"))
         if audience.get("new_starters"):
-            parts.append("New starters")
+            parts.append(_("New starters"))
         return parts
 
     def archived_groups(self, audience: dict[str, Any]) -> list[str]:
@@ -145,9 +171,9 @@ class Names:
             type=item["target_type"],
             id=item["target_id"],
             title=self.title(item["target_type"], item["target_id"]),
-            type_label=TYPE_LABELS.get(item["target_type"], item["target_type"]),
+            type_label=str(TYPE_LABELS.get(item["target_type"], item["target_type"])),
             visibility=item["visibility"],
-            visibility_label=VISIBILITY_LABELS.get(item["visibility"], item["visibility"]),
+            visibility_label=str(VISIBILITY_LABELS.get(item["visibility"], item["visibility"])),
             validity_text=validity_text(item["validity_months"]),
         )
 
@@ -159,8 +185,12 @@ class Names:
 def archived_group_notice(name: str, group: GroupState) -> str:
     """What a configuration says of a group in its audience that was archived: 'Group Engineering was removed
     by the identity provider on 7 Dec 2026 — this configuration now reaches nobody through it'."""
-    how = group.archived_reason or "archived"
-    return f"Group {name} was {how} on {archived_day(group)} — this configuration now reaches nobody through it"
+    how = group.archived_reason or _("archived")
+    return _("Group %(name)s was %(how)s on %(day)s — this configuration now reaches nobody through it") % {
+        "name": name,
+        "how": how,
+        "day": archived_day(group),
+    }
 
 
 def present_rules(tenant_id: int, rules: list[AssignmentRule], holders: dict[int, int] | None = None) -> list[RuleView]:
@@ -173,13 +203,13 @@ def present_rules(tenant_id: int, rules: list[AssignmentRule], holders: dict[int
             RuleView(
                 rule=rule,
                 state=state,
-                state_label=living_rules.RULE_STATES[state],
+                state_label=str(living_rules.RULE_STATES[state]),
                 audience=names.audience(rule.audience),
                 items=[names.item(item) for item in snapshot["items"]],
                 due=due_text(rule.due_date, rule.due_in_days, rule.due_from),
                 recurrence=recurrence_text(rule.recurrence_weeks),
-                priority=Priority(rule.priority).label,
-                reminders=describe_plan(rule.reminders) or ["No reminders"],
+                priority=str(Priority(rule.priority).label),
+                reminders=describe_plan(rule.reminders) or [_("No reminders")],
                 holders=(holders or {}).get(rule.pk, 0),
                 warnings=names.archived_groups(rule.audience),
             )
@@ -193,11 +223,13 @@ def _fields(value: Any) -> dict[str, Any]:
 
 
 def _on_off(value: Any) -> str:
-    return "on" if value else "off"
+    return _("on") if value else _("off")
 
 
 def _window(value: Any) -> str:
-    return f"{value} days" if value is not None else "the organisation's default"
+    if value is None:
+        return _("the organisation's default")
+    return ngettext("%(n)s day", "%(n)s days", value) % {"n": value}
 
 
 def describe_changes(names: Names, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
@@ -212,33 +244,36 @@ def describe_changes(names: Names, before: dict[str, Any], after: dict[str, Any]
         lines.append(f"{label}: {new}" if creating else f"{label}: {old} → {new}")
 
     if changed("name") and not creating:
-        say("Name", before["name"], after["name"])
+        say(_("Name"), before["name"], after["name"])
     if changed("audience"):
         old_audience = "" if creating else "; ".join(names.audience(_fields(before["audience"])))
-        say("Audience", old_audience, "; ".join(names.audience(_fields(after["audience"]))) or "nobody")
+        say(_("Audience"), old_audience, "; ".join(names.audience(_fields(after["audience"]))) or _("nobody"))
     if changed("items"):
         lines += _item_changes(names, before.get("items") or [], after["items"])
     due_keys = ("due_date", "due_in_days", "due_from")
     if any(changed(k) for k in due_keys) and all(k in after for k in due_keys):
         old = {} if creating else before
         old_due = due_text(old.get("due_date"), old.get("due_in_days"), old.get("due_from", ""))
-        say("Due", old_due, due_text(after["due_date"], after["due_in_days"], after["due_from"]))
+        say(pgettext("due date", "Due"), old_due, due_text(after["due_date"], after["due_in_days"], after["due_from"]))
     simple = (
-        ("recurrence_weeks", "Repeats", recurrence_text),
-        ("priority", "Priority", lambda v: Priority(v).label if v in Priority.values else str(v)),
-        ("reminders", "Reminders", lambda v: "; ".join(describe_plan(v)) or "none"),
-        ("certificate", "Certificates", _on_off),
-        ("recert_window_days", "Recertification window", _window),
+        ("recurrence_weeks", _("Repeats"), recurrence_text),
+        ("priority", _("Priority"), lambda v: str(Priority(v).label) if v in Priority.values else str(v)),
+        ("reminders", _("Reminders"), lambda v: "; ".join(describe_plan(v)) or _("none")),
+        ("certificate", _("Certificates"), _on_off),
+        ("recert_window_days", _("Recertification window"), _window),
     )
     for key, label, words in simple:
         if changed(key) and not (creating and after[key] in (None, False) and key != "reminders"):
             say(label, "" if creating else words(before[key]), words(after[key]))
     if changed("note"):
-        lines.append(f"Note: {after['note'] or '(none)'}" if creating or not before["note"] else "Note changed")
+        if creating or not before["note"]:
+            lines.append(_("Note: %(note)s") % {"note": after["note"] or _("(none)")})
+        else:
+            lines.append(_("Note changed"))
     if changed("active") and not creating:
-        lines.append("Resumed" if after["active"] else "Paused")
+        lines.append(_("Resumed") if after["active"] else _("Paused"))
     if "deleted_at" in after and "deleted_at" in before and bool(before["deleted_at"]) != bool(after["deleted_at"]):
-        lines.append("Deleted" if after["deleted_at"] else "Restored")
+        lines.append(_("Deleted") if after["deleted_at"] else _("Restored"))
     return lines
 
 
@@ -246,8 +281,8 @@ def _item_changes(names: Names, before: list[dict[str, Any]], after: list[dict[s
     key = lambda item: (item["target_type"], item["target_id"])  # noqa: E731
     old = {key(i): i for i in before}
     new = {key(i): i for i in after}
-    lines = [f"Added {names.item_words(i)}" for k, i in new.items() if k not in old]
-    lines += [f"Removed {names.title(*k)}" for k in old if k not in new]
+    lines = [_("Added %(item)s") % {"item": names.item_words(i)} for k, i in new.items() if k not in old]
+    lines += [_("Removed %(title)s") % {"title": names.title(*k)} for k in old if k not in new]
     for k, item in new.items():
         was = old.get(k)
         if was is None:
@@ -268,7 +303,7 @@ def _event_reason(event: AuditEvent, changes: list[str], snapshot_due_changed: b
     if event.action == "rule.update" and event.reason.startswith("timing_policy="):
         policy = event.reason.removeprefix("timing_policy=")
         if snapshot_due_changed and policy in TIMING_POLICY_WORDS:
-            changes = [*changes, f"Timing change: {TIMING_POLICY_WORDS[policy]}"]
+            changes = [*changes, _("Timing change: %(policy)s") % {"policy": TIMING_POLICY_WORDS[policy]}]
         return changes, ""
     return changes, event.reason
 
@@ -288,21 +323,21 @@ def rule_history(rule: AssignmentRule) -> list[HistoryEntry]:
         if event.action in ("rule.pause", "rule.resume"):
             changes: list[str] = []
         elif event.action == "rule.delete":
-            changes = ["Its open assignments that nothing else holds were withdrawn"]
+            changes = [_("Its open assignments that nothing else holds were withdrawn")]
         else:
             changes = describe_changes(names, before, after)
         due_changed = any(before.get(k) != after.get(k) for k in ("due_date", "due_in_days", "due_from"))
         changes, reason = _event_reason(event, changes, due_changed and event.action == "rule.update")
         if event.actor_id:
-            actor = actors.get(event.actor_id, f"Person #{event.actor_id}")
+            actor = actors.get(event.actor_id) or _("Person #%(id)s") % {"id": event.actor_id}
         else:
-            actor = event.actor_label or "System"
+            actor = event.actor_label or _("System")
         entries.append(
             HistoryEntry(
                 at=event.at,
                 actor=actor,
                 actor_id=event.actor_id if event.actor_id in actors else None,
-                action=ACTION_WORDS.get(event.action, event.action),
+                action=str(ACTION_WORDS.get(event.action, event.action)),
                 changes=changes,
                 reason=reason,
             )

@@ -1,6 +1,7 @@
 import datetime as dt
 from typing import Any, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
@@ -262,7 +263,7 @@ class AssignmentFilterIn(Schema):
 
     def to_query(self) -> AssignmentQuery:
         if self.scope == "subtree" and self.manager_id is None:
-            raise ValidationFailed.on("scope", "subtree needs manager_id (whose reports, at any depth)")
+            raise ValidationFailed.on("scope", _("subtree needs manager_id (whose reports, at any depth)"))
         return AssignmentQuery(
             person_id=self.person_id,
             statuses=[str(s) for s in self.status] if self.status else None,

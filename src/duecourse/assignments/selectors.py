@@ -30,6 +30,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan, LessThan, LessThanOrEqual
+from django.utils.translation import gettext, gettext_lazy
 
 from duecourse.assignments import forecast, permissions
 from duecourse.assignments.escalation import NO_TIER, escalation_tiers
@@ -761,13 +762,16 @@ def explain_sources(sources, *, due_date: dt.date | None, due_date_manual: bool,
     """(summary, where the due date came from) from the sources (models or `SourceRow`s) and due-date facts."""
     sources = _by_due_date(sources)
     if due_date_manual:
-        due_from = due_explanation or "set by hand"
+        due_from = due_explanation or gettext("set by hand")
     elif due_date is None:
-        due_from = "no source sets a due date"
+        due_from = gettext("no source sets a due date")
     else:
         winner = next((s for s in sources if s.due_date == due_date), None)
-        due_from = f"{winner.label}: {winner.due_rule}" if winner else "earliest source"
-    summary = "Source: " + "; ".join(s.label for s in sources) if sources else "No remaining source"
+        due_from = f"{winner.label}: {winner.due_rule}" if winner else gettext("earliest source")
+    if sources:
+        summary = gettext("Source: %(sources)s") % {"sources": "; ".join(s.label for s in sources)}
+    else:
+        summary = gettext("No remaining source")
     return summary, due_from
 
 
@@ -801,13 +805,13 @@ AUDIENCE_KEYS = {
     "new_starters": "new_starters",
 }
 AUDIENCE_KIND_LABELS = {
-    "group": "Groups",
-    "department": "Departments",
-    "site": "Sites",
-    "region": "Regions",
-    "people": "People",
-    "everyone": "Everyone",
-    "new_starters": "New starters",
+    "group": gettext_lazy("Groups"),
+    "department": gettext_lazy("Departments"),
+    "site": gettext_lazy("Sites"),
+    "region": gettext_lazy("Regions"),
+    "people": gettext_lazy("People"),
+    "everyone": gettext_lazy("Everyone"),
+    "new_starters": gettext_lazy("New starters"),
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import BooleanField, Case, Q, QuerySet, Sum, Value, When
+from django.utils.translation import gettext as _
 
 from duecourse.assignments import fanout, permissions
 from duecourse.assignments.domain import DueSpec, overload_threshold_in
@@ -62,11 +63,17 @@ def resolve_target(tenant_id: int, target: TargetRef, where: str = "target") -> 
     if obj is None:
         raise not_found(target.type.capitalize() if target.type != "path" else "Learning path")
     if not catalog.target_is_assignable(obj):
-        raise ValidationFailed.on(where, f"{target.type} {target.id} is {obj.status}; only active ones can be assigned")
+        raise ValidationFailed.on(
+            where,
+            _("%(type)s %(id)s is %(status)s; only active ones can be assigned")
+            % {"type": target.type, "id": target.id, "status": obj.status},
+        )
     required = catalog.target_required_course_ids(target_type=target.type, target_id=target.id)
     if not required:
         raise ValidationFailed.on(
-            where, f"{target.type} {target.id} has no required course, so it could never be completed"
+            where,
+            _("%(type)s %(id)s has no required course, so it could never be completed")
+            % {"type": target.type, "id": target.id},
         )
     return fanout.TargetSpec(
         type=target.type,
@@ -78,23 +85,29 @@ def resolve_target(tenant_id: int, target: TargetRef, where: str = "target") -> 
 
 def clean_due(*, due_date: dt.date | None, due_in_days: int | None, from_hire_date: bool = False) -> DueSpec:
     if due_date is not None and due_in_days is not None:
-        raise ValidationFailed.on("due_in_days", "give due_date or due_in_days, not both")
+        raise ValidationFailed.on("due_in_days", _("give due_date or due_in_days, not both"))
     if due_date is not None:
         if not EARLIEST_DUE_DATE <= due_date <= LATEST_DUE_DATE:
             raise ValidationFailed.on(
-                "due_date", f"must be a date between {EARLIEST_DUE_DATE.year} and {LATEST_DUE_DATE.year}"
+                "due_date",
+                _("must be a date between %(earliest)s and %(latest)s")
+                % {"earliest": EARLIEST_DUE_DATE.year, "latest": LATEST_DUE_DATE.year},
             )
         return DueSpec(fixed=due_date)
     if due_in_days is not None:
         if not 0 <= due_in_days <= MAX_DUE_DAYS:
-            raise ValidationFailed.on("due_in_days", f"must be a whole number of days from 0 to {MAX_DUE_DAYS}")
+            raise ValidationFailed.on(
+                "due_in_days", _("must be a whole number of days from 0 to %(max)s") % {"max": MAX_DUE_DAYS}
+            )
         return DueSpec(days=due_in_days, from_hire_date=from_hire_date)
     return DueSpec()
 
 
 def _clean_small_int(value: int | None, key: str, low: int, high: int, errors: list[FieldError]) -> int | None:
     if value is not None and not low <= value <= high:
-        errors.append(FieldError(key, f"must be a whole number from {low} to {high}"))
+        errors.append(
+            FieldError(key, _("must be a whole number from %(low)s to %(high)s") % {"low": low, "high": high})
+        )
         return None
     return value
 
@@ -114,7 +127,7 @@ def clean_common(terms: AssignmentTerms, *, tenant_id: int) -> CommonInput:
     clean = CommonInput(priority=terms.priority.value)
     for key, value, limit in (("note", terms.note, MAX_NOTE_LENGTH), ("reason", terms.reason, MAX_REASON_LENGTH)):
         if len(value) > limit or "\x00" in value:
-            errors.append(FieldError(key, f"must be text of at most {limit} characters"))
+            errors.append(FieldError(key, _("must be text of at most %(limit)s characters") % {"limit": limit}))
         else:
             setattr(clean, key, value.strip())
     try:
@@ -126,7 +139,7 @@ def clean_common(terms: AssignmentTerms, *, tenant_id: int) -> CommonInput:
     )
     clean.validity_months = _clean_small_int(terms.validity_months, "validity_months", 1, MAX_VALIDITY_MONTHS, errors)
     if errors:
-        raise ValidationFailed(detail="Invalid assignment", errors=errors)
+        raise ValidationFailed(detail=_("Invalid assignment"), errors=errors)
     return clean
 
 
@@ -246,7 +259,7 @@ def assignment_create(*, actor: Person, data: AssignmentInput) -> tuple[Assignme
             raise forbidden("assign to this person")
         raise not_found("Person")
     if not person.active:
-        raise ValidationFailed.on("person_id", "this person is deactivated")
+        raise ValidationFailed.on("person_id", _("this person is deactivated"))
     target = resolve_target(actor.tenant_id, data.target)
     due = clean_due(due_date=data.due_date, due_in_days=data.due_in_days)
     common = clean_common(data, tenant_id=actor.tenant_id)
@@ -279,9 +292,9 @@ def assignment_create_each(*, actor: Person, data: list[AssignmentInput]) -> lis
     """Several targets for one person as one change (the person page's form): each through
     `assignment_create`; when one is refused nothing is written."""
     if not data:
-        raise ValidationFailed.on("targets", "give at least one target")
+        raise ValidationFailed.on("targets", _("give at least one target"))
     if len(data) > MAX_TARGETS:
-        raise ValidationFailed.on("targets", f"at most {MAX_TARGETS} targets per call")
+        raise ValidationFailed.on("targets", _("at most %(max)s targets per call") % {"max": MAX_TARGETS})
     with transaction.atomic():
         return [assignment_create(actor=actor, data=item) for item in data]
 
@@ -310,7 +323,7 @@ def _params(data: AssignmentInput | BulkAssignInput) -> dict[str, Any]:
 # --- bulk ----------------------------------------------------------------------------------------
 def _names(names: list[str], where: str) -> list[str]:
     if any(not name.strip() for name in names):
-        raise ValidationFailed.on(where, "must be a list of names")
+        raise ValidationFailed.on(where, _("must be a list of names"))
     return list(dict.fromkeys(name.strip() for name in names))
 
 
@@ -322,7 +335,7 @@ NOT_A_REPORT = "you may assign only to your direct reports"
 def clean_emails(emails: list[str], where: str) -> list[str]:
     """The addresses as stored (lower case), each once; a malformed one is a 422 naming its index."""
     if len(emails) > MAX_ASSIGNEE_EMAILS:
-        raise ValidationFailed.on(where, f"at most {MAX_ASSIGNEE_EMAILS} email addresses per call")
+        raise ValidationFailed.on(where, _("at most %(max)s email addresses per call") % {"max": MAX_ASSIGNEE_EMAILS})
     clean: list[str] = []
     errors: list[FieldError] = []
     for index, raw in enumerate(emails):
@@ -331,7 +344,7 @@ def clean_emails(emails: list[str], where: str) -> list[str]:
         except ValueError as exc:
             errors.append(FieldError(f"{where}[{index}]", str(exc)))
     if errors:
-        raise ValidationFailed(detail="Invalid email addresses", errors=errors)
+        raise ValidationFailed(detail=_("Invalid email addresses"), errors=errors)
     return list(dict.fromkeys(clean))
 
 
@@ -402,7 +415,7 @@ def audience_parts(
     groups = {g.pk: g for g in Group.objects.filter(tenant_id=tenant_id, pk__in=group_ids)}
     for gid in group_ids:
         if gid not in groups:
-            raise ValidationFailed.on(f"{where}.group_ids", f"no group with id {gid}")
+            raise ValidationFailed.on(f"{where}.group_ids", _("no group with id %(gid)s") % {"gid": gid})
         members = Person.objects.filter(
             tenant_id=tenant_id, pk__in=GroupMember.objects.filter(group_id=gid).values("person_id")
         )
@@ -435,15 +448,15 @@ def audience_parts(
 def bulk_assign(*, actor: Person, data: BulkAssignInput) -> fanout.FanOutResult:
     targets_in = data.targets
     if not targets_in:
-        raise ValidationFailed.on("targets", "give at least one target")
+        raise ValidationFailed.on("targets", _("give at least one target"))
     if len(targets_in) > MAX_TARGETS:
-        raise ValidationFailed.on("targets", f"at most {MAX_TARGETS} targets per call")
+        raise ValidationFailed.on("targets", _("at most %(max)s targets per call") % {"max": MAX_TARGETS})
     # Targets first: an id from another tenant answers 404 whoever asks.
     targets = [resolve_target(actor.tenant_id, t, f"targets[{i}]") for i, t in enumerate(targets_in)]
     if not permissions.can_assign_at_all(actor):
         raise forbidden("assign training")
     if len({(t.type, t.id) for t in targets}) != len(targets):
-        raise ValidationFailed.on("targets", "a target is listed twice")
+        raise ValidationFailed.on("targets", _("a target is listed twice"))
     due = clean_due(due_date=data.due_date, due_in_days=data.due_in_days)
     common = clean_common(data, tenant_id=actor.tenant_id)
     dry_run = data.dry_run
@@ -457,7 +470,7 @@ def bulk_assign(*, actor: Person, data: BulkAssignInput) -> fanout.FanOutResult:
     )
     if not parts and not failed:
         raise ValidationFailed.on(
-            "assignees", "the audience is empty: name people (by id or email), groups, org units or everyone"
+            "assignees", _("the audience is empty: name people (by id or email), groups, org units or everyone")
         )
     result = fanout.FanOutResult()
     if parts:
@@ -503,13 +516,15 @@ def clean_priority_note_reminders(given: dict[str, Any], errors: list[FieldError
     clean: dict[str, Any] = {}
     if "priority" in given:
         if given["priority"] is None:
-            errors.append(FieldError("priority", "must be high, medium or low"))
+            errors.append(FieldError("priority", _("must be high, medium or low")))
         else:
             clean["priority"] = Priority(given["priority"]).value
     if "note" in given:
         note = given["note"] or ""
         if len(note) > MAX_NOTE_LENGTH:
-            errors.append(FieldError("note", f"must be text of at most {MAX_NOTE_LENGTH} characters"))
+            errors.append(
+                FieldError("note", _("must be text of at most %(max)s characters") % {"max": MAX_NOTE_LENGTH})
+            )
         else:
             clean["note"] = note.strip()
     if "reminders" in given:
@@ -543,12 +558,12 @@ def assignment_update(*, actor: Person, assignment: Assignment, data: Assignment
         editable["reminder_plan"] = editable.pop("reminders")
     changes.update(editable)
     if errors:
-        raise ValidationFailed(detail="Invalid change", errors=errors)
+        raise ValidationFailed(detail=_("Invalid change"), errors=errors)
     reason = data.reason or ""
     with transaction.atomic():
         locked = Assignment.objects.select_for_update().select_related("person").get(pk=assignment.pk)
         if locked.withdrawn_at is not None:
-            raise Conflict(detail="This assignment is withdrawn; assign again instead")
+            raise Conflict(detail=_("This assignment is withdrawn; assign again instead"))
         # Learning staff set values by hand; anyone else changes only their own source.
         source = None if permissions.assigns_tenant_wide(actor) else own.first()
         if source is not None:
@@ -653,7 +668,7 @@ def assignment_withdraw(*, actor: Person, assignment: Assignment, reason: str = 
         if locked.withdrawn_at is not None:
             return Withdrawal(locked, [])
         if locked.completed_at is not None:
-            raise Conflict(detail="A completed assignment cannot be withdrawn; completions are kept for history")
+            raise Conflict(detail=_("A completed assignment cannot be withdrawn; completions are kept for history"))
         sources = AssignmentSource.objects.filter(assignment=locked)
         if holds_own:
             removable = own

@@ -13,19 +13,22 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db.models import TextChoices
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 class AssignmentStatus(TextChoices):
-    ASSIGNED = "assigned", "Assigned"
-    IN_PROGRESS = "in_progress", "In progress"
-    COMPLETED = "completed", "Completed"
-    OVERDUE = "overdue", "Overdue"
-    EXPIRED = "expired", "Expired"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    EXEMPT = "exempt", "Exempt"
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    OVERDUE = "overdue", _("Overdue")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXEMPT = "exempt", _("Exempt")
 
 
-STATUS_LABELS: dict[str, str] = {status.value: str(status.label) for status in AssignmentStatus}
+# The labels are lazy: each reads in the language active where it is shown (str() one for JSON or a cache key).
+STATUS_LABELS: dict[str, str | Promise] = {status.value: status.label for status in AssignmentStatus}
 # Every status but withdrawn: what the team view and a person's training list show (and may filter by).
 OPEN_STATUSES: tuple[str, ...] = (
     AssignmentStatus.ASSIGNED,

@@ -13,6 +13,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from duecourse.assignments import living_rules, permissions, selectors
@@ -104,7 +106,7 @@ def training_for_view(request, kind: str, object_id: int):
     _require_view(actor)
     context = {
         "ref": ref,
-        "kind_label": org_units.LABELS.get(kind, "Group"),
+        "kind_label": org_units.LABELS.get(kind, _("Group")),
         "rows": _rows(actor, selectors.rules_for_audience(actor=actor, ref=ref)),
         "can_manage": permissions.can_manage_rules(actor),
         "add_url": reverse("assignments:training-create") + f"?kind={kind}&id={ref.object_id}",
@@ -152,7 +154,7 @@ class RuleEditor:
     def attach(self, exc: ValidationFailed) -> None:
         """A service's errors beside their fields: item rows, the audience, the item list, the fields."""
         for error in item_errors_from(exc.errors or [FieldError("", exc.detail)], self.rows):
-            name, _, part = error.field.partition(".")
+            name, _dot, part = error.field.partition(".")
             name = FORM_FIELDS.get(name, name)
             if name == "audience":
                 if part in AUDIENCE_FIELDS:
@@ -162,7 +164,7 @@ class RuleEditor:
             elif name == "items":
                 self.items_errors.append(error.message)
             elif name == "reminders":
-                self.reminders.add_error(None, f"Reminders: {error.message}")
+                self.reminders.add_error(None, _("Reminders: %(message)s") % {"message": error.message})
             elif name in self.form.fields:
                 self.form.add_error(name, error.message)
             else:
@@ -188,7 +190,7 @@ def _item_context(actor, rows: list[RuleItemRow]) -> dict:
     titles = target_titles(tenant_id=actor.tenant_id, targets={(t.type, t.id) for t in refs if t})
     for row, ref in zip(rows, refs, strict=True):
         row.title = titles.get((ref.type, ref.id), "") if ref else ""
-        row.type_label = TYPE_LABELS.get(ref.type, "") if ref else ""
+        row.type_label = str(TYPE_LABELS.get(ref.type, "")) if ref else ""
     chosen = {r.target for r in rows}
     addable = [(label, [o for o in options if o[0] not in chosen]) for label, options in active_targets(actor)]
     return {
@@ -296,12 +298,21 @@ def _rule_form_view(request, rule: AssignmentRule | None):
     except ValidationFailed as exc:
         editor.attach(exc)
         return _form_page(request, editor, status=422)
-    verb = "Created" if rule is None else "Saved"
-    messages.success(
-        request,
-        f"{verb} “{saved.name}”: {outcome['added']} assignment{'s' if outcome['added'] != 1 else ''} added, "
-        f"{outcome['removed']} removed.",
-    )
+    added, removed = outcome["added"], outcome["removed"]
+    values = {"name": saved.name, "added": added, "removed": removed}
+    if rule is None:
+        notice = ngettext(
+            "Created “%(name)s”: %(added)s assignment added, %(removed)s removed.",
+            "Created “%(name)s”: %(added)s assignments added, %(removed)s removed.",
+            added,
+        )
+    else:
+        notice = ngettext(
+            "Saved “%(name)s”: %(added)s assignment added, %(removed)s removed.",
+            "Saved “%(name)s”: %(added)s assignments added, %(removed)s removed.",
+            added,
+        )
+    messages.success(request, notice % values)
     return HttpResponseRedirect(reverse("assignments:training-detail", args=[saved.pk]))
 
 
@@ -382,14 +393,14 @@ def _set_active(request, rule_id: int, *, active: bool):
             return HttpResponseRedirect(reverse("assignments:training-detail", args=[rule.pk]))
         else:
             if active:
-                notice = (
-                    f"Resumed “{rule.name}”: {outcome['added']} assignments added, "
-                    f"{outcome['removed']} removed for people who joined or left while it was paused."
-                )
+                notice = _(
+                    "Resumed “%(name)s”: %(added)s assignments added, "
+                    "%(removed)s removed for people who joined or left while it was paused."
+                ) % {"name": rule.name, "added": outcome["added"], "removed": outcome["removed"]}
             else:
-                notice = (
-                    f"Paused “{rule.name}”: nobody loses anything; people who join get nothing until you resume it."
-                )
+                notice = _(
+                    "Paused “%(name)s”: nobody loses anything; people who join get nothing until you resume it."
+                ) % {"name": rule.name}
             messages.success(request, notice)
             return HttpResponseRedirect(reverse("assignments:training-detail", args=[rule.pk]))
     return _detail_page(request, rule, reason_form=form, status=422)
@@ -422,8 +433,12 @@ def training_delete_view(request, rule_id: int):
         else:
             messages.success(
                 request,
-                f"Deleted “{rule.name}”: {outcome['removed']} open assignment"
-                f"{'s' if outcome['removed'] != 1 else ''} no longer held by it; completed training stays.",
+                ngettext(
+                    "Deleted “%(name)s”: %(removed)s open assignment no longer held by it; completed training stays.",
+                    "Deleted “%(name)s”: %(removed)s open assignments no longer held by it; completed training stays.",
+                    outcome["removed"],
+                )
+                % {"name": rule.name, "removed": outcome["removed"]},
             )
             return HttpResponseRedirect(reverse("assignments:training-list"))
     context = {

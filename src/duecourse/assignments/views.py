@@ -11,10 +11,14 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from duecourse.assignments import calendar_feed, exemptions, living_rules, permissions, selectors, services
 from duecourse.assignments.choices import active_targets, org_unit_names, pickable_groups
+from duecourse.assignments.forecast import format_minutes
 from duecourse.assignments.forms import (
     AssignForm,
     AssignmentEditForm,
@@ -101,7 +105,7 @@ def my_calendar_card_view(request):
 @person_view
 def my_calendar_reset_view(request):
     calendar_feed.calendar_feed_reset(actor=request.actor)
-    messages.success(request, "Your calendar has a new link; the old one no longer works. Subscribe again with it.")
+    messages.success(request, _("Your calendar has a new link; the old one no longer works. Subscribe again with it."))
     return HttpResponseRedirect(reverse("people:detail", kwargs={"person_id": request.actor.pk}) + "#calendar")
 
 
@@ -135,7 +139,7 @@ def _assignment_page(request, assignment, *, form=None, error=None, status=200, 
         "courses": checklist(actor, assignment, clock.now()),
         "form": form or AssignmentEditForm(initial=AssignmentEditForm.initial_for(assignment)),
         "error": error,
-        "reminders": describe_plan(assignment.reminder_plan) or ["No reminders"],
+        "reminders": describe_plan(assignment.reminder_plan) or [_("No reminders")],
         "show_reason": not is_self or permissions.assigns_tenant_wide(actor),
         "person_visible": not is_self,
         "can_exempt": permissions.can_exempt(actor) and assignment.withdrawn_at is None,
@@ -148,7 +152,7 @@ def _assignment_page(request, assignment, *, form=None, error=None, status=200, 
 def assignment_detail_view(request, assignment_id: int):
     assignment = selectors.access_assignment(actor=request.actor, assignment_id=assignment_id)
     if assignment.status == AssignmentStatus.WITHDRAWN and assignment.person_id == request.actor.pk:
-        messages.info(request, "That training was withdrawn; it is no longer expected of you.")
+        messages.info(request, _("That training was withdrawn; it is no longer expected of you."))
         return HttpResponseRedirect(reverse("assignments:my-learning"))
     return _assignment_page(request, assignment)
 
@@ -177,11 +181,11 @@ def assignment_edit_view(request, assignment_id: int):
         except Conflict as exc:
             return _after_change(request, assignment, error=exc.detail, status=409)
         else:
-            text = "Saved the changes." if changes.given() else "Nothing changed."
+            text = _("Saved the changes.") if changes.given() else _("Nothing changed.")
             return _after_change(request, assignment, notice=text)
     if from_person:
         message = "; ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _after_change(request, assignment, error=f"Due date: {message}", status=422)
+        return _after_change(request, assignment, error=_("Due date: %(message)s") % {"message": message}, status=422)
     return _assignment_page(request, assignment, form=form, status=422)
 
 
@@ -195,11 +199,13 @@ def assignment_withdraw_view(request, assignment_id: int):
     except Conflict as exc:
         return _after_change(request, assignment, error=exc.detail, status=409)
     if result.withdrawn:
-        notice = f"Withdrew the assignment from {assignment.person.name}; they have been notified."
+        notice = _("Withdrew the assignment from %(name)s; they have been notified.") % {"name": assignment.person.name}
     elif result.removed:
-        notice = f"Removed {', '.join(result.removed)}; the assignment stays because other sources still hold it."
+        notice = _("Removed %(sources)s; the assignment stays because other sources still hold it.") % {
+            "sources": ", ".join(result.removed)
+        }
     else:
-        notice = "Nothing changed."
+        notice = _("Nothing changed.")
     return _after_change(request, assignment, notice=notice, withdrawn=result.withdrawn)
 
 
@@ -219,10 +225,16 @@ def assignment_exempt_view(request, assignment_id: int):
             add_field_errors(form, exc)
         except Conflict as exc:
             message = "; ".join(e.message for e in exc.errors) if exc.errors else exc.detail
-            return _assignment_page(request, assignment, error=f"Not exempted: {message}.", status=409)
+            return _assignment_page(
+                request, assignment, error=_("Not exempted: %(message)s.") % {"message": message}, status=409
+            )
         else:
             until = form.cleaned_data["until"]
-            notice = f"{assignment.person.name} is exempt" + (f" until {until:%-d %b %Y}." if until else ".")
+            name = assignment.person.name
+            if until:
+                notice = _("%(name)s is exempt until %(day)s.") % {"name": name, "day": date_format(until, "j M Y")}
+            else:
+                notice = _("%(name)s is exempt.") % {"name": name}
             return _after_change(request, assignment, notice=notice)
     return _assignment_page(request, assignment, exemption_form=form, status=422)
 
@@ -235,7 +247,7 @@ def assignment_exemption_end_view(request, assignment_id: int):
     if not permissions.can_exempt(actor):
         raise forbidden("end exemptions from assignments")
     exemptions.exemption_end(actor=actor, assignment=assignment, reason=request.POST.get("reason", ""))
-    return _after_change(request, assignment, notice="Ended the exemption; the due date applies again.")
+    return _after_change(request, assignment, notice=_("Ended the exemption; the due date applies again."))
 
 
 def _after_change(request, assignment, *, notice=None, error=None, status=200, withdrawn=False):
@@ -303,16 +315,25 @@ def _assigned_notice(person, outcomes, titles) -> str:
     for assignment, created in outcomes:
         title = titles.get((assignment.target_type, assignment.target_id), "")
         if created and assignment.cycle > 1:
-            lines.append(f"Re-opened {title} for {person.name} as a retake (cycle {assignment.cycle}).")
+            lines.append(
+                _("Re-opened %(title)s for %(name)s as a retake (cycle %(cycle)s).")
+                % {"title": title, "name": person.name, "cycle": assignment.cycle}
+            )
         elif created:
-            lines.append(f"Assigned {title} to {person.name}.")
+            lines.append(_("Assigned %(title)s to %(name)s.") % {"title": title, "name": person.name})
         elif assignment.completed_at is not None:
             lines.append(
-                f"{person.name} has already completed {title}; it stays completed "
-                "(tick Retake to re-open it as a new cycle)."
+                _(
+                    "%(name)s has already completed %(title)s; it stays completed "
+                    "(tick Retake to re-open it as a new cycle)."
+                )
+                % {"title": title, "name": person.name}
             )
         else:
-            lines.append(f"{person.name} already had {title}; your assignment was added as another source.")
+            lines.append(
+                _("%(name)s already had %(title)s; your assignment was added as another source.")
+                % {"title": title, "name": person.name}
+            )
     return " ".join(lines)
 
 
@@ -345,7 +366,12 @@ def person_assign_view(request, person_id: int):
 
 
 # --- the bulk wizard -----------------------------------------------------------------------------
-STEP_TITLES = {1: "Training & timing", 2: "People", 3: "Reminders", 4: "Preview"}
+STEP_TITLES = {
+    1: gettext_lazy("Training & timing"),
+    2: gettext_lazy("People"),
+    3: gettext_lazy("Reminders"),
+    4: gettext_lazy("Preview"),
+}
 
 
 class Wizard:
@@ -494,25 +520,24 @@ def _wizard_render(request, wizard, step, *, preview=None, result=None, status=2
 
 def _summary(wizard) -> dict:
     f1, f2 = wizard.targets_form, wizard.people_form
-    labels = dict(o for _, opts in wizard._targets() for o in opts)
+    labels = dict(o for _group, opts in wizard._targets() for o in opts)
     data = f1.cleaned_data
     people = f2.cleaned_data
     audience = []
     if people["person_ids"]:
-        audience.append(
-            f"{len(people['person_ids'])} picked {'person' if len(people['person_ids']) == 1 else 'people'}"
-        )
+        picked = len(people["person_ids"])
+        audience.append(ngettext("%(n)s picked person", "%(n)s picked people", picked) % {"n": picked})
     if people.get("my_reports"):
-        audience.append("all my direct reports")
+        audience.append(_("all my direct reports"))
     group_names = dict(f2.fields["group_ids"].choices)
-    audience += [f"Group: {group_names.get(g, g)}" for g in people["group_ids"]]
-    for key, label in (("departments", "Department"), ("sites", "Site"), ("regions", "Region")):
+    audience += [_("Group: %(name)s") % {"name": group_names.get(g, g)} for g in people["group_ids"]]
+    for key, label in (("departments", _("Department")), ("sites", _("Site")), ("regions", _("Region"))):
         audience += [f"{label}: {n}" for n in people[key]]
     if people.get("everyone"):
-        audience.append("Everyone")
+        audience.append(_("Everyone"))
     if people.get("emails"):
         pasted = len(people["emails"])
-        audience.append(f"{pasted} pasted email address{'' if pasted == 1 else 'es'}")
+        audience.append(ngettext("%(n)s pasted email address", "%(n)s pasted email addresses", pasted) % {"n": pasted})
     plan = wizard.reminders_form.plan() if 3 in wizard.seen else None
     return {
         "targets": [labels.get(t, t) for t in data["targets"]],
@@ -520,7 +545,7 @@ def _summary(wizard) -> dict:
         "priority": dict(f1.fields["priority"].choices)[data["priority"]],
         "note": data["note"],
         "audience": audience,
-        "reminders": describe_plan(plan) or ["No reminders"],
+        "reminders": describe_plan(plan) or [_("No reminders")],
     }
 
 
@@ -568,16 +593,13 @@ def bulk_view(request):
     return _wizard_render(request, wizard, 5, result=_result_context(actor, wizard, result))
 
 
-RETAKE_IS_ONE_OFF = (
+RETAKE_IS_ONE_OFF = gettext_lazy(
     "A training configuration cannot re-open completed training: untick Retake, or choose “One-off” on the People step."
 )
 
 
 def _minutes_text(minutes: int) -> str:
-    hours, rest = divmod(minutes or 0, 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return format_minutes(minutes or 0)
 
 
 def _preview_context(actor, wizard, result) -> dict:
@@ -605,7 +627,10 @@ def _failures(actor, failed: list[dict], pasted: list[str]) -> dict:
     shown = failed[:PREVIEW_ROWS]
     names = _people_names(actor, {f["person_id"] for f in shown if f.get("person_id")})
     unrecognised = dict.fromkeys((f["email"], f["reason"]) for f in failed if f.get("email"))
-    rows = [{**f, "name": f.get("email") or names.get(f["person_id"], f"Person #{f['person_id']}")} for f in shown]
+    rows = [
+        {**f, "name": f.get("email") or names.get(f["person_id"], _("Person #%(id)s") % {"id": f["person_id"]})}
+        for f in shown
+    ]
     return {
         "failed": rows,
         "failed_by_id": [f for f in rows if not f.get("email")],
