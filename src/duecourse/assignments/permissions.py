@@ -16,7 +16,7 @@ def down_the_line_in(settings: dict) -> bool:
     return settings.get(DOWN_THE_LINE) is True
 
 
-def _down_the_line(actor: Person) -> bool:
+def acts_down_the_line(actor: Person) -> bool:
     """`down_the_line_in` for the actor's tenant, read once per actor object (one query)."""
     if not hasattr(actor, "_down_the_line"):
         stored = Tenant.objects.filter(pk=actor.tenant_id).values_list("settings", flat=True).first() or {}
@@ -34,7 +34,7 @@ def below(actor: Person) -> RawSQL:
 def managed_filter(actor: Person, person_field: str = "person") -> Q:
     """The people a manager acts for (assign, remind, extend) as a filter over `person_field`: their direct
     reports, and with the tenant's `managers_assign_down_the_line` everyone below them at any depth."""
-    if _down_the_line(actor):
+    if acts_down_the_line(actor):
         return Q(**{f"{person_field}_id__in": below(actor)})
     return Q(**{f"{person_field}__manager_id": actor.pk})
 
@@ -45,7 +45,7 @@ def manages(actor: Person, person: Person) -> bool:
         return False
     if person.manager_id == actor.pk:
         return True
-    if not _down_the_line(actor):
+    if not acts_down_the_line(actor):
         return False
     below = getattr(actor, "_below_ids", None)
     if below is None:
