@@ -47,12 +47,12 @@ def manages(actor: Person, person: Person) -> bool:
         return True
     if not acts_down_the_line(actor):
         return False
-    below = getattr(actor, "_below_ids", None)
-    if below is None:
-        below = actor._below_ids = set(  # type: ignore[attr-defined]
+    ids = getattr(actor, "_below_ids", None)
+    if ids is None:
+        ids = actor._below_ids = set(  # type: ignore[attr-defined]
             Person.objects.filter(pk__in=below(actor)).values_list("pk", flat=True)
         )
-    return person.pk in below
+    return person.pk in ids
 
 
 def assigns_tenant_wide(actor: Person) -> bool:
