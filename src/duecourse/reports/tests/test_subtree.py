@@ -183,7 +183,9 @@ class TestTrend:
             html = signed_in(org["boss"]).get("/team/?scope=subtree").content.decode()
         row = re.search(r'<tr class="team-indirect">(.*?)</tr>', table(html), re.S).group(1)
         # Week ends 27 Apr, 4 May … 15 Jun: the May item from 4 May, the June one from 8 Jun.
-        expected = "Overdue items at the end of each of the last 8 weeks, oldest first: 0, 1, 1, 1, 1, 1, 2, 2; slipping"
+        expected = (
+            "Overdue items at the end of each of the last 8 weeks, oldest first: 0, 1, 1, 1, 1, 1, 2, 2; slipping"
+        )
         assert f'aria-label="{expected}"' in row and f'title="{expected}"' in row
         assert row.count("<rect ") == 8 and "↗ slipping" in row
 
