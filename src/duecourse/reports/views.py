@@ -76,7 +76,11 @@ def team_actions_view(request):
     now = clock.now()
     per_day = assignment_selectors.tenant_learning_minutes_per_day(actor.tenant_id)
     at_risk = selectors.team_at_risk(tenant_id=actor.tenant_id, manager_id=actor.pk, now=now)
-    context = {**_action_items(actor, at_risk, _team_items(actor, actor.pk), per_day, now), "can_assign": True}
+    context = {
+        **_action_items(actor, at_risk, _team_items(actor, actor.pk), per_day, now),
+        "can_assign": True,
+        "unassignable": (),
+    }
     return render(request, "reports/_team_actions.html", context)
 
 
@@ -161,6 +165,7 @@ def team_view(request):
         "scope": scope,
         "has_indirect": has_indirect,
         "opens_anyone": roles.sees_whole_tenant(actor),
+        "unassignable": {row["person_id"] for row in team if not row["can_assign"]},
         "managers": (
             list(people_selectors.person_list(actor=actor, role="manager", active=True).values_list("pk", "name")[:500])
             if permissions.can_view_tenant_reports(actor)
