@@ -96,3 +96,14 @@ def test_remind_and_extend_follow_the_setting(api_as, tenant, tree):
         assert api_as(tree["boss"]).post(f"assignments/{item}/remind").status_code == 202
         listed = api_as(tree["boss"]).get("assignments", {"manager_id": tree["boss"].pk, "scope": "subtree"})
         assert item in {i["id"] for i in listed.json()["items"]}
+
+
+def test_the_settings_page_speaks_italian_and_german(admin, signed_in):
+    client = signed_in(admin)
+    for locale, heading, label in (
+        ("it", "Impostazioni dell'organizzazione", "I responsabili possono assegnare lungo tutta la linea"),
+        ("de", "Einstellungen der Organisation", "Führungskräfte dürfen über alle Ebenen zuweisen"),
+    ):
+        type(admin).objects.filter(pk=admin.pk).update(locale=locale)  # not save(): it keeps the sign-in link
+        html = client.get("/settings/").content.decode()
+        assert f"<h1>{heading}</h1>" in html.replace("&#x27;", "'") and label in html, locale

@@ -200,10 +200,13 @@ class TestTrend:
 
 
 def test_the_team_page_speaks_italian_and_german(org):
-    for locale, heading, switch in (("it", "Squadra", "Tutta la squadra (tutti i livelli)"),
-                                    ("de", "Team", "Ganzes Team (alle Ebenen)")):  # fmt: skip
-        org["boss"].locale = locale
-        org["boss"].save()
+    client = signed_in(org["boss"])
+    for locale, eyebrow, switch in (("it", "Tutto il Suo team, tutti i livelli", "Tutto il team (tutti i livelli)"),
+                                    ("de", "Ihr ganzes Team, alle Ebenen", "Ganzes Team (alle Ebenen)")):  # fmt: skip
+        type(org["boss"]).objects.filter(pk=org["boss"].pk).update(
+            locale=locale
+        )  # not save(): it keeps the sign-in link
         with time_machine.travel(NOW, tick=False):
-            html = signed_in(org["boss"]).get("/team/?scope=subtree").content.decode()
-        assert f"<h1>{heading}</h1>" in html and switch in html, locale
+            html = client.get("/team/?scope=subtree").content.decode()
+        assert f'<p class="eyebrow">{eyebrow}</p>' in html and switch in html, locale
+        assert "improving" not in html and "Whole team" not in html, locale
