@@ -166,11 +166,13 @@ def team_status_and_risk(
     items = []
     for row in rows:
         extra: dict = {}
+        counts = row[2:5]
         if page:
             trend = list(row[7:])
             extra = {"manager_id": row[2], "manager_name": row[3], "trend": trend, "trend_word": trend_word(trend)}
-            row = (row[0], row[1], *row[4:7])
-        pk, name, active, completed, overdue = row[:5]
+            counts = row[4:7]
+        pk, name = row[0], row[1]
+        active, completed, overdue = counts
         items.append(
             {
                 "person_id": pk,
