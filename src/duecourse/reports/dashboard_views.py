@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from duecourse.core.api import csv_response
 from duecourse.core.errors import forbidden
@@ -22,12 +22,22 @@ from duecourse.people.models import Person
 from duecourse.reports import charts, dashboard, permissions, snapshots
 
 DIMENSION_LABELS = {
-    "department": _lazy("Department"),
-    "site": _lazy("Site"),
-    "region": _lazy("Region"),
-    "course": _lazy("Course"),
-    "group": _lazy("Group"),
-    "rule": _lazy("Configuration"),
+    "department": gettext_lazy("Department"),
+    "site": gettext_lazy("Site"),
+    "region": gettext_lazy("Region"),
+    "course": gettext_lazy("Course"),
+    "group": gettext_lazy("Group"),
+    "rule": gettext_lazy("Configuration"),
+}
+# The same, inside a sentence ("Compliance by department"): their own words, not `lower()` on the label
+# (German nouns keep their capital).
+DIMENSION_WORDS = {
+    "department": gettext_lazy("department"),
+    "site": gettext_lazy("site"),
+    "region": gettext_lazy("region"),
+    "course": gettext_lazy("course"),
+    "group": gettext_lazy("group"),
+    "rule": gettext_lazy("configuration"),
 }
 # Dimensions where every item has exactly one key, so the rows add up to the whole organisation.
 PARTITIONS = ("department", "site", "region")
@@ -65,7 +75,7 @@ def _trend(actor, by: str, rows: list[dict]) -> dict:
         "chart": charts.line_chart(
             [date_format(w, "j M") for w in weeks],
             series,
-            title=_("Compliance rate per week, by %(by)s") % {"by": dimension_label(by).lower()},
+            title=_("Compliance rate per week, by %(by)s") % {"by": dimension_word(by)},
         )
         if weeks
         else None,
@@ -80,6 +90,10 @@ MANAGERS_PAGE_SIZE = 50
 
 def dimension_label(by: str) -> str:
     return str(DIMENSION_LABELS.get(by, by.replace("_", " ").capitalize()))
+
+
+def dimension_word(by: str) -> str:
+    return str(DIMENSION_WORDS.get(by, by.replace("_", " ")))
 
 
 def _dimension(request) -> tuple[str, str]:
@@ -119,6 +133,7 @@ def compliance_view(request):
     context = {
         "by": by,
         "by_label": label,
+        "by_word": dimension_word(by),
         "error": error,
         "tabs": [(d, dimension_label(d)) for d in dashboard.dimensions()],
         "rows": rows,
@@ -128,7 +143,7 @@ def compliance_view(request):
                 charts.Bar(str(r["key"]), r["rate"] or 0.0, r["rate_text"], r["url"], charts.rate_tone(r["rate"]))
                 for r in rows
             ],
-            title=_("Compliance rate by %(by)s, worst first") % {"by": label.lower()},
+            title=_("Compliance rate by %(by)s, worst first") % {"by": dimension_word(by)},
             max_value=1.0,
         ),
         "overdue": overdue.by_department,

@@ -5,6 +5,7 @@ import re
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from duecourse.core.models import Tenant
 from duecourse.policy.services import tenant_policy
@@ -98,7 +99,14 @@ def test_remind_and_extend_follow_the_setting(api_as, tenant, tree):
         assert item in {i["id"] for i in listed.json()["items"]}
 
 
-def test_the_settings_page_speaks_italian_and_german(admin, signed_in):
+@pytest.fixture
+def english_after():
+    """The test client leaves the last language active in this thread: English again for later tests."""
+    yield
+    translation.deactivate()
+
+
+def test_the_settings_page_speaks_italian_and_german(admin, signed_in, english_after):
     client = signed_in(admin)
     for locale, heading, label in (
         ("it", "Impostazioni dell'organizzazione", "I responsabili possono assegnare lungo tutta la linea"),

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from duecourse.core.models import Tenant
 from duecourse.reports.selectors import trend_word
@@ -199,7 +200,14 @@ class TestTrend:
         assert "oldest first: 0, 1, 1, 1, 0, 0, 0, 0; improving" in row
 
 
-def test_the_team_page_speaks_italian_and_german(org):
+@pytest.fixture
+def english_after():
+    """The test client leaves the last language active in this thread: English again for later tests."""
+    yield
+    translation.deactivate()
+
+
+def test_the_team_page_speaks_italian_and_german(org, english_after):
     client = signed_in(org["boss"])
     for locale, eyebrow, switch in (("it", "Tutto il Suo team, tutti i livelli", "Tutto il team (tutti i livelli)"),
                                     ("de", "Ihr ganzes Team, alle Ebenen", "Ganzes Team (alle Ebenen)")):  # fmt: skip
