@@ -6,6 +6,8 @@ read with `escalation_tiers` (from `assignments/escalation.py`, where "which tie
 which skips what is malformed so a bad row stored by other means never stops them.
 """
 
+from django.utils.translation import gettext as _
+
 from duecourse.assignments.escalation import (
     DEFAULT_ESCALATION,
     ESCALATION_RECIPIENTS,
@@ -36,27 +38,30 @@ def flag_after_days(tiers: list[dict]) -> int | None:
 def validated_escalation(tiers) -> list[dict]:
     """The tiers an admin sends, checked and sorted; `ValidationFailed` names the first bad field."""
     if not isinstance(tiers, list):
-        raise ValidationFailed.on("escalation", "must be a list of {after_days, to, flag}")
+        raise ValidationFailed.on("escalation", _("must be a list of {after_days, to, flag}"))
     if len(tiers) > MAX_ESCALATION_TIERS:
-        raise ValidationFailed.on("escalation", f"at most {MAX_ESCALATION_TIERS} tiers")
+        raise ValidationFailed.on("escalation", _("at most %(max)s tiers") % {"max": MAX_ESCALATION_TIERS})
     clean = []
     for index, tier in enumerate(tiers):
         name = f"escalation.{index}"
         if not isinstance(tier, dict) or set(tier) - {"after_days", "to", "flag"}:
-            raise ValidationFailed.on(name, "must be an object with after_days, to and flag")
+            raise ValidationFailed.on(name, _("must be an object with after_days, to and flag"))
         after, to, flag = tier.get("after_days"), tier.get("to"), tier.get("flag", False)
         if not is_days_overdue(after):
             raise ValidationFailed.on(
-                f"{name}.after_days", f"must be a whole number of days overdue from 0 to {MAX_ESCALATION_DAYS}"
+                f"{name}.after_days",
+                _("must be a whole number of days overdue from 0 to %(max)s") % {"max": MAX_ESCALATION_DAYS},
             )
         if to is not None and to not in ESCALATION_RECIPIENTS:
-            raise ValidationFailed.on(f"{name}.to", f"must be one of {', '.join(ESCALATION_RECIPIENTS)}, or null")
+            raise ValidationFailed.on(
+                f"{name}.to", _("must be one of %(values)s, or null") % {"values": ", ".join(ESCALATION_RECIPIENTS)}
+            )
         if not isinstance(flag, bool):
-            raise ValidationFailed.on(f"{name}.flag", "must be true or false")
+            raise ValidationFailed.on(f"{name}.flag", _("must be true or false"))
         if to is None and not flag:
-            raise ValidationFailed.on(name, "must notify someone (to) or set the compliance flag (flag), or both")
+            raise ValidationFailed.on(name, _("must notify someone (to) or set the compliance flag (flag), or both"))
         clean.append({"after_days": after, "to": to, "flag": flag})
     keys = [(t["after_days"], t["to"]) for t in clean]
     if len(set(keys)) != len(keys):
-        raise ValidationFailed.on("escalation", "two tiers notify the same recipient on the same day")
+        raise ValidationFailed.on("escalation", _("two tiers notify the same recipient on the same day"))
     return sorted(clean, key=lambda t: t["after_days"])

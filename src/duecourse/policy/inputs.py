@@ -18,3 +18,4 @@ class TenantPolicyInput(ServiceInput):
     recert_window_days: int | None = None
     learning_minutes_per_day: int | None = None
     timezone: str | None = None
+    managers_assign_down_the_line: bool | None = None

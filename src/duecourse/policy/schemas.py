@@ -18,6 +18,7 @@ PolicyKey = Literal[
     "recert_window_days",
     "learning_minutes_per_day",
     "timezone",
+    "managers_assign_down_the_line",
 ]
 
 
@@ -42,6 +43,9 @@ class TenantSettingsOut(Schema):
     timezone: str = Field(
         ..., description="The organisation's IANA time zone: whose calendar day the daily compliance snapshot is for."
     )
+    managers_assign_down_the_line: bool = Field(
+        ..., description="Managers may assign to, remind and extend for indirect reports too (default false)."
+    )
     defaults: list[PolicyKey] = Field(..., description="The settings not set by the tenant, so at their default.")
 
 
@@ -57,6 +61,9 @@ class TenantSettingsPatch(Schema):
     learning_minutes_per_day: int | None = Field(None, ge=MIN_LEARNING_MINUTES_PER_DAY, le=MAX_LEARNING_MINUTES_PER_DAY)
     timezone: str | None = Field(
         None, min_length=1, max_length=64, description="An IANA time zone, e.g. Europe/London."
+    )
+    managers_assign_down_the_line: bool | None = Field(
+        None, description="true: managers act for their whole sub-tree; false or null: direct reports only."
     )
 
     def to_input(self) -> TenantPolicyInput:

@@ -8,7 +8,9 @@
 - `learning_minutes_per_day`: the minutes a day a person is expected to learn, against which the
   forecast (`assignments.forecast`) weighs an item's estimate;
 - `timezone`: the organisation's own time zone (IANA), whose calendar day the daily compliance snapshot
-  is taken for (each person's due dates and reminders keep their own zone).
+  is taken for (each person's due dates and reminders keep their own zone);
+- `managers_assign_down_the_line`: managers may assign to, remind and extend for their indirect reports
+  too, not only their direct reports (`assignments.permissions.manages`; default off).
 
 They live in `tenant.settings` (JSON). Readers elsewhere fall back to the defaults and skip what
 is malformed; this module is the one writer, so what is stored is always valid.
@@ -17,6 +19,7 @@ is malformed; this module is the one writer, so what is stored is always valid.
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from duecourse.assignments.domain import overload_threshold_in, recert_window_in
 from duecourse.assignments.forecast import (
@@ -25,6 +28,7 @@ from duecourse.assignments.forecast import (
     learning_minutes_per_day_in,
 )
 from duecourse.assignments.limits import MAX_RECERT_WINDOW_DAYS
+from duecourse.assignments.permissions import DOWN_THE_LINE, down_the_line_in
 from duecourse.assignments.reminder_plans import clean_reminder_plan
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import ValidationFailed, forbidden
@@ -44,6 +48,7 @@ POLICY_KEYS = (
     "recert_window_days",
     "learning_minutes_per_day",
     "timezone",
+    DOWN_THE_LINE,
 )
 MAX_OVERLOAD_MINUTES = 100_000
 
@@ -63,6 +68,7 @@ def _effective(stored: dict[str, Any], tenant_id: int) -> dict[str, Any]:
         "recert_window_days": recert_window_in(stored),
         "learning_minutes_per_day": learning_minutes_per_day_in(stored),
         "timezone": organisation_timezone_in(stored),
+        DOWN_THE_LINE: down_the_line_in(stored),
         "defaults": sorted(key for key in POLICY_KEYS if key not in stored),
     }
 
@@ -97,26 +103,41 @@ def tenant_policy_update(*, actor: Person, data: TenantPolicyInput) -> dict[str,
 
 def _validated(key: str, value: Any, tenant_id: int) -> Any:
     if key not in POLICY_KEYS:
-        raise ValidationFailed.on(key, f"unknown setting; the settings are {', '.join(POLICY_KEYS)}")
+        raise ValidationFailed.on(
+            key, _("unknown setting; the settings are %(keys)s") % {"keys": ", ".join(POLICY_KEYS)}
+        )
     if value is None:
         return None
     if key == "overload_minutes_30d":
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_OVERLOAD_MINUTES:
-            raise ValidationFailed.on(key, f"must be a whole number of minutes from 1 to {MAX_OVERLOAD_MINUTES}")
+            raise ValidationFailed.on(
+                key, _("must be a whole number of minutes from 1 to %(max)s") % {"max": MAX_OVERLOAD_MINUTES}
+            )
         return value
     if key == "recert_window_days":
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RECERT_WINDOW_DAYS:
-            raise ValidationFailed.on(key, f"must be a whole number of days from 0 to {MAX_RECERT_WINDOW_DAYS}")
+            raise ValidationFailed.on(
+                key, _("must be a whole number of days from 0 to %(max)s") % {"max": MAX_RECERT_WINDOW_DAYS}
+            )
         return value
     if key == "learning_minutes_per_day":
         low, high = MIN_LEARNING_MINUTES_PER_DAY, MAX_LEARNING_MINUTES_PER_DAY
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ValidationFailed.on(key, f"must be a whole number of minutes from {low} to {high}")
+            raise ValidationFailed.on(
+                key, _("must be a whole number of minutes from %(low)s to %(high)s") % {"low": low, "high": high}
+            )
         return value
     if key == "timezone":
         if not isinstance(value, str) or value.strip() not in known_timezones():
-            raise ValidationFailed.on(key, f"{str(value)[:64]!r} is not a known IANA time zone (e.g. Europe/London)")
+            raise ValidationFailed.on(
+                key,
+                _("%(value)s is not a known IANA time zone (e.g. Europe/London)") % {"value": repr(str(value)[:64])},
+            )
         return value.strip()
+    if key == DOWN_THE_LINE:
+        if not isinstance(value, bool):
+            raise ValidationFailed.on(key, _("must be true or false"))
+        return value or None  # off is the default: stored as absent
     if key == "default_reminder_plan":
         try:
             return clean_reminder_plan(value, tenant_id=tenant_id)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from duecourse.core.errors import ValidationFailed, forbidden
 from duecourse.core.web import add_field_errors, person_view
@@ -41,6 +42,7 @@ def settings_page(request):
                 recert_window_days=recert.cleaned_data["recert_window_days"],
                 learning_minutes_per_day=overload.cleaned_data["learning_minutes_per_day"],
                 timezone=organisation.cleaned_data["timezone"].strip() or None,
+                managers_assign_down_the_line=organisation.cleaned_data["managers_assign_down_the_line"],
             )
             try:
                 services.tenant_policy_update(actor=actor, data=changes)
@@ -49,11 +51,15 @@ def settings_page(request):
                 form = (
                     escalation
                     if field.startswith("escalation")
-                    else {"recert_window_days": recert, "timezone": organisation}.get(field)
+                    else {
+                        "recert_window_days": recert,
+                        "timezone": organisation,
+                        "managers_assign_down_the_line": organisation,
+                    }.get(field)
                 )
                 add_field_errors(form or overload, exc)
             else:
-                messages.success(request, "Saved the organisation's settings.")
+                messages.success(request, _("Saved the organisation's settings."))
                 return HttpResponseRedirect(reverse("policy:settings"))
     else:
         per_day = None if "learning_minutes_per_day" in policy["defaults"] else policy["learning_minutes_per_day"]
@@ -65,7 +71,9 @@ def settings_page(request):
         window = None if "recert_window_days" in policy["defaults"] else policy["recert_window_days"]
         recert = RecertificationForm(initial={"recert_window_days": window})
         zone = None if "timezone" in policy["defaults"] else policy["timezone"]
-        organisation = OrganisationForm(initial={"timezone": zone})
+        organisation = OrganisationForm(
+            initial={"timezone": zone, "managers_assign_down_the_line": policy["managers_assign_down_the_line"]}
+        )
     forms_with_errors = [f for f in (overload, reminders, escalation, recert, organisation) if f.errors]
     context = {
         "overload": overload,

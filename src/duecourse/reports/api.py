@@ -39,6 +39,9 @@ class ComplianceOut(Schema):
 
 class TeamParams(Schema):
     manager_id: int | None = Field(None, ge=1, le=2**62)
+    scope: Literal["direct", "subtree"] = Field(
+        "direct", description="`subtree`: the manager's indirect reports too, at any depth"
+    )
     format: Literal["json", "csv"] | None = None
 
 
@@ -70,10 +73,17 @@ class TrendOut(Schema):
 
 
 @router.get(
-    "/team-status", response={200: TeamOut, **ERROR_RESPONSES}, summary="Per-report counts for a manager's team"
+    "/team-status",
+    response={200: TeamOut, **ERROR_RESPONSES},
+    summary="Per-report counts for a manager's team",
+    description=(
+        "One item per active report of `manager_id` (default: the caller). `scope=subtree` takes indirect "
+        "reports at any depth too. A manager sees their own team and the team of anyone below them; admin, "
+        "instructor and hr anyone's."
+    ),
 )
 def team_status(request: HttpRequest, params: Query[TeamParams]):
-    items = selectors.team_status(actor=actor_of(request), manager_id=params.manager_id)
+    items = selectors.team_status(actor=actor_of(request), manager_id=params.manager_id, scope=params.scope)
     if params.format == "csv":
         columns = ["person_id", "name", "active", "completed", "overdue", "at_risk"]
         return csv_response("team-status.csv", columns, ([i[c] for c in columns] for i in items))

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.db import connection
 from django.db.models import Count, F
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from duecourse.assignments.domain import RECIPIENT_LABELS
 from duecourse.assignments.escalation import NO_TIER, reachable_tiers
@@ -151,18 +152,22 @@ def _ladder(tiers: list[dict], counts: dict[int, int]) -> list[Rung]:
                 rungs.append(
                     Rung(
                         NO_TIER,
-                        "Overdue, not escalated yet",
+                        _("Overdue, not escalated yet"),
                         counts.get(NO_TIER, 0),
                         tasks_url(status="overdue", escalation_tier=0),
-                        short_label="Not escalated yet",
+                        short_label=_("Not escalated yet"),
                     )
                 )
             continue
         tier = tiers[index - 1]
-        told = f"to {RECIPIENT_LABELS[tier['to']]}" if tier["to"] else "nobody told"
-        label = f"Tier {index}: {tier['after_days']}+ days overdue ({told}{', flagged' if tier['flag'] else ''})"
+        told = _("to %(whom)s") % {"whom": RECIPIENT_LABELS[tier["to"]]} if tier["to"] else _("nobody told")
+        words = {"tier": index, "days": tier["after_days"], "told": told}
+        if tier["flag"]:
+            label = _("Tier %(tier)s: %(days)s+ days overdue (%(told)s, flagged)") % words
+        else:
+            label = _("Tier %(tier)s: %(days)s+ days overdue (%(told)s)") % words
         url = tasks_url(status="overdue", escalation_tier=index)
-        short = f"Tier {index}: {tier['after_days']}+ days"
+        short = _("Tier %(tier)s: %(days)s+ days") % words
         rungs.append(Rung(index, label, counts.get(index, 0), url, flag=tier["flag"], short_label=short))
     return rungs
 

@@ -9,6 +9,9 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from duecourse.core.api import csv_response
 from duecourse.core.errors import forbidden
@@ -19,12 +22,22 @@ from duecourse.people.models import Person
 from duecourse.reports import charts, dashboard, permissions, snapshots
 
 DIMENSION_LABELS = {
-    "department": "Department",
-    "site": "Site",
-    "region": "Region",
-    "course": "Course",
-    "group": "Group",
-    "rule": "Configuration",
+    "department": gettext_lazy("Department"),
+    "site": gettext_lazy("Site"),
+    "region": gettext_lazy("Region"),
+    "course": gettext_lazy("Course"),
+    "group": gettext_lazy("Group"),
+    "rule": gettext_lazy("Configuration"),
+}
+# The same, inside a sentence ("Compliance by department"): their own words, not `lower()` on the label
+# (German nouns keep their capital).
+DIMENSION_WORDS = {
+    "department": gettext_lazy("department"),
+    "site": gettext_lazy("site"),
+    "region": gettext_lazy("region"),
+    "course": gettext_lazy("course"),
+    "group": gettext_lazy("group"),
+    "rule": gettext_lazy("configuration"),
 }
 # Dimensions where every item has exactly one key, so the rows add up to the whole organisation.
 PARTITIONS = ("department", "site", "region")
@@ -52,14 +65,18 @@ def _trend(actor, by: str, rows: list[dict]) -> dict:
         )
     series = []
     if by in PARTITIONS:
-        series.append(charts.Series("Whole organisation", [t["rate"] for t in totals]))
+        series.append(charts.Series(_("Whole organisation"), [t["rate"] for t in totals]))
     rate_of = {(i["week"], i["key_id"], i["key"]): i["rate"] for i in items}
     for row in rows[:TREND_LINES]:
         series.append(charts.Series(str(row["key"]), [rate_of.get((w, row["key_id"], row["key"])) for w in weeks]))
     for total in totals:
         total["rate_text"] = charts.percent(total["rate"])
     return {
-        "chart": charts.line_chart([f"{w:%-d %b}" for w in weeks], series, title=f"Compliance rate per week, by {by}")
+        "chart": charts.line_chart(
+            [date_format(w, "j M") for w in weeks],
+            series,
+            title=_("Compliance rate per week, by %(by)s") % {"by": dimension_word(by)},
+        )
         if weeks
         else None,
         "weeks": list(reversed(totals)),
@@ -72,7 +89,11 @@ MANAGERS_PAGE_SIZE = 50
 
 
 def dimension_label(by: str) -> str:
-    return DIMENSION_LABELS.get(by, by.replace("_", " ").capitalize())
+    return str(DIMENSION_LABELS.get(by, by.replace("_", " ").capitalize()))
+
+
+def dimension_word(by: str) -> str:
+    return str(DIMENSION_WORDS.get(by, by.replace("_", " ")))
 
 
 def _dimension(request) -> tuple[str, str]:
@@ -80,7 +101,10 @@ def _dimension(request) -> tuple[str, str]:
     by = request.GET.get("by") or DEFAULT_DIMENSION
     if by in dashboard.dimensions():
         return by, ""
-    return DEFAULT_DIMENSION, f"by: “{by[:40]}” is not a breakdown; choose one of {', '.join(dashboard.dimensions())}."
+    return DEFAULT_DIMENSION, _("by: “%(by)s” is not a breakdown; choose one of %(choices)s.") % {
+        "by": by[:40],
+        "choices": ", ".join(dashboard.dimensions()),
+    }
 
 
 def _totals(rows: list[dict]) -> dict:
@@ -109,6 +133,7 @@ def compliance_view(request):
     context = {
         "by": by,
         "by_label": label,
+        "by_word": dimension_word(by),
         "error": error,
         "tabs": [(d, dimension_label(d)) for d in dashboard.dimensions()],
         "rows": rows,
@@ -118,14 +143,14 @@ def compliance_view(request):
                 charts.Bar(str(r["key"]), r["rate"] or 0.0, r["rate_text"], r["url"], charts.rate_tone(r["rate"]))
                 for r in rows
             ],
-            title=f"Compliance rate by {label.lower()}, worst first",
+            title=_("Compliance rate by %(by)s, worst first") % {"by": dimension_word(by)},
             max_value=1.0,
         ),
         "overdue": overdue.by_department,
         "overdue_total": overdue.total,
         "overdue_chart": charts.bar_chart(
             [charts.Bar(r["key"], r["overdue"], str(r["overdue"]), r["url"], "bad") for r in overdue.by_department],
-            title="Overdue items by department, most first",
+            title=_("Overdue items by department, most first"),
         ),
         "ladder": overdue.ladder,
         "ladder_chart": charts.bar_chart(
@@ -133,7 +158,7 @@ def compliance_view(request):
                 charts.Bar(r.short_label, r.count, str(r.count), r.url, "bad" if r.flag else "warn")
                 for r in overdue.ladder
             ],
-            title="Overdue items at each escalation tier",
+            title=_("Overdue items at each escalation tier"),
         ),
         "flagged": dashboard.flagged_people(actor=actor),
         "at_risk": dashboard.at_risk_figure(actor=actor),

@@ -1,5 +1,6 @@
 """Who may see which reports."""
 
+from duecourse.assignments.permissions import below
 from duecourse.people.models import Person
 from duecourse.people.roles import has_reports, sees_whole_tenant
 
@@ -10,10 +11,13 @@ def can_view_tenant_reports(actor: Person) -> bool:
 
 
 def can_view_team(actor: Person, manager_id: int) -> bool:
-    """reports.view_team: a manager (someone with active reports) their own team; admin, instructor, hr anyone's."""
+    """reports.view_team: a manager (someone with active reports) their own team and the team of anyone in
+    their sub-tree (reports at any depth, `assignments.permissions.below`); admin, instructor, hr anyone's."""
     if can_view_tenant_reports(actor):
         return True
-    return manager_id == actor.pk and has_reports(actor)
+    if manager_id == actor.pk:
+        return has_reports(actor)
+    return Person.objects.filter(tenant_id=actor.tenant_id, pk=manager_id, pk__in=below(actor)).exists()
 
 
 def can_run_exports(actor: Person) -> bool:

@@ -19,6 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 
 from duecourse.assignments import forecast
+from duecourse.assignments import selectors as assignment_selectors
 from duecourse.assignments.models import Assignment, AssignmentRule
 from duecourse.assignments.selectors import (
     status_case_sql,
@@ -31,7 +32,7 @@ from duecourse.assignments.selectors import (
 from duecourse.assignments.status import UNFINISHED_STATUSES, AssignmentStatus
 from duecourse.catalog.models import Course
 from duecourse.core import clock
-from duecourse.core.errors import forbidden, not_found
+from duecourse.core.errors import ValidationFailed, forbidden, not_found
 from duecourse.core.sql import TypedQuery
 from duecourse.people.models import Person
 from duecourse.reports import permissions, tally
@@ -54,36 +55,93 @@ _TEAM_COUNTS = [
 ]
 
 
-def team_status_query(conditions: list[str]) -> TypedQuery:
-    """One row per active direct report with one count per condition over their assignments.
+SCOPES = assignment_selectors.SCOPES  # "direct" reports, or the whole "subtree" (indirect reports too)
+_PEOPLE_SQL = {
+    "direct": "p.manager_id = %s",
+    # Everyone below the manager at any depth: the list of assignments' own definition, not a second one.
+    "subtree": f"p.id IN ({assignment_selectors._SUBTREE_SQL})",
+}
+
+
+def _people_params(scope: str, tenant_id: int, manager_id: int) -> list[int]:
+    """The parameters of `_PEOPLE_SQL[scope]`, after the query's own tenant id."""
+    return [manager_id] if scope == "direct" else [tenant_id, manager_id, tenant_id]
+
+
+def team_status_query(conditions: list[str], scope: str = "direct", with_manager: bool = False) -> TypedQuery:
+    """One row per active report (direct, or at any depth with scope "subtree") with one count per condition
+    over their assignments; `with_manager` adds the report's own manager (id, name) after the name.
 
     A report with no assignment still gets a row (the LEFT JOIN), but that row's NULL columns are no
     assignment: each count asks `a.id IS NOT NULL` first, so nothing is counted for them whatever a
     condition says about NULLs (counting the empty row showed "1 open" for a report with none)."""
     counts = ", ".join(f"COUNT(CASE WHEN a.id IS NOT NULL AND ({condition}) THEN 1 END)" for condition in conditions)
+    manager = ", p.manager_id, m.name" if with_manager else ""
+    join = " LEFT JOIN person m ON m.id = p.manager_id" if with_manager else ""
     return TypedQuery(
-        f"SELECT p.id, p.name, {counts}"
-        + """
-FROM person p LEFT JOIN assignment a ON a.person_id = p.id AND a.visibility <> 'hidden'
-WHERE p.tenant_id = %s AND p.manager_id = %s AND p.active
-GROUP BY p.id, p.name
+        f"SELECT p.id, p.name{manager}, {counts}"
+        + f"""
+FROM person p{join} LEFT JOIN assignment a ON a.person_id = p.id AND a.visibility <> 'hidden'
+WHERE p.tenant_id = %s AND {_PEOPLE_SQL[scope]} AND p.active
+GROUP BY p.id, p.name{manager}
 ORDER BY p.name, p.id
 """,
-        [IntegerField(), CharField(), *[IntegerField()] * len(conditions)],
+        [IntegerField(), CharField(), *([IntegerField(), CharField()] if with_manager else [])]
+        + [IntegerField()] * len(conditions),
     )
 
 
-_TEAM_STATUS = team_status_query(_TEAM_COUNTS)
+# The page's trend: how many required items were overdue at the end of each of the last TREND_WEEKS weeks
+# (rolling weeks ending now), from the assignment's own dates: due by that instant, assigned by then, and
+# not yet completed, withdrawn or exempt at it. Each `%s` is the week's end.
+TREND_WEEKS = 8
+_OVERDUE_AT = (
+    "a.visibility = 'required' AND a.due_at <= %s AND a.assigned_at <= %s"
+    " AND (a.completed_at IS NULL OR a.completed_at > %s) AND (a.withdrawn_at IS NULL OR a.withdrawn_at > %s)"
+    " AND NOT (a.exempt_at IS NOT NULL AND a.exempt_at <= %s AND (a.exempt_ends_at IS NULL OR a.exempt_ends_at > %s))"
+)
+_TREND_PARAMS = _OVERDUE_AT.count("%s")
+
+
+def trend_week_ends(now: dt.datetime) -> list[dt.datetime]:
+    """The ends of the last TREND_WEEKS rolling weeks, oldest first; the last is now."""
+    return [now - dt.timedelta(weeks=TREND_WEEKS - 1 - k) for k in range(TREND_WEEKS)]
+
+
+_TEAM_QUERIES = {
+    (scope, page): team_status_query(
+        _TEAM_COUNTS + ([_OVERDUE_AT] * TREND_WEEKS if page else []), scope=scope, with_manager=page
+    )
+    for scope in SCOPES
+    for page in (False, True)
+}
 _TEAM_NOW_PARAMS = sum(condition.count("%s") for condition in _TEAM_COUNTS)
 
 
-def team_status(*, actor: Person, manager_id: int | None) -> list[dict]:
-    return team_status_and_risk(actor=actor, manager_id=manager_id)[0]
+def trend_word(counts: list[int]) -> str:
+    """The trend of overdue counts in one word, now against four weeks before: "improving" (fewer overdue),
+    "slipping" (more), "steady" (as many, some), "clear" (none then and none now)."""
+    before, now = counts[-5], counts[-1]
+    if now < before:
+        return "improving"
+    if now > before:
+        return "slipping"
+    return "steady" if now else "clear"
 
 
-def team_status_and_risk(*, actor: Person, manager_id: int | None) -> tuple[list[dict], dict[int, list[int]]]:
+def team_status(*, actor: Person, manager_id: int | None, scope: str = "direct") -> list[dict]:
+    return team_status_and_risk(actor=actor, manager_id=manager_id, scope=scope)[0]
+
+
+def team_status_and_risk(
+    *, actor: Person, manager_id: int | None, scope: str = "direct", page: bool = False
+) -> tuple[list[dict], dict[int, list[int]]]:
     """`team_status`, and the at-risk assignments behind its counts ({report: their ids}) for a page that
-    lists them too."""
+    lists them too. Scope "subtree" takes the manager's indirect reports too. `page` adds to each row its
+    `manager_id`, `manager_name`, `trend` (overdue items at each of the last TREND_WEEKS week ends) and
+    `trend_word`, from the same statement."""
+    if scope not in SCOPES:
+        raise ValidationFailed.on("scope", f"must be one of {', '.join(SCOPES)}")
     manager_id = manager_id or actor.pk
     own_team = manager_id == actor.pk
     if not own_team and not Person.objects.filter(tenant_id=actor.tenant_id, pk=manager_id).exists():
@@ -92,22 +150,41 @@ def team_status_and_risk(*, actor: Person, manager_id: int | None) -> tuple[list
         raise forbidden("see this team")
     moment = clock.now()
     now = connection.ops.adapt_datetimefield_value(moment)
-    rows = _TEAM_STATUS.fetch([*[now] * _TEAM_NOW_PARAMS, actor.tenant_id, manager_id])
+    ends = [connection.ops.adapt_datetimefield_value(end) for end in trend_week_ends(moment)] if page else []
+    rows = _TEAM_QUERIES[scope, page].fetch(
+        [
+            *[now] * _TEAM_NOW_PARAMS,
+            *[end for end in ends for _ in range(_TREND_PARAMS)],
+            actor.tenant_id,
+            *_people_params(scope, actor.tenant_id, manager_id),
+        ]
+    )
     # A manager is someone with active reports: no rows means no team to see (permissions.can_view_team).
     if own_team and not rows and not permissions.can_view_tenant_reports(actor):
         raise forbidden("see this team")
-    at_risk = team_at_risk(tenant_id=actor.tenant_id, manager_id=manager_id, now=moment) if rows else {}
-    return [
-        {
-            "person_id": pk,
-            "name": name,
-            "active": active,
-            "completed": completed,
-            "overdue": overdue,
-            "at_risk": len(at_risk.get(pk, ())),
-        }
-        for pk, name, active, completed, overdue in rows
-    ], at_risk
+    at_risk = team_at_risk(tenant_id=actor.tenant_id, manager_id=manager_id, now=moment, scope=scope) if rows else {}
+    items = []
+    for row in rows:
+        extra: dict = {}
+        counts = row[2:5]
+        if page:
+            trend = list(row[7:])
+            extra = {"manager_id": row[2], "manager_name": row[3], "trend": trend, "trend_word": trend_word(trend)}
+            counts = row[4:7]
+        pk, name = row[0], row[1]
+        active, completed, overdue = counts
+        items.append(
+            {
+                "person_id": pk,
+                "name": name,
+                "active": active,
+                "completed": completed,
+                "overdue": overdue,
+                "at_risk": len(at_risk.get(pk, ())),
+                **extra,
+            }
+        )
+    return items, at_risk
 
 
 class _ForecastRow(NamedTuple):
@@ -132,41 +209,49 @@ class _ForecastRow(NamedTuple):
 # The open required items of a manager's active direct reports with what the forecast reads: a team's few
 # hundred rows are assessed by the rule itself in Python (`forecast.assess_stored`), a prepared statement
 # instead of compiling the rule's SQL form into a query on every page.
-_TEAM_FORECAST = TypedQuery(
-    f"""SELECT a.id, a.person_id, {status_case_sql("a")}, a.visibility, a.due_date, a.cycle, a.forecast_cycle,
+_TEAM_FORECAST = {
+    scope: TypedQuery(
+        f"""SELECT a.id, a.person_id, {status_case_sql("a")}, a.visibility, a.due_date, a.cycle, a.forecast_cycle,
        a.estimated_minutes, a.remaining_minutes, a.progress, a.trend_pace, a.projected_finish, a.progress_at,
        p.timezone
 FROM person p JOIN assignment a ON a.person_id = p.id
-WHERE p.tenant_id = %s AND p.manager_id = %s AND p.active AND a.visibility = 'required' AND a.due_date IS NOT NULL
+WHERE p.tenant_id = %s AND {_PEOPLE_SQL[scope]} AND p.active AND a.visibility = 'required' AND a.due_date IS NOT NULL
   AND {status_in_sql(forecast.FORECAST_STATUSES, "a")}""",
-    [
-        IntegerField(),
-        IntegerField(),
-        CharField(),
-        CharField(),
-        DateField(),
-        IntegerField(),
-        IntegerField(),
-        IntegerField(),
-        IntegerField(),
-        IntegerField(),
-        FloatField(),
-        DateField(),
-        DateTimeField(),
-        CharField(),
-    ],
-)
+        [
+            IntegerField(),
+            IntegerField(),
+            CharField(),
+            CharField(),
+            DateField(),
+            IntegerField(),
+            IntegerField(),
+            IntegerField(),
+            IntegerField(),
+            IntegerField(),
+            FloatField(),
+            DateField(),
+            DateTimeField(),
+            CharField(),
+        ],
+    )
+    for scope in SCOPES
+}
 _TEAM_FORECAST_CASE_PARAMS = status_case_sql("a").count("%s")
 _TEAM_FORECAST_WHERE_PARAMS = status_in_sql(forecast.FORECAST_STATUSES, "a").count("%s")
 
 
-def team_at_risk(*, tenant_id: int, manager_id: int, now: dt.datetime) -> dict[int, list[int]]:
-    """{active direct report: their assignments at risk} (`forecast.assess_stored`); reports without any are
-    absent."""
+def team_at_risk(*, tenant_id: int, manager_id: int, now: dt.datetime, scope: str = "direct") -> dict[int, list[int]]:
+    """{active report (direct, or at any depth with scope "subtree"): their assignments at risk}
+    (`forecast.assess_stored`); reports without any are absent."""
     per_day = tenant_learning_minutes_per_day(tenant_id)
     moment = connection.ops.adapt_datetimefield_value(now)
-    rows = _TEAM_FORECAST.fetch(
-        [*[moment] * _TEAM_FORECAST_CASE_PARAMS, tenant_id, manager_id, *[moment] * _TEAM_FORECAST_WHERE_PARAMS]
+    rows = _TEAM_FORECAST[scope].fetch(
+        [
+            *[moment] * _TEAM_FORECAST_CASE_PARAMS,
+            tenant_id,
+            *_people_params(scope, tenant_id, manager_id),
+            *[moment] * _TEAM_FORECAST_WHERE_PARAMS,
+        ]
     )
     at_risk: dict[int, list[int]] = {}
     for values in rows:

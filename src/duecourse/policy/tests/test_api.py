@@ -22,10 +22,12 @@ DEFAULTS = {
     "recert_window_days": 30,
     "learning_minutes_per_day": 30,
     "timezone": "UTC",
+    "managers_assign_down_the_line": False,
     "defaults": [
         "default_reminder_plan",
         "escalation",
         "learning_minutes_per_day",
+        "managers_assign_down_the_line",
         "overload_minutes_30d",
         "recert_window_days",
         "timezone",
@@ -43,6 +45,7 @@ def test_admin_sees_the_defaults_then_changes_one_setting_and_puts_it_back(admin
         "default_reminder_plan",
         "escalation",
         "learning_minutes_per_day",
+        "managers_assign_down_the_line",
         "recert_window_days",
         "timezone",
     ]
