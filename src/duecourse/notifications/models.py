@@ -102,6 +102,10 @@ class NotificationPreference(TenantScopedModel):
     email_certificates = models.BooleanField(default=True)
     manager_daily_digest = models.BooleanField(default=False)
     last_digest_on = models.DateField(null=True, blank=True)
+    # One email each Monday listing the person's open items overdue or due within two weeks (`weekly_digest`).
+    weekly_digest = models.BooleanField(default=False)
+    # The Monday (the person's own) of the last week whose digest was claimed: the once-a-week guard.
+    last_weekly_digest_on = models.DateField(null=True, blank=True)
 
     class Meta:
         db_table = "notification_preference"
