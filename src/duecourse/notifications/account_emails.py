@@ -2,7 +2,6 @@
 in the transaction of the request, once per dedup key; the worker delivers them with retries."""
 
 from django.template.loader import render_to_string
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from duecourse.core import clock

@@ -69,9 +69,8 @@ def render_invitation_email(message: OutboxMessage) -> str | None:
         "base_url": base_url(),
     }
     with recipient_language(invitation.person):
-        message.subject = (_("You are invited to %(organisation)s on duecourse") % {"organisation": invitation.tenant.name})[
-            :300
-        ]
+        subject = _("You are invited to %(organisation)s on duecourse") % {"organisation": invitation.tenant.name}
+        message.subject = subject[:300]
         message.body_text = render_to_string("notifications/email/invitation.txt", context)
         message.body_html = render_to_string("notifications/email/invitation.html", context)
     return None

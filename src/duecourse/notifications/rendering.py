@@ -10,9 +10,8 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from duecourse.core.languages import language_for_locale
-
 from duecourse.catalog.selectors import target_titles
+from duecourse.core.languages import language_for_locale
 from duecourse.notifications.models import MessageTemplate, Notification
 from duecourse.notifications.services import assignment_link, base_url
 from duecourse.notifications.template_kinds import MAX_SUBJECT_LENGTH, MESSAGE, lookup_keys

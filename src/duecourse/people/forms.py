@@ -3,7 +3,9 @@
 from typing import cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
+from duecourse.core.languages import DEFAULT_LANGUAGE, LANGUAGES, language_for_locale
 from duecourse.people import roles
 from duecourse.people.inputs import PersonInput
 from duecourse.people.limits import MAX_IMPORT_FILE_BYTES, MAX_SEARCH_LENGTH, MAX_TOKEN_NAME_LENGTH
@@ -195,3 +197,32 @@ class TokenForm(forms.Form):
         label="Token name",
         widget=forms.TextInput(attrs={"placeholder": "e.g. LMS integration"}),
     )
+
+
+class ProfileLanguageForm(forms.Form):
+    """A person's own language and time zone, on their profile page; the service checks both."""
+
+    locale = forms.ChoiceField(
+        label=_("Language"),
+        choices=LANGUAGES,
+        error_messages={"invalid_choice": _("Language: choose one of the languages listed.")},
+    )
+    timezone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        help_text=_("Type to search, e.g. Europe/Rome. Due dates and reminders follow it."),
+        widget=forms.TextInput(attrs={"list": "dl-profile-timezone", "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": _("Time zone: this field is required.")},
+    )
+
+    @classmethod
+    def initial_for(cls, person) -> dict:
+        return {"locale": language_for_locale(person.locale) or DEFAULT_LANGUAGE, "timezone": person.timezone}
+
+    def to_input(self, person) -> PersonInput:
+        """Only what changes: a locale such as `de-CH` stays when its language (Deutsch) is kept."""
+        data = self.cleaned_data
+        changes: dict = {"timezone": data["timezone"].strip()}
+        if data["locale"] != language_for_locale(person.locale):
+            changes["locale"] = data["locale"]
+        return PersonInput(**changes)

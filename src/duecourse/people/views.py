@@ -11,10 +11,13 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from duecourse.core.api import csv_response
 from duecourse.core.errors import Conflict, ValidationFailed, forbidden
+from duecourse.core.languages import language_for_locale
 from duecourse.core.web import add_field_errors, is_htmx, person_view
 from duecourse.people import identities, import_staging, imports, permissions, roles, selectors, services
 from duecourse.people.forms import (
@@ -24,6 +27,7 @@ from duecourse.people.forms import (
     PersonCreateForm,
     PersonFilterForm,
     PersonForm,
+    ProfileLanguageForm,
     TokenForm,
 )
 from duecourse.people.inputs import PersonInput
@@ -70,6 +74,9 @@ def person_list_view(request):
 
 def _detail_context(request, person, **extra) -> dict:
     actor = request.actor
+    language_form = extra.pop("language_form", None)
+    if language_form is None and person.pk == actor.pk:  # one's own profile: language and time zone
+        language_form = ProfileLanguageForm(initial=ProfileLanguageForm.initial_for(person))
     return {
         "person": person,
         "roles": person.role_names,
@@ -84,6 +91,8 @@ def _detail_context(request, person, **extra) -> dict:
         "is_self": person.pk == actor.pk,
         "can_invite": permissions.can_invite_people(actor),
         "sso_links": identities.person_sso_links(actor=actor, person=person),
+        "language_form": language_form,
+        "timezones": sorted(known_timezones()) if language_form is not None else [],
         **extra,
     }
 
@@ -92,6 +101,29 @@ def _detail_context(request, person, **extra) -> dict:
 def person_detail_view(request, person_id: int):
     person = selectors.access_person(actor=request.actor, person_id=person_id)
     return render(request, "people/person_detail.html", _detail_context(request, person))
+
+
+@require_POST
+@person_view
+def person_language_view(request, person_id: int):
+    """A person sets their own language and time zone on their profile (admins may for anyone they may
+    edit: `services.person_update` asks `permissions.can_change_person_fields`). The next page speaks it."""
+    actor = request.actor
+    person = selectors.access_person(actor=actor, person_id=person_id)
+    form = ProfileLanguageForm(request.POST)
+    if form.is_valid():
+        try:
+            person = services.person_update(actor=actor, person=person, data=form.to_input(person))
+        except ValidationFailed as exc:
+            add_field_errors(form, exc)
+        else:
+            own = person.pk == actor.pk  # the next page speaks the new language: so does this message
+            language = (language_for_locale(person.locale) if own else None) or translation.get_language()
+            with translation.override(language):
+                messages.success(request, _("Saved the language and time zone."))
+            return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
+    context = _detail_context(request, person, language_form=form)
+    return render(request, "people/person_detail.html", context, status=422)
 
 
 @person_view

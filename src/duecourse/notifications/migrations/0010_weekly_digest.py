@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0009_message_template_kind_language'),
+        ("notifications", "0009_message_template_kind_language"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notificationpreference',
-            name='last_weekly_digest_on',
+            model_name="notificationpreference",
+            name="last_weekly_digest_on",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='notificationpreference',
-            name='weekly_digest',
+            model_name="notificationpreference",
+            name="weekly_digest",
             field=models.BooleanField(default=False),
         ),
     ]
