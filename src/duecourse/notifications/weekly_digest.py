@@ -92,40 +92,42 @@ def weekly_digests_send(*, now: dt.datetime) -> int:
         .filter(Q(last_weekly_digest_on__isnull=True) | Q(last_weekly_digest_on__lt=recent))
         .select_related("person")
     )
-    written = 0
-    for pref in candidates:
-        person = pref.person
-        monday = weekly_digest_monday(person.timezone, now)
-        if monday is None:
-            continue
-        with transaction.atomic():
-            claimed = (
-                NotificationPreference.objects.filter(pk=pref.pk)
-                .filter(Q(last_weekly_digest_on__isnull=True) | Q(last_weekly_digest_on__lt=monday))
-                .update(last_weekly_digest_on=monday)
-            )
-            if not claimed:  # another worker has this week's
-                continue
-            items = weekly_digest_items(person, today=monday, now=now)
-            if not items:
-                continue
-            subject, text, html = _render(person, items)
-            written += len(
-                OutboxMessage.objects.bulk_create(
-                    [
-                        OutboxMessage(
-                            tenant_id=person.tenant_id,
-                            person_id=person.pk,
-                            to_email=person.email,
-                            subject=subject,
-                            body_text=text,
-                            body_html=html,
-                            dedup_key=f"{KEY_PREFIX}{person.pk}:{monday.isoformat()}",
-                            created_at=now,
-                            next_attempt_at=now,
-                        )
-                    ],
-                    ignore_conflicts=True,
+    return sum(weekly_digest_send(pref, now=now) for pref in candidates)
+
+
+def weekly_digest_send(pref: NotificationPreference, *, now: dt.datetime) -> int:
+    """One person's digest of this week, if their Monday 07:00 has come and nobody claimed the week yet
+    (the conditional UPDATE: a second worker, or a stale `pref`, claims nothing). 1 if an email was written."""
+    person = pref.person
+    monday = weekly_digest_monday(person.timezone, now)
+    if monday is None:
+        return 0
+    with transaction.atomic():
+        claimed = (
+            NotificationPreference.objects.filter(pk=pref.pk, weekly_digest=True)
+            .filter(Q(last_weekly_digest_on__isnull=True) | Q(last_weekly_digest_on__lt=monday))
+            .update(last_weekly_digest_on=monday)
+        )
+        if not claimed:  # another worker has this week's, or the person turned it off meanwhile
+            return 0
+        items = weekly_digest_items(person, today=monday, now=now)
+        if not items:
+            return 0
+        subject, text, html = _render(person, items)
+        created = OutboxMessage.objects.bulk_create(
+            [
+                OutboxMessage(
+                    tenant_id=person.tenant_id,
+                    person_id=person.pk,
+                    to_email=person.email,
+                    subject=subject,
+                    body_text=text,
+                    body_html=html,
+                    dedup_key=f"{KEY_PREFIX}{person.pk}:{monday.isoformat()}",
+                    created_at=now,
+                    next_attempt_at=now,
                 )
-            )
-    return written
+            ],
+            ignore_conflicts=True,
+        )
+    return len(created)
