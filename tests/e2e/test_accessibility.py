@@ -8,39 +8,12 @@ import pytest
 
 from duecourse.people.models import Person
 from duecourse.shell.demo import LOGINS, PASSWORD, demo_load
+from duecourse.testing.pages import MAIN_PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
-PAGES = {
-    "learner": ["/", "/learning/", "/catalog/", "/notifications/", "/notifications/settings/", "{profile}"],
-    "manager": ["/", "/team/", "/assign/", "/learning/"],
-    "hr": [
-        "/",
-        "/reports/compliance/",
-        "/reports/compliance/?by=group",
-        "/team/managers/",
-        "/tasks/",
-        "/reports/exports/",
-    ],
-    "instructor": ["/", "/training/", "/catalog/", "/tasks/", "/assign/"],
-    "admin": [
-        "/",
-        "/people/",
-        "/groups/",
-        "/settings/",
-        "/tasks/",
-        "/training/",
-        "/assign/",
-        "/audit/",
-        "/certificates/",
-        "/settings/emails/",
-        "/settings/sign-in/",
-        "/settings/provisioning/",
-        "/settings/outbox/",
-        "{profile}",
-    ],
-}
+PAGES = MAIN_PAGES
 NO_SIDEWAYS_SCROLL = {"learner": ["/learning/"], "manager": ["/team/", "/assign/"], "hr": ["/reports/compliance/"]}
 SERIOUS = ("serious", "critical")
 RUN_AXE = """async () => {

@@ -4,9 +4,13 @@ services, forms, views, selectors and other apps' presenters import these (one h
 import datetime as dt
 from typing import Protocol
 
-PROVISIONED_NOTICE = "Managed by your identity provider (SCIM): change its members there."
-PROVISIONED_REFUSAL = "is managed by your identity provider (SCIM): change it there"
-ARCHIVED_REFUSAL = "the group is archived and takes no members"
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+PROVISIONED_NOTICE = gettext_lazy("Managed by your identity provider (SCIM): change its members there.")
+PROVISIONED_REFUSAL = gettext_lazy("is managed by your identity provider (SCIM): change it there")
+ARCHIVED_REFUSAL = gettext_lazy("the group is archived and takes no members")
 
 
 class GroupState(Protocol):
@@ -39,12 +43,16 @@ def archived_notice(group: GroupState) -> str:
     """'Archived on 7 Dec 2026: removed by the identity provider' (empty for a group that is not archived)."""
     if group.archived_at is None:
         return ""
-    return f"Archived on {archived_day(group)}: {group.archived_reason or 'no longer in use'}"
+    return _("Archived on %(day)s: %(reason)s") % {
+        "day": archived_day(group),
+        "reason": group.archived_reason or _("no longer in use"),
+    }
 
 
 def archived_day(group: GroupState) -> str:
-    """The day it was archived as pages write dates ('7 Dec 2026'); empty when it is not archived."""
-    return f"{group.archived_at:%-d %b %Y}" if group.archived_at is not None else ""
+    """The day it was archived as pages write dates ('7 Dec 2026', the month in the active language); empty
+    when it is not archived."""
+    return dateformat.format(group.archived_at, "j M Y") if group.archived_at is not None else ""
 
 
 def members_edited_here(group: ManagedGroupState, kind: str) -> bool:

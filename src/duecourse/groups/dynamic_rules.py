@@ -4,6 +4,8 @@ import datetime as dt
 from typing import NoReturn, TypedDict
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from duecourse.core.errors import FieldError, ValidationFailed
 from duecourse.groups.limits import MAX_RULE_CONDITIONS, MAX_RULE_TEXT_LENGTH, MAX_RULE_VALUES
@@ -33,13 +35,15 @@ def _scalar(field: str, value: object, where: str) -> dt.date | int | str:
         try:
             return dt.date.fromisoformat(value) if isinstance(value, str) else _reject()
         except (ValueError, TypeError):
-            raise ValidationFailed.on(where, f"{value!r} is not a date (YYYY-MM-DD)") from None
+            raise ValidationFailed.on(
+                where, _("%(value)s is not a date (YYYY-MM-DD)") % {"value": repr(value)}
+            ) from None
     if field == "manager_id":
         if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 2**62:
-            raise ValidationFailed.on(where, f"{value!r} is not a person id")
+            raise ValidationFailed.on(where, _("%(value)s is not a person id") % {"value": repr(value)})
         return value
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_RULE_TEXT_LENGTH:
-        raise ValidationFailed.on(where, f"{value!r} must be non-empty text")
+        raise ValidationFailed.on(where, _("%(value)s must be non-empty text") % {"value": repr(value)})
     return value.strip()
 
 
@@ -50,12 +54,12 @@ def _reject() -> NoReturn:
 def validate_rule(rule: object) -> Rule:
     """The rule in canonical form, or ValidationFailed naming the condition (`rule.all[2].op`)."""
     if not isinstance(rule, dict) or set(rule) != {"all"} or not isinstance(rule["all"], list):
-        raise ValidationFailed.on("rule", 'must be {"all": [conditions]}')
+        raise ValidationFailed.on("rule", _('must be {"all": [conditions]}'))
     conditions = rule["all"]
     if not conditions:
-        raise ValidationFailed.on("rule.all", "needs at least one condition")
+        raise ValidationFailed.on("rule.all", _("needs at least one condition"))
     if len(conditions) > MAX_RULE_CONDITIONS:
-        raise ValidationFailed.on("rule.all", f"has more than {MAX_RULE_CONDITIONS} conditions")
+        raise ValidationFailed.on("rule.all", _("has more than %(max)s conditions") % {"max": MAX_RULE_CONDITIONS})
     clean = []
     errors: list[FieldError] = []
     for index, condition in enumerate(conditions):
@@ -65,23 +69,28 @@ def validate_rule(rule: object) -> Rule:
         except ValidationFailed as exc:
             errors.extend(exc.errors)
     if errors:
-        raise ValidationFailed(detail="Invalid group rule", errors=errors)
+        raise ValidationFailed(detail=_("Invalid group rule"), errors=errors)
     return {"all": clean}
 
 
 def _validate_condition(condition: object, where: str) -> Condition:
     if not isinstance(condition, dict) or set(condition) - {"field", "op", "value"}:
-        raise ValidationFailed.on(where, "must be {field, op, value}")
+        raise ValidationFailed.on(where, _("must be {field, op, value}"))
     field, op, value = condition.get("field"), condition.get("op"), condition.get("value")
     if field not in FIELDS:
-        raise ValidationFailed.on(f"{where}.field", f"{field!r} is not one of {', '.join(FIELDS)}")
+        raise ValidationFailed.on(
+            f"{where}.field",
+            _("%(value)s is not one of %(choices)s") % {"value": repr(field), "choices": ", ".join(FIELDS)},
+        )
     if op not in OPS:
-        raise ValidationFailed.on(f"{where}.op", f"{op!r} is not one of {', '.join(OPS)}")
+        raise ValidationFailed.on(
+            f"{where}.op", _("%(value)s is not one of %(choices)s") % {"value": repr(op), "choices": ", ".join(OPS)}
+        )
     if op in ("before", "after") and field != "hire_date":
-        raise ValidationFailed.on(f"{where}.op", f"{op} applies to hire_date only")
+        raise ValidationFailed.on(f"{where}.op", _("%(op)s applies to hire_date only") % {"op": op})
     if op == "in":
         if not isinstance(value, list) or not value or len(value) > MAX_RULE_VALUES:
-            raise ValidationFailed.on(f"{where}.value", "must be a non-empty list for op 'in'")
+            raise ValidationFailed.on(f"{where}.value", _("must be a non-empty list for op 'in'"))
         values = [_scalar(field, v, f"{where}.value") for v in value]
         return {"field": field, "op": op, "value": [v.isoformat() if isinstance(v, dt.date) else v for v in values]}
     scalar = _scalar(field, value, f"{where}.value")
@@ -143,12 +152,32 @@ def _values(condition: Condition) -> list[Scalar]:
     return value if isinstance(value, list) else [value]
 
 
+# How `describe_rule` names a rule's fields and comparisons, in the page's language.
+RULE_FIELD_WORDS = {
+    "department": gettext_lazy("department"),
+    "site": gettext_lazy("site"),
+    "region": gettext_lazy("region"),
+    "job_title": gettext_lazy("job title"),
+    "hire_date": gettext_lazy("hire date"),
+    "manager_id": gettext_lazy("manager id"),
+}
+RULE_OP_WORDS = {
+    "eq": gettext_lazy("is"),
+    "in": gettext_lazy("is one of"),
+    "before": gettext_lazy("before"),
+    "after": gettext_lazy("after"),
+}
+
+
 def describe_rule(rule: Rule | None) -> str:
+    """The rule in words, in the active language: "department is Logistics and site is Leeds"."""
     if not rule:
         return ""
-    words = {"eq": "is", "in": "is one of", "before": "before", "after": "after"}
     parts = []
     for c in rule.get("all", []):
         value = ", ".join(map(str, c["value"])) if isinstance(c["value"], list) else c["value"]
-        parts.append(f"{c['field'].replace('_', ' ')} {words.get(c['op'], c['op'])} {value}")
-    return " and ".join(parts)
+        field = RULE_FIELD_WORDS.get(c["field"], c["field"].replace("_", " "))
+        op = RULE_OP_WORDS.get(c["op"], c["op"])
+        parts.append(_("%(field)s %(op)s %(value)s") % {"field": field, "op": op, "value": value})
+    conjunction = _("and")
+    return f" {conjunction} ".join(parts)

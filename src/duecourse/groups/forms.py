@@ -5,6 +5,8 @@ import secrets
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from duecourse.core.errors import ValidationFailed
 from duecourse.groups.domain import PROVISIONED_NOTICE, group_is_provisioned
@@ -14,24 +16,31 @@ from duecourse.groups.models import Group
 from duecourse.people.forms import PersonFilterForm
 
 FIELD_LABELS = {
-    "department": "Department",
-    "site": "Site",
-    "region": "Region",
-    "job_title": "Job title",
-    "hire_date": "Hire date",
-    "manager_id": "Manager",
+    "department": gettext_lazy("Department"),
+    "site": gettext_lazy("Site"),
+    "region": gettext_lazy("Region"),
+    "job_title": gettext_lazy("Job title"),
+    "hire_date": gettext_lazy("Hire date"),
+    "manager_id": gettext_lazy("Manager"),
 }
-OP_LABELS = {"eq": "is", "in": "is one of", "before": "is before", "after": "is after"}
+OP_LABELS = {
+    "eq": gettext_lazy("is"),
+    "in": gettext_lazy("is one of"),
+    "before": gettext_lazy("is before"),
+    "after": gettext_lazy("is after"),
+}
 OPS_FOR_FIELD = {field: ("eq", "in", "before", "after") if field == "hire_date" else ("eq", "in") for field in FIELDS}
 ROW_ERROR = re.compile(r"^rule\.all\[(\d+)\](?:\.(field|op|value))?$")
 
 
 class GroupForm(forms.Form):
-    name = forms.CharField(required=False, label="Name", widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    name = forms.CharField(
+        required=False, label=gettext_lazy("Name"), widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     description = forms.CharField(
         required=False,
-        label="Description",
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Who is this group for? (optional)"}),
+        label=gettext_lazy("Description"),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": gettext_lazy("Who is this group for? (optional)")}),
     )
 
     def __init__(self, *args, group: Group | None = None, **kwargs):
@@ -159,5 +168,5 @@ def member_ids_from_post(data) -> list[int]:
     """Person ids from the picker; the service names the unknown ones, this the ones that are no number."""
     values = data.getlist("member_ids")
     if not all(v.isdigit() for v in values):
-        raise ValidationFailed.on("member_ids", "must be a list of person ids")
+        raise ValidationFailed.on("member_ids", _("must be a list of person ids"))
     return [int(v) for v in values]

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from duecourse.core.models import TenantScopedModel
 from duecourse.people.models import Person
@@ -9,7 +10,7 @@ class Group(TenantScopedModel):
 
     STATIC = "static"
     DYNAMIC = "dynamic"
-    KINDS = [(STATIC, "Static"), (DYNAMIC, "Dynamic")]
+    KINDS = [(STATIC, gettext_lazy("Static")), (DYNAMIC, gettext_lazy("Dynamic"))]
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=KINDS)

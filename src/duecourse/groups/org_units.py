@@ -1,10 +1,24 @@
 """Departments, sites and regions as audiences beside groups: their kinds, labels and URL segments."""
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
 from duecourse.people.models import OrgUnit
 
 KINDS: tuple[str, ...] = tuple(kind for kind, _label in OrgUnit.KINDS)
-LABELS: dict[str, str] = dict(OrgUnit.KINDS)
-PLURAL_LABELS: dict[str, str] = {kind: f"{label}s" for kind, label in OrgUnit.KINDS}
+# The people app's names of the kinds, in the page's language (its msgids "Department", "Site", "Region").
+LABELS: dict[str, str | Promise] = {kind: gettext_lazy(label) for kind, label in OrgUnit.KINDS}  # noqa: INT001
+PLURAL_LABELS: dict[str, str | Promise] = {
+    OrgUnit.DEPARTMENT: gettext_lazy("Departments"),
+    OrgUnit.SITE: gettext_lazy("Sites"),
+    OrgUnit.REGION: gettext_lazy("Regions"),
+}
+# The plural inside a sentence ("No departments yet."): lower case in English, as each language writes it.
+PLURAL_WORDS: dict[str, str | Promise] = {
+    OrgUnit.DEPARTMENT: gettext_lazy("departments"),
+    OrgUnit.SITE: gettext_lazy("sites"),
+    OrgUnit.REGION: gettext_lazy("regions"),
+}
 
 
 def url_segment(kind: str) -> str:

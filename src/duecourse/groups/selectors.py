@@ -80,7 +80,7 @@ def access_org_unit(*, actor: Person, kind: str, org_unit_id: int) -> OrgUnit:
     for those who may not see them (as `access_group`)."""
     unit = OrgUnit.objects.filter(tenant_id=actor.tenant_id, kind=kind, pk=org_unit_id).first()
     if unit is None or not permissions.can_view_groups(actor):
-        raise not_found(org_units.LABELS.get(kind, "Org unit"))
+        raise not_found(dict(OrgUnit.KINDS).get(kind, "Org unit"))  # the API's words: English
     return unit
 
 

@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, Value
+from django.utils.translation import gettext as _
 
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor, audit_actor
@@ -26,14 +27,16 @@ MAX_STATIC_MEMBERS_PER_CALL = 100_000
 
 def _clean_name(tenant_id: int, name: str | None, group_id: int | None) -> str:
     if not name or not name.strip():
-        raise ValidationFailed.on("name", "is required")
+        raise ValidationFailed.on("name", _("is required"))
     name = name.strip()
     if "\x00" in name:
-        raise ValidationFailed.on("name", "contains a NUL character")
+        raise ValidationFailed.on("name", _("contains a NUL character"))
     if len(name) > MAX_NAME_LENGTH:
-        raise ValidationFailed.on("name", f"is longer than {MAX_NAME_LENGTH} characters")
+        raise ValidationFailed.on("name", _("is longer than %(max)s characters") % {"max": MAX_NAME_LENGTH})
     if Group.objects.filter(tenant_id=tenant_id, name=name).exclude(pk__in=[group_id] if group_id else []).exists():
-        raise ValidationFailed.on("name", f"a group named {name!r} already exists", code=UNIQUE)
+        raise ValidationFailed.on(
+            "name", _("a group named %(name)s already exists") % {"name": repr(name)}, code=UNIQUE
+        )
     return name
 
 
@@ -41,7 +44,9 @@ def _clean_member_ids(tenant_id: int, member_ids: list[int] | None) -> list[int]
     if member_ids is None:
         return []
     if len(member_ids) > MAX_STATIC_MEMBERS_PER_CALL:
-        raise ValidationFailed.on("member_ids", f"at most {MAX_STATIC_MEMBERS_PER_CALL} ids per call")
+        raise ValidationFailed.on(
+            "member_ids", _("at most %(max)s ids per call") % {"max": MAX_STATIC_MEMBERS_PER_CALL}
+        )
     wanted = set(member_ids)
     found: set[int] = set()
     ids = sorted(i for i in wanted if 0 < i <= MAX_ID)
@@ -51,7 +56,7 @@ def _clean_member_ids(tenant_id: int, member_ids: list[int] | None) -> list[int]
     unknown = sorted(wanted - found)
     if unknown:
         shown = ", ".join(map(str, unknown[:10])) + (" …" if len(unknown) > 10 else "")
-        raise ValidationFailed.on("member_ids", f"no person with id {shown}")
+        raise ValidationFailed.on("member_ids", _("no person with id %(ids)s") % {"ids": shown})
     return ids
 
 
@@ -60,13 +65,21 @@ def _clean_external_id(tenant_id: int, value: str | None, group_id: int | None, 
     if external_id is None:
         return None
     if len(external_id) > MAX_EXTERNAL_ID_LENGTH or "\x00" in external_id:
-        errors.append(FieldError("external_id", f"at most {MAX_EXTERNAL_ID_LENGTH} characters, no NUL"))
+        errors.append(
+            FieldError("external_id", _("at most %(max)s characters, no NUL") % {"max": MAX_EXTERNAL_ID_LENGTH})
+        )
     elif (
         Group.objects.filter(tenant_id=tenant_id, external_id=external_id)
         .exclude(pk__in=[group_id] if group_id else [])
         .exists()
     ):
-        errors.append(FieldError("external_id", f"{external_id} is already used by another group", UNIQUE))
+        errors.append(
+            FieldError(
+                "external_id",
+                _("%(external_id)s is already used by another group") % {"external_id": external_id},
+                UNIQUE,
+            )
+        )
     return external_id
 
 
@@ -77,9 +90,9 @@ def _clean_group_input(tenant_id: int, group_input: GroupInput, group: Group | N
     clean: dict[str, Any] = {}
     kind = data.get("kind", group.kind if group else None)
     if kind not in (Group.STATIC, Group.DYNAMIC):
-        raise ValidationFailed.on("kind", "must be 'static' or 'dynamic'")
+        raise ValidationFailed.on("kind", _("must be 'static' or 'dynamic'"))
     if group is not None and kind != group.kind:
-        raise ValidationFailed.on("kind", "cannot change after creation; create a new group instead")
+        raise ValidationFailed.on("kind", _("cannot change after creation; create a new group instead"))
     clean["kind"] = kind
     for key, fn in (
         ("name", lambda v: _clean_name(tenant_id, v, group.pk if group else None)),
@@ -96,18 +109,18 @@ def _clean_group_input(tenant_id: int, group_input: GroupInput, group: Group | N
     if "description" in data:
         clean["description"] = (data["description"] or "")[:MAX_DESCRIPTION_LENGTH]
         if "\x00" in clean["description"]:
-            errors.append(FieldError("description", "contains a NUL character"))
+            errors.append(FieldError("description", _("contains a NUL character")))
     if group is None and "name" not in data:
-        errors.append(FieldError("name", "is required"))
+        errors.append(FieldError("name", _("is required")))
     if kind == Group.DYNAMIC:
         if data.get("member_ids"):
-            errors.append(FieldError("member_ids", "a dynamic group's members come from its rule"))
+            errors.append(FieldError("member_ids", _("a dynamic group's members come from its rule")))
         if group is None and "rule" not in data:
-            errors.append(FieldError("rule", "is required for a dynamic group"))
+            errors.append(FieldError("rule", _("is required for a dynamic group")))
     elif data.get("rule"):
-        errors.append(FieldError("rule", "a static group has explicit members, not a rule"))
+        errors.append(FieldError("rule", _("a static group has explicit members, not a rule")))
     if errors:
-        raise ValidationFailed(detail="Invalid group", errors=errors)
+        raise ValidationFailed(detail=_("Invalid group"), errors=errors)
     return clean
 
 
@@ -209,18 +222,20 @@ def refuse_changes_made_elsewhere(*, actor: Person | SystemActor, group: Group, 
     ids). A group the identity provider manages is renamed and re-membered there (SCIM, the system actor,
     still does it here); an archived group takes no members from anyone. Same name or same members pass."""
     if group_is_archived(group) and changes.get("member_ids"):
-        raise ValidationFailed.on("member_ids", ARCHIVED_REFUSAL)
+        raise ValidationFailed.on("member_ids", str(ARCHIVED_REFUSAL))
     if isinstance(actor, SystemActor) or not group_is_provisioned(group):
         return
     errors = []
     if "name" in changes and changes["name"] != group.name:
-        errors.append(FieldError("name", PROVISIONED_REFUSAL))
+        errors.append(FieldError("name", str(PROVISIONED_REFUSAL)))
     if "member_ids" in changes:
         current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
         if set(changes["member_ids"]) != current:
-            errors.append(FieldError("member_ids", PROVISIONED_REFUSAL))
+            errors.append(FieldError("member_ids", str(PROVISIONED_REFUSAL)))
     if errors:
-        raise ValidationFailed(detail=f"The group {group.name} is managed by your identity provider", errors=errors)
+        raise ValidationFailed(
+            detail=_("The group %(name)s is managed by your identity provider") % {"name": group.name}, errors=errors
+        )
 
 
 def group_delete(*, actor: Person, group: Group) -> None:
@@ -236,7 +251,8 @@ def group_delete(*, actor: Person, group: Group) -> None:
                 by_field.setdefault(error.field, []).append(error.message)
             uses = "; ".join(f"{field} {', '.join(names)}" for field, names in by_field.items())
             raise Conflict(
-                detail=f"The group {group.name} cannot be deleted: it is used by {uses}. Change or delete those first.",
+                detail=_("The group %(name)s cannot be deleted: it is used by %(uses)s. Change or delete those first.")
+                % {"name": group.name, "uses": uses},
                 errors=blockers,
             )
         member_ids = list(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
@@ -303,7 +319,7 @@ def group_restore(*, actor: Person | SystemActor, group: Group, data: GroupInput
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=group.pk, tenant_id=actor.tenant_id)
         if group.archived_at is None or group.kind != Group.STATIC:
-            raise Conflict.on("archived_at", "only an archived static group can be restored")
+            raise Conflict.on("archived_at", _("only an archived static group can be restored"))
         clean = _clean_group_input(actor.tenant_id, data, group)
         before = {
             "name": group.name,
@@ -366,9 +382,12 @@ def static_group_add_members(*, actor: Person | SystemActor, group: Group, perso
     if not _may_manage(actor) or group.tenant_id != actor.tenant_id:
         raise forbidden("change groups")
     if group.kind != Group.STATIC:
-        raise ValidationFailed.on("member_ids", "a dynamic group's members come from its rule")
+        raise ValidationFailed.on("member_ids", _("a dynamic group's members come from its rule"))
     if group.archived_at is not None:
-        raise ValidationFailed.on("member_ids", f"the group is archived ({group.archived_reason}) and takes no members")
+        raise ValidationFailed.on(
+            "member_ids",
+            _("the group is archived (%(reason)s) and takes no members") % {"reason": group.archived_reason},
+        )
     ids = _clean_member_ids(group.tenant_id, person_ids)
     current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
     refuse_changes_made_elsewhere(actor=actor, group=group, changes={"member_ids": sorted(current | set(ids))})
@@ -380,7 +399,7 @@ def static_group_remove_members(*, actor: Person | SystemActor, group: Group, pe
     if not _may_manage(actor) or group.tenant_id != actor.tenant_id:
         raise forbidden("change groups")
     if group.kind != Group.STATIC:
-        raise ValidationFailed.on("member_ids", "a dynamic group's members come from its rule")
+        raise ValidationFailed.on("member_ids", _("a dynamic group's members come from its rule"))
     current = set(GroupMember.objects.filter(group=group).values_list("person_id", flat=True))
     refuse_changes_made_elsewhere(actor=actor, group=group, changes={"member_ids": sorted(current - set(person_ids))})
     with transaction.atomic():

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from duecourse.core.errors import Conflict, ValidationFailed, forbidden
@@ -158,7 +159,7 @@ def group_create_view(request):
         group, error_page = _save_group(request, group=None, kind=kind)
         if error_page:
             return error_page
-        messages.success(request, f"Created the group {group.name}.")
+        messages.success(request, _("Created the group %(name)s.") % {"name": group.name})
         return HttpResponseRedirect(reverse("groups:detail", args=[group.pk]))
     rows = [RuleRow()] if kind == Group.DYNAMIC else []
     context = _editor_context(request, group=None, kind=kind, form=GroupForm(), rows=rows)
@@ -174,7 +175,7 @@ def group_edit_view(request, group_id: int):
         saved, error_page = _save_group(request, group=group, kind=group.kind)
         if error_page:
             return error_page
-        messages.success(request, f"Saved the group {saved.name}.")
+        messages.success(request, _("Saved the group %(name)s.") % {"name": saved.name})
         return HttpResponseRedirect(reverse("groups:detail", args=[group.pk]))
     form = GroupForm(initial={"name": group.name, "description": group.description}, group=group)
     context = _editor_context(request, group=group, kind=group.kind, form=form, rows=rule_rows_from_rule(group.rule))
@@ -192,7 +193,7 @@ def group_delete_view(request, group_id: int):
         except Conflict as exc:
             context = {"group": group, "blockers": exc.errors}
             return render(request, "groups/group_confirm_delete.html", context, status=409)
-        messages.success(request, f"Deleted the group {group.name}.")
+        messages.success(request, _("Deleted the group %(name)s.") % {"name": group.name})
         return HttpResponseRedirect(reverse("groups:list"))
     context = {"group": group, "blockers": services.group_delete_blockers_of(group)}
     return render(request, "groups/group_confirm_delete.html", context)
@@ -306,6 +307,7 @@ def org_unit_list_view(request, kind: str):
         "tab": kind,
         "label": org_units.LABELS[kind],
         "plural": org_units.PLURAL_LABELS[kind],
+        "plural_word": org_units.PLURAL_WORDS[kind],
         "page": Paginator(units, ORG_UNITS_PAGE_SIZE).get_page(request.GET.get("page")),
         "q": q,
         "query": urlencode({"q": q}) if q else "",

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,9 +24,9 @@ class ScimTokenForm(forms.Form):
     name = forms.CharField(
         required=False,
         max_length=tokens.MAX_SCIM_TOKEN_NAME_LENGTH,
-        label="Token name",
-        help_text="Which identity provider uses it; the audit log names its changes “SCIM: <name>”.",
-        widget=forms.TextInput(attrs={"placeholder": "e.g. Microsoft Entra ID", "autocomplete": "off"}),
+        label=gettext_lazy("Token name"),
+        help_text=gettext_lazy("Which identity provider uses it; the audit log names its changes “SCIM: <name>”."),
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. Microsoft Entra ID"), "autocomplete": "off"}),
     )
 
 
@@ -80,7 +82,9 @@ def token_revoke_view(request, token_id: int):
     token = token_selectors.access_scim_token(actor=actor, token_id=token_id)
     label = token.name or token.prefix
     if tokens.scim_token_revoke(actor=actor, token=token):
-        messages.success(request, f"SCIM token {label} is revoked: the identity provider can no longer use it.")
+        messages.success(
+            request, _("SCIM token %(name)s is revoked: the identity provider can no longer use it.") % {"name": label}
+        )
     else:
-        messages.info(request, f"SCIM token {label} was already revoked.")
+        messages.info(request, _("SCIM token %(name)s was already revoked.") % {"name": label})
     return HttpResponseRedirect(reverse("provisioning:page") + "#scim-tokens")

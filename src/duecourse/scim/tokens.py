@@ -8,6 +8,7 @@ import hmac
 import secrets
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor
@@ -33,7 +34,7 @@ def scim_token_create(*, actor: Person, name: str = "") -> tuple[ScimToken, str]
         raise forbidden("create SCIM tokens")
     name = (name or "").strip()
     if len(name) > MAX_SCIM_TOKEN_NAME_LENGTH:
-        raise ValidationFailed.on("name", f"at most {MAX_SCIM_TOKEN_NAME_LENGTH} characters")
+        raise ValidationFailed.on("name", _("at most %(max)s characters") % {"max": MAX_SCIM_TOKEN_NAME_LENGTH})
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():

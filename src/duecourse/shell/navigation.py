@@ -6,6 +6,7 @@ when there are two or more of them, so an admin's bar stays short enough to read
 from typing import NamedTuple
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from duecourse.assignments import permissions as assignment_permissions
 from duecourse.catalog import permissions as catalog_permissions
@@ -19,7 +20,7 @@ from duecourse.workspace import permissions as workspace_permissions
 
 
 class Entry(NamedTuple):
-    label: str
+    label: str  # in the language of the request
     url_name: str
     allowed: bool
     secondary: bool = False
@@ -32,30 +33,30 @@ def navigation_for(actor, current_path: str) -> list[dict]:
     is_manager = roles.has_reports(actor)
     sees_tenant = roles.sees_whole_tenant(actor)
     entries = [
-        Entry("Home", "home", True),
-        Entry("My learning", "assignments:my-learning", True),
+        Entry(_("Home"), "home", True),
+        Entry(_("My learning"), "assignments:my-learning", True),
         # A manager's Team is their own; HR, admins and instructors without reports choose any manager's.
         Entry(
-            "Team",
+            _("Team"),
             "reports:team" if is_manager else "dashboard:team-managers",
             is_manager or report_permissions.can_view_tenant_reports(actor),
             section="/team/",
         ),
-        Entry("Compliance", "dashboard:compliance", report_permissions.can_view_tenant_reports(actor)),
-        Entry("Mandatory tasks", "workspace:tasks", workspace_permissions.can_view_workspace(actor)),
-        Entry("People", "people:list", sees_tenant or is_manager),
-        Entry("Catalog", "catalog:courses", catalog_permissions.can_view_catalog(actor)),
-        Entry("Assign", "assignments:bulk", assignment_permissions.assigns_tenant_wide(actor) or is_manager),
-        Entry("Configurations", "assignments:training-list", assignment_permissions.can_view_rules(actor)),
-        Entry("Groups", "groups:list", group_permissions.can_view_groups(actor), secondary=True),
+        Entry(_("Compliance"), "dashboard:compliance", report_permissions.can_view_tenant_reports(actor)),
+        Entry(_("Mandatory tasks"), "workspace:tasks", workspace_permissions.can_view_workspace(actor)),
+        Entry(_("People"), "people:list", sees_tenant or is_manager),
+        Entry(_("Catalog"), "catalog:courses", catalog_permissions.can_view_catalog(actor)),
+        Entry(_("Assign"), "assignments:bulk", assignment_permissions.assigns_tenant_wide(actor) or is_manager),
+        Entry(_("Configurations"), "assignments:training-list", assignment_permissions.can_view_rules(actor)),
+        Entry(_("Groups"), "groups:list", group_permissions.can_view_groups(actor), secondary=True),
         Entry(
-            "Certificates",
+            _("Certificates"),
             "certificates:list",
             certificate_permissions.can_open_certificates_page(actor),
             secondary=True,
         ),
-        Entry("Audit log", "audit-log", people_permissions.can_view_audit_log(actor), secondary=True),
-        Entry("Settings", "policy:settings", policy_permissions.can_manage_settings(actor), secondary=True),
+        Entry(_("Audit log"), "audit-log", people_permissions.can_view_audit_log(actor), secondary=True),
+        Entry(_("Settings"), "policy:settings", policy_permissions.can_manage_settings(actor), secondary=True),
     ]
     shown = [entry for entry in entries if entry.allowed]
     grouped = sum(entry.secondary for entry in shown) > 1  # "More" with one entry in it would only hide it

@@ -4,6 +4,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from duecourse.core.models import AuditEvent
 
 MAX_SHOWN_VALUE_LENGTH = 300
@@ -34,7 +36,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, str):
         text = value
     elif isinstance(value, bool):
-        text = "yes" if value else "no"
+        text = _("yes") if value else _("no")
     elif isinstance(value, int | float):
         text = str(value)
     else:

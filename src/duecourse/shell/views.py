@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from duecourse.core.errors import ValidationFailed, forbidden
@@ -37,11 +39,11 @@ from duecourse.sso import flow as sso_flow
 AUDIT_PAGE_SIZE = 50
 
 
-LOGIN_FAILED = (
+LOGIN_FAILED = gettext_lazy(
     "That email and password do not match an active account. If your email is registered in several "
     "organisations, enter the organisation too."
 )
-RESET_SENT = (
+RESET_SENT = gettext_lazy(
     "If an account exists for that address, we have sent a link to choose a new password. "
     "It works once, within an hour."
 )
@@ -138,7 +140,7 @@ def password_reset(request, person_id: int, token: str):
                 people_services.person_user(person),
                 backend=SESSION_BACKEND,
             )
-            messages.success(request, "Your password is changed, and you are signed in. Other sessions have ended.")
+            messages.success(request, _("Your password is changed, and you are signed in. Other sessions have ended."))
             return HttpResponseRedirect(reverse("home"))
     context = {"form": form, "person": person, "min_length": MIN_PASSWORD_LENGTH}
     return render(request, "shell/password_reset.html", context)
@@ -161,7 +163,7 @@ def password_change(request):
             add_field_errors(form, exc, {"password": "new_password"})
         else:
             update_session_auth_hash(request, people_services.person_user(request.actor))
-            messages.success(request, "Your password is changed. Your sessions elsewhere have ended.")
+            messages.success(request, _("Your password is changed. Your sessions elsewhere have ended."))
             return HttpResponseRedirect(reverse("password-change"))
     return render(request, "shell/password_change.html", {"form": form, "min_length": MIN_PASSWORD_LENGTH})
 
@@ -176,14 +178,14 @@ def logout_view(request):
         # submission to the provider's site.
         context = {
             "url": provider_logout,
-            "heading": "Signing you out",
-            "text": "You are signed out of duecourse. Now signing you out of your organisation’s account…",
-            "link_text": "Sign out of your organisation’s account too",
+            "heading": _("Signing you out"),
+            "text": _("You are signed out of duecourse. Now signing you out of your organisation’s account…"),
+            "link_text": _("Sign out of your organisation’s account too"),
         }
         response = render(request, "sso/continue.html", context)
-        messages.info(request, "You are signed out.")  # after rendering: shown when the provider sends them back
+        messages.info(request, _("You are signed out."))  # after rendering: shown when the provider sends them back
         return response
-    messages.info(request, "You are signed out.")
+    messages.info(request, _("You are signed out."))
     return HttpResponseRedirect(reverse("login"))
 
 

@@ -15,6 +15,7 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from joserfc.errors import (
     BadSignatureError,
     ExpiredTokenError,
@@ -80,24 +81,29 @@ def authorization_redirect(request: HttpRequest, sso: SsoSettings, *, email: str
 
 
 class Failure(StrEnum):
-    """Why a callback was refused, as the page says it (the log has the technical detail)."""
+    """Why a callback was refused, as the page says it (the log has the technical detail); marked for
+    translation, the page shows `gettext(failure.value)`."""
 
-    STATE = (
+    STATE = gettext_noop(
         "This sign-in was already completed, has expired, or was started in another browser or tab. "
         "Start again from the sign-in page."
     )
-    PROVIDER_REFUSED = "Your organisation's sign-in service did not sign you in"
-    PROVIDER_UNREACHABLE = (
+    PROVIDER_REFUSED = gettext_noop("Your organisation's sign-in service did not sign you in")
+    PROVIDER_UNREACHABLE = gettext_noop(
         "Your organisation's sign-in service could not be reached or answered something unexpected. "
         "Try again in a minute."
     )
-    EXPIRED = "The identity your organisation's sign-in service sent has expired (check the server clocks)."
-    SIGNATURE = "The identity your organisation's sign-in service sent is not signed by its keys."
-    AUDIENCE = "The identity your organisation's sign-in service sent is meant for another application."
-    ISSUER = "The identity was issued by a different sign-in service than the one your organisation set up."
-    NONCE = "The identity does not belong to this sign-in attempt (its nonce does not match)."
-    INVALID = "The identity your organisation's sign-in service sent is not valid."
-    NOT_CONFIGURED = "Single sign-on is no longer set up for your organisation."
+    EXPIRED = gettext_noop(
+        "The identity your organisation's sign-in service sent has expired (check the server clocks)."
+    )
+    SIGNATURE = gettext_noop("The identity your organisation's sign-in service sent is not signed by its keys.")
+    AUDIENCE = gettext_noop("The identity your organisation's sign-in service sent is meant for another application.")
+    ISSUER = gettext_noop(
+        "The identity was issued by a different sign-in service than the one your organisation set up."
+    )
+    NONCE = gettext_noop("The identity does not belong to this sign-in attempt (its nonce does not match).")
+    INVALID = gettext_noop("The identity your organisation's sign-in service sent is not valid.")
+    NOT_CONFIGURED = gettext_noop("Single sign-on is no longer set up for your organisation.")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from duecourse.core.models import MAX_TENANT_NAME_LENGTH
 from duecourse.people.inputs import SsoConnectionInput
@@ -23,37 +24,39 @@ class SsoStartForm(forms.Form):
 class SignInSettingsForm(forms.Form):
     """The "Sign-in" settings page. The service checks every rule; the form only carries the values."""
 
-    enabled = forms.BooleanField(required=False, label="Sign in with your organisation (single sign-on)")
+    enabled = forms.BooleanField(required=False, label=_("Sign in with your organisation (single sign-on)"))
     issuer = forms.CharField(
         required=False,
         max_length=MAX_ISSUER_LENGTH,
-        label="Issuer URL",
-        help_text="As your provider shows it, e.g. https://login.microsoftonline.com/<tenant id>/v2.0",
+        label=_("Issuer URL"),
+        help_text=_("As your provider shows it, e.g. https://login.microsoftonline.com/<tenant id>/v2.0"),
         widget=forms.TextInput(attrs={"inputmode": "url", "placeholder": "https://login.example.com/realms/acme"}),
     )
-    client_id = forms.CharField(required=False, max_length=MAX_CLIENT_ID_LENGTH, label="Client ID")
+    client_id = forms.CharField(required=False, max_length=MAX_CLIENT_ID_LENGTH, label=_("Client ID"))
     client_secret = forms.CharField(
         required=False,
         strip=False,
         max_length=MAX_CLIENT_SECRET_LENGTH,
-        label="Client secret",
+        label=_("Client secret"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
     )
     allowed_domains = forms.CharField(
         required=False,
-        label="Allowed email domains",
-        help_text=(
+        label=_("Allowed email domains"),
+        help_text=_(
             "Separated by commas or spaces, e.g. acme.com, acme.co.uk. Empty: any address your provider confirms."
         ),
         widget=forms.TextInput(attrs={"placeholder": "acme.com"}),
     )
-    sso_only = forms.BooleanField(required=False, label="SSO only: no duecourse passwords for your people")
+    sso_only = forms.BooleanField(required=False, label=_("SSO only: no duecourse passwords for your people"))
     create_people_on_first_login = forms.BooleanField(
-        required=False, label="Add people who are not in duecourse yet when they first sign in"
+        required=False, label=_("Add people who are not in duecourse yet when they first sign in")
     )
-    claim_name = forms.CharField(required=False, max_length=MAX_CLAIM_NAME_LENGTH, label="Name claim")
-    claim_department = forms.CharField(required=False, max_length=MAX_CLAIM_NAME_LENGTH, label="Department claim")
-    claim_manager_email = forms.CharField(required=False, max_length=MAX_CLAIM_NAME_LENGTH, label="Manager email claim")
+    claim_name = forms.CharField(required=False, max_length=MAX_CLAIM_NAME_LENGTH, label=_("Name claim"))
+    claim_department = forms.CharField(required=False, max_length=MAX_CLAIM_NAME_LENGTH, label=_("Department claim"))
+    claim_manager_email = forms.CharField(
+        required=False, max_length=MAX_CLAIM_NAME_LENGTH, label=_("Manager email claim")
+    )
 
     def to_input(self) -> SsoConnectionInput:
         data = self.cleaned_data

@@ -11,6 +11,8 @@ from django.contrib.auth import login
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from duecourse.core.errors import ValidationFailed, forbidden
@@ -32,36 +34,46 @@ from duecourse.sso.forms import SignInSettingsForm, SsoStartForm
 
 log = logging.getLogger(__name__)
 
-NEUTRAL = (
+NEUTRAL = gettext_lazy(
     "We could not start signing in with your organisation for this address. Check the address, or sign in "
     "with your duecourse password; your L&D team can tell you how your organisation signs in."
 )
 REFUSALS = {
     Refusal.UNKNOWN_PERSON: (
-        "Your organisation has not added you to duecourse",
-        "Your organisation signed you in, but nobody with your account is in duecourse yet. "
-        "Ask your L&D team to add you.",
+        gettext_lazy("Your organisation has not added you to duecourse"),
+        gettext_lazy(
+            "Your organisation signed you in, but nobody with your account is in duecourse yet. "
+            "Ask your L&D team to add you."
+        ),
     ),
     Refusal.DEACTIVATED: (
-        "Your duecourse account is deactivated",
-        "Your organisation signed you in, but your duecourse account has been deactivated. If you think this "
-        "is a mistake, ask your L&D team.",
+        gettext_lazy("Your duecourse account is deactivated"),
+        gettext_lazy(
+            "Your organisation signed you in, but your duecourse account has been deactivated. If you think this "
+            "is a mistake, ask your L&D team."
+        ),
     ),
     Refusal.EMAIL_REFUSED: (
-        "This account cannot sign in to duecourse",
-        "Your organisation signed you in, but duecourse cannot match the account to a person: {detail}. "
-        "Ask your L&D team.",
+        gettext_lazy("This account cannot sign in to duecourse"),
+        gettext_lazy(
+            "Your organisation signed you in, but duecourse cannot match the account to a person: %(detail)s. "
+            "Ask your L&D team."
+        ),
     ),
     Refusal.LINKED_TO_ANOTHER_ACCOUNT: (
-        "Your duecourse account is linked to another account",
-        "Your organisation signed you in, but your duecourse account is linked to a different account at your "
-        "organisation's sign-in service. Ask your duecourse admin: they can unlink single sign-on on your page "
-        "in duecourse, and your next sign-in then links the account you use now.",
+        gettext_lazy("Your duecourse account is linked to another account"),
+        gettext_lazy(
+            "Your organisation signed you in, but your duecourse account is linked to a different account at your "
+            "organisation's sign-in service. Ask your duecourse admin: they can unlink single sign-on on your page "
+            "in duecourse, and your next sign-in then links the account you use now."
+        ),
     ),
     Refusal.NOT_CREATED: (
-        "We could not add you to duecourse",
-        "Your organisation signed you in, but its account details could not become a duecourse person "
-        "({detail}). Ask your L&D team.",
+        gettext_lazy("We could not add you to duecourse"),
+        gettext_lazy(
+            "Your organisation signed you in, but its account details could not become a duecourse person "
+            "(%(detail)s). Ask your L&D team."
+        ),
     ),
 }
 
@@ -71,19 +83,19 @@ def start(request):
     """GET /login/sso/?email=…|tenant=…[&next=…]: off to the organisation's provider, or one neutral page."""
     form = SsoStartForm(request.GET)
     if not form.is_valid():
-        return render(request, "sso/problem.html", {"title": "Sign in with your organisation", "message": NEUTRAL})
+        return render(request, "sso/problem.html", {"title": _("Sign in with your organisation"), "message": NEUTRAL})
     email, tenant = form.cleaned_data["email"], form.cleaned_data["tenant"]
     sso = flow.settings_for_request(email=email, tenant_name=tenant)
     if sso is None:
         log.info("sso: no single tenant with single sign-on for email=%r tenant=%r", email[:80], tenant[:80])
-        return render(request, "sso/problem.html", {"title": "Sign in with your organisation", "message": NEUTRAL})
+        return render(request, "sso/problem.html", {"title": _("Sign in with your organisation"), "message": NEUTRAL})
     try:
         url = flow.authorization_redirect(
             request, sso, email=email.strip().lower(), next_url=safe_next_url(request, form.cleaned_data["next"])
         )
     except ProviderError as exc:
         log.warning("sso: cannot start for tenant %s: %s", sso.tenant_id, exc)
-        context = {"title": "Sign in with your organisation", "message": flow.Failure.PROVIDER_UNREACHABLE.value}
+        context = {"title": _("Sign in with your organisation"), "message": _(flow.Failure.PROVIDER_UNREACHABLE.value)}
         return render(request, "sso/problem.html", context, status=502)
     if form.cleaned_data["via"] == "form":
         # The CSP's form-action ('self') stops a form submission from being redirected to another site, so
@@ -99,10 +111,10 @@ def callback(request):
         done = flow.complete(request)
     except flow.CallbackRefused as exc:
         log.warning("sso: callback refused (%s): %s", exc.failure.name, exc.detail)
-        message = exc.failure.value
+        message = _(exc.failure.value)  # noqa: INT001 (the values are marked with gettext_noop)
         if exc.failure is flow.Failure.PROVIDER_REFUSED and exc.detail:
             message = f"{message} ({exc.detail[:200]})."
-        context = {"title": "Signing in did not work", "message": message, "nothing_changed": True}
+        context = {"title": _("Signing in did not work"), "message": message, "nothing_changed": True}
         return render(request, "sso/problem.html", context, status=400)
     try:
         person = oidc_sign_in(sso=done.sso, claims=done.claims)
@@ -115,7 +127,7 @@ def callback(request):
             exc.detail,
         )
         title, text = REFUSALS[exc.reason]
-        context = {"title": title, "message": text.format(detail=exc.detail), "nothing_changed": True}
+        context = {"title": title, "message": text % {"detail": exc.detail}, "nothing_changed": True}
         return render(request, "sso/problem.html", context, status=403)
     login(request, person.user, backend=SESSION_BACKEND)
     request.session[flow.SESSION_KEY] = {"tenant_id": done.sso.tenant_id, "id_token": done.id_token}
@@ -152,7 +164,7 @@ def settings_page(request):
             except ValidationFailed as exc:
                 add_field_errors(form, exc)
             else:
-                messages.success(request, "Saved how your organisation signs in.")
+                messages.success(request, _("Saved how your organisation signs in."))
                 return HttpResponseRedirect(reverse("sso:settings"))
         if form.errors:
             status = 422

@@ -4,6 +4,9 @@ bookmark or saved view keeps, and the views every workspace user starts with. No
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 PAGE_SIZE = 50
 COUNT_CAP = 10_000  # the list counts this far ("10,000+"); the actions on everything matched reach all
 MAX_VIEW_NAME_LENGTH = 80
@@ -13,18 +16,18 @@ MAX_SAVED_VIEWS = 50  # per person
 
 @dataclass(frozen=True)
 class Sort:
-    label: str
+    label: str | Promise
     fields: tuple[str, ...]  # model fields ("-" = descending; null dates always last); "status" is derived
 
 
 SORTS: dict[str, Sort] = {
-    "due": Sort("Due date, soonest first", ("due_at", "id")),
-    "-due": Sort("Due date, latest first", ("-due_at", "-id")),
-    "person": Sort("Person, A to Z", ("person__name", "due_at", "id")),
-    "department": Sort("Department, then person", ("person__department__name", "person__name", "due_at", "id")),
-    "status": Sort("Status", ("status", "due_at", "id")),
-    "assigned": Sort("Assigned, newest first", ("-assigned_at", "-id")),
-    "completed": Sort("Completed, newest first", ("-completed_at", "-id")),
+    "due": Sort(_("Due date, soonest first"), ("due_at", "id")),
+    "-due": Sort(_("Due date, latest first"), ("-due_at", "-id")),
+    "person": Sort(_("Person, A to Z"), ("person__name", "due_at", "id")),
+    "department": Sort(_("Department, then person"), ("person__department__name", "person__name", "due_at", "id")),
+    "status": Sort(_("Status"), ("status", "due_at", "id")),
+    "assigned": Sort(_("Assigned, newest first"), ("-assigned_at", "-id")),
+    "completed": Sort(_("Completed, newest first"), ("-completed_at", "-id")),
 }
 DEFAULT_SORT = "due"
 
@@ -69,17 +72,17 @@ def clean_view_query(query: str) -> str:
 
 @dataclass(frozen=True)
 class BuiltInView:
-    name: str
+    name: str | Promise
     query: str
-    description: str
+    description: str | Promise
 
 
 # What every workspace user finds under "Views" before saving their own (HR's seed exports among them).
 BUILT_IN_VIEWS: tuple[BuiltInView, ...] = (
-    BuiltInView("To do, soonest due", "", "Everything not yet done, by due date"),
-    BuiltInView("All overdue by department", "status=overdue&sort=department", "HR's export: download it as CSV"),
-    BuiltInView("Escalated", "status=overdue&escalation_tier=1", "Overdue long enough for the first escalation"),
-    BuiltInView("Compliance-flagged, to do", "compliance_flag=yes", "Flagged items still to be done"),
-    BuiltInView("At risk", "at_risk=yes", "Will not be done by the due date at the person's pace"),
-    BuiltInView("Recently completed", "status=completed&sort=completed", "Completions, newest first"),
+    BuiltInView(_("To do, soonest due"), "", _("Everything not yet done, by due date")),
+    BuiltInView(_("All overdue by department"), "status=overdue&sort=department", _("HR's export: download it as CSV")),
+    BuiltInView(_("Escalated"), "status=overdue&escalation_tier=1", _("Overdue long enough for the first escalation")),
+    BuiltInView(_("Compliance-flagged, to do"), "compliance_flag=yes", _("Flagged items still to be done")),
+    BuiltInView(_("At risk"), "at_risk=yes", _("Will not be done by the due date at the person's pace")),
+    BuiltInView(_("Recently completed"), "status=completed&sort=completed", _("Completions, newest first")),
 )

@@ -10,6 +10,8 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pydantic import ValidationError
 
 from duecourse.assignments.forms import parse_target
@@ -23,21 +25,22 @@ from duecourse.people.models import Person
 from duecourse.workspace.domain import DEFAULT_SORT, SORTS, STATUS_ANY, STATUS_TODO
 
 STATUS_CHOICES = [
-    (STATUS_TODO, "To do (assigned, in progress, overdue)"),
-    (STATUS_ANY, "Any status"),
-    *[(status.value, str(status.label)) for status in AssignmentStatus],
+    (STATUS_TODO, gettext_lazy("To do (assigned, in progress, overdue)")),
+    (STATUS_ANY, gettext_lazy("Any status")),
+    *[(status.value, status.label) for status in AssignmentStatus],
 ]
 SOURCE_KIND_LABELS = {
-    "individual": "Assigned to the person",
-    "group": "A group",
-    "org_unit": "A department, site or region",
-    "everyone": "Everyone",
-    "new_starter": "New starters",
-    "rule": "A training configuration",
+    "individual": gettext_lazy("Assigned to the person"),
+    "group": gettext_lazy("A group"),
+    "org_unit": gettext_lazy("A department, site or region"),
+    "everyone": gettext_lazy("Everyone"),
+    "new_starter": gettext_lazy("New starters"),
+    "rule": gettext_lazy("A training configuration"),
 }
 assert set(SOURCE_KIND_LABELS) == set(typing.get_args(SourceKind))  # one list of kinds: the API's
-YES_NO = [("", "Any"), ("yes", "Flagged"), ("no", "Not flagged")]
-AT_RISK_CHOICES = [("", "Any"), ("yes", "At risk"), ("no", "Not at risk")]
+ANY = gettext_lazy("Any")
+YES_NO = [("", ANY), ("yes", gettext_lazy("Flagged")), ("no", gettext_lazy("Not flagged"))]
+AT_RISK_CHOICES = [("", ANY), ("yes", gettext_lazy("At risk")), ("no", gettext_lazy("Not at risk"))]
 
 
 class SearchInput(forms.TextInput):
@@ -74,52 +77,68 @@ class PlainSelect(forms.Select):
 class TaskFilterForm(forms.Form):
     """Every field is optional; the choices come from the tenant (`choices` from `selectors.filter_choices`)."""
 
-    q = forms.CharField(required=False, max_length=100, label="Person", widget=SearchInput)
-    status = forms.ChoiceField(widget=PlainSelect, required=False, choices=STATUS_CHOICES, label="Status")
-    escalation_tier = forms.ChoiceField(widget=PlainSelect, required=False, label="Escalation")
-    compliance_flag = forms.ChoiceField(widget=PlainSelect, required=False, choices=YES_NO, label="Compliance flag")
-    at_risk = forms.ChoiceField(widget=PlainSelect, required=False, choices=AT_RISK_CHOICES, label="At risk")
-    department = forms.ChoiceField(widget=PlainSelect, required=False, label="Department")
-    site = forms.ChoiceField(widget=PlainSelect, required=False, label="Site")
-    region = forms.ChoiceField(widget=PlainSelect, required=False, label="Region")
-    group_id = forms.TypedChoiceField(widget=PlainSelect, required=False, coerce=int, empty_value=None, label="Group")
-    manager = forms.EmailField(required=False, max_length=254, label="Manager's email")
-    scope = forms.BooleanField(required=False, label="Indirect reports too")
-    target = forms.ChoiceField(widget=PlainSelect, required=False, label="Training")
+    q = forms.CharField(required=False, max_length=100, label=gettext_lazy("Person"), widget=SearchInput)
+    status = forms.ChoiceField(widget=PlainSelect, required=False, choices=STATUS_CHOICES, label=gettext_lazy("Status"))
+    escalation_tier = forms.ChoiceField(widget=PlainSelect, required=False, label=gettext_lazy("Escalation"))
+    compliance_flag = forms.ChoiceField(
+        widget=PlainSelect, required=False, choices=YES_NO, label=gettext_lazy("Compliance flag")
+    )
+    at_risk = forms.ChoiceField(
+        widget=PlainSelect, required=False, choices=AT_RISK_CHOICES, label=gettext_lazy("At risk")
+    )
+    department = forms.ChoiceField(widget=PlainSelect, required=False, label=gettext_lazy("Department"))
+    site = forms.ChoiceField(widget=PlainSelect, required=False, label=gettext_lazy("Site"))
+    region = forms.ChoiceField(widget=PlainSelect, required=False, label=gettext_lazy("Region"))
+    group_id = forms.TypedChoiceField(
+        widget=PlainSelect, required=False, coerce=int, empty_value=None, label=gettext_lazy("Group")
+    )
+    manager = forms.EmailField(required=False, max_length=254, label=gettext_lazy("Manager's email"))
+    scope = forms.BooleanField(required=False, label=gettext_lazy("Indirect reports too"))
+    target = forms.ChoiceField(widget=PlainSelect, required=False, label=gettext_lazy("Training"))
     source_kind = forms.ChoiceField(
-        widget=PlainSelect, required=False, choices=[("", "Any"), *SOURCE_KIND_LABELS.items()], label="Assigned through"
+        widget=PlainSelect,
+        required=False,
+        choices=[("", ANY), *SOURCE_KIND_LABELS.items()],
+        label=gettext_lazy("Assigned through"),
     )
     rule_id = forms.TypedChoiceField(
-        widget=PlainSelect, required=False, coerce=int, empty_value=None, label="Training configuration"
+        widget=PlainSelect, required=False, coerce=int, empty_value=None, label=gettext_lazy("Training configuration")
     )
-    due_after = forms.DateField(required=False, label="Due after", widget=forms.DateInput(attrs={"type": "date"}))
-    due_before = forms.DateField(required=False, label="Due before", widget=forms.DateInput(attrs={"type": "date"}))
-    assigned_by = forms.EmailField(required=False, max_length=254, label="Assigned by (email)")
+    due_after = forms.DateField(
+        required=False, label=gettext_lazy("Due after"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    due_before = forms.DateField(
+        required=False, label=gettext_lazy("Due before"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    assigned_by = forms.EmailField(required=False, max_length=254, label=gettext_lazy("Assigned by (email)"))
     sort = forms.ChoiceField(
-        widget=PlainSelect, required=False, choices=[(k, s.label) for k, s in SORTS.items()], label="Sort"
+        widget=PlainSelect, required=False, choices=[(k, s.label) for k, s in SORTS.items()], label=gettext_lazy("Sort")
     )
 
     def __init__(self, data, *, actor: Person, choices: dict):
         super().__init__(data)
         self.actor = actor
         self._built: AssignmentQuery | None = None
-        any_ = [("", "Any")]
+        any_ = [("", _("Any"))]
         cast(forms.ChoiceField, self.fields["escalation_tier"]).choices = [
             *any_,
-            ("0", "Not escalated"),
-            *[(str(i), f"Tier {i}: {tier['after_days']}+ days overdue") for i, tier in enumerate(choices["tiers"], 1)],
+            ("0", _("Not escalated")),
+            *[
+                (str(i), _("Tier %(tier)s: %(days)s+ days overdue") % {"tier": i, "days": tier["after_days"]})
+                for i, tier in enumerate(choices["tiers"], 1)
+            ],
         ]
         for unit in ("department", "site", "region"):
             cast(forms.ChoiceField, self.fields[unit]).choices = any_ + [(name, name) for name in choices[unit]]
         cast(forms.ChoiceField, self.fields["group_id"]).choices = any_ + list(choices["groups"])
-        cast(forms.ChoiceField, self.fields["target"]).choices = [("", "Any training"), *choices["targets"]]
+        cast(forms.ChoiceField, self.fields["target"]).choices = [("", _("Any training")), *choices["targets"]]
         cast(forms.ChoiceField, self.fields["rule_id"]).choices = any_ + list(choices["rules"])
-        self.fields["q"].widget.attrs["placeholder"] = "Search by name or email"
+        self.fields["q"].widget.attrs["placeholder"] = _("Search by name or email")
 
     def clean_target(self):
         value = self.cleaned_data.get("target") or ""
         if value and parse_target(value) is None:
-            raise forms.ValidationError("Pick a course, learning path or skill from the list.")
+            raise forms.ValidationError(_("Pick a course, learning path or skill from the list."))
         return value
 
     def _person_id(self, field: str) -> int | None:
@@ -128,7 +147,7 @@ class TaskFilterForm(forms.Form):
             return None
         found = people_selectors.people_by_email(actor=self.actor, emails=[email]).get(email.strip().lower())
         if found is None:
-            self.add_error(field, "Nobody in your organisation has this email.")
+            self.add_error(field, _("Nobody in your organisation has this email."))
             return None
         return found.pk
 
@@ -137,10 +156,10 @@ class TaskFilterForm(forms.Form):
         cleaned["manager_id"] = self._person_id("manager")
         cleaned["assigned_by_id"] = self._person_id("assigned_by")
         if cleaned.get("scope") and not cleaned.get("manager"):
-            self.add_error("scope", "Give a manager's email to include their indirect reports.")
+            self.add_error("scope", _("Give a manager's email to include their indirect reports."))
         after, before = cleaned.get("due_after"), cleaned.get("due_before")
         if isinstance(after, dt.date) and isinstance(before, dt.date) and after >= before:
-            self.add_error("due_before", "Must be after the “due after” date.")
+            self.add_error("due_before", _("Must be after the “due after” date."))
         self._built = None if self.errors else self._query(cleaned)
         return cleaned
 
@@ -203,7 +222,11 @@ class TaskFilterForm(forms.Form):
         return self._built
 
 
-ACTION_CHOICES = [("remind", "Send a reminder now"), ("extend", "Extend the due date"), ("withdraw", "Withdraw")]
+ACTION_CHOICES = [
+    ("remind", gettext_lazy("Send a reminder now")),
+    ("extend", gettext_lazy("Extend the due date")),
+    ("withdraw", gettext_lazy("Withdraw")),
+]
 
 
 class TaskActionForm(forms.Form):
@@ -213,20 +236,22 @@ class TaskActionForm(forms.Form):
     ids = forms.Field(required=False, widget=forms.MultipleHiddenInput)
     everything = forms.BooleanField(required=False)
     query = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
-    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="New due date")
-    reason = forms.CharField(required=False, max_length=500, label="Reason")
+    due_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label=gettext_lazy("New due date")
+    )
+    reason = forms.CharField(required=False, max_length=500, label=gettext_lazy("Reason"))
 
     def clean_ids(self):
         raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
         ids = []
         for value in raw:
             if not str(value).isdigit() or len(str(value)) > 18:
-                raise forms.ValidationError("contains something that is not an assignment")
+                raise forms.ValidationError(_("contains something that is not an assignment"))
             ids.append(int(value))
         return list(dict.fromkeys(ids))
 
     def clean(self):
         cleaned = super().clean() or {}
         if not cleaned.get("everything") and not cleaned.get("ids"):
-            raise forms.ValidationError("Tick at least one item, or choose everything the filter matches.")
+            raise forms.ValidationError(_("Tick at least one item, or choose everything the filter matches."))
         return cleaned

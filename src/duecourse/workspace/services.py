@@ -1,6 +1,7 @@
 """Saving and deleting a person's views of the Mandatory tasks list."""
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from duecourse.core import clock
 from duecourse.core.errors import ValidationFailed, forbidden
@@ -16,9 +17,9 @@ def saved_view_save(*, actor: Person, name: str, query: str) -> SavedView:
         raise forbidden("save views of the mandatory tasks")
     name = " ".join(name.split())
     if not name:
-        raise ValidationFailed.on("name", "give the view a name")
+        raise ValidationFailed.on("name", _("give the view a name"))
     if len(name) > MAX_VIEW_NAME_LENGTH:
-        raise ValidationFailed.on("name", f"at most {MAX_VIEW_NAME_LENGTH} characters")
+        raise ValidationFailed.on("name", _("at most %(max)s characters") % {"max": MAX_VIEW_NAME_LENGTH})
     query = clean_view_query(query)
     mine = SavedView.objects.filter(tenant_id=actor.tenant_id, person_id=actor.pk)
     existing = mine.filter(name=name).first()
@@ -27,7 +28,9 @@ def saved_view_save(*, actor: Person, name: str, query: str) -> SavedView:
         existing.save(update_fields=["query"])
         return existing
     if mine.count() >= MAX_SAVED_VIEWS:
-        raise ValidationFailed.on("name", f"you have {MAX_SAVED_VIEWS} saved views: delete one first")
+        raise ValidationFailed.on(
+            "name", _("you have %(max)s saved views: delete one first") % {"max": MAX_SAVED_VIEWS}
+        )
     try:
         with transaction.atomic():
             return SavedView.objects.create(

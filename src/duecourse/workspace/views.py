@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from duecourse.assignments.presenters import ASSIGNMENT_CSV_COLUMNS, Item, assignment_csv_rows, present
@@ -32,7 +34,13 @@ class TaskRow:
     remind_url: str
 
 
-ACTION_DONE = {"remind": "Sent a reminder for", "extend": "Extended the due date of", "withdraw": "Withdrew"}
+def _action_done(action: str, n: int) -> str:
+    """What the flash says an action did: "Sent a reminder for 3 items."."""
+    if action == "remind":
+        return ngettext("Sent a reminder for %(n)s item.", "Sent a reminder for %(n)s items.", n) % {"n": n}
+    if action == "extend":
+        return ngettext("Extended the due date of %(n)s item.", "Extended the due date of %(n)s items.", n) % {"n": n}
+    return ngettext("Withdrew %(n)s item.", "Withdrew %(n)s items.", n) % {"n": n}
 
 
 def _require_view(actor) -> None:
@@ -135,7 +143,7 @@ def tasks_action_view(request):
     if data["everything"]:
         filters = _filters(actor, filters_data)
         if not filters.is_valid():
-            action_form.add_error(None, "The filter is not valid: fix it, then try again.")
+            action_form.add_error(None, _("The filter is not valid: fix it, then try again."))
             return _page(request, data=filters_data, action_form=action_form, status=422)
         query = filters.to_query()
     try:
@@ -156,10 +164,14 @@ def tasks_action_view(request):
         if not exc.errors:
             action_form.add_error(None, exc.detail)
         return _page(request, data=filters_data, action_form=action_form, status=exc.status_code)
-    done = f"{ACTION_DONE[data['action']]} {result.done} item{'s' if result.done != 1 else ''}."
+    done = _action_done(data["action"], result.done)
     if result.failed_count:
         reasons = ", ".join(f"{reason} ({n})" for reason, n in sorted(result.failed_by_reason.items()))
-        messages.warning(request, f"{done} {result.failed_count} not: {reasons}.")
+        messages.warning(
+            request,
+            _("%(done)s %(count)s not: %(reasons)s.")
+            % {"done": done, "count": result.failed_count, "reasons": reasons},
+        )
     else:
         messages.success(request, done)
     return HttpResponseRedirect(_tasks_url(view_query(filters_data.items())))
@@ -174,9 +186,9 @@ def saved_view_create_view(request):
     try:
         view = services.saved_view_save(actor=actor, name=request.POST.get("name", ""), query=query)
     except DomainError as exc:
-        messages.error(request, f"The view was not saved: {exc.detail}")
+        messages.error(request, _("The view was not saved: %(problem)s") % {"problem": exc.detail})
         return HttpResponseRedirect(_tasks_url(view_query(QueryDict(query[:4000]).items())))
-    messages.success(request, f"Saved the view “{view.name}”.")
+    messages.success(request, _("Saved the view “%(name)s”.") % {"name": view.name})
     return HttpResponseRedirect(_tasks_url(view.query))
 
 
@@ -187,5 +199,5 @@ def saved_view_delete_view(request, view_id: int):
     _require_view(actor)
     view = selectors.access_saved_view(actor=actor, view_id=view_id)
     services.saved_view_delete(actor=actor, view=view)
-    messages.success(request, f"Deleted the view “{view.name}”.")
+    messages.success(request, _("Deleted the view “%(name)s”.") % {"name": view.name})
     return HttpResponseRedirect(reverse("workspace:tasks"))

@@ -5,6 +5,7 @@ from typing import cast
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from duecourse.groups import permissions, selectors
 from duecourse.groups.signals import AudienceTab
@@ -42,7 +43,7 @@ def audience_page_url(kind: str, object_id: int) -> str:
 @register.inclusion_tag("groups/_audience_tabs.html")
 def audience_tabs(actor, kind: str, object_id: int, active: str = "people"):
     """The tab bar of a group, department, site or region page: its people, then what other apps add."""
-    tabs = [AudienceTab("people", "Members" if kind == "group" else "People", audience_page_url(kind, object_id))]
+    tabs = [AudienceTab("people", _("Members") if kind == "group" else _("People"), audience_page_url(kind, object_id))]
     for _receiver, answer in audience_tabs_signal.send(sender=None, actor=actor, kind=kind, object_id=object_id):
         tabs.extend(cast("list[AudienceTab] | None", answer) or [])  # django-stubs types answers as str
     return {"tabs": tabs, "active": active}
