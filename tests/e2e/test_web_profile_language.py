@@ -23,6 +23,7 @@ def test_a_learner_switches_to_italian_on_their_profile(page, sign_in, tenant):
         data=PersonInput(email="lena@acme.test", name="Lena Learner", locale="en", timezone="UTC"),
     )
     page.set_viewport_size({"width": 390, "height": 844})
+    page.set_default_timeout(60_000)  # a busy machine: the first page of a live server can be slow
     sign_in(lena)
     page.goto(f"/people/{lena.pk}/")
     form = page.locator("#language")
