@@ -22,6 +22,17 @@ def pytest_configure(config):
     serve_one_request_at_a_time_on_sqlite(settings.DATABASES["default"]["ENGINE"])
 
 
+@pytest.fixture(autouse=True)
+def _english_at_the_start():
+    """Each test starts in the default language: a request in Italian leaves Italian active in its thread
+    (Django's LocaleMiddleware activates per request and never resets), which a later test would inherit."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("browser"):

@@ -18,10 +18,12 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FloatField,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     TextField,
     Value,
     When,
@@ -31,7 +33,7 @@ from django.db.models.lookups import GreaterThan, LessThan, LessThanOrEqual
 
 from duecourse.assignments import forecast, permissions
 from duecourse.assignments.escalation import NO_TIER, escalation_tiers
-from duecourse.assignments.models import LIVE_RULE, Assignment, AssignmentRule, AssignmentSource
+from duecourse.assignments.models import LIVE_RULE, Assignment, AssignmentRule, AssignmentSource, Completion
 from duecourse.assignments.priorities import PRIORITY_RANK, UNKNOWN_PRIORITY_RANK
 from duecourse.assignments.status import (
     COMPLETED,
@@ -588,6 +590,54 @@ _ROW_COLUMNS = [
 _MINE = "a.tenant_id = %s AND a.person_id = %s AND a.withdrawn_at IS NULL AND a.visibility <> 'hidden'"
 _SOURCE_COLUMNS = ["id", "kind", "label", "assigned_by_id", "rule_id", "due_date", "due_rule", "note"]
 _MY_COUNT = TypedQuery(f"SELECT COUNT(*) FROM assignment a WHERE {_MINE}", [IntegerField()])
+
+
+def viewer_assignments_by_target(
+    *, person: Person, targets: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], Assignment]:
+    """The person's own assignments of these catalog items, as My learning lists them (not withdrawn, not
+    hidden), by (target type, target id): with status (the one rule) and, for a course, `completion_score`,
+    the score of the person's latest completion of it (None when none was reported). One query for the
+    items (and one for their sources), whatever their number: the catalog marks a page of items with it."""
+    wanted: dict[str, set[int]] = {}
+    for target_type, target_id in targets:
+        wanted.setdefault(target_type, set()).add(target_id)
+    if not wanted:
+        return {}
+    which = Q()
+    for target_type, ids in wanted.items():
+        which |= Q(target_type=target_type, target_id__in=sorted(ids))
+    own = Assignment.objects.filter(which, tenant_id=person.tenant_id, person_id=person.pk, withdrawn_at__isnull=True)
+    latest_score = (
+        Completion.objects.filter(
+            tenant_id=OuterRef("tenant_id"), person_id=OuterRef("person_id"), course_id=OuterRef("target_id")
+        )
+        .order_by("-completed_at", "-id")
+        .values("score")[:1]
+    )
+    rows = (
+        with_status(own.exclude(visibility="hidden"), clock.now())
+        .annotate(
+            completion_score=Case(
+                When(target_type="course", then=Subquery(latest_score)), default=None, output_field=FloatField()
+            )
+        )
+        .select_related("person")
+        .prefetch_related("sources")
+    )
+    return {(a.target_type, a.target_id): a for a in rows}
+
+
+def completion_history(*, actor: Person, person_id: int) -> QuerySet:
+    """Every completion recorded for the person, newest first: each cycle's (an earlier cycle's stays after a
+    retake, an expired one too), with its score and how it was recorded. Only for those who may see the
+    person's assignments (`permissions.visible_assignments_filter`): the person, their manager, and those
+    who see the whole tenant; anyone else gets nothing."""
+    return (
+        Completion.objects.filter(permissions.visible_assignments_filter(actor), person_id=person_id)
+        .select_related("course", "recorded_by")
+        .order_by("-completed_at", "-id")
+    )
 
 
 def escalation_case_sql(tier_count: int, alias: str) -> str:

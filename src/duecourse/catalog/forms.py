@@ -1,16 +1,20 @@
 """Web forms for the catalog. They only shape browser input: the catalog services check every rule."""
 
 import re
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from duecourse.catalog.inputs import CourseInput, PathInput, PathItemInput, SkillInput
 from duecourse.catalog.limits import MAX_SEARCH_LENGTH
 from duecourse.catalog.models import STATUSES
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 PAGE_SIZE = 25
-STATUS_FILTER_CHOICES = [("", "Any status"), *STATUSES]
+STATUS_FILTER_CHOICES = [("", _("Any status")), *STATUSES]
 ITEM_ERROR = re.compile(r"^items\[(\d+)\](?:\.\w+)?$")
 
 
@@ -18,8 +22,8 @@ class CourseFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=MAX_SEARCH_LENGTH,
-        label="Search",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title or code", "autocomplete": "off"}),
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Title or code"), "autocomplete": "off"}),
     )
     status = forms.ChoiceField(required=False, choices=STATUS_FILTER_CHOICES)
 
@@ -30,35 +34,35 @@ class CourseFilterForm(forms.Form):
         return {"q": (data.get("q") or "").strip() or None, "status": data.get("status") or None}
 
 
-def _status_field(help_text: str) -> forms.ChoiceField:
-    return forms.ChoiceField(choices=STATUSES, label="Status", help_text=help_text)
+def _status_field(help_text: "StrOrPromise") -> forms.ChoiceField:
+    return forms.ChoiceField(choices=STATUSES, label=_("Status"), help_text=help_text)
 
 
 class CourseForm(forms.Form):
     code = forms.CharField(
         required=False,
-        label="Code",
-        widget=forms.TextInput(attrs={"required": True, "autocomplete": "off", "placeholder": "e.g. HS-101"}),
+        label=_("Code"),
+        widget=forms.TextInput(attrs={"required": True, "autocomplete": "off", "placeholder": _("e.g. HS-101")}),
     )
-    title = forms.CharField(required=False, label="Title", widget=forms.TextInput(attrs={"required": True}))
+    title = forms.CharField(required=False, label=_("Title"), widget=forms.TextInput(attrs={"required": True}))
     description = forms.CharField(
         required=False,
-        label="Description",
-        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "What will people learn? (shown to learners)"}),
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("What will people learn? (shown to learners)")}),
     )
     launch_url = forms.CharField(
         required=False,
-        label="Launch URL",
-        help_text="Where the Begin button takes learners in your LMS.",
+        label=_("Launch URL"),
+        help_text=_("Where the Begin button takes learners in your LMS."),
         widget=forms.URLInput(attrs={"placeholder": "https://lms.example.com/course/…"}),
     )
     estimated_minutes = forms.IntegerField(
         required=False,
         min_value=0,
-        label="Estimated minutes",
-        help_text="Used to warn about heavy workloads when assigning.",
+        label=_("Estimated minutes"),
+        help_text=_("Used to warn about heavy workloads when assigning."),
     )
-    status = _status_field("Only active courses can be assigned. Archived courses stay in people’s history.")
+    status = _status_field(_("Only active courses can be assigned. Archived courses stay in people’s history."))
 
     @classmethod
     def initial_for(cls, course) -> dict:
@@ -72,13 +76,13 @@ class CourseForm(forms.Form):
 
 
 class PathForm(forms.Form):
-    title = forms.CharField(required=False, label="Title", widget=forms.TextInput(attrs={"required": True}))
+    title = forms.CharField(required=False, label=_("Title"), widget=forms.TextInput(attrs={"required": True}))
     description = forms.CharField(
         required=False,
-        label="Description",
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Who is this path for? (optional)"}),
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("Who is this path for? (optional)")}),
     )
-    status = _status_field("Only active paths can be assigned.")
+    status = _status_field(_("Only active paths can be assigned."))
 
     def to_input(self, items: list[tuple[int, bool]]) -> PathInput:
         """The editor as the path services' input, after `is_valid()`: a status the form refused stays
@@ -95,14 +99,14 @@ class PathForm(forms.Form):
 
 
 class SkillForm(forms.Form):
-    name = forms.CharField(required=False, label="Name", widget=forms.TextInput(attrs={"required": True}))
-    description = forms.CharField(required=False, label="Description", widget=forms.Textarea(attrs={"rows": 3}))
-    status = _status_field("Only active skills can be assigned.")
+    name = forms.CharField(required=False, label=_("Name"), widget=forms.TextInput(attrs={"required": True}))
+    description = forms.CharField(required=False, label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
+    status = _status_field(_("Only active skills can be assigned."))
     course_ids = forms.TypedMultipleChoiceField(
         required=False,
         coerce=int,
-        label="Linked courses",
-        help_text="The skill is complete when every linked course is complete.",
+        label=_("Linked courses"),
+        help_text=_("The skill is complete when every linked course is complete."),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "check-list"}),
     )
 
@@ -117,16 +121,16 @@ class SkillForm(forms.Form):
 
 class EquivalenceForm(forms.Form):
     DIRECTIONS = [
-        ("satisfies", "Completing this course also counts for…"),
-        ("satisfied_by", "This course is satisfied by…"),
+        ("satisfies", _("Completing this course also counts for…")),
+        ("satisfied_by", _("This course is satisfied by…")),
     ]
 
-    direction = forms.ChoiceField(choices=DIRECTIONS, label="Relation", initial="satisfies")
-    other = forms.TypedChoiceField(coerce=int, label="Course", empty_value=None)
+    direction = forms.ChoiceField(choices=DIRECTIONS, label=_("Relation"), initial="satisfies")
+    other = forms.TypedChoiceField(coerce=int, label=_("Course"), empty_value=None)
 
     def __init__(self, *args, courses=(), **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", "Choose a course…")] + [(c.pk, f"{c.title} ({c.code})") for c in courses]
+        choices = [("", _("Choose a course…"))] + [(c.pk, f"{c.title} ({c.code})") for c in courses]
         cast(forms.ChoiceField, self.fields["other"]).choices = choices
 
 
@@ -152,7 +156,7 @@ def apply_path_op(items: list[tuple[int, bool]], op: str, post) -> list[tuple[in
     action, _, raw_id = op.partition(":")
     if action == "add":
         raw = post.get("add_course", "")
-        if raw.isdigit() and len(raw) < 19 and int(raw) not in {c for c, _ in items}:
+        if raw.isdigit() and len(raw) < 19 and int(raw) not in {c for c, _required in items}:
             items.append((int(raw), post.get("add_required", "required") == "required"))
         return items
     index = next((i for i, (c, _) in enumerate(items) if str(c) == raw_id), None)

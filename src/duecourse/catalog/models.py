@@ -1,10 +1,15 @@
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 from duecourse.core.models import TenantScopedModel
 
 DRAFT, ACTIVE, ARCHIVED = "draft", "active", "archived"
-STATUSES = [(DRAFT, "Draft"), (ACTIVE, "Active"), (ARCHIVED, "Archived")]
+STATUSES = [
+    (DRAFT, pgettext_lazy("catalog status", "Draft")),
+    (ACTIVE, pgettext_lazy("catalog status", "Active")),
+    (ARCHIVED, pgettext_lazy("catalog status", "Archived")),
+]
 
 
 class Course(TenantScopedModel):

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from duecourse.catalog import permissions
 from duecourse.catalog.inputs import CourseInput, PathInput, PathItemInput, SkillInput
@@ -30,7 +31,7 @@ from duecourse.core.audit import audit_record, changed_fields
 from duecourse.core.errors import FieldError, ValidationFailed, forbidden
 from duecourse.people.models import Person
 
-STATUS_VALUES = {s for s, _ in STATUSES}
+STATUS_VALUES = {s for s, _label in STATUSES}
 
 
 def _require_manager(actor: Person, action: str) -> None:
@@ -42,27 +43,31 @@ def _text(values: dict[str, Any], key: str, errors: list[FieldError], *, limit: 
     """Strip a given text field in place (None is empty); a missing one is only an error when required."""
     if key not in values:
         if required:
-            errors.append(FieldError(key, "is required"))
+            errors.append(FieldError(key, _("is required")))
         return
     value = (values[key] or "").strip()
     if required and not value:
-        errors.append(FieldError(key, "is required"))
+        errors.append(FieldError(key, _("is required")))
     elif len(value) > limit:
-        errors.append(FieldError(key, f"is longer than {limit} characters"))
+        errors.append(FieldError(key, _("is longer than %(limit)s characters") % {"limit": limit}))
     elif "\x00" in value:
-        errors.append(FieldError(key, "contains a NUL character"))
+        errors.append(FieldError(key, _("contains a NUL character")))
     values[key] = value
 
 
 def _status(values: dict[str, Any], errors: list[FieldError]) -> None:
     if "status" in values and values["status"] not in STATUS_VALUES:
-        errors.append(FieldError("status", f"must be one of {', '.join(sorted(STATUS_VALUES))}"))
+        errors.append(
+            FieldError("status", _("must be one of %(values)s") % {"values": ", ".join(sorted(STATUS_VALUES))})
+        )
 
 
 def _raise(errors: list[FieldError], what: str) -> None:
     if errors:
         raise ValidationFailed(
-            detail=f"Invalid {what}: " + "; ".join(f"{e.field} {e.message}" for e in errors), errors=errors
+            detail=_("Invalid %(what)s: %(errors)s")
+            % {"what": what, "errors": "; ".join(f"{e.field} {e.message}" for e in errors)},
+            errors=errors,
         )
 
 
@@ -75,14 +80,17 @@ def _clean_course(tenant_id: int, course_input: CourseInput, course: Course | No
     _text(data, "description", errors, limit=MAX_DESCRIPTION_LENGTH)
     _text(data, "launch_url", errors, limit=MAX_LAUNCH_URL_LENGTH)
     if data.get("launch_url") and not data["launch_url"].startswith(("http://", "https://")):
-        errors.append(FieldError("launch_url", "must be an http(s) URL"))
+        errors.append(FieldError("launch_url", _("must be an http(s) URL")))
     if "estimated_minutes" in data:
         minutes = data["estimated_minutes"]
         if minutes is None:
             data["estimated_minutes"] = 0
         elif not 0 <= minutes <= MAX_ESTIMATED_MINUTES:
             errors.append(
-                FieldError("estimated_minutes", f"must be a whole number of minutes from 0 to {MAX_ESTIMATED_MINUTES}")
+                FieldError(
+                    "estimated_minutes",
+                    _("must be a whole number of minutes from 0 to %(max)s") % {"max": MAX_ESTIMATED_MINUTES},
+                )
             )
     _status(data, errors)
     code = data.get("code")
@@ -90,8 +98,8 @@ def _clean_course(tenant_id: int, course_input: CourseInput, course: Course | No
         code
         and Course.objects.filter(tenant_id=tenant_id, code=code).exclude(pk__in=[course.pk] if course else []).exists()
     ):
-        errors.append(FieldError("code", f"a course with code {code!r} already exists"))
-    _raise(errors, "course")
+        errors.append(FieldError("code", _("a course with code %(code)s already exists") % {"code": repr(code)}))
+    _raise(errors, _("course"))
     return data
 
 
@@ -112,7 +120,9 @@ def course_create(*, actor: Person, data: CourseInput) -> Course:
                     tenant_id=actor.tenant_id, **{k: clean[k] for k in COURSE_FIELDS if k in clean}
                 )
         except IntegrityError:
-            raise ValidationFailed.on("code", f"a course with code {clean['code']!r} already exists") from None
+            raise ValidationFailed.on(
+                "code", _("a course with code %(code)s already exists") % {"code": repr(clean["code"])}
+            ) from None
         audit_record(
             tenant_id=actor.tenant_id,
             actor_id=actor.pk,
@@ -139,7 +149,9 @@ def course_update(*, actor: Person, course: Course, data: CourseInput) -> Course
                 with transaction.atomic():
                     course.save()
             except IntegrityError:
-                raise ValidationFailed.on("code", f"a course with code {course.code!r} already exists") from None
+                raise ValidationFailed.on(
+                    "code", _("a course with code %(code)s already exists") % {"code": repr(course.code)}
+                ) from None
             old, new = changed_fields(before, after)
             audit_record(
                 tenant_id=actor.tenant_id,
@@ -157,26 +169,28 @@ def course_update(*, actor: Person, course: Course, data: CourseInput) -> Course
 
 def _clean_items(tenant_id: int, items: list[PathItemInput] | None, errors: list[FieldError]) -> list[tuple[int, bool]]:
     if items is None:
-        errors.append(FieldError("items", "must be a list of {course_id, required}"))
+        errors.append(FieldError("items", _("must be a list of {course_id, required}")))
         return []
     if len(items) > MAX_PATH_ITEMS:
-        errors.append(FieldError("items", f"at most {MAX_PATH_ITEMS} items"))
+        errors.append(FieldError("items", _("at most %(max)s items") % {"max": MAX_PATH_ITEMS}))
         return []
     clean: list[tuple[int, bool]] = []
     seen: set[int] = set()
     for index, item in enumerate(items):
         course_id, required = item.course_id, item.required
         if course_id in seen:
-            errors.append(FieldError(f"items[{index}].course_id", f"course {course_id} is listed twice"))
+            errors.append(
+                FieldError(f"items[{index}].course_id", _("course %(id)s is listed twice") % {"id": course_id})
+            )
             continue
         seen.add(course_id)
         clean.append((course_id, required))
     known = dict(Course.objects.filter(tenant_id=tenant_id, pk__in=seen).values_list("id", "status"))
-    for index, (course_id, _) in enumerate(clean):
+    for index, (course_id, _required) in enumerate(clean):
         if course_id not in known:
-            errors.append(FieldError(f"items[{index}].course_id", f"no course with id {course_id}"))
+            errors.append(FieldError(f"items[{index}].course_id", _("no course with id %(id)s") % {"id": course_id}))
         elif known[course_id] == ARCHIVED:
-            errors.append(FieldError(f"items[{index}].course_id", f"course {course_id} is archived"))
+            errors.append(FieldError(f"items[{index}].course_id", _("course %(id)s is archived") % {"id": course_id}))
     return clean
 
 
@@ -191,9 +205,9 @@ def _clean_path(tenant_id: int, path_input: PathInput, path: LearningPath | None
     items = data.get("items")
     if items is None and path is not None:
         items = list(path.items.values_list("course_id", "required"))
-    if not errors and not any(required for _, required in (items or [])):
-        errors.append(FieldError("items", "a learning path needs at least one required course"))
-    _raise(errors, "learning path")
+    if not errors and not any(required for _course, required in (items or [])):
+        errors.append(FieldError("items", _("a learning path needs at least one required course")))
+    _raise(errors, _("learning path"))
     return data
 
 
@@ -276,25 +290,27 @@ def _clean_skill(tenant_id: int, skill_input: SkillInput, skill: Skill | None) -
     if "course_ids" in data:
         ids = data["course_ids"]
         if ids is None:
-            errors.append(FieldError("course_ids", "must be a list of course ids"))
+            errors.append(FieldError("course_ids", _("must be a list of course ids")))
         else:
             known = set(Course.objects.filter(tenant_id=tenant_id, pk__in=ids).values_list("id", flat=True))
             unknown = sorted(set(ids) - known)
             if unknown:
-                errors.append(FieldError("course_ids", f"no course with id {', '.join(map(str, unknown[:10]))}"))
+                errors.append(
+                    FieldError("course_ids", _("no course with id %(id)s") % {"id": ", ".join(map(str, unknown[:10]))})
+                )
             data["course_ids"] = sorted(set(ids))
     name = data.get("name")
     same_name = Skill.objects.filter(tenant_id=tenant_id, name=name).exclude(pk__in=[skill.pk] if skill else [])
     if name and same_name.exists():
-        errors.append(FieldError("name", f"a skill named {name!r} already exists"))
+        errors.append(FieldError("name", _("a skill named %(name)s already exists") % {"name": repr(name)}))
     # As a path needs a required course: a skill with no course could never be completed, so its open
     # assignments would stay open for ever.
     course_ids = data.get("course_ids")
     if course_ids is None and skill is not None:
         course_ids = list(skill.courses.values_list("id", flat=True))
     if not errors and not course_ids:
-        errors.append(FieldError("course_ids", "a skill needs at least one course"))
-    _raise(errors, "skill")
+        errors.append(FieldError("course_ids", _("a skill needs at least one course")))
+    _raise(errors, _("skill"))
     return data
 
 
@@ -355,10 +371,10 @@ def equivalence_create(*, actor: Person, course_id: int, satisfies_id: int) -> C
     found = {c.pk: c for c in Course.objects.filter(tenant_id=actor.tenant_id, pk__in=[course_id, satisfies_id])}
     for field, pk in (("course_id", course_id), ("satisfies_id", satisfies_id)):
         if pk not in found:
-            raise ValidationFailed.on(field, f"no course with id {pk}")
+            raise ValidationFailed.on(field, _("no course with id %(id)s") % {"id": pk})
     course, satisfies = found[course_id], found[satisfies_id]
     if course.pk == satisfies.pk:
-        raise ValidationFailed.on("satisfies_id", "a course cannot be equivalent to itself")
+        raise ValidationFailed.on("satisfies_id", _("a course cannot be equivalent to itself"))
     with transaction.atomic():
         equivalence, created = CourseEquivalence.objects.get_or_create(
             tenant_id=actor.tenant_id, course=course, satisfies=satisfies

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from duecourse.catalog import permissions, selectors, services
@@ -115,7 +116,7 @@ def course_create_view(request):
         except ValidationFailed as exc:
             add_field_errors(form, exc)
         else:
-            messages.success(request, f"Created the course {course.title}.")
+            messages.success(request, _("Created the course %(title)s.") % {"title": course.title})
             return HttpResponseRedirect(reverse("catalog:course", args=[course.pk]))
     return _course_form_page(request, course=None, form=form)
 
@@ -134,7 +135,7 @@ def course_edit_view(request, course_id: int):
         except ValidationFailed as exc:
             add_field_errors(form, exc)
         else:
-            messages.success(request, f"Saved {form.cleaned_data['title'] or course.title}.")
+            messages.success(request, _("Saved %(title)s.") % {"title": form.cleaned_data["title"] or course.title})
             return HttpResponseRedirect(reverse("catalog:course", args=[course.pk]))
     return _course_form_page(request, course=course, form=form)
 
@@ -151,7 +152,10 @@ def course_status_view(request, course_id: int):
     except ValidationFailed as exc:
         messages.error(request, "; ".join(e.message for e in exc.errors) or exc.detail)
     else:
-        messages.success(request, f"{course.title} is now {STATUS_LABELS[status].lower()}.")
+        messages.success(
+            request,
+            _("%(title)s is now %(status)s.") % {"title": course.title, "status": str(STATUS_LABELS[status]).lower()},
+        )
     return HttpResponseRedirect(reverse("catalog:course", args=[course.pk]))
 
 
@@ -171,7 +175,7 @@ def equivalence_add_view(request, course_id: int):
         except ValidationFailed as exc:
             add_field_errors(form, exc, {"course_id": "other", "satisfies_id": "other"})
         else:
-            messages.success(request, "Saved the equivalence.")
+            messages.success(request, _("Saved the equivalence."))
             return HttpResponseRedirect(reverse("catalog:course", args=[course.pk]) + "#equivalences")
     return _course_page(request, course, equivalence_form=form, status=422)
 
@@ -185,7 +189,7 @@ def equivalence_remove_view(request, course_id: int, equivalence_id: int):
     if equivalence is None or course.pk not in (equivalence.course_id, equivalence.satisfies_id):
         raise not_found("Equivalence")
     services.equivalence_delete(actor=actor, equivalence=equivalence)
-    messages.success(request, "Removed the equivalence.")
+    messages.success(request, _("Removed the equivalence."))
     return HttpResponseRedirect(reverse("catalog:course", args=[course.pk]) + "#equivalences")
 
 
@@ -213,7 +217,7 @@ def path_detail_view(request, path_id: int):
 
 
 def _path_rows(actor, items: list[tuple[int, bool]]) -> list[PathItemRow]:
-    courses = selectors.course_list(actor=actor).in_bulk([c for c, _ in items])
+    courses = selectors.course_list(actor=actor).in_bulk([c for c, _required in items])
     return [PathItemRow(courses[c], required) for c, required in items if c in courses]
 
 
@@ -264,7 +268,7 @@ def path_create_view(request):
         path, error_page = _save_path(request, path=None)
         if error_page:
             return error_page
-        messages.success(request, f"Created the learning path {path.title}.")
+        messages.success(request, _("Created the learning path %(title)s.") % {"title": path.title})
         return HttpResponseRedirect(reverse("catalog:path", args=[path.pk]))
     return _path_editor(request, path=None, form=PathForm(initial={"status": ACTIVE}), rows=[])
 
@@ -278,7 +282,7 @@ def path_edit_view(request, path_id: int):
         saved, error_page = _save_path(request, path=path)
         if error_page:
             return error_page
-        messages.success(request, f"Saved the learning path {saved.title}.")
+        messages.success(request, _("Saved the learning path %(title)s.") % {"title": saved.title})
         return HttpResponseRedirect(reverse("catalog:path", args=[path.pk]))
     form = PathForm(initial={"title": path.title, "description": path.description, "status": path.status})
     rows = [PathItemRow(i.course, i.required) for i in path.items.select_related("course").order_by("position")]
@@ -331,7 +335,7 @@ def skill_create_view(request):
         skill, error_page = _save_skill(request, skill=None)
         if error_page:
             return error_page
-        messages.success(request, f"Created the skill {skill.name}.")
+        messages.success(request, _("Created the skill %(name)s.") % {"name": skill.name})
         return HttpResponseRedirect(reverse("catalog:skills"))
     form = _skill_form(request, skill=None, initial={"status": ACTIVE})
     return render(request, "catalog/skill_form.html", {"skill": None, "form": form, "tab": "skills"})
@@ -346,7 +350,7 @@ def skill_edit_view(request, skill_id: int):
         saved, error_page = _save_skill(request, skill=skill)
         if error_page:
             return error_page
-        messages.success(request, f"Saved the skill {saved.name}.")
+        messages.success(request, _("Saved the skill %(name)s.") % {"name": saved.name})
         return HttpResponseRedirect(reverse("catalog:skills"))
     initial = {
         "name": skill.name,

@@ -10,32 +10,36 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import TextChoices
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 class CertificateStatus(TextChoices):
-    VALID = "valid", "Valid"
-    INVALID = "invalid", "No longer valid"
+    VALID = "valid", _("Valid")
+    INVALID = "invalid", _("No longer valid")
 
 
-STATUS_LABELS: dict[str, str] = {status.value: str(status.label) for status in CertificateStatus}
+# Words for people, translated where they are shown (lazy): never stored or handed to the API as they are.
+STATUS_LABELS: dict[str, Promise] = {status.value: status.label for status in CertificateStatus}
 
 
 class InvalidReason(TextChoices):
     """Why a certificate stopped being valid (the API's `invalid_reason`); the label is what people read."""
 
-    EXPIRED = "expired", "A required item's completion expired"
-    REQUIREMENTS_CHANGED = "requirements_changed", "A new required item was added to the training"
-    WITHDRAWN = "withdrawn", "A required item was withdrawn (or the training configuration was removed)"
-    REVOKED = "revoked", "Revoked by an administrator"
+    EXPIRED = "expired", _("A required item's completion expired")
+    REQUIREMENTS_CHANGED = "requirements_changed", _("A new required item was added to the training")
+    WITHDRAWN = "withdrawn", _("A required item was withdrawn (or the training configuration was removed)")
+    REVOKED = "revoked", _("Revoked by an administrator")
 
 
-REASON_WORDS: dict[str, str] = {reason.value: str(reason.label) for reason in InvalidReason}
+# Lazy: `str()` one in the language it is said in (the page's, the holder's; English for the audit log).
+REASON_WORDS: dict[str, Promise] = {reason.value: reason.label for reason in InvalidReason}
 # Short words for lists and chips.
-REASON_SHORT: dict[str, str] = {
-    InvalidReason.EXPIRED: "Expired",
-    InvalidReason.REQUIREMENTS_CHANGED: "Requirements changed",
-    InvalidReason.WITHDRAWN: "Withdrawn",
-    InvalidReason.REVOKED: "Revoked",
+REASON_SHORT: dict[str, Promise] = {
+    InvalidReason.EXPIRED: _("Expired"),
+    InvalidReason.REQUIREMENTS_CHANGED: _("Requirements changed"),
+    InvalidReason.WITHDRAWN: _("Withdrawn"),
+    InvalidReason.REVOKED: _("Revoked"),
 }
 
 NUMBER_PREFIX = "CERT-"

@@ -4,6 +4,7 @@ raises. Light on purpose: the PDF stack itself (`pdf`) is imported only where a 
 from django.conf import settings
 
 from duecourse.certificates.models import Certificate
+from duecourse.core.languages import language_for_locale
 
 
 class RenderFailed(Exception):
@@ -17,3 +18,9 @@ def verification_url(code: str) -> str:
 
 def pdf_filename(certificate: Certificate) -> str:
     return f"certificate-{certificate.number}.pdf"
+
+
+def holder_language(locale: str | None) -> str:
+    """The language a certificate speaks to its holder (its PDF, the notes about it): their locale's
+    (`core.languages.language_for_locale`), else the site's default."""
+    return language_for_locale(locale) or settings.LANGUAGE_CODE

@@ -3,29 +3,32 @@
 from typing import cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from duecourse.certificates.domain import CertificateStatus
 from duecourse.certificates.inputs import LogoInput, RevokeInput
 from duecourse.certificates.limits import MAX_LOGO_BYTES, MAX_REVOKE_REASON_LENGTH, MAX_SEARCH_LENGTH
 
 PAGE_SIZE = 50
-STATUS_CHOICES = [("", "Any status"), *CertificateStatus.choices]
+STATUS_CHOICES = [("", _("Any status")), *CertificateStatus.choices]
 
 
 class CertificateFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=MAX_SEARCH_LENGTH,
-        label="Search",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, email or number", "autocomplete": "off"}),
+        label=_("Search"),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Name, email or number"), "autocomplete": "off"}
+        ),
     )
-    status = forms.ChoiceField(required=False, choices=STATUS_CHOICES, label="Status")
-    rule = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Training configuration")
+    status = forms.ChoiceField(required=False, choices=STATUS_CHOICES, label=_("Status"))
+    rule = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Training configuration"))
     person = forms.IntegerField(required=False, min_value=1, max_value=2**62, widget=forms.HiddenInput)
 
     def __init__(self, data, *, rules: list[tuple[int, str]]):
         super().__init__(data)
-        choices = [("", "Any configuration")] + [(str(pk), name) for pk, name in rules]
+        choices = [("", _("Any configuration"))] + [(str(pk), name) for pk, name in rules]
         cast(forms.ChoiceField, self.fields["rule"]).choices = choices
 
     def filters(self) -> dict:
@@ -43,8 +46,8 @@ class CertificateFilterForm(forms.Form):
 class RevokeForm(forms.Form):
     reason = forms.CharField(
         max_length=MAX_REVOKE_REASON_LENGTH,
-        label="Reason",
-        help_text="Recorded in the audit log and told to the holder.",
+        label=_("Reason"),
+        help_text=_("Recorded in the audit log and told to the holder."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -54,8 +57,8 @@ class RevokeForm(forms.Form):
 
 class LogoForm(forms.Form):
     logo = forms.FileField(
-        label="Logo image",
-        help_text="PNG or JPEG, at most 1 MB and 4000 × 4000 pixels.",
+        label=_("Logo image"),
+        help_text=_("PNG or JPEG, at most 1 MB and 4000 × 4000 pixels."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
     )
 

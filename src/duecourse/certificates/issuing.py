@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import translation
+from django.utils.functional import Promise
 
 from duecourse.assignments.fanout import CHUNK
 from duecourse.assignments.models import Assignment, AssignmentRule, AssignmentSource, RuleItem
@@ -406,5 +408,11 @@ def _audit(rule: AssignmentRule, issued: list[Certificate], invalidated: list[tu
             object_type="rule",
             object_id=rule.pk,
             after={"invalidated": len(ids), "invalid_reason": reason, "certificate_ids": ids[:AUDITED_IDS]},
-            reason=REASON_WORDS[reason],
+            reason=_english(REASON_WORDS[reason]),
         )
+
+
+def _english(words: str | Promise) -> str:
+    """The audit log is written in English, whatever language the request that caused it speaks."""
+    with translation.override(None):
+        return str(words)

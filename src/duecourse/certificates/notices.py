@@ -6,14 +6,17 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.db.models import F
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
 
 from duecourse.assignments.fanout import CHUNK
 from duecourse.assignments.models import Assignment, AssignmentRule
 from duecourse.assignments.selectors import valid_completion_filter
 from duecourse.catalog.selectors import target_titles
 from duecourse.certificates.domain import REASON_WORDS, InvalidReason
+from duecourse.certificates.files import holder_language
 from duecourse.certificates.models import Certificate
 from duecourse.notifications.models import (
     EMAIL_PENDING,
@@ -83,7 +86,10 @@ def announce_issued(certificates: Sequence[Certificate], *, now: dt.datetime) ->
     if not certificates:
         return
     person_ids = {c.person_id for c in certificates}
-    emails = dict(Person.objects.filter(pk__in=person_ids, active=True).values_list("pk", "email"))
+    holders = Person.objects.filter(pk__in=person_ids, active=True).values_list("pk", "email", "locale")
+    emails, locales = {}, {}
+    for pk, email, locale in holders:
+        emails[pk], locales[pk] = email, locale
     opted_out = set(
         NotificationPreference.objects.filter(person_id__in=person_ids, email_certificates=False).values_list(
             "person_id", flat=True
@@ -92,13 +98,13 @@ def announce_issued(certificates: Sequence[Certificate], *, now: dt.datetime) ->
     notes, messages = [], []
     for cert in certificates:
         emailed = cert.person_id in emails and cert.person_id not in opted_out
-        until = f"valid until {_day(cert.valid_until)}" if cert.valid_until else "with no expiry"
-        attached = " The PDF is attached." if emailed else " Download it from My learning."
+        with translation.override(holder_language(locales.get(cert.person_id))):  # the note is the holder's
+            note = _issued_note(cert, emailed=emailed)
         notes.append(
             _notification(
                 cert,
                 ISSUED_KIND,
-                note=f"Certificate {cert.number}, {until}.{attached}",
+                note=note,
                 now=now,
                 email_state=EMAIL_SENT if emailed else EMAIL_SKIPPED,
                 email_key=issued_key(cert.pk) if emailed else None,
@@ -123,17 +129,30 @@ def announce_issued(certificates: Sequence[Certificate], *, now: dt.datetime) ->
     OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=1000)
 
 
+def _issued_note(cert: Certificate, *, emailed: bool) -> str:
+    """What the holder's notification says of a new certificate, in the active language."""
+    words = {"number": cert.number, "date": _day(cert.valid_until)}
+    if cert.valid_until:
+        if emailed:
+            return _("Certificate %(number)s, valid until %(date)s. The PDF is attached.") % words
+        return _("Certificate %(number)s, valid until %(date)s. Download it from My learning.") % words
+    if emailed:
+        return _("Certificate %(number)s, with no expiry. The PDF is attached.") % words
+    return _("Certificate %(number)s, with no expiry. Download it from My learning.") % words
+
+
 def _restore_note(cert: Certificate, missing: list[str]) -> str:
+    """Why the certificate stopped being valid and what restores it, in the active language."""
     reason = cert.invalid_reason or InvalidReason.EXPIRED
-    why = REASON_WORDS[reason]
+    why = str(REASON_WORDS[reason])
     if reason == InvalidReason.REVOKED:
-        return f"{why}: {cert.revoke_reason}" if cert.revoke_reason else why
+        return _("%(why)s: %(reason)s") % {"why": why, "reason": cert.revoke_reason} if cert.revoke_reason else why
     if reason == InvalidReason.WITHDRAWN or not missing:
-        return f"{why}."
-    return f"{why}. To restore it, complete: {', '.join(missing)}."
+        return _("%(why)s.") % {"why": why}
+    return _("%(why)s. To restore it, complete: %(items)s.") % {"why": why, "items": ", ".join(missing)}
 
 
-def _missing_items(certificates: list[Certificate], now: dt.datetime) -> dict[int, list[str]]:
+def _missing_items(certificates: Sequence[Certificate], now: dt.datetime) -> dict[int, list[str]]:
     """Per certificate, the titles of the required items its holder has no valid completion of now."""
     missing: dict[int, list[str]] = {}
     by_rule: dict[int, list[Certificate]] = {}
@@ -170,19 +189,15 @@ def announce_invalidated(certificate_ids: Sequence[int], *, now: dt.datetime) ->
 
 
 def _announce_invalidated(certificate_ids: list[int], *, now: dt.datetime) -> None:
-    certificates = list(Certificate.objects.filter(pk__in=certificate_ids))
+    certificates = list(Certificate.objects.filter(pk__in=certificate_ids).annotate(holder_locale=F("person__locale")))
     missing = _missing_items(certificates, now)
+    notes = []
+    for cert in certificates:
+        with translation.override(holder_language(cert.holder_locale)):  # the note is the holder's
+            note = _restore_note(cert, missing.get(cert.pk, []))
+        notes.append(_notification(cert, INVALIDATED_KIND, note=note, now=now, reason=cert.invalid_reason))
     Notification.objects.bulk_create(
-        [
-            _notification(
-                cert,
-                INVALIDATED_KIND,
-                note=_restore_note(cert, missing.get(cert.pk, [])),
-                now=now,
-                reason=cert.invalid_reason,
-            )
-            for cert in certificates
-        ],
+        notes,
         ignore_conflicts=True,
         batch_size=1000,
     )

@@ -31,7 +31,9 @@ import threading
 from pathlib import Path
 
 import segno
-from django.utils import formats
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from fontTools import subset as font_subset  # type: ignore[import-untyped]
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from fpdf import FPDF
@@ -39,7 +41,7 @@ from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace, TTFFont
 
 from duecourse.certificates.domain import REASON_WORDS, invalid_reason_of, invalid_since, is_valid
-from duecourse.certificates.files import RenderFailed, verification_url
+from duecourse.certificates.files import RenderFailed, holder_language, verification_url
 from duecourse.certificates.models import Certificate, TenantLogo
 from duecourse.core.timezones import zone_of
 
@@ -53,7 +55,7 @@ COMMON_BLOCKS = ((0x0020, 0x052F), (0x1E00, 0x1FFF), (0x2000, 0x206F), (0x20A0, 
 QR_SCALE = 10  # pixels per module of the embedded QR image (crisp in any viewer)
 QR_BORDER = 4  # the quiet zone the QR standard asks for, in modules
 QR_SIZE_MM = 32
-TYPE_LABELS = {"course": "Course", "path": "Learning path", "skill": "Skill"}
+TYPE_LABELS = {"course": gettext_lazy("Course"), "path": gettext_lazy("Learning path"), "skill": gettext_lazy("Skill")}
 INK, MUTED, ACCENT = (31, 41, 51), (82, 96, 109), (29, 78, 216)
 
 logger = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ def qr_png(url: str) -> bytes:
 
 
 def _date(moment: dt.datetime | None, timezone_name: str | None) -> str:
+    """The day in the holder's zone, with the active language's month name ("7 Dicembre 2026", "7 Dezember 2026")."""
     if moment is None:
         return ""
     return formats.date_format(moment.astimezone(zone_of(timezone_name)), "j F Y")
@@ -139,9 +142,11 @@ class _Page(FPDF):
 
 
 def render_certificate(certificate: Certificate, *, logo: TenantLogo | None, now: dt.datetime) -> bytes:
-    """The certificate's PDF; RenderFailed (with the reason) when it cannot be rendered."""
+    """The certificate's PDF, in its holder's language (whoever asks for it); RenderFailed (with the reason)
+    when it cannot be rendered."""
     try:
-        return _render(certificate, logo=logo, now=now)
+        with translation.override(holder_language(certificate.person.locale)):
+            return _render(certificate, logo=logo, now=now)
     except RenderFailed:
         raise
     except Exception as exc:  # a broken logo, a missing font file: the caller holds the email, admins see why
@@ -162,7 +167,7 @@ def _compose(certificate: Certificate, *, logo: TenantLogo | None, now: dt.datet
     zone = person.timezone
     url = verification_url(certificate.code)
     pdf = _Page(fonts)
-    pdf.set_title(f"Certificate {certificate.number}: {certificate.title}")
+    pdf.set_title(_("Certificate %(number)s: %(title)s") % {"number": certificate.number, "title": certificate.title})
     pdf.set_author(certificate.tenant.name)
     pdf.set_creator("duecourse")
     pdf.add_page()
@@ -176,10 +181,10 @@ def _compose(certificate: Certificate, *, logo: TenantLogo | None, now: dt.datet
     else:
         pdf.set_y(20)
     pdf.centred(certificate.tenant.name, 12, colour=MUTED, gap=4)
-    pdf.centred("Certificate of completion", 26, bold=True, colour=ACCENT, gap=5)
-    pdf.centred("This certifies that", 11, colour=MUTED)
+    pdf.centred(_("Certificate of completion"), 26, bold=True, colour=ACCENT, gap=5)
+    pdf.centred(_("This certifies that"), 11, colour=MUTED)
     pdf.centred(person.name, 22, bold=True, gap=3)
-    pdf.centred("has completed every required item of", 11, colour=MUTED)
+    pdf.centred(_("has completed every required item of"), 11, colour=MUTED)
     pdf.centred(certificate.title, 16, bold=True, gap=5)
 
     pdf.set_font(FONT, "", 10)
@@ -187,7 +192,7 @@ def _compose(certificate: Certificate, *, logo: TenantLogo | None, now: dt.datet
     pdf.set_draw_color(203, 210, 217)
     pdf.set_line_width(0.2)
     with pdf.table(
-        col_widths=(110, 35, 40),
+        col_widths=(100, 45, 40),  # room for "Percorso formativo" on one line
         width=185,
         align=Align.C,
         text_align=("LEFT", "LEFT", "RIGHT"),
@@ -196,13 +201,13 @@ def _compose(certificate: Certificate, *, logo: TenantLogo | None, now: dt.datet
         borders_layout="HORIZONTAL_LINES",
     ) as table:
         heading = table.row()
-        for label in ("Training", "Type", "Completed"):
+        for label in (_("Training"), pgettext("certificate item", "Type"), pgettext("certificate item", "Completed")):
             heading.cell(label)
         for item in certificate.items:
             target = item.get("target") or {}
             row = table.row()
             row.cell(str(target.get("title") or ""))
-            row.cell(TYPE_LABELS.get(str(target.get("type")), str(target.get("type") or "")))
+            row.cell(str(TYPE_LABELS.get(str(target.get("type")), str(target.get("type") or ""))))
             row.cell(_completed(item.get("completed_at"), zone))
 
     bottom = max(pdf.get_y() + 6, pdf.h - 18 - QR_SIZE_MM - 8)
@@ -210,9 +215,9 @@ def _compose(certificate: Certificate, *, logo: TenantLogo | None, now: dt.datet
         pdf.add_page()
         bottom = 24
     facts = [
-        ("Certificate number", certificate.number),
-        ("Issued", _date(certificate.issued_at, zone)),
-        ("Valid until", _date(certificate.valid_until, zone) if certificate.valid_until else "No expiry"),
+        (_("Certificate number"), certificate.number),
+        (pgettext("certificate", "Issued"), _date(certificate.issued_at, zone)),
+        (_("Valid until"), _date(certificate.valid_until, zone) if certificate.valid_until else _("No expiry")),
     ]
     if not is_valid(invalidated_at=certificate.invalidated_at, valid_until=certificate.valid_until, now=now):
         since = invalid_since(invalidated_at=certificate.invalidated_at, valid_until=certificate.valid_until, now=now)
@@ -222,15 +227,20 @@ def _compose(certificate: Certificate, *, logo: TenantLogo | None, now: dt.datet
             valid_until=certificate.valid_until,
             now=now,
         )
-        facts.append(("No longer valid", f"since {_date(since, zone)}: {REASON_WORDS.get(reason or '', '')}"))
+        words = {"date": _date(since, zone), "reason": REASON_WORDS.get(reason or "", "")}
+        since_words = _("since %(date)s: %(reason)s") % words
+        facts.append((_("No longer valid"), since_words))
     pdf.set_xy(pdf.l_margin, bottom)
+    # The labels' column fits "Numero del certificato"; a value wraps before the QR code (a long reason).
+    label_width = 48
+    value_width = pdf.w - pdf.r_margin - QR_SIZE_MM - 6 - pdf.l_margin - label_width
     for label, value in facts:
         pdf.set_font(FONT, "", 9)
         pdf.set_text_color(*MUTED)
-        pdf.cell(38, 6, label)
+        pdf.cell(label_width, 6, label)
         pdf.set_font(FONT, "B", 10)
         pdf.set_text_color(*INK)
-        pdf.cell(110, 6, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(value_width, 6, value, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     qr_x = pdf.w - pdf.r_margin - QR_SIZE_MM
     pdf.image(io.BytesIO(qr_png(url)), x=qr_x, y=bottom - 4, w=QR_SIZE_MM, h=QR_SIZE_MM)
@@ -238,7 +248,7 @@ def _compose(certificate: Certificate, *, logo: TenantLogo | None, now: dt.datet
     pdf.set_text_color(*MUTED)
     text_width = 120
     pdf.set_xy(pdf.w - pdf.r_margin - text_width, bottom + QR_SIZE_MM - 3)
-    pdf.cell(text_width, 4, "Check that it is valid:", align=Align.R, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(text_width, 4, _("Check that it is valid:"), align=Align.R, new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_x(pdf.w - pdf.r_margin - text_width)
     pdf.cell(text_width, 4, url, align=Align.R, link=url)
     return pdf

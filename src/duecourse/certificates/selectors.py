@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.utils.translation import pgettext_lazy
 
 from duecourse.certificates import permissions
 from duecourse.certificates.domain import CertificateStatus
@@ -70,7 +71,7 @@ def access_certificate(*, actor: Person, certificate_id: int) -> Certificate:
         .first()
     )
     if found is None:
-        raise not_found("Certificate")
+        raise not_found(pgettext_lazy("not found", "Certificate"))
     return found
 
 

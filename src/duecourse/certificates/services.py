@@ -7,6 +7,8 @@ events and the worker); an admin's only write on a certificate is to revoke it.
 import io
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from duecourse.certificates import notices, permissions
 from duecourse.certificates.domain import InvalidReason, is_valid
@@ -18,6 +20,10 @@ from duecourse.core import clock
 from duecourse.core.audit import audit_record
 from duecourse.core.errors import Conflict, ValidationFailed, forbidden
 from duecourse.people.models import Person
+
+# What `forbidden` says was refused (the pages say the same).
+REVOKE_ACTION = pgettext_lazy("forbidden action", "revoke certificates")
+LOGO_ACTION = pgettext_lazy("forbidden action", "change the certificate logo")
 
 
 class PdfUnavailable(Conflict):
@@ -35,7 +41,9 @@ def certificate_pdf(certificate: Certificate) -> tuple[str, bytes]:
     except RenderFailed as exc:
         error = str(exc)[:2000]
         Certificate.objects.filter(pk=certificate.pk).update(pdf_error=error)
-        raise PdfUnavailable(detail=f"The certificate's PDF could not be rendered: {error}") from exc
+        raise PdfUnavailable(
+            detail=_("The certificate's PDF could not be rendered: %(error)s") % {"error": error}
+        ) from exc
     if certificate.pdf_error:
         Certificate.objects.filter(pk=certificate.pk).update(pdf_error="")
     return pdf_filename(certificate), content
@@ -45,15 +53,18 @@ def certificate_revoke(*, actor: Person, certificate: Certificate, data: RevokeI
     """An admin revokes a valid certificate with a reason (409 when it is no longer valid). The holder
     is told; they get a new one only after completing a required item again."""
     if not permissions.can_revoke(actor):
-        raise forbidden("revoke certificates")
+        raise forbidden(REVOKE_ACTION)
     reason = data.reason.strip()
     if not reason or len(reason) > MAX_REVOKE_REASON_LENGTH or "\x00" in reason:
-        raise ValidationFailed.on("reason", f"is required: say why (at most {MAX_REVOKE_REASON_LENGTH} characters)")
+        raise ValidationFailed.on(
+            "reason",
+            _("is required: say why (at most %(limit)s characters)") % {"limit": MAX_REVOKE_REASON_LENGTH},
+        )
     now = clock.now()
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().get(pk=certificate.pk, tenant_id=actor.tenant_id)
         if not is_valid(invalidated_at=certificate.invalidated_at, valid_until=certificate.valid_until, now=now):
-            raise Conflict.on("status", "the certificate is no longer valid; only a valid one can be revoked")
+            raise Conflict.on("status", _("the certificate is no longer valid; only a valid one can be revoked"))
         certificate.invalidated_at = now
         certificate.invalid_reason = InvalidReason.REVOKED
         certificate.revoke_reason = reason
@@ -78,9 +89,9 @@ def _clean_logo(data: LogoInput) -> tuple[bytes, int, int]:
     from PIL import Image, UnidentifiedImageError  # loaded only by an upload (see `files`)
 
     if not data.content:
-        raise ValidationFailed.on("logo", "choose an image file (PNG or JPEG)")
+        raise ValidationFailed.on("logo", _("choose an image file (PNG or JPEG)"))
     if len(data.content) > MAX_LOGO_BYTES:
-        raise ValidationFailed.on("logo", f"is larger than {MAX_LOGO_BYTES // 1024} KB")
+        raise ValidationFailed.on("logo", _("is larger than %(limit)s KB") % {"limit": MAX_LOGO_BYTES // 1024})
     try:
         with Image.open(io.BytesIO(data.content)) as probe:
             kind = probe.format
@@ -88,9 +99,11 @@ def _clean_logo(data: LogoInput) -> tuple[bytes, int, int]:
         with Image.open(io.BytesIO(data.content)) as image:
             width, height = image.size
             if kind not in LOGO_FORMATS:
-                raise ValidationFailed.on("logo", "must be a PNG or JPEG image")
+                raise ValidationFailed.on("logo", _("must be a PNG or JPEG image"))
             if not (1 <= width <= MAX_LOGO_PIXELS and 1 <= height <= MAX_LOGO_PIXELS):
-                raise ValidationFailed.on("logo", f"must be at most {MAX_LOGO_PIXELS} × {MAX_LOGO_PIXELS} pixels")
+                raise ValidationFailed.on(
+                    "logo", _("must be at most %(limit)s × %(limit)s pixels") % {"limit": MAX_LOGO_PIXELS}
+                )
             image.load()
             converted = image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB")
             buffer = io.BytesIO()
@@ -98,7 +111,7 @@ def _clean_logo(data: LogoInput) -> tuple[bytes, int, int]:
     except ValidationFailed:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise ValidationFailed.on("logo", "is not an image that can be read (PNG or JPEG)") from exc
+        raise ValidationFailed.on("logo", _("is not an image that can be read (PNG or JPEG)")) from exc
     return buffer.getvalue(), width, height
 
 
@@ -106,7 +119,7 @@ def tenant_logo_set(*, actor: Person, data: LogoInput) -> TenantLogo:
     """Set the logo printed on the tenant's certificates (admins). Audited. Certificate emails held
     because their PDF failed are tried again."""
     if not permissions.can_manage_logo(actor):
-        raise forbidden("change the certificate logo")
+        raise forbidden(LOGO_ACTION)
     content, width, height = _clean_logo(data)
     with transaction.atomic():
         logo, created = TenantLogo.objects.update_or_create(
@@ -136,7 +149,7 @@ def tenant_logo_set(*, actor: Person, data: LogoInput) -> TenantLogo:
 def tenant_logo_remove(*, actor: Person) -> bool:
     """Remove the logo (admins); False when there was none. Audited."""
     if not permissions.can_manage_logo(actor):
-        raise forbidden("change the certificate logo")
+        raise forbidden(LOGO_ACTION)
     with transaction.atomic():
         deleted, _ = TenantLogo.objects.filter(tenant_id=actor.tenant_id).delete()
         if deleted:

@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from duecourse.assignments.models import AssignmentRule
@@ -38,7 +40,7 @@ def _rules_for_filter(actor) -> list[tuple[int, str]]:
 def certificate_list_view(request):
     actor = request.actor
     if not permissions.can_open_certificates_page(actor):
-        raise forbidden("see other people's certificates")
+        raise forbidden(pgettext_lazy("forbidden action", "see other people's certificates"))
     form = CertificateFilterForm(request.GET, rules=_rules_for_filter(actor))
     filters = form.filters()
     now = clock.now()
@@ -70,7 +72,7 @@ def certificate_revoke_view(request, certificate_id: int):
     actor = request.actor
     cert = selectors.access_certificate(actor=actor, certificate_id=certificate_id)
     if not permissions.can_revoke(actor):
-        raise forbidden("revoke certificates")
+        raise forbidden(services.REVOKE_ACTION)
     now = clock.now()
     form = RevokeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -79,7 +81,10 @@ def certificate_revoke_view(request, certificate_id: int):
         except ValidationFailed as exc:
             add_field_errors(form, exc)
         else:
-            messages.success(request, f"Revoked certificate {cert.number} of {cert.person.name}.")
+            messages.success(
+                request,
+                _("Revoked certificate %(number)s of %(name)s.") % {"number": cert.number, "name": cert.person.name},
+            )
             return HttpResponseRedirect(reverse("certificates:list"))
     valid = is_valid(invalidated_at=cert.invalidated_at, valid_until=cert.valid_until, now=now)
     context = {"form": form, "cert": cert, "valid": valid}
@@ -122,7 +127,7 @@ def logo_upload_view(request):
     """The settings page's logo card posts here; a bad file comes back beside the field (422)."""
     actor = request.actor
     if not permissions.can_manage_logo(actor):
-        raise forbidden("change the certificate logo")
+        raise forbidden(services.LOGO_ACTION)
     form = LogoForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -130,7 +135,7 @@ def logo_upload_view(request):
         except ValidationFailed as exc:
             add_field_errors(form, exc)
         else:
-            messages.success(request, "Saved the certificate logo; certificates show it from now on.")
+            messages.success(request, _("Saved the certificate logo; certificates show it from now on."))
             return _back_to_settings()
     context = {"logo": selectors.tenant_logo(actor.tenant_id), "logo_form": form}
     return render(request, "certificates/logo_settings.html", context, status=422)
@@ -141,9 +146,9 @@ def logo_upload_view(request):
 def logo_remove_view(request):
     actor = request.actor
     if not permissions.can_manage_logo(actor):
-        raise forbidden("change the certificate logo")
+        raise forbidden(services.LOGO_ACTION)
     if services.tenant_logo_remove(actor=actor):
-        messages.success(request, "Removed the certificate logo.")
+        messages.success(request, _("Removed the certificate logo."))
     return _back_to_settings()
 
 

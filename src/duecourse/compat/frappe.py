@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import JsonResponse
+from django.utils.translation import gettext_lazy as _
 
 from duecourse.core.errors import DomainError, NotFound, PermissionDenied
 
@@ -20,7 +21,12 @@ PERMISSION_ERROR = ("PermissionError", 403)
 DOES_NOT_EXIST_ERROR = ("DoesNotExistError", 404)
 AUTHENTICATION_ERROR = ("AuthenticationError", 401)
 
-_TITLES = {"PermissionError": "Not Permitted", "DoesNotExistError": "Not Found", "AuthenticationError": "Not Permitted"}
+# The title of a server message, for people (translated as Frappe translates its own); the keys never change.
+_TITLES = {
+    "PermissionError": _("Not Permitted"),
+    "DoesNotExistError": _("Not Found"),
+    "AuthenticationError": _("Not Permitted"),
+}
 
 
 @dataclass
@@ -33,13 +39,14 @@ class FrappeError(Exception):
 
     def response(self) -> JsonResponse:
         exc_type, status = self.kind
-        title = _TITLES.get(exc_type, "Message")
+        title = str(_TITLES.get(exc_type, _("Message")))
         server_messages = [
-            json.dumps({"message": m, "title": title, "indicator": "red", "raise_exception": 1}) for m in self.messages
+            json.dumps({"message": str(m), "title": title, "indicator": "red", "raise_exception": 1})
+            for m in self.messages
         ]
         body = {
             "exc_type": exc_type,
-            "exception": f"frappe.exceptions.{exc_type}: {'; '.join(self.messages)}",
+            "exception": f"frappe.exceptions.{exc_type}: {'; '.join(str(m) for m in self.messages)}",
             "_server_messages": json.dumps(server_messages),
         }
         return JsonResponse(body, status=self.status or status)

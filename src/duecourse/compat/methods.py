@@ -16,6 +16,9 @@ docs/migrating-from-frappe-lms.md describes the shapes and what maps to what.
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from duecourse.assignments import permissions as assignment_permissions
 from duecourse.assignments.inputs import BulkAssignInput, BulkAudience, TargetRef
@@ -35,7 +38,8 @@ _LISTED = 10  # addresses named in one error message; the rest are counted
 
 def _listed(emails: list[str]) -> str:
     more = len(emails) - _LISTED
-    return ", ".join(emails[:_LISTED]) + (f" and {more} more" if more > 0 else "")
+    listed = ", ".join(emails[:_LISTED])
+    return _("%(listed)s and %(more)s more") % {"listed": listed, "more": more} if more > 0 else listed
 
 
 # The bulk call's field names for what this method's caller named otherwise.
@@ -53,17 +57,17 @@ def _named_as_called(exc: DomainError) -> DomainError:
 
 def assign_mandatory_training(*, actor: Person, args: AssignArgs) -> dict[str, int]:
     if not assignment_permissions.can_assign_at_all(actor):
-        raise forbidden("assign training")
+        raise forbidden(pgettext_lazy("forbidden action", "assign training"))
     course = catalog.course_by_code(tenant_id=actor.tenant_id, code=args.course)
     if course is None:
-        raise NotFound.on("course", f"no course with code {args.course!r}")
+        raise NotFound.on("course", _("no course with code %(code)s") % {"code": repr(args.course)})
     found = people.people_by_email(actor=actor, emails=args.employees)
     unknown = [email for email in args.employees if email not in found]
     if unknown:
-        raise NotFound.on("employees", f"no person with the email {_listed(unknown)}")
+        raise NotFound.on("employees", _("no person with the email %(emails)s") % {"emails": _listed(unknown)})
     deactivated = [email for email in args.employees if not found[email].active]
     if deactivated:
-        raise ValidationFailed.on("employees", f"deactivated: {_listed(deactivated)}")
+        raise ValidationFailed.on("employees", _("deactivated: %(emails)s") % {"emails": _listed(deactivated)})
     data = BulkAssignInput(
         targets=[TargetRef(type="course", id=course.pk)],
         assignees=BulkAudience(person_ids=[found[email].pk for email in args.employees]),
@@ -82,6 +86,13 @@ def assign_mandatory_training(*, actor: Person, args: AssignArgs) -> dict[str, i
     return {"assigned": result.created, "skipped": result.skipped}
 
 
+def _frappe_status(status: str) -> str:
+    """The status as Frappe LMS writes it ("Not Started", "Completed"): a value scripts compare, so English
+    whatever the caller's language."""
+    with translation.override(None):
+        return str(STATUS_LABELS[status])
+
+
 def get_my_training_assignments(*, actor: Person) -> list[dict[str, Any]]:
     rows = list(my_assignments(actor=actor))
     titles = catalog.target_titles(tenant_id=actor.tenant_id, targets={(a.target_type, a.target_id) for a in rows})
@@ -97,7 +108,7 @@ def get_my_training_assignments(*, actor: Person) -> list[dict[str, Any]]:
             "target_type": a.target_type,
             "member": actor.email,
             "member_name": actor.name,
-            "status": STATUS_LABELS[a.status],
+            "status": _frappe_status(a.status),
             "progress": float(a.progress),
             "due_date": a.due_date.isoformat() if a.due_date else None,
             "priority": a.priority.capitalize(),
@@ -113,7 +124,7 @@ def get_team_training_status(*, actor: Person, args: TeamArgs) -> list[dict[str,
     if args.manager is not None:
         manager = people.people_by_email(actor=actor, emails=[args.manager]).get(args.manager)
         if manager is None:
-            raise NotFound.on("manager", f"no person with the email {args.manager}")
+            raise NotFound.on("manager", _("no person with the email %(emails)s") % {"emails": args.manager})
         manager_id = manager.pk
     items = team_status(actor=actor, manager_id=manager_id)
     emails = people.emails_of(tenant_id=actor.tenant_id, person_ids=[item["person_id"] for item in items])

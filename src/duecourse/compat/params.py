@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from duecourse.compat.frappe import validation_error
 from duecourse.compat.limits import MAX_CODE_LENGTH, MAX_EMAIL_LENGTH, MAX_EMPLOYEES
 from duecourse.core.errors import FieldError, ValidationFailed
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-EMPLOYEES_FORMAT = 'a JSON list of email addresses, e.g. ["ana@example.com", "bo@example.com"]'
+EMPLOYEES_FORMAT = gettext_lazy('a JSON list of email addresses, e.g. ["ana@example.com", "bo@example.com"]')
 
 
 def request_args(request: HttpRequest) -> dict[str, Any]:
@@ -30,9 +32,9 @@ def request_args(request: HttpRequest) -> dict[str, Any]:
         try:
             body = json.loads(request.body or b"{}")
         except (ValueError, UnicodeDecodeError):
-            raise validation_error("The request body is not valid JSON") from None
+            raise validation_error(_("The request body is not valid JSON")) from None
         if not isinstance(body, dict):
-            raise validation_error('The JSON body must be an object of arguments, e.g. {"course": "FIRE-101"}')
+            raise validation_error(_('The JSON body must be an object of arguments, e.g. {"course": "FIRE-101"}'))
         args.update(body)
     else:
         args.update({key: values[0] for key, values in request.POST.lists() if values})
@@ -54,34 +56,42 @@ class TeamArgs:
 def _text(value: Any, name: str, limit: int, errors: list[FieldError], *, required: bool) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            errors.append(FieldError(name, "is required"))
+            errors.append(FieldError(name, _("is required")))
         return None
     if not isinstance(value, str) or len(value) > limit or "\x00" in value:
-        errors.append(FieldError(name, f"must be text of at most {limit} characters"))
+        errors.append(FieldError(name, _("must be text of at most %(limit)s characters") % {"limit": limit}))
         return None
     return value.strip()
 
 
 def _employees(value: Any, errors: list[FieldError]) -> list[str]:
     if value is None or (isinstance(value, str) and not value.strip()):
-        errors.append(FieldError("employees", f"is required: {EMPLOYEES_FORMAT}"))
+        errors.append(FieldError("employees", _("is required: %(format)s") % {"format": EMPLOYEES_FORMAT}))
         return []
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
-            errors.append(FieldError("employees", f"is not valid JSON: give {EMPLOYEES_FORMAT}"))
+            errors.append(
+                FieldError("employees", _("is not valid JSON: give %(format)s") % {"format": EMPLOYEES_FORMAT})
+            )
             return []
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        errors.append(FieldError("employees", f"must be {EMPLOYEES_FORMAT}"))
+        errors.append(FieldError("employees", _("must be %(format)s") % {"format": EMPLOYEES_FORMAT}))
         return []
     emails = list(dict.fromkeys(item.strip().lower() for item in value))
     if not emails:
-        errors.append(FieldError("employees", "is empty: give at least one email address"))
+        errors.append(FieldError("employees", _("is empty: give at least one email address")))
     elif len(emails) > MAX_EMPLOYEES:
-        errors.append(FieldError("employees", f"at most {MAX_EMPLOYEES} email addresses per call"))
+        errors.append(
+            FieldError("employees", _("at most %(limit)s email addresses per call") % {"limit": MAX_EMPLOYEES})
+        )
     elif any(not email or len(email) > MAX_EMAIL_LENGTH or "\x00" in email for email in emails):
-        errors.append(FieldError("employees", f"holds an empty or over-long item: give {EMPLOYEES_FORMAT}"))
+        errors.append(
+            FieldError(
+                "employees", _("holds an empty or over-long item: give %(format)s") % {"format": EMPLOYEES_FORMAT}
+            )
+        )
     else:
         return emails
     return []
@@ -96,7 +106,9 @@ def _due_date(value: Any, errors: list[FieldError]) -> dt.date | None:
             return dt.date.fromisoformat(text)
     except ValueError:
         pass
-    errors.append(FieldError("due_date", f"{str(value)[:40]!r} is not a valid date: give YYYY-MM-DD"))
+    errors.append(
+        FieldError("due_date", _("%(value)s is not a valid date: give YYYY-MM-DD") % {"value": repr(str(value)[:40])})
+    )
     return None
 
 

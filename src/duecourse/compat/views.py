@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from duecourse.compat import frappe, methods, params
@@ -48,12 +49,12 @@ METHODS: dict[str, Method] = {
 def _authenticated(request: HttpRequest) -> Person:
     header = request.headers.get("Authorization", "")
     if not header.strip():
-        raise frappe.FrappeError(frappe.PERMISSION_ERROR, ["Not permitted: log in with an API token"])
+        raise frappe.FrappeError(frappe.PERMISSION_ERROR, [_("Not permitted: log in with an API token")])
     person = authorization_person(header)
     if person is None:
         raise frappe.FrappeError(
             frappe.AUTHENTICATION_ERROR,
-            ["Invalid credentials: send Authorization: token <api_key>:<api_secret> or Bearer <token>"],
+            [_("Invalid credentials: send Authorization: token <api_key>:<api_secret> or Bearer <token>")],
         )
     return person
 
@@ -61,11 +62,15 @@ def _authenticated(request: HttpRequest) -> Person:
 def _call(request: HttpRequest, name: str) -> JsonResponse:
     method = METHODS.get(name)
     if method is None:
-        raise frappe.FrappeError(frappe.DOES_NOT_EXIST_ERROR, [f"Method {name} not found"])
+        raise frappe.FrappeError(frappe.DOES_NOT_EXIST_ERROR, [_("Method %(name)s not found") % {"name": name}])
     actor = _authenticated(request)
     if request.method not in method.http_methods:
         raise frappe.FrappeError(
-            frappe.PERMISSION_ERROR, [f"Not permitted: {name} answers {' or '.join(method.http_methods)} only"]
+            frappe.PERMISSION_ERROR,
+            [
+                _("Not permitted: %(name)s answers %(methods)s only")
+                % {"name": name, "methods": _(" or ").join(method.http_methods)}
+            ],
         )
     return frappe.message_response(method.call(actor, params.request_args(request)))
 
@@ -80,9 +85,8 @@ def method_view(request: HttpRequest, name: str) -> JsonResponse:
         return frappe.from_domain_error(exc).response()
     except RequestDataTooBig:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return frappe.FrappeError(
-            frappe.VALIDATION_ERROR, [f"The request body is larger than {limit} bytes"], status=413
-        ).response()
+        message = _("The request body is larger than %(limit)s bytes") % {"limit": limit}
+        return frappe.FrappeError(frappe.VALIDATION_ERROR, [message], status=413).response()
     except Exception:
         logger.exception("Frappe compatibility call failed: %s %s", request.method, request.path)
-        return frappe.FrappeError(("Exception", 500), ["Internal error; it has been logged"]).response()
+        return frappe.FrappeError(("Exception", 500), [_("Internal error; it has been logged")]).response()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
 from ninja.renderers import JSONRenderer
 
@@ -61,6 +62,56 @@ def actor_of(request: HttpRequest) -> "Person":
 
 def error_body(exc: DomainError) -> dict:
     return exc.as_dict()
+
+
+# Pydantic's messages for the bad inputs a caller sends most, by error type: the English is pydantic's own
+# words (so an English answer is unchanged), the catalogs hold them in the other languages.
+_VALIDATION_MESSAGES = {
+    "missing": _("Field required"),
+    "extra_forbidden": _("Extra inputs are not permitted"),
+    "string_type": _("Input should be a valid string"),
+    "string_too_short": _("String should have at least %(min_length)s characters"),
+    "string_too_long": _("String should have at most %(max_length)s characters"),
+    "string_pattern_mismatch": _("String should match pattern '%(pattern)s'"),
+    "int_type": _("Input should be a valid integer"),
+    "int_parsing": _("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": _("Input should be a valid integer, got a number with a fractional part"),
+    "float_parsing": _("Input should be a valid number, unable to parse string as a number"),
+    "bool_parsing": _("Input should be a valid boolean, unable to interpret input"),
+    "greater_than": _("Input should be greater than %(gt)s"),
+    "greater_than_equal": _("Input should be greater than or equal to %(ge)s"),
+    "less_than": _("Input should be less than %(lt)s"),
+    "less_than_equal": _("Input should be less than or equal to %(le)s"),
+    "too_short": _("List should have at least %(min_length)s items after validation, not %(actual_length)s"),
+    "too_long": _("List should have at most %(max_length)s items after validation, not %(actual_length)s"),
+    "list_type": _("Input should be a valid list"),
+    "dict_type": _("Input should be a valid dictionary"),
+    "model_attributes_type": _("Input should be a valid dictionary or object to extract fields from"),
+    "date_type": _("Input should be a valid date"),
+    "date_parsing": _("Input should be a valid date in the format YYYY-MM-DD"),
+    "date_from_datetime_parsing": _("Input should be a valid date or datetime"),
+    "datetime_type": _("Input should be a valid datetime"),
+    "datetime_parsing": _("Input should be a valid datetime"),
+    "datetime_from_date_parsing": _("Input should be a valid datetime or date"),
+    "enum": _("Input should be %(expected)s"),
+    "literal_error": _("Input should be %(expected)s"),
+    "json_invalid": _("Invalid JSON"),
+    "value_error": _("Value error, %(error)s"),
+}
+
+
+def validation_message(error: dict) -> str:
+    """The message of one of pydantic's errors (an item of `ValidationError.errors()`) in the request's language:
+    pydantic's words for the common kinds, its own message (English) for the rest. The field stays as it is."""
+    message = _VALIDATION_MESSAGES.get(str(error.get("type", "")))
+    original = str(error.get("msg", ""))
+    if message is None:
+        return original
+    context = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+    try:
+        return str(message) % context
+    except (KeyError, ValueError, TypeError):
+        return original
 
 
 _RENDERER = JSONRenderer()

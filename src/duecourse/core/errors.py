@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
 # FieldError.code for a value another record already holds (an email, an external id, a name): the API answers
 # it like any bad field; SCIM answers it 409 `uniqueness`.
 UNIQUE = "unique"
@@ -14,6 +18,10 @@ class FieldError:
     # A machine-readable kind of error for callers that answer kinds differently (e.g. `UNIQUE`); not shown.
     code: str = ""
 
+    def __post_init__(self) -> None:
+        # A lazy translation is made text now, in the request's language: nothing lazy reaches Ninja or JSON.
+        self.field, self.message = str(self.field), str(self.message)
+
     def as_dict(self) -> dict:
         return {"field": self.field, "message": self.message}
 
@@ -23,6 +31,9 @@ class DomainError(Exception):
     detail: str
     errors: list[FieldError] = field(default_factory=list)
     status_code = 400
+
+    def __post_init__(self) -> None:
+        self.detail = str(self.detail)
 
     def __str__(self) -> str:
         missing = [e for e in self.errors if e.message not in self.detail]
@@ -55,9 +66,20 @@ class Conflict(DomainError):
     status_code = 409
 
 
-def not_found(what: str) -> NotFound:
-    return NotFound(detail=f"{what} not found")
+# The words of `not_found` and `forbidden` are translated where they are said (in the request's language):
+# callers mark them `pgettext_lazy("not found", "Certificate")` and `pgettext_lazy("forbidden action", "revoke
+# certificates")`, so that each app's catalog holds its own; a plain English one is looked up in every catalog.
+NOT_FOUND_CONTEXT = "not found"
+FORBIDDEN_CONTEXT = "forbidden action"
 
 
-def forbidden(action: str) -> PermissionDenied:
-    return PermissionDenied(detail=f"You are not allowed to {action}")
+def not_found(what: str | Promise) -> NotFound:
+    what = pgettext(NOT_FOUND_CONTEXT, str(what))
+    # Translators: %(what)s is a kind of record, e.g. "Certificate" or "Learning path".
+    return NotFound(detail=_("%(what)s not found") % {"what": what})
+
+
+def forbidden(action: str | Promise) -> PermissionDenied:
+    action = pgettext(FORBIDDEN_CONTEXT, str(action))
+    # Translators: %(action)s is what was refused, e.g. "revoke certificates" (German: "Zertifikate zu widerrufen").
+    return PermissionDenied(detail=_("You are not allowed to %(action)s") % {"action": action})

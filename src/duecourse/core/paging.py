@@ -5,11 +5,12 @@ from functools import cached_property
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.utils.formats import number_format
 
 
 class CappedPaginator(Paginator):
     """Counts at most `cap` + 1 rows (`SELECT COUNT(*) FROM (… LIMIT cap + 1)`); beyond the cap `is_capped`
-    is true, `count` is the cap and `count_text` reads "10,000+"."""
+    is true, `count` is the cap and `count_text` reads "10,000+" (in German "10.000+")."""
 
     def __init__(self, object_list, per_page, *, cap: int = 10_000, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
@@ -30,4 +31,7 @@ class CappedPaginator(Paginator):
 
     @property
     def count_text(self) -> str:
-        return f"{self.cap:,}+" if self.is_capped else f"{self.count:,}"
+        """The count with the language's thousands separator: "10,000+", "10.000+"."""
+        if self.is_capped:
+            return number_format(self.cap, force_grouping=True) + "+"
+        return number_format(self.count, force_grouping=True)

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied as HttpPermissionDenied
 from django.http import Http404
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 
 from duecourse.core import errors
 
@@ -51,7 +52,9 @@ def add_field_errors(form, exc: errors.ValidationFailed, field_map: dict[str, st
             if name not in form.errors or error.message not in form.errors[name]:
                 form.add_error(name, error.message)
         else:
+            # The field's words as a label ("due_date" → "Due date"), in the page's language when a catalog has them.
             label = error.field.replace("_", " ").capitalize()
+            label = gettext(label) if label else label
             form.add_error(None, f"{label}: {error.message}" if error.field else error.message)
 
 

@@ -47,7 +47,8 @@ class PersonLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if getattr(request.user, "is_authenticated", False) and request.actor is not None:
+        # `request.actor` is lazy: a signed-in user without an active person (deactivated) reads as falsy.
+        if getattr(request.user, "is_authenticated", False) and request.actor:
             language = language_for_locale(request.actor.locale)
             if language is not None:
                 translation.activate(language)
