@@ -21,7 +21,14 @@ from duecourse.notifications.schemas import (
 )
 
 router = Router()
-PREFERENCE_FIELDS = ("email_assigned", "email_reminders", "email_changes", "email_certificates", "manager_daily_digest")
+PREFERENCE_FIELDS = (
+    "email_assigned",
+    "email_reminders",
+    "email_changes",
+    "email_certificates",
+    "manager_daily_digest",
+    "weekly_digest",
+)
 
 
 @router.get("/me/notifications", response={200: NotificationList, **ERROR_RESPONSES}, summary="My inbox")

@@ -45,7 +45,13 @@ from duecourse.notifications.models import (
     NotificationPreference,
     OutboxMessage,
 )
-from duecourse.notifications.rendering import TemplateFailed, TenantTemplates, items_for, render_email
+from duecourse.notifications.rendering import (
+    TemplateFailed,
+    TenantTemplates,
+    items_for,
+    recipient_language,
+    render_email,
+)
 from duecourse.notifications.services import OUTBOX_COLUMNS
 from duecourse.people.invitations import invitation_link_for, invitations_for_emails
 from duecourse.people.models import Person
@@ -222,7 +228,7 @@ class RenderCache:
 def render_outbox_message(message: OutboxMessage, cache: RenderCache | None = None) -> None:
     """Write the subject and bodies from the message's notifications; a failing template holds it."""
     if is_invitation_email(message):
-        problem = render_invitation_email(message)
+        problem = render_invitation_email(message)  # in the invitee's language
         if problem:
             message.state, message.last_error = OutboxMessage.HELD, problem
         message.rendered = True
@@ -238,16 +244,17 @@ def render_outbox_message(message: OutboxMessage, cache: RenderCache | None = No
         message.state, message.last_error = OutboxMessage.HELD, "no notifications to render"
         return
     person = notes[0].person
-    items = items_for(notes, known_titles=cache.titles)
     try:
-        subject, text, html = render_email(
-            tenant_id=message.tenant_id,
-            person=person,
-            items=items,
-            template_name=message.template,
-            templates=cache.templates_of(message.tenant_id),
-            invitation_link=invitation_link_for(person_id=person.pk, now=clock.now()),
-        )
+        with recipient_language(person):  # words, subject and dates in the recipient's language
+            items = items_for(notes, known_titles=cache.titles)
+            subject, text, html = render_email(
+                tenant_id=message.tenant_id,
+                person=person,
+                items=items,
+                template_name=message.template,
+                templates=cache.templates_of(message.tenant_id),
+                invitation_link=invitation_link_for(person_id=person.pk, now=clock.now()),
+            )
     except TemplateFailed as exc:
         message.state, message.last_error = OutboxMessage.HELD, str(exc)
         message.subject = f"(held) {items[0].headline}"[:300]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.template.loader import get_template
+from django.utils.translation import gettext as _
 
 from duecourse.assignments.selectors import my_assignments
 from duecourse.core import clock
@@ -146,12 +147,12 @@ def template_save(*, actor: Person, kind: str, language: str, draft: Draft, samp
     _check_key(kind, language)
     errors = _missing(draft)
     if errors:
-        raise ValidationFailed(detail="The template is incomplete", errors=errors)
+        raise ValidationFailed(detail=_("The template is incomplete"), errors=errors)
     try:
         _render(draft, sample, kind)
     except TemplateFailed as exc:
         field = exc.field or "body_text"
-        raise ValidationFailed.on(field, f"does not render: {exc}") from None
+        raise ValidationFailed.on(field, _("does not render: %(error)s") % {"error": exc}) from None
     values = {"subject": draft.subject, "body_text": draft.body_text, "body_html": draft.body_html}
     with transaction.atomic():
         row = (
@@ -213,11 +214,11 @@ def _render(draft: Draft, sample: Person, kind: str) -> tuple[str, str, str]:
 def _missing(draft: Draft) -> list[FieldError]:
     errors = []
     if not draft.subject.strip():
-        errors.append(FieldError("subject", "is required"))
+        errors.append(FieldError("subject", _("is required")))
     elif len(draft.subject) > MAX_SUBJECT_LENGTH:
-        errors.append(FieldError("subject", f"is longer than {MAX_SUBJECT_LENGTH} characters"))
+        errors.append(FieldError("subject", _("is longer than %(count)d characters") % {"count": MAX_SUBJECT_LENGTH}))
     if not draft.body_text.strip():
-        errors.append(FieldError("body_text", "is required"))
+        errors.append(FieldError("body_text", _("is required")))
     return errors
 
 
@@ -228,6 +229,6 @@ def _check(actor: Person) -> None:
 
 def _check_key(kind: str, language: str) -> None:
     if not is_template_kind(kind):
-        raise ValidationFailed.on("kind", "is not a kind of email")
+        raise ValidationFailed.on("kind", _("is not a kind of email"))
     if not is_language(language):
-        raise ValidationFailed.on("language", "is not a language (e.g. en, it, de, en-GB; empty: every language)")
+        raise ValidationFailed.on("language", _("is not a language (e.g. en, it, de, en-GB; empty: every language)"))

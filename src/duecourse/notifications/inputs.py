@@ -11,3 +11,4 @@ class PreferencesInput(ServiceInput):
     email_changes: bool | None = None
     email_certificates: bool | None = None
     manager_daily_digest: bool | None = None
+    weekly_digest: bool | None = None

@@ -6,10 +6,12 @@ import datetime as dt
 from django.db.models import BooleanField, CharField, DateTimeField, F, IntegerField, TextField, Value
 from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from duecourse.core import clock
 from duecourse.core.sql import insert_select_ignore_conflicts
 from duecourse.notifications.models import OutboxMessage
+from duecourse.notifications.rendering import recipient_language
 from duecourse.notifications.services import OUTBOX_COLUMNS, base_url
 from duecourse.people.invitations import invitation_link
 from duecourse.people.models import Invitation
@@ -66,7 +68,9 @@ def render_invitation_email(message: OutboxMessage) -> str | None:
         "expires_at": invitation.expires_at,
         "base_url": base_url(),
     }
-    message.subject = f"You are invited to {invitation.tenant.name} on duecourse"[:300]
-    message.body_text = render_to_string("notifications/email/invitation.txt", context)
-    message.body_html = render_to_string("notifications/email/invitation.html", context)
+    with recipient_language(invitation.person):
+        subject = _("You are invited to %(organisation)s on duecourse") % {"organisation": invitation.tenant.name}
+        message.subject = subject[:300]
+        message.body_text = render_to_string("notifications/email/invitation.txt", context)
+        message.body_html = render_to_string("notifications/email/invitation.html", context)
     return None

@@ -14,6 +14,7 @@ from django.core.exceptions import EmptyResultSet
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from duecourse.assignments import bulk_actions, permissions
 from duecourse.assignments.bulk_actions import NOT_ALLOWED, NOT_FOUND, ActionResult, refusals
@@ -115,7 +116,8 @@ def assignment_remind(*, actor: Person, assignment: Assignment) -> dt.datetime:
     for condition, reason in _not_remindable_rules(now):
         if one.filter(condition).exists():
             raise Conflict(
-                detail=f"No reminder: the assignment is {reason}", errors=[FieldError("status", f"is {reason}")]
+                detail=_("No reminder: the assignment is %(reason)s") % {"reason": reason},
+                errors=[FieldError("status", _("is %(reason)s") % {"reason": reason})],
             )
     with transaction.atomic():
         claimed = reminders_claim(tenant_id=actor.tenant_id, candidates=one, now=now)
@@ -124,7 +126,10 @@ def assignment_remind(*, actor: Person, assignment: Assignment) -> dt.datetime:
             return now
     last = one.values_list("reminded_at", flat=True).first()
     raise RemindedRecently(
-        detail=f"A reminder was sent at {last:%Y-%m-%d %H:%M} UTC; try again 24 hours after it" if last else "",
+        detail=_("A reminder was sent at %(time)s UTC; try again 24 hours after it")
+        % {"time": f"{last:%Y-%m-%d %H:%M}"}
+        if last
+        else "",
         last_sent_at=last,
     )
 
@@ -158,18 +163,20 @@ def assignments_act(*, actor: Person, request: ActionRequest) -> ActionResult:
     """`POST /api/v1/assignments/actions`: extend, withdraw or remind the items given by id or by the
     list's filter, each with the rules of one at a time; items the actor may not see are "not found"."""
     if request.action not in ACTIONS:
-        raise ValidationFailed.on("action", f"must be one of {', '.join(ACTIONS)}")
+        raise ValidationFailed.on("action", _("must be one of %(actions)s") % {"actions": ", ".join(ACTIONS)})
     if (request.ids is None) == (request.query is None):
-        raise ValidationFailed.on("ids", "give either ids or filter (not both)")
+        raise ValidationFailed.on("ids", _("give either ids or filter (not both)"))
     if request.ids is not None and not request.ids:
-        raise ValidationFailed.on("ids", "give at least one id")
+        raise ValidationFailed.on("ids", _("give at least one id"))
     if request.ids is not None and len(request.ids) > MAX_ACTION_IDS:
-        raise ValidationFailed.on("ids", f"at most {MAX_ACTION_IDS} ids per call (use filter for more)")
+        raise ValidationFailed.on(
+            "ids", _("at most %(count)d ids per call (use filter for more)") % {"count": MAX_ACTION_IDS}
+        )
     if request.action == "extend":
         if request.due_date is None:
-            raise ValidationFailed.on("due_date", "is required to extend")
+            raise ValidationFailed.on("due_date", _("is required to extend"))
         if not request.reason.strip():
-            raise ValidationFailed.on("reason", "is required to extend")
+            raise ValidationFailed.on("reason", _("is required to extend"))
     if not permissions.can_assign_at_all(actor):
         raise forbidden(f"{request.action} assignments")
     result = ActionResult()

@@ -1,21 +1,22 @@
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from duecourse.core.models import HighVolumeTenantScopedModel, TenantScopedModel
 from duecourse.people.models import Person
 
 KINDS = [
-    ("assigned", "New training assigned"),
-    ("due_date_changed", "Due date changed"),
-    ("reminder", "Reminder"),
-    ("overdue", "Overdue"),
-    ("escalation", "Overdue in your team"),
-    ("withdrawn", "Training withdrawn"),
-    ("expiring", "Certification expiring soon"),
-    ("expired", "Certification expired"),
-    ("recurrence", "Training due again"),
-    ("certificate_issued", "Certificate issued"),
-    ("certificate_invalidated", "Certificate no longer valid"),
+    ("assigned", _("New training assigned")),
+    ("due_date_changed", _("Due date changed")),
+    ("reminder", _("Reminder")),
+    ("overdue", _("Overdue")),
+    ("escalation", _("Overdue in your team")),
+    ("withdrawn", _("Training withdrawn")),
+    ("expiring", _("Certification expiring soon")),
+    ("expired", _("Certification expired")),
+    ("recurrence", _("Training due again")),
+    ("certificate_issued", _("Certificate issued")),
+    ("certificate_invalidated", _("Certificate no longer valid")),
 ]
 # Email preference categories: each kind belongs to one, so people can turn email off per category.
 CATEGORY_OF_KIND = {
@@ -102,6 +103,10 @@ class NotificationPreference(TenantScopedModel):
     email_certificates = models.BooleanField(default=True)
     manager_daily_digest = models.BooleanField(default=False)
     last_digest_on = models.DateField(null=True, blank=True)
+    # One email each Monday listing the person's open items overdue or due within two weeks (`weekly_digest`).
+    weekly_digest = models.BooleanField(default=False)
+    # The Monday (the person's own) of the last week whose digest was claimed: the once-a-week guard.
+    last_weekly_digest_on = models.DateField(null=True, blank=True)
 
     class Meta:
         db_table = "notification_preference"
@@ -146,7 +151,7 @@ class OutboxMessage(TenantScopedModel):
     """One email, written in the transaction that caused it and delivered by the worker with retries."""
 
     PENDING, SENT, HELD, FAILED = "pending", "sent", "held", "failed"
-    STATES = [(PENDING, "Pending"), (SENT, "Sent"), (HELD, "Held (template error)"), (FAILED, "Failed")]
+    STATES = [(PENDING, _("Pending")), (SENT, _("Sent")), (HELD, _("Held (template error)")), (FAILED, _("Failed"))]
 
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     to_email = models.EmailField(max_length=254)

@@ -3,10 +3,15 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.template import Context, Engine, Template
 from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from duecourse.catalog.selectors import target_titles
+from duecourse.core.languages import language_for_locale
 from duecourse.notifications.models import MessageTemplate, Notification
 from duecourse.notifications.services import assignment_link, base_url
 from duecourse.notifications.template_kinds import MAX_SUBJECT_LENGTH, MESSAGE, lookup_keys
@@ -23,26 +28,40 @@ class Item:
     about_name: str
 
 
+# Kinds whose line names the person it is about when that is not the recipient (a manager's copy).
+ABOUT_SOMEONE_KINDS = frozenset({"reminder", "overdue", "escalation", "expiring", "expired"})
+
+
+def recipient_language(person) -> translation.override:
+    """`with recipient_language(person):` — what an email to this person is written in: their locale's
+    language (`core.languages.language_for_locale`, the one rule), else the site's default."""
+    return translation.override(language_for_locale(getattr(person, "locale", "")) or settings.LANGUAGE_CODE)
+
+
 def headline(kind: str, target: str, due: dt.date | None, about: str, is_self: bool, data: dict) -> str:
-    due_text = f" (due {due:%-d %b %Y})" if due else ""
-    who = "" if is_self else f"{about}: "
-    return {
-        "assigned": f"New training assigned: {target}{due_text}",
-        "recurrence": f"Due again: {target}{due_text}",
-        "due_date_changed": f"Due date changed: {target}{due_text}",
-        "reminder": (
-            f"{who}Reminder from {data['by']}: {target}{due_text}"
-            if data.get("manual") and data.get("by")  # sent by hand ("Send reminder now")
-            else f"{who}Reminder: {target}{due_text}"
-        ),
-        "overdue": f"{who}Overdue: {target}{due_text}",
-        "escalation": f"{who}Overdue: {target}{due_text}",
-        "withdrawn": f"Withdrawn: {target}",
-        "expiring": f"{who}Expires soon, recertify: {target}{due_text}",
-        "expired": f"{who}Expired, please retake: {target}",
-        "certificate_issued": f"Certificate issued: {data.get('title', target)}",
-        "certificate_invalidated": f"Certificate no longer valid: {data.get('title', target)}",
-    }.get(kind, f"{kind}: {target}")
+    """One line about one notification, in the active language (an email's: `recipient_language`)."""
+    due_text = _(" (due %(date)s)") % {"date": formats.date_format(due, "j M Y")} if due else ""
+    values = {"target": target, "due": due_text}
+    if kind == "reminder" and data.get("manual") and data.get("by"):  # sent by hand ("Send reminder now")
+        line = _("Reminder from %(by)s: %(target)s%(due)s") % {**values, "by": data["by"]}
+    else:
+        title = {"title": data.get("title", target)}
+        line = {
+            "assigned": lambda: _("New training assigned: %(target)s%(due)s") % values,
+            "recurrence": lambda: _("Due again: %(target)s%(due)s") % values,
+            "due_date_changed": lambda: _("Due date changed: %(target)s%(due)s") % values,
+            "reminder": lambda: _("Reminder: %(target)s%(due)s") % values,
+            "overdue": lambda: _("Overdue: %(target)s%(due)s") % values,
+            "escalation": lambda: _("Overdue: %(target)s%(due)s") % values,
+            "withdrawn": lambda: _("Withdrawn: %(target)s") % values,
+            "expiring": lambda: _("Expires soon, recertify: %(target)s%(due)s") % values,
+            "expired": lambda: _("Expired, please retake: %(target)s") % values,
+            "certificate_issued": lambda: _("Certificate issued: %(title)s") % title,
+            "certificate_invalidated": lambda: _("Certificate no longer valid: %(title)s") % title,
+        }.get(kind, lambda: f"{kind}: {target}")()
+    if is_self or kind not in ABOUT_SOMEONE_KINDS:
+        return line
+    return _("%(person)s: %(line)s") % {"person": about, "line": line}
 
 
 def items_for(notifications: list[Notification], *, known_titles: dict | None = None) -> list[Item]:
@@ -108,7 +127,8 @@ Compiled = tuple[Template, Template, Template | None]
 
 def compile_template(*, subject: str, body_text: str, body_html: str) -> Compiled:
     """(subject, text, html-or-None) compiled: subject and text unescaped, HTML autoescaped; TemplateFailed."""
-    plain = Engine(autoescape=False)
+    # {% load i18n %} works as in the built-in emails (the editor starts from them): words in the recipient's language.
+    plain = Engine(autoescape=False, libraries={"i18n": "django.templatetags.i18n"})
     parts: list[Template | None] = []
     for field, source in (("subject", subject), ("body_text", body_text), ("body_html", body_html)):
         try:
@@ -211,7 +231,12 @@ def render_email(
     if chosen is not None:
         return render_compiled(chosen, context)
     try:
-        subject = items[0].headline if len(items) == 1 else f"{len(items)} updates on your training"
+        subject = (
+            items[0].headline
+            if len(items) == 1
+            else ngettext("%(count)d update on your training", "%(count)d updates on your training", len(items))
+            % {"count": len(items)}
+        )
         text = render_to_string("notifications/email/message.txt", context)
         html = render_to_string("notifications/email/message.html", context)
     except Exception as exc:

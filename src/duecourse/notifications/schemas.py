@@ -48,6 +48,7 @@ class PreferencesIO(Schema):
     email_changes: bool | None = None
     email_certificates: bool | None = None
     manager_daily_digest: bool | None = None
+    weekly_digest: bool | None = None
 
     def to_input(self) -> PreferencesInput:
         return PreferencesInput.model_validate(self.model_dump(exclude_unset=True))

@@ -5,18 +5,24 @@ test read. Pure: no database.
 """
 
 import re
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
 
 from duecourse.notifications.models import KINDS
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
+
 DIGEST = "digest"  # an email carrying items of several kinds
 MESSAGE = "message"  # the name of the tenant's one override of every email (the older, kind-less way)
-TEMPLATE_KINDS: list[tuple[str, str]] = [*KINDS, (DIGEST, "Several kinds in one email")]
+TEMPLATE_KINDS: list[tuple[str, "_StrOrPromise"]] = [*KINDS, (DIGEST, _("Several kinds in one email"))]
 KIND_LABELS = dict(TEMPLATE_KINDS)
 ALL_LANGUAGES = ""  # a template for every language without one of its own
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
 MAX_SUBJECT_LENGTH = 300
 FIELDS = ("subject", "body_text", "body_html")
-FIELD_LABELS = {"subject": "Subject", "body_text": "Text body", "body_html": "HTML body"}
+FIELD_LABELS = {"subject": _("Subject"), "body_text": _("Text body"), "body_html": _("HTML body")}
 
 # The context of every email (rendering.email_context): plain values, never models.
 VARIABLES: list[tuple[str, str]] = [

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
@@ -77,7 +78,7 @@ def list_view(request):
     if kind is not None:  # "Another language": go to that kind's email in it
         if is_template_kind(kind) and is_language(language):
             return HttpResponseRedirect(_edit_url(kind, language))
-        messages.error(request, f"{language!r} is not a language (e.g. it, de, en-GB).")
+        messages.error(request, _("%(language)r is not a language (e.g. it, de, en-GB).") % {"language": language})
         return HttpResponseRedirect(reverse("email_templates:list"))
     rows = email_templates.kind_templates(actor=actor)
     customised = {(t.kind, t.language): t for t in rows if t.kind}
@@ -122,7 +123,11 @@ def edit_view(request, kind: str, language: str = ALL_LANGUAGES):
             except ValidationFailed as exc:
                 add_field_errors(form, exc)
             else:
-                messages.success(request, f"Saved the “{KIND_LABELS[kind]}” email ({_language_label(language)}).")
+                messages.success(
+                    request,
+                    _("Saved the “%(kind)s” email (%(language)s).")
+                    % {"kind": KIND_LABELS[kind], "language": _language_label(language)},
+                )
                 return HttpResponseRedirect(_edit_url(kind, language))
         draft = _draft_of(request.POST)
     else:
@@ -201,7 +206,9 @@ def reset_view(request, kind: str, language: str = ALL_LANGUAGES):
     _key(kind, language)
     if email_templates.template_reset(actor=actor, kind=kind, language=language):
         messages.success(
-            request, f"The “{KIND_LABELS[kind]}” email ({_language_label(language)}) is back to the default."
+            request,
+            _("The “%(kind)s” email (%(language)s) is back to the default.")
+            % {"kind": KIND_LABELS[kind], "language": _language_label(language)},
         )
     return HttpResponseRedirect(reverse("email_templates:list"))
 
@@ -231,4 +238,4 @@ def _draft_of(data) -> Draft:
 
 
 def _language_label(language: str) -> str:
-    return language or "every language"
+    return language or _("every language")

@@ -7,6 +7,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from duecourse.assignments.selectors import access_assignment
@@ -72,7 +74,11 @@ def mark_read_view(request):
     ids = [int(v) for v in raw if v.isdigit() and len(v) < 19] if raw else None
     count = services.mark_read(actor=actor, notification_ids=ids)
     if ids is None:
-        messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
+        messages.success(
+            request,
+            ngettext("Marked %(count)d notification as read.", "Marked %(count)d notifications as read.", count)
+            % {"count": count},
+        )
     return HttpResponseRedirect(
         reverse("notifications:inbox")
         + (f"?show={request.POST['show']}" if request.POST.get("show") == "unread" else "")
@@ -91,7 +97,7 @@ def settings_view(request):
             except ValidationFailed as exc:
                 add_field_errors(form, exc)
             else:
-                messages.success(request, "Saved your notification settings.")
+                messages.success(request, _("Saved your notification settings."))
                 return HttpResponseRedirect(reverse("notifications:settings"))
     else:
         form = PreferencesForm(

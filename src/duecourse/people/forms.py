@@ -3,14 +3,18 @@
 from typing import cast
 
 from django import forms
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from duecourse.core.languages import DEFAULT_LANGUAGE, LANGUAGES, language_for_locale
 from duecourse.people import roles
 from duecourse.people.inputs import PersonInput
 from duecourse.people.limits import MAX_IMPORT_FILE_BYTES, MAX_SEARCH_LENGTH, MAX_TOKEN_NAME_LENGTH
 
-ACTIVE_CHOICES = [("true", "Active"), ("false", "Deactivated"), ("", "Everyone")]
-ROLE_CHOICES = [("", "Any role")] + [(role, roles.ROLE_LABELS[role]) for role in roles.FILTER_ROLES]
+ACTIVE_CHOICES = [("true", _("Active")), ("false", _("Deactivated")), ("", _("Everyone"))]
+ROLE_CHOICES = [("", _("Any role"))] + [(role, roles.ROLE_LABELS[role]) for role in roles.FILTER_ROLES]
 PAGE_SIZE = 25
+ANY_ORG_UNIT = {"department": _("Any department"), "site": _("Any site"), "region": _("Any region")}
 
 
 class PersonFilterForm(forms.Form):
@@ -19,17 +23,17 @@ class PersonFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=MAX_SEARCH_LENGTH,
-        label="Search",
+        label=_("Search"),
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Name, email, employee id or job title", "autocomplete": "off"}
+            attrs={"type": "search", "placeholder": _("Name, email, employee id or job title"), "autocomplete": "off"}
         ),
     )
-    department = forms.ChoiceField(required=False)
-    site = forms.ChoiceField(required=False)
-    region = forms.ChoiceField(required=False)
-    manager = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    active = forms.ChoiceField(required=False, choices=ACTIVE_CHOICES, label="Status")
-    role = forms.ChoiceField(required=False, choices=ROLE_CHOICES)
+    department = forms.ChoiceField(required=False, label=_("Department"))
+    site = forms.ChoiceField(required=False, label=_("Site"))
+    region = forms.ChoiceField(required=False, label=_("Region"))
+    manager = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Manager"))
+    active = forms.ChoiceField(required=False, choices=ACTIVE_CHOICES, label=pgettext_lazy("person", "Status"))
+    role = forms.ChoiceField(required=False, choices=ROLE_CHOICES, label=_("Role"))
 
     def __init__(self, data, *, org_units: dict[str, list[str]], managers: list[tuple[int, str]]):
         data = data.copy()
@@ -37,8 +41,8 @@ class PersonFilterForm(forms.Form):
             data["active"] = "true"
         super().__init__(data)
         for kind, names in org_units.items():
-            cast(forms.ChoiceField, self.fields[kind]).choices = [("", f"Any {kind}")] + [(n, n) for n in names]
-        manager_choices = [("", "Any manager")] + [(str(pk), name) for pk, name in managers]
+            cast(forms.ChoiceField, self.fields[kind]).choices = [("", ANY_ORG_UNIT[kind])] + [(n, n) for n in names]
+        manager_choices = [("", _("Any manager"))] + [(str(pk), name) for pk, name in managers]
         cast(forms.ChoiceField, self.fields["manager"]).choices = manager_choices
 
     def filters(self) -> dict:
@@ -66,36 +70,37 @@ class PersonFilterForm(forms.Form):
         return params
 
 
-def _text(label: str, **attrs) -> forms.CharField:
+def _text(label, **attrs) -> forms.CharField:
     return forms.CharField(required=False, label=label, widget=forms.TextInput(attrs=attrs))
 
 
 class PersonForm(forms.Form):
     """An admin's edit of a person; blank optional fields clear the value."""
 
-    name = _text("Full name", required=True, autocomplete="off")
+    name = _text(_("Full name"), required=True, autocomplete="off")
     email = forms.CharField(
-        required=False, label="Email", widget=forms.EmailInput(attrs={"required": True, "autocomplete": "off"})
+        required=False, label=_("Email"), widget=forms.EmailInput(attrs={"required": True, "autocomplete": "off"})
     )
-    external_id = _text("Employee id", autocomplete="off")
-    job_title = _text("Job title")
-    department = _text("Department", list="dl-department")
-    site = _text("Site", list="dl-site")
-    region = _text("Region", list="dl-region")
+    external_id = _text(_("Employee id"), autocomplete="off")
+    job_title = _text(_("Job title"))
+    department = _text(_("Department"), list="dl-department")
+    site = _text(_("Site"), list="dl-site")
+    region = _text(_("Region"), list="dl-region")
     manager_email = forms.CharField(
         required=False,
-        label="Manager’s email",
-        help_text="Leave empty for nobody.",
+        label=_("Manager’s email"),
+        help_text=_("Leave empty for nobody."),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
-    hire_date = forms.CharField(required=False, label="Hire date", widget=forms.DateInput(attrs={"type": "date"}))
-    timezone = _text("Time zone", list="dl-timezone", placeholder="Europe/London")
-    locale = _text("Locale", placeholder="en-GB")
+    hire_date = forms.CharField(required=False, label=_("Hire date"), widget=forms.DateInput(attrs={"type": "date"}))
+    timezone = _text(_("Time zone"), list="dl-timezone", placeholder="Europe/London")
+    locale = _text(_("Locale"), placeholder="en-GB")
     roles = forms.MultipleChoiceField(
         required=False,
         choices=[(role, roles.ROLE_LABELS[role]) for role in roles.STORED_ROLES],
         widget=forms.CheckboxSelectMultiple,
-        help_text="Manager comes from having direct reports; everyone is a learner.",
+        label=_("Roles"),
+        help_text=_("Manager comes from having direct reports; everyone is a learner."),
     )
 
     # The service names the manager by id when it checks for cycles; the form shows it by email.
@@ -139,12 +144,15 @@ class PersonCreateForm(PersonForm):
     """An admin's new person: the edit's fields plus whether they start active (the API's `active`)."""
 
     active = forms.BooleanField(
-        required=False, initial=True, label="Active", help_text="Untick to add someone who has not started yet."
+        required=False,
+        initial=True,
+        label=pgettext_lazy("person", "Active"),
+        help_text=_("Untick to add someone who has not started yet."),
     )
     send_invitation = forms.BooleanField(
         required=False,
-        label="Send an invitation",
-        help_text="An email with a link to set a password, valid 7 days (not for someone added inactive).",
+        label=_("Send an invitation"),
+        help_text=_("An email with a link to set a password, valid 7 days (not for someone added inactive)."),
     )
     NOT_INPUT = ("send_invitation",)
 
@@ -160,25 +168,27 @@ class ImportUploadForm(forms.Form):
     """The CSV to dry-run; the columns are the API import's (`people.imports.parse_people_csv` reads it)."""
 
     file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8, the first line names the columns; see “Columns” below.",
+        label=_("CSV file"),
+        help_text=_("UTF-8, the first line names the columns; see “Columns” below."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
     deactivate_missing = forms.BooleanField(
         required=False,
-        label="Deactivate people missing from the file",
-        help_text="Everyone active who is not in the file is deactivated (never you). Their history is kept.",
+        label=_("Deactivate people missing from the file"),
+        help_text=_("Everyone active who is not in the file is deactivated (never you). Their history is kept."),
     )
     invite_created = forms.BooleanField(
         required=False,
-        label="Invite the people this import creates",
-        help_text="Each new active person gets an email with a link to set a password, valid 7 days.",
+        label=_("Invite the people this import creates"),
+        help_text=_("Each new active person gets an email with a link to set a password, valid 7 days."),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_IMPORT_FILE_BYTES:
-            raise forms.ValidationError(f"is larger than {MAX_IMPORT_FILE_BYTES // (1024 * 1024)} MB; split it")
+            raise forms.ValidationError(
+                gettext("is larger than %(size)d MB; split it") % {"size": MAX_IMPORT_FILE_BYTES // (1024 * 1024)}
+            )
         return upload
 
 
@@ -192,6 +202,35 @@ class TokenForm(forms.Form):
     name = forms.CharField(
         required=False,
         max_length=MAX_TOKEN_NAME_LENGTH,
-        label="Token name",
-        widget=forms.TextInput(attrs={"placeholder": "e.g. LMS integration"}),
+        label=_("Token name"),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. LMS integration")}),
     )
+
+
+class ProfileLanguageForm(forms.Form):
+    """A person's own language and time zone, on their profile page; the service checks both."""
+
+    locale = forms.ChoiceField(
+        label=_("Language"),
+        choices=LANGUAGES,
+        error_messages={"invalid_choice": _("Language: choose one of the languages listed.")},
+    )
+    timezone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        help_text=_("Type to search, e.g. Europe/Rome. Due dates and reminders follow it."),
+        widget=forms.TextInput(attrs={"list": "dl-profile-timezone", "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": _("Time zone: this field is required.")},
+    )
+
+    @classmethod
+    def initial_for(cls, person) -> dict:
+        return {"locale": language_for_locale(person.locale) or DEFAULT_LANGUAGE, "timezone": person.timezone}
+
+    def to_input(self, person) -> PersonInput:
+        """Only what changes: a locale such as `de-CH` stays when its language (Deutsch) is kept."""
+        data = self.cleaned_data
+        changes: dict = {"timezone": data["timezone"].strip()}
+        if data["locale"] != language_for_locale(person.locale):
+            changes["locale"] = data["locale"]
+        return PersonInput(**changes)

@@ -7,6 +7,7 @@ from django.contrib.auth import login
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from duecourse.core import clock
@@ -36,8 +37,12 @@ def person_invite_view(request, person_id: int):
     except (Conflict, ValidationFailed) as exc:
         messages.error(request, exc.detail)
     else:
-        verb = "sent again" if resend else "sent"
-        messages.success(request, f"Invitation {verb} to {person.email}: the link works once, for 7 days.")
+        said = (
+            _("Invitation sent again to %(email)s: the link works once, for 7 days.")
+            if resend
+            else _("Invitation sent to %(email)s: the link works once, for 7 days.")
+        )
+        messages.success(request, said % {"email": person.email})
     return HttpResponseRedirect(reverse("people:detail", args=[person.pk]) + "#invitation")
 
 
@@ -50,7 +55,7 @@ def people_invite_view(request):
         raise forbidden("invite people")
     form = InviteSelectionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Select the people to invite.")
+        messages.error(request, _("Select the people to invite."))
     else:
         outcome = invitations_send(actor=actor, person_ids=form.cleaned_data["person_ids"])
         (messages.success if outcome.invited else messages.warning)(request, outcome.summary())
@@ -74,7 +79,7 @@ def people_invite_matching_view(request):
         if outcome.invited or outcome.skipped:
             (messages.success if outcome.invited else messages.warning)(request, outcome.summary())
         else:
-            messages.info(request, "Nobody matching these filters needs an invitation; nothing was sent.")
+            messages.info(request, _("Nobody matching these filters needs an invitation; nothing was sent."))
         return HttpResponseRedirect(back)
     context = {
         "count": matching.filter(selectors.needs_invitation_filter(clock.now())).count(),
@@ -115,7 +120,10 @@ def accept_invitation_view(request, token: str):
             add_field_errors(form, exc)
         else:
             login(request, person.user, backend=SESSION_BACKEND)
-            messages.success(request, f"Welcome, {person.name}. Your password is set: sign in with it next time.")
+            messages.success(
+                request,
+                _("Welcome, %(name)s. Your password is set: sign in with it next time.") % {"name": person.name},
+            )
             return HttpResponseRedirect(reverse("assignments:my-learning"))
     page: dict[str, object] = {
         "form": form,

@@ -30,6 +30,8 @@ from django.db import transaction
 from django.db.models import CharField, DateTimeField, Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor, audit_actor
@@ -62,6 +64,15 @@ class SkipReason(StrEnum):
     RACED = "invited by someone else at the same moment"
 
 
+# The reasons in a page's words (the API reports the values above, in English).
+SKIP_REASON_TEXT = {
+    SkipReason.NOT_FOUND.value: gettext_lazy("not found"),
+    SkipReason.DEACTIVATED.value: gettext_lazy("deactivated"),
+    SkipReason.ACCEPTED.value: gettext_lazy("already accepted an invitation (they sign in with their password)"),
+    SkipReason.RACED.value: gettext_lazy("invited by someone else at the same moment"),
+}
+
+
 @dataclass
 class InviteOutcome:
     """What `invitations_send` did: how many were invited, and who was skipped and why."""
@@ -75,10 +86,12 @@ class InviteOutcome:
 
     def summary(self) -> str:
         """ "Invited 3; skipped 2: 1 deactivated, 1 already accepted …" for a page's message."""
-        text = f"Invited {self.invited} {'person' if self.invited == 1 else 'people'}"
+        text = ngettext("Invited %(count)d person", "Invited %(count)d people", self.invited) % {"count": self.invited}
         if self.skipped:
-            reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped_by_reason().items()))
-            text += f"; skipped {len(self.skipped)}: {reasons}"
+            reasons = ", ".join(
+                f"{n} {SKIP_REASON_TEXT.get(reason, reason)}" for reason, n in sorted(self.skipped_by_reason().items())
+            )
+            text += _("; skipped %(count)d: %(reasons)s") % {"count": len(self.skipped), "reasons": reasons}
         return text + "."
 
 
@@ -111,6 +124,23 @@ class LinkProblem(StrEnum):
     USED = "This invitation link was already used. Sign in with the password you set."
     REPLACED = "A newer invitation replaced this one. Use the link in the most recent invitation email."
     EXPIRED = "This invitation link has expired: links work for 7 days."
+
+    @property
+    def text(self) -> str:
+        """The problem in the active language (the value is the English words)."""
+        return str(LINK_PROBLEM_TEXT[self])
+
+
+LINK_PROBLEM_TEXT = {
+    LinkProblem.UNKNOWN: gettext_lazy(
+        "This invitation link is not valid. Check that you copied the whole link from the email."
+    ),
+    LinkProblem.USED: gettext_lazy("This invitation link was already used. Sign in with the password you set."),
+    LinkProblem.REPLACED: gettext_lazy(
+        "A newer invitation replaced this one. Use the link in the most recent invitation email."
+    ),
+    LinkProblem.EXPIRED: gettext_lazy("This invitation link has expired: links work for 7 days."),
+}
 
 
 def invitation_by_token(token: str, now: dt.datetime) -> tuple[Invitation | None, LinkProblem | None]:
@@ -224,16 +254,19 @@ def invitation_send_one(*, actor: Person, person: Person) -> Invitation:
     reason = outcome.skipped.get(person.pk)
     if reason is SkipReason.DEACTIVATED:
         raise Conflict(
-            detail="This person is deactivated: reactivate them before inviting",
-            errors=[FieldError("active", "is false: deactivated people cannot be invited")],
+            detail=_("This person is deactivated: reactivate them before inviting"),
+            errors=[FieldError("active", _("is false: deactivated people cannot be invited"))],
         )
     if reason is SkipReason.ACCEPTED:
         raise Conflict(
-            detail="This person already accepted an invitation",
-            errors=[FieldError("invitation", "is accepted: they sign in with their password")],
+            detail=_("This person already accepted an invitation"),
+            errors=[FieldError("invitation", _("is accepted: they sign in with their password"))],
         )
     if reason is not None:
-        raise Conflict(detail=f"Not invited: {reason}", errors=[FieldError("invitation", reason.value)])
+        raise Conflict(
+            detail=_("Not invited: %(reason)s") % {"reason": SKIP_REASON_TEXT.get(reason.value, reason.value)},
+            errors=[FieldError("invitation", str(SKIP_REASON_TEXT.get(reason.value, reason.value)))],
+        )
     return Invitation.objects.get(pk=outcome.invitation_ids[0])
 
 
@@ -249,7 +282,7 @@ def invitations_for_emails(*, recipients: QuerySet, now: dt.datetime) -> int:
     )
     live_invitations().filter(person__in=candidates).update(revoked_at=now)
     written = _insert_invitations(candidates, via=Invitation.VIA_ASSIGNMENT_EMAIL, now=now)
-    for tenant_id, count in Counter(tenant_id for _, tenant_id in written).items():
+    for tenant_id, count in Counter(tenant_id for _person, tenant_id in written).items():
         audit_record(
             tenant_id=tenant_id,
             **audit_actor(SystemActor(tenant_id=tenant_id)),
@@ -269,12 +302,12 @@ def invitation_accept(*, token: str, password: str, password_again: str) -> Pers
         now = clock.now()
         invitation, problem = invitation_by_token(token, now)
         if problem is not None or invitation is None:
-            raise ValidationFailed.on("token", (problem or LinkProblem.UNKNOWN).value)
+            raise ValidationFailed.on("token", (problem or LinkProblem.UNKNOWN).text)
         person = invitation.person
         if password_sign_in_refused(person):
-            raise ValidationFailed.on("password", SSO_ONLY_MESSAGE)
+            raise ValidationFailed.on("password", str(SSO_ONLY_MESSAGE))
         if password != password_again:
-            raise ValidationFailed.on("password_again", "does not match the password")
+            raise ValidationFailed.on("password_again", _("does not match the password"))
         user = person.user or user_model(
             username=f"t{person.tenant_id}:{person.email}", email=person.email, first_name=person.name[:150]
         )
@@ -286,7 +319,7 @@ def invitation_accept(*, token: str, password: str, password_again: str) -> Pers
             pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
         ).update(accepted_at=now)
         if not claimed:  # another request used it a moment ago
-            raise ValidationFailed.on("token", LinkProblem.USED.value)
+            raise ValidationFailed.on("token", LinkProblem.USED.text)
         person_set_password(person=person, password=password)
         audit_record(
             tenant_id=person.tenant_id,

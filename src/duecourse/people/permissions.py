@@ -1,6 +1,7 @@
 """Who may do what with people. The API, the web UI and the CLI all ask here."""
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from duecourse.people.models import Person
 from duecourse.people.roles import is_admin, sees_whole_tenant
@@ -49,9 +50,9 @@ def self_lockout_errors(actor: Person, person_id: object, clean: dict) -> list[t
         return []
     errors = []
     if "roles" in clean and "admin" not in clean["roles"]:
-        errors.append(("roles", "you cannot remove your own admin role; ask another admin"))
+        errors.append(("roles", _("you cannot remove your own admin role; ask another admin")))
     if clean.get("active") is False:
-        errors.append(("active", "you cannot deactivate yourself; ask another admin"))
+        errors.append(("active", _("you cannot deactivate yourself; ask another admin")))
     return errors
 
 

@@ -8,6 +8,7 @@ means the same thing in the API, the web UI, the navigation and the CLI.
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from duecourse.people.models import Person
@@ -17,7 +18,13 @@ DERIVED_ROLES = ("manager", "learner")
 ROLE_NAMES = STORED_ROLES + DERIVED_ROLES
 # The directory filters by role; everyone is a learner, so that one would select everybody.
 FILTER_ROLES = STORED_ROLES + ("manager",)
-ROLE_LABELS = {"admin": "Admin", "instructor": "Instructor", "hr": "HR", "manager": "Manager", "learner": "Learner"}
+ROLE_LABELS = {
+    "admin": _("Admin"),
+    "instructor": _("Instructor"),
+    "hr": _("HR"),
+    "manager": _("Manager"),
+    "learner": _("Learner"),
+}
 
 
 def stored_roles(person: "Person") -> list[str]:

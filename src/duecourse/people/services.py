@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Field
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from duecourse.core import clock
 from duecourse.core.actors import SystemActor, audit_actor
@@ -74,7 +75,7 @@ def person_snapshot(person: Person) -> dict[str, Any]:
 def manager_chain_contains(*, tenant_id: int, start_manager_id: int, person_id: int) -> bool:
     """True when walking up from `start_manager_id` reaches `person_id` (the change would make a cycle)."""
     current: int | None = start_manager_id
-    for _ in range(MAX_MANAGER_DEPTH):
+    for _step in range(MAX_MANAGER_DEPTH):
         if current is None:
             return False
         if current == person_id:
@@ -91,14 +92,14 @@ def _resolve_manager(tenant_id: int, clean: dict[str, Any], errors: list[FieldEr
             Person.objects.filter(tenant_id=tenant_id, email=manager_email).values_list("id", flat=True).first()
         )
         if manager_id is None:
-            errors.append(FieldError("manager_email", f"no person with email {manager_email}"))
+            errors.append(FieldError("manager_email", _("no person with email %(email)s") % {"email": manager_email}))
         else:
             clean["manager_id"] = manager_id
     elif (
         clean.get("manager_id") is not None
         and not Person.objects.filter(tenant_id=tenant_id, pk=clean["manager_id"]).exists()
     ):
-        errors.append(FieldError("manager_id", f"no person with id {clean['manager_id']}"))
+        errors.append(FieldError("manager_id", _("no person with id %(id)s") % {"id": clean["manager_id"]}))
 
 
 def _apply_clean_fields(person: Person, clean: dict[str, Any]) -> None:
@@ -130,9 +131,15 @@ def _raise_if(errors: list[FieldError], what: str) -> None:
 def _check_unique(person: Person, errors: list[FieldError]) -> None:
     others = Person.objects.filter(tenant_id=person.tenant_id).exclude(pk=person.pk)
     if others.filter(email=person.email).exists():
-        errors.append(FieldError("email", f"{person.email} is already used by another person", UNIQUE))
+        errors.append(
+            FieldError("email", _("%(value)s is already used by another person") % {"value": person.email}, UNIQUE)
+        )
     if person.external_id and others.filter(external_id=person.external_id).exists():
-        errors.append(FieldError("external_id", f"{person.external_id} is already used by another person", UNIQUE))
+        errors.append(
+            FieldError(
+                "external_id", _("%(value)s is already used by another person") % {"value": person.external_id}, UNIQUE
+            )
+        )
 
 
 def _save_or_conflict(person: Person) -> None:
@@ -145,7 +152,9 @@ def _save_or_conflict(person: Person) -> None:
             raise ValidationFailed.on(
                 "external_id", f"{person.external_id} is already used by another person", code=UNIQUE
             ) from None
-        raise ValidationFailed.on("email", f"{person.email} is already used by another person", code=UNIQUE) from None
+        raise ValidationFailed.on(
+            "email", _("%(value)s is already used by another person") % {"value": person.email}, code=UNIQUE
+        ) from None
 
 
 def person_create(*, actor: Person | SystemActor, tenant_id: int, data: PersonInput) -> Person:
@@ -227,7 +236,7 @@ def person_update(*, actor: Person | SystemActor, person: Person, data: PersonIn
         tenant_id=person.tenant_id, start_manager_id=new_manager, person_id=person.pk
     ):
         errors.append(
-            FieldError("manager_id", "would make a reporting cycle (a person cannot manage their own manager)")
+            FieldError("manager_id", _("would make a reporting cycle (a person cannot manage their own manager)"))
         )
     _raise_if(errors, "Invalid person")
     with transaction.atomic():
@@ -355,10 +364,10 @@ def password_change(*, actor: Person, current: str, new: str) -> None:
     """A signed-in person changes their own password: the current one is required (never in an
     organisation that signs in by SSO only)."""
     if password_sign_in_refused(actor):
-        raise PermissionDenied(detail=SSO_ONLY_MESSAGE)
+        raise PermissionDenied(detail=str(SSO_ONLY_MESSAGE))
     user = actor.user
     if user is None or not user.check_password(current):
-        raise ValidationFailed.on("current_password", "That is not your current password.")
+        raise ValidationFailed.on("current_password", _("That is not your current password."))
     person_set_password(person=actor, password=new, actor=actor, action="person.password_change")
 
 

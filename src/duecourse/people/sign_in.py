@@ -14,6 +14,7 @@ from enum import StrEnum
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 
 from duecourse.core.models import Tenant
 from duecourse.people import secret_box
@@ -151,7 +152,7 @@ def password_sign_in_refused(person: Person | None) -> bool:
     return person is not None and sso_only_for_tenant(person.tenant_id)
 
 
-SSO_ONLY_MESSAGE = (
+SSO_ONLY_MESSAGE = gettext_lazy(
     "Your organisation signs you in with its own account (single sign-on), not a duecourse password. "
     "Use “Sign in with your organisation”."
 )

@@ -14,6 +14,7 @@ urlpatterns = [
     path("import/<str:token>/failures.csv", views.import_failures_view, name="import-failures"),
     path("<int:person_id>/", views.person_detail_view, name="detail"),
     path("<int:person_id>/edit/", views.person_edit_view, name="edit"),
+    path("<int:person_id>/language/", views.person_language_view, name="language"),
     path("<int:person_id>/active/", views.person_set_active_view, name="set-active"),
     path("<int:person_id>/unlock/", views.person_unlock_view, name="unlock-sign-in"),
     path("<int:person_id>/sso-unlink/", views.person_sso_unlink_view, name="sso-unlink"),

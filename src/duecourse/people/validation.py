@@ -13,6 +13,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from duecourse.core.errors import FieldError
 from duecourse.people.limits import (
@@ -73,18 +75,18 @@ SIMPLE_EMAIL = re.compile(r"^[a-z0-9_%+-]+(\.[a-z0-9_%+-]+)*@([a-z0-9]([a-z0-9-]
 
 def clean_email(value: object) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValueError("is required")
+        raise ValueError(_("is required"))
     if not isinstance(value, str):
-        raise ValueError("must be text")
+        raise ValueError(_("must be text"))
     email = value.strip().lower()
     if len(email) > MAX_EMAIL_LENGTH:
-        raise ValueError(f"is longer than {MAX_EMAIL_LENGTH} characters")
+        raise ValueError(_("is longer than %(count)d characters") % {"count": MAX_EMAIL_LENGTH})
     if SIMPLE_EMAIL.match(email):
         return email
     try:
         validate_email(email)
     except DjangoValidationError:
-        raise ValueError(f"{value!r} is not a valid email address") from None
+        raise ValueError(_("%(value)r is not a valid email address") % {"value": value}) from None
     return email
 
 
@@ -100,7 +102,7 @@ def clean_date(value: object) -> dt.date | None:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD)")
+    raise ValueError(_("%(value)r is not a date (use YYYY-MM-DD)") % {"value": value})
 
 
 def clean_bool(value: object) -> bool:
@@ -108,7 +110,7 @@ def clean_bool(value: object) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
         return value.strip().lower() in TRUE_WORDS
-    raise ValueError(f"{value!r} is not true or false")
+    raise ValueError(_("%(value)r is not true or false") % {"value": value})
 
 
 def clean_roles(value: object) -> list[str]:
@@ -117,11 +119,13 @@ def clean_roles(value: object) -> list[str]:
     if isinstance(value, str):
         value = [part for part in re.split(r"[;,|\s]+", value) if part]
     if not isinstance(value, list | tuple):
-        raise ValueError("must be a list of role names")
+        raise ValueError(_("must be a list of role names"))
     roles = []
     for role in value:
         if not isinstance(role, str) or role.strip().lower() not in ROLE_NAMES:
-            raise ValueError(f"unknown role {role!r} (known: {', '.join(ROLE_NAMES)})")
+            raise ValueError(
+                _("unknown role %(role)r (known: %(known)s)") % {"role": role, "known": ", ".join(ROLE_NAMES)}
+            )
         roles.append(role.strip().lower())
     return [r for r in STORED_ROLES if r in roles]  # manager and learner are derived, not stored
 
@@ -129,15 +133,15 @@ def clean_roles(value: object) -> list[str]:
 def clean_text(field: str, value: object, *, required: bool = False) -> str | None:
     if _blank(value):
         if required:
-            raise ValueError("is required")
+            raise ValueError(_("is required"))
         return None
     if not isinstance(value, str | int):
-        raise ValueError("must be text")
+        raise ValueError(_("must be text"))
     text = str(value).strip()
     if len(text) > TEXT_LIMITS.get(field, MAX_NAME_LENGTH):
-        raise ValueError(f"is longer than {TEXT_LIMITS.get(field, MAX_NAME_LENGTH)} characters")
+        raise ValueError(_("is longer than %(count)d characters") % {"count": TEXT_LIMITS.get(field, MAX_NAME_LENGTH)})
     if "\x00" in text:
-        raise ValueError("contains a NUL character")
+        raise ValueError(_("contains a NUL character"))
     return text
 
 
@@ -145,15 +149,15 @@ def clean_manager_id(value: object) -> int | None:
     if _blank(value):
         return None
     if isinstance(value, bool):
-        raise ValueError("must be a person id")
+        raise ValueError(_("must be a person id"))
     try:
         if not isinstance(value, str | int | float):  # what a CSV cell or a JSON row can hold
             raise TypeError
         number = int(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{value!r} is not a person id") from None
+        raise ValueError(_("%(value)r is not a person id") % {"value": value}) from None
     if number <= 0 or number > 2**62:
-        raise ValueError(f"{value!r} is not a person id")
+        raise ValueError(_("%(value)r is not a person id") % {"value": value})
     return number
 
 
@@ -186,7 +190,8 @@ HASHABLE = (str, int, float, dt.date, type(None))
 
 
 @lru_cache(maxsize=100_000, typed=True)
-def _clean_cached(field: str, value: object) -> tuple[object, str | None]:
+def _clean_cached(field: str, value: object, language: str | None) -> tuple[object, str | None]:
+    """`language`: the active one, so a message is remembered in the language it was written in."""
     try:
         return CLEANERS[field](value), None
     except ValueError as exc:
@@ -196,7 +201,7 @@ def _clean_cached(field: str, value: object) -> tuple[object, str | None]:
 def _clean_field(field: str, value: object) -> tuple[object, str | None]:
     # An import repeats the same department, site, zone or date on thousands of rows: clean each once.
     if field not in UNCACHED_FIELDS and isinstance(value, HASHABLE):
-        return _clean_cached(field, value)
+        return _clean_cached(field, value, get_language())
     try:
         return CLEANERS[field](value), None
     except ValueError as exc:
@@ -212,11 +217,11 @@ def clean_person_input(data: Mapping[str, object], *, partial: bool) -> tuple[di
     clean: dict[str, Any] = {}
     errors: list[FieldError] = []
     for key in sorted(set(data) - INPUT_FIELD_SET - {"id"}):
-        errors.append(FieldError(key, "is not a person field"))
+        errors.append(FieldError(key, _("is not a person field")))
     if not partial:
         for required in ("email", "name"):
             if _blank(data.get(required)):
-                errors.append(FieldError(required, "is required"))
+                errors.append(FieldError(required, _("is required")))
     for field in CLEANERS:
         if field in data:
             value, message = _clean_field(field, data[field])
@@ -231,7 +236,7 @@ def _clean_timezone(value: object) -> str:
     if _blank(value):
         return "UTC"
     if not isinstance(value, str) or value.strip() not in known_timezones():
-        raise ValueError(f"{value!r} is not a known IANA time zone (e.g. Europe/London)")
+        raise ValueError(_("%(value)r is not a known IANA time zone (e.g. Europe/London)") % {"value": value})
     return value.strip()
 
 
@@ -239,5 +244,5 @@ def _clean_locale(value: object) -> str:
     if _blank(value):
         return "en"
     if not isinstance(value, str) or not LOCALE_PATTERN.match(value.strip()):
-        raise ValueError(f"{value!r} is not a locale (e.g. en, en-GB, it)")
+        raise ValueError(_("%(value)r is not a locale (e.g. en, en-GB, it)") % {"value": value})
     return value.strip()

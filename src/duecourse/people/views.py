@@ -11,10 +11,13 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from duecourse.core.api import csv_response
 from duecourse.core.errors import Conflict, ValidationFailed, forbidden
+from duecourse.core.languages import language_for_locale
 from duecourse.core.web import add_field_errors, is_htmx, person_view
 from duecourse.people import identities, import_staging, imports, permissions, roles, selectors, services
 from duecourse.people.forms import (
@@ -24,6 +27,7 @@ from duecourse.people.forms import (
     PersonCreateForm,
     PersonFilterForm,
     PersonForm,
+    ProfileLanguageForm,
     TokenForm,
 )
 from duecourse.people.inputs import PersonInput
@@ -70,6 +74,9 @@ def person_list_view(request):
 
 def _detail_context(request, person, **extra) -> dict:
     actor = request.actor
+    language_form = extra.pop("language_form", None)
+    if language_form is None and person.pk == actor.pk:  # one's own profile: language and time zone
+        language_form = ProfileLanguageForm(initial=ProfileLanguageForm.initial_for(person))
     return {
         "person": person,
         "roles": person.role_names,
@@ -84,6 +91,8 @@ def _detail_context(request, person, **extra) -> dict:
         "is_self": person.pk == actor.pk,
         "can_invite": permissions.can_invite_people(actor),
         "sso_links": identities.person_sso_links(actor=actor, person=person),
+        "language_form": language_form,
+        "timezones": sorted(known_timezones()) if language_form is not None else [],
         **extra,
     }
 
@@ -92,6 +101,29 @@ def _detail_context(request, person, **extra) -> dict:
 def person_detail_view(request, person_id: int):
     person = selectors.access_person(actor=request.actor, person_id=person_id)
     return render(request, "people/person_detail.html", _detail_context(request, person))
+
+
+@require_POST
+@person_view
+def person_language_view(request, person_id: int):
+    """A person sets their own language and time zone on their profile (admins may for anyone they may
+    edit: `services.person_update` asks `permissions.can_change_person_fields`). The next page speaks it."""
+    actor = request.actor
+    person = selectors.access_person(actor=actor, person_id=person_id)
+    form = ProfileLanguageForm(request.POST)
+    if form.is_valid():
+        try:
+            person = services.person_update(actor=actor, person=person, data=form.to_input(person))
+        except ValidationFailed as exc:
+            add_field_errors(form, exc)
+        else:
+            own = person.pk == actor.pk  # the next page speaks the new language: so does this message
+            language = (language_for_locale(person.locale) if own else None) or translation.get_language()
+            with translation.override(language):
+                messages.success(request, _("Saved the language and time zone."))
+            return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
+    context = _detail_context(request, person, language_form=form)
+    return render(request, "people/person_detail.html", context, status=422)
 
 
 @person_view
@@ -106,7 +138,7 @@ def person_edit_view(request, person_id: int):
             except ValidationFailed as exc:
                 add_field_errors(form, exc, PersonForm.SERVICE_FIELD_MAP)
             else:
-                messages.success(request, f"Saved {form.cleaned_data['name'] or person.name}.")
+                messages.success(request, _("Saved %(name)s.") % {"name": form.cleaned_data["name"] or person.name})
                 return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
     else:
         if not permissions.can_manage_people(actor):
@@ -154,9 +186,13 @@ def person_create_view(request):
             except ValidationFailed as exc:
                 add_field_errors(form, exc, PersonForm.SERVICE_FIELD_MAP)
             else:
-                said = f"Added {person.name}."
+                said = _("Added %(name)s.") % {"name": person.name}
                 if invited:
-                    said += f" {invited.summary()}" if not invited.invited else f" Invitation sent to {person.email}."
+                    said += (
+                        f" {invited.summary()}"
+                        if not invited.invited
+                        else " " + _("Invitation sent to %(email)s.") % {"email": person.email}
+                    )
                 messages.success(request, said)
                 return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
     else:
@@ -204,7 +240,8 @@ def person_set_active_view(request, person_id: int):
     except (ValidationFailed, Conflict) as exc:  # e.g. an admin deactivating themself: said, never a 500
         messages.error(request, "; ".join(e.message for e in exc.errors) or exc.detail)
         return render(request, "people/person_detail.html", _detail_context(request, person), status=exc.status_code)
-    messages.success(request, f"{person.name} is {'active again' if active else 'deactivated'}.")
+    said = _("%(name)s is active again.") if active else _("%(name)s is deactivated.")
+    messages.success(request, said % {"name": person.name})
     return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
 
 
@@ -214,9 +251,9 @@ def person_unlock_view(request, person_id: int):
     """An admin lifts a person's sign-in lock (failed logins); audited."""
     person = selectors.access_person(actor=request.actor, person_id=person_id)
     if services.person_sign_in_unlock(actor=request.actor, person=person):
-        messages.success(request, f"{person.name} can sign in again.")
+        messages.success(request, _("%(name)s can sign in again.") % {"name": person.name})
     else:
-        messages.info(request, f"{person.name}'s sign-in was not locked.")
+        messages.info(request, _("%(name)s's sign-in was not locked.") % {"name": person.name})
     return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
 
 
@@ -226,9 +263,11 @@ def person_sso_unlink_view(request, person_id: int):
     """An admin removes a person's link to their organisation's sign-in account; audited."""
     person = selectors.access_person(actor=request.actor, person_id=person_id)
     if identities.person_sso_unlink(actor=request.actor, person=person):
-        messages.success(request, f"{person.name} is no longer linked to a single sign-on account.")
+        messages.success(
+            request, _("%(name)s is no longer linked to a single sign-on account.") % {"name": person.name}
+        )
     else:
-        messages.info(request, f"{person.name} was not linked to a single sign-on account.")
+        messages.info(request, _("%(name)s was not linked to a single sign-on account.") % {"name": person.name})
     return HttpResponseRedirect(reverse("people:detail", args=[person.pk]))
 
 
@@ -261,7 +300,7 @@ def token_revoke_view(request, person_id: int, token_id: int):
     person = selectors.access_person(actor=actor, person_id=person_id)
     token = selectors.access_token(actor=actor, person=person, token_id=token_id)
     services.api_token_revoke(actor=actor, token=token)
-    messages.success(request, f"Token {token.prefix} is revoked; it no longer works.")
+    messages.success(request, _("Token %(prefix)s is revoked; it no longer works.") % {"prefix": token.prefix})
     return HttpResponseRedirect(reverse("people:detail", args=[person.pk]) + "#tokens")
 
 
@@ -313,7 +352,7 @@ def _load_staged(request, token: str) -> import_staging.StagedImport | None:
     try:
         return import_staging.load(actor=request.actor, token=token)
     except ValidationFailed as exc:
-        messages.error(request, f"This import is gone: {exc.errors[0].message}.")
+        messages.error(request, _("This import is gone: %(reason)s.") % {"reason": exc.errors[0].message})
         return None
 
 
@@ -356,7 +395,7 @@ def import_confirm_view(request, token: str):
     try:
         content = import_staging.content_for_confirm(staged, shown_sha256=shown)
     except ValidationFailed as exc:
-        messages.error(request, f"Nothing was imported: {exc.errors[0].message}.")
+        messages.error(request, _("Nothing was imported: %(reason)s.") % {"reason": exc.errors[0].message})
         return _redirect(request, detail_url if staged.state == import_staging.IMPORTED else reverse("people:import"))
     try:
         result = imports.people_import(
@@ -366,13 +405,19 @@ def import_confirm_view(request, token: str):
         )
     except (ValidationFailed, Conflict) as exc:  # e.g. the directory changed under the import: nothing written
         import_staging.release(staged)
-        messages.error(request, f"Nothing was imported: {exc.detail}")
+        messages.error(request, _("Nothing was imported: %(reason)s") % {"reason": exc.detail})
         return _redirect(request, detail_url)
     import_staging.mark_imported(staged, result.as_dict())
-    said = (
-        f"Imported {staged.filename}: {result.created} created, {result.updated} updated, "
-        f"{result.deactivated} deactivated, {len(result.failed)} rows failed."
-    )
+    said = _(
+        "Imported %(name)s: %(created)d created, %(updated)d updated, %(deactivated)d deactivated, "
+        "%(failed)d rows failed."
+    ) % {
+        "name": staged.filename,
+        "created": result.created,
+        "updated": result.updated,
+        "deactivated": result.deactivated,
+        "failed": len(result.failed),
+    }
     if staged.invite_created and result.created_ids:
         said += " " + invitations_send(actor=actor, person_ids=result.created_ids).summary()
     messages.success(request, said)
@@ -388,7 +433,7 @@ def import_failures_view(request, token: str):
     try:
         staged = import_staging.load(actor=actor, token=token)
     except ValidationFailed:
-        return HttpResponse("This import is unknown or has expired.", status=404, content_type="text/plain")
+        return HttpResponse(_("This import is unknown or has expired."), status=404, content_type="text/plain")
     columns = ["row", "line", "field", "message"]
     rows = ([line[c] for c in columns] for line in staged.failure_lines())
     return csv_response("import-failures.csv", columns, rows)

@@ -33,6 +33,7 @@ from duecourse.notifications.delivery import compose_emails, deliver_outbox
 from duecourse.notifications.events import fan_out_backlog
 from duecourse.notifications.reminders import escalations_schedule
 from duecourse.notifications.sweeps import reminders_send_due
+from duecourse.notifications.weekly_digest import weekly_digests_send
 from duecourse.policy.escalation import escalation_tiers, flag_after_days
 from duecourse.reports.at_risk import COUNT_EVERY as AT_RISK_COUNT_EVERY
 from duecourse.reports.at_risk import at_risk_counts_refresh
@@ -148,6 +149,7 @@ def run_tick(*, now: dt.datetime, deliver: bool = True) -> TickReport:
             "at_risk_counts",
             lambda: _run_periodic("at_risk_counts", AT_RISK_COUNT_EVERY, now, lambda: at_risk_counts_refresh(now=now)),
         ),
+        ("weekly_digest", lambda: _run_alone("weekly_digest", now, lambda: weekly_digests_send(now=now))),
         ("compose", lambda: _run_alone("compose", now, lambda: compose_emails(now=now))),
     ]
     if deliver:

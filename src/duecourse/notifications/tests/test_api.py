@@ -65,6 +65,7 @@ def test_preferences_default_to_email_on_and_can_be_turned_off(learner, learner_
         "email_changes": True,
         "email_certificates": True,
         "manager_daily_digest": False,
+        "weekly_digest": False,
     }
     response = learner_api.patch("me/notification-preferences", {"email_reminders": False})
     assert response.status_code == 200 and response.json()["email_reminders"] is False

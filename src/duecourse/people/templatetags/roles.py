@@ -9,4 +9,4 @@ register = template.Library()
 
 @register.filter
 def role_label(role: str) -> str:
-    return ROLE_LABELS[role]
+    return str(ROLE_LABELS[role])
