@@ -1,5 +1,6 @@
 """duecourse settings: everything an operator may change comes from the environment."""
 
+import contextlib
 import ipaddress
 import os
 from datetime import timedelta
@@ -40,10 +41,8 @@ DATA_DIR = Path(os.environ.get("DUECOURSE_DATA_DIR", "./duecourse-data")).resolv
 # Only its owner may enter the data dir (database, secret key, emails): made 0700 when it does not exist yet,
 # by whichever command or process starts first. A directory that cannot be made is reported by what needs
 # it (the secret key below, the SQLite database by the CLI).
-try:
+with contextlib.suppress(OSError):
     DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-except OSError:
-    pass
 
 
 def _generated_secret_key(key_file: Path) -> str:
