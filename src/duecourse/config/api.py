@@ -5,7 +5,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -23,6 +23,9 @@ api = NinjaAPI(
     "Authenticate with `Authorization: Bearer <token>`.",
     auth=[BearerToken(), SessionActor()],
     urls_namespace="api-v1",
+    # Swagger UI comes from Ninja's own static files ("ninja" in INSTALLED_APPS). Its default validator
+    # badge would fetch an image from validator.swagger.io (and have it read our schema's address): off.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 

@@ -37,11 +37,22 @@ def main(argv: list[str] | None = None) -> None:
     position = 1 if argv[0] == "help" else 0
     if argv[position] in HYPHENATED:
         argv[position] = argv[position].replace("-", "_")
+    # What this process writes (the SQLite database and its journal, the generated secret key, emails
+    # written as files) is for its own user alone, whichever command creates it first.
+    os.umask(os.umask(0) | 0o077)
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
     from django.db import OperationalError
 
     try:
+        # Load the settings here, so that a configuration problem is one clear line, not a traceback (or
+        # Django's "Unknown command" when it goes on without them).
+        settings.INSTALLED_APPS  # noqa: B018
         execute_from_command_line(["duecourse", *argv])
+    except ImproperlyConfigured as error:
+        print(f"duecourse: {error}", file=sys.stderr)
+        sys.exit(1)
     except OperationalError as error:
         # A database that is down, missing or refuses us: say which and why, not a traceback (the pool's own
         # error only says it waited; a direct connection says what is wrong).

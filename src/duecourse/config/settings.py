@@ -1,5 +1,6 @@
 """duecourse settings: everything an operator may change comes from the environment."""
 
+import contextlib
 import ipaddress
 import os
 from datetime import timedelta
@@ -22,26 +23,68 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ImproperlyConfigured(f"{name} must be a whole number of 0 or more, not {value!r}")
+    return number
+
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("DUECOURSE_DATA_DIR", "./duecourse-data")).resolve()
+# Only its owner may enter the data dir (database, secret key, emails): made 0700 when it does not exist yet,
+# by whichever command or process starts first. A directory that cannot be made is reported by what needs
+# it (the secret key below, the SQLite database by the CLI).
+with contextlib.suppress(OSError):
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _generated_secret_key(key_file: Path) -> str:
+    """The key an embedded install keeps in its data dir so sessions survive restarts: read, or made once
+    (0600 from the start, never world-readable for a moment). Refuses rather than fall back to a known key."""
+
+    def refuse(reason: str) -> ImproperlyConfigured:
+        return ImproperlyConfigured(
+            f"cannot use the secret key file {key_file}: {reason}. Set DUECOURSE_SECRET_KEY, or make "
+            f"{key_file.parent} writable (and the key file readable) by the user duecourse runs as."
+        )
+
+    import secrets
+    import time
+
+    try:
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise refuse(error.strerror or str(error)) from error
+    else:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(50))
+    # Another process may have just created the file and not written it yet: give it a moment.
+    for _attempt in range(20):
+        try:
+            key = key_file.read_text().strip()
+        except OSError as error:
+            raise refuse(error.strerror or str(error)) from error
+        if key:
+            return key
+        time.sleep(0.1)
+    raise refuse("it is empty")
+
 
 DEBUG = _env_bool("DUECOURSE_DEBUG")
 SECRET_KEY = os.environ.get("DUECOURSE_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and _env_bool("DUECOURSE_REQUIRE_SECRET_KEY"):
         raise ImproperlyConfigured("DUECOURSE_SECRET_KEY must be set")
-    # An embedded install keeps a generated key in its data dir so sessions survive restarts.
-    _key_file = DATA_DIR / "secret_key"
-    try:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        if not _key_file.exists():
-            import secrets
-
-            _key_file.write_text(secrets.token_urlsafe(50))
-            _key_file.chmod(0o600)
-        SECRET_KEY = _key_file.read_text().strip()
-    except OSError:
-        SECRET_KEY = "duecourse-insecure-fallback-key-set-DUECOURSE_SECRET_KEY"  # noqa: S105
+    SECRET_KEY = _generated_secret_key(DATA_DIR / "secret_key")
 
 # Old keys, newest first, still accepted for sessions, reset links and sealed secrets after a key change
 # (docs/operations.md, docs/identity.md "Rotating the secret key").
@@ -200,8 +243,29 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
+SERVED_OVER_HTTPS = BASE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = SERVED_OVER_HTTPS
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# An https install (docs/operations.md "Deploy checklist"): browsers remember to use https only (HSTS, a year
+# by default), and a plain http request is redirected to https. Behind a TLS-terminating proxy either the
+# proxy says the client's scheme in X-Forwarded-Proto (DUECOURSE_PROXY_SSL_HEADER=1: only when it always sets
+# it, overwriting the client's) or it redirects by itself (DUECOURSE_SSL_REDIRECT=0); otherwise every request
+# would be redirected again.
+SECURE_HSTS_SECONDS = _env_int("DUECOURSE_HSTS_SECONDS", 365 * 24 * 3600 if SERVED_OVER_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("DUECOURSE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = _env_bool("DUECOURSE_HSTS_PRELOAD")
+SECURE_SSL_REDIRECT = _env_bool("DUECOURSE_SSL_REDIRECT", SERVED_OVER_HTTPS)
+if _env_bool("DUECOURSE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS for every subdomain (W005) and on browsers' preload list (W021) bind the whole domain, which
+    # this service does not own alone: the operator opts in (DUECOURSE_HSTS_INCLUDE_SUBDOMAINS, _PRELOAD).
+    "security.W005",
+    "security.W021",
+]
+if SERVED_OVER_HTTPS and not SECURE_SSL_REDIRECT:
+    # The operator turned the redirect off because the proxy in front redirects http to https itself.
+    SILENCED_SYSTEM_CHECKS.append("security.W008")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 

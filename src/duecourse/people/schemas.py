@@ -132,6 +132,7 @@ class TokenOut(Schema):
     created_at: dt.datetime
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    expires_at: dt.datetime | None  # None: until revoked
 
 
 class TokenIn(Schema):

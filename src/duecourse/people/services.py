@@ -1,5 +1,6 @@
 """Every change to people, org units, passwords, tokens and tenants goes through here."""
 
+import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -394,9 +395,11 @@ def token_secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def api_token_create(*, actor: Person | SystemActor, person: Person, name: str = "") -> tuple[ApiToken, str]:
+def api_token_create(
+    *, actor: Person | SystemActor, person: Person, name: str = "", expires_at: dt.datetime | None = None
+) -> tuple[ApiToken, str]:
     """A new token, by its person, an admin, or the system (the `token` command, the demo loader); the
-    plain text is returned once and never stored."""
+    plain text is returned once and never stored. From `expires_at` on (when given) it no longer works."""
     if not isinstance(actor, SystemActor) and not permissions.can_manage_tokens(actor, person):
         raise forbidden("create tokens for this person")
     prefix = secrets.token_hex(6)
@@ -408,6 +411,7 @@ def api_token_create(*, actor: Person | SystemActor, person: Person, name: str =
             name=name[:MAX_TOKEN_NAME_LENGTH],
             prefix=prefix,
             secret_hash=token_secret_hash(secret),
+            expires_at=expires_at,
         )
         audit_record(
             tenant_id=person.tenant_id,
@@ -415,7 +419,12 @@ def api_token_create(*, actor: Person | SystemActor, person: Person, name: str =
             action="token.create",
             object_type="api_token",
             object_id=token.pk,
-            after={"person_id": person.pk, "prefix": prefix, "name": token.name},
+            after={
+                "person_id": person.pk,
+                "prefix": prefix,
+                "name": token.name,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
         )
     return token, token_format.compose(prefix, secret)
 
@@ -444,10 +453,12 @@ def api_token_authenticate(raw: str) -> Person | None:
     rows = _token_query(connection.vendor).fetch([prefix])
     if not rows:
         return None
-    token_id, secret_hash, last_used_at, *person_values = rows[0]
+    token_id, secret_hash, last_used_at, expires_at, *person_values = rows[0]
     if not hmac.compare_digest(secret_hash, token_secret_hash(secret)):
         return None
     moment = clock.now()
+    if expires_at is not None and expires_at <= moment:
+        return None
     # Touch last_used_at at most once a minute so reads do not become writes.
     if last_used_at is None or (moment - last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=moment)
@@ -458,7 +469,7 @@ def api_token_authenticate(raw: str) -> Person | None:
 def _token_query(vendor: str) -> TypedQuery:
     """Every API request runs this: one indexed look-up by prefix, written out so it skips ORM compilation."""
     token_columns = {f.name: f for f in ApiToken._meta.concrete_fields}
-    token_fields = [token_columns[name] for name in ("id", "secret_hash", "last_used_at")]
+    token_fields = [token_columns[name] for name in ("id", "secret_hash", "last_used_at", "expires_at")]
     person_fields = list(Person._meta.concrete_fields)
 
     def column(alias: str, field: "Field[Any, Any]") -> str:

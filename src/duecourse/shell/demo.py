@@ -34,6 +34,7 @@ TENANT_NAME = "Demo Company"
 DOMAIN = "demo.duecourse.test"
 PASSWORD = "demo1234"  # noqa: S105 (printed on purpose: it is the demo's documented login)
 SEED = 2026
+TOKEN_VALID_DAYS = 7  # a demo's printed API token stops working after a week
 
 # site -> (region, time zone, locale, first names, last names)
 SITES = {
@@ -555,7 +556,7 @@ def demo_load() -> DemoResult:
     """Load the demo company unless it exists; either way return its logins and a fresh admin token.
 
     Tokens are stored hashed, so an earlier run's token cannot be shown again: each call creates a
-    new one (earlier ones keep working).
+    new one (earlier ones keep working until they expire, `TOKEN_VALID_DAYS` after they were made).
     """
     created = False
     tenant = Tenant.objects.filter(name=TENANT_NAME).first()
@@ -567,7 +568,10 @@ def demo_load() -> DemoResult:
     tokens = {}
     if admin is not None:
         _, tokens[admin.email] = api_token_create(
-            actor=SystemActor(tenant_id=admin.tenant_id, label="Demo loader"), person=admin, name="demo (serve --demo)"
+            actor=SystemActor(tenant_id=admin.tenant_id, label="Demo loader"),
+            person=admin,
+            name="demo (serve --demo)",
+            expires_at=clock.now() + dt.timedelta(days=TOKEN_VALID_DAYS),
         )
     return DemoResult(
         tenant=tenant,
