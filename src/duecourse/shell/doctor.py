@@ -313,8 +313,8 @@ def reminders_late() -> Finding:
     sql = f"SELECT 'reminder_schedule' AS what, id FROM {table} WHERE sent_at IS NULL AND remind_at < %s"  # noqa: S608
     return _found(
         "reminders_late",
-        f"reminders due more than {REMINDER_LATE_AFTER} ago and neither sent nor skipped: is the worker running? "
-        "(invariant 4)",
+        f"reminders due more than {REMINDER_LATE_AFTER.total_seconds() / 60:.0f} minutes ago and neither sent "
+        "nor skipped: is the worker running? (invariant 4)",
         sql,
         [clock.now() - REMINDER_LATE_AFTER],
     )
