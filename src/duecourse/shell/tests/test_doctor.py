@@ -7,7 +7,6 @@ from django.db import IntegrityError, connection, connections, models, transacti
 
 from duecourse.assignments.models import Assignment, AssignmentSource, Completion
 from duecourse.config.cli import CONTRACT_COMMANDS, main
-from duecourse.core.models import AuditEvent
 from duecourse.groups.models import GroupMember
 from duecourse.notifications.models import Notification, ReminderSchedule
 from duecourse.shell import doctor
@@ -151,7 +150,7 @@ def test_a_second_open_assignment_is_refused_by_the_database_and_found_without_i
 def test_a_row_of_a_missing_tenant(world, capsys):
     source = AssignmentSource.objects.filter(kind="rule").first()
     execute("UPDATE assignment_source SET tenant_id = %s WHERE id = %s", [987654321, source.pk])
-    execute("UPDATE audit_event SET tenant_id = %s WHERE id = %s", [987654321, AuditEvent.objects.first().pk])
+    execute("UPDATE group_member SET tenant_id = %s WHERE id = %s", [987654321, GroupMember.objects.first().pk])
 
     code, out, err = run_doctor(capsys)
 
