@@ -14,6 +14,7 @@ The module lives in the shell (the top layer) because it reads every app's table
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.db import connection, models
@@ -102,7 +103,7 @@ def _other_tenant_sql(ref: Reference) -> str:
     )
 
 
-def _found(name: str, description: str, sql: str, params: Sequence[object] = ()) -> Finding:
+def _found(name: str, description: str, sql: str, params: Sequence[Any] = ()) -> Finding:
     """Run `sql` (rows of `what`, `id`) once: the number of rows and the first few, in one query."""
     query = f"SELECT what, id, COUNT(*) OVER () FROM ({sql}) wrong ORDER BY what, id LIMIT {EXAMPLES}"  # noqa: S608
     with connection.cursor() as cursor:
@@ -165,7 +166,8 @@ def unchecked_foreign_keys() -> list[Reference]:
         Reference.of(model, field.name)
         for model in apps.get_models()
         for field in model._meta.concrete_fields
-        if isinstance(field, models.ForeignKey) and not field.db_constraint and field.name != "tenant"
+        # `db_constraint` is missing from django-stubs.
+        if isinstance(field, models.ForeignKey) and not getattr(field, "db_constraint", True) and field.name != "tenant"
     ]
 
 
