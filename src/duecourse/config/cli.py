@@ -14,6 +14,7 @@ CONTRACT_COMMANDS = {
     "worker": "Run the scheduler (reminders, overdue, expiry, recurrence, certificates, outbox delivery).",
     "bench": "Run the performance benchmark.",
     "snapshot-compliance": "Write today's compliance snapshot now (--tenant NAME, --day YYYY-MM-DD, --replace).",
+    "doctor": "Check the invariants the database does not enforce; exits 1 naming what is wrong.",
 }
 HYPHENATED = {"set-password", "import-people", "snapshot-compliance"}
 
