@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polib
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 
 import duecourse
@@ -20,7 +21,8 @@ SOURCES = ("*.py", "*.html", "*.txt")
 
 
 def _apps() -> list[Path]:
-    return sorted(p.parent for p in PACKAGE.glob("*/apps.py"))
+    """Every duecourse app in INSTALLED_APPS (some have no apps.py)."""
+    return sorted(Path(c.path) for c in django_apps.get_app_configs() if c.name.startswith("duecourse."))
 
 
 def _catalogs() -> list[tuple[str, str]]:
