@@ -1,6 +1,7 @@
 """Browser fixtures: Debian's Chromium driven by Playwright's sync API against pytest-django's live server."""
 
 import os
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,22 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+
+
+_warmed_up: set[str] = set()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_warmed_up(request):
+    """The live server's first answer in a process builds the URL conf, the API and the templates: seconds
+    on a busy machine, longer than a browser test waits. One plain request takes that time first."""
+    if "live_server" not in request.fixturenames:
+        return
+    live_server = request.getfixturevalue("live_server")
+    if live_server.url not in _warmed_up:
+        with urllib.request.urlopen(f"{live_server.url}/login/", timeout=120) as answer:  # noqa: S310 - http://localhost
+            answer.read()
+        _warmed_up.add(live_server.url)
 
 
 @pytest.fixture(scope="session")
