@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy
 
 from duecourse.core import clock
-from duecourse.notifications.models import OutboxMessage
+from duecourse.notifications.ready_emails import ready_email_write
 from duecourse.notifications.rendering import recipient_language
 from duecourse.people.limits import PASSWORD_RESET_SECONDS
 from duecourse.people.models import Person
@@ -20,19 +20,6 @@ def password_reset_email(*, person: Person, link: str, dedup_key: str) -> None:
         subject = str(PASSWORD_RESET_SUBJECT)
         body_text = render_to_string("notifications/email/password_reset.txt", context)
         body_html = render_to_string("notifications/email/password_reset.html", context)
-    OutboxMessage.objects.bulk_create(
-        [
-            OutboxMessage(
-                tenant_id=person.tenant_id,
-                person_id=person.pk,
-                to_email=person.email,
-                subject=subject,
-                body_text=body_text,
-                body_html=body_html,
-                dedup_key=dedup_key,
-                created_at=now,
-                next_attempt_at=now,
-            )
-        ],
-        ignore_conflicts=True,
+    ready_email_write(
+        person=person, subject=subject, body_text=body_text, body_html=body_html, dedup_key=dedup_key, now=now
     )

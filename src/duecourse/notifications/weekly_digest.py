@@ -19,7 +19,8 @@ from duecourse.assignments.selectors import status_filter, with_status
 from duecourse.assignments.status import UNFINISHED_STATUSES, AssignmentStatus
 from duecourse.catalog.selectors import target_titles
 from duecourse.core.timezones import zone_of
-from duecourse.notifications.models import NotificationPreference, OutboxMessage
+from duecourse.notifications.models import NotificationPreference
+from duecourse.notifications.ready_emails import ready_email_write
 from duecourse.notifications.rendering import recipient_language
 from duecourse.notifications.services import assignment_link, base_url
 from duecourse.notifications.template_kinds import MAX_SUBJECT_LENGTH
@@ -114,20 +115,12 @@ def weekly_digest_send(pref: NotificationPreference, *, now: dt.datetime) -> int
         if not items:
             return 0
         subject, text, html = _render(person, items)
-        created = OutboxMessage.objects.bulk_create(
-            [
-                OutboxMessage(
-                    tenant_id=person.tenant_id,
-                    person_id=person.pk,
-                    to_email=person.email,
-                    subject=subject,
-                    body_text=text,
-                    body_html=html,
-                    dedup_key=f"{KEY_PREFIX}{person.pk}:{monday.isoformat()}",
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-            ],
-            ignore_conflicts=True,
+        ready_email_write(
+            person=person,
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            dedup_key=f"{KEY_PREFIX}{person.pk}:{monday.isoformat()}",
+            now=now,
         )
-    return len(created)
+    return 1
