@@ -24,6 +24,7 @@ SOURCE = Path(duecourse.__file__).resolve().parents[1]  # this checkout's code, 
 def run(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DUECOURSE_")}
     environment.pop("DJANGO_SETTINGS_MODULE", None)
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' conftest, never by an operator
     environment.update(PYTHONPATH=str(SOURCE), PYTHONUNBUFFERED="1", DUECOURSE_DATA_DIR=str(data_dir), **env)
     return subprocess.run(  # noqa: S603
         [sys.executable, "-m", "duecourse.config.cli", *args],

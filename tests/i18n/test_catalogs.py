@@ -89,3 +89,18 @@ def test_makemessages_finds_nothing_the_catalogs_lack(tmp_path, monkeypatch):
                 unmarked = sorted(m for _, m in kept - marked)[:10]
                 problems.append(f"{app.name} {language} keeps strings no longer marked: {unmarked}")
     assert problems == [], "run makemessages in these apps (docs/languages.md):\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_a_text_reads_the_same_in_every_app(language):
+    """Django merges the apps' catalogs (the first app in INSTALLED_APPS wins), so one English text with two
+    translations shows only one of them anyway; give a different meaning its own context instead."""
+    first: dict[tuple[str, str], tuple[str, tuple[str, str]]] = {}
+    differing = []
+    for app, _ in [c for c in _catalogs() if c[1] == language]:
+        for entry in polib.pofile(str(_po(app, language))).translated_entries():
+            translated = (entry.msgstr, str(sorted(entry.msgstr_plural.items())))
+            owner, earlier = first.setdefault(_key(entry), (app, translated))
+            if earlier != translated:
+                differing.append(f"{entry.msgid!r}: {owner} {earlier[0]!r}, {app} {translated[0]!r}")
+    assert differing == []

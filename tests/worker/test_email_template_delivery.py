@@ -41,11 +41,11 @@ def test_the_edited_reminder_template_in_the_persons_language_is_sent(smtp_serve
     for message in smtp_server.handler.received:
         by_recipient.setdefault(message["To"], []).append(message)
     assigned, reminder = by_recipient["ida@acme.test"]
-    assert assigned["Subject"] == "New training assigned: Scale Ida (due 20 Mar 2026)"
+    assert assigned["Subject"] == "Nuova formazione assegnata: Scale Ida (scadenza 20 Mar 2026)"  # built in, Italian
     assert reminder["Subject"] == "Promemoria: Scale Ida entro il 20/03"
     assert re.fullmatch(r"Ciao Ida, http\S+/learning/\d+/\s*", reminder.get_body(("plain",)).get_content())
     assert reminder.get_body(("html",)).get_content().strip() == "<p>Ciao Ida</p>"
-    assert [m["Subject"] for m in by_recipient["dora@acme.test"]] == [
-        "New training assigned: Scale Dora (due 20 Mar 2026)",
-        "Reminder: Scale Dora (due 20 Mar 2026)",
+    assert [str(m["Subject"]).strip() for m in by_recipient["dora@acme.test"]] == [
+        "Neue Schulung zugewiesen: Scale Dora (fällig am 20 Mär 2026)",  # no German template: the built-in
+        "Erinnerung: Scale Dora (fällig am 20 Mär 2026)",
     ]

@@ -19,8 +19,8 @@ WIZARD = {
     "de": ("Schulung zuweisen", "Was sollen die Personen abschließen, und bis wann?", "Weiter: Personen →"),
 }
 DETAIL = {
-    "it": ("Perché è assegnato", "Dettagli", "Priorità", '">Assegnato</span>', "Alta"),
-    "de": ("Warum dies zugewiesen ist", "Details", "Priorität", '">Zugewiesen</span>', "Hoch"),
+    "it": ("Perché è assegnato", "Dati", "Priorità", '">Assegnato</span>', "Alta"),
+    "de": ("Warum dies zugewiesen ist", "Angaben", "Priorität", '">Zugewiesen</span>', "Hoch"),
 }
 
 

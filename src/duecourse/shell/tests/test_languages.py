@@ -55,7 +55,7 @@ def test_a_person_whose_locale_is_italian_sees_the_navigation_and_home_in_italia
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="de")  # the person's locale wins over the browser's
     page = text(response)
     assert response["Content-Language"] == "it"
-    assert f"Le diamo il benvenuto, {admin.name}" in page
+    assert f"Benvenuto/a, {admin.name}" in page
     # The bar, "More" and the phone's Menu.
     assert ">La mia formazione</a>" in page and ">Attività obbligatorie</a>" in page
     assert "<summary>Altro</summary>" in page and ">Gruppi</a>" in page and ">Impostazioni</a>" in page
@@ -74,7 +74,7 @@ def test_a_person_whose_locale_is_british_english_sees_english_whatever_the_brow
 
 @pytest.mark.parametrize(
     ("accept", "language", "welcome"),
-    [("de", "de", "Willkommen"), ("it-IT,it;q=0.9", "it", "Le diamo il benvenuto"), ("", "en", "Welcome")],
+    [("de", "de", "Willkommen"), ("it-IT,it;q=0.9", "it", "Benvenuto/a"), ("", "en", "Welcome")],
 )
 def test_a_locale_duecourse_does_not_speak_leaves_the_choice_to_the_browser(admin, accept, language, welcome):
     client = _as(admin, "fr")
