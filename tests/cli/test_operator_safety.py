@@ -112,11 +112,11 @@ SHOW = (
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, "31536000 True None True"),
+        ({}, "31536000 False None True"),  # no scheme from the proxy: redirecting here would loop
         ({"DUECOURSE_PROXY_SSL_HEADER": "1"}, "31536000 True ('HTTP_X_FORWARDED_PROTO', 'https') True"),
         ({"DUECOURSE_SSL_REDIRECT": "0", "DUECOURSE_HSTS_SECONDS": "3600"}, "3600 False None True"),
     ],
-    ids=["https", "behind a proxy that says the scheme", "behind a proxy that redirects"],
+    ids=["https behind a proxy that redirects by itself", "behind a proxy that says the scheme", "behind a proxy that redirects"],
 )
 def test_an_https_install_passes_the_deploy_check(tmp_path, env, expected):
     check = run("check", "--deploy", "--fail-level", "WARNING", data_dir=tmp_path, **HTTPS, **env)

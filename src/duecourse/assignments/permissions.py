@@ -25,10 +25,10 @@ def acts_down_the_line(actor: Person) -> bool:
 
 
 def below(actor: Person) -> RawSQL:
-    """The ids of everyone below the actor at any depth (`selectors._SUBTREE_SQL`, the one definition)."""
-    from duecourse.assignments.selectors import _SUBTREE_SQL  # selectors imports this module
+    """The ids of everyone below the actor at any depth (`selectors.SUBTREE_SQL`, the one definition)."""
+    from duecourse.assignments.selectors import SUBTREE_SQL  # selectors imports this module
 
-    return RawSQL(_SUBTREE_SQL, [actor.tenant_id, actor.pk, actor.tenant_id])  # noqa: S611 constant SQL
+    return RawSQL(SUBTREE_SQL, [actor.tenant_id, actor.pk, actor.tenant_id])  # noqa: S611 constant SQL
 
 
 def managed_filter(actor: Person, person_field: str = "person") -> Q:

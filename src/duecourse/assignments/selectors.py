@@ -389,7 +389,7 @@ class AssignmentQuery:
 
 
 # Everyone below a manager, at any depth (UNION stops a cycle in bad data). SQLite and PostgreSQL alike.
-_SUBTREE_SQL = (
+SUBTREE_SQL = (
     "WITH RECURSIVE below(id) AS ("
     "SELECT p.id FROM person p WHERE p.tenant_id = %s AND p.manager_id = %s "
     "UNION SELECT p.id FROM person p JOIN below b ON p.manager_id = b.id WHERE p.tenant_id = %s"
@@ -430,7 +430,7 @@ def assignment_query_filter(
         q &= Q(person_id__in=_group_members(actor.tenant_id, query.group_id))
     if query.manager_id is not None:
         if query.scope == "subtree":
-            below = RawSQL(_SUBTREE_SQL, [actor.tenant_id, query.manager_id, actor.tenant_id])  # noqa: S611 constant SQL
+            below = RawSQL(SUBTREE_SQL, [actor.tenant_id, query.manager_id, actor.tenant_id])  # noqa: S611 constant SQL
             q &= Q(person_id__in=below)
         else:  # as a set of people, so that SQLite too starts from the manager's reports, not from the tenant
             reports = Person.objects.filter(tenant_id=actor.tenant_id, manager_id=query.manager_id).values("id")

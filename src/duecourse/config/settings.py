@@ -247,16 +247,18 @@ SERVED_OVER_HTTPS = BASE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = SERVED_OVER_HTTPS
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # An https install (docs/operations.md "Deploy checklist"): browsers remember to use https only (HSTS, a year
-# by default), and a plain http request is redirected to https. Behind a TLS-terminating proxy either the
-# proxy says the client's scheme in X-Forwarded-Proto (DUECOURSE_PROXY_SSL_HEADER=1: only when it always sets
-# it, overwriting the client's) or it redirects by itself (DUECOURSE_SSL_REDIRECT=0); otherwise every request
-# would be redirected again.
+# by default). `duecourse serve` speaks plain http, so https always ends at a proxy in front. When that proxy
+# says the client's scheme in X-Forwarded-Proto (DUECOURSE_PROXY_SSL_HEADER=1: only when it always sets it,
+# overwriting the client's), a plain http request is redirected to https here; without it, every request
+# looks like http to us and redirecting would loop, so the proxy redirects (DUECOURSE_SSL_REDIRECT forces
+# either way).
 SECURE_HSTS_SECONDS = _env_int("DUECOURSE_HSTS_SECONDS", 365 * 24 * 3600 if SERVED_OVER_HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("DUECOURSE_HSTS_INCLUDE_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = _env_bool("DUECOURSE_HSTS_PRELOAD")
-SECURE_SSL_REDIRECT = _env_bool("DUECOURSE_SSL_REDIRECT", SERVED_OVER_HTTPS)
-if _env_bool("DUECOURSE_PROXY_SSL_HEADER"):
+PROXY_SAYS_SCHEME = _env_bool("DUECOURSE_PROXY_SSL_HEADER")
+if PROXY_SAYS_SCHEME:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = _env_bool("DUECOURSE_SSL_REDIRECT", SERVED_OVER_HTTPS and PROXY_SAYS_SCHEME)
 SILENCED_SYSTEM_CHECKS = [
     # HSTS for every subdomain (W005) and on browsers' preload list (W021) bind the whole domain, which
     # this service does not own alone: the operator opts in (DUECOURSE_HSTS_INCLUDE_SUBDOMAINS, _PRELOAD).
@@ -264,7 +266,7 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",
 ]
 if SERVED_OVER_HTTPS and not SECURE_SSL_REDIRECT:
-    # The operator turned the redirect off because the proxy in front redirects http to https itself.
+    # The proxy in front redirects http to https itself (see above: without its X-Forwarded-Proto we cannot).
     SILENCED_SYSTEM_CHECKS.append("security.W008")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -59,7 +59,7 @@ SCOPES = assignment_selectors.SCOPES  # "direct" reports, or the whole "subtree"
 _PEOPLE_SQL = {
     "direct": "p.manager_id = %s",
     # Everyone below the manager at any depth: the list of assignments' own definition, not a second one.
-    "subtree": f"p.id IN ({assignment_selectors._SUBTREE_SQL})",
+    "subtree": f"p.id IN ({assignment_selectors.SUBTREE_SQL})",
 }
 
 
