@@ -116,7 +116,7 @@ SHOW = (
         ({"DUECOURSE_PROXY_SSL_HEADER": "1"}, "31536000 True ('HTTP_X_FORWARDED_PROTO', 'https') True"),
         ({"DUECOURSE_SSL_REDIRECT": "0", "DUECOURSE_HSTS_SECONDS": "3600"}, "3600 False None True"),
     ],
-    ids=["https behind a proxy that redirects by itself", "behind a proxy that says the scheme", "behind a proxy that redirects"],
+    ids=["https, the proxy redirects", "behind a proxy that says the scheme", "redirect off by hand"],
 )
 def test_an_https_install_passes_the_deploy_check(tmp_path, env, expected):
     check = run("check", "--deploy", "--fail-level", "WARNING", data_dir=tmp_path, **HTTPS, **env)
