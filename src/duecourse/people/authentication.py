@@ -91,10 +91,26 @@ class BearerToken(HttpBearer):
         return person
 
 
+def _session_may_vouch(request: HttpRequest) -> bool:
+    """A web session speaks for an API call that carries no Authorization header of its own."""
+    return "HTTP_AUTHORIZATION" not in request.META and getattr(request.user, "is_authenticated", False)
+
+
 class SessionActor(SessionAuth):
-    """Lets the browsable API docs and the htmx UI call the API with the web session (CSRF-checked)."""
+    """Lets the browsable API docs and the htmx UI call the API with the web session (CSRF-checked).
+
+    Only a signed-in session is CSRF-checked: a call with an `Authorization` header (a bad or expired token)
+    or with no session at all has nothing for a session to vouch for, so it ends as 401, not "CSRF check
+    failed" (403)."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not _session_may_vouch(request):
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Person | None:
+        if not _session_may_vouch(request):
+            return None
         person = actor_for_user(getattr(request, "user", None))
         if person is not None:
             cast(ActorRequest, request).actor = person
