@@ -26,3 +26,8 @@ urlpatterns = [
     path("", include("duecourse.certificates.urls")),
     path("", include("duecourse.shell.urls")),
 ]
+
+# Under /api/ even an unknown path or a malformed id answers the API's JSON error, not an HTML page.
+handler400 = "duecourse.config.error_pages.bad_request"
+handler404 = "duecourse.config.error_pages.not_found"
+handler500 = "duecourse.config.error_pages.server_error"
