@@ -107,7 +107,8 @@ def _data_words() -> set[str]:
     words: set[str] = set()
     for model in apps.get_models():
         kinds = (models.CharField, models.TextField, models.JSONField)
-        fields = [f.name for f in model._meta.concrete_fields if isinstance(f, kinds)]
+        # Not coded values (choices such as a status "overdue"): their labels are ours to translate.
+        fields = [f.name for f in model._meta.concrete_fields if isinstance(f, kinds) and not f.choices]
         for row in model.objects.values_list(*fields) if fields else ():
             for value in row:
                 for text in _strings(value):
