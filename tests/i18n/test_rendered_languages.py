@@ -123,11 +123,11 @@ def _catalog_words(language: str) -> set[str]:
     return words
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        demo_load()
-        yield {login.role: Person.objects.get(email=login.email) for login in LOGINS}, _data_words()
+@pytest.fixture
+def demo(db):
+    """The demo company, inside the test's transaction (rolled back after it, as every test's data is)."""
+    demo_load()
+    return {login.role: Person.objects.get(email=login.email) for login in LOGINS}, _data_words()
 
 
 def test_main_pages_show_no_english_in_italian_or_german(demo):
